@@ -1,0 +1,137 @@
+import { ActiveSpeakerObserver } from './ActiveSpeakerObserver.ts';
+import type { Consumer } from './Consumer.ts';
+import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
+import type { MediaConfig } from './config.ts';
+import type { Producer } from './Producer.ts';
+import { WebRtcTransport, type TransportDirection, type TransportDump } from './WebRtcTransport.ts';
+
+export interface RouterDump {
+  id: string;
+  transports: TransportDump[];
+  dominantSpeaker: string | null;
+}
+
+export interface RouterStats {
+  transports: number;
+  producers: number;
+  consumers: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export type RouterEvents = {
+  close: [];
+  dominantspeaker: [producerId: string | null];
+};
+
+/** One room's media on one worker: its transports and who forwards to whom. */
+export class Router extends EnhancedEventEmitter<RouterEvents> {
+  readonly id: string;
+  readonly #config: MediaConfig;
+  readonly #transports = new Map<string, WebRtcTransport>();
+  readonly #producers = new Map<string, Producer>();
+  readonly #activeSpeaker: ActiveSpeakerObserver;
+  /** Traffic of transports already closed, so router totals never go backwards. */
+  readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+  #closed = false;
+
+  constructor(options: { id: string; config: MediaConfig }) {
+    super();
+    this.id = options.id;
+    this.#config = options.config;
+    this.#activeSpeaker = new ActiveSpeakerObserver();
+    this.#activeSpeaker.on('dominantspeaker', (id) => this.safeEmit('dominantspeaker', id));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get activeSpeakerObserver(): ActiveSpeakerObserver {
+    return this.#activeSpeaker;
+  }
+
+  createWebRtcTransport(id: string, direction: TransportDirection): WebRtcTransport {
+    if (this.#closed) throw new Error(`router ${this.id} is closed`);
+    if (this.#transports.has(id)) throw new Error(`transport ${id} exists`);
+    const transport = new WebRtcTransport({ id, direction, config: this.#config });
+    this.#transports.set(id, transport);
+    transport.on('newproducer', (producer) => {
+      this.#producers.set(producer.id, producer);
+      this.#activeSpeaker.addProducer(producer);
+      producer.on('close', () => this.#producers.delete(producer.id));
+    });
+    transport.on('close', () => {
+      this.#retire(transport);
+      this.#transports.delete(id);
+    });
+    return transport;
+  }
+
+  #retire(transport: WebRtcTransport): void {
+    for (const p of transport.producers) {
+      const s = p.getStats();
+      this.#retired.packetsIn += s.packetsReceived;
+      this.#retired.bytesIn += s.bytesReceived;
+    }
+    for (const c of transport.consumers) {
+      const s = c.getStats();
+      this.#retired.packetsOut += s.packetsSent;
+      this.#retired.bytesOut += s.bytesSent;
+    }
+  }
+
+  getTransport(id: string): WebRtcTransport | undefined {
+    return this.#transports.get(id);
+  }
+
+  getProducer(id: string): Producer | undefined {
+    return this.#producers.get(id);
+  }
+
+  findConsumer(id: string): Consumer | undefined {
+    for (const transport of this.#transports.values()) {
+      const consumer = transport.getConsumer(id);
+      if (consumer) return consumer;
+    }
+    return undefined;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const transport of [...this.#transports.values()]) transport.close();
+    this.#activeSpeaker.close();
+    this.safeEmit('close');
+    this.removeAllListeners();
+  }
+
+  dump(): RouterDump {
+    return {
+      id: this.id,
+      transports: [...this.#transports.values()].map((t) => t.dump()),
+      dominantSpeaker: this.#activeSpeaker.dominantSpeaker,
+    };
+  }
+
+  getStats(): RouterStats {
+    const stats: RouterStats = { transports: this.#transports.size, producers: 0, consumers: 0, ...this.#retired };
+    for (const transport of this.#transports.values()) {
+      for (const p of transport.producers) {
+        const s = p.getStats();
+        stats.producers++;
+        stats.packetsIn += s.packetsReceived;
+        stats.bytesIn += s.bytesReceived;
+      }
+      for (const c of transport.consumers) {
+        const s = c.getStats();
+        stats.consumers++;
+        stats.packetsOut += s.packetsSent;
+        stats.bytesOut += s.bytesSent;
+      }
+    }
+    return stats;
+  }
+}

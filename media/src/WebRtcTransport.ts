@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto';
+import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
+import { supportedCodecs, supportedHeaderExtensions, type MediaKind } from './codecs.ts';
+import type { MediaConfig } from './config.ts';
+import { Consumer, type ConsumerDump } from './Consumer.ts';
+import { Producer, type ProducerDump } from './Producer.ts';
+import { announceAddress, parseMediaSections, remoteSends } from './sdp.ts';
+
+/**
+ * `send`: the client publishes on it (client offers, SFU answers).
+ * `recv`: the client subscribes on it (SFU offers, client answers).
+ * Two transports per participant is LiveKit's model; it keeps each
+ * negotiation one-directional, so offers never collide.
+ */
+export type TransportDirection = 'send' | 'recv';
+
+export type ConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+export interface PublishedTrack {
+  mid: string;
+  source: string;
+}
+
+export interface TransportDump {
+  id: string;
+  direction: TransportDirection;
+  connectionState: ConnectionState;
+  producers: ProducerDump[];
+  consumers: ConsumerDump[];
+}
+
+export type WebRtcTransportEvents = {
+  connectionstatechange: [ConnectionState];
+  newproducer: [Producer];
+  close: [];
+};
+
+export interface PublishResult {
+  sdp: string;
+  producers: Producer[];
+  closedProducerIds: string[];
+}
+
+export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents> {
+  readonly id: string;
+  readonly direction: TransportDirection;
+  readonly #pc: RTCPeerConnection;
+  readonly #config: MediaConfig;
+  readonly #producersByMid = new Map<string, Producer>();
+  readonly #consumers = new Map<string, Consumer>();
+  #connectionState: ConnectionState = 'new';
+  #closed = false;
+  /** Negotiations on one peer connection must not interleave. */
+  #negotiation: Promise<unknown> = Promise.resolve();
+
+  constructor(options: { id: string; direction: TransportDirection; config: MediaConfig }) {
+    super();
+    this.id = options.id;
+    this.direction = options.direction;
+    this.#config = options.config;
+    const { rtcMinPort, rtcMaxPort } = options.config;
+    this.#pc = new RTCPeerConnection({
+      iceServers: options.config.iceServers,
+      iceAdditionalHostAddresses: options.config.additionalHostAddresses,
+      iceUseIpv6: false,
+      ...(rtcMinPort !== undefined && rtcMaxPort !== undefined ? { icePortRange: [rtcMinPort, rtcMaxPort] as [number, number] } : {}),
+      codecs: supportedCodecs(),
+      headerExtensions: supportedHeaderExtensions(),
+    });
+    this.#pc.connectionStateChange.subscribe((state) => {
+      this.#connectionState = state;
+      this.safeEmit('connectionstatechange', state);
+    });
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get connectionState(): ConnectionState {
+    return this.#connectionState;
+  }
+
+  get producers(): Producer[] {
+    return [...this.#producersByMid.values()];
+  }
+
+  get consumers(): Consumer[] {
+    return [...this.#consumers.values()];
+  }
+
+  #serialise<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#negotiation.then(task, task);
+    this.#negotiation = run.catch(() => undefined);
+    return run;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error(`transport ${this.id} is closed`);
+  }
+
+  #localSdp(): string {
+    const sdp = this.#pc.localDescription?.sdp;
+    if (!sdp) throw new Error('no local description');
+    return announceAddress(sdp, this.#config.announcedIp);
+  }
+
+  /**
+   * Applies a publisher's offer. Every section the client sends on and lists in
+   * `tracks` becomes a Producer; a section it stopped sending on closes its Producer.
+   */
+  publish(offerSdp: string, tracks: PublishedTrack[]): Promise<PublishResult> {
+    return this.#serialise(async () => {
+      this.#assertOpen();
+      if (this.direction !== 'send') throw new Error('publish on a recv transport');
+      const sections = parseMediaSections(offerSdp);
+      const sourceByMid = new Map(tracks.map((t) => [t.mid, t.source]));
+      await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      const answer = await this.#pc.createAnswer();
+      await this.#pc.setLocalDescription(answer);
+
+      const created: Producer[] = [];
+      const closedProducerIds: string[] = [];
+      const transceiverByMid = new Map<string, RTCRtpTransceiver>();
+      for (const t of this.#pc.getTransceivers()) if (t.mid !== null) transceiverByMid.set(t.mid, t);
+      for (const section of sections) {
+        const existing = this.#producersByMid.get(section.mid);
+        const transceiver = transceiverByMid.get(section.mid);
+        const wanted = remoteSends(section) && sourceByMid.has(section.mid) && transceiver !== undefined;
+        if (!wanted) {
+          if (existing) {
+            this.#producersByMid.delete(section.mid);
+            closedProducerIds.push(existing.id);
+            existing.close();
+          }
+          continue;
+        }
+        if (existing || !transceiver) continue;
+        const codec = transceiver.codecs[0];
+        if (!codec) continue; // no common codec: the section was rejected in the answer
+        const producer = new Producer({
+          id: randomUUID(),
+          kind: transceiver.kind as MediaKind,
+          mid: section.mid,
+          source: sourceByMid.get(section.mid) ?? transceiver.kind,
+          receiver: transceiver.receiver,
+          codec: codec.mimeType,
+        });
+        for (const track of transceiver.receiver.tracks) producer.attachTrack(track);
+        transceiver.onTrack.subscribe((track) => producer.attachTrack(track));
+        this.#producersByMid.set(section.mid, producer);
+        producer.on('close', () => {
+          if (this.#producersByMid.get(section.mid) === producer) this.#producersByMid.delete(section.mid);
+        });
+        created.push(producer);
+      }
+      for (const producer of created) this.safeEmit('newproducer', producer);
+      return { sdp: this.#localSdp(), producers: created, closedProducerIds };
+    });
+  }
+
+  /** Adds a sending transceiver for `producer`; it takes effect with the next offer. */
+  consume(producer: Producer, consumerId: string = randomUUID()): Consumer {
+    this.#assertOpen();
+    if (this.direction !== 'recv') throw new Error('consume on a send transport');
+    if (producer.closed) throw new Error(`producer ${producer.id} is closed`);
+    const transceiver = this.#pc.addTransceiver(producer.kind, { direction: 'sendonly' });
+    const codecs = supportedCodecs()[producer.kind];
+    const codec = codecs.find((c) => c.mimeType.toLowerCase() === producer.codec.toLowerCase()) ?? codecs[0]!;
+    // A consumer must send exactly the producer's codec: the SFU never transcodes.
+    transceiver.setCodecPreferences([codec]);
+    const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate });
+    this.#consumers.set(consumer.id, consumer);
+    consumer.on('close', () => {
+      this.#consumers.delete(consumer.id);
+      if (!this.#closed) transceiver.stop();
+    });
+    return consumer;
+  }
+
+  getConsumer(id: string): Consumer | undefined {
+    return this.#consumers.get(id);
+  }
+
+  /** Offer for a subscriber; `iceRestart` renews ICE credentials after a path loss. */
+  createOffer(options: { iceRestart?: boolean } = {}): Promise<string> {
+    return this.#serialise(async () => {
+      this.#assertOpen();
+      if (this.direction !== 'recv') throw new Error('createOffer on a send transport');
+      const offer = await this.#pc.createOffer({ iceRestart: options.iceRestart });
+      await this.#pc.setLocalDescription(offer);
+      return this.#localSdp();
+    });
+  }
+
+  applyAnswer(answerSdp: string): Promise<void> {
+    return this.#serialise(async () => {
+      this.#assertOpen();
+      if (this.#pc.signalingState !== 'have-local-offer') throw new Error('no offer is outstanding');
+      await this.#pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
+      // Ask for a keyframe for every consumer that may just have started, so
+      // the subscriber's decoder has something to begin with.
+      for (const consumer of this.#consumers.values()) consumer.requestKeyFrame();
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const consumer of [...this.#consumers.values()]) consumer.close('transportclosed');
+    for (const producer of [...this.#producersByMid.values()]) producer.close();
+    this.#consumers.clear();
+    this.#producersByMid.clear();
+    this.#connectionState = 'closed';
+    this.#pc.close().catch(() => undefined);
+    this.safeEmit('close');
+    this.removeAllListeners();
+  }
+
+  dump(): TransportDump {
+    return {
+      id: this.id,
+      direction: this.direction,
+      connectionState: this.#connectionState,
+      producers: this.producers.map((p) => p.dump()),
+      consumers: this.consumers.map((c) => c.dump()),
+    };
+  }
+
+  async getStats(): Promise<Record<string, unknown>> {
+    const report = await this.#pc.getStats();
+    const stats: Record<string, unknown> = {};
+    report.forEach((value, key) => {
+      stats[key] = value;
+    });
+    return stats;
+  }
+}

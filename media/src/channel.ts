@@ -1,0 +1,90 @@
+/**
+ * The request/notification protocol between the main process and a media
+ * worker process, over Node's IPC channel. One map, so both ends agree at
+ * compile time on every method's parameters and result.
+ */
+import type { ConsumerDump } from './Consumer.ts';
+import type { ProducerDump } from './Producer.ts';
+import type { RouterDump } from './Router.ts';
+import type { ConnectionState, PublishedTrack, TransportDirection } from './WebRtcTransport.ts';
+
+export interface ProducerInfo {
+  id: string;
+  kind: 'audio' | 'video';
+  mid: string;
+  source: string;
+  codec: string;
+}
+
+export interface ConsumerInfo {
+  id: string;
+  producerId: string;
+  kind: 'audio' | 'video';
+  mid: string | null;
+}
+
+export interface WorkerStats {
+  pid: number;
+  routers: number;
+  transports: number;
+  producers: number;
+  consumers: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** Microseconds of CPU (user + system) since the worker started. */
+  cpuMicros: number;
+  rssBytes: number;
+}
+
+export interface WorkerMethods {
+  'router.create': { params: { routerId: string }; result: void };
+  'router.close': { params: { routerId: string }; result: void };
+  'router.dump': { params: { routerId: string }; result: RouterDump };
+  'transport.create': { params: { routerId: string; transportId: string; direction: TransportDirection }; result: void };
+  'transport.close': { params: { routerId: string; transportId: string }; result: void };
+  'transport.publish': {
+    params: { routerId: string; transportId: string; sdp: string; tracks: PublishedTrack[] };
+    result: { sdp: string; producers: ProducerInfo[]; closedProducerIds: string[] };
+  };
+  'transport.consume': {
+    params: { routerId: string; transportId: string; producerId: string; consumerId: string };
+    result: ConsumerInfo;
+  };
+  'transport.createOffer': {
+    params: { routerId: string; transportId: string; iceRestart?: boolean };
+    result: { sdp: string; consumers: ConsumerInfo[] };
+  };
+  'transport.applyAnswer': { params: { routerId: string; transportId: string; sdp: string }; result: void };
+  'transport.getStats': { params: { routerId: string; transportId: string }; result: Record<string, unknown> };
+  'producer.pause': { params: { routerId: string; producerId: string }; result: void };
+  'producer.resume': { params: { routerId: string; producerId: string }; result: void };
+  'producer.close': { params: { routerId: string; producerId: string }; result: void };
+  'consumer.pause': { params: { routerId: string; consumerId: string }; result: void };
+  'consumer.resume': { params: { routerId: string; consumerId: string }; result: void };
+  'consumer.close': { params: { routerId: string; consumerId: string }; result: void };
+  'worker.stats': { params: Record<string, never>; result: WorkerStats };
+  'worker.dump': { params: Record<string, never>; result: { pid: number; routers: RouterDump[] } };
+}
+
+export type WorkerMethod = keyof WorkerMethods;
+
+export interface WorkerNotifications {
+  'worker.ready': { pid: number };
+  'transport.connectionstatechange': { routerId: string; transportId: string; state: ConnectionState };
+  'producer.close': { routerId: string; producerId: string };
+  'consumer.close': { routerId: string; consumerId: string; reason: string };
+  'router.dominantspeaker': { routerId: string; producerId: string | null };
+}
+
+export type WorkerNotificationName = keyof WorkerNotifications;
+
+export type ChannelRequest = { kind: 'request'; id: number; method: WorkerMethod; params: unknown };
+export type ChannelResponse =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: string };
+export type ChannelNotification = { kind: 'notification'; event: WorkerNotificationName; data: unknown };
+export type ChannelMessage = ChannelRequest | ChannelResponse | ChannelNotification;
+
+export type { ConsumerDump, ProducerDump, RouterDump };

@@ -1,0 +1,58 @@
+import os from 'node:os';
+
+/** Settings of the media layer; every field has an embedded default so `npm start` needs none. */
+export interface MediaConfig {
+  /** Number of worker processes; one per CPU core by default. */
+  numWorkers: number;
+  /** Inclusive UDP port range for ICE. Undefined lets the OS choose. */
+  rtcMinPort?: number;
+  rtcMaxPort?: number;
+  /** Address written into our ICE candidates instead of the local one (server behind NAT). */
+  announcedIp?: string;
+  /**
+   * ICE servers handed to clients and to the SFU. Empty by default: a closed
+   * network has no STUN server, and werift's public default must never be used.
+   */
+  iceServers: { urls: string | string[]; username?: string; credential?: string }[];
+  /**
+   * Extra host addresses the SFU gathers. Loopback is included so that clients on
+   * the same machine (tests, a single-host install) connect without any network.
+   */
+  additionalHostAddresses: string[];
+}
+
+function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+export function mediaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MediaConfig {
+  const rtcMinPort = intEnv(env, 'RTC_MIN_PORT');
+  const rtcMaxPort = intEnv(env, 'RTC_MAX_PORT');
+  if ((rtcMinPort === undefined) !== (rtcMaxPort === undefined)) {
+    throw new Error('RTC_MIN_PORT and RTC_MAX_PORT must be set together');
+  }
+  if (rtcMinPort !== undefined && rtcMaxPort !== undefined && (rtcMinPort > rtcMaxPort || rtcMaxPort > 65535)) {
+    throw new Error(`invalid RTC port range ${rtcMinPort}-${rtcMaxPort}`);
+  }
+  let iceServers: MediaConfig['iceServers'] = [];
+  if (env.ICE_SERVERS) {
+    try {
+      iceServers = JSON.parse(env.ICE_SERVERS);
+      if (!Array.isArray(iceServers)) throw new Error('not an array');
+    } catch (error) {
+      throw new Error(`ICE_SERVERS must be a JSON array of RTCIceServer: ${(error as Error).message}`);
+    }
+  }
+  return {
+    numWorkers: intEnv(env, 'MEDIA_WORKERS') || os.availableParallelism(),
+    rtcMinPort,
+    rtcMaxPort,
+    announcedIp: env.ANNOUNCED_IP || undefined,
+    iceServers,
+    additionalHostAddresses: (env.RTC_ADDITIONAL_HOSTS ?? '127.0.0.1').split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}

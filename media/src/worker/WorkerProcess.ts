@@ -1,0 +1,154 @@
+import type { ChannelMessage, ChannelNotification, WorkerMethods, WorkerNotifications, WorkerStats } from '../channel.ts';
+import type { MediaConfig } from '../config.ts';
+import { Router } from '../Router.ts';
+
+type Handler<M extends keyof WorkerMethods> = (params: WorkerMethods[M]['params']) => Promise<WorkerMethods[M]['result']> | WorkerMethods[M]['result'];
+
+/**
+ * The worker-process side of the channel: it owns the Routers of this process
+ * and carries out the main process's requests on them. It can also run
+ * in-process (tests, benchmarks) by passing a `send` function.
+ */
+export class WorkerProcess {
+  readonly #routers = new Map<string, Router>();
+  readonly #config: MediaConfig;
+  readonly #send: (message: ChannelMessage) => void;
+  readonly #handlers: { [M in keyof WorkerMethods]: Handler<M> };
+
+  constructor(config: MediaConfig, send: (message: ChannelMessage) => void) {
+    this.#config = config;
+    this.#send = send;
+    this.#handlers = {
+      'router.create': ({ routerId }) => {
+        if (this.#routers.has(routerId)) return;
+        const router = new Router({ id: routerId, config: this.#config });
+        router.on('dominantspeaker', (producerId) => this.#notify('router.dominantspeaker', { routerId, producerId }));
+        router.on('close', () => this.#routers.delete(routerId));
+        this.#routers.set(routerId, router);
+      },
+      'router.close': ({ routerId }) => this.#routers.get(routerId)?.close(),
+      'router.dump': ({ routerId }) => this.#router(routerId).dump(),
+      'transport.create': ({ routerId, transportId, direction }) => {
+        const transport = this.#router(routerId).createWebRtcTransport(transportId, direction);
+        transport.on('connectionstatechange', (state) =>
+          this.#notify('transport.connectionstatechange', { routerId, transportId, state }),
+        );
+      },
+      'transport.close': ({ routerId, transportId }) => this.#routers.get(routerId)?.getTransport(transportId)?.close(),
+      'transport.publish': async ({ routerId, transportId, sdp, tracks }) => {
+        const result = await this.#transport(routerId, transportId).publish(sdp, tracks);
+        for (const producer of result.producers) {
+          producer.on('close', () => this.#notify('producer.close', { routerId, producerId: producer.id }));
+        }
+        return {
+          sdp: result.sdp,
+          closedProducerIds: result.closedProducerIds,
+          producers: result.producers.map((p) => ({ id: p.id, kind: p.kind, mid: p.mid, source: p.source, codec: p.codec })),
+        };
+      },
+      'transport.consume': ({ routerId, transportId, producerId, consumerId }) => {
+        const router = this.#router(routerId);
+        const producer = router.getProducer(producerId);
+        if (!producer) throw new Error(`producer ${producerId} not found`);
+        const consumer = this.#transport(routerId, transportId).consume(producer, consumerId);
+        consumer.on('close', (reason) => this.#notify('consumer.close', { routerId, consumerId, reason }));
+        return { id: consumer.id, producerId, kind: consumer.kind, mid: null };
+      },
+      'transport.createOffer': async ({ routerId, transportId, iceRestart }) => {
+        const transport = this.#transport(routerId, transportId);
+        const sdp = await transport.createOffer({ iceRestart });
+        return {
+          sdp,
+          consumers: transport.consumers.map((c) => ({ id: c.id, producerId: c.producerId, kind: c.kind, mid: c.transceiver.mid })),
+        };
+      },
+      'transport.applyAnswer': ({ routerId, transportId, sdp }) => this.#transport(routerId, transportId).applyAnswer(sdp),
+      'transport.getStats': ({ routerId, transportId }) => this.#transport(routerId, transportId).getStats(),
+      'producer.pause': ({ routerId, producerId }) => this.#producer(routerId, producerId).pause(),
+      'producer.resume': ({ routerId, producerId }) => this.#producer(routerId, producerId).resume(),
+      'producer.close': ({ routerId, producerId }) => this.#routers.get(routerId)?.getProducer(producerId)?.close(),
+      'consumer.pause': ({ routerId, consumerId }) => this.#consumer(routerId, consumerId).pause(),
+      'consumer.resume': ({ routerId, consumerId }) => this.#consumer(routerId, consumerId).resume(),
+      'consumer.close': ({ routerId, consumerId }) => this.#routers.get(routerId)?.findConsumer(consumerId)?.close(),
+      'worker.stats': () => this.stats(),
+      'worker.dump': () => ({ pid: process.pid, routers: [...this.#routers.values()].map((r) => r.dump()) }),
+    };
+  }
+
+  #router(id: string): Router {
+    const router = this.#routers.get(id);
+    if (!router) throw new Error(`router ${id} not found`);
+    return router;
+  }
+
+  #transport(routerId: string, transportId: string) {
+    const transport = this.#router(routerId).getTransport(transportId);
+    if (!transport) throw new Error(`transport ${transportId} not found`);
+    return transport;
+  }
+
+  #producer(routerId: string, producerId: string) {
+    const producer = this.#router(routerId).getProducer(producerId);
+    if (!producer) throw new Error(`producer ${producerId} not found`);
+    return producer;
+  }
+
+  #consumer(routerId: string, consumerId: string) {
+    const consumer = this.#router(routerId).findConsumer(consumerId);
+    if (!consumer) throw new Error(`consumer ${consumerId} not found`);
+    return consumer;
+  }
+
+  #notify<E extends keyof WorkerNotifications>(event: E, data: WorkerNotifications[E]): void {
+    const message: ChannelNotification = { kind: 'notification', event, data };
+    this.#send(message);
+  }
+
+  ready(): void {
+    this.#notify('worker.ready', { pid: process.pid });
+  }
+
+  async handle(message: ChannelMessage): Promise<void> {
+    if (message.kind !== 'request') return;
+    const handler = this.#handlers[message.method] as Handler<keyof WorkerMethods> | undefined;
+    try {
+      if (!handler) throw new Error(`unknown method ${message.method}`);
+      const result = await handler(message.params as never);
+      this.#send({ kind: 'response', id: message.id, ok: true, result });
+    } catch (error) {
+      this.#send({ kind: 'response', id: message.id, ok: false, error: (error as Error).message ?? String(error) });
+    }
+  }
+
+  stats(): WorkerStats {
+    const cpu = process.cpuUsage();
+    const stats: WorkerStats = {
+      pid: process.pid,
+      routers: this.#routers.size,
+      transports: 0,
+      producers: 0,
+      consumers: 0,
+      packetsIn: 0,
+      packetsOut: 0,
+      bytesIn: 0,
+      bytesOut: 0,
+      cpuMicros: cpu.user + cpu.system,
+      rssBytes: process.memoryUsage.rss(),
+    };
+    for (const router of this.#routers.values()) {
+      const s = router.getStats();
+      stats.transports += s.transports;
+      stats.producers += s.producers;
+      stats.consumers += s.consumers;
+      stats.packetsIn += s.packetsIn;
+      stats.packetsOut += s.packetsOut;
+      stats.bytesIn += s.bytesIn;
+      stats.bytesOut += s.bytesOut;
+    }
+    return stats;
+  }
+
+  close(): void {
+    for (const router of [...this.#routers.values()]) router.close();
+  }
+}

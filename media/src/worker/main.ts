@@ -1,0 +1,32 @@
+import type { ChannelMessage } from '../channel.ts';
+import type { MediaConfig } from '../config.ts';
+import { WorkerProcess } from './WorkerProcess.ts';
+
+if (!process.send) {
+  console.error('media worker must be started by the main process over IPC');
+  process.exit(1);
+}
+
+const config = JSON.parse(process.env.MUSTER_MEDIA_CONFIG ?? '{}') as MediaConfig;
+const worker = new WorkerProcess(config, (message) => {
+  // A closed channel means the parent is gone; the 'disconnect' handler exits.
+  if (process.connected) process.send!(message);
+});
+
+process.on('message', (message: ChannelMessage) => {
+  void worker.handle(message);
+});
+// Without a parent there is nobody to serve: exit rather than linger as an orphan.
+process.on('disconnect', () => {
+  worker.close();
+  process.exit(0);
+});
+process.on('uncaughtException', (error) => {
+  // werift raises from socket callbacks on malformed packets; one bad peer must
+  // not take down every room on this worker.
+  console.error(`[media worker ${process.pid}] uncaught exception:`, error);
+});
+process.on('unhandledRejection', (reason) => {
+  console.error(`[media worker ${process.pid}] unhandled rejection:`, reason);
+});
+worker.ready();

@@ -1,0 +1,58 @@
+import type { ParticipantInfo, Role, TrackInfo, TrackSource } from '../protocol.ts';
+
+/** A track received from another participant through the SFU. */
+export interface RemoteTrack {
+  /** Consumer id on the server. */
+  sid: string;
+  /** The publisher's producer id (TrackInfo.id). */
+  trackId: string;
+  participantId: string;
+  kind: 'audio' | 'video';
+  source: TrackSource;
+  mediaStreamTrack: MediaStreamTrack;
+}
+
+/** Someone in the room, as this client sees them. */
+export class Participant {
+  readonly id: string;
+  name: string;
+  role: Role;
+  joinedAt: number;
+  /** What the participant publishes, as the server describes it (including muted state). */
+  publications: TrackInfo[];
+
+  constructor(info: ParticipantInfo) {
+    this.id = info.id;
+    this.name = info.name;
+    this.role = info.role;
+    this.joinedAt = info.joinedAt;
+    this.publications = info.tracks;
+  }
+
+  update(info: ParticipantInfo): void {
+    this.name = info.name;
+    this.role = info.role;
+    this.publications = info.tracks;
+  }
+
+  publication(source: TrackSource): TrackInfo | undefined {
+    return this.publications.find((t) => t.source === source);
+  }
+
+  isMuted(source: TrackSource): boolean {
+    const publication = this.publication(source);
+    return !publication || publication.paused;
+  }
+}
+
+export class RemoteParticipant extends Participant {
+  /** Subscribed tracks by consumer id. */
+  readonly tracks = new Map<string, RemoteTrack>();
+
+  track(source: TrackSource): RemoteTrack | undefined {
+    for (const track of this.tracks.values()) if (track.source === source) return track;
+    return undefined;
+  }
+}
+
+export class LocalParticipant extends Participant {}

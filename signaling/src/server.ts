@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import express from 'express';
+import { Server as SocketIoServer } from 'socket.io';
+import { WorkerPool } from '@muster/media';
+import type { ServerConfig } from './config.ts';
+import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
+import { renderMetrics } from './http/metrics.ts';
+import { roomsApi } from './http/roomsApi.ts';
+import { RoomManager } from './rooms/RoomManager.ts';
+import { attachSignaling } from './socket/SignalingGateway.ts';
+
+export interface MusterServer {
+  url: string;
+  port: number;
+  apiToken: string;
+  apiTokenGenerated: boolean;
+  apiTokenFile?: string;
+  pool: WorkerPool;
+  rooms: RoomManager;
+  io: SocketIoServer;
+  close(): Promise<void>;
+}
+
+const STATS_POLL_MS = 2_000;
+
+/** Builds and starts the whole server: media workers, HTTP, REST, socket.io and the web client. */
+export async function startMusterServer(config: ServerConfig): Promise<MusterServer> {
+  const { token, generated, file } = loadOrCreateApiToken(config.dataDir, config.apiToken);
+  const pool = new WorkerPool(config.media);
+  await pool.start();
+  const rooms = new RoomManager({
+    pool,
+    iceServers: config.media.iceServers,
+    roomCloseGraceMs: config.roomCloseGraceMs,
+    participantGraceMs: config.participantGraceMs,
+  });
+  pool.on('workerdied', ({ worker }) => console.warn(`[media] worker ${worker.id} died; replacing it and moving its rooms`));
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    const workers = pool.workers.filter((w) => !w.closed).length;
+    res.status(workers > 0 ? 200 : 503).json({ status: workers > 0 ? 'ok' : 'degraded', workers, rooms: rooms.rooms.length });
+  });
+  app.get('/metrics', (_req, res) => {
+    res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool));
+  });
+  app.use('/api/v1', bearerAuth(token), express.json({ limit: '256kb' }), roomsApi(rooms));
+  app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such API route' } }));
+
+  const webDist = config.webDistDir;
+  if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
+    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
+    // The client routes itself (/, /m/<room>); every other path gets the app shell.
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+      res.set('Cache-Control', 'no-cache').sendFile(path.join(webDist, 'index.html'));
+    });
+  } else {
+    app.get('/', (_req, res) => res.type('text/plain').send('Muster is running, but the web client is not built: run `npm run build`.\n'));
+  }
+  // A malformed JSON body or any thrown error becomes a coded reply, never a stack trace.
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const code = error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
+    if (status === 500) console.error('[http]', error);
+    res.status(status).json({ error: { code, message: status === 500 ? 'internal error' : error.message } });
+  });
+
+  const httpServer = http.createServer(app);
+  const io = new SocketIoServer(httpServer, {
+    // Above the protocol's own limit, so an oversized request gets a coded
+    // reply instead of a silent disconnect.
+    maxHttpBufferSize: 1_000_000,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+  });
+  attachSignaling(io, rooms);
+
+  const pollStats = setInterval(() => {
+    for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
+  }, STATS_POLL_MS);
+  pollStats.unref();
+  await Promise.all(pool.workers.map((w) => w.getStats().catch(() => undefined)));
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    apiToken: token,
+    apiTokenGenerated: generated,
+    apiTokenFile: file,
+    pool,
+    rooms,
+    io,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pollStats);
+        rooms.closeAll();
+        io.close();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        pool.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,149 @@
+import type { Server, Socket } from 'socket.io';
+import type { ZodError } from 'zod';
+import {
+  ClientRequests,
+  MAX_REQUEST_BYTES,
+  MusterError,
+  fail,
+  ok,
+  type Ack,
+  type ClientRequest,
+  type ClientRequestName,
+  type ClientResponses,
+} from '../protocol.ts';
+import type { Participant } from '../rooms/Participant.ts';
+import type { Room } from '../rooms/Room.ts';
+import type { RoomManager } from '../rooms/RoomManager.ts';
+
+/** Token bucket per socket: a flooding client is refused, never served at others' expense. */
+const RATE_PER_SECOND = 30;
+const RATE_BURST = 60;
+
+interface Session {
+  room: Room;
+  participant: Participant;
+}
+
+interface HandlerContext {
+  socket: Socket;
+  rooms: RoomManager;
+  session: Session | null;
+  setSession: (session: Session | null) => void;
+}
+
+type Handlers = { [N in ClientRequestName]: (ctx: HandlerContext, request: ClientRequest<N>) => Promise<ClientResponses[N]> };
+
+function zodMessage(error: ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid request';
+  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  return `${path}${issue.message}`;
+}
+
+function payloadSize(payload: unknown): number {
+  if (payload === undefined) return 0;
+  try {
+    return Buffer.byteLength(JSON.stringify(payload) ?? '');
+  } catch {
+    return Infinity;
+  }
+}
+
+function requireSession(session: Session | null): Session {
+  if (!session || session.participant.left) throw new MusterError('NOT_JOINED', 'join a meeting first');
+  return session;
+}
+
+const handlers: Handlers = {
+  async join({ socket, rooms, session, setSession }, request) {
+    if (session && !session.participant.left) throw new MusterError('ALREADY_JOINED', 'this connection is already in a meeting');
+    let room: Room;
+    try {
+      room = await rooms.getOrCreate(request.room);
+    } catch (error) {
+      throw new MusterError('MEDIA_UNAVAILABLE', `no media server could take the meeting: ${(error as Error).message}`);
+    }
+    const { participant, response } = await room.join(socket, request);
+    setSession({ room, participant });
+    return response;
+  },
+  async leave({ session, setSession }) {
+    const { room, participant } = requireSession(session);
+    setSession(null);
+    await room.leave(participant, 'left');
+    return {};
+  },
+  async publish({ session }, request) {
+    const { room, participant } = requireSession(session);
+    return room.publish(participant, request);
+  },
+  async 'subscriber.answer'({ session }, request) {
+    const { room, participant } = requireSession(session);
+    return room.answer(participant, request);
+  },
+  async 'track.setMuted'({ session }, request) {
+    const { room, participant } = requireSession(session);
+    return room.setTrackMuted(participant, request.source, request.muted);
+  },
+  async 'media.restart'({ session }) {
+    const { room, participant } = requireSession(session);
+    await room.restartMedia(participant);
+    return {};
+  },
+};
+
+/**
+ * Binds the versioned protocol to socket.io: size limit, rate limit, schema
+ * validation and error mapping happen here once, so handlers only ever see
+ * valid requests from the right state.
+ */
+export function attachSignaling(io: Server, rooms: RoomManager): void {
+  io.on('connection', (socket) => {
+    let session: Session | null = null;
+    const setSession = (s: Session | null) => {
+      session = s;
+    };
+    let tokens = RATE_BURST;
+    let refilledAt = Date.now();
+
+    const reply = (event: string, ack: unknown, result: Ack<unknown>) => {
+      if (typeof ack === 'function') ack(result);
+      else if (!result.ok) socket.emit('server.error', { ...result.error, event });
+    };
+
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && Object.hasOwn(ClientRequests, event)) return;
+      reply(String(event), args[args.length - 1], fail('UNKNOWN_EVENT', `unknown request "${String(event).slice(0, 64)}"`));
+    });
+
+    for (const name of Object.keys(ClientRequests) as ClientRequestName[]) {
+      socket.on(name, async (...args: unknown[]) => {
+        const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
+        const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
+        const now = Date.now();
+        tokens = Math.min(RATE_BURST, tokens + ((now - refilledAt) / 1000) * RATE_PER_SECOND);
+        refilledAt = now;
+        if (tokens < 1) return reply(name, ack, fail('RATE_LIMITED', 'too many requests; slow down'));
+        tokens -= 1;
+        if (payloadSize(payload) > MAX_REQUEST_BYTES) {
+          return reply(name, ack, fail('PAYLOAD_TOO_LARGE', `requests are limited to ${MAX_REQUEST_BYTES} bytes`));
+        }
+        const parsed = ClientRequests[name].safeParse(payload ?? {});
+        if (!parsed.success) return reply(name, ack, fail('BAD_REQUEST', zodMessage(parsed.error)));
+        try {
+          const handler = handlers[name] as (ctx: HandlerContext, request: unknown) => Promise<unknown>;
+          reply(name, ack, ok(await handler({ socket, rooms, session, setSession }, parsed.data)));
+        } catch (error) {
+          if (error instanceof MusterError) return reply(name, ack, fail(error.code, error.message));
+          console.error(`[signaling] ${name} failed:`, error);
+          reply(name, ack, fail('INTERNAL', 'the server could not complete the request'));
+        }
+      });
+    }
+
+    socket.on('disconnect', () => {
+      const current = session as Session | null;
+      if (current) current.room.socketLost(current.participant, socket);
+    });
+  });
+}

@@ -1,0 +1,47 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mediaConfigFromEnv } from '@muster/media';
+import { startMusterServer, type MusterServer } from '../server.ts';
+import type { ServerConfig } from '../config.ts';
+
+/** A real Muster server on a free port with its own data directory. */
+export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<MusterServer & { dataDir: string }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-test-'));
+  const media = { ...mediaConfigFromEnv({}), numWorkers: 1, ...overrides.media };
+  const server = await startMusterServer({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir,
+    apiToken: 'test-token-0123456789',
+    roomCloseGraceMs: 1_000,
+    participantGraceMs: 3_000,
+    webDistDir: path.resolve(new URL('../../../web-demo/dist', import.meta.url).pathname),
+    ...overrides,
+    media,
+  });
+  const close = server.close.bind(server);
+  return Object.assign(server, {
+    dataDir,
+    async close() {
+      await close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** Polls `check` until it returns a truthy value or the time runs out. */
+export async function waitUntil<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

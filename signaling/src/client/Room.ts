@@ -187,6 +187,8 @@ export class Room extends Emitter<RoomEvents> {
     on('participant.left', ({ participantId, reason }) => this.#removeParticipant(participantId, reason));
     on('subscriber.offer', (offer) => {
       this.#subscribeChain = this.#subscribeChain.then(() => this.#handleSubscriberOffer(offer)).catch((error) => {
+        // An offer for a connection that was rebuilt meanwhile is moot; the server sends a new one.
+        if (this.#left || this.#subscriber?.signalingState === 'closed' || !this.#subscriber) return;
         console.warn('[muster] subscriber negotiation failed', error);
       });
     });

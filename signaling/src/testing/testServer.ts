@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { mediaConfigFromEnv } from '@muster/media';
+import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import { startMusterServer, type MusterServer } from '../server.ts';
 import type { ServerConfig } from '../config.ts';
 
 /** A real Muster server on a free port with its own data directory. */
-export async function startTestServer(overrides: Partial<ServerConfig> = {}): Promise<MusterServer & { dataDir: string }> {
+export async function startTestServer(
+  overrides: Partial<Omit<ServerConfig, 'media'>> & { media?: Partial<MediaConfig> } = {},
+): Promise<MusterServer & { dataDir: string }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-test-'));
   const media = { ...mediaConfigFromEnv({}), numWorkers: 1, ...overrides.media };
   const server = await startMusterServer({

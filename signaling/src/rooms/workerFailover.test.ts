@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodePeer } from '../testing/nodePeer.ts';
+import { startTestServer, waitUntil } from '../testing/testServer.ts';
+
+describe('media worker crash in the middle of a meeting', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const peers: NodePeer[] = [];
+
+  beforeAll(async () => {
+    server = await startTestServer({ media: { numWorkers: 2 } });
+  });
+  afterAll(async () => {
+    for (const peer of peers) await peer.close().catch(() => undefined);
+    await server?.close();
+  });
+
+  it('moves the room to a live worker and everyone receives media again within 5 s, with no user action', async () => {
+    const alice = new NodePeer(server.url);
+    const bob = new NodePeer(server.url);
+    peers.push(alice, bob);
+    await alice.join('failover', 'Alice');
+    await bob.join('failover', 'Bob');
+    for (const peer of peers) await waitUntil(async () => (await peer.inboundPackets()).framesDecoded > 5, 20_000, 'initial media');
+
+    const room = server.rooms.get('failover')!;
+    const doomed = room.worker;
+    const doomedPid = doomed.pid;
+    const aliceId = alice.room.participantId;
+    const oldSubscribers = peers.map((p) => p.room.peerConnections.subscriber);
+
+    const killedAt = Date.now();
+    doomed.kill('SIGKILL');
+
+    // Recovered = a new subscriber connection on each peer that decodes video and plays audio again.
+    for (const [i, peer] of peers.entries()) {
+      await waitUntil(async () => {
+        const pc = peer.room.peerConnections.subscriber;
+        if (!pc || pc === oldSubscribers[i]) return false;
+        const s = await peer.inboundPackets();
+        return s.framesDecoded > 0 && s.audio > 0;
+      }, 5_000, `${peer.room.localParticipant?.name} media back on a new worker`);
+    }
+    const recoveredMs = Date.now() - killedAt;
+    expect(recoveredMs).toBeLessThan(5_000);
+
+    expect(room.worker).not.toBe(doomed);
+    expect(room.worker.pid).not.toBe(doomedPid);
+    // Same meeting, same identities: nobody had to rejoin.
+    expect(alice.room.participantId).toBe(aliceId);
+    expect(server.rooms.get('failover')).toBe(room);
+    expect(room.participants.size).toBe(2);
+    // The pool is back at full strength.
+    await waitUntil(() => server.pool.workers.filter((w) => !w.closed).length === 2, 5_000, 'replacement worker');
+  });
+});

@@ -41,7 +41,8 @@ describe('HTTP endpoints', () => {
   });
 
   it('refuses the REST API without the right Bearer token', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${server.apiToken}` }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer wrong' }, { authorization: `Basic ${server.apiToken}` }];
+    for (const headers of attempts) {
       const res = await fetch(`${server.url}/api/v1/rooms`, { headers });
       expect(res.status).toBe(401);
       expect(await res.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });

@@ -1,7 +1,8 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
+import { constantTimeEqual } from '../util/constantTimeEqual.ts';
 
 /**
  * The REST API token: from configuration, or generated once and kept in the
@@ -23,12 +24,9 @@ export function loadOrCreateApiToken(dataDir: string, configured?: string): { to
 }
 
 export function bearerAuth(token: string): RequestHandler {
-  const expected = Buffer.from(token);
   return (req, res, next) => {
-    const header = req.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    const given = match ? Buffer.from(match[1]!) : Buffer.alloc(0);
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return next();
+    const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+    if (match && constantTimeEqual(match[1]!, token)) return next();
     res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'UNAUTHORIZED', message: 'a valid Bearer token is required' } });
   };
 }

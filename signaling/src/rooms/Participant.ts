@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
+import { constantTimeEqual } from '../util/constantTimeEqual.ts';
 import type { ConsumerInfo, ParticipantInfo, Role, ServerEvents, TrackInfo, TrackSource } from '../protocol.ts';
 
 export interface PublishedTrack extends TrackInfo {
@@ -44,6 +45,19 @@ export class Participant {
   trackBySource(source: TrackSource): PublishedTrack | undefined {
     for (const track of this.tracks.values()) if (track.source === source) return track;
     return undefined;
+  }
+
+  hasResumeToken(token: string): boolean {
+    return constantTimeEqual(token, this.resumeToken);
+  }
+
+  /** Drops all media state: tracks, consumers and any negotiation in flight. */
+  forgetMedia(): void {
+    this.tracks.clear();
+    this.consumers.clear();
+    clearTimeout(this.pendingOfferTimer);
+    this.pendingOfferId = null;
+    this.renegotiationDue = false;
   }
 
   emit<E extends keyof ServerEvents>(event: E, ...args: Parameters<ServerEvents[E]>): void {

@@ -118,7 +118,7 @@ export class Room {
       let participant: Participant | undefined;
       if (request.resume) {
         participant = this.participants.get(request.resume.participantId);
-        if (!participant || participant.resumeToken !== request.resume.token) {
+        if (!participant || !participant.hasResumeToken(request.resume.token)) {
           throw new MusterError('NOT_FOUND', 'that session has expired; join again without resume');
         }
         clearTimeout(participant.disconnectTimer);
@@ -387,11 +387,7 @@ export class Room {
 
   async #resetParticipantMedia(participant: Participant): Promise<void> {
     await this.#closeTransports(participant);
-    participant.tracks.clear();
-    participant.consumers.clear();
-    clearTimeout(participant.pendingOfferTimer);
-    participant.pendingOfferId = null;
-    participant.renegotiationDue = false;
+    participant.forgetMedia();
     await this.#createTransports(participant);
   }
 
@@ -409,11 +405,8 @@ export class Room {
       this.#activeSpeakerProducerId = null;
       await this.open();
       for (const participant of this.participants.values()) {
-        participant.tracks.clear();
-        participant.consumers.clear();
-        clearTimeout(participant.pendingOfferTimer);
-        participant.pendingOfferId = null;
-        participant.renegotiationDue = false;
+        // The old transports died with the worker; nothing to close.
+        participant.forgetMedia();
         await this.#createTransports(participant);
       }
       for (const participant of this.participants.values()) participant.emit('media.reset', { reason: 'worker-lost' });

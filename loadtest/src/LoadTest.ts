@@ -1,0 +1,331 @@
+import { randomBytes } from 'node:crypto';
+import { BotFleet } from './BotFleet.ts';
+import type { FleetSample } from './fleetProtocol.ts';
+import { LatencyHistogram } from './LatencyHistogram.ts';
+import { machineInfo, sampleProcess } from './processStats.ts';
+import { planScenario, type ScenarioName } from './scenarios.ts';
+import { fetchWorkerMetrics, ServerUnderTest, type WorkerMetrics } from './ServerUnderTest.ts';
+
+export interface LoadTestOptions {
+  scenario: ScenarioName;
+  videoCalls: number;
+  voiceCalls: number;
+  rooms: number;
+  roomSize: number;
+  /** Seconds of steady load after the ramp. */
+  duration: number;
+  /** Bots started per second. */
+  ramp: number;
+  url?: string;
+  workers?: number;
+  botProcesses?: number;
+  /** How long a call may take to connect before it counts as failed. */
+  connectTimeout: number;
+  onProgress?: (line: string) => void;
+}
+
+export interface TimelinePoint {
+  t: number;
+  phase: 'ramp' | 'steady';
+  botsJoined: number;
+  callsConnected: number;
+  packetsSentPerSec: number;
+  packetsReceivedPerSec: number;
+  sfuPacketsOutPerSec: number | null;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  lossPct: number;
+  serverCpuPct: number | null;
+  serverRssMB: number | null;
+  botCpuPct: number;
+}
+
+export interface LoadTestReport {
+  scenario: ScenarioName;
+  startedAt: string;
+  machine: ReturnType<typeof machineInfo>;
+  options: Omit<LoadTestOptions, 'onProgress'>;
+  calls: {
+    video: { requested: number; connected: number; failed: number };
+    voice: { requested: number; connected: number; failed: number };
+    total: { requested: number; connected: number; failed: number };
+  };
+  bots: { requested: number; joined: number; failed: number; failures: string[] };
+  joinMs: { p50: number | null; p99: number | null };
+  packets: { sent: number; received: number };
+  bytes: { sent: number; received: number };
+  lossPct: number;
+  jitterMs: number;
+  latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
+  sfuCpuUsPerPacket: number | null;
+  sfuPacketsOutPerSec: number | null;
+  server: {
+    cpuPct: number | null;
+    rssMB: number | null;
+    processes: { pid: number; role: string; cpuPct: number | null; rssMB: number | null }[];
+  };
+  loadGenerator: { processes: number; cpuPct: number; maxEventLoopLagMs: number };
+  timeline: TimelinePoint[];
+}
+
+const round = (v: number | null, digits = 2) => (v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+
+function percentileOf(values: number[], p: number): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function sumWorkers(metrics: WorkerMetrics[]) {
+  return metrics.reduce(
+    (acc, w) => ({ cpuSeconds: acc.cpuSeconds + w.cpuSeconds, packetsOut: acc.packetsOut + w.packetsOut, rssBytes: acc.rssBytes + w.rssBytes }),
+    { cpuSeconds: 0, packetsOut: 0, rssBytes: 0 },
+  );
+}
+
+/**
+ * Runs one load test: starts (or targets) a server, ramps bots up through the
+ * real protocol, holds the load, measures every second, then cleans up.
+ */
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestReport> {
+  const progress = options.onProgress ?? (() => undefined);
+  const startedAt = new Date().toISOString();
+  const runId = `lt${randomBytes(3).toString('hex')}`;
+  const plan = planScenario({ ...options, runId });
+  const server = options.url ? null : await ServerUnderTest.start({ workers: options.workers });
+  const url = options.url ?? server!.url;
+  const processes = options.botProcesses ?? Math.max(1, Math.min(8, Math.ceil(plan.bots.length / 800)));
+
+  const samples = new Map<number, FleetSample>();
+  const fleet = new BotFleet((index, sample) => samples.set(index, sample));
+  const timeline: TimelinePoint[] = [];
+  const steadyLatency = new LatencyHistogram();
+  const allJoinTimes: number[] = [];
+  const failures: string[] = [];
+  const callConnectedAt = new Map<string, number>();
+  let joined = 0;
+  let failed = 0;
+  let maxLag = 0;
+
+  const local = !options.url;
+  const serverPids = () => {
+    const pids: { pid: number; role: string }[] = [];
+    if (server) pids.push({ pid: server.pid, role: 'main' });
+    return pids;
+  };
+
+  try {
+    const rampSeconds = plan.bots.length / options.ramp;
+    const t0 = Date.now();
+    await fleet.start(url, plan.bots, { processes, ratePerSecond: options.ramp });
+
+    let previous: { at: number; sent: number; received: number; procCpu: Map<number, number>; workers: ReturnType<typeof sumWorkers> | null; botCpu: number } | null = null;
+    type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number };
+    let steadyStart: Mark | null = null;
+    let lastWorkers: WorkerMetrics[] = [];
+    let steadyEnd: Mark | null = null;
+    const rampDeadline = t0 + (rampSeconds + options.connectTimeout) * 1000;
+    const allUp = () => plan.calls.size > 0 && callConnectedAt.size === plan.calls.size && joined + failed >= plan.bots.length;
+
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const now = Date.now();
+      const t = (now - t0) / 1000;
+      // Aggregate the latest sample of every bot process for this second.
+      let sent = 0;
+      let received = 0;
+      let expected = 0;
+      let rcvd = 0;
+      let botCpu = 0;
+      const secondLatency = new LatencyHistogram();
+      const connectedByCall: Record<string, number> = {};
+      for (const sample of samples.values()) {
+        sent += sample.packetsSent;
+        received += sample.packetsReceived;
+        expected += sample.expected;
+        rcvd += sample.received;
+        botCpu += sample.cpuMicros;
+        maxLag = Math.max(maxLag, sample.eventLoopLagMs);
+        secondLatency.merge(LatencyHistogram.from(sample.latency));
+        Object.assign(connectedByCall, sample.connectedByCall);
+      }
+      // Joined/failed are cumulative per process.
+      joined = [...samples.values()].reduce((a, s) => a + s.joined, 0);
+      failed = [...samples.values()].reduce((a, s) => a + s.failed, 0);
+      // Join times, failures and latency are per-second deltas: take each once.
+      for (const s of samples.values()) {
+        allJoinTimes.push(...s.joinTimesMs);
+        for (const f of s.failures) if (failures.length < 20) failures.push(f);
+        s.joinTimesMs = [];
+        s.failures = [];
+        s.latency = { counts: [], max: 0 };
+      }
+      for (const [callId, count] of Object.entries(connectedByCall)) {
+        if (!callConnectedAt.has(callId) && count >= plan.calls.get(callId)!.size) callConnectedAt.set(callId, now);
+      }
+
+      const procCpu = new Map<number, number>();
+      let rss = 0;
+      if (local) {
+        for (const { pid } of serverPids()) {
+          const s = sampleProcess(pid);
+          if (s) {
+            procCpu.set(pid, s.cpuMicros);
+            rss += s.rssBytes;
+          }
+        }
+      }
+      let workers: ReturnType<typeof sumWorkers> | null = null;
+      try {
+        lastWorkers = await fetchWorkerMetrics(url);
+        workers = sumWorkers(lastWorkers);
+        if (local) {
+          for (const w of lastWorkers) {
+            const s = sampleProcess(w.pid);
+            if (s) {
+              procCpu.set(w.pid, s.cpuMicros);
+              rss += s.rssBytes;
+            }
+          }
+        } else rss += workers.rssBytes;
+      } catch {
+        // metrics unavailable this second
+      }
+
+      const phase: TimelinePoint['phase'] = steadyStart ? 'steady' : 'ramp';
+      let serverCpuPct: number | null = null;
+      let sfuOut: number | null = null;
+      let botCpuPct = 0;
+      if (previous) {
+        const dt = (now - previous.at) / 1000;
+        if (local) {
+          let cpu = 0;
+          for (const [pid, micros] of procCpu) cpu += micros - (previous.procCpu.get(pid) ?? micros);
+          serverCpuPct = (cpu / 1e6 / dt) * 100;
+        } else if (workers && previous.workers) {
+          serverCpuPct = ((workers.cpuSeconds - previous.workers.cpuSeconds) / dt) * 100;
+        }
+        if (workers && previous.workers) sfuOut = (workers.packetsOut - previous.workers.packetsOut) / dt;
+        botCpuPct = ((botCpu - previous.botCpu) / 1e6 / dt) * 100;
+      }
+      const point: TimelinePoint = {
+        t: round(t, 1)!,
+        phase,
+        botsJoined: joined,
+        callsConnected: callConnectedAt.size,
+        packetsSentPerSec: previous ? Math.round((sent - previous.sent) / ((now - previous.at) / 1000)) : 0,
+        packetsReceivedPerSec: previous ? Math.round((received - previous.received) / ((now - previous.at) / 1000)) : 0,
+        sfuPacketsOutPerSec: round(sfuOut, 0),
+        latencyP50Ms: round(secondLatency.percentile(0.5)),
+        latencyP99Ms: round(secondLatency.percentile(0.99)),
+        lossPct: expected ? round((1 - rcvd / expected) * 100, 3)! : 0,
+        serverCpuPct: round(serverCpuPct, 1),
+        serverRssMB: local || workers ? round(rss / 2 ** 20, 1) : null,
+        botCpuPct: round(botCpuPct, 1)!,
+      };
+      timeline.push(point);
+      if (steadyStart) steadyLatency.merge(secondLatency);
+      previous = { at: now, sent, received, procCpu, workers, botCpu };
+      progress(
+        `[${point.t.toFixed(0).padStart(4)}s ${phase}] bots ${joined}/${plan.bots.length} (failed ${failed}) calls ${callConnectedAt.size}/${plan.calls.size} ` +
+          `pkts/s out ${point.packetsSentPerSec} in ${point.packetsReceivedPerSec} latency p50 ${point.latencyP50Ms ?? '-'} p99 ${point.latencyP99Ms ?? '-'} ms ` +
+          `loss ${point.lossPct}% server CPU ${point.serverCpuPct ?? '-'}% RSS ${point.serverRssMB ?? '-'} MB`,
+      );
+
+      // Steady state begins when every call is up, or when the ramp has had its time.
+      if (!steadyStart && (allUp() || now > rampDeadline)) {
+        steadyStart = { workers, procCpu, at: now, sent, received, expected, rcvd };
+      }
+      if (steadyStart && now - steadyStart.at >= options.duration * 1000) {
+        steadyEnd = { workers, procCpu, at: now, sent, received, expected, rcvd };
+        break;
+      }
+    }
+
+    // ------------------------------------------------------------ summary
+    const start = steadyStart! as Mark;
+    const end = steadyEnd! as Mark;
+    const dt = (end.at - start.at) / 1000;
+    let serverCpuPct: number | null = null;
+    const processesReport: LoadTestReport['server']['processes'] = [];
+    const roles = new Map<number, string>(serverPids().map((p) => [p.pid, p.role]));
+    for (const w of lastWorkers) roles.set(w.pid, `media-worker-${w.worker}`);
+    if (local) {
+      let total = 0;
+      for (const [pid, micros] of end.procCpu) {
+        const before = start.procCpu.get(pid);
+        const pct = before === undefined ? null : ((micros - before) / 1e6 / dt) * 100;
+        if (pct !== null) total += pct;
+        const s = sampleProcess(pid);
+        processesReport.push({ pid, role: roles.get(pid) ?? 'unknown', cpuPct: round(pct, 1), rssMB: s ? round(s.rssBytes / 2 ** 20, 1) : null });
+      }
+      serverCpuPct = total;
+    } else if (start.workers && end.workers) {
+      serverCpuPct = ((end.workers.cpuSeconds - start.workers.cpuSeconds) / dt) * 100;
+    }
+    let sfuCpuUsPerPacket: number | null = null;
+    let sfuPacketsOutPerSec: number | null = null;
+    if (start.workers && end.workers) {
+      const packets = end.workers.packetsOut - start.workers.packetsOut;
+      const cpuUs = (end.workers.cpuSeconds - start.workers.cpuSeconds) * 1e6;
+      if (packets > 0) sfuCpuUsPerPacket = cpuUs / packets;
+      sfuPacketsOutPerSec = packets / dt;
+    }
+    const lastSamples = [...samples.values()];
+    const callsOf = (kind: 'video' | 'voice' | 'all') => {
+      let requested = 0;
+      let connected = 0;
+      for (const [callId, call] of plan.calls) {
+        if (kind !== 'all' && call.kind !== kind) continue;
+        requested++;
+        if (callConnectedAt.has(callId)) connected++;
+      }
+      return { requested, connected, failed: requested - connected };
+    };
+    const expected = end.expected - start.expected;
+    const rcvd = end.rcvd - start.rcvd;
+    const report: LoadTestReport = {
+      scenario: options.scenario,
+      startedAt,
+      machine: machineInfo(),
+      options: { ...options, onProgress: undefined } as LoadTestReport['options'],
+      calls: {
+        video: options.scenario === 'calls' ? callsOf('video') : { requested: 0, connected: 0, failed: 0 },
+        voice: options.scenario === 'calls' ? callsOf('voice') : { requested: 0, connected: 0, failed: 0 },
+        total: callsOf('all'),
+      },
+      bots: { requested: plan.bots.length, joined, failed, failures },
+      joinMs: { p50: round(percentileOf(allJoinTimes, 0.5), 1), p99: round(percentileOf(allJoinTimes, 0.99), 1) },
+      packets: { sent: end.sent, received: end.received },
+      bytes: {
+        sent: lastSamples.reduce((a, s) => a + s.bytesSent, 0),
+        received: lastSamples.reduce((a, s) => a + s.bytesReceived, 0),
+      },
+      lossPct: expected > 0 ? round(Math.max(0, (1 - rcvd / expected) * 100), 4)! : 0,
+      jitterMs: round(lastSamples.length ? lastSamples.reduce((a, s) => a + s.jitterMs, 0) / lastSamples.length : 0, 3)!,
+      latencyMs: {
+        p50: round(steadyLatency.percentile(0.5)),
+        p95: round(steadyLatency.percentile(0.95)),
+        p99: round(steadyLatency.percentile(0.99)),
+        max: round(steadyLatency.count ? steadyLatency.max : null),
+      },
+      sfuCpuUsPerPacket: round(sfuCpuUsPerPacket, 2),
+      sfuPacketsOutPerSec: round(sfuPacketsOutPerSec, 0),
+      server: {
+        cpuPct: round(serverCpuPct, 1),
+        rssMB: timeline.at(-1)?.serverRssMB ?? null,
+        processes: processesReport,
+      },
+      loadGenerator: {
+        processes,
+        cpuPct: round(timeline.filter((p) => p.phase === 'steady').reduce((a, p) => a + p.botCpuPct, 0) / Math.max(1, timeline.filter((p) => p.phase === 'steady').length), 1)!,
+        maxEventLoopLagMs: round(maxLag, 1)!,
+      },
+      timeline,
+    };
+    return report;
+  } finally {
+    await fleet.stop();
+    await server?.stop();
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * A load-generator process: hosts many bots, sends their packets from one
+ * scheduler, and reports a sample every second. Several run side by side, so
+ * no process nears the per-process open-file limit.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Bot } from './Bot.ts';
+import type { FleetCommand, FleetMessage, FleetSample } from './fleetProtocol.ts';
+import { LatencyHistogram } from './LatencyHistogram.ts';
+import { nowMs } from './payload.ts';
+
+const send = (message: FleetMessage) => {
+  if (process.connected) process.send!(message);
+};
+
+const bots: Bot[] = [];
+const latency = new LatencyHistogram();
+let packetsReceived = 0;
+let bytesReceived = 0;
+let joined = 0;
+let failed = 0;
+let joinTimes: number[] = [];
+let failures: string[] = [];
+let stopping = false;
+const lag = monitorEventLoopDelay({ resolution: 10 });
+lag.enable();
+
+const sink = {
+  onPacket(_kind: 'audio' | 'video', bytes: number, latencyMs: number) {
+    packetsReceived++;
+    bytesReceived += bytes;
+    latency.record(latencyMs);
+  },
+};
+
+// One timer for all bots: a timer per stream would cost more than the packets.
+const scheduler = setInterval(() => {
+  const now = nowMs();
+  for (const bot of bots) bot.tick(now);
+}, 5);
+
+const reporter = setInterval(() => {
+  const connectedByCall: Record<string, number> = {};
+  let packetsSent = 0;
+  let bytesSent = 0;
+  let expected = 0;
+  let received = 0;
+  let jitter = 0;
+  let jitterStreams = 0;
+  for (const bot of bots) {
+    packetsSent += bot.packetsSent;
+    bytesSent += bot.bytesSent;
+    if (bot.connectedAt !== null) connectedByCall[bot.spec.callId] = (connectedByCall[bot.spec.callId] ?? 0) + 1;
+    const totals = bot.streamTotals();
+    expected += totals.expected;
+    received += totals.received;
+    if (totals.streams) {
+      jitter += totals.jitterMs;
+      jitterStreams++;
+    }
+  }
+  const cpu = process.cpuUsage();
+  const sample: FleetSample = {
+    type: 'sample',
+    joined,
+    failed,
+    joinTimesMs: joinTimes,
+    failures,
+    connectedByCall,
+    packetsSent,
+    bytesSent,
+    packetsReceived,
+    bytesReceived,
+    expected,
+    received,
+    jitterMs: jitterStreams ? jitter / jitterStreams : 0,
+    latency: latency.toJSON(),
+    cpuMicros: cpu.user + cpu.system,
+    eventLoopLagMs: lag.percentile(99) / 1e6,
+  };
+  joinTimes = [];
+  failures = [];
+  latency.reset();
+  lag.reset();
+  send(sample);
+}, 1000);
+
+async function spawn(url: string, specs: FleetCommand & { type: 'spawn' }): Promise<void> {
+  const interval = 1000 / Math.max(0.1, specs.ratePerSecond);
+  for (const spec of specs.bots) {
+    if (stopping) return;
+    const bot = new Bot(spec, sink);
+    bots.push(bot);
+    bot.join(url).then(
+      () => {
+        joined++;
+        joinTimes.push(bot.joinMs!);
+      },
+      (error: Error) => {
+        failed++;
+        if (failures.length < 5) failures.push(`${spec.name}: ${error.message}`);
+      },
+    );
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+process.on('message', (command: FleetCommand) => {
+  if (command.type === 'spawn') void spawn(command.url, command);
+  if (command.type === 'stop') {
+    stopping = true;
+    clearInterval(scheduler);
+    void Promise.allSettled(bots.map((b) => b.close())).then(() => {
+      clearInterval(reporter);
+      send({ type: 'stopped' });
+      setTimeout(() => process.exit(0), 50);
+    });
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.on('uncaughtException', (error) => console.error('[bot process]', error));
+process.on('unhandledRejection', () => undefined);
+send({ type: 'ready' });

@@ -1,0 +1,32 @@
+import type { BotSpec } from './Bot.ts';
+
+/** Coordinator → bot process. */
+export type FleetCommand =
+  | { type: 'spawn'; url: string; bots: BotSpec[]; ratePerSecond: number }
+  | { type: 'stop' };
+
+/** Per-second report of one bot process. */
+export interface FleetSample {
+  type: 'sample';
+  /** Bots whose join finished / failed, with join times of those that finished in this second. */
+  joined: number;
+  failed: number;
+  joinTimesMs: number[];
+  failures: string[];
+  /** callId → bots of that call that have received every expected kind. */
+  connectedByCall: Record<string, number>;
+  packetsSent: number;
+  bytesSent: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  /** Loss accounting over all streams since start (cumulative). */
+  expected: number;
+  received: number;
+  jitterMs: number;
+  latency: { counts: number[]; max: number };
+  /** The bot process's own CPU, to judge whether the load generator was the bottleneck. */
+  cpuMicros: number;
+  eventLoopLagMs: number;
+}
+
+export type FleetMessage = FleetSample | { type: 'ready' } | { type: 'stopped' };

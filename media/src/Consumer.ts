@@ -98,6 +98,9 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
   onProducerRtp(rtp: RtpPacket): void {
     if (this.#paused || this.#closed) return;
     const sender = this.#transceiver.sender;
+    // Until DTLS is up (or once the sender stopped) werift drops the packet
+    // silently; not counting it keeps packetsSent equal to what went out.
+    if (sender.stopped || !sender.codec || sender.dtlsTransport?.state !== 'connected') return;
     if (this.#gapStartedAt !== null) {
       const elapsedTicks = Math.max(1, Math.round(((Date.now() - this.#gapStartedAt) * this.#clockRate) / 1000));
       sender.replaceRTP(rtp.header, false, elapsedTicks);
@@ -105,12 +108,19 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     }
     // Header extensions carry the publisher's negotiated ids, which mean nothing
     // to this subscriber; werift writes the ones negotiated on this transport.
+    // The packet is shared with the producer's other sinks, so the extensions
+    // are put back once werift has taken its copy (synchronously, in sendRtp).
+    const extensions = rtp.header.extensions;
     rtp.header.extensions = [];
     this.#stats.packetsSent++;
     this.#stats.bytesSent += rtp.payload.length;
-    sender.sendRtp(rtp).catch(() => {
-      // A send fails only while the transport is closing; nothing to recover.
-    });
+    try {
+      sender.sendRtp(rtp).catch(() => {
+        // A send fails only while the transport is closing; nothing to recover.
+      });
+    } finally {
+      rtp.header.extensions = extensions;
+    }
   }
 
   #beginGap(): void {

@@ -64,23 +64,16 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
       producer.on('close', () => this.#producers.delete(producer.id));
     });
     transport.on('close', () => {
-      this.#retire(transport);
+      // Fired after the transport closed its producers and consumers; their
+      // traffic is kept in the transport's own totals.
+      const t = transport.getTrafficStats();
+      this.#retired.packetsIn += t.packetsIn;
+      this.#retired.packetsOut += t.packetsOut;
+      this.#retired.bytesIn += t.bytesIn;
+      this.#retired.bytesOut += t.bytesOut;
       this.#transports.delete(id);
     });
     return transport;
-  }
-
-  #retire(transport: WebRtcTransport): void {
-    for (const p of transport.producers) {
-      const s = p.getStats();
-      this.#retired.packetsIn += s.packetsReceived;
-      this.#retired.bytesIn += s.bytesReceived;
-    }
-    for (const c of transport.consumers) {
-      const s = c.getStats();
-      this.#retired.packetsOut += s.packetsSent;
-      this.#retired.bytesOut += s.bytesSent;
-    }
   }
 
   getTransport(id: string): WebRtcTransport | undefined {
@@ -119,18 +112,13 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
   getStats(): RouterStats {
     const stats: RouterStats = { transports: this.#transports.size, producers: 0, consumers: 0, ...this.#retired };
     for (const transport of this.#transports.values()) {
-      for (const p of transport.producers) {
-        const s = p.getStats();
-        stats.producers++;
-        stats.packetsIn += s.packetsReceived;
-        stats.bytesIn += s.bytesReceived;
-      }
-      for (const c of transport.consumers) {
-        const s = c.getStats();
-        stats.consumers++;
-        stats.packetsOut += s.packetsSent;
-        stats.bytesOut += s.bytesSent;
-      }
+      const t = transport.getTrafficStats();
+      stats.producers += t.producers;
+      stats.consumers += t.consumers;
+      stats.packetsIn += t.packetsIn;
+      stats.packetsOut += t.packetsOut;
+      stats.bytesIn += t.bytesIn;
+      stats.bytesOut += t.bytesOut;
     }
     return stats;
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import './closedNetwork.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import { supportedCodecs, supportedHeaderExtensions, type MediaKind } from './codecs.ts';
 import type { MediaConfig } from './config.ts';
@@ -36,6 +37,16 @@ export type WebRtcTransportEvents = {
   close: [];
 };
 
+/** RTP totals of a transport, including producers and consumers closed since. */
+export interface TransportTraffic {
+  producers: number;
+  consumers: number;
+  packetsIn: number;
+  packetsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
 export interface PublishResult {
   sdp: string;
   producers: Producer[];
@@ -49,6 +60,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   readonly #config: MediaConfig;
   readonly #producersByMid = new Map<string, Producer>();
   readonly #consumers = new Map<string, Consumer>();
+  /** Traffic of producers/consumers already closed, so totals never go backwards. */
+  readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
   #connectionState: ConnectionState = 'new';
   #closed = false;
   /** Negotiations on one peer connection must not interleave. */
@@ -151,6 +164,9 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
         transceiver.onTrack.subscribe((track) => producer.attachTrack(track));
         this.#producersByMid.set(section.mid, producer);
         producer.on('close', () => {
+          const s = producer.getStats();
+          this.#retired.packetsIn += s.packetsReceived;
+          this.#retired.bytesIn += s.bytesReceived;
           if (this.#producersByMid.get(section.mid) === producer) this.#producersByMid.delete(section.mid);
         });
         created.push(producer);
@@ -173,6 +189,9 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate });
     this.#consumers.set(consumer.id, consumer);
     consumer.on('close', () => {
+      const s = consumer.getStats();
+      this.#retired.packetsOut += s.packetsSent;
+      this.#retired.bytesOut += s.bytesSent;
       this.#consumers.delete(consumer.id);
       if (!this.#closed) transceiver.stop();
     });
@@ -226,6 +245,24 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       producers: this.producers.map((p) => p.dump()),
       consumers: this.consumers.map((c) => c.dump()),
     };
+  }
+
+  /** Synchronous RTP totals (the werift stats report is async and heavy). */
+  getTrafficStats(): TransportTraffic {
+    const traffic: TransportTraffic = { producers: 0, consumers: 0, ...this.#retired };
+    for (const p of this.#producersByMid.values()) {
+      const s = p.getStats();
+      traffic.producers++;
+      traffic.packetsIn += s.packetsReceived;
+      traffic.bytesIn += s.bytesReceived;
+    }
+    for (const c of this.#consumers.values()) {
+      const s = c.getStats();
+      traffic.consumers++;
+      traffic.packetsOut += s.packetsSent;
+      traffic.bytesOut += s.bytesSent;
+    }
+    return traffic;
   }
 
   async getStats(): Promise<Record<string, unknown>> {

@@ -35,14 +35,26 @@ export function mediaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MediaC
   if ((rtcMinPort === undefined) !== (rtcMaxPort === undefined)) {
     throw new Error('RTC_MIN_PORT and RTC_MAX_PORT must be set together');
   }
-  if (rtcMinPort !== undefined && rtcMaxPort !== undefined && (rtcMinPort > rtcMaxPort || rtcMaxPort > 65535)) {
-    throw new Error(`invalid RTC port range ${rtcMinPort}-${rtcMaxPort}`);
+  // werift refuses a range whose ends are equal (and needs a port per ICE
+  // socket anyway), so a one-port "range" is rejected here, at start-up,
+  // rather than on the first transport.
+  if (
+    rtcMinPort !== undefined &&
+    rtcMaxPort !== undefined &&
+    (rtcMinPort < 1 || rtcMinPort >= rtcMaxPort || rtcMaxPort > 65535)
+  ) {
+    throw new Error(`invalid RTC port range ${rtcMinPort}-${rtcMaxPort}: need 1 <= RTC_MIN_PORT < RTC_MAX_PORT <= 65535`);
   }
   let iceServers: MediaConfig['iceServers'] = [];
   if (env.ICE_SERVERS) {
     try {
       iceServers = JSON.parse(env.ICE_SERVERS);
       if (!Array.isArray(iceServers)) throw new Error('not an array');
+      for (const server of iceServers) {
+        const urls = (server as { urls?: unknown } | null)?.urls;
+        const valid = typeof urls === 'string' || (Array.isArray(urls) && urls.length > 0 && urls.every((u) => typeof u === 'string'));
+        if (!valid) throw new Error(`entry without "urls": ${JSON.stringify(server)}`);
+      }
     } catch (error) {
       throw new Error(`ICE_SERVERS must be a JSON array of RTCIceServer: ${(error as Error).message}`);
     }

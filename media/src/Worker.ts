@@ -46,6 +46,8 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
     this.#child = fork(ENTRY, [], {
       env: { ...process.env, MUSTER_MEDIA_CONFIG: JSON.stringify(config), MUSTER_WORKER_ID: String(id) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // MUSTER_WORKER_CPU_PROF=<dir> writes a V8 CPU profile per worker on exit, for profiling the SFU under load.
+      execArgv: process.env.MUSTER_WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MUSTER_WORKER_CPU_PROF}`] : [],
       serialization: 'advanced',
     });
     this.#ready = new Promise((resolve, reject) => {

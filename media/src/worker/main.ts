@@ -21,6 +21,11 @@ process.on('disconnect', () => {
   worker.close();
   process.exit(0);
 });
+// A clean exit on SIGTERM lets --cpu-prof write its profile.
+process.on('SIGTERM', () => {
+  worker.close();
+  process.exit(0);
+});
 process.on('uncaughtException', (error) => {
   // werift raises from socket callbacks on malformed packets; one bad peer must
   // not take down every room on this worker.

@@ -56,6 +56,8 @@ interface LocalPublication {
   source: TrackSource;
   track: MediaStreamTrack | null;
   transceiver: RTCRtpTransceiver | null;
+  /** Muted through setMuted; kept here because a muted slot may have no track at all (camera off). */
+  muted: boolean;
 }
 
 const ICE_GATHERING_TIMEOUT_MS = 3_000;
@@ -87,6 +89,8 @@ export class Room extends Emitter<RoomEvents> {
   #mediaRestarting = false;
   #iceTimer?: ReturnType<typeof setTimeout>;
   #left = false;
+  /** Set when leave() starts: offers still in flight are not answered (the server would say NOT_JOINED). */
+  #leaving = false;
 
   constructor(options: RoomOptions = {}) {
     super();
@@ -188,7 +192,7 @@ export class Room extends Emitter<RoomEvents> {
     on('subscriber.offer', (offer) => {
       this.#subscribeChain = this.#subscribeChain.then(() => this.#handleSubscriberOffer(offer)).catch((error) => {
         // An offer for a connection that was rebuilt meanwhile is moot; the server sends a new one.
-        if (this.#left || this.#subscriber?.signalingState === 'closed' || !this.#subscriber) return;
+        if (this.#left || this.#leaving || this.#subscriber?.signalingState === 'closed' || !this.#subscriber) return;
         console.warn('[muster] subscriber negotiation failed', error);
       });
     });
@@ -270,7 +274,7 @@ export class Room extends Emitter<RoomEvents> {
         await existing.transceiver.sender.replaceTrack(track);
         return;
       }
-      this.#publications.set(source, { source, track, transceiver: null });
+      this.#publications.set(source, { source, track, transceiver: null, muted: false });
       await this.#negotiatePublisher();
     });
   }
@@ -300,6 +304,7 @@ export class Room extends Emitter<RoomEvents> {
   /** Mutes or unmutes a published source; the server stops forwarding it to everyone. */
   async setMuted(source: TrackSource, muted: boolean): Promise<void> {
     const publication = this.#publications.get(source);
+    if (publication) publication.muted = muted;
     if (publication?.track) publication.track.enabled = !muted;
     const { track } = await this.request('track.setMuted', { source, muted });
     if (track && this.localParticipant) {
@@ -339,7 +344,8 @@ export class Room extends Emitter<RoomEvents> {
       this.localParticipant.publications = reply.tracks.map(({ mid: _mid, ...t }) => t);
       // A source muted before it was (re)published must be muted on the server too.
       for (const publication of this.#publications.values()) {
-        if (publication.track && !publication.track.enabled) void this.request('track.setMuted', { source: publication.source, muted: true }).catch(() => undefined);
+        // A camera turned off has no track at all, only the muted flag.
+        if (publication.muted || (publication.track && !publication.track.enabled)) void this.request('track.setMuted', { source: publication.source, muted: true }).catch(() => undefined);
       }
     }
   }
@@ -358,7 +364,7 @@ export class Room extends Emitter<RoomEvents> {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     await waitForIceGathering(pc);
-    if (pc !== this.#subscriber) return;
+    if (pc !== this.#subscriber || this.#leaving) return;
     await this.request('subscriber.answer', { offerId: offer.offerId, sdp: pc.localDescription!.sdp });
   }
 
@@ -428,6 +434,7 @@ export class Room extends Emitter<RoomEvents> {
 
   async leave(): Promise<void> {
     if (this.#left) return;
+    this.#leaving = true;
     try {
       if (this.#socket?.connected) await this.request('leave', {});
     } catch {

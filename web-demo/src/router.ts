@@ -1,0 +1,49 @@
+/**
+ * Client-side routing over the History API. The server answers every non-API
+ * path with index.html, so deep links (/m/<code>) work on reload.
+ */
+export type Route =
+  | { name: 'home' }
+  | { name: 'room'; roomId: string; params: URLSearchParams }
+  | { name: 'notFound'; path: string };
+
+export function parseRoute(loc: Pick<Location, 'pathname' | 'search'> = location): Route {
+  const path = loc.pathname.replace(/\/+$/, '') || '/';
+  if (path === '/') return { name: 'home' };
+  const match = /^\/m\/([^/]+)$/.exec(path);
+  if (match) {
+    let roomId: string;
+    try {
+      roomId = decodeURIComponent(match[1]!);
+    } catch {
+      return { name: 'notFound', path };
+    }
+    return { name: 'room', roomId, params: new URLSearchParams(loc.search) };
+  }
+  return { name: 'notFound', path };
+}
+
+type Listener = () => void;
+const listeners = new Set<Listener>();
+
+export function onRouteChange(listener: Listener): void {
+  listeners.add(listener);
+}
+
+export function navigate(url: string, opts: { replace?: boolean } = {}): void {
+  if (opts.replace) history.replaceState(null, '', url);
+  else history.pushState(null, '', url);
+  for (const listener of listeners) listener();
+}
+
+addEventListener('popstate', () => {
+  for (const listener of listeners) listener();
+});
+
+export function meetingPath(roomId: string): string {
+  return `/m/${encodeURIComponent(roomId)}`;
+}
+
+export function meetingLink(roomId: string): string {
+  return `${location.origin}${meetingPath(roomId)}`;
+}

@@ -55,7 +55,14 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
   readonly #onProducerResume = () => this.safeEmit('producerresume');
   readonly #onProducerClose = () => this.close('producerclosed');
 
-  constructor(options: { id: string; producer: Producer; transceiver: RTCRtpTransceiver; clockRate: number }) {
+  constructor(options: {
+    id: string;
+    producer: Producer;
+    transceiver: RTCRtpTransceiver;
+    clockRate: number;
+    /** The transceiver carried another producer before: its RTP numbering must continue, not restart. */
+    reusedSlot?: boolean;
+  }) {
     super();
     this.id = options.id;
     this.#producer = options.producer;
@@ -76,7 +83,7 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
       }
     });
     this.#unsubscribeRtcp = unSubscribe;
-    if (this.#producer.paused) this.#beginGap();
+    if (this.#producer.paused || options.reusedSlot) this.#beginGap();
   }
 
   get closed(): boolean {

@@ -60,6 +60,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   readonly #config: MediaConfig;
   readonly #producersByMid = new Map<string, Producer>();
   readonly #consumers = new Map<string, Consumer>();
+  /** Sending slots whose consumer closed, kept (inactive) for the next consumer of the same codec. */
+  readonly #idleTransceivers: { transceiver: RTCRtpTransceiver; kind: MediaKind; codec: string }[] = [];
   /** Traffic of producers/consumers already closed, so totals never go backwards. */
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
   #connectionState: ConnectionState = 'new';
@@ -181,19 +183,34 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     this.#assertOpen();
     if (this.direction !== 'recv') throw new Error('consume on a send transport');
     if (producer.closed) throw new Error(`producer ${producer.id} is closed`);
-    const transceiver = this.#pc.addTransceiver(producer.kind, { direction: 'sendonly' });
     const codecs = supportedCodecs()[producer.kind];
     const codec = codecs.find((c) => c.mimeType.toLowerCase() === producer.codec.toLowerCase()) ?? codecs[0]!;
-    // A consumer must send exactly the producer's codec: the SFU never transcodes.
-    transceiver.setCodecPreferences([codec]);
-    const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate });
+    // Reuse an idle slot of the same codec before adding a new m-section: stopped
+    // m-sections would be recycled by werift under a new mid inside the BUNDLE,
+    // which Chrome and libwebrtc refuse ("Failed to setup RTCP mux"), wedging the
+    // subscriber's connection for good. An idle slot keeps its mid and SSRC; the
+    // Consumer re-bases sequence numbers and timestamps onto it.
+    const idle = this.#idleTransceivers.find((t) => t.kind === producer.kind && t.codec === codec.mimeType);
+    let transceiver: RTCRtpTransceiver;
+    if (idle) {
+      this.#idleTransceivers.splice(this.#idleTransceivers.indexOf(idle), 1);
+      transceiver = idle.transceiver;
+      transceiver.setDirection('sendonly');
+    } else {
+      transceiver = this.#pc.addTransceiver(producer.kind, { direction: 'sendonly' });
+      // A consumer must send exactly the producer's codec: the SFU never transcodes.
+      transceiver.setCodecPreferences([codec]);
+    }
+    const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate, reusedSlot: idle !== undefined });
     this.#consumers.set(consumer.id, consumer);
     consumer.on('close', () => {
       const s = consumer.getStats();
       this.#retired.packetsOut += s.packetsSent;
       this.#retired.bytesOut += s.bytesSent;
       this.#consumers.delete(consumer.id);
-      if (!this.#closed) transceiver.stop();
+      if (this.#closed) return;
+      transceiver.setDirection('inactive');
+      this.#idleTransceivers.push({ transceiver, kind: producer.kind, codec: codec.mimeType });
     });
     return consumer;
   }

@@ -46,6 +46,35 @@ describe('room lifecycle and participant media', () => {
     await waitUntil(() => !server.rooms.get('lifecycle'), 5_000, 'room closed after grace');
   });
 
+  it('keeps delivering media when someone leaves and someone new joins (subscriber slots are reused)', async () => {
+    const [a, b, c] = [peer(), peer(), peer()];
+    await a.join('recycle', 'A');
+    await b.join('recycle', 'B');
+    await c.join('recycle', 'C');
+    await waitUntil(async () => (await c.inboundPackets()).framesDecoded > 5, 20_000, 'initial media');
+    await a.close();
+    const d = peer();
+    await d.join('recycle', 'D');
+    for (const viewer of [b, c]) {
+      await waitUntil(() => viewer.room.remoteParticipants.size === 2 && [...viewer.room.remoteParticipants.values()].find((p) => p.name === 'D')?.tracks.size === 2, 10_000, `${viewer.room.localParticipant?.name} subscribed to D`);
+      const fromD = [...viewer.room.remoteParticipants.values()].find((p) => p.name === 'D')!;
+      const pc = viewer.room.peerConnections.subscriber!;
+      const midsOfD = [...fromD.tracks.values()].map((t) => pc.getTransceivers().find((x) => x.receiver.track === t.mediaStreamTrack)!.mid);
+      expect(midsOfD).toHaveLength(2);
+      const packetsOn = async (mids: (string | null)[]) => {
+        let n = 0;
+        (await pc.getStats()).forEach((s: { type: string; mid?: string; packetsReceived?: number }) => {
+          if (s.type === 'inbound-rtp' && mids.includes(s.mid ?? null)) n += s.packetsReceived ?? 0;
+        });
+        return n;
+      };
+      // Packets arrive on the m-sections now carrying D, and the connection stays healthy.
+      await waitUntil(async () => (await packetsOn(midsOfD)) > 50, 10_000, "D's media arriving");
+      expect(pc.connectionState).toBe('connected');
+      expect(pc.signalingState).toBe('stable');
+    }
+  });
+
   it('places new rooms on the least-loaded worker', async () => {
     const x = peer();
     const y = peer();

@@ -36,6 +36,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
   #nextRequestId = 1;
   #closed = false;
   #died = false;
+  #isReady = false;
   /** Rooms placed here; the pool's load measure. */
   readonly routerIds = new Set<string>();
   #lastStats?: WorkerStats;
@@ -55,6 +56,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
       this.#child.once('exit', onExit);
       this.once('notification', () => {
         this.#child.off('exit', onExit);
+        this.#isReady = true;
         resolve();
       });
     });
@@ -74,6 +76,11 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
 
   get lastStats(): WorkerStats | undefined {
     return this.#lastStats;
+  }
+
+  /** Started and answering; a worker still booting is not a place for a room in a hurry. */
+  get isReady(): boolean {
+    return this.#isReady && !this.closed;
   }
 
   ready(): Promise<void> {

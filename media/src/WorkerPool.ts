@@ -50,22 +50,25 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
   /**
    * The least-loaded live worker. Load is the number of rooms placed there,
    * refined by consumer count from the last stats poll, which is what CPU
-   * actually follows in an SFU.
+   * actually follows in an SFU. Workers that are up win over one still booting
+   * (a replacement takes a second or more to start), so rooms orphaned by a
+   * crash move at once when another worker can take them.
    */
   async leastLoaded(): Promise<Worker> {
     const live = this.#workers.filter((w) => !w.closed);
     if (live.length === 0) throw new Error('no media worker is running');
-    let best = live[0]!;
+    const ready = live.filter((w) => w.isReady);
+    let best: Worker | undefined;
     let bestLoad = Infinity;
-    for (const worker of live) {
+    for (const worker of ready.length > 0 ? ready : live) {
       const load = (worker.lastStats?.consumers ?? 0) + worker.routerIds.size * 4;
       if (load < bestLoad) {
         best = worker;
         bestLoad = load;
       }
     }
-    await best.ready();
-    return best;
+    await best!.ready();
+    return best!;
   }
 
   close(): void {

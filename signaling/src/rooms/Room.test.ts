@@ -76,6 +76,9 @@ describe('room lifecycle and participant media', () => {
   });
 
   it('places new rooms on the least-loaded worker', async () => {
+    // Start from an idle server: rooms of earlier tests close after their grace period.
+    await waitUntil(() => server.rooms.rooms.length === 0, 5_000, 'earlier rooms closed');
+    await Promise.all(server.pool.workers.map((w) => w.getStats()));
     const x = peer();
     const y = peer();
     await x.join('placement-1', 'X', { audio: true, video: false });

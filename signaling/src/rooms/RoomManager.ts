@@ -20,14 +20,14 @@ export class RoomManager {
 
   constructor(options: RoomManagerOptions) {
     this.#options = options;
-    options.pool.on('workerdied', ({ routerIds, replacement }) => {
+    options.pool.on('workerdied', ({ routerIds }) => {
       const lost = new Set(routerIds);
       for (const room of this.#rooms.values()) {
         if (!lost.has(room.routerId)) continue;
-        // Spread the orphaned rooms: the least-loaded worker may be the replacement.
-        void replacement
-          .ready()
-          .then(() => this.#options.pool.leastLoaded())
+        // Move at once to the least-loaded worker that is up; the replacement
+        // is only waited for when no other worker is left.
+        void this.#options.pool
+          .leastLoaded()
           .then((worker) => room.migrate(worker))
           .catch((error) => console.error(`[rooms] could not move room ${room.id} to a new worker:`, error));
       }

@@ -59,7 +59,9 @@ describe.skipIf(!browserTestsEnabled())('web client: a media worker dies mid-mee
         }, Math.max(500, 5_000 - (Date.now() - killedAt)), `${i ? 'Grace' : 'Ada'} sees and hears the other again`);
       }),
     );
-    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    const recoveredMs = Date.now() - killedAt;
+    console.log(`[failover] both browsers see and hear each other ${recoveredMs} ms after the worker was killed`);
+    expect(recoveredMs).toBeLessThan(5_000);
     expect(room.worker).not.toBe(doomed);
     // Nobody left or rejoined: same people, same ids.
     expect(await Promise.all(pages.map((p) => participantId(p)))).toEqual(ids);

@@ -46,6 +46,7 @@ describe('Worker', { timeout: 120_000 }, () => {
       transports: [{ id: 't-1', direction: 'recv', connectionState: 'new', producers: [], consumers: [] }],
     });
     expect(await worker.getStats()).toMatchObject({ routers: 1, transports: 1 });
+    expect(await worker.dump()).toEqual({ pid: worker.pid, routers: [dump] });
 
     // Errors in the worker come back as rejections, and the worker carries on.
     await expect(worker.request('router.dump', { routerId: 'nope' })).rejects.toThrow('router nope not found');
@@ -124,6 +125,11 @@ describe('WorkerPool', { timeout: 120_000 }, () => {
     // (the survivor already has one).
     expect((await replacement.getStats()).routers).toBe(0);
     expect(await pool.leastLoaded()).toBe(replacement);
+    expect(pool.dump().map((w) => ({ pid: w.pid, ready: w.ready, routerIds: w.routerIds }))).toEqual([
+      { pid: survivor.pid, ready: true, routerIds: ['room-c'] },
+      { pid: replacement.pid, ready: true, routerIds: [] },
+    ]);
+    expect((await pool.getStats()).map((s) => s.pid).sort()).toEqual([survivor.pid, replacement.pid].sort());
   });
 
   it('close() kills every worker, is idempotent, and spawns no replacements', async () => {

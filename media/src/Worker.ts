@@ -111,6 +111,11 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
     return this.#lastStats;
   }
 
+  /** Every router on this worker with its transports, producers and consumers. */
+  dump(): Promise<WorkerMethods['worker.dump']['result']> {
+    return this.request('worker.dump', {});
+  }
+
   #onMessage(message: ChannelMessage): void {
     if (message.kind === 'response') {
       const pending = this.#pending.get(message.id);

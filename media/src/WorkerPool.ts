@@ -1,3 +1,4 @@
+import type { WorkerStats } from './channel.ts';
 import type { MediaConfig } from './config.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import { Worker } from './Worker.ts';
@@ -69,6 +70,16 @@ export class WorkerPool extends EnhancedEventEmitter<WorkerPoolEvents> {
     }
     await best!.ready();
     return best!;
+  }
+
+  dump(): { id: number; pid: number | undefined; ready: boolean; routerIds: string[] }[] {
+    return this.#workers.map((w) => ({ id: w.id, pid: w.pid, ready: w.isReady, routerIds: [...w.routerIds] }));
+  }
+
+  /** Fresh stats of every live worker; a worker that cannot answer is left out. */
+  async getStats(): Promise<WorkerStats[]> {
+    const stats = await Promise.all(this.#workers.filter((w) => !w.closed).map((w) => w.getStats().catch(() => null)));
+    return stats.filter((s): s is WorkerStats => s !== null);
   }
 
   close(): void {

@@ -59,6 +59,10 @@ export class Bot {
   readonly #streams = new Map<string, InboundStream>();
   readonly #receivedKinds = new Set<'audio' | 'video'>();
   #closed = false;
+  #rebuilding = false;
+  #offers: Promise<unknown> = Promise.resolve();
+  /** Times this bot had to rebuild its media (ICE/DTLS failure, server worker lost). */
+  mediaRestarts = 0;
   joinMs: number | null = null;
   /** When every expected kind has arrived: the call is connected for this bot. */
   connectedAt: number | null = null;
@@ -95,46 +99,79 @@ export class Bot {
     const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 20_000 });
     this.#socket = socket;
     socket.on('subscriber.offer', (offer: { offerId: number; sdp: string; consumers: ConsumerInfo[] }) => {
-      void this.#answer(offer).catch(() => undefined);
+      // Offers are applied one at a time, as a browser's signaling state machine requires.
+      this.#offers = this.#offers.then(() => this.#answer(offer)).catch(() => undefined);
     });
+    socket.on('media.reset', () => void this.#rebuildMedia());
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', (error) => reject(error));
     });
     await this.#request('join', { room: this.spec.room, name: this.spec.name });
-    if (this.spec.audio || this.spec.video) {
-      const pc = createSfuClientPeer();
-      this.#publisher = pc;
-      if (this.spec.audio) this.#audio = pc.addTransceiver('audio', { direction: 'sendonly' });
-      if (this.spec.video) this.#video = pc.addTransceiver('video', { direction: 'sendonly' });
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      const tracks: { mid: string; source: 'microphone' | 'camera' }[] = [];
-      if (this.#audio) tracks.push({ mid: this.#audio.mid!, source: 'microphone' });
-      if (this.#video) tracks.push({ mid: this.#video.mid!, source: 'camera' });
-      const reply = await this.#request('publish', { sdp: pc.localDescription!.sdp, tracks });
-      await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
-      await new Promise<void>((resolve, reject) => {
-        if (pc.connectionState === 'connected') return resolve();
-        const timer = setTimeout(() => reject(new Error('publisher did not connect')), 20_000);
-        pc.connectionStateChange.subscribe((state) => {
-          if (state === 'connected') {
-            clearTimeout(timer);
-            resolve();
-          } else if (state === 'failed') {
-            clearTimeout(timer);
-            reject(new Error('publisher ICE failed'));
-          }
-        });
-      });
-      this.#publishing = true;
-      const now = nowMs();
-      // Spread bots' send instants, as real clients are.
-      this.#nextAudioAt = now + Math.random() * 20;
-      this.#nextVideoAt = now + Math.random() * 33;
-    }
+    await this.#publish();
     this.joinMs = nowMs() - started;
     if (this.spec.expects.length === 0) this.connectedAt = Date.now();
+  }
+
+  async #publish(): Promise<void> {
+    if (!this.spec.audio && !this.spec.video) return;
+    const pc = createSfuClientPeer();
+    this.#publisher = pc;
+    this.#watch(pc);
+    this.#audio = this.spec.audio ? pc.addTransceiver('audio', { direction: 'sendonly' }) : undefined;
+    this.#video = this.spec.video ? pc.addTransceiver('video', { direction: 'sendonly' }) : undefined;
+    const offer = await pc.createOffer();
+    await pc.setLocalDescription(offer);
+    const tracks: { mid: string; source: 'microphone' | 'camera' }[] = [];
+    if (this.#audio) tracks.push({ mid: this.#audio.mid!, source: 'microphone' });
+    if (this.#video) tracks.push({ mid: this.#video.mid!, source: 'camera' });
+    const reply = await this.#request('publish', { sdp: pc.localDescription!.sdp, tracks });
+    await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+    await new Promise<void>((resolve, reject) => {
+      if (pc.connectionState === 'connected') return resolve();
+      const timer = setTimeout(() => reject(new Error('publisher did not connect')), 20_000);
+      pc.connectionStateChange.subscribe((state) => {
+        if (state === 'connected') {
+          clearTimeout(timer);
+          resolve();
+        } else if (state === 'failed') {
+          clearTimeout(timer);
+          reject(new Error('publisher ICE/DTLS failed'));
+        }
+      });
+    });
+    this.#publishing = true;
+    const now = nowMs();
+    // Spread bots' send instants, as real clients are.
+    this.#nextAudioAt = now + Math.random() * 20;
+    this.#nextVideoAt = now + Math.random() * 33;
+  }
+
+  /** A connection that fails is rebuilt, as the real client SDK does. */
+  #watch(pc: RTCPeerConnection): void {
+    pc.connectionStateChange.subscribe((state) => {
+      if (state !== 'failed' || this.#closed || (pc !== this.#publisher && pc !== this.#subscriber)) return;
+      void this.#request('media.restart', { reason: 'ice-failed' })
+        .then(() => this.#rebuildMedia())
+        .catch(() => undefined);
+    });
+  }
+
+  async #rebuildMedia(): Promise<void> {
+    if (this.#closed || this.#rebuilding) return;
+    this.#rebuilding = true;
+    this.mediaRestarts++;
+    try {
+      this.#publishing = false;
+      const old = [this.#publisher, this.#subscriber];
+      this.#publisher = undefined;
+      this.#subscriber = undefined;
+      this.#offers = Promise.resolve();
+      await Promise.allSettled(old.map((pc) => pc?.close()));
+      await this.#publish();
+    } finally {
+      this.#rebuilding = false;
+    }
   }
 
   async #answer(offer: { offerId: number; sdp: string }): Promise<void> {
@@ -142,6 +179,7 @@ export class Bot {
     if (!this.#subscriber) {
       const pc = createSfuClientPeer();
       this.#subscriber = pc;
+      this.#watch(pc);
       pc.onTrack.subscribe((track) => {
         const kind = track.kind as 'audio' | 'video';
         track.onReceiveRtp.subscribe((rtp) => this.#onRtp(kind, rtp));
@@ -151,6 +189,7 @@ export class Bot {
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
+    if (pc !== this.#subscriber) return;
     await this.#request('subscriber.answer', { offerId: offer.offerId, sdp: pc.localDescription!.sdp });
   }
 

@@ -50,7 +50,7 @@ export interface LoadTestReport {
     voice: { requested: number; connected: number; failed: number };
     total: { requested: number; connected: number; failed: number };
   };
-  bots: { requested: number; joined: number; failed: number; failures: string[] };
+  bots: { requested: number; joined: number; failed: number; mediaRestarts: number; failures: string[] };
   joinMs: { p50: number | null; p99: number | null };
   packets: { sent: number; received: number };
   bytes: { sent: number; received: number };
@@ -294,7 +294,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
         voice: options.scenario === 'calls' ? callsOf('voice') : { requested: 0, connected: 0, failed: 0 },
         total: callsOf('all'),
       },
-      bots: { requested: plan.bots.length, joined, failed, failures },
+      bots: { requested: plan.bots.length, joined, failed, mediaRestarts: lastSamples.reduce((a, s) => a + s.mediaRestarts, 0), failures },
       joinMs: { p50: round(percentileOf(allJoinTimes, 0.5), 1), p99: round(percentileOf(allJoinTimes, 0.99), 1) },
       packets: { sent: end.sent, received: end.received },
       bytes: {

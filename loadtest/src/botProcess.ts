@@ -64,6 +64,7 @@ const reporter = setInterval(() => {
     type: 'sample',
     joined,
     failed,
+    mediaRestarts: bots.reduce((a, b) => a + b.mediaRestarts, 0),
     joinTimesMs: joinTimes,
     failures,
     connectedByCall,

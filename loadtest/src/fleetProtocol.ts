@@ -11,6 +11,8 @@ export interface FleetSample {
   /** Bots whose join finished / failed, with join times of those that finished in this second. */
   joined: number;
   failed: number;
+  /** Media rebuilds after ICE/DTLS failures (cumulative). */
+  mediaRestarts: number;
   joinTimesMs: number[];
   failures: string[];
   /** callId → bots of that call that have received every expected kind. */

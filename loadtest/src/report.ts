@@ -81,7 +81,7 @@ Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voi
 | video calls connected | ${report.calls.video.connected} / ${report.calls.video.requested} |
 | voice calls connected | ${report.calls.voice.connected} / ${report.calls.voice.requested} |
 | all calls / rooms connected | ${report.calls.total.connected} / ${report.calls.total.requested} |
-| bots joined / failed | ${report.bots.joined} / ${report.bots.failed} |
+| bots joined / failed / media rebuilds | ${report.bots.joined} / ${report.bots.failed} / ${report.bots.mediaRestarts} |
 | join time p50 / p99 | ${fmt(report.joinMs.p50, ' ms')} / ${fmt(report.joinMs.p99, ' ms')} |
 | forwarding latency p50 / p95 / p99 / max | ${fmt(report.latencyMs.p50, ' ms')} / ${fmt(report.latencyMs.p95, ' ms')} / ${fmt(report.latencyMs.p99, ' ms')} / ${fmt(report.latencyMs.max, ' ms')} |
 | loss | ${report.lossPct} % |

@@ -2,11 +2,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ActiveSpeakerObserver } from './ActiveSpeakerObserver.ts';
 import { makeProducer } from './testing/fakes.ts';
 
-const LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-
 /** One interval's worth of voice from a participant: `packets` at `dBov` (0 loud … 127 silent). */
 function speak(p: ReturnType<typeof makeProducer>, dBov: number, packets = 15): void {
-  for (let i = 0; i < packets; i++) p.deliver({ extensions: { [LEVEL_URI]: { v: true, level: dBov } } });
+  // The ssrc-audio-level header extension, as the publisher's packets carry it.
+  for (let i = 0; i < packets; i++) p.deliver({ audioLevel: { voiced: true, level: dBov } });
 }
 
 describe('ActiveSpeakerObserver', () => {

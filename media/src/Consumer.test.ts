@@ -1,27 +1,31 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  GenericNack,
   PictureLossIndication,
   ReceiverEstimatedMaxBitrate,
   RtcpPacketConverter,
   RtcpPayloadSpecificFeedback,
   RtcpReceiverInfo,
   RtcpRrPacket,
-  type RtpPacket,
+  RtcpTransportLayerFeedback,
 } from 'werift';
 import { Consumer } from './Consumer.ts';
 import type { RtpSink } from './Producer.ts';
-import { fakeTransceiver, makeProducer } from './testing/fakes.ts';
+import { fakeOutput, fakeTransceiver, makeProducer } from './testing/fakes.ts';
 
-function setup(kind: 'audio' | 'video' = 'video') {
+function setup(kind: 'audio' | 'video' = 'video', options: { output?: ReturnType<typeof fakeOutput>; reusedSlot?: boolean } = {}) {
   const p = makeProducer(kind);
   const t = fakeTransceiver({ ssrc: 0xc0ffee });
+  const o = options.output ?? fakeOutput({ ssrc: 0xc0ffee });
   const consumer = new Consumer({
     id: 'consumer-1',
     producer: p.producer,
     transceiver: t.transceiver,
     clockRate: kind === 'audio' ? 48000 : 90000,
+    output: o.output,
+    reusedSlot: options.reusedSlot,
   });
-  return { ...p, ...t, consumer };
+  return { ...p, ...t, ...o, consumer };
 }
 
 /** A FIR as a browser sends it (werift does not export a FIR class, so from the wire). */
@@ -41,6 +45,9 @@ function fir(targetSsrc: number): RtcpPayloadSpecificFeedback {
 const pli = (mediaSsrc: number) =>
   new RtcpPayloadSpecificFeedback({ feedback: new PictureLossIndication({ senderSsrc: 1, mediaSsrc }) });
 
+const nack = (mediaSourceSsrc: number, lost: number[]) =>
+  new RtcpTransportLayerFeedback({ feedback: new GenericNack({ senderSsrc: 1, mediaSourceSsrc, lost }) });
+
 describe('Consumer', () => {
   beforeEach(() => {
     vi.useFakeTimers();
@@ -50,66 +57,59 @@ describe('Consumer', () => {
     vi.useRealTimers();
   });
 
-  it('forwards the producer packets to its sender and counts them', () => {
-    const { consumer, sender, deliver } = setup();
+  it('forwards the producer packets to its output and counts them', () => {
+    const { consumer, sent, deliver } = setup();
     const first = deliver({ payload: Buffer.from('frame-1') });
     const second = deliver({ payload: Buffer.from('frame-22') });
-    expect(sender.sendRtp).toHaveBeenCalledTimes(2);
-    expect(sender.sendRtp.mock.calls[0]![0]).toBe(first);
-    expect(sender.sendRtp.mock.calls[1]![0]).toBe(second);
+    expect(sent.map((s) => s.packet)).toEqual([first, second]);
+    // No pause happened: the subscriber's numbering follows the producer's.
+    expect(sent.map((s) => [s.sequenceNumber, s.timestamp])).toEqual([
+      [first.sequenceNumber, first.timestamp],
+      [second.sequenceNumber, second.timestamp],
+    ]);
     expect(consumer.getStats()).toEqual({ packetsSent: 2, bytesSent: 15, keyFrameRequestsReceived: 0 });
-    // No pause happened: RTP continuity is left alone.
-    expect(sender.replaceRTP).not.toHaveBeenCalled();
   });
 
-  it('forwards and counts nothing until the subscriber transport is connected', () => {
-    const { consumer, sender, deliver } = setup();
-    sender.dtlsTransport.state = 'connecting';
+  it('forwards and counts nothing until its output is ready', () => {
+    const { consumer, output, deliver } = setup();
+    output.ready = false;
     deliver();
-    expect(sender.sendRtp).not.toHaveBeenCalled();
+    expect(output.send).not.toHaveBeenCalled();
     expect(consumer.getStats().packetsSent).toBe(0);
-    sender.dtlsTransport.state = 'connected';
+    output.ready = true;
     deliver();
     expect(consumer.getStats().packetsSent).toBe(1);
-    sender.stopped = true;
+    // A send the transport could not make is not counted either.
+    output.send.mockReturnValueOnce(false);
     deliver();
-    expect(sender.sendRtp).toHaveBeenCalledTimes(1);
+    expect(consumer.getStats().packetsSent).toBe(1);
   });
 
-  it("strips the publisher's header extensions for the send, without altering the shared packet", () => {
-    const { sender, producer, deliver } = setup('audio');
+  it('leaves the shared packet untouched for the other sinks', () => {
+    const { producer, sent, deliver } = setup('audio');
     const otherSink: RtpSink = { onProducerRtp: vi.fn() };
-    let extensionsAtSend: unknown[] | undefined;
-    sender.sendRtp.mockImplementation((rtp: RtpPacket) => {
-      extensionsAtSend = [...rtp.header.extensions];
-      return Promise.resolve();
-    });
-    const publisherExtensions = [
-      { id: 1, payload: Buffer.from('0') },
-      { id: 3, payload: Buffer.from([0x80 | 30]) },
-    ];
-    const rtp = deliver({ headerExtensions: publisherExtensions });
-    expect(extensionsAtSend).toEqual([]);
-    // Sinks after the consumer (a recorder tap, say) still see the publisher's extensions.
     producer.addSink(otherSink);
-    const rtp2 = deliver({ headerExtensions: publisherExtensions });
-    expect(rtp.header.extensions).toEqual(publisherExtensions);
-    expect((otherSink.onProducerRtp as ReturnType<typeof vi.fn>).mock.calls[0]![0]).toBe(rtp2);
-    expect(rtp2.header.extensions).toEqual(publisherExtensions);
+    const packet = deliver({ headerExtensions: [{ id: 1, payload: Buffer.from('0') }], audioLevel: { level: 30, voiced: true } });
+    const bytes = Buffer.from(packet.buffer.subarray(0, packet.length));
+    expect(sent[0]!.packet).toBe(packet);
+    expect((otherSink.onProducerRtp as ReturnType<typeof vi.fn>).mock.calls[0]![0]).toBe(packet);
+    expect(packet.buffer.subarray(0, packet.length)).toEqual(bytes);
+    expect(packet.getExtension(1)).toEqual(Buffer.from('0'));
+    expect([packet.audioLevel, packet.voiced]).toEqual([30, true]);
   });
 
   it('does not forward while paused, and re-bases continuity by the wall-clock gap on resume', () => {
-    const { consumer, sender, producer, deliver } = setup('video');
+    const { consumer, sent, producer, deliver } = setup('video');
     const requestKeyFrame = vi.spyOn(producer, 'requestKeyFrame');
-    deliver();
-    expect(sender.sendRtp).toHaveBeenCalledTimes(1);
+    deliver({ sequenceNumber: 5000, timestamp: 900_000 });
+    expect(sent).toHaveLength(1);
 
     consumer.pause();
     consumer.pause();
     expect(consumer.paused).toBe(true);
     deliver();
     deliver();
-    expect(sender.sendRtp).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(1);
     expect(consumer.getStats().packetsSent).toBe(1);
 
     vi.advanceTimersByTime(2000);
@@ -117,48 +117,84 @@ describe('Consumer', () => {
     expect(consumer.paused).toBe(false);
     // Resuming asks for a keyframe so the subscriber can decode at once.
     expect(requestKeyFrame).toHaveBeenCalledTimes(1);
-    const next = deliver();
-    expect(sender.replaceRTP).toHaveBeenCalledTimes(1);
-    // 2 s at 90 kHz: the subscriber's timestamps jump by the real gap.
-    expect(sender.replaceRTP).toHaveBeenCalledWith(next.header, false, 180_000);
-    expect(sender.sendRtp).toHaveBeenCalledTimes(2);
-    // Only the first packet after the gap re-bases.
-    deliver();
-    expect(sender.replaceRTP).toHaveBeenCalledTimes(1);
+    deliver({ sequenceNumber: 5060, timestamp: 900_000 + 60 * 3000 });
+    // The subscriber's sequence continues without a gap; its timestamp jumps by the real 2 s at 90 kHz.
+    expect([sent[1]!.sequenceNumber, sent[1]!.timestamp]).toEqual([5001, 900_000 + 180_000]);
+    // Only the first packet after the gap re-bases; the next ones follow the producer.
+    deliver({ sequenceNumber: 5061, timestamp: 900_000 + 61 * 3000 });
+    expect([sent[2]!.sequenceNumber, sent[2]!.timestamp]).toEqual([5002, 900_000 + 180_000 + 3000]);
   });
 
   it('does not forward while the producer is paused and re-bases after it resumes', () => {
-    const { consumer, sender, producer, deliver } = setup('audio');
+    const { consumer, sent, producer, deliver } = setup('audio');
     const onProducerPause = vi.fn();
     const onProducerResume = vi.fn();
     consumer.on('producerpause', onProducerPause).on('producerresume', onProducerResume);
-    deliver();
+    deliver({ sequenceNumber: 10, timestamp: 48_000 });
     producer.pause();
     expect(onProducerPause).toHaveBeenCalledTimes(1);
     expect(consumer.producerPaused).toBe(true);
     expect(consumer.paused).toBe(false);
     deliver();
-    expect(sender.sendRtp).toHaveBeenCalledTimes(1);
+    expect(sent).toHaveLength(1);
 
     vi.advanceTimersByTime(500);
     producer.resume();
     expect(onProducerResume).toHaveBeenCalledTimes(1);
-    deliver();
-    expect(sender.sendRtp).toHaveBeenCalledTimes(2);
-    expect(sender.replaceRTP).toHaveBeenCalledTimes(1);
-    expect(sender.replaceRTP.mock.calls[0]![2]).toBe(24_000); // 0.5 s at 48 kHz
+    deliver({ sequenceNumber: 40, timestamp: 48_000 + 30 * 960 });
+    expect(sent).toHaveLength(2);
+    expect([sent[1]!.sequenceNumber, sent[1]!.timestamp]).toEqual([11, 48_000 + 24_000]); // 0.5 s at 48 kHz
   });
 
   it('starts with a re-base when created for a paused producer', () => {
     const p = makeProducer('video');
+    const o = fakeOutput();
+    // The slot already sent up to 700 / 70_000.
+    o.output.rewriter.map(700, 70_000);
     p.producer.pause();
     const t = fakeTransceiver();
-    new Consumer({ id: 'late', producer: p.producer, transceiver: t.transceiver, clockRate: 90000 });
+    new Consumer({ id: 'late', producer: p.producer, transceiver: t.transceiver, clockRate: 90000, output: o.output });
     vi.advanceTimersByTime(1000);
     p.producer.resume();
-    p.deliver();
-    expect(t.sender.replaceRTP).toHaveBeenCalledTimes(1);
-    expect(t.sender.replaceRTP.mock.calls[0]![2]).toBe(90_000);
+    p.deliver({ sequenceNumber: 3, timestamp: 3 });
+    expect([o.sent[0]!.sequenceNumber, o.sent[0]!.timestamp]).toEqual([701, 70_000 + 90_000]);
+  });
+
+  it('continues the numbering of a reused slot and forgets its NACK history', () => {
+    const slot = fakeOutput();
+    const first = setup('video', { output: slot });
+    first.deliver({ sequenceNumber: 100, timestamp: 1000 });
+    first.deliver({ sequenceNumber: 101, timestamp: 4000 });
+    first.consumer.close();
+
+    // Another producer takes the slot 250 ms later, with its own numbering.
+    vi.advanceTimersByTime(250);
+    const second = setup('video', { output: slot, reusedSlot: true });
+    const packet = second.deliver({ sequenceNumber: 9000, timestamp: 5_000_000 });
+    expect([slot.sent.at(-1)!.sequenceNumber, slot.sent.at(-1)!.timestamp]).toEqual([102, 4000 + 22_500]);
+    // A NACK for a packet of the previous producer finds nothing to resend.
+    second.sender.onRtcp.execute(nack(0xc0ffee, [101]));
+    expect(slot.sent.at(-1)!.packet).toBe(packet);
+  });
+
+  it('answers NACKs from the producer packet ring with the original numbering', () => {
+    const { consumer, sent, sender, deliver } = setup('video');
+    deliver({ sequenceNumber: 65534, timestamp: 100 });
+    const lost = deliver({ sequenceNumber: 65535, timestamp: 200 });
+    deliver({ sequenceNumber: 0, timestamp: 300 });
+    consumer.pause();
+    vi.advanceTimersByTime(1000);
+    consumer.resume();
+    deliver({ sequenceNumber: 1, timestamp: 400 });
+    expect(sent).toHaveLength(4);
+
+    // werift's NACK parser does not wrap 65535 + 1; the consumer does.
+    sender.onRtcp.execute(nack(0xc0ffee, [65535, 12345]));
+    expect(sent).toHaveLength(5);
+    expect(sent[4]).toMatchObject({ sequenceNumber: 65535, timestamp: 200, retransmission: true });
+    expect(sent[4]!.packet.buffer.subarray(0, lost.length)).toEqual(lost.buffer.subarray(0, lost.length));
+    expect(consumer.retransmissions).toBe(1);
+    expect(consumer.getStats().packetsSent).toBe(4);
   });
 
   it('passes PLI and FIR from the subscriber to the producer, and nothing else', () => {
@@ -186,7 +222,7 @@ describe('Consumer', () => {
   });
 
   it('close() is idempotent, detaches from producer and sender, and reports its reason', () => {
-    const { consumer, sender, producer, deliver } = setup('video');
+    const { consumer, sender, output, producer, deliver } = setup('video');
     const requestKeyFrame = vi.spyOn(producer, 'requestKeyFrame');
     const onClose = vi.fn();
     consumer.on('close', onClose);
@@ -205,7 +241,7 @@ describe('Consumer', () => {
     sender.onRtcp.execute(pli(0xc0ffee));
     producer.pause();
     producer.close();
-    expect(sender.sendRtp).not.toHaveBeenCalled();
+    expect(output.send).not.toHaveBeenCalled();
     expect(requestKeyFrame).not.toHaveBeenCalled();
     expect(onClose).toHaveBeenCalledTimes(1);
     // pause/resume after close are no-ops.

@@ -1,7 +1,10 @@
-import type { RTCRtpTransceiver, RtcpPayloadSpecificFeedback, RtpPacket } from 'werift';
+import type { RTCRtpTransceiver, RtcpPacket, RtcpPayloadSpecificFeedback, RtcpTransportLayerFeedback } from 'werift';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { MediaKind } from './codecs.ts';
 import type { Producer, RtpSink } from './Producer.ts';
+import type { MediaPacket } from './rtp/rtpPacket.ts';
+import type { RtpRewriter } from './rtp/RtpRewriter.ts';
+import type { ConsumerOutput } from './rtp/TransportMediaPath.ts';
 
 export interface ConsumerDump {
   id: string;
@@ -25,15 +28,20 @@ export type ConsumerEvents = {
   producerresume: [];
 };
 
-const PLI = 206; // RTCP payload-specific feedback
+const RTPFB = 205; // RTCP transport-layer feedback
+const PSFB = 206; // RTCP payload-specific feedback
+const NACK_FMT = 1;
 const PLI_FMT = 1;
 const FIR_FMT = 4;
 
 /**
- * Forwards one producer's packets to one subscriber. Owns the sending
- * transceiver's RTP continuity: across a pause the receiver sees a contiguous
- * sequence and a timestamp jump matching the wall-clock gap, so it neither
- * NACKs the gap nor mis-times playout.
+ * Forwards one producer's packets to one subscriber. Owns the subscriber
+ * stream's RTP continuity (RtpRewriter): across a pause the receiver sees a
+ * contiguous sequence and a timestamp jump matching the wall-clock gap, so it
+ * neither NACKs the gap nor mis-times playout. The subscriber's feedback
+ * arrives through werift's RTCP path on the transceiver's sender: PLI/FIR
+ * become keyframe requests to the producer, NACKs are answered from the
+ * producer's packet ring. Sending is the transport's (ConsumerOutput).
  */
 export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements RtpSink {
   readonly id: string;
@@ -41,12 +49,16 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
   readonly kind: MediaKind;
   readonly #producer: Producer;
   readonly #transceiver: RTCRtpTransceiver;
+  readonly #output: ConsumerOutput;
   readonly #clockRate: number;
+  /** The slot's sequence/timestamp rewriting (owned by the output, shared with earlier consumers of the slot). */
+  readonly #rewriter: RtpRewriter;
   #paused = false;
   #closed = false;
   /** Set while not forwarding; the next forwarded packet re-bases continuity. */
   #gapStartedAt: number | null = null;
   readonly #stats: ConsumerStats = { packetsSent: 0, bytesSent: 0, keyFrameRequestsReceived: 0 };
+  #retransmissions = 0;
   readonly #unsubscribeRtcp: () => void;
   readonly #onProducerPause = () => {
     this.#beginGap();
@@ -60,6 +72,8 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     producer: Producer;
     transceiver: RTCRtpTransceiver;
     clockRate: number;
+    /** The transport's stream sender for this transceiver; it outlives the consumer when the slot is reused. */
+    output: ConsumerOutput;
     /** The transceiver carried another producer before: its RTP numbering must continue, not restart. */
     reusedSlot?: boolean;
   }) {
@@ -69,20 +83,21 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     this.producerId = options.producer.id;
     this.kind = options.producer.kind;
     this.#transceiver = options.transceiver;
+    this.#output = options.output;
+    this.#rewriter = options.output.rewriter;
     this.#clockRate = options.clockRate;
     this.#producer.on('pause', this.#onProducerPause);
     this.#producer.on('resume', this.#onProducerResume);
     this.#producer.on('close', this.#onProducerClose);
     this.#producer.addSink(this);
-    const { unSubscribe } = this.#transceiver.sender.onRtcp.subscribe((packet) => {
-      if (packet.type !== PLI) return;
-      const fmt = (packet as RtcpPayloadSpecificFeedback).feedback.count;
-      if (fmt === PLI_FMT || fmt === FIR_FMT) {
-        this.#stats.keyFrameRequestsReceived++;
-        this.#producer.requestKeyFrame();
-      }
-    });
+    const { unSubscribe } = this.#transceiver.sender.onRtcp.subscribe((packet) => this.#onRtcp(packet));
     this.#unsubscribeRtcp = unSubscribe;
+    if (options.reusedSlot) {
+      // Sequence numbers the subscriber may still NACK belong to the previous producer.
+      this.#rewriter.forgetHistory();
+      // The slot has been silent since its previous consumer's last packet.
+      this.#gapStartedAt = this.#rewriter.lastMappedAt;
+    }
     if (this.#producer.paused || options.reusedSlot) this.#beginGap();
   }
 
@@ -102,31 +117,53 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     return this.#transceiver;
   }
 
-  onProducerRtp(rtp: RtpPacket): void {
+  /** Packets re-sent for the subscriber's NACKs. */
+  get retransmissions(): number {
+    return this.#retransmissions;
+  }
+
+  onProducerRtp(packet: MediaPacket): void {
     if (this.#paused || this.#closed) return;
-    const sender = this.#transceiver.sender;
-    // Until DTLS is up (or once the sender stopped) werift drops the packet
-    // silently; not counting it keeps packetsSent equal to what went out.
-    if (sender.stopped || !sender.codec || sender.dtlsTransport?.state !== 'connected') return;
+    const output = this.#output;
+    // Until DTLS is up (or once the sender stopped) nothing can go out; not
+    // counting such packets keeps packetsSent equal to what went out.
+    if (!output.ready) return;
+    const rewriter = this.#rewriter;
     if (this.#gapStartedAt !== null) {
-      const elapsedTicks = Math.max(1, Math.round(((Date.now() - this.#gapStartedAt) * this.#clockRate) / 1000));
-      sender.replaceRTP(rtp.header, false, elapsedTicks);
+      rewriter.rebase(((Date.now() - this.#gapStartedAt) * this.#clockRate) / 1000);
       this.#gapStartedAt = null;
     }
-    // Header extensions carry the publisher's negotiated ids, which mean nothing
-    // to this subscriber; werift writes the ones negotiated on this transport.
-    // The packet is shared with the producer's other sinks, so the extensions
-    // are put back once werift has taken its copy (synchronously, in sendRtp).
-    const extensions = rtp.header.extensions;
-    rtp.header.extensions = [];
-    this.#stats.packetsSent++;
-    this.#stats.bytesSent += rtp.payload.length;
-    try {
-      sender.sendRtp(rtp).catch(() => {
-        // A send fails only while the transport is closing; nothing to recover.
-      });
-    } finally {
-      rtp.header.extensions = extensions;
+    rewriter.map(packet.sequenceNumber, packet.timestamp);
+    if (output.send(packet, rewriter.sequenceNumber, rewriter.timestamp)) {
+      this.#stats.packetsSent++;
+      this.#stats.bytesSent += packet.payloadLength;
+    }
+  }
+
+  #onRtcp(packet: RtcpPacket): void {
+    if (this.#closed) return;
+    if (packet.type === PSFB) {
+      const fmt = (packet as RtcpPayloadSpecificFeedback).feedback.count;
+      if (fmt === PLI_FMT || fmt === FIR_FMT) {
+        this.#stats.keyFrameRequestsReceived++;
+        this.#producer.requestKeyFrame();
+      }
+    } else if (packet.type === RTPFB) {
+      const feedback = (packet as RtcpTransportLayerFeedback).feedback as { count?: number; lost?: number[] } | undefined;
+      if (feedback?.count === NACK_FMT && feedback.lost) this.#retransmit(feedback.lost);
+    }
+  }
+
+  /** Re-sends the packets the subscriber lists as lost, from the producer's ring. */
+  #retransmit(lost: readonly number[]): void {
+    if (this.#paused || !this.#output.ready) return;
+    for (const raw of lost) {
+      const outSeq = raw & 0xffff;
+      const inSeq = this.#rewriter.lookup(outSeq);
+      if (inSeq < 0) continue;
+      const packet = this.#producer.getPacket(inSeq);
+      if (!packet) continue;
+      if (this.#output.send(packet, outSeq, this.#rewriter.timestamp, true)) this.#retransmissions++;
     }
   }
 
@@ -170,7 +207,7 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
       mid: this.#transceiver.mid,
       paused: this.#paused,
       producerPaused: this.#producer.paused,
-      ssrc: this.#transceiver.sender.ssrc,
+      ssrc: this.#output.ssrc,
     };
   }
 

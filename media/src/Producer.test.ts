@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Consumer } from './Consumer.ts';
-import { KEYFRAME_REQUEST_INTERVAL_MS, type RtpSink } from './Producer.ts';
-import { fakeTransceiver, makeProducer } from './testing/fakes.ts';
+import { KEYFRAME_REQUEST_INTERVAL_MS, VIDEO_PACKET_HISTORY, type RtpSink } from './Producer.ts';
+import { fakeOutput, fakeTransceiver, makeProducer } from './testing/fakes.ts';
 
 describe('Producer keyframe requests', () => {
   beforeEach(() => {
@@ -132,23 +132,54 @@ describe('Producer', () => {
     expect(b.onProducerRtp).toHaveBeenCalledTimes(2);
   });
 
-  it('reports audio levels to its level sink', () => {
+  it('reads audio levels from its negotiated header extension and reports them to its level sink', () => {
     const { producer, deliver } = makeProducer('audio');
     const onAudioLevel = vi.fn();
     producer.setAudioLevelSink({ onAudioLevel });
-    deliver({ extensions: { 'urn:ietf:params:rtp-hdrext:ssrc-audio-level': { v: true, level: 25 } } });
+    const packet = deliver({ headerExtensions: [{ id: 1, payload: Buffer.from('0') }], audioLevel: { voiced: true, level: 25 } });
     expect(onAudioLevel).toHaveBeenCalledWith(producer, 25, true);
-    deliver(); // no extension: nothing to report
-    expect(onAudioLevel).toHaveBeenCalledTimes(1);
+    // Consumers forward the level with the subscriber's extension id.
+    expect([packet.audioLevel, packet.voiced]).toEqual([25, true]);
+    deliver({ audioLevel: { voiced: false, level: 90 } });
+    expect(onAudioLevel).toHaveBeenLastCalledWith(producer, 90, false);
+    const silent = deliver(); // no extension: nothing to report
+    expect(silent.audioLevel).toBe(-1);
+    expect(onAudioLevel).toHaveBeenCalledTimes(2);
     producer.setAudioLevelSink(undefined);
-    deliver({ extensions: { 'urn:ietf:params:rtp-hdrext:ssrc-audio-level': { v: true, level: 25 } } });
-    expect(onAudioLevel).toHaveBeenCalledTimes(1);
+    deliver({ audioLevel: { voiced: true, level: 25 } });
+    expect(onAudioLevel).toHaveBeenCalledTimes(2);
+    // A different negotiated id: the old one means nothing any more.
+    producer.setAudioLevelExtensionId(5);
+    expect(deliver({ audioLevel: { voiced: true, level: 25 } }).audioLevel).toBe(-1);
+  });
+
+  it('keeps recent video packets for retransmission, and no audio', () => {
+    const video = makeProducer('video');
+    const first = video.deliver({ sequenceNumber: 65535, payload: Buffer.from('first') });
+    const second = video.deliver({ sequenceNumber: 0, marker: true, payload: Buffer.from('second') });
+    // Copies of the packets, not the received buffers themselves.
+    const kept = video.producer.getPacket(65535)!;
+    expect(kept.buffer).not.toBe(first.buffer);
+    expect([kept.sequenceNumber, kept.timestamp, kept.payload.toString(), kept.receivedAt]).toEqual([65535, first.timestamp, 'first', first.receivedAt]);
+    expect([video.producer.getPacket(0)!.payload.toString(), video.producer.getPacket(0)!.marker]).toEqual(['second', second.marker]);
+    expect(video.producer.getPacket(1)).toBeUndefined();
+    // Overwritten slots report missing, never a wrong packet.
+    for (let i = 1; i <= VIDEO_PACKET_HISTORY; i++) video.deliver({ sequenceNumber: i });
+    expect(video.producer.getPacket(0)).toBeUndefined();
+    expect(video.producer.getPacket(VIDEO_PACKET_HISTORY)?.sequenceNumber).toBe(VIDEO_PACKET_HISTORY);
+    // A packet too large for a slot is reported missing, not stale.
+    video.deliver({ sequenceNumber: 2 * VIDEO_PACKET_HISTORY, payload: Buffer.alloc(1500) });
+    expect(video.producer.getPacket(2 * VIDEO_PACKET_HISTORY)).toBeUndefined();
+    const audio = makeProducer('audio');
+    audio.deliver({ sequenceNumber: 7 });
+    expect(audio.producer.getPacket(7)).toBeUndefined();
   });
 
   it('close() is idempotent, emits once, and closes its consumers with reason producerclosed', () => {
     const { producer, deliver } = makeProducer('video');
-    const { transceiver, sender } = fakeTransceiver();
-    const consumer = new Consumer({ id: 'c1', producer, transceiver, clockRate: 90000 });
+    const { transceiver } = fakeTransceiver();
+    const { output } = fakeOutput();
+    const consumer = new Consumer({ id: 'c1', producer, transceiver, clockRate: 90000, output });
     const onConsumerClose = vi.fn();
     consumer.on('close', onConsumerClose);
     const onClose = vi.fn();
@@ -162,9 +193,9 @@ describe('Producer', () => {
     expect(onConsumerClose).toHaveBeenCalledTimes(1);
     expect(onConsumerClose).toHaveBeenCalledWith('producerclosed');
 
-    // A closed producer ignores its track and no longer pauses.
+    // A closed producer ignores its packets and no longer pauses.
     deliver();
-    expect(sender.sendRtp).not.toHaveBeenCalled();
+    expect(output.send).not.toHaveBeenCalled();
     expect(producer.getStats().packetsReceived).toBe(0);
     producer.pause();
     expect(producer.paused).toBe(false);

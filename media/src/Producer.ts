@@ -1,8 +1,9 @@
-import type { MediaStreamTrack, RTCRtpReceiver, RtpPacket } from 'werift';
+import type { RTCRtpReceiver } from 'werift';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { MediaKind } from './codecs.ts';
-
-const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+import { PacketRing } from './rtp/PacketRing.ts';
+import { extensionLength, type MediaPacket } from './rtp/rtpPacket.ts';
+import type { RtpPacketSink } from './rtp/TransportMediaPath.ts';
 
 /** The minimum interval between keyframe requests sent to one publisher. */
 export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
@@ -13,13 +14,24 @@ export interface ProducerOptions {
   mid: string;
   /** What the publisher says the track is (camera, microphone, screen, …). */
   source: string;
-  receiver: RTCRtpReceiver;
+  /** The werift receiver of the publisher's track: keyframe requests (PLI) go out through it. */
+  receiver: Pick<RTCRtpReceiver, 'sendRtcpPLI'>;
   codec: string;
+  /** Negotiated id of ssrc-audio-level on the publisher's transport (audio), 0 if none. */
+  audioLevelExtensionId?: number;
+  /** Packets kept for retransmission to subscribers that NACK (video); 0 keeps none. */
+  packetHistory?: number;
+  /** The SSRC the publisher's SDP announced, if any: keyframe requests can go out before the first packet. */
+  ssrc?: number;
 }
 
-/** Something that takes a producer's packets; a Consumer, a recorder tap, a test. */
+/**
+ * Something that takes a producer's packets: a Consumer, a recorder tap, a
+ * test. The packet is shared by every sink and must not be modified; it may
+ * be kept (its buffer is never reused).
+ */
 export interface RtpSink {
-  onProducerRtp(rtp: RtpPacket): void;
+  onProducerRtp(packet: MediaPacket): void;
 }
 
 export interface AudioLevelSink {
@@ -50,19 +62,28 @@ export type ProducerEvents = {
 };
 
 /**
- * One incoming track of a publisher. Packets fan out to sinks by direct call:
- * an event emitter per packet costs measurably at SFU packet rates.
+ * Video packets kept per producer for retransmission: ~1 s at 250 packets/s,
+ * ~3 s at typical rates; 320 KiB per video producer (see PacketRing).
  */
-export class Producer extends EnhancedEventEmitter<ProducerEvents> {
+export const VIDEO_PACKET_HISTORY = 256;
+
+/**
+ * One incoming track of a publisher. Its transport's packet path delivers
+ * every packet (receiveRtp); packets fan out to sinks by direct call: an event
+ * emitter per packet costs measurably at SFU packet rates. Video packets are
+ * kept in a ring for retransmission to subscribers.
+ */
+export class Producer extends EnhancedEventEmitter<ProducerEvents> implements RtpPacketSink {
   readonly id: string;
   readonly kind: MediaKind;
   readonly mid: string;
   readonly source: string;
   readonly codec: string;
-  readonly #receiver: RTCRtpReceiver;
-  readonly #sinks = new Set<RtpSink>();
-  #track?: MediaStreamTrack;
-  #unsubscribeTrack?: () => void;
+  readonly #receiver: Pick<RTCRtpReceiver, 'sendRtcpPLI'>;
+  /** An array, not a Set: iterated per packet. */
+  #sinks: RtpSink[] = [];
+  readonly #ring?: PacketRing;
+  #audioLevelExtensionId: number;
   #ssrc: number | null = null;
   #paused = false;
   #closed = false;
@@ -79,6 +100,10 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> {
     this.source = options.source;
     this.codec = options.codec;
     this.#receiver = options.receiver;
+    this.#audioLevelExtensionId = options.audioLevelExtensionId ?? 0;
+    this.#ssrc = options.ssrc ?? null;
+    const history = options.packetHistory ?? (options.kind === 'video' ? VIDEO_PACKET_HISTORY : 0);
+    if (history > 0) this.#ring = new PacketRing(history);
   }
 
   get closed(): boolean {
@@ -93,39 +118,53 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> {
     return this.#ssrc;
   }
 
-  /** Binds the werift track once it exists; packets flow from then on. */
-  attachTrack(track: MediaStreamTrack): void {
-    if (this.#closed || this.#track === track) return;
-    this.#unsubscribeTrack?.();
-    this.#track = track;
-    if (track.ssrc) this.#ssrc = track.ssrc;
-    const { unSubscribe } = track.onReceiveRtp.subscribe((rtp, extensions) => this.#onRtp(rtp, extensions));
-    this.#unsubscribeTrack = unSubscribe;
-  }
-
   setAudioLevelSink(sink: AudioLevelSink | undefined): void {
     this.#audioLevelSink = sink;
   }
 
+  /** The id ssrc-audio-level was negotiated with on the publisher's transport (0: none). */
+  setAudioLevelExtensionId(id: number): void {
+    this.#audioLevelExtensionId = id;
+  }
+
   addSink(sink: RtpSink): void {
-    this.#sinks.add(sink);
+    if (!this.#sinks.includes(sink)) this.#sinks = [...this.#sinks, sink];
   }
 
   removeSink(sink: RtpSink): void {
-    this.#sinks.delete(sink);
+    this.#sinks = this.#sinks.filter((s) => s !== sink);
   }
 
-  #onRtp(rtp: RtpPacket, extensions?: Record<string, unknown>): void {
+  /** One packet of this track, from the transport's packet path. */
+  receiveRtp(packet: MediaPacket): void {
     if (this.#closed) return;
-    this.#ssrc = rtp.header.ssrc;
+    if (packet.ssrc !== this.#ssrc) this.#ssrc = packet.ssrc;
     this.#stats.packetsReceived++;
-    this.#stats.bytesReceived += rtp.payload.length;
-    if (this.#paused) return;
-    if (this.#audioLevelSink && extensions) {
-      const level = extensions[AUDIO_LEVEL_URI] as { v: boolean; level: number } | undefined;
-      if (level) this.#audioLevelSink.onAudioLevel(this, level.level, level.v);
+    this.#stats.bytesReceived += packet.payloadLength;
+    this.#ring?.push(packet);
+    if (this.#audioLevelExtensionId !== 0) {
+      const at = packet.findExtension(this.#audioLevelExtensionId);
+      if (at >= 0 && extensionLength >= 1) {
+        const byte = packet.buffer[at]!;
+        packet.audioLevel = byte & 0x7f;
+        packet.voiced = (byte & 0x80) !== 0;
+      }
     }
-    for (const sink of this.#sinks) sink.onProducerRtp(rtp);
+    if (this.#paused) return;
+    if (this.#audioLevelSink !== undefined && packet.audioLevel >= 0) {
+      this.#audioLevelSink.onAudioLevel(this, packet.audioLevel, packet.voiced);
+    }
+    // Sinks see the array as it was when the packet arrived, even if one closes meanwhile.
+    const sinks = this.#sinks;
+    for (let i = 0; i < sinks.length; i++) sinks[i]!.onProducerRtp(packet);
+  }
+
+  /**
+   * A recent packet by sequence number, for a retransmission; undefined if no
+   * longer kept. Send it at once: its buffer belongs to the ring.
+   */
+  getPacket(sequenceNumber: number): MediaPacket | undefined {
+    return this.#ring?.get(sequenceNumber);
   }
 
   /**
@@ -172,9 +211,9 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#unsubscribeTrack?.();
     clearTimeout(this.#pendingKeyFrameTimer);
-    this.#sinks.clear();
+    this.#sinks = [];
+    this.#ring?.clear();
     this.#audioLevelSink = undefined;
     this.safeEmit('close');
     this.removeAllListeners();
@@ -189,7 +228,7 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> {
       codec: this.codec,
       paused: this.#paused,
       ssrc: this.#ssrc,
-      sinks: this.#sinks.size,
+      sinks: this.#sinks.length,
     };
   }
 

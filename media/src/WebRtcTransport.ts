@@ -6,6 +6,7 @@ import { supportedCodecs, supportedHeaderExtensions, type MediaKind } from './co
 import type { MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
 import { Producer, type ProducerDump } from './Producer.ts';
+import { TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
 import { announceAddress, parseMediaSections, remoteSends } from './sdp.ts';
 
 /**
@@ -57,11 +58,17 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   readonly id: string;
   readonly direction: TransportDirection;
   readonly #pc: RTCPeerConnection;
+  /** RTP in and out of this transport, past werift's media pipeline. */
+  readonly #mediaPath: TransportMediaPath;
   readonly #config: MediaConfig;
   readonly #producersByMid = new Map<string, Producer>();
   readonly #consumers = new Map<string, Consumer>();
-  /** Sending slots whose consumer closed, kept (inactive) for the next consumer of the same codec. */
-  readonly #idleTransceivers: { transceiver: RTCRtpTransceiver; kind: MediaKind; codec: string }[] = [];
+  /**
+   * Sending slots whose consumer closed, kept (inactive) for the next consumer
+   * of the same codec, with their stream sender: the SSRC's RTP numbering and
+   * report counters carry on into the next consumer.
+   */
+  readonly #idleTransceivers: { transceiver: RTCRtpTransceiver; kind: MediaKind; codec: string; output: RtpStreamSender }[] = [];
   /** Traffic of producers/consumers already closed, so totals never go backwards. */
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
   #connectionState: ConnectionState = 'new';
@@ -83,10 +90,16 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       codecs: supportedCodecs(),
       headerExtensions: supportedHeaderExtensions(),
     });
+    this.#mediaPath = new TransportMediaPath(this.#pc);
     this.#pc.connectionStateChange.subscribe((state) => {
       this.#connectionState = state;
       this.safeEmit('connectionstatechange', state);
     });
+  }
+
+  /** The transport's packet path (counters, SRTP profile); for tests and diagnostics. */
+  get mediaPath(): TransportMediaPath {
+    return this.#mediaPath;
   }
 
   get closed(): boolean {
@@ -132,8 +145,11 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       const sections = parseMediaSections(offerSdp);
       const sourceByMid = new Map(tracks.map((t) => [t.mid, t.source]));
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+      this.#mediaPath.attach();
       const answer = await this.#pc.createAnswer();
       await this.#pc.setLocalDescription(answer);
+      this.#mediaPath.attach();
+      this.#mediaPath.refreshProducers();
 
       const created: Producer[] = [];
       const closedProducerIds: string[] = [];
@@ -161,11 +177,13 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
           source: sourceByMid.get(section.mid) ?? transceiver.kind,
           receiver: transceiver.receiver,
           codec: codec.mimeType,
+          audioLevelExtensionId: transceiver.kind === 'audio' ? this.#mediaPath.audioLevelExtensionId(transceiver) : 0,
+          ssrc: this.#mediaPath.announcedSsrc(transceiver),
         });
-        for (const track of transceiver.receiver.tracks) producer.attachTrack(track);
-        transceiver.onTrack.subscribe((track) => producer.attachTrack(track));
+        this.#mediaPath.addProducer(producer, transceiver);
         this.#producersByMid.set(section.mid, producer);
         producer.on('close', () => {
+          this.#mediaPath.removeProducer(producer);
           const s = producer.getStats();
           this.#retired.packetsIn += s.packetsReceived;
           this.#retired.bytesIn += s.bytesReceived;
@@ -192,16 +210,20 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     // Consumer re-bases sequence numbers and timestamps onto it.
     const idle = this.#idleTransceivers.find((t) => t.kind === producer.kind && t.codec === codec.mimeType);
     let transceiver: RTCRtpTransceiver;
+    let output: RtpStreamSender;
     if (idle) {
       this.#idleTransceivers.splice(this.#idleTransceivers.indexOf(idle), 1);
       transceiver = idle.transceiver;
+      output = idle.output;
       transceiver.setDirection('sendonly');
     } else {
       transceiver = this.#pc.addTransceiver(producer.kind, { direction: 'sendonly' });
       // A consumer must send exactly the producer's codec: the SFU never transcodes.
       transceiver.setCodecPreferences([codec]);
+      this.#mediaPath.attach();
+      output = this.#mediaPath.createSender(transceiver, producer.kind, codec.clockRate);
     }
-    const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate, reusedSlot: idle !== undefined });
+    const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate, output, reusedSlot: idle !== undefined });
     this.#consumers.set(consumer.id, consumer);
     consumer.on('close', () => {
       const s = consumer.getStats();
@@ -210,7 +232,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       this.#consumers.delete(consumer.id);
       if (this.#closed) return;
       transceiver.setDirection('inactive');
-      this.#idleTransceivers.push({ transceiver, kind: producer.kind, codec: codec.mimeType });
+      this.#idleTransceivers.push({ transceiver, kind: producer.kind, codec: codec.mimeType, output });
     });
     return consumer;
   }
@@ -226,6 +248,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       if (this.direction !== 'recv') throw new Error('createOffer on a send transport');
       const offer = await this.#pc.createOffer({ iceRestart: options.iceRestart });
       await this.#pc.setLocalDescription(offer);
+      this.#mediaPath.attach();
       return this.#localSdp();
     });
   }
@@ -234,7 +257,9 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     return this.#serialise(async () => {
       this.#assertOpen();
       if (this.#pc.signalingState !== 'have-local-offer') throw new Error('no offer is outstanding');
+      this.#mediaPath.attach();
       await this.#pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
+      this.#mediaPath.attach();
       // Ask for a keyframe for every consumer that may just have started, so
       // the subscriber's decoder has something to begin with.
       for (const consumer of this.#consumers.values()) consumer.requestKeyFrame();
@@ -249,6 +274,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     this.#consumers.clear();
     this.#producersByMid.clear();
     this.#connectionState = 'closed';
+    this.#mediaPath.close();
     this.#pc.close().catch(() => undefined);
     this.safeEmit('close');
     this.removeAllListeners();

@@ -1,7 +1,7 @@
 /**
  * RTP forwarding benchmark: N 1:1 calls through one forked media Worker.
  *
- *   npm run bench -w media -- --calls 10 --duration 15 [--warmup 3] [--json f.json] [--md f.md]
+ *   npm run bench -w media -- --calls 10 --duration 15 [--warmup 3] [--clients fast|werift] [--json f.json] [--md f.md]
  *
  * Each call is one Router with two participants; each participant publishes
  * Opus-like audio (50 packets/s, ~100 B) and VP8-like video (~75 packets/s,
@@ -13,8 +13,14 @@
  * The clients run in this process; the SFU objects run in the forked worker,
  * whose CPU is measured on its own (worker.stats cpuMicros), so
  * "CPU µs per forwarded packet" is the SFU's cost alone. Latency is
- * client → SFU → client on loopback and includes werift's client-side SRTP
- * work and this process's event-loop delay, which is reported alongside.
+ * client → SFU → client on loopback and includes the clients' SRTP work and
+ * this process's event-loop delay, which is reported alongside.
+ *
+ * Clients negotiate with werift either way. With `--clients fast` (default)
+ * they send and receive RTP through the SFU's own packet path (SecureLink),
+ * which costs a fraction of werift's sendRtp/onReceiveRtp, so this machine can
+ * load the SFU harder; `--clients werift` keeps werift's media pipeline on the
+ * client side (the load generator of the earlier figures).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +30,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RtpHeader, RtpPacket, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { FastRtpClient } from '../testing/fastRtpClient.ts';
 import type { MediaConfig } from '../config.ts';
 import type { WorkerStats } from '../channel.ts';
 import {
@@ -31,6 +38,7 @@ import {
   createClientPeer,
   publishAudioVideo,
   waitConnected,
+  waitFor,
   type Connectable,
 } from '../testing/weriftClient.ts';
 import { Worker } from '../Worker.ts';
@@ -44,6 +52,7 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '3' },
     'audio-pps': { type: 'string', default: '50' },
     'video-pps': { type: 'string', default: '75' },
+    clients: { type: 'string', default: 'fast' },
     json: { type: 'string' },
     md: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -51,7 +60,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 if (args.help) {
-  console.log('usage: forwarding.bench.ts [--calls 10] [--duration 15] [--warmup 3] [--audio-pps 50] [--video-pps 75] [--json out.json] [--md out.md]');
+  console.log('usage: forwarding.bench.ts [--calls 10] [--duration 15] [--warmup 3] [--audio-pps 50] [--video-pps 75] [--clients fast|werift] [--json out.json] [--md out.md]');
   process.exit(0);
 }
 function positive(name: string, raw: string | undefined, max: number): number {
@@ -67,6 +76,11 @@ const DURATION_S = positive('duration', args.duration, 3600);
 const WARMUP_S = positive('warmup', args.warmup, 600);
 const AUDIO_PPS = positive('audio-pps', args['audio-pps'], 1000);
 const VIDEO_PPS = positive('video-pps', args['video-pps'], 1000);
+if (args.clients !== 'fast' && args.clients !== 'werift') {
+  console.error(`--clients must be fast or werift, got "${args.clients}"`);
+  process.exit(2);
+}
+const FAST_CLIENTS = args.clients === 'fast';
 const DRAIN_MS = 1500;
 /** Warm-up continues until recent p95 latency is below this (the start-up backlog has drained)… */
 const SETTLED_P95_MS = 100;
@@ -98,6 +112,8 @@ interface Stream {
   id: number;
   kind: 'audio' | 'video';
   transceiver: RTCRtpTransceiver;
+  /** The publisher's fast RTP path (--clients fast). */
+  client?: FastRtpClient;
   pps: number;
   seq: number;
   timestampBase: number;
@@ -118,11 +134,12 @@ const latenciesMs: number[] = [];
 let foreignPackets = 0;
 
 /** A stream of a call being set up; it joins `streams` (and gets its id) once the call is connected. */
-function makeStream(kind: 'audio' | 'video', transceiver: RTCRtpTransceiver): Stream {
+function makeStream(kind: 'audio' | 'video', transceiver: RTCRtpTransceiver, client?: FastRtpClient): Stream {
   return {
     id: -1,
     kind,
     transceiver,
+    client,
     pps: kind === 'audio' ? AUDIO_PPS : VIDEO_PPS,
     seq: Math.floor(Math.random() * 65536),
     timestampBase: Math.floor(Math.random() * 2 ** 31),
@@ -152,23 +169,26 @@ function sendOne(stream: Stream): void {
     if (stream.firstMeasuredIndex < 0) stream.firstMeasuredIndex = index;
     stream.sentMeasured++;
   }
-  const header = new RtpHeader({
-    sequenceNumber: stream.seq,
-    timestamp: (stream.timestampBase + Math.floor(((performance.now() - startedAt) * stream.clockRate) / 1000)) >>> 0,
-    payloadType: 96,
-    marker: stream.kind === 'audio' || index % 3 === 2, // ~3 packets per video frame
-  });
-  if (stream.audioLevelExtId !== undefined) {
-    header.extension = true;
-    header.extensions = [{ id: stream.audioLevelExtId, payload: Buffer.from([0x80 | (20 + (stream.id % 30))]) }];
-  }
+  const timestamp = (stream.timestampBase + Math.floor(((performance.now() - startedAt) * stream.clockRate) / 1000)) >>> 0;
+  const marker = stream.kind === 'audio' || index % 3 === 2; // ~3 packets per video frame
+  const audioLevel = stream.audioLevelExtId !== undefined ? 20 + (stream.id % 30) : undefined;
+  const sequenceNumber = stream.seq;
   stream.seq = (stream.seq + 1) & 0xffff;
+  if (stream.client) {
+    payload.writeDoubleBE(performance.now(), 13); // last, as close to the send as possible
+    stream.client.send(stream.transceiver, { sequenceNumber, timestamp, marker, payload, audioLevel });
+    return;
+  }
+  const header = new RtpHeader({ sequenceNumber, timestamp, payloadType: 96, marker });
+  if (audioLevel !== undefined) {
+    header.extension = true;
+    header.extensions = [{ id: stream.audioLevelExtId!, payload: Buffer.from([0x80 | audioLevel]) }];
+  }
   payload.writeDoubleBE(performance.now(), 13); // last, as close to the send as possible
   stream.transceiver.sender.sendRtp(new RtpPacket(header, payload)).catch(() => undefined);
 }
 
-function onReceived(rtp: RtpPacket): void {
-  const p = rtp.payload;
+function onReceived(p: Buffer): void {
   if (p.length < HEADER_BYTES || p.readUInt32BE(0) !== MAGIC) {
     foreignPackets++;
     return;
@@ -212,6 +232,7 @@ function startPacing(): () => void {
 
 const config: MediaConfig = { numWorkers: 1, iceServers: [], additionalHostAddresses: ['127.0.0.1'] };
 const peers: RTCPeerConnection[] = [];
+const fastClients: FastRtpClient[] = [];
 let worker: Worker | undefined;
 let stopPacing: (() => void) | undefined;
 
@@ -266,7 +287,13 @@ async function setUpCall(w: Worker, call: number): Promise<void> {
           return result;
         });
         callPeers.push(publisher.pc);
-        callStreams.push(makeStream('audio', publisher.audio), makeStream('video', publisher.video));
+        let client: FastRtpClient | undefined;
+        if (FAST_CLIENTS) {
+          client = new FastRtpClient(publisher.pc);
+          client.attach();
+          fastClients.push(client);
+        }
+        callStreams.push(makeStream('audio', publisher.audio, client), makeStream('video', publisher.video, client));
       }
       for (const who of ['a', 'b'] as const) {
         const other = who === 'a' ? 'b' : 'a';
@@ -279,16 +306,25 @@ async function setUpCall(w: Worker, call: number): Promise<void> {
         const { sdp } = await w.request('transport.createOffer', { routerId, transportId });
         const pc = createClientPeer();
         callPeers.push(pc);
-        pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(onReceived));
+        let client: FastRtpClient | undefined;
+        if (FAST_CLIENTS) {
+          client = new FastRtpClient(pc);
+          client.onRtp = (packet) => onReceived(packet.payload);
+          fastClients.push(client);
+        } else {
+          pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onReceived(rtp.payload)));
+        }
         await pc.setRemoteDescription({ type: 'offer', sdp });
         const answer = await pc.createAnswer();
         await pc.setLocalDescription(answer);
+        client?.attach();
         await w.request('transport.applyAnswer', { routerId, transportId, sdp: pc.localDescription!.sdp });
       }
       const endpoints: Record<string, Connectable> = {};
       callPeers.forEach((pc, i) => (endpoints[`client${i}`] = pc));
       for (const id of transportIds) endpoints[id] = { get connectionState() { return transportStates.get(id) ?? 'new'; } };
       await waitConnected(endpoints, CONNECT_TIMEOUT_MS);
+      if (FAST_CLIENTS) await waitFor(() => fastClients.every((c) => c.connected), CONNECT_TIMEOUT_MS, 'client SRTP');
       for (const stream of callStreams) {
         stream.id = streams.length;
         streams.push(stream);
@@ -454,6 +490,7 @@ async function main(): Promise<void> {
       video: { packetsPerSecond: VIDEO_PPS, bytes: '1000-1200' },
       producers: CALLS * 4,
       consumers: CALLS * 4,
+      clients: FAST_CLIENTS ? 'fast (SecureLink)' : 'werift',
     },
     machine: {
       cpuModel: cpus[0]?.model ?? 'unknown',
@@ -514,7 +551,7 @@ async function main(): Promise<void> {
     '',
     `${CALLS} 1:1 calls (${CALLS * 4} producers, ${CALLS * 4} consumers) through one SFU worker process; ` +
       `${DURATION_S} s measured after ${(warmupMs / 1000).toFixed(1)} s warm-up${settled ? '' : ' (latency had not settled)'}. Per publisher: audio ${AUDIO_PPS} pkt/s × 90–110 B, ` +
-      `video ${VIDEO_PPS} pkt/s × 1000–1200 B. werift clients in the parent process, loopback UDP.`,
+      `video ${VIDEO_PPS} pkt/s × 1000–1200 B. ${FAST_CLIENTS ? 'Clients on the fast packet path' : 'werift clients'} in the parent process, loopback UDP.`,
     '',
     '| Metric | Value |',
     '| --- | --- |',

@@ -1,14 +1,52 @@
-/** Small stand-ins for werift objects, for unit tests of the domain classes. */
+/** Small stand-ins for werift objects and the packet path, for unit tests of the domain classes. */
 import { vi } from 'vitest';
-import { Event, MediaStreamTrack, RtpHeader, RtpPacket, type RTCRtpReceiver, type RTCRtpTransceiver, type RtcpPacket } from 'werift';
+import { Event, RtpHeader, RtpPacket, type RTCRtpReceiver, type RTCRtpTransceiver, type RtcpPacket } from 'werift';
 import type { MediaKind } from '../codecs.ts';
 import { Producer } from '../Producer.ts';
+import { parseRtp, type MediaPacket } from '../rtp/rtpPacket.ts';
+import { RtpRewriter } from '../rtp/RtpRewriter.ts';
+import type { ConsumerOutput } from '../rtp/TransportMediaPath.ts';
 
 export function fakeReceiver() {
   return { sendRtcpPLI: vi.fn((_ssrc: number) => Promise.resolve()) };
 }
 
-/** A Producer bound to a fake receiver and a real (remote) werift track. */
+/** The header-extension id fake audio producers use for ssrc-audio-level. */
+export const FAKE_AUDIO_LEVEL_ID = 3;
+
+export interface DeliverOptions {
+  payload?: Buffer;
+  /** ssrc-audio-level to write into the packet (audio producers read it). */
+  audioLevel?: { level: number; voiced: boolean };
+  headerExtensions?: { id: number; payload: Buffer }[];
+  sequenceNumber?: number;
+  timestamp?: number;
+  marker?: boolean;
+}
+
+/** Builds a MediaPacket as the packet path would hand it over (plaintext, parsed). */
+export function mediaPacket(options: DeliverOptions & { ssrc?: number; payloadType?: number } = {}): MediaPacket {
+  const extensions = [...(options.headerExtensions ?? [])];
+  if (options.audioLevel) {
+    extensions.push({ id: FAKE_AUDIO_LEVEL_ID, payload: Buffer.from([(options.audioLevel.voiced ? 0x80 : 0) | options.audioLevel.level]) });
+  }
+  const header = new RtpHeader({
+    ssrc: options.ssrc ?? 0x1234,
+    sequenceNumber: options.sequenceNumber ?? 1000,
+    timestamp: options.timestamp ?? 0,
+    payloadType: options.payloadType ?? 96,
+    marker: options.marker ?? false,
+    extension: extensions.length > 0,
+    extensions,
+  });
+  const bytes = new RtpPacket(header, options.payload ?? Buffer.alloc(100, 7)).serialize();
+  const packet = parseRtp(bytes, bytes.length);
+  if (!packet) throw new Error('fake packet did not parse');
+  packet.receivedAt = performance.now();
+  return packet;
+}
+
+/** A Producer bound to a fake receiver; `deliver` hands it packets as its transport would. */
 export function makeProducer(kind: MediaKind, options: { id?: string; ssrc?: number } = {}) {
   const receiver = fakeReceiver();
   const producer = new Producer({
@@ -18,39 +56,53 @@ export function makeProducer(kind: MediaKind, options: { id?: string; ssrc?: num
     source: kind === 'audio' ? 'microphone' : 'camera',
     receiver: receiver as unknown as RTCRtpReceiver,
     codec: kind === 'audio' ? 'audio/opus' : 'video/VP8',
+    audioLevelExtensionId: kind === 'audio' ? FAKE_AUDIO_LEVEL_ID : 0,
+    ssrc: options.ssrc ?? 0x1234,
   });
-  const track = new MediaStreamTrack({ kind, ssrc: options.ssrc ?? 0x1234, remote: true });
-  producer.attachTrack(track);
   let seq = 1000;
-  /** Delivers one packet the way werift's receiver does. */
-  const deliver = (opts: { payload?: Buffer; extensions?: Record<string, unknown>; headerExtensions?: { id: number; payload: Buffer }[] } = {}) => {
-    const header = new RtpHeader({
+  const deliver = (opts: DeliverOptions = {}): MediaPacket => {
+    const sequenceNumber = opts.sequenceNumber ?? seq;
+    seq = (sequenceNumber + 1) & 0xffff;
+    const packet = mediaPacket({
       ssrc: options.ssrc ?? 0x1234,
-      sequenceNumber: seq++,
-      timestamp: seq * 960,
+      sequenceNumber,
+      timestamp: opts.timestamp ?? sequenceNumber * 960,
       payloadType: kind === 'audio' ? 111 : 96,
-      extension: !!opts.headerExtensions?.length,
-      extensions: opts.headerExtensions ?? [],
+      payload: opts.payload ?? Buffer.alloc(kind === 'audio' ? 100 : 1000, 7),
+      ...opts,
     });
-    const rtp = new RtpPacket(header, opts.payload ?? Buffer.alloc(kind === 'audio' ? 100 : 1000, 7));
-    track.onReceiveRtp.execute(rtp, opts.extensions as never);
-    return rtp;
+    producer.receiveRtp(packet);
+    return packet;
   };
-  return { producer, receiver, track, deliver };
+  return { producer, receiver, deliver };
 }
 
-/** A transceiver whose sender records what the Consumer does to it. */
+/** A transceiver whose sender's RTCP the test drives. */
 export function fakeTransceiver(options: { ssrc?: number; mid?: string } = {}) {
   const onRtcp = new Event<[RtcpPacket]>();
-  const sender = {
-    ssrc: options.ssrc ?? 0xabcd,
-    onRtcp,
-    stopped: false,
-    codec: { mimeType: 'video/VP8', payloadType: 96 } as unknown,
-    dtlsTransport: { state: 'connected' } as { state: string },
-    sendRtp: vi.fn((_rtp: RtpPacket) => Promise.resolve()),
-    replaceRTP: vi.fn((_header: RtpHeader, _discontinuity?: boolean, _timestampStep?: number) => undefined),
-  };
+  const sender = { ssrc: options.ssrc ?? 0xabcd, onRtcp };
   const transceiver = { mid: options.mid ?? '0', sender };
   return { transceiver: transceiver as unknown as RTCRtpTransceiver, sender };
+}
+
+export interface SentPacket {
+  packet: MediaPacket;
+  sequenceNumber: number;
+  timestamp: number;
+  retransmission: boolean;
+}
+
+/** A ConsumerOutput that records what the Consumer sends. */
+export function fakeOutput(options: { ssrc?: number } = {}) {
+  const sent: SentPacket[] = [];
+  const output = {
+    ssrc: options.ssrc ?? 0xabcd,
+    ready: true as boolean,
+    rewriter: new RtpRewriter(),
+    send: vi.fn((packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission = false) => {
+      sent.push({ packet, sequenceNumber, timestamp, retransmission });
+      return true;
+    }),
+  } satisfies ConsumerOutput;
+  return { output, sent };
 }

@@ -1,0 +1,809 @@
+/**
+ * The RTP path of one WebRtcTransport. werift negotiates SDP, ICE and DTLS;
+ * once DTLS is up this takes over RTP at the transport's UDP sockets:
+ *
+ *   receive: datagram → SRTP unprotect in place (our context) → header view →
+ *            demux by SSRC → Producer.receiveRtp → sinks (Consumers)
+ *   send:    Consumer → RtpStreamSender: header (SSRC, PT, seq, timestamp,
+ *            this subscriber's extensions) + payload into one new buffer →
+ *            SRTP protect in place → socket.send to the selected ICE pair
+ *
+ * No werift RtpPacket, event, promise or timer per packet. RTCP stays on
+ * werift both ways (low rate): subscriber PLI/FIR/NACK/REMB arrive through its
+ * RTCP router to the RTCRtpSender, and what the SFU originates (sender
+ * reports for consumers, receiver reports and NACKs for producers, PLIs) goes
+ * out through dtlsTransport.sendRtcp, so one SRTCP context owns the index.
+ * STUN and DTLS datagrams pass through to werift untouched.
+ */
+import { performance } from 'node:perf_hooks';
+import type { RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver } from 'werift';
+import { ReceiveStats, NACK_MIN_INTERVAL_MS } from './ReceiveStats.ts';
+import { RtpRewriter } from './RtpRewriter.ts';
+import { compactNtp, ntpTime, RawRtcp, sdesSize, writeNack, writeReceiverReport, writeSdes, writeSenderReport, nackSize, type ReportBlock } from './rtcp.ts';
+import { absSendTime, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
+import { MAX_PACKET, SrtpSession, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
+import { enableSyncLookup, interceptMessages } from './udp.ts';
+import {
+  dtlsTransportOf,
+  dtlsTransportsOf,
+  negotiatedHeaderExtensions,
+  receiverForSsrc,
+  receiverView,
+  senderView,
+  type WeriftConnection,
+  type WeriftDtlsTransport,
+  type WeriftSenderView,
+  type WeriftUdpTransport,
+} from './weriftInternals.ts';
+
+export const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+export const ABS_SEND_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/** Where a producer's packets go; Producer implements it. */
+export interface RtpPacketSink {
+  readonly kind: 'audio' | 'video';
+  readonly closed: boolean;
+  receiveRtp(packet: MediaPacket): void;
+}
+
+/** Counters of the packet path, for tests and diagnostics. */
+export interface MediaPathCounters {
+  rtpReceived: number;
+  rtpDropped: number;
+  authFailures: number;
+  rtpSent: number;
+  rtcpSent: number;
+  nacksSent: number;
+}
+
+const REPORT_INTERVAL_MIN_MS = 500;
+const REPORT_INTERVAL_SPREAD_MS = 1000;
+/** Keep compound RTCP under a conservative MTU. */
+const RTCP_MAX_BYTES = 1100;
+
+const timeOrigin = performance.timeOrigin;
+
+/** What a SecureLink reports to: the SFU's TransportMediaPath, or a test client. */
+export interface LinkOwner {
+  readonly counters: MediaPathCounters;
+  /** One authenticated, parsed RTP packet. */
+  onRtp(packet: MediaPacket): void;
+  /** The link's SRTP session has started. */
+  linkConnected(): void;
+}
+
+interface ProducerEntry {
+  sink: RtpPacketSink;
+  transceiver: RTCRtpTransceiver;
+  receiver: RTCRtpReceiver;
+  mid: string;
+  clockRate: number;
+  nack: boolean;
+  payloadTypes: Set<number>;
+  /** Receive statistics per SSRC seen. */
+  stats: Map<number, ReceiveStats>;
+}
+
+export class TransportMediaPath implements LinkOwner {
+  readonly #pc: RTCPeerConnection;
+  readonly #links = new Map<WeriftDtlsTransport, SecureLink>();
+  readonly #bySsrc = new Map<number, ProducerEntry>();
+  /** Per incoming SSRC: its producer and statistics (one lookup per packet, and a last-used shortcut). */
+  readonly #routes = new Map<number, { ssrc: number; entry: ProducerEntry; stats: ReceiveStats }>();
+  #lastRoute?: { ssrc: number; entry: ProducerEntry; stats: ReceiveStats };
+  readonly #entries = new Map<RtpPacketSink, ProducerEntry>();
+  readonly #senders = new Set<RtpStreamSender>();
+  #midExtensionId = 0;
+  #reportTimer?: NodeJS.Timeout;
+  #nackTimer?: NodeJS.Timeout;
+  #closed = false;
+  readonly counters: MediaPathCounters = { rtpReceived: 0, rtpDropped: 0, authFailures: 0, rtpSent: 0, rtcpSent: 0, nacksSent: 0 };
+
+  constructor(pc: RTCPeerConnection) {
+    this.#pc = pc;
+    pc.connectionStateChange.subscribe(() => this.attach());
+  }
+
+  /**
+   * Finds the peer connection's DTLS transports and takes over their RTP once
+   * they connect. Idempotent; called after every negotiation step.
+   */
+  attach(): void {
+    if (this.#closed) return;
+    for (const dtls of dtlsTransportsOf(this.#pc)) {
+      const link = this.#links.get(dtls);
+      if (link) link.prepare();
+      else this.#links.set(dtls, new SecureLink(this, dtls));
+    }
+  }
+
+  /** The SRTP profile in use, once connected (for stats and tests). */
+  get srtpProfile(): SrtpProfile | undefined {
+    for (const link of this.#links.values()) if (link.session) return link.session.profile;
+    return undefined;
+  }
+
+  linkFor(sender: RTCRtpSender): SecureLink | undefined {
+    const dtls = dtlsTransportOf(sender);
+    if (!dtls) return undefined;
+    let link = this.#links.get(dtls);
+    if (!link && !this.#closed) {
+      link = new SecureLink(this, dtls);
+      this.#links.set(dtls, link);
+    }
+    return link;
+  }
+
+  // ---------------------------------------------------------------- receive side
+
+  /** Routes the transceiver's incoming RTP to `sink` (a Producer). */
+  addProducer(sink: RtpPacketSink, transceiver: RTCRtpTransceiver): void {
+    const receiver = transceiver.receiver;
+    const view = receiverView(receiver);
+    const codec = transceiver.codecs[0];
+    const entry: ProducerEntry = {
+      sink,
+      transceiver,
+      receiver,
+      mid: transceiver.mid ?? '',
+      clockRate: codec?.clockRate ?? (sink.kind === 'audio' ? 48000 : 90000),
+      nack: !!codec?.rtcpFeedback?.some((f) => f.type === 'nack' && !f.parameter),
+      payloadTypes: new Set(Object.keys(view.codecs).map(Number)),
+      stats: new Map(),
+    };
+    if (codec) entry.payloadTypes.add(codec.payloadType);
+    this.#entries.set(sink, entry);
+    this.refreshProducers();
+  }
+
+  removeProducer(sink: RtpPacketSink): void {
+    const entry = this.#entries.get(sink);
+    if (!entry) return;
+    this.#entries.delete(sink);
+    for (const [ssrc, e] of this.#bySsrc) if (e === entry) this.#bySsrc.delete(ssrc);
+    for (const [ssrc, r] of this.#routes) if (r.entry === entry) this.#routes.delete(ssrc);
+    this.#lastRoute = undefined;
+  }
+
+  /** Re-reads SSRCs, payload types and extension ids after a (re)negotiation. */
+  refreshProducers(): void {
+    // SSRCs may have moved between producers: routes are rebuilt on the next packet.
+    this.#routes.clear();
+    this.#lastRoute = undefined;
+    for (const entry of this.#entries.values()) {
+      const view = receiverView(entry.receiver);
+      for (const key of Object.keys(view.trackBySSRC)) this.#bySsrc.set(Number(key), entry);
+      for (const key of Object.keys(view.codecs)) entry.payloadTypes.add(Number(key));
+      const mid = negotiatedHeaderExtensions(entry.transceiver).find((e) => e.uri === SDES_MID_URI);
+      if (mid) this.#midExtensionId = mid.id;
+    }
+  }
+
+  /** The (first) SSRC the remote SDP announced for the transceiver's incoming stream. */
+  announcedSsrc(transceiver: RTCRtpTransceiver): number | undefined {
+    const first = Object.keys(receiverView(transceiver.receiver).trackBySSRC)[0];
+    return first === undefined ? undefined : Number(first);
+  }
+
+  audioLevelExtensionId(transceiver: RTCRtpTransceiver): number {
+    return negotiatedHeaderExtensions(transceiver).find((e) => e.uri === AUDIO_LEVEL_URI)?.id ?? 0;
+  }
+
+  /** One authenticated, parsed RTP packet from a link. */
+  onRtp(packet: MediaPacket): void {
+    const ssrc = packet.ssrc;
+    let route = this.#lastRoute;
+    if (route === undefined || route.ssrc !== ssrc) {
+      route = this.#routes.get(ssrc);
+      if (route === undefined) {
+        const entry = this.#bySsrc.get(ssrc) ?? this.#resolve(packet);
+        if (entry === undefined) {
+          this.counters.rtpDropped++;
+          return;
+        }
+        let stats = entry.stats.get(ssrc);
+        if (stats === undefined) {
+          stats = new ReceiveStats(ssrc, entry.clockRate, { nack: entry.nack });
+          entry.stats.set(ssrc, stats);
+        }
+        route = { ssrc, entry, stats };
+        this.#routes.set(ssrc, route);
+      }
+      this.#lastRoute = route;
+    }
+    const entry = route.entry;
+    if (entry.sink.closed || !entry.payloadTypes.has(packet.payloadType)) {
+      this.counters.rtpDropped++;
+      return;
+    }
+    this.counters.rtpReceived++;
+    const stats = route.stats;
+    stats.onPacket(packet.sequenceNumber, packet.timestamp, packet.receivedAt);
+    if (entry.nack && stats.missingCount > 0) this.#scheduleNacks(0);
+    entry.sink.receiveRtp(packet);
+  }
+
+  /** An SSRC the SDP did not announce: find its producer by MID extension or werift's router. */
+  #resolve(packet: MediaPacket): ProducerEntry | undefined {
+    if (this.#midExtensionId) {
+      const mid = packet.getExtension(this.#midExtensionId)?.toString();
+      if (mid !== undefined) {
+        for (const entry of this.#entries.values()) {
+          if (entry.mid === mid) {
+            this.#bySsrc.set(packet.ssrc, entry);
+            return entry;
+          }
+        }
+      }
+    }
+    const receiver = receiverForSsrc(this.#pc, packet.ssrc);
+    if (receiver) {
+      for (const entry of this.#entries.values()) {
+        if (entry.receiver === receiver) {
+          this.#bySsrc.set(packet.ssrc, entry);
+          return entry;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /** Receive statistics of a producer (its latest SSRC), for stats reports. */
+  receiveStatsOf(sink: RtpPacketSink): ReceiveStats | undefined {
+    const entry = this.#entries.get(sink);
+    if (!entry) return undefined;
+    let last: ReceiveStats | undefined;
+    for (const s of entry.stats.values()) last = s;
+    return last;
+  }
+
+  #scheduleNacks(delayMs: number): void {
+    if (this.#nackTimer || this.#closed) return;
+    this.#nackTimer = setTimeout(() => {
+      this.#nackTimer = undefined;
+      this.#sendNacks();
+    }, delayMs);
+    this.#nackTimer.unref();
+  }
+
+  #sendNacks(): void {
+    const now = performance.now();
+    let pending = false;
+    for (const entry of this.#entries.values()) {
+      if (!entry.nack) continue;
+      for (const stats of entry.stats.values()) {
+        if (stats.missingCount === 0) continue;
+        const lost = stats.takeNacks(now);
+        if (stats.missingCount > 0) pending = true;
+        if (lost.length === 0) continue;
+        const link = this.linkFor(entry.transceiver.sender);
+        if (!link?.session) continue;
+        lost.sort((a, b) => ((a - lost[0]!) & 0xffff) - ((b - lost[0]!) & 0xffff));
+        const buf = Buffer.alloc(nackSize(lost));
+        const n = writeNack(buf, 0, receiverView(entry.receiver).rtcpSsrc, stats.ssrc, lost);
+        link.sendRtcp(buf.subarray(0, n));
+        this.counters.nacksSent++;
+      }
+    }
+    if (pending) this.#scheduleNacks(NACK_MIN_INTERVAL_MS);
+  }
+
+  // ---------------------------------------------------------------- send side
+
+  createSender(transceiver: RTCRtpTransceiver, kind: 'audio' | 'video', clockRate: number): RtpStreamSender {
+    const sender = new RtpStreamSender(this, transceiver, kind, clockRate);
+    this.#senders.add(sender);
+    return sender;
+  }
+
+  removeSender(sender: RtpStreamSender): void {
+    this.#senders.delete(sender);
+  }
+
+  // ---------------------------------------------------------------- RTCP reports
+
+  /** Called by a link when its SRTP session starts. */
+  linkConnected(): void {
+    if (this.#reportTimer || this.#closed) return;
+    const arm = () => {
+      this.#reportTimer = setTimeout(
+        () => {
+          this.sendReports();
+          arm();
+        },
+        REPORT_INTERVAL_MIN_MS + Math.random() * REPORT_INTERVAL_SPREAD_MS,
+      );
+      this.#reportTimer.unref();
+    };
+    arm();
+  }
+
+  /**
+   * Sender reports (+ SDES CNAME) for every consumer stream that has sent,
+   * receiver reports for every producer stream received. Public for tests.
+   */
+  sendReports(): void {
+    if (this.#closed) return;
+    const nowMs = Date.now();
+    const nowPerf = performance.now();
+    const ntp = ntpTime(nowMs);
+    const byLink = new Map<SecureLink, { srs: RtpStreamSender[]; rrs: ReportBlock[]; rrSsrc: number }>();
+    const group = (link: SecureLink) => {
+      let g = byLink.get(link);
+      if (!g) {
+        g = { srs: [], rrs: [], rrSsrc: 0 };
+        byLink.set(link, g);
+      }
+      return g;
+    };
+    for (const sender of this.#senders) {
+      if (sender.packetsSent === 0 || !sender.ready) continue;
+      const link = sender.link;
+      if (link) group(link).srs.push(sender);
+    }
+    for (const entry of this.#entries.values()) {
+      if (entry.stats.size === 0) continue;
+      const link = this.linkFor(entry.transceiver.sender);
+      if (!link?.session) continue;
+      const view = receiverView(entry.receiver);
+      const g = group(link);
+      g.rrSsrc ||= view.rtcpSsrc;
+      for (const stats of entry.stats.values()) {
+        const lsr = view.lastSRtimestamp[stats.ssrc] ?? 0;
+        const lastSrAt = view.receiveLastSRTimestamp[stats.ssrc];
+        const dlsr = lsr && lastSrAt ? Math.max(0, Math.floor((nowMs / 1000 - lastSrAt) * 65536)) : 0;
+        g.rrs.push(stats.reportBlock(lsr, dlsr));
+      }
+    }
+    for (const [link, g] of byLink) {
+      // Sender reports with their CNAMEs, a few streams per compound packet.
+      let i = 0;
+      while (i < g.srs.length) {
+        const batch: RtpStreamSender[] = [];
+        let size = 0;
+        while (i < g.srs.length) {
+          const s = g.srs[i]!;
+          const add = 28 + sdesSize([{ cname: s.cname }]);
+          if (batch.length > 0 && size + add > RTCP_MAX_BYTES) break;
+          batch.push(s);
+          size += add;
+          i++;
+        }
+        const buf = Buffer.alloc(size + 4);
+        let o = 0;
+        for (const s of batch) o = writeSenderReport(buf, o, s.senderReport(ntp, nowPerf));
+        o = writeSdes(
+          buf,
+          o,
+          batch.map((s) => ({ ssrc: s.ssrc, cname: s.cname })),
+        );
+        link.sendRtcp(buf.subarray(0, o));
+      }
+      // Receiver reports, 31 blocks per RR.
+      for (let j = 0; j < g.rrs.length; j += 31) {
+        const blocks = g.rrs.slice(j, j + 31);
+        const buf = Buffer.alloc(8 + 24 * blocks.length);
+        link.sendRtcp(buf.subarray(0, writeReceiverReport(buf, 0, g.rrSsrc, blocks)));
+      }
+    }
+    // werift computes the subscriber RTT from RR LSR/DLSR against these.
+    for (const g of byLink.values()) {
+      for (const s of g.srs) s.noteSenderReport(compactNtp(ntp), nowMs / 1000);
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#reportTimer);
+    clearTimeout(this.#nackTimer);
+    for (const link of this.#links.values()) link.close();
+    this.#links.clear();
+    this.#bySsrc.clear();
+    this.#routes.clear();
+    this.#lastRoute = undefined;
+    this.#entries.clear();
+    this.#senders.clear();
+  }
+}
+
+/** Room before an outgoing packet in a link's scratch buffer (HMAC ipad). */
+export const SCRATCH_HEADROOM = 64;
+const SCRATCH_SIZE = SCRATCH_HEADROOM + MAX_PACKET + 32;
+
+/** Is this datagram RTP (not RTCP, STUN, DTLS)? RFC 7983 demultiplexing. */
+function isRtp(data: Buffer): boolean {
+  const b0 = data[0]!;
+  return b0 > 127 && b0 < 192 && data.length >= 12 && !isRtcpPacket(data);
+}
+
+/**
+ * One werift DTLS transport (with BUNDLE, the only one of a peer connection):
+ * its SRTP session, the interception of RTP at its ICE sockets, and sending.
+ */
+export class SecureLink {
+  readonly dtls: WeriftDtlsTransport;
+  readonly #path: LinkOwner;
+  readonly #connection: WeriftConnection;
+  readonly #wrapped = new WeakSet<WeriftUdpTransport>();
+  readonly #syncLookup = new WeakSet<object>();
+  readonly #unsubscribe: (() => void)[] = [];
+  session?: SrtpSession;
+  #closed = false;
+  /**
+   * Where outgoing packets are built (at SCRATCH_HEADROOM, see outputBuffer):
+   * one buffer per link, reused while Node sends synchronously.
+   */
+  #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  #scratchWords: Int32Array | null = wordView(this.#scratch);
+
+  constructor(path: LinkOwner, dtls: WeriftDtlsTransport) {
+    this.#path = path;
+    this.dtls = dtls;
+    this.#connection = dtls.iceTransport.connection;
+    this.prepare();
+    this.#unsubscribe.push(
+      dtls.onStateChange.subscribe((state) => {
+        if (state === 'connected') this.#start();
+      }).unSubscribe,
+      this.#connection.stateChanged.subscribe(() => {
+        if (this.session) this.#wrapProtocols();
+      }).unSubscribe,
+    );
+    if (dtls.state === 'connected') this.#start();
+  }
+
+  /**
+   * Before DTLS starts: the SRTP profiles to negotiate, cheapest first (see
+   * srtpProfilesFor). The role may only be known after the answer, so this
+   * runs again on every attach until the handshake begins.
+   */
+  prepare(): void {
+    const dtls = this.dtls;
+    if (dtls.state !== 'new' || !Array.isArray(dtls.srtpProfiles)) return;
+    const role = dtls.role === 'client' || dtls.role === 'server' ? dtls.role : this.#connection.iceControlling ? 'server' : 'client';
+    dtls.srtpProfiles = srtpProfilesFor(role);
+  }
+
+  #start(): void {
+    if (this.session || this.#closed) return;
+    const config = this.dtls.srtp?.config;
+    if (!config) return;
+    this.session = new SrtpSession({ profile: config.profile as SrtpProfile, ...config.keys });
+    this.#wrapProtocols();
+    // Anything not arriving over a wrapped host socket (TURN, TCP) reaches the
+    // connection's onData; take RTP there too, before werift's SRTP does.
+    const onData = this.#connection.onData;
+    const original = onData.execute;
+    onData.execute = (data: Buffer) => {
+      if (this.session && isRtp(data)) this.#receive(data);
+      else original(data);
+    };
+    this.#path.linkConnected();
+  }
+
+  #wrapProtocols(): void {
+    for (const protocol of this.#connection.protocols) {
+      const udp = protocol.transport;
+      if (protocol.type !== 'stun' || !udp || udp.type !== 'udp' || this.#wrapped.has(udp)) continue;
+      this.#wrapped.add(udp);
+      // Take RTP where the socket's handle delivers it; if Node's internals
+      // differ, one step later, from werift's UdpTransport.
+      const taken =
+        typeof udp.socket?.send === 'function' &&
+        interceptMessages(udp.socket, (data) => {
+          if (this.session === undefined || udp.closed || !isRtp(data)) return false;
+          this.#receive(data);
+          return true;
+        });
+      if (taken) continue;
+      const original = udp.onData;
+      udp.onData = (data: Buffer, addr: [string, number]) => {
+        if (this.session !== undefined && isRtp(data)) this.#receive(data);
+        else original(data, addr);
+      };
+    }
+  }
+
+  #receive(data: Buffer): void {
+    const dtls = this.dtls;
+    dtls.bytesReceived += data.length;
+    dtls.packetsReceived++;
+    const pair = this.#connection.nominated;
+    if (pair !== undefined) {
+      pair.packetsReceived++;
+      pair.bytesReceived += data.length;
+    }
+    // One word view per datagram serves decryption, the MAC and the producer's ring copy.
+    const words = wordView(data);
+    const length = this.session!.remote.unprotectRtp(data, data.length, words);
+    if (length < 0) {
+      this.#path.counters.authFailures++;
+      return;
+    }
+    const packet = parseRtp(data, length);
+    if (packet === null) {
+      this.#path.counters.rtpDropped++;
+      return;
+    }
+    packet.words = words;
+    packet.receivedAt = performance.now();
+    this.#path.onRtp(packet);
+  }
+
+  /**
+   * The buffer to build the next outgoing packet in, at offset
+   * SCRATCH_HEADROOM (the bytes before it are the MAC's scratch space). Valid
+   * until the next send() on this link.
+   */
+  get outputBuffer(): Buffer {
+    return this.#scratch;
+  }
+
+  /** outputBuffer as 32-bit words. */
+  get outputWords(): Int32Array | null {
+    return this.#scratchWords;
+  }
+
+  /** Sends protected RTP buf[offset, offset + length) on the selected candidate pair. */
+  send(buf: Buffer, length: number, offset = 0): boolean {
+    const connection = this.#connection;
+    const pair = connection.nominated;
+    if (pair === undefined || this.#closed || !connection.canSendApplicationData()) return false;
+    const protocol = pair.protocol;
+    const udp = protocol.transport;
+    try {
+      if (protocol.type === 'stun' && udp !== undefined && udp.type === 'udp') {
+        if (udp.closed) return false;
+        const socket = udp.socket;
+        if (!this.#syncLookup.has(socket)) {
+          this.#syncLookup.add(socket);
+          enableSyncLookup(socket);
+        }
+        socket.send(buf, offset, length, pair.remoteAddr[1], pair.remoteAddr[0]);
+        // Node sends at once unless the socket buffer is full; then the queued
+        // datagram still references the buffer, so stop reusing it.
+        if (buf === this.#scratch && (socket.getSendQueueCount?.() ?? 0) > 0) {
+          this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+          this.#scratchWords = wordView(this.#scratch);
+        }
+      } else {
+        protocol.sendData(Buffer.from(buf.subarray(offset, offset + length)), pair.remoteAddr).catch(() => undefined);
+      }
+    } catch {
+      return false; // the socket closed under us
+    }
+    pair.packetsSent++;
+    pair.bytesSent += length;
+    this.dtls.packetsSent++;
+    this.dtls.bytesSent += length;
+    return true;
+  }
+
+  sendRtcp(packet: Buffer): void {
+    if (this.#closed || this.dtls.state !== 'connected') return;
+    this.#path.counters.rtcpSent++;
+    this.dtls.sendRtcp([new RawRtcp(packet)]).catch(() => undefined);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.session = undefined;
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+  }
+}
+
+/**
+ * What a Consumer needs from the transport to send: RtpStreamSender, or a fake
+ * in tests. It belongs to the sending slot (transceiver), not the consumer: a
+ * slot reused for another producer keeps its SSRC, so its RTP numbering
+ * (rewriter) and report counters carry on.
+ */
+export interface ConsumerOutput {
+  readonly ssrc: number;
+  /** Connected, negotiated and not stopped: a send would go out. */
+  readonly ready: boolean;
+  /** The slot's sequence-number and timestamp continuity. */
+  readonly rewriter: RtpRewriter;
+  /**
+   * Sends `packet` as (sequenceNumber, timestamp) of this stream; false if it
+   * could not. A retransmission (NACK) repeats an earlier sequence number.
+   */
+  send(packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission?: boolean): boolean;
+}
+
+/**
+ * One consumer's outgoing stream on its transport: writes the RTP header with
+ * the SSRC, payload type and header extensions werift negotiated for the
+ * transceiver, copies the payload, protects and sends. One buffer allocation
+ * (from Node's pool) per packet; nothing else.
+ */
+export class RtpStreamSender implements ConsumerOutput {
+  readonly kind: 'audio' | 'video';
+  readonly clockRate: number;
+  readonly rewriter = new RtpRewriter();
+  readonly #path: TransportMediaPath;
+  readonly #transceiver: RTCRtpTransceiver;
+  readonly #sender: WeriftSenderView;
+  #link?: SecureLink;
+  #linkDtls?: WeriftDtlsTransport;
+  #session?: SrtpSession;
+  #srtpStream?: SrtpStream;
+  // Header extensions negotiated for this sender (re-read when werift replaces the list).
+  #extensionsSource?: unknown;
+  #midId = 0;
+  #mid: number[] = [];
+  #absSendTimeId = 0;
+  #audioLevelId = 0;
+  #closed = false;
+  // For sender reports.
+  packetsSent = 0;
+  octetsSent = 0;
+  #lastTimestamp = 0;
+  #lastSentAt = 0;
+
+  constructor(path: TransportMediaPath, transceiver: RTCRtpTransceiver, kind: 'audio' | 'video', clockRate: number) {
+    this.#path = path;
+    this.#transceiver = transceiver;
+    this.#sender = senderView(transceiver.sender);
+    this.kind = kind;
+    this.clockRate = clockRate;
+  }
+
+  get ssrc(): number {
+    return this.#sender.ssrc;
+  }
+
+  get cname(): string {
+    return this.#sender.cname ?? 'muster';
+  }
+
+  get link(): SecureLink | undefined {
+    return this.#link;
+  }
+
+  get ready(): boolean {
+    const s = this.#sender;
+    if (this.#closed || s.stopped || s.codec === undefined) return false;
+    return this.#resolveLink()?.session !== undefined;
+  }
+
+  #resolveLink(): SecureLink | undefined {
+    const dtls = dtlsTransportOf(this.#transceiver.sender);
+    if (dtls !== this.#linkDtls) {
+      this.#linkDtls = dtls;
+      this.#link = dtls ? this.#path.linkFor(this.#transceiver.sender) : undefined;
+    }
+    return this.#link;
+  }
+
+  #refreshExtensions(): void {
+    const list = this.#sender.headerExtensions;
+    this.#extensionsSource = list;
+    this.#midId = 0;
+    this.#absSendTimeId = 0;
+    this.#audioLevelId = 0;
+    for (const e of list ?? []) {
+      if (e.id < 1 || e.id > 14) continue; // one-byte form only
+      if (e.uri === SDES_MID_URI) this.#midId = e.id;
+      else if (e.uri === ABS_SEND_TIME_URI) this.#absSendTimeId = e.id;
+      else if (e.uri === AUDIO_LEVEL_URI && this.kind === 'audio') this.#audioLevelId = e.id;
+    }
+    const mid = this.#sender.mid ?? this.#transceiver.mid ?? '';
+    this.#mid = mid.length >= 1 && mid.length <= 16 ? [...Buffer.from(mid)] : [];
+    if (this.#mid.length === 0) this.#midId = 0;
+  }
+
+  send(packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission = false): boolean {
+    const s = this.#sender;
+    const codec = s.codec;
+    if (this.#closed || s.stopped || codec === undefined) return false;
+    const link = this.#resolveLink();
+    const session = link?.session;
+    if (session === undefined) return false;
+    if (this.#session !== session) {
+      this.#session = session;
+      this.#srtpStream = session.local.stream(s.ssrc);
+    }
+    if (this.#extensionsSource !== s.headerExtensions) this.#refreshExtensions();
+
+    // Header extension block (one-byte form): MID, abs-send-time, audio level.
+    const midLength = this.#midId ? this.#mid.length : 0;
+    const withLevel = this.#audioLevelId !== 0 && packet.audioLevel >= 0;
+    let extensionBytes = (midLength ? 1 + midLength : 0) + (this.#absSendTimeId ? 4 : 0) + (withLevel ? 2 : 0);
+    if (extensionBytes) extensionBytes = 4 + ((extensionBytes + 3) & ~3);
+    const headerLength = 12 + extensionBytes;
+    const body = packet.length - packet.headerLength; // payload and padding
+    const length = headerLength + body;
+    if (length > MAX_PACKET) return false;
+    const out = link!.outputBuffer;
+    const b = SCRATCH_HEADROOM;
+
+    out[b] = 0x80 | (packet.paddingLength ? 0x20 : 0) | (extensionBytes ? 0x10 : 0);
+    out[b + 1] = (packet.marker ? 0x80 : 0) | codec.payloadType;
+    out[b + 2] = sequenceNumber >>> 8;
+    out[b + 3] = sequenceNumber;
+    out[b + 4] = timestamp >>> 24;
+    out[b + 5] = timestamp >>> 16;
+    out[b + 6] = timestamp >>> 8;
+    out[b + 7] = timestamp;
+    const ssrc = s.ssrc;
+    out[b + 8] = ssrc >>> 24;
+    out[b + 9] = ssrc >>> 16;
+    out[b + 10] = ssrc >>> 8;
+    out[b + 11] = ssrc;
+    if (extensionBytes) {
+      out[b + 12] = 0xbe;
+      out[b + 13] = 0xde;
+      out[b + 14] = 0;
+      out[b + 15] = (extensionBytes - 4) >> 2;
+      let o = b + 16;
+      if (midLength) {
+        out[o++] = (this.#midId << 4) | (midLength - 1);
+        for (let i = 0; i < midLength; i++) out[o++] = this.#mid[i]!;
+      }
+      if (this.#absSendTimeId) {
+        const t = absSendTime(timeOrigin + (retransmission ? performance.now() : packet.receivedAt));
+        out[o] = (this.#absSendTimeId << 4) | 2;
+        out[o + 1] = t >>> 16;
+        out[o + 2] = t >>> 8;
+        out[o + 3] = t;
+        o += 4;
+      }
+      if (withLevel) {
+        out[o] = this.#audioLevelId << 4;
+        out[o + 1] = (packet.voiced ? 0x80 : 0) | packet.audioLevel;
+        o += 2;
+      }
+      while (o < b + headerLength) out[o++] = 0;
+    }
+    // The payload is copied and encrypted in one pass.
+    const protectedLength = session.local.protectRtpFrom(
+      out,
+      link!.outputWords,
+      b,
+      headerLength,
+      packet.buffer,
+      packet.words,
+      packet.headerLength,
+      body,
+      this.#srtpStream,
+    );
+    if (!link!.send(out, protectedLength, b)) return false;
+
+    this.#path.counters.rtpSent++;
+    const payloadLength = body - packet.paddingLength;
+    this.packetsSent++;
+    this.octetsSent += payloadLength;
+    if (!retransmission) {
+      this.#lastTimestamp = timestamp;
+      this.#lastSentAt = packet.receivedAt;
+    }
+    // Keep werift's outbound-rtp counters meaningful for pc.getStats().
+    s.packetCount = (s.packetCount + 1) >>> 0;
+    s.octetCount += payloadLength;
+    return true;
+  }
+
+  senderReport(ntp: [number, number], nowPerf: number) {
+    const elapsedTicks = Math.round(((nowPerf - this.#lastSentAt) * this.clockRate) / 1000);
+    return {
+      ssrc: this.ssrc,
+      ntp,
+      rtpTimestamp: (this.#lastTimestamp + Math.max(0, elapsedTicks)) >>> 0,
+      packetCount: this.packetsSent,
+      octetCount: this.octetsSent,
+    };
+  }
+
+  noteSenderReport(lsr: number, sentAtSeconds: number): void {
+    this.#sender.lastSRtimestamp = lsr;
+    this.#sender.lastSentSRTimestamp = sentAtSeconds;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#path.removeSender(this);
+  }
+}

@@ -5,9 +5,10 @@ export default defineConfig({
     include: ['{media,signaling,web-demo,loadtest}/src/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Media tests are CPU-bound on a 2-core machine; two files at a time keeps
-    // them from starving each other's event loops.
-    maxWorkers: 2,
+    // Media and browser tests are CPU-bound on a 2-core machine, and several
+    // measure recovery against the clock (a worker crash must heal within 5 s):
+    // one file at a time keeps them from starving each other's event loops.
+    fileParallelism: false,
     pool: 'forks',
   },
 });

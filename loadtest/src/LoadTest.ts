@@ -123,6 +123,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number };
     let steadyStart: Mark | null = null;
     let lastWorkers: WorkerMetrics[] = [];
+    let steadyWorkersFirst: ReturnType<typeof sumWorkers> | null = null;
+    let steadyWorkersLast: ReturnType<typeof sumWorkers> | null = null;
     let steadyEnd: Mark | null = null;
     const rampDeadline = t0 + (rampSeconds + options.connectTimeout) * 1000;
     const allUp = () => plan.calls.size > 0 && callConnectedAt.size === plan.calls.size && joined + failed >= plan.bots.length;
@@ -225,6 +227,12 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       };
       timeline.push(point);
       if (steadyStart) steadyLatency.merge(secondLatency);
+      // CPU per packet is taken between the first and last metrics that arrived in
+      // the steady window: a /metrics call can time out on a saturated server.
+      if (steadyStart && workers) {
+        steadyWorkersFirst ??= workers;
+        steadyWorkersLast = workers;
+      }
       previous = { at: now, sent, received, procCpu, workers, botCpu };
       progress(
         `[${point.t.toFixed(0).padStart(4)}s ${phase}] bots ${joined}/${plan.bots.length} (failed ${failed}) calls ${callConnectedAt.size}/${plan.calls.size} ` +
@@ -265,9 +273,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     }
     let sfuCpuUsPerPacket: number | null = null;
     let sfuPacketsOutPerSec: number | null = null;
-    if (start.workers && end.workers) {
-      const packets = end.workers.packetsOut - start.workers.packetsOut;
-      const cpuUs = (end.workers.cpuSeconds - start.workers.cpuSeconds) * 1e6;
+    const first = start.workers ?? steadyWorkersFirst;
+    const last = end.workers ?? steadyWorkersLast;
+    if (first && last && first !== last) {
+      const packets = last.packetsOut - first.packetsOut;
+      const cpuUs = (last.cpuSeconds - first.cpuSeconds) * 1e6;
       if (packets > 0) sfuCpuUsPerPacket = cpuUs / packets;
       sfuPacketsOutPerSec = packets / dt;
     }

@@ -1,6 +1,7 @@
 import { ActiveSpeakerObserver } from './ActiveSpeakerObserver.ts';
 import type { Consumer } from './Consumer.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
+import { addTraffic, type Traffic } from './traffic.ts';
 import type { MediaConfig } from './config.ts';
 import type { Producer } from './Producer.ts';
 import { WebRtcTransport, type TransportDirection, type TransportDump } from './WebRtcTransport.ts';
@@ -11,14 +12,8 @@ export interface RouterDump {
   dominantSpeaker: string | null;
 }
 
-export interface RouterStats {
+export interface RouterStats extends Traffic {
   transports: number;
-  producers: number;
-  consumers: number;
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
 }
 
 export type RouterEvents = {
@@ -111,15 +106,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
 
   getStats(): RouterStats {
     const stats: RouterStats = { transports: this.#transports.size, producers: 0, consumers: 0, ...this.#retired };
-    for (const transport of this.#transports.values()) {
-      const t = transport.getTrafficStats();
-      stats.producers += t.producers;
-      stats.consumers += t.consumers;
-      stats.packetsIn += t.packetsIn;
-      stats.packetsOut += t.packetsOut;
-      stats.bytesIn += t.bytesIn;
-      stats.bytesOut += t.bytesOut;
-    }
+    for (const transport of this.#transports.values()) addTraffic(stats, transport.getTrafficStats());
     return stats;
   }
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import './closedNetwork.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
+import type { Traffic } from './traffic.ts';
 import { supportedCodecs, supportedHeaderExtensions, type MediaKind } from './codecs.ts';
 import type { MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
@@ -39,14 +40,7 @@ export type WebRtcTransportEvents = {
 };
 
 /** RTP totals of a transport, including producers and consumers closed since. */
-export interface TransportTraffic {
-  producers: number;
-  consumers: number;
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-}
+export type TransportTraffic = Traffic;
 
 export interface PublishResult {
   sdp: string;

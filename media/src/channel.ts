@@ -5,7 +5,7 @@
  */
 import type { ConsumerDump } from './Consumer.ts';
 import type { ProducerDump } from './Producer.ts';
-import type { RouterDump } from './Router.ts';
+import type { RouterDump, RouterStats } from './Router.ts';
 import type { ConnectionState, PublishedTrack, TransportDirection } from './WebRtcTransport.ts';
 
 export interface ProducerInfo {
@@ -23,16 +23,9 @@ export interface ConsumerInfo {
   mid: string | null;
 }
 
-export interface WorkerStats {
+export interface WorkerStats extends RouterStats {
   pid: number;
   routers: number;
-  transports: number;
-  producers: number;
-  consumers: number;
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
   /** Microseconds of CPU (user + system) since the worker started. */
   cpuMicros: number;
   rssBytes: number;

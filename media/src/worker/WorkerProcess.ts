@@ -1,6 +1,7 @@
 import type { ChannelMessage, ChannelNotification, WorkerMethods, WorkerNotifications, WorkerStats } from '../channel.ts';
 import type { MediaConfig } from '../config.ts';
 import { Router } from '../Router.ts';
+import { addTraffic } from '../traffic.ts';
 
 type Handler<M extends keyof WorkerMethods> = (params: WorkerMethods[M]['params']) => Promise<WorkerMethods[M]['result']> | WorkerMethods[M]['result'];
 
@@ -138,12 +139,7 @@ export class WorkerProcess {
     for (const router of this.#routers.values()) {
       const s = router.getStats();
       stats.transports += s.transports;
-      stats.producers += s.producers;
-      stats.consumers += s.consumers;
-      stats.packetsIn += s.packetsIn;
-      stats.packetsOut += s.packetsOut;
-      stats.bytesIn += s.bytesIn;
-      stats.bytesOut += s.bytesOut;
+      addTraffic(stats, s);
     }
     return stats;
   }

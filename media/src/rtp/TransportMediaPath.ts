@@ -408,9 +408,25 @@ export class TransportMediaPath implements LinkOwner {
   }
 }
 
-/** Room before an outgoing packet in a link's scratch buffer (HMAC ipad). */
+/** Room before an outgoing packet in the output scratch buffer (HMAC ipad). */
 export const SCRATCH_HEADROOM = 64;
 const SCRATCH_SIZE = SCRATCH_HEADROOM + MAX_PACKET + 32;
+
+/**
+ * Where every outgoing packet is built, at SCRATCH_HEADROOM: one buffer for
+ * the whole worker (the packet path is synchronous on one thread), reused
+ * while Node sends synchronously; a send Node had to queue keeps it, and the
+ * next packet gets a new one.
+ */
+const output = {
+  buffer: Buffer.allocUnsafeSlow(SCRATCH_SIZE),
+  words: null as Int32Array | null,
+  replace(): void {
+    this.buffer = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    this.words = wordView(this.buffer);
+  },
+};
+output.words = wordView(output.buffer);
 
 /** Is this datagram RTP (not RTCP, STUN, DTLS)? RFC 7983 demultiplexing. */
 function isRtp(data: Buffer): boolean {
@@ -431,12 +447,6 @@ export class SecureLink {
   readonly #unsubscribe: (() => void)[] = [];
   session?: SrtpSession;
   #closed = false;
-  /**
-   * Where outgoing packets are built (at SCRATCH_HEADROOM, see outputBuffer):
-   * one buffer per link, reused while Node sends synchronously.
-   */
-  #scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-  #scratchWords: Int32Array | null = wordView(this.#scratch);
 
   constructor(path: LinkOwner, dtls: WeriftDtlsTransport) {
     this.#path = path;
@@ -538,12 +548,12 @@ export class SecureLink {
    * until the next send() on this link.
    */
   get outputBuffer(): Buffer {
-    return this.#scratch;
+    return output.buffer;
   }
 
   /** outputBuffer as 32-bit words. */
   get outputWords(): Int32Array | null {
-    return this.#scratchWords;
+    return output.words;
   }
 
   /** Sends protected RTP buf[offset, offset + length) on the selected candidate pair. */
@@ -564,10 +574,7 @@ export class SecureLink {
         socket.send(buf, offset, length, pair.remoteAddr[1], pair.remoteAddr[0]);
         // Node sends at once unless the socket buffer is full; then the queued
         // datagram still references the buffer, so stop reusing it.
-        if (buf === this.#scratch && (socket.getSendQueueCount?.() ?? 0) > 0) {
-          this.#scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-          this.#scratchWords = wordView(this.#scratch);
-        }
+        if (buf === output.buffer && (socket.getSendQueueCount?.() ?? 0) > 0) output.replace();
       } else {
         protocol.sendData(Buffer.from(buf.subarray(offset, offset + length)), pair.remoteAddr).catch(() => undefined);
       }

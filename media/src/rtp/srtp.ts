@@ -178,17 +178,25 @@ const hashLatin1: OneShotHash | undefined = (() => {
 })();
 
 /**
+ * Scratch shared by every HmacSha1 (the packet path is synchronous on one
+ * thread): the ipad key, then a packet and its ROC. Shared, so that the views
+ * of it by length (PrefixViews) stay few and live long.
+ */
+const hmacInner = Buffer.alloc(64 + MAX_PACKET + 8);
+const hmacInnerWords = new Int32Array(hmacInner.buffer, hmacInner.byteOffset, hmacInner.length >> 2);
+const hmacInnerViews = new PrefixViews();
+const hmacHeadroomViews = new PrefixViews();
+
+/**
  * HMAC-SHA1 as two one-shot hashes (RFC 2104) with string digests: about half
  * the cost of a createHmac object per packet. Falls back to createHmac where
  * crypto.hash is missing (Node < 20.12).
  */
 export class HmacSha1 {
   readonly #key: Buffer;
-  /** ipad-key, then room for a packet and its ROC. */
-  readonly #inner = Buffer.alloc(64 + MAX_PACKET + 8);
-  readonly #innerWords = new Int32Array(this.#inner.buffer, this.#inner.byteOffset, this.#inner.length >> 2);
-  readonly #innerViews = new PrefixViews();
-  readonly #headroomViews = new PrefixViews();
+  /** The ipad key (64 bytes), copied in front of the data for each MAC. */
+  readonly #ipad = Buffer.alloc(64);
+  readonly #ipadWords = new Int32Array(this.#ipad.buffer, this.#ipad.byteOffset, 16);
   /** opad-key, then the inner digest. */
   readonly #outer = Buffer.alloc(64 + 20);
   readonly #scratch = Buffer.alloc(20);
@@ -196,10 +204,10 @@ export class HmacSha1 {
   constructor(key: Buffer) {
     this.#key = Buffer.from(key);
     const k = key.length > 64 ? crypto.createHash('sha1').update(key).digest() : key;
-    this.#inner.fill(0x36, 0, 64);
+    this.#ipad.fill(0x36, 0, 64);
     this.#outer.fill(0x5c, 0, 64);
     for (let i = 0; i < k.length; i++) {
-      this.#inner[i]! ^= k[i]!;
+      this.#ipad[i]! ^= k[i]!;
       this.#outer[i]! ^= k[i]!;
     }
   }
@@ -208,8 +216,10 @@ export class HmacSha1 {
   #mac(data: Buffer, dataWords: Int32Array | null, start: number, end: number, withRoc: boolean, roc: number): string {
     const n = end - start;
     if (hashLatin1 && n <= MAX_PACKET) {
-      const inner = this.#inner;
-      copyBytes(inner, this.#innerWords, 64, data, dataWords, start, n);
+      const inner = hmacInner;
+      const ipad = this.#ipadWords;
+      for (let w = 0; w < 16; w++) hmacInnerWords[w] = ipad[w]!;
+      copyBytes(inner, hmacInnerWords, 64, data, dataWords, start, n);
       let total = 64 + n;
       if (withRoc) {
         inner[total] = roc >>> 24;
@@ -218,7 +228,7 @@ export class HmacSha1 {
         inner[total + 3] = roc;
         total += 4;
       }
-      return this.#outer2(hashLatin1('sha1', this.#innerViews.get(inner, 0, total), 'latin1'));
+      return this.#outer2(hashLatin1('sha1', hmacInnerViews.get(inner, 0, total), 'latin1'));
     }
     const hmac = crypto.createHmac('sha1', this.#key).update(data.subarray(start, end));
     if (withRoc) {
@@ -245,12 +255,12 @@ export class HmacSha1 {
       this.sign(buf, start, end, true, roc, buf, end, 10);
       return;
     }
-    copyBytes(buf, bufWords, start - 64, this.#inner, this.#innerWords, 0, 64);
+    copyBytes(buf, bufWords, start - 64, this.#ipad, this.#ipadWords, 0, 64);
     buf[end] = roc >>> 24;
     buf[end + 1] = roc >>> 16;
     buf[end + 2] = roc >>> 8;
     buf[end + 3] = roc;
-    const mac = this.#outer2(hashLatin1('sha1', this.#headroomViews.get(buf, start - 64, end + 4), 'latin1'));
+    const mac = this.#outer2(hashLatin1('sha1', hmacHeadroomViews.get(buf, start - 64, end + 4), 'latin1'));
     for (let i = 0; i < 10; i++) buf[end + i] = mac.charCodeAt(i);
   }
 

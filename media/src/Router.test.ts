@@ -8,6 +8,7 @@ import type { RTCPeerConnection, RtcpPacket, RtcpRrPacket, RtcpSrPacket, RtpPack
 import type { Consumer } from './Consumer.ts';
 import type { Producer } from './Producer.ts';
 import { Router } from './Router.ts';
+import { SRTP_AES128_CM_HMAC_SHA1_80 } from './rtp/srtp.ts';
 import {
   answerOffer,
   collectRtp,
@@ -123,6 +124,17 @@ describe('Router with werift peers', { timeout: 240_000 }, () => {
       const seqs = packets.slice(-10).map((p) => p.header.sequenceNumber);
       for (let i = 1; i < seqs.length; i++) expect(seqs[i]).toBe((seqs[i - 1]! + 1) & 0xffff);
     }
+
+    // The packet path negotiated the cheaper SRTP profile on both transports,
+    // and werift's stats report still counts what it received.
+    const send = call.router.getTransport('send-1')!;
+    const recv = call.router.getTransport('recv-1')!;
+    expect([send.mediaPath.srtpProfile, recv.mediaPath.srtpProfile]).toEqual([SRTP_AES128_CM_HMAC_SHA1_80, SRTP_AES128_CM_HMAC_SHA1_80]);
+    const inbound = Object.values(await send.getStats()).filter((s) => (s as { type: string }).type === 'inbound-rtp') as { packetsReceived: number }[];
+    expect(inbound.length).toBe(2);
+    for (const s of inbound) expect(s.packetsReceived).toBeGreaterThan(0);
+    const outbound = Object.values(await recv.getStats()).filter((s) => (s as { type: string }).type === 'outbound-rtp') as { packetsSent: number }[];
+    for (const s of outbound) expect(s.packetsSent).toBeGreaterThan(0);
 
     const stats = call.router.getStats();
     expect(stats).toMatchObject({ transports: 2, producers: 2, consumers: 2 });

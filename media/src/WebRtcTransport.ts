@@ -307,7 +307,11 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     const report = await this.#pc.getStats();
     const stats: Record<string, unknown> = {};
     report.forEach((value, key) => {
-      stats[key] = value;
+      // werift no longer sees incoming RTP (the packet path takes it at the
+      // socket): its inbound-rtp counters come from the path's statistics.
+      const entry = value as { type?: string; ssrc?: number };
+      const inbound = entry.type === 'inbound-rtp' && entry.ssrc !== undefined ? this.#mediaPath.inboundStats(entry.ssrc) : undefined;
+      stats[key] = inbound ? { ...value, ...inbound } : value;
     });
     return stats;
   }

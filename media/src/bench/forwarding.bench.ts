@@ -1,9 +1,10 @@
 /**
- * RTP forwarding benchmark: N 1:1 calls through one forked media Worker.
+ * RTP forwarding benchmark: N calls (rooms) through one forked media Worker.
  *
- *   npm run bench -w media -- --calls 10 --duration 15 [--warmup 3] [--clients fast|werift] [--json f.json] [--md f.md]
+ *   npm run bench -w media -- --calls 10 --duration 15 [--room-size 2] [--warmup 3] [--clients fast|werift] [--json f.json] [--md f.md]
  *
- * Each call is one Router with two participants; each participant publishes
+ * Each call is one Router with --room-size participants (2: a 1:1 call; more:
+ * a meeting, where each packet is forwarded to every other participant); each participant publishes
  * Opus-like audio (50 packets/s, ~100 B) and VP8-like video (~75 packets/s,
  * 1000–1200 B) from a werift client and subscribes to the other's two tracks
  * through a second werift client. Every payload carries the stream, a
@@ -48,6 +49,7 @@ import { Worker } from '../Worker.ts';
 const { values: args } = parseArgs({
   options: {
     calls: { type: 'string', default: '10' },
+    'room-size': { type: 'string', default: '2' },
     duration: { type: 'string', default: '15' },
     warmup: { type: 'string', default: '3' },
     'audio-pps': { type: 'string', default: '50' },
@@ -72,6 +74,13 @@ function positive(name: string, raw: string | undefined, max: number): number {
   return value;
 }
 const CALLS = Math.floor(positive('calls', args.calls, 500));
+const ROOM_SIZE = Math.floor(positive('room-size', args['room-size'], 16));
+if (ROOM_SIZE < 2) {
+  console.error('--room-size must be at least 2');
+  process.exit(2);
+}
+/** Receivers of every packet. */
+const FANOUT = ROOM_SIZE - 1;
 const DURATION_S = positive('duration', args.duration, 3600);
 const WARMUP_S = positive('warmup', args.warmup, 600);
 const AUDIO_PPS = positive('audio-pps', args['audio-pps'], 1000);
@@ -121,9 +130,11 @@ interface Stream {
   audioLevelExtId?: number;
   sent: number; // packets scheduled since start
   sentMeasured: number;
+  /** Receptions, summed over the stream's receivers. */
   receivedMeasured: number;
   duplicates: number;
-  seen: Uint8Array; // per measured index: received?
+  /** Per receiver (participant index in the room), per measured index: received? */
+  seen: Uint8Array[];
   firstMeasuredIndex: number;
 }
 
@@ -149,7 +160,7 @@ function makeStream(kind: 'audio' | 'video', transceiver: RTCRtpTransceiver, cli
     sentMeasured: 0,
     receivedMeasured: 0,
     duplicates: 0,
-    seen: new Uint8Array(Math.ceil((kind === 'audio' ? AUDIO_PPS : VIDEO_PPS) * (DURATION_S + 10)) + 1024),
+    seen: Array.from({ length: ROOM_SIZE }, () => new Uint8Array(Math.ceil((kind === 'audio' ? AUDIO_PPS : VIDEO_PPS) * (DURATION_S + 10)) + 1024)),
     firstMeasuredIndex: -1,
   };
 }
@@ -188,7 +199,7 @@ function sendOne(stream: Stream): void {
   stream.transceiver.sender.sendRtp(new RtpPacket(header, payload)).catch(() => undefined);
 }
 
-function onReceived(p: Buffer): void {
+function onReceived(p: Buffer, receiver: number): void {
   if (p.length < HEADER_BYTES || p.readUInt32BE(0) !== MAGIC) {
     foreignPackets++;
     return;
@@ -203,12 +214,13 @@ function onReceived(p: Buffer): void {
   }
   if (packetPhase !== Phase.Measure) return;
   const offset = p.readUInt32BE(8) - stream.firstMeasuredIndex;
-  if (offset < 0 || offset >= stream.seen.length) return;
-  if (stream.seen[offset]) {
+  const seen = stream.seen[receiver]!;
+  if (offset < 0 || offset >= seen.length) return;
+  if (seen[offset]) {
     stream.duplicates++; // a NACK retransmission of a packet that had arrived
     return;
   }
-  stream.seen[offset] = 1;
+  seen[offset] = 1;
   stream.receivedMeasured++;
   latenciesMs.push(performance.now() - p.readDoubleBE(13));
 }
@@ -262,7 +274,7 @@ const routerIds: string[] = [];
 const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
- * One call: two publishers and two subscribers, negotiated through the worker
+ * One call: ROOM_SIZE publishers and as many subscribers, negotiated through the worker
  * the way the signaling server does it, and connected before the next call is
  * set up (so handshakes never compete with media). werift gives a DTLS
  * handshake ~4.5 s, which a busy machine can miss: a call whose connection
@@ -276,8 +288,8 @@ async function setUpCall(w: Worker, call: number): Promise<void> {
     const transportIds: string[] = [];
     try {
       await w.request('router.create', { routerId });
-      const producerIds = new Map<string, string[]>();
-      for (const who of ['a', 'b'] as const) {
+      const producerIds = new Map<number, string[]>();
+      for (let who = 0; who < ROOM_SIZE; who++) {
         const transportId = `${routerId}-${who}-send`;
         transportIds.push(transportId);
         await w.request('transport.create', { routerId, transportId, direction: 'send' });
@@ -295,13 +307,15 @@ async function setUpCall(w: Worker, call: number): Promise<void> {
         }
         callStreams.push(makeStream('audio', publisher.audio, client), makeStream('video', publisher.video, client));
       }
-      for (const who of ['a', 'b'] as const) {
-        const other = who === 'a' ? 'b' : 'a';
+      for (let who = 0; who < ROOM_SIZE; who++) {
         const transportId = `${routerId}-${who}-recv`;
         transportIds.push(transportId);
         await w.request('transport.create', { routerId, transportId, direction: 'recv' });
-        for (const producerId of producerIds.get(other)!) {
-          await w.request('transport.consume', { routerId, transportId, producerId, consumerId: `${transportId}-${producerId}` });
+        for (let other = 0; other < ROOM_SIZE; other++) {
+          if (other === who) continue;
+          for (const producerId of producerIds.get(other)!) {
+            await w.request('transport.consume', { routerId, transportId, producerId, consumerId: `${transportId}-${producerId}` });
+          }
         }
         const { sdp } = await w.request('transport.createOffer', { routerId, transportId });
         const pc = createClientPeer();
@@ -309,10 +323,10 @@ async function setUpCall(w: Worker, call: number): Promise<void> {
         let client: FastRtpClient | undefined;
         if (FAST_CLIENTS) {
           client = new FastRtpClient(pc);
-          client.onRtp = (packet) => onReceived(packet.payload);
+          client.onRtp = (packet) => onReceived(packet.payload, who);
           fastClients.push(client);
         } else {
-          pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onReceived(rtp.payload)));
+          pc.onTrack.subscribe((track) => track.onReceiveRtp.subscribe((rtp) => onReceived(rtp.payload, who)));
         }
         await pc.setRemoteDescription({ type: 'offer', sdp });
         const answer = await pc.createAnswer();
@@ -381,7 +395,7 @@ const round = (n: number, digits = 1) => (Number.isFinite(n) ? Number(n.toFixed(
 
 async function main(): Promise<void> {
   const t0 = performance.now();
-  console.log(`forwarding benchmark: ${CALLS} 1:1 calls, ${WARMUP_S} s warm-up, ${DURATION_S} s measured`);
+  console.log(`forwarding benchmark: ${CALLS} ${ROOM_SIZE === 2 ? '1:1 calls' : `rooms of ${ROOM_SIZE}`}, ${WARMUP_S} s warm-up, ${DURATION_S} s measured`);
   const idle0 = machineCpu();
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const idle1 = machineCpu();
@@ -403,7 +417,7 @@ async function main(): Promise<void> {
 
   for (let call = 0; call < CALLS; call++) await setUpCall(w, call);
   const setupMs = performance.now() - t0;
-  console.log(`  set up ${CALLS * 4} transports and ${CALLS * 4} client peers in ${(setupMs / 1000).toFixed(1)} s`);
+  console.log(`  set up ${CALLS * ROOM_SIZE * 2} transports and ${CALLS * ROOM_SIZE * 2} client peers in ${(setupMs / 1000).toFixed(1)} s`);
 
   stopPacing = startPacing();
   // Start-up work (JIT, the first RTCP, NACKs of the first packets) can leave
@@ -456,12 +470,13 @@ async function main(): Promise<void> {
   const packetsIn = after.packetsIn - before.packetsIn;
   const packetsOut = after.packetsOut - before.packetsOut;
   const bytesOut = after.bytesOut - before.bytesOut;
-  const sent = streams.reduce((n, s) => n + s.sentMeasured, 0);
+  // Every packet sent is due at FANOUT receivers.
+  const sent = streams.reduce((n, s) => n + s.sentMeasured, 0) * FANOUT;
   const received = streams.reduce((n, s) => n + s.receivedMeasured, 0);
   const duplicates = streams.reduce((n, s) => n + s.duplicates, 0);
   const lossOf = (kind: 'audio' | 'video') => {
     const ss = streams.filter((s) => s.kind === kind);
-    const sentK = ss.reduce((n, s) => n + s.sentMeasured, 0);
+    const sentK = ss.reduce((n, s) => n + s.sentMeasured, 0) * FANOUT;
     const recvK = ss.reduce((n, s) => n + s.receivedMeasured, 0);
     return sentK ? (100 * (sentK - recvK)) / sentK : NaN;
   };
@@ -483,13 +498,13 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     parameters: {
       calls: CALLS,
-      participantsPerCall: 2,
+      participantsPerCall: ROOM_SIZE,
       durationS: DURATION_S,
       warmupS: WARMUP_S,
       audio: { packetsPerSecond: AUDIO_PPS, bytes: '90-110' },
       video: { packetsPerSecond: VIDEO_PPS, bytes: '1000-1200' },
-      producers: CALLS * 4,
-      consumers: CALLS * 4,
+      producers: CALLS * ROOM_SIZE * 2,
+      consumers: CALLS * ROOM_SIZE * FANOUT * 2,
       clients: FAST_CLIENTS ? 'fast (SecureLink)' : 'werift',
     },
     machine: {
@@ -549,7 +564,7 @@ async function main(): Promise<void> {
   const md = [
     `# Media forwarding benchmark (${result.date})`,
     '',
-    `${CALLS} 1:1 calls (${CALLS * 4} producers, ${CALLS * 4} consumers) through one SFU worker process; ` +
+    `${CALLS} ${ROOM_SIZE === 2 ? '1:1 calls' : `rooms of ${ROOM_SIZE}`} (${CALLS * ROOM_SIZE * 2} producers, ${CALLS * ROOM_SIZE * FANOUT * 2} consumers) through one SFU worker process; ` +
       `${DURATION_S} s measured after ${(warmupMs / 1000).toFixed(1)} s warm-up${settled ? '' : ' (latency had not settled)'}. Per publisher: audio ${AUDIO_PPS} pkt/s × 90–110 B, ` +
       `video ${VIDEO_PPS} pkt/s × 1000–1200 B. ${FAST_CLIENTS ? 'Clients on the fast packet path' : 'werift clients'} in the parent process, loopback UDP.`,
     '',
@@ -562,7 +577,7 @@ async function main(): Promise<void> {
     `| SFU CPU per received packet | ${result.sfuWorker.cpuMicrosPerReceivedPacket} µs |`,
     `| SFU worker RSS | ${result.sfuWorker.rssMiB} MiB |`,
     `| Latency p50 / p95 / p99 / max | ${result.clients.latencyMs.p50} / ${result.clients.latencyMs.p95} / ${result.clients.latencyMs.p99} / ${result.clients.latencyMs.max} ms |`,
-    `| Loss (audio / video) | ${result.clients.lossPercent} % (${result.clients.audioLossPercent} % / ${result.clients.videoLossPercent} %) of ${sent} packets |`,
+    `| Loss (audio / video) | ${result.clients.lossPercent} % (${result.clients.audioLossPercent} % / ${result.clients.videoLossPercent} %) of ${sent} packets due |`,
     `| Duplicates (retransmissions) | ${duplicates} |`,
     `| Client process CPU | ${result.clients.processCpuPercentOfOneCore} % of one core |`,
     `| Client event-loop delay p50 / p99 / max | ${result.clients.eventLoopDelayMs.p50} / ${result.clients.eventLoopDelayMs.p99} / ${result.clients.eventLoopDelayMs.max} ms |`,
@@ -576,10 +591,10 @@ async function main(): Promise<void> {
     `- Load during the run: 1-min load average ${result.machine.loadAverage1mAtStart} → ${result.machine.loadAverage1mAtEnd}; ` +
       `other processes used ${result.machine.otherProcessesCoresDuringRun ?? '?'} of ${cpus.length} cores`,
     '',
-    'Latency is publisher client → SFU → subscriber client and includes the clients\' own werift (SRTP) work and',
+    'Latency is publisher client → SFU → subscriber client and includes the clients\' own SRTP work and',
     'event-loop delay, on the same cores as the SFU; the CPU figures are the worker process alone. CPU per',
     'forwarded packet is the worker\'s whole CPU (receive, SRTP decrypt, forward, SRTP encrypt, RTCP, timers)',
-    'divided by the packets it forwarded; in 1:1 calls every received packet is forwarded once.',
+    `divided by the packets it forwarded; every received packet is forwarded ${FANOUT === 1 ? 'once (1:1 calls)' : `${FANOUT} times (rooms of ${ROOM_SIZE})`}.`,
     '',
   ].join('\n');
 

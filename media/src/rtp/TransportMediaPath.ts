@@ -249,6 +249,14 @@ export class TransportMediaPath implements LinkOwner {
     return undefined;
   }
 
+  /** inbound-rtp counters of an incoming SSRC (W3C stats names), or undefined if never seen. */
+  inboundStats(ssrc: number): { packetsReceived: number; packetsLost: number; jitter: number; bytesReceived?: number } | undefined {
+    const route = this.#routes.get(ssrc);
+    if (!route) return undefined;
+    const s = route.stats;
+    return { packetsReceived: s.packetsReceived, packetsLost: Math.max(0, s.packetsLost), jitter: s.jitter / s.clockRate };
+  }
+
   /** Receive statistics of a producer (its latest SSRC), for stats reports. */
   receiveStatsOf(sink: RtpPacketSink): ReceiveStats | undefined {
     const entry = this.#entries.get(sink);

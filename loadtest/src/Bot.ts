@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
-import { RTCPeerConnection, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
+import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
 import type { Ack, ClientRequest, ClientRequestName, ClientResponses, ConsumerInfo } from '@muster/signaling/protocol';
-import { createSfuClientPeer } from '@muster/media';
+import { createSfuClientPeer, FastRtpClient, type MediaPacket } from '@muster/media';
 import { nowMs, readProbe, writeProbe, PROBE_BYTES } from './payload.ts';
 
 export interface BotSpec {
@@ -41,12 +41,19 @@ const VIDEO_PACKETS_PER_FRAME = [2, 3];
  * One simulated participant: joins through the real signaling protocol with
  * werift peer connections, publishes synthetic Opus- and VP8-sized packets
  * at real rates over SRTP, and measures what it receives.
+ *
+ * werift does the signalling-level WebRTC (SDP, ICE, DTLS, RTCP) exactly as
+ * for the SFU; RTP goes through the SFU's own packet path (FastRtpClient),
+ * so that one machine can generate several times more load than with
+ * werift's per-packet objects, and the CPU goes to the server under test.
  */
 export class Bot {
   readonly spec: BotSpec;
   #socket?: Socket;
   #publisher?: RTCPeerConnection;
+  #publisherRtp?: FastRtpClient;
   #subscriber?: RTCPeerConnection;
+  #subscriberRtp?: FastRtpClient;
   #audio?: RTCRtpTransceiver;
   #video?: RTCRtpTransceiver;
   #audioSeq = 0;
@@ -56,7 +63,7 @@ export class Bot {
   #nextAudioAt = 0;
   #nextVideoAt = 0;
   #publishing = false;
-  readonly #streams = new Map<string, InboundStream>();
+  readonly #streams = new Map<number, InboundStream>();
   readonly #receivedKinds = new Set<'audio' | 'video'>();
   #closed = false;
   #rebuilding = false;
@@ -117,6 +124,8 @@ export class Bot {
     if (!this.spec.audio && !this.spec.video) return;
     const pc = createSfuClientPeer();
     this.#publisher = pc;
+    const rtp = new FastRtpClient(pc);
+    this.#publisherRtp = rtp;
     this.#watch(pc);
     this.#audio = this.spec.audio ? pc.addTransceiver('audio', { direction: 'sendonly' }) : undefined;
     this.#video = this.spec.video ? pc.addTransceiver('video', { direction: 'sendonly' }) : undefined;
@@ -127,6 +136,7 @@ export class Bot {
     if (this.#video) tracks.push({ mid: this.#video.mid!, source: 'camera' });
     const reply = await this.#request('publish', { sdp: pc.localDescription!.sdp, tracks });
     await pc.setRemoteDescription({ type: 'answer', sdp: reply.sdp });
+    rtp.attach();
     await new Promise<void>((resolve, reject) => {
       if (pc.connectionState === 'connected') return resolve();
       const timer = setTimeout(() => reject(new Error('publisher did not connect')), 20_000);
@@ -165,6 +175,7 @@ export class Bot {
       this.#publishing = false;
       const old = [this.#publisher, this.#subscriber];
       this.#publisher = undefined;
+      this.#publisherRtp = undefined;
       this.#subscriber = undefined;
       this.#offers = Promise.resolve();
       await Promise.allSettled(old.map((pc) => pc?.close()));
@@ -179,27 +190,28 @@ export class Bot {
     if (!this.#subscriber) {
       const pc = createSfuClientPeer();
       this.#subscriber = pc;
+      this.#subscriberRtp = new FastRtpClient(pc);
+      this.#subscriberRtp.onRtp = (packet) => this.#onRtp(packet);
       this.#watch(pc);
-      pc.onTrack.subscribe((track) => {
-        const kind = track.kind as 'audio' | 'video';
-        track.onReceiveRtp.subscribe((rtp) => this.#onRtp(kind, rtp));
-      });
     }
     const pc = this.#subscriber;
     await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     if (pc !== this.#subscriber) return;
+    this.#subscriberRtp!.attach();
     await this.#request('subscriber.answer', { offerId: offer.offerId, sdp: pc.localDescription!.sdp });
   }
 
-  #onRtp(kind: 'audio' | 'video', rtp: RtpPacket): void {
-    const probe = readProbe(rtp.payload);
+  #onRtp(packet: MediaPacket): void {
+    const payloadEnd = packet.length - packet.paddingLength;
+    const probe = readProbe(packet.buffer, packet.headerLength, payloadEnd);
     if (!probe) return;
+    const kind = probe.kind;
     const now = nowMs();
     const transitMs = now - probe.sentAtMs;
     // The SSRC identifies the consumer stream; the probe's seq counts packets of that stream.
-    const key = `${kind}:${rtp.header.ssrc}`;
+    const key = packet.ssrc;
     let stream = this.#streams.get(key);
     if (!stream) {
       stream = { kind, firstSeq: probe.seq, maxSeq: probe.seq, received: 0, jitterMs: 0, lastTransitMs: null };
@@ -210,7 +222,7 @@ export class Bot {
     if (probe.seq < stream.firstSeq) stream.firstSeq = probe.seq;
     if (stream.lastTransitMs !== null) stream.jitterMs += (Math.abs(transitMs - stream.lastTransitMs) - stream.jitterMs) / 16;
     stream.lastTransitMs = transitMs;
-    this.#sink.onPacket(kind, rtp.payload.length, transitMs);
+    this.#sink.onPacket(kind, payloadEnd - packet.headerLength, transitMs);
     if (this.connectedAt === null) {
       this.#receivedKinds.add(kind);
       if (this.spec.expects.every((k) => this.#receivedKinds.has(k))) this.connectedAt = Date.now();
@@ -239,18 +251,19 @@ export class Bot {
 
   #send(transceiver: RTCRtpTransceiver, kind: 'audio' | 'video', payload: Buffer, seq: number, scheduledAt: number, marker: boolean): void {
     // Time-stamp with the real send instant: scheduler lateness is the bot's, not the SFU's.
-    writeProbe(payload, seq, nowMs());
+    writeProbe(payload, kind, seq, nowMs());
     const clockRate = kind === 'audio' ? 48 : 90;
-    const header = new RtpHeader({
+    const sent = this.#publisherRtp?.send(transceiver, {
       sequenceNumber: (this.#rtpSeq[kind] = (this.#rtpSeq[kind] + 1) & 0xffff),
       timestamp: Math.floor(scheduledAt * clockRate) >>> 0,
       marker,
-      payloadType: 96,
+      payload,
+      // A talking level, so the SFU's active-speaker detection does its real work.
+      audioLevel: kind === 'audio' ? 30 + (seq % 20) : undefined,
     });
-    const size = payload.length;
-    transceiver.sender.sendRtp(new RtpPacket(header, payload)).catch(() => undefined);
+    if (!sent) return;
     this.packetsSent++;
-    this.bytesSent += size;
+    this.bytesSent += payload.length;
   }
 
   /** Receive-side totals since start, for loss and jitter. */

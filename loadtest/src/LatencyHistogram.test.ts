@@ -31,8 +31,13 @@ describe('LatencyHistogram', () => {
 describe('probe', () => {
   it('round-trips sequence and send time at the end of a payload', () => {
     const payload = Buffer.alloc(100, 7);
-    writeProbe(payload, 123456, 1764000000123.456);
-    expect(readProbe(payload)).toEqual({ seq: 123456, sentAtMs: 1764000000123.456 });
+    writeProbe(payload, 'video', 123456, 1764000000123.456);
+    expect(readProbe(payload)).toEqual({ kind: 'video', seq: 123456, sentAtMs: 1764000000123.456 });
+    writeProbe(payload, 'audio', 7, 1);
+    expect(readProbe(payload)?.kind).toBe('audio');
+    // A probe at the end of a region of a larger buffer (the packet path hands out views).
+    const packet = Buffer.concat([Buffer.alloc(12), payload, Buffer.alloc(10)]);
+    expect(readProbe(packet, 12, 12 + payload.length)).toEqual({ kind: 'audio', seq: 7, sentAtMs: 1 });
     expect(payload[0]).toBe(7);
     expect(readProbe(Buffer.alloc(100))).toBeNull();
     expect(readProbe(Buffer.alloc(4))).toBeNull();

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BotFleet } from './BotFleet.ts';
 import type { FleetSample } from './fleetProtocol.ts';
 import { LatencyHistogram } from './LatencyHistogram.ts';
-import { machineInfo, sampleProcess } from './processStats.ts';
+import { machineBusyPct, machineInfo, sampleMachineCpu, sampleProcess } from './processStats.ts';
 import { planScenario, type ScenarioName } from './scenarios.ts';
 import { fetchWorkerMetrics, ServerUnderTest, type WorkerMetrics } from './ServerUnderTest.ts';
 
@@ -43,7 +43,8 @@ export interface TimelinePoint {
 export interface LoadTestReport {
   scenario: ScenarioName;
   startedAt: string;
-  machine: ReturnType<typeof machineInfo>;
+  /** The machine, and how busy all of it was in the steady window (% of one core), so others' load shows. */
+  machine: ReturnType<typeof machineInfo> & { busyPct: number | null; otherProcessesPct: number | null };
   options: Omit<LoadTestOptions, 'onProgress'>;
   calls: {
     video: { requested: number; connected: number; failed: number };
@@ -122,6 +123,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     let previous: { at: number; sent: number; received: number; procCpu: Map<number, number>; workers: ReturnType<typeof sumWorkers> | null; botCpu: number } | null = null;
     type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number };
     let steadyStart: Mark | null = null;
+    let machineAtSteadyStart: ReturnType<typeof sampleMachineCpu> = null;
+    let machineAtSteadyEnd: ReturnType<typeof sampleMachineCpu> = null;
     let lastWorkers: WorkerMetrics[] = [];
     let steadyWorkersFirst: ReturnType<typeof sumWorkers> | null = null;
     let steadyWorkersLast: ReturnType<typeof sumWorkers> | null = null;
@@ -243,9 +246,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       // Steady state begins when every call is up, or when the ramp has had its time.
       if (!steadyStart && (allUp() || now > rampDeadline)) {
         steadyStart = { workers, procCpu, at: now, sent, received, expected, rcvd };
+        machineAtSteadyStart = sampleMachineCpu();
       }
       if (steadyStart && now - steadyStart.at >= options.duration * 1000) {
         steadyEnd = { workers, procCpu, at: now, sent, received, expected, rcvd };
+        machineAtSteadyEnd = sampleMachineCpu();
         break;
       }
     }
@@ -292,12 +297,16 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       }
       return { requested, connected, failed: requested - connected };
     };
+    const busyPct = machineBusyPct(machineAtSteadyStart, machineAtSteadyEnd);
+    const generatorPct = timeline.filter((p) => p.phase === 'steady').reduce((a, p) => a + p.botCpuPct, 0) / Math.max(1, timeline.filter((p) => p.phase === 'steady').length);
+    // Only meaningful when the server runs on this machine (no --url elsewhere).
+    const otherPct = busyPct !== null && serverCpuPct !== null && local ? Math.max(0, busyPct - serverCpuPct - generatorPct) : null;
     const expected = end.expected - start.expected;
     const rcvd = end.rcvd - start.rcvd;
     const report: LoadTestReport = {
       scenario: options.scenario,
       startedAt,
-      machine: machineInfo(),
+      machine: { ...machineInfo(), busyPct: round(busyPct, 1), otherProcessesPct: round(otherPct, 1) },
       options: { ...options, onProgress: undefined } as LoadTestReport['options'],
       calls: {
         video: options.scenario === 'calls' ? callsOf('video') : { requested: 0, connected: 0, failed: 0 },
@@ -328,7 +337,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       },
       loadGenerator: {
         processes,
-        cpuPct: round(timeline.filter((p) => p.phase === 'steady').reduce((a, p) => a + p.botCpuPct, 0) / Math.max(1, timeline.filter((p) => p.phase === 'steady').length), 1)!,
+        cpuPct: round(generatorPct, 1)!,
         maxEventLoopLagMs: round(maxLag, 1)!,
       },
       timeline,

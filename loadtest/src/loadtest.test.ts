@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { MATRIX_HEADER, matrixRow } from './matrixTable.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,6 +34,12 @@ describe('npm run loadtest', () => {
       expect(report.packets.sent).toBeGreaterThan(0);
       expect(report.packets.received).toBeGreaterThan(0);
       expect(report.timeline.length).toBeGreaterThan(3);
+      expect(report.machine.busyPct).toBeGreaterThan(0);
+      expect(report.machine.otherProcessesPct).toBeGreaterThanOrEqual(0);
+      // The RESULTS.md table has one cell per column for this report.
+      const row = matrixRow('w1', report);
+      expect(row.split(' | ').length).toBe(MATRIX_HEADER.split('\n')[0]!.split(' | ').length);
+      expect(row).toContain('4/4 + 4/4');
       const markdown = fs.readFileSync(md, 'utf8');
       expect(markdown).toContain('SFU CPU per forwarded packet');
       expect(markdown).toContain('report.svg');

@@ -33,3 +33,22 @@ export function machineInfo() {
     node: process.version,
   };
 }
+
+/** Machine-wide CPU time (busy and total, in ticks of all cores) from /proc/stat; null off Linux. */
+export function sampleMachineCpu(): { busy: number; total: number } | null {
+  try {
+    const line = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!;
+    const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
+    const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
+
+/** Busy share of the whole machine between two samples, in % of one core (2 busy cores = 200). */
+export function machineBusyPct(from: ReturnType<typeof sampleMachineCpu>, to: ReturnType<typeof sampleMachineCpu>): number | null {
+  if (!from || !to || to.total <= from.total) return null;
+  return ((to.busy - from.busy) / (to.total - from.total)) * os.cpus().length * 100;
+}

@@ -70,7 +70,7 @@ export function markdownReport(report: LoadTestReport, chartFile: string): strin
   const steady = report.timeline.filter((p) => p.phase === 'steady');
   return `# Muster load test: ${report.scenario}
 
-Run ${report.startedAt} on ${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.platform}, Node ${report.machine.node}.
+Run ${report.startedAt} on ${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.platform}, Node ${report.machine.node}. Whole machine busy in the steady window: ${report.machine.busyPct ?? '?'} % of one core, of which other processes (neither server nor bots) ${report.machine.otherProcessesPct ?? '?'} %.
 
 Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voice calls` : `${o.rooms} rooms × ${o.roomSize}`}, ${o.duration} s steady after ramp at ${o.ramp} bots/s, ${o.url ? `server ${o.url}` : `own server${o.workers ? ` with ${o.workers} media workers` : ''}`}, ${report.loadGenerator.processes} bot processes.
 

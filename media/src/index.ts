@@ -4,3 +4,6 @@ export { mediaConfigFromEnv, type MediaConfig } from './config.ts';
 export type * from './channel.ts';
 export type { TransportDirection, ConnectionState, PublishedTrack } from './WebRtcTransport.ts';
 export { createSfuClientPeer } from './peer.ts';
+// The SFU's packet path on the client side of a werift peer: load generators and benchmarks.
+export { FastRtpClient, type FastRtpPacket } from './testing/fastRtpClient.ts';
+export type { MediaPacket } from './rtp/rtpPacket.ts';

@@ -15,6 +15,8 @@ export interface BotSpec {
   callKind: 'video' | 'voice' | 'meeting' | 'webinar';
   /** Kinds this bot expects to receive from the others; its call is up when all arrive. */
   expects: ('audio' | 'video')[];
+  /** Fraction of the real packet rates to send (default 1). */
+  mediaRate?: number;
 }
 
 /** What the bot reports about the media it receives. */
@@ -77,12 +79,17 @@ export class Bot {
   packetsSent = 0;
   bytesSent = 0;
   readonly #sink: ReceiveSink;
+  readonly #audioIntervalMs: number;
+  readonly #frameIntervalMs: number;
   readonly #audioPayload = Buffer.alloc(AUDIO_PACKET_BYTES);
   readonly #videoPayload = Buffer.alloc(VIDEO_PACKET_BYTES);
 
   constructor(spec: BotSpec, sink: ReceiveSink) {
     this.spec = spec;
     this.#sink = sink;
+    const rate = spec.mediaRate ?? 1;
+    this.#audioIntervalMs = 20 / rate;
+    this.#frameIntervalMs = 1000 / 30 / rate;
     this.#videoPayload.fill(0x5a);
     this.#audioPayload.fill(0x11);
     // A minimal VP8 payload descriptor + keyframe-shaped header, so a
@@ -235,7 +242,7 @@ export class Bot {
     if (this.#audio) {
       while (this.#nextAudioAt <= now) {
         this.#send(this.#audio, 'audio', this.#audioPayload, this.#audioSeq++, this.#nextAudioAt, true);
-        this.#nextAudioAt += 20;
+        this.#nextAudioAt += this.#audioIntervalMs;
       }
     }
     if (this.#video) {
@@ -244,7 +251,7 @@ export class Bot {
         for (let i = 0; i < packets; i++) {
           this.#send(this.#video, 'video', this.#videoPayload, this.#videoSeq++, this.#nextVideoAt, i === packets - 1);
         }
-        this.#nextVideoAt += 1000 / 30;
+        this.#nextVideoAt += this.#frameIntervalMs;
       }
     }
   }

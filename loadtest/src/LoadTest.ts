@@ -21,6 +21,8 @@ export interface LoadTestOptions {
   botProcesses?: number;
   /** How long a call may take to connect before it counts as failed. */
   connectTimeout: number;
+  /** Fraction of the real packet rates the bots send (1 = real rates). */
+  mediaRate?: number;
   onProgress?: (line: string) => void;
 }
 
@@ -118,7 +120,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
   try {
     const rampSeconds = plan.bots.length / options.ramp;
     const t0 = Date.now();
-    await fleet.start(url, plan.bots, { processes, ratePerSecond: options.ramp });
+    const bots = options.mediaRate && options.mediaRate !== 1 ? plan.bots.map((b) => ({ ...b, mediaRate: options.mediaRate })) : plan.bots;
+    await fleet.start(url, bots, { processes, ratePerSecond: options.ramp });
 
     let previous: { at: number; sent: number; received: number; procCpu: Map<number, number>; workers: ReturnType<typeof sumWorkers> | null; botCpu: number } | null = null;
     type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number };

@@ -17,6 +17,10 @@ const USAGE = `Usage: npm run loadtest -- --scenario calls|meeting|webinar [opti
   --workers W         media workers of the server started here       default: cores
   --bot-processes P   load-generator processes                       default: 1 per 800 bots
   --connect-timeout S seconds a call may take to connect              default 30
+  --media-rate R      bots send R × the real packet rates (0 < R ≤ 1; default 1):
+                      many calls up at a fraction of the media, to measure join
+                      time and per-connection costs on a machine that cannot
+                      generate the full packet load
   --json FILE         write the JSON report
   --md FILE           write the Markdown report (and FILE.svg chart beside it)
 `;
@@ -34,6 +38,7 @@ const Options = z
     workers: z.coerce.number().int().min(1).max(256).optional(),
     'bot-processes': z.coerce.number().int().min(1).max(64).optional(),
     'connect-timeout': z.coerce.number().min(1).max(600).default(30),
+    'media-rate': z.coerce.number().gt(0).max(1).default(1),
     json: z.string().optional(),
     md: z.string().optional(),
   })
@@ -41,7 +46,7 @@ const Options = z
 
 const { values } = parseArgs({
   options: Object.fromEntries(
-    ['scenario', 'video-calls', 'voice-calls', 'rooms', 'room-size', 'duration', 'ramp', 'url', 'workers', 'bot-processes', 'connect-timeout', 'json', 'md'].map((k) => [
+    ['scenario', 'video-calls', 'voice-calls', 'rooms', 'room-size', 'duration', 'ramp', 'url', 'workers', 'bot-processes', 'connect-timeout', 'media-rate', 'json', 'md'].map((k) => [
       k,
       { type: 'string' as const },
     ]),
@@ -71,6 +76,7 @@ const report = await runLoadTest({
   workers: o.workers,
   botProcesses: o['bot-processes'],
   connectTimeout: o['connect-timeout'],
+  mediaRate: o['media-rate'],
   onProgress: (line) => {
     if (isTty) process.stdout.write(`\r\x1b[2K${line}`);
     else console.log(line);

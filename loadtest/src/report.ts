@@ -72,7 +72,7 @@ export function markdownReport(report: LoadTestReport, chartFile: string): strin
 
 Run ${report.startedAt} on ${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.platform}, Node ${report.machine.node}. Whole machine busy in the steady window: ${report.machine.busyPct ?? '?'} % of one core, of which other processes (neither server nor bots) ${report.machine.otherProcessesPct ?? '?'} %.
 
-Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voice calls` : `${o.rooms} rooms × ${o.roomSize}`}, ${o.duration} s steady after ramp at ${o.ramp} bots/s, ${o.url ? `server ${o.url}` : `own server${o.workers ? ` with ${o.workers} media workers` : ''}`}, ${report.loadGenerator.processes} bot processes.
+Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voice calls` : `${o.rooms} rooms × ${o.roomSize}`}, ${o.duration} s steady after ramp at ${o.ramp} bots/s, ${o.url ? `server ${o.url}` : `own server${o.workers ? ` with ${o.workers} media workers` : ''}`}, ${report.loadGenerator.processes} bot processes${o.mediaRate && o.mediaRate !== 1 ? `, **bots sending ${o.mediaRate} × the real packet rates**` : ''}.
 
 ![load, latency and CPU over time](${chartFile})
 

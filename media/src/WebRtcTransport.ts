@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import './closedNetwork.ts';
+import './dtlsCrypto.ts';
 import './icePatches.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { Traffic } from './traffic.ts';

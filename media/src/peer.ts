@@ -1,5 +1,6 @@
 import { RTCPeerConnection } from 'werift';
 import './closedNetwork.ts';
+import './dtlsCrypto.ts';
 import { supportedCodecs, supportedHeaderExtensions } from './codecs.ts';
 
 /**

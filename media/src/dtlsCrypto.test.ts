@@ -1,6 +1,6 @@
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
-import { x25519, x25519KeyPair, x25519Stats } from './dtlsCrypto.ts';
+import { dtlsKeyStats, x25519, x25519KeyPair, x25519Stats } from './dtlsCrypto.ts';
 import { createSfuClientPeer } from './peer.ts';
 
 describe('X25519 on OpenSSL for werift', () => {
@@ -28,8 +28,18 @@ describe('X25519 on OpenSSL for werift', () => {
     expect(nacl.scalarMult(foreign, pair.publicKey).length).toBe(32);
   });
 
-  it('carries a real werift DTLS handshake', async () => {
-    const before = { ...x25519Stats };
+  it('carries real werift DTLS handshakes, signing with a cached key and parsing the certificate once', async () => {
+    for (let round = 0; round < 2; round++) await handshake();
+    const parsedAfterTwo = dtlsKeyStats.parsedCertificates;
+    expect(parsedAfterTwo).toBeGreaterThanOrEqual(1);
+    await handshake();
+    expect(dtlsKeyStats.parsedCertificates).toBe(parsedAfterTwo);
+  }, 60_000);
+});
+
+async function handshake(): Promise<void> {
+  {
+    const before = { ...x25519Stats, signatures: dtlsKeyStats.signatures };
     const a = createSfuClientPeer();
     const b = createSfuClientPeer();
     try {
@@ -53,8 +63,10 @@ describe('X25519 on OpenSSL for werift', () => {
       // Both ends generated their key pair and derived the secret on OpenSSL.
       expect(x25519Stats.keyPairs - before.keyPairs).toBeGreaterThanOrEqual(2);
       expect(x25519Stats.sharedSecrets - before.sharedSecrets).toBeGreaterThanOrEqual(2);
+      // ServerKeyExchange and CertificateVerify (werift asks for the client's certificate).
+      expect(dtlsKeyStats.signatures - before.signatures).toBeGreaterThanOrEqual(2);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
-  }, 30_000);
-});
+  }
+}

@@ -1,8 +1,17 @@
 import crypto from 'node:crypto';
 import nacl from 'tweetnacl';
+import { PrivateKey } from '@fidm/x509';
+import { CipherContext, RTCCertificate } from 'werift';
 
 /**
- * werift's DTLS does its X25519 key exchange with tweetnacl, in JavaScript:
+ * DTLS handshake cost: werift's handshake does its key exchange in
+ * JavaScript and re-parses its keys at every step; an SFU does two handshakes
+ * per participant, so with hundreds of calls joining, this is what join time
+ * waits behind. Three process-wide patches, applied on import (as
+ * closedNetwork.ts is), bring a handshake from about 4 ms of CPU per side to
+ * well under 1 ms without changing a byte on the wire.
+ *
+ * 1. werift's DTLS does its X25519 key exchange with tweetnacl, in JavaScript:
  * about 3 ms of CPU per handshake on each side (key pair 2 ms, shared
  * secret 0.9 ms, measured on the 2-core VM of loadtest/RESULTS.md), and an
  * SFU does two handshakes per participant. Node's crypto (OpenSSL) does the
@@ -54,4 +63,90 @@ export function useOpensslForWeriftX25519(): void {
   lib[PATCHED] = true;
 }
 
+/**
+ * 2. werift signs its DTLS handshake messages (ServerKeyExchange,
+ * CertificateVerify) with `createSign().sign(pemString)`, which parses the
+ * PEM key on every call (~0.45 ms), and parses its certificate and key from
+ * PEM for every new DTLS transport (~0.2 ms). The certificate is one per
+ * process, so both are done once here: signing with a cached KeyObject, and
+ * parseX509 from a cache keyed by the PEM strings.
+ */
+const SIGN_PATCHED = Symbol.for('muster.werift.cachedDtlsKeys');
+
+interface WeriftPrivateKey {
+  toPEM(): string | Buffer;
+  sign(data: Buffer, hashAlgorithm: string): Buffer;
+}
+interface WeriftCipherContext {
+  localCert: Buffer;
+  localPrivateKey: WeriftPrivateKey;
+  signatureHashAlgorithm: unknown;
+  signatureData(data: Buffer, hash: string): Buffer;
+  parseX509(certPem: string, keyPem: string, signatureHash: unknown): void;
+}
+
+const signingKeys = new WeakMap<WeriftPrivateKey, crypto.KeyObject>();
+function signingKeyOf(key: WeriftPrivateKey): crypto.KeyObject {
+  let object = signingKeys.get(key);
+  if (!object) {
+    object = crypto.createPrivateKey(key.toPEM().toString());
+    signingKeys.set(key, object);
+  }
+  return object;
+}
+
+export const dtlsKeyStats = { parsedCertificates: 0, signatures: 0 };
+
+export function cacheWeriftDtlsKeys(): void {
+  const proto = CipherContext.prototype as unknown as WeriftCipherContext & Record<symbol, unknown>;
+  if (proto[SIGN_PATCHED]) return;
+  const parsed = new Map<string, { localCert: Buffer; localPrivateKey: WeriftPrivateKey }>();
+  const originalParse = proto.parseX509;
+  proto.parseX509 = function (this: WeriftCipherContext, certPem: string, keyPem: string, signatureHash: unknown) {
+    const cacheKey = `${certPem}\n${keyPem}`;
+    const hit = parsed.get(cacheKey);
+    if (hit) {
+      this.localCert = hit.localCert;
+      this.localPrivateKey = hit.localPrivateKey;
+      this.signatureHashAlgorithm = signatureHash;
+      return;
+    }
+    originalParse.call(this, certPem, keyPem, signatureHash);
+    dtlsKeyStats.parsedCertificates++;
+    // A handful of certificates per process at most (werift shares one); bound it anyway.
+    if (parsed.size > 16) parsed.clear();
+    parsed.set(cacheKey, { localCert: this.localCert, localPrivateKey: this.localPrivateKey });
+  };
+  proto.signatureData = function (this: WeriftCipherContext, data: Buffer, hash: string) {
+    dtlsKeyStats.signatures++;
+    return crypto.createSign(hash).update(data).sign(signingKeyOf(this.localPrivateKey));
+  };
+  // ServerKeyExchange goes through the key object's own sign(); same cache.
+  const keyProto = PrivateKey.prototype as unknown as WeriftPrivateKey & Record<symbol, unknown>;
+  if (!keyProto[SIGN_PATCHED]) {
+    const originalSign = keyProto.sign;
+    keyProto.sign = function (this: WeriftPrivateKey, data: Buffer, hashAlgorithm: string) {
+      const object = signingKeyOf(this);
+      if (object.asymmetricKeyType !== 'ec' && object.asymmetricKeyType !== 'rsa') return originalSign.call(this, data, hashAlgorithm);
+      dtlsKeyStats.signatures++;
+      return crypto.createSign(hashAlgorithm).update(data).sign(object);
+    };
+    keyProto[SIGN_PATCHED] = true;
+  }
+  // 3. Every SDP carries the fingerprint, which werift recomputes by parsing the certificate.
+  const certProto = RTCCertificate.prototype as unknown as { getFingerprints(): unknown[] } & Record<symbol, unknown>;
+  const originalFingerprints = certProto.getFingerprints;
+  const fingerprints = new WeakMap<object, unknown[]>();
+  certProto.getFingerprints = function (this: object) {
+    let list = fingerprints.get(this);
+    if (!list) {
+      list = originalFingerprints.call(this);
+      fingerprints.set(this, list);
+    }
+    return [...list];
+  };
+  proto[SIGN_PATCHED] = true;
+}
+
 useOpensslForWeriftX25519();
+cacheWeriftDtlsKeys();

@@ -5,6 +5,17 @@ import type { Producer, RtpSink } from './Producer.ts';
 import type { MediaPacket } from './rtp/rtpPacket.ts';
 import type { RtpRewriter } from './rtp/RtpRewriter.ts';
 import type { ConsumerOutput } from './rtp/TransportMediaPath.ts';
+import { Av1LayerFilter, SimulcastLayerFilter, Vp9LayerFilter, type LayerFilter } from './svc/LayerFilter.ts';
+import { Vp8SimulcastPatch } from './svc/vp8.ts';
+import { desiredLayers, type ConsumerPreferences, type Layers } from './svc/LayerSelector.ts';
+import { SequenceGaps } from './svc/SequenceGaps.ts';
+import type { ProducerLayers } from './svc/ProducerLayers.ts';
+
+/** Output sequence numbers whose encoding a simulcast consumer remembers (power of two, as RtpRewriter's history). */
+const ENCODING_HISTORY = 1024;
+
+/** While a spatial upgrade waits for a keyframe, ask again this often at most. */
+const UPGRADE_KEYFRAME_RETRY_MS = 2000;
 
 export interface ConsumerDump {
   id: string;
@@ -14,6 +25,11 @@ export interface ConsumerDump {
   paused: boolean;
   producerPaused: boolean;
   ssrc: number;
+  /** Scalable video: the layers forwarded now (-1: none yet) and the ones aimed at. */
+  layers?: { currentSpatialLayer: number; currentTemporalLayer: number; targetSpatialLayer: number; targetTemporalLayer: number };
+  preferences?: ConsumerPreferences;
+  /** The subscriber's estimated available bandwidth (bps), null before its first estimate. */
+  estimatedBandwidth?: number | null;
 }
 
 export interface ConsumerStats {
@@ -33,6 +49,15 @@ const PSFB = 206; // RTCP payload-specific feedback
 const NACK_FMT = 1;
 const PLI_FMT = 1;
 const FIR_FMT = 4;
+const REMB_FMT = 15;
+
+/** Where a consumer reports its subscriber's bandwidth estimates (the transport's allocator). */
+export interface BandwidthListener {
+  onBandwidthEstimate(bitrate: number): void;
+  readonly estimate: number | null;
+  /** Preferences changed: layers should be chosen again. */
+  onPreferencesChanged(): void;
+}
 
 /**
  * Forwards one producer's packets to one subscriber. Owns the subscriber
@@ -59,6 +84,14 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
   #gapStartedAt: number | null = null;
   readonly #stats: ConsumerStats = { packetsSent: 0, bytesSent: 0, keyFrameRequestsReceived: 0 };
   #retransmissions = 0;
+  /** Scalable video: which of the producer's layers go out (undefined: everything). */
+  readonly #filter?: LayerFilter;
+  readonly #gaps?: SequenceGaps;
+  /** Simulcast: the filter (to see switches), the picture-id rewriting, and the encoding of each output sequence number (for NACKs). */
+  readonly #simulcast?: { filter: SimulcastLayerFilter; patch: Vp8SimulcastPatch; encodingOf: Uint8Array };
+  #preferences: ConsumerPreferences = {};
+  readonly #bandwidth?: BandwidthListener;
+  #upgradeKeyFrameAt = 0;
   readonly #unsubscribeRtcp: () => void;
   readonly #onProducerPause = () => {
     this.#beginGap();
@@ -76,6 +109,7 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     output: ConsumerOutput;
     /** The transceiver carried another producer before: its RTP numbering must continue, not restart. */
     reusedSlot?: boolean;
+    bandwidth?: BandwidthListener;
   }) {
     super();
     this.id = options.id;
@@ -86,6 +120,17 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     this.#output = options.output;
     this.#rewriter = options.output.rewriter;
     this.#clockRate = options.clockRate;
+    this.#bandwidth = options.bandwidth;
+    const layers = this.#producer.layers;
+    if (layers?.simulcast) {
+      const filter = new SimulcastLayerFilter(layers);
+      this.#filter = filter;
+      this.#simulcast = { filter, patch: new Vp8SimulcastPatch(), encodingOf: new Uint8Array(ENCODING_HISTORY) };
+      this.#output.payloadPatch = this.#simulcast.patch;
+    } else if (layers) {
+      this.#filter = layers.codec === 'vp9' ? new Vp9LayerFilter(layers) : new Av1LayerFilter(layers);
+      this.#gaps = new SequenceGaps();
+    }
     this.#producer.on('pause', this.#onProducerPause);
     this.#producer.on('resume', this.#onProducerResume);
     this.#producer.on('close', this.#onProducerClose);
@@ -128,13 +173,32 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     // Until DTLS is up (or once the sender stopped) nothing can go out; not
     // counting such packets keeps packetsSent equal to what went out.
     if (!output.ready) return;
+    const filter = this.#filter;
+    let marker = packet.marker;
+    let dropped = 0;
+    const simulcast = this.#simulcast;
+    if (filter !== undefined) {
+      if (!filter.accept(packet)) {
+        // Simulcast: the other encodings are other streams, not gaps in this one.
+        this.#gaps?.drop(packet.sequenceNumber);
+        return;
+      }
+      marker = filter.marker;
+      if (simulcast === undefined) dropped = this.#gaps!.shift(packet.sequenceNumber);
+      else if (simulcast.filter.switched) {
+        // Another SSRC from here on: continue its numbering, timing and picture ids from ours.
+        simulcast.patch.pictures.rebase();
+        this.#beginGap(this.#rewriter.lastMappedAt ?? Date.now());
+      }
+    }
     const rewriter = this.#rewriter;
     if (this.#gapStartedAt !== null) {
       rewriter.rebase(((Date.now() - this.#gapStartedAt) * this.#clockRate) / 1000);
       this.#gapStartedAt = null;
     }
-    rewriter.map(packet.sequenceNumber, packet.timestamp);
-    if (output.send(packet, rewriter.sequenceNumber, rewriter.timestamp)) {
+    rewriter.map(packet.sequenceNumber, packet.timestamp, dropped);
+    if (simulcast !== undefined) simulcast.encodingOf[rewriter.sequenceNumber & (ENCODING_HISTORY - 1)] = simulcast.filter.currentSpatial;
+    if (output.send(packet, rewriter.sequenceNumber, rewriter.timestamp, false, marker)) {
       this.#stats.packetsSent++;
       this.#stats.bytesSent += packet.payloadLength;
     }
@@ -147,6 +211,9 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
       if (fmt === PLI_FMT || fmt === FIR_FMT) {
         this.#stats.keyFrameRequestsReceived++;
         this.#producer.requestKeyFrame();
+      } else if (fmt === REMB_FMT && this.#bandwidth) {
+        const remb = (packet as RtcpPayloadSpecificFeedback).feedback as unknown as { bitrate?: bigint | number };
+        if (remb.bitrate !== undefined) this.#bandwidth.onBandwidthEstimate(Number(remb.bitrate));
       }
     } else if (packet.type === RTPFB) {
       const feedback = (packet as RtcpTransportLayerFeedback).feedback as { count?: number; lost?: number[] } | undefined;
@@ -161,14 +228,17 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
       const outSeq = raw & 0xffff;
       const inSeq = this.#rewriter.lookup(outSeq);
       if (inSeq < 0) continue;
-      const packet = this.#producer.getPacket(inSeq);
+      const encoding = this.#simulcast ? this.#simulcast.encodingOf[outSeq & (ENCODING_HISTORY - 1)] : 0;
+      const packet = this.#producer.getPacket(inSeq, encoding);
       if (!packet) continue;
-      if (this.#output.send(packet, outSeq, this.#rewriter.timestamp, true)) this.#retransmissions++;
+      const output = this.#output;
+      const sent = output.resend ? output.resend(packet, outSeq, this.#rewriter.timestamp) : output.send(packet, outSeq, this.#rewriter.timestamp, true);
+      if (sent) this.#retransmissions++;
     }
   }
 
-  #beginGap(): void {
-    if (this.#gapStartedAt === null) this.#gapStartedAt = Date.now();
+  #beginGap(at = Date.now()): void {
+    if (this.#gapStartedAt === null) this.#gapStartedAt = at;
   }
 
   pause(): void {
@@ -180,7 +250,76 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
   resume(): void {
     if (this.#closed || !this.#paused) return;
     this.#paused = false;
+    // Frames were missed: a layered stream restarts at a keyframe.
+    this.#filter?.reset();
     this.#producer.requestKeyFrame();
+  }
+
+  /** Scalable video (SVC or simulcast): the transport's allocator chooses its layers. */
+  get scalable(): boolean {
+    return this.#filter !== undefined;
+  }
+
+  get preferences(): ConsumerPreferences {
+    return { ...this.#preferences };
+  }
+
+  /**
+   * What the subscriber says about its tile: size, visibility, preferred
+   * layers. A hidden tile pauses the consumer; the layers follow at the
+   * transport's next allocation.
+   */
+  setPreferences(preferences: ConsumerPreferences): void {
+    if (this.#closed) return;
+    this.#preferences = { ...this.#preferences, ...preferences };
+    if (preferences.visible === false) this.pause();
+    else if (preferences.visible === true) this.resume();
+    this.#bandwidth?.onPreferencesChanged();
+  }
+
+  /** The layers the tile and preferences ask for, before bandwidth; null if not scalable. */
+  desiredLayers(): Layers | null {
+    const layers = this.#producer.layers;
+    return layers ? desiredLayers(layers, this.#preferences) : null;
+  }
+
+  /** Aims the layer filter; asks for a keyframe when the step up needs one. */
+  setTargetLayers(spatial: number, temporal: number): void {
+    const filter = this.#filter;
+    if (!filter || this.#closed) return;
+    let keyFrame: boolean;
+    if (filter.targetSpatial === spatial && filter.targetTemporal === temporal) {
+      // Still waiting for a switching point (the request or the keyframe was lost)?
+      // (Simulcast switches need the target's keyframe either way; SVC only going up.)
+      const waiting = this.#simulcast ? filter.currentSpatial !== Math.min(spatial, this.#producer.layers!.activeSpatialLayers - 1) : filter.currentSpatial < spatial;
+      keyFrame = waiting && Date.now() - this.#upgradeKeyFrameAt > UPGRADE_KEYFRAME_RETRY_MS;
+    } else {
+      keyFrame = filter.setTarget(spatial, temporal);
+    }
+    if (keyFrame && !this.#paused) {
+      this.#upgradeKeyFrameAt = Date.now();
+      this.#producer.requestKeyFrame();
+    }
+  }
+
+  /** The producer's layer view (scalable video), for bandwidth allocation. */
+  get producerLayers(): ProducerLayers | undefined {
+    return this.#producer.layers;
+  }
+
+  /** Layers forwarded now (-1: nothing yet); capped at the layers the producer has. */
+  get currentLayers(): { spatial: number; temporal: number } | null {
+    const f = this.#filter;
+    const l = this.#producer.layers;
+    if (!f || !l) return null;
+    return { spatial: Math.min(f.currentSpatial, l.spatialLayers - 1), temporal: Math.min(f.currentTemporal, l.temporalLayers - 1) };
+  }
+
+  get targetLayers(): { spatial: number; temporal: number } | null {
+    const f = this.#filter;
+    const l = this.#producer.layers;
+    if (!f || !l) return null;
+    return { spatial: Math.min(f.targetSpatial, l.spatialLayers - 1), temporal: Math.min(f.targetTemporal, l.temporalLayers - 1) };
   }
 
   requestKeyFrame(): void {
@@ -195,6 +334,8 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     this.#producer.off('resume', this.#onProducerResume);
     this.#producer.off('close', this.#onProducerClose);
     this.#unsubscribeRtcp();
+    // The output outlives us when the slot is reused by another consumer.
+    if (this.#simulcast && this.#output.payloadPatch === this.#simulcast.patch) this.#output.payloadPatch = null;
     this.safeEmit('close', reason);
     this.removeAllListeners();
   }
@@ -208,6 +349,18 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
       paused: this.#paused,
       producerPaused: this.#producer.paused,
       ssrc: this.#output.ssrc,
+      ...(this.#filter
+        ? {
+            layers: {
+              currentSpatialLayer: this.currentLayers!.spatial,
+              currentTemporalLayer: this.currentLayers!.temporal,
+              targetSpatialLayer: this.targetLayers!.spatial,
+              targetTemporalLayer: this.targetLayers!.temporal,
+            },
+            preferences: { ...this.#preferences },
+          }
+        : {}),
+      ...(this.kind === 'video' && this.#bandwidth ? { estimatedBandwidth: this.#bandwidth.estimate } : {}),
     };
   }
 

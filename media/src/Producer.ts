@@ -4,6 +4,7 @@ import type { MediaKind } from './codecs.ts';
 import { PacketRing } from './rtp/PacketRing.ts';
 import { extensionLength, type MediaPacket } from './rtp/rtpPacket.ts';
 import type { RtpPacketSink } from './rtp/TransportMediaPath.ts';
+import { ProducerLayers, scalableCodecOf, type LayerBitrate } from './svc/ProducerLayers.ts';
 
 /** The minimum interval between keyframe requests sent to one publisher. */
 export const KEYFRAME_REQUEST_INTERVAL_MS = 500;
@@ -23,6 +24,10 @@ export interface ProducerOptions {
   packetHistory?: number;
   /** The SSRC the publisher's SDP announced, if any: keyframe requests can go out before the first packet. */
   ssrc?: number;
+  /** Negotiated id of the AV1 dependency descriptor on the publisher's transport, 0 if none. */
+  dependencyDescriptorExtensionId?: number;
+  /** VP8 simulcast: the publisher's rids, lowest encoding first, and the rid / repaired-rid extension ids. */
+  simulcast?: { rids: string[]; ridExtensionId: number; repairedRidExtensionId: number };
 }
 
 /**
@@ -47,6 +52,12 @@ export interface ProducerDump {
   paused: boolean;
   ssrc: number | null;
   sinks: number;
+  /** Scalable video (VP9, AV1): what the stream showed of its layers. */
+  scalabilityMode?: string;
+  layers?: LayerBitrate[];
+  resolutions?: { spatialLayer: number; width: number; height: number }[];
+  /** Simulcast: one entry per encoding, lowest first. */
+  encodings?: { rid: string; ssrc: number | null; spatialLayer: number; width: number; height: number; bitrate: number }[];
 }
 
 export interface ProducerStats {
@@ -83,6 +94,15 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
   /** An array, not a Set: iterated per packet. */
   #sinks: RtpSink[] = [];
   readonly #ring?: PacketRing;
+  /** Simulcast: a packet ring per encoding (their sequence numbers are independent), SSRC ↔ encoding. */
+  readonly #simulcast?: { rids: string[]; ridId: number; repairedRidId: number; rings: PacketRing[]; ssrcs: (number | null)[] };
+  #lastSsrc = -1;
+  #lastEncoding = -1;
+  /**
+   * Layer view of the packet being delivered (scalable video only): parsed
+   * once here, read by each consumer's layer filter during the fan-out.
+   */
+  readonly layers?: ProducerLayers;
   #audioLevelExtensionId: number;
   #ssrc: number | null = null;
   #paused = false;
@@ -104,6 +124,23 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
     this.#ssrc = options.ssrc ?? null;
     const history = options.packetHistory ?? (options.kind === 'video' ? VIDEO_PACKET_HISTORY : 0);
     if (history > 0) this.#ring = new PacketRing(history);
+    const simulcast = options.simulcast;
+    const scalable = options.kind === 'video' ? (simulcast && simulcast.rids.length > 1 ? 'vp8' : scalableCodecOf(options.codec)) : null;
+    if (scalable === 'vp8' && simulcast) {
+      this.#simulcast = {
+        rids: simulcast.rids,
+        ridId: simulcast.ridExtensionId,
+        repairedRidId: simulcast.repairedRidExtensionId,
+        rings: simulcast.rids.map(() => new PacketRing(Math.max(history, 1))),
+        ssrcs: simulcast.rids.map(() => null),
+      };
+    }
+    if (scalable) {
+      this.layers = new ProducerLayers(scalable);
+      // Simulcast: the offer says how many encodings there are.
+      if (this.#simulcast) this.layers.spatialLayers = Math.min(this.#simulcast.rids.length, 3);
+      this.layers.dependencyDescriptorId = options.dependencyDescriptorExtensionId ?? 0;
+    }
   }
 
   get closed(): boolean {
@@ -141,7 +178,14 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
     if (packet.ssrc !== this.#ssrc) this.#ssrc = packet.ssrc;
     this.#stats.packetsReceived++;
     this.#stats.bytesReceived += packet.payloadLength;
-    this.#ring?.push(packet);
+    if (this.#simulcast !== undefined) {
+      const encoding = this.#encodingOf(packet);
+      if (encoding < 0) return; // an SSRC whose rid we have not seen yet
+      this.#simulcast.rings[encoding]!.push(packet);
+      this.layers!.encoding = encoding;
+    } else {
+      this.#ring?.push(packet);
+    }
     if (this.#audioLevelExtensionId !== 0) {
       const at = packet.findExtension(this.#audioLevelExtensionId);
       if (at >= 0 && extensionLength >= 1) {
@@ -151,6 +195,7 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
       }
     }
     if (this.#paused) return;
+    this.layers?.parse(packet);
     if (this.#audioLevelSink !== undefined && packet.audioLevel >= 0) {
       this.#audioLevelSink.onAudioLevel(this, packet.audioLevel, packet.voiced);
     }
@@ -163,8 +208,41 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
    * A recent packet by sequence number, for a retransmission; undefined if no
    * longer kept. Send it at once: its buffer belongs to the ring.
    */
-  getPacket(sequenceNumber: number): MediaPacket | undefined {
+  getPacket(sequenceNumber: number, encoding = 0): MediaPacket | undefined {
+    if (this.#simulcast !== undefined) return this.#simulcast.rings[encoding]?.get(sequenceNumber);
     return this.#ring?.get(sequenceNumber);
+  }
+
+  /** Simulcast: the encoding an SSRC carries, learnt from the rid extension of its first packets. */
+  #encodingOf(packet: MediaPacket): number {
+    if (packet.ssrc === this.#lastSsrc) return this.#lastEncoding;
+    const sim = this.#simulcast!;
+    let encoding = sim.ssrcs.indexOf(packet.ssrc);
+    if (encoding < 0) {
+      encoding = this.#ridEncoding(packet, sim.ridId);
+      if (encoding < 0) return -1;
+      sim.ssrcs[encoding] = packet.ssrc;
+    }
+    this.#lastSsrc = packet.ssrc;
+    this.#lastEncoding = encoding;
+    return encoding;
+  }
+
+  #ridEncoding(packet: MediaPacket, extensionId: number): number {
+    const at = extensionId ? packet.findExtension(extensionId) : -1;
+    if (at < 0) return -1;
+    return this.#simulcast!.rids.indexOf(packet.buffer.toString('latin1', at, at + extensionLength));
+  }
+
+  /**
+   * Simulcast: the media SSRC an RTX packet repairs, from its repaired-rid
+   * extension; undefined when unknown (the packet path then guesses).
+   */
+  mediaSsrcForRtx(packet: MediaPacket): number | undefined {
+    const sim = this.#simulcast;
+    if (sim === undefined) return undefined;
+    const encoding = this.#ridEncoding(packet, sim.repairedRidId);
+    return encoding < 0 ? undefined : (sim.ssrcs[encoding] ?? undefined);
   }
 
   /**
@@ -190,9 +268,13 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
     if (this.#closed || this.#ssrc === null) return;
     this.#lastKeyFrameRequestAt = Date.now();
     this.#stats.keyFramesRequested++;
-    this.#receiver.sendRtcpPLI(this.#ssrc).catch(() => {
-      // The transport may be closing; a lost keyframe request is retried by the next consumer PLI.
-    });
+    // Simulcast: every encoding (a consumer switching needs the target's; coalescing keeps it cheap).
+    const ssrcs = this.#simulcast ? this.#simulcast.ssrcs.filter((s): s is number => s !== null) : [this.#ssrc];
+    for (const ssrc of ssrcs) {
+      this.#receiver.sendRtcpPLI(ssrc).catch(() => {
+        // The transport may be closing; a lost keyframe request is retried by the next consumer PLI.
+      });
+    }
   }
 
   pause(): void {
@@ -214,6 +296,7 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
     clearTimeout(this.#pendingKeyFrameTimer);
     this.#sinks = [];
     this.#ring?.clear();
+    for (const ring of this.#simulcast?.rings ?? []) ring.clear();
     this.#audioLevelSink = undefined;
     this.safeEmit('close');
     this.removeAllListeners();
@@ -229,6 +312,21 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
       paused: this.#paused,
       ssrc: this.#ssrc,
       sinks: this.#sinks.length,
+      ...(this.layers
+        ? { scalabilityMode: this.layers.scalabilityMode, layers: this.layers.bitrates(), resolutions: this.layers.resolutions() }
+        : {}),
+      ...(this.#simulcast
+        ? {
+            encodings: this.#simulcast.rids.map((rid, i) => ({
+              rid,
+              ssrc: this.#simulcast!.ssrcs[i] ?? null,
+              spatialLayer: i,
+              width: this.layers!.widths[i] ?? 0,
+              height: this.layers!.heights[i] ?? 0,
+              bitrate: Math.round(this.layers!.cumulativeBitrate(i, 2)),
+            })),
+          }
+        : {}),
     };
   }
 

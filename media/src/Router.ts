@@ -4,6 +4,7 @@ import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import { addTraffic, type Traffic } from './traffic.ts';
 import type { MediaConfig } from './config.ts';
 import type { Producer } from './Producer.ts';
+import { PlainTransport } from './PlainTransport.ts';
 import { WebRtcTransport, type TransportDirection, type TransportDump } from './WebRtcTransport.ts';
 
 export interface RouterDump {
@@ -27,6 +28,8 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
   readonly #config: MediaConfig;
   readonly #transports = new Map<string, WebRtcTransport>();
   readonly #producers = new Map<string, Producer>();
+  /** Plain-RTP outputs (recorders); they only consume, so they stay out of the traffic totals of WebRTC transports. */
+  readonly #plainTransports = new Map<string, PlainTransport>();
   readonly #activeSpeaker: ActiveSpeakerObserver;
   /** Traffic of transports already closed, so router totals never go backwards. */
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
@@ -71,6 +74,27 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     return transport;
   }
 
+  /** A plain-RTP output on loopback (see PlainTransport), bound and ready to consume. */
+  async createPlainTransport(id: string): Promise<PlainTransport> {
+    if (this.#closed) throw new Error(`router ${this.id} is closed`);
+    if (this.#plainTransports.has(id)) throw new Error(`transport ${id} exists`);
+    const transport = new PlainTransport({ id });
+    this.#plainTransports.set(id, transport);
+    transport.on('close', () => this.#plainTransports.delete(id));
+    try {
+      await transport.listen();
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    if (this.#closed) transport.close();
+    return transport;
+  }
+
+  getPlainTransport(id: string): PlainTransport | undefined {
+    return this.#plainTransports.get(id);
+  }
+
   getTransport(id: string): WebRtcTransport | undefined {
     return this.#transports.get(id);
   }
@@ -91,6 +115,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     if (this.#closed) return;
     this.#closed = true;
     for (const transport of [...this.#transports.values()]) transport.close();
+    for (const transport of [...this.#plainTransports.values()]) transport.close();
     this.#activeSpeaker.close();
     this.safeEmit('close');
     this.removeAllListeners();

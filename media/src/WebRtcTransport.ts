@@ -10,7 +10,15 @@ import type { MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
 import { Producer, type ProducerDump } from './Producer.ts';
 import { TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
-import { announceAddress, parseMediaSections, remoteSends } from './sdp.ts';
+import { negotiatedHeaderExtensions } from './rtp/weriftInternals.ts';
+import { BandwidthAllocator } from './bwe/BandwidthAllocator.ts';
+
+/** Where a publisher's scalable video starts its bandwidth estimate (see withStartBitrate). */
+const PUBLISHER_START_KBPS = 1500;
+const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
+const REPAIRED_RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
+const DEPENDENCY_DESCRIPTOR_URI = 'https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension';
+import { announceAddress, offeredCodecOrder, parseMediaSections, remoteSends, simulcastRids, withMsid, withoutRecvOnlySsrcs, withStartBitrate } from './sdp.ts';
 
 /**
  * `send`: the client publishes on it (client offers, SFU answers).
@@ -67,6 +75,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   readonly #idleTransceivers: { transceiver: RTCRtpTransceiver; kind: MediaKind; codec: string; output: RtpStreamSender }[] = [];
   /** Traffic of producers/consumers already closed, so totals never go backwards. */
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+  /** Subscriber bandwidth and layer choice of this transport's video consumers (recv). */
+  readonly #allocator = new BandwidthAllocator(() => this.#consumers.values());
   #connectionState: ConnectionState = 'new';
   #closed = false;
   /** Negotiations on one peer connection must not interleave. */
@@ -142,6 +152,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       const sourceByMid = new Map(tracks.map((t) => [t.mid, t.source]));
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
       this.#mediaPath.attach();
+      this.#followOfferedCodecOrder(offerSdp);
       const answer = await this.#pc.createAnswer();
       await this.#pc.setLocalDescription(answer);
       this.#mediaPath.attach();
@@ -174,6 +185,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
           receiver: transceiver.receiver,
           codec: codec.mimeType,
           audioLevelExtensionId: transceiver.kind === 'audio' ? this.#mediaPath.audioLevelExtensionId(transceiver) : 0,
+          dependencyDescriptorExtensionId: negotiatedHeaderExtensions(transceiver).find((e) => e.uri === DEPENDENCY_DESCRIPTOR_URI)?.id ?? 0,
+          simulcast: this.#simulcastOf(offerSdp, section.mid, transceiver, codec.mimeType),
           ssrc: this.#mediaPath.announcedSsrc(transceiver),
         });
         this.#mediaPath.addProducer(producer, transceiver);
@@ -188,8 +201,39 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
         created.push(producer);
       }
       for (const producer of created) this.safeEmit('newproducer', producer);
-      return { sdp: this.#localSdp(), producers: created, closedProducerIds };
+      const answerSdp = withStartBitrate(withoutRecvOnlySsrcs(this.#localSdp()), PUBLISHER_START_KBPS);
+      return { sdp: answerSdp, producers: created, closedProducerIds };
     });
+  }
+
+  /**
+   * Answers each video section with the publisher's preferred codec first
+   * (werift would answer in our list's order, VP8 first): a client that asks
+   * for VP9 SVC or AV1 gets it, one that prefers VP8 keeps it.
+   */
+  #followOfferedCodecOrder(offerSdp: string): void {
+    for (const transceiver of this.#pc.getTransceivers()) {
+      if (transceiver.kind !== 'video' || transceiver.mid === null) continue;
+      const order = offeredCodecOrder(offerSdp, transceiver.mid);
+      const ours = supportedCodecs().video.filter((c) => order.includes(c.mimeType.toLowerCase()));
+      if (ours.length === 0) continue;
+      ours.sort((a, b) => order.indexOf(a.mimeType.toLowerCase()) - order.indexOf(b.mimeType.toLowerCase()));
+      try {
+        transceiver.setCodecPreferences(ours);
+      } catch {
+        // werift refused the list: it answers in its own order.
+      }
+    }
+  }
+
+  /** VP8 simulcast offered on this section: its rids and the rid extension ids; else undefined. */
+  #simulcastOf(offerSdp: string, mid: string, transceiver: RTCRtpTransceiver, mimeType: string) {
+    if (transceiver.kind !== 'video' || mimeType.toLowerCase() !== 'video/vp8') return undefined;
+    const rids = simulcastRids(offerSdp, mid);
+    const extensions = negotiatedHeaderExtensions(transceiver);
+    const ridExtensionId = extensions.find((e) => e.uri === RID_URI)?.id ?? 0;
+    if (rids.length < 2 || !ridExtensionId) return undefined;
+    return { rids, ridExtensionId, repairedRidExtensionId: extensions.find((e) => e.uri === REPAIRED_RID_URI)?.id ?? 0 };
   }
 
   /** Adds a sending transceiver for `producer`; it takes effect with the next offer. */
@@ -215,11 +259,21 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     } else {
       transceiver = this.#pc.addTransceiver(producer.kind, { direction: 'sendonly' });
       // A consumer must send exactly the producer's codec: the SFU never transcodes.
+      // (werift keeps the codec's RTX entry with it: retransmissions go out as RTX.)
       transceiver.setCodecPreferences([codec]);
       this.#mediaPath.attach();
       output = this.#mediaPath.createSender(transceiver, producer.kind, codec.clockRate);
     }
-    const consumer = new Consumer({ id: consumerId, producer, transceiver, clockRate: codec.clockRate, output, reusedSlot: idle !== undefined });
+    const consumer = new Consumer({
+      id: consumerId,
+      producer,
+      transceiver,
+      clockRate: codec.clockRate,
+      output,
+      reusedSlot: idle !== undefined,
+      bandwidth: producer.kind === 'video' ? this.#allocator : undefined,
+    });
+    if (consumer.scalable) this.#allocator.start();
     this.#consumers.set(consumer.id, consumer);
     consumer.on('close', () => {
       const s = consumer.getStats();
@@ -245,7 +299,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       const offer = await this.#pc.createOffer({ iceRestart: options.iceRestart });
       await this.#pc.setLocalDescription(offer);
       this.#mediaPath.attach();
-      return this.#localSdp();
+      return withMsid(this.#localSdp());
     });
   }
 
@@ -271,6 +325,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     this.#producersByMid.clear();
     this.#connectionState = 'closed';
     this.#mediaPath.close();
+    this.#allocator.close();
     this.#pc.close().catch(() => undefined);
     this.safeEmit('close');
     this.removeAllListeners();

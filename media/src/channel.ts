@@ -5,6 +5,8 @@
  */
 import type { ConsumerDump } from './Consumer.ts';
 import type { ProducerDump } from './Producer.ts';
+import type { PlainRtpParameters, PlainTransportDump } from './PlainTransport.ts';
+import type { ConsumerPreferences } from './svc/LayerSelector.ts';
 import type { RouterDump, RouterStats } from './Router.ts';
 import type { ConnectionState, PublishedTrack, TransportDirection } from './WebRtcTransport.ts';
 
@@ -57,6 +59,19 @@ export interface WorkerMethods {
   'consumer.pause': { params: { routerId: string; consumerId: string }; result: void };
   'consumer.resume': { params: { routerId: string; consumerId: string }; result: void };
   'consumer.close': { params: { routerId: string; consumerId: string }; result: void };
+  /** Tile size, visibility, layer preference (see svc/LayerSelector.ts). */
+  'consumer.setPreferences': { params: { routerId: string; consumerId: string; preferences: ConsumerPreferences }; result: void };
+  /** Plain-RTP outputs (recorder): a loopback socket; consumers start paused. */
+  'plainTransport.create': { params: { routerId: string; transportId: string }; result: { localPort: number } };
+  'plainTransport.close': { params: { routerId: string; transportId: string }; result: void };
+  'plainTransport.consume': {
+    params: { routerId: string; transportId: string; producerId: string; consumerId: string; remotePort: number; remoteIp?: string };
+    result: PlainRtpParameters;
+  };
+  'plainTransport.resume': { params: { routerId: string; transportId: string; consumerId: string }; result: void };
+  'plainTransport.requestKeyFrame': { params: { routerId: string; transportId: string; consumerId: string }; result: void };
+  'plainTransport.closeConsumer': { params: { routerId: string; transportId: string; consumerId: string }; result: void };
+  'plainTransport.dump': { params: { routerId: string; transportId: string }; result: PlainTransportDump };
   'worker.stats': { params: Record<string, never>; result: WorkerStats };
   'worker.dump': { params: Record<string, never>; result: { pid: number; routers: RouterDump[] } };
 }
@@ -69,6 +84,7 @@ export interface WorkerNotifications {
   'producer.close': { routerId: string; producerId: string };
   'consumer.close': { routerId: string; consumerId: string; reason: string };
   'router.dominantspeaker': { routerId: string; producerId: string | null };
+  'plainTransport.consumerclose': { routerId: string; transportId: string; consumerId: string; reason: string };
 }
 
 export type WorkerNotificationName = keyof WorkerNotifications;
@@ -80,4 +96,4 @@ export type ChannelResponse =
 export type ChannelNotification = { kind: 'notification'; event: WorkerNotificationName; data: unknown };
 export type ChannelMessage = ChannelRequest | ChannelResponse | ChannelNotification;
 
-export type { ConsumerDump, ProducerDump, RouterDump };
+export type { ConsumerDump, ConsumerPreferences, PlainRtpParameters, PlainTransportDump, ProducerDump, RouterDump };

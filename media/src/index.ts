@@ -7,3 +7,4 @@ export { createSfuClientPeer } from './peer.ts';
 // The SFU's packet path on the client side of a werift peer: load generators and benchmarks.
 export { FastRtpClient, type FastRtpPacket } from './testing/fastRtpClient.ts';
 export type { MediaPacket } from './rtp/rtpPacket.ts';
+export type { PlainRtpParameters, PlainTransportDump, PlainConsumerDump } from './PlainTransport.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announceAddress, parseMediaSections, remoteSends } from './sdp.ts';
+import { announceAddress, offeredCodecOrder, parseMediaSections, remoteSends, simulcastRids, withMsid, withoutRecvOnlySsrcs, withStartBitrate } from './sdp.ts';
 
 const OFFER = [
   'v=0',
@@ -104,3 +104,69 @@ describe('announceAddress', () => {
     );
   });
 });
+
+const CHROME_VIDEO = [
+  'v=0',
+  'o=- 1 2 IN IP4 127.0.0.1',
+  's=-',
+  't=0 0',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+  'a=mid:0',
+  'a=rtpmap:111 opus/48000/2',
+  'm=video 9 UDP/TLS/RTP/SAVPF 98 99 96 97 45',
+  'a=mid:1',
+  'a=rtpmap:98 VP9/90000',
+  'a=fmtp:98 profile-id=0',
+  'a=rtpmap:99 rtx/90000',
+  'a=fmtp:99 apt=98',
+  'a=rtpmap:96 VP8/90000',
+  'a=rtpmap:97 rtx/90000',
+  'a=rtpmap:45 AV1/90000',
+  '',
+].join('\r\n');
+
+describe('offeredCodecOrder', () => {
+  it('lists a section\'s codecs in the offerer\'s order, without RTX', () => {
+    expect(offeredCodecOrder(CHROME_VIDEO, '1')).toEqual(['video/vp9', 'video/vp8', 'video/av1']);
+    expect(offeredCodecOrder(CHROME_VIDEO, '0')).toEqual(['audio/opus']);
+    expect(offeredCodecOrder(CHROME_VIDEO, '7')).toEqual([]);
+  });
+});
+
+describe('withStartBitrate', () => {
+  it('adds x-google-start-bitrate to video codecs (not RTX, not audio), once', () => {
+    const out = withStartBitrate(CHROME_VIDEO, 1500);
+    expect(out).toContain('a=fmtp:98 profile-id=0;x-google-start-bitrate=1500');
+    expect(out).toContain('a=rtpmap:45 AV1/90000\r\na=fmtp:45 x-google-start-bitrate=1500');
+    expect(out).toContain('a=rtpmap:96 VP8/90000\r\na=fmtp:96 x-google-start-bitrate=1500');
+    expect(out).not.toMatch(/fmtp:9[79] .*x-google/);
+    expect(out).not.toMatch(/fmtp:111 .*x-google/);
+    expect(withStartBitrate(out, 1500)).toBe(out);
+  });
+});
+
+describe('withoutRecvOnlySsrcs', () => {
+  it('drops our SSRC lines from recvonly sections only', () => {
+    const sdp = ['v=0', 'm=video 9 X 96', 'a=recvonly', 'a=ssrc-group:FID 1 2', 'a=ssrc:1 cname:x', 'a=ssrc:2 cname:x', 'm=video 9 X 96', 'a=sendonly', 'a=ssrc:3 cname:x', ''].join('\r\n');
+    expect(withoutRecvOnlySsrcs(sdp)).toBe(['v=0', 'm=video 9 X 96', 'a=recvonly', 'm=video 9 X 96', 'a=sendonly', 'a=ssrc:3 cname:x', ''].join('\r\n'));
+  });
+});
+
+describe('withMsid', () => {
+  it('gives sections with SSRC lines and no msid a stable one, before the SSRC lines', () => {
+    const sdp = ['v=0', 'm=video 9 X 96 97', 'a=mid:3', 'a=sendonly', 'a=ssrc-group:FID 1 2', 'a=ssrc:1 cname:x', 'a=ssrc:2 cname:x', 'm=audio 9 X 111', 'a=mid:4', 'a=msid:s t', 'a=ssrc:5 cname:x', ''].join('\r\n');
+    const out = withMsid(sdp).split('\r\n');
+    expect(out.slice(1, 6)).toEqual(['m=video 9 X 96 97', 'a=mid:3', 'a=sendonly', 'a=msid:- muster-3', 'a=ssrc-group:FID 1 2']);
+    expect(out.filter((l) => l.startsWith('a=msid:'))).toEqual(['a=msid:- muster-3', 'a=msid:s t']);
+    expect(withMsid(withMsid(sdp))).toBe(withMsid(sdp));
+  });
+});
+
+describe('simulcastRids', () => {
+  it('reads the rids a section sends, in order, alternatives and pauses resolved', () => {
+    const sdp = ['v=0', 'm=video 9 X 96', 'a=mid:0', 'a=simulcast:send r0;~r1,r1b;r2 recv x', 'm=video 9 X 96', 'a=mid:1', ''].join('\r\n');
+    expect(simulcastRids(sdp, '0')).toEqual(['r0', 'r1', 'r2']);
+    expect(simulcastRids(sdp, '1')).toEqual([]);
+  });
+});
+

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
+import type { RecorderConfig } from '@muster/recorder';
 
 export interface ServerConfig {
   port: number;
@@ -13,6 +14,8 @@ export interface ServerConfig {
   /** Built browser client to serve; absent in API-only deployments. */
   webDistDir?: string;
   media: MediaConfig;
+  /** Overrides of the recorder's settings, which otherwise come from the environment (FFMPEG_PATH, RECORDING_*). */
+  recording?: Partial<RecorderConfig>;
 }
 
 function msEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

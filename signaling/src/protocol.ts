@@ -27,7 +27,9 @@ export const ERROR_CODES = [
   'ALREADY_JOINED',
   'BAD_STATE', // request is valid but out of order (e.g. an answer with no offer outstanding)
   'NOT_FOUND',
-  'FORBIDDEN',
+  'FORBIDDEN', // the request needs a right this participant does not have (host controls, settings)
+  'LOCKED', // join: the meeting is locked
+  'PASSCODE_REQUIRED', // join: the meeting needs a passcode, and none or a wrong one was given
   'RATE_LIMITED',
   'MEDIA_UNAVAILABLE', // no media worker can take the request right now; retry
   'INTERNAL',
@@ -64,8 +66,57 @@ export const TRACK_SOURCES = ['camera', 'microphone', 'screen', 'screen-audio'] 
 export type TrackSource = (typeof TRACK_SOURCES)[number];
 export const TrackSourceSchema = z.enum(TRACK_SOURCES);
 
-export const ROLES = ['host', 'participant'] as const;
+export const ROLES = ['host', 'co-host', 'participant', 'guest'] as const;
 export type Role = (typeof ROLES)[number];
+export const RoleSchema = z.enum(ROLES);
+
+/**
+ * What a participant may do. `moderate` is every host control; the others are
+ * the everyday actions meeting settings open or close (see `MeetingSettings`).
+ */
+export const RIGHTS = ['unmute', 'video', 'share', 'draw', 'chat', 'moderate'] as const;
+export type Right = (typeof RIGHTS)[number];
+
+/** Who a setting lets do something: everyone (guests too), participants and up, or only host and co-hosts. */
+export const AUDIENCES = ['everyone', 'participants', 'moderators'] as const;
+export type Audience = (typeof AUDIENCES)[number];
+const AudienceSchema = z.enum(AUDIENCES);
+
+/** Meeting settings: who may unmute themselves, start video, share the screen, draw and chat; the role of a joiner without an invite. */
+export const MeetingSettingsSchema = z
+  .object({
+    unmute: AudienceSchema,
+    video: AudienceSchema,
+    share: AudienceSchema,
+    draw: AudienceSchema,
+    chat: AudienceSchema,
+    /** Role of someone who joins with neither an invite nor the host key. */
+    defaultRole: z.enum(['participant', 'guest']),
+  })
+  .strict();
+export type MeetingSettings = z.infer<typeof MeetingSettingsSchema>;
+
+export const DEFAULT_SETTINGS: MeetingSettings = {
+  unmute: 'everyone',
+  video: 'everyone',
+  share: 'participants',
+  draw: 'participants',
+  chat: 'everyone',
+  defaultRole: 'participant',
+};
+
+export const TopicSchema = z
+  .string()
+  .trim()
+  .min(1, 'a topic is required')
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+
+export const PasscodeSchema = z.string().min(1).max(64);
+const KindSchema = z.enum(['audio', 'video']);
+export const MAX_CHAT_TEXT = 2_000;
+/** Reactions are a fixed set: free text would be a second, unmoderated chat. */
+export const REACTIONS = ['👍', '👏', '😂', '❤️', '🎉', '😮', '✋'] as const;
 
 // ---------------------------------------------------------------- client → server
 
@@ -76,6 +127,15 @@ export const JoinRequestSchema = z
     name: DisplayNameSchema,
     /** Present when the client rejoins after losing its socket: keeps its identity. */
     resume: z.object({ participantId: IdSchema, token: z.string().min(16).max(128) }).strict().optional(),
+    /** The meeting token from an earlier join of this meeting (keeps identity and role across reloads). */
+    token: z.string().min(16).max(2048).optional(),
+    /** The meeting's host key: joins as host. */
+    hostKey: z.string().min(8).max(128).optional(),
+    /** An invite token (from an invite link): joins with the role it carries. */
+    invite: z.string().min(16).max(2048).optional(),
+    passcode: PasscodeSchema.optional(),
+    /** The ticket from `lobby.admitted`: the join the host let in. */
+    admission: z.string().min(16).max(128).optional(),
   })
   .strict();
 
@@ -97,6 +157,66 @@ export const RestartMediaSchema = z
 
 export const EmptySchema = z.object({}).strict();
 
+/** Largest tile size a client may report, in device pixels. */
+export const MAX_TILE_PIXELS = 16384;
+const LayerIdSchema = z.number().int().min(0).max(2);
+
+/**
+ * How the client shows each video it receives: tile size in device pixels
+ * (0 × 0 or `visible: false`: hidden, the server pauses it) and an optional
+ * layer preference. The server forwards each subscriber only the layers of a
+ * scalable (SVC) stream that this size, the preference and its bandwidth need.
+ */
+export const SubscriptionUpdateSchema = z
+  .object({
+    tracks: z
+      .array(
+        z
+          .object({
+            trackId: IdSchema,
+            visible: z.boolean().optional(),
+            width: z.number().int().min(0).max(MAX_TILE_PIXELS).optional(),
+            height: z.number().int().min(0).max(MAX_TILE_PIXELS).optional(),
+            spatialLayer: LayerIdSchema.optional(),
+            temporalLayer: LayerIdSchema.optional(),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(64),
+  })
+  .strict();
+
+// Host controls and everyone's meeting actions. Each one is carried out by
+// `controls/RoomControls.ts`, the same code the REST API calls.
+
+export const MuteParticipantSchema = z.object({ participantId: IdSchema, kind: KindSchema }).strict();
+export const AskUnmuteSchema = z.object({ participantId: IdSchema, kind: KindSchema.default('audio') }).strict();
+export const MuteAllSchema = z.object({ kind: KindSchema, allowUnmute: z.boolean() }).strict();
+export const AskUnmuteAllSchema = z.object({ kind: KindSchema.default('audio') }).strict();
+export const RemoveParticipantSchema = z.object({ participantId: IdSchema, ban: z.boolean().default(false) }).strict();
+/** `role: 'host'` transfers host: the current host becomes a co-host. */
+export const SetRoleSchema = z.object({ participantId: IdSchema, role: RoleSchema }).strict();
+export const RoomUpdateSchema = z
+  .object({
+    topic: TopicSchema.optional(),
+    locked: z.boolean().optional(),
+    lobby: z.boolean().optional(),
+    settings: MeetingSettingsSchema.partial().strict().optional(),
+  })
+  .strict();
+export const LobbyDecisionSchema = z.union([z.object({ lobbyId: IdSchema }).strict(), z.object({ all: z.literal(true) }).strict()]);
+export const SetHandSchema = z.object({ raised: z.boolean(), participantId: IdSchema.optional() }).strict();
+export const ReactionSchema = z.object({ emoji: z.enum(REACTIONS) }).strict();
+export const ChatSendSchema = z
+  .object({
+    text: z.string().trim().min(1, 'a message is required').max(MAX_CHAT_TEXT),
+    /** A participant id for a private message; absent for everyone. */
+    to: IdSchema.optional(),
+  })
+  .strict();
+export const RecordingSchema = z.object({ on: z.boolean() }).strict();
+
 export const ClientRequests = {
   join: JoinRequestSchema,
   leave: EmptySchema,
@@ -108,6 +228,31 @@ export const ClientRequests = {
   'track.setMuted': SetTrackMutedSchema,
   /** Rebuild both transports (ICE failure, or a user-requested reconnect). */
   'media.restart': RestartMediaSchema,
+  /** Tile sizes, visibility and layer preferences of the videos you receive. */
+  'subscription.update': SubscriptionUpdateSchema,
+  // ---- host controls (refused with FORBIDDEN without the `moderate` right)
+  /** Pause one person's microphone (`audio`) or camera (`video`) on the server. */
+  'participant.mute': MuteParticipantSchema,
+  /** Ask one person to unmute; their client prompts, never unmutes by itself. */
+  'participant.askUnmute': AskUnmuteSchema,
+  'participant.remove': RemoveParticipantSchema,
+  'participant.setRole': SetRoleSchema,
+  'room.muteAll': MuteAllSchema,
+  'room.askUnmuteAll': AskUnmuteAllSchema,
+  /** Topic, lock, lobby and settings. */
+  'room.update': RoomUpdateSchema,
+  'room.end': EmptySchema,
+  'lobby.admit': LobbyDecisionSchema,
+  'lobby.deny': LobbyDecisionSchema,
+  'hands.lowerAll': EmptySchema,
+  'recording.set': RecordingSchema,
+  /** The meeting's recordings, with download links (hosts and co-hosts). */
+  'recordings.list': EmptySchema,
+  // ---- everyone
+  /** Raise or lower your hand; lowering someone else's needs `moderate`. */
+  'hand.set': SetHandSchema,
+  'reaction.send': ReactionSchema,
+  'chat.send': ChatSendSchema,
 } as const;
 
 export type ClientRequestName = keyof typeof ClientRequests;
@@ -131,11 +276,75 @@ export interface ParticipantInfo {
   role: Role;
   joinedAt: number;
   tracks: TrackInfo[];
+  /** When the hand went up (the raise-hand queue is ordered by it); null when down. */
+  handRaisedAt: number | null;
+  /** Kinds a host muted with "may not unmute": the person cannot unmute them until asked to. */
+  blocked: ('audio' | 'video')[];
 }
 
 export interface RoomInfo {
   id: string;
   topic: string;
+  locked: boolean;
+  lobby: boolean;
+  recording: boolean;
+  settings: MeetingSettings;
+  /** Scheduled start (ms since epoch), if the meeting was scheduled. */
+  startsAt: number | null;
+  hasPasscode: boolean;
+}
+
+export interface ChatMessage {
+  id: string;
+  at: number;
+  from: { participantId: string; name: string };
+  /** Set on a private message: the one participant it is for. */
+  to: { participantId: string; name: string } | null;
+  text: string;
+}
+
+export type RecordingState = 'recording' | 'processing' | 'ready' | 'failed';
+export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED';
+
+/** One recording of a meeting, as `recordings.list` and `GET /api/v1/rooms/:id/recordings` show it. */
+export interface RecordingListEntry {
+  id: string;
+  roomId: string;
+  state: RecordingState;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  startedBy: string;
+  compose: 'live' | 'after';
+  participants: number;
+  tracks: number;
+  hasComposite: boolean;
+  problems: { at: number; code: RecordingProblemCode; message: string }[];
+  error: string | null;
+  /** `recordings.list` only: a link to the composite that works without the API token for an hour; null until it is ready. */
+  downloadUrl?: string | null;
+}
+
+export interface LobbyEntry {
+  lobbyId: string;
+  name: string;
+  since: number;
+}
+
+/** A host's action as its target sees it; the client shows a notice and never acts on its own. */
+export type ControlNotice =
+  | { type: 'muted'; kind: 'audio' | 'video'; by: string; mayUnmute: boolean }
+  | { type: 'askUnmute'; kind: 'audio' | 'video'; by: string }
+  | { type: 'roleChanged'; role: Role; by: string }
+  | { type: 'handLowered'; by: string };
+
+/** What a moderator gets on top of the ordinary join reply. */
+export interface ModeratorInfo {
+  /** The host key (host only): a link with it makes its holder host. */
+  hostKey: string | null;
+  /** Invite token for a participant-role link (`?invite=`). */
+  participantInvite: string;
+  lobby: LobbyEntry[];
 }
 
 export interface IceServer {
@@ -157,8 +366,8 @@ export interface ConsumerInfo {
 
 // ---------------------------------------------------------------- replies
 
-export interface ClientResponses {
-  join: {
+export interface JoinedReply {
+    status: 'joined';
     protocolVersion: number;
     self: ParticipantInfo;
     room: RoomInfo;
@@ -167,12 +376,46 @@ export interface ClientResponses {
     resumeToken: string;
     iceServers: IceServer[];
     activeSpeakerId: string | null;
-  };
+    /** Signed meeting token (JWT): present it in a later `join.token` to come back as the same person with the same role. */
+    meetingToken: string;
+    /** Public messages and the private ones to or from you, oldest first. */
+    chat: ChatMessage[];
+    /** Present when you are host or co-host. */
+    moderator: ModeratorInfo | null;
+}
+
+/** The meeting has a lobby: wait for `lobby.admitted` (then join again with its ticket) or `lobby.denied`. */
+export interface WaitingReply {
+  status: 'waiting';
+  lobbyId: string;
+  room: RoomInfo;
+}
+
+export interface ClientResponses {
+  join: JoinedReply | WaitingReply;
   leave: Record<string, never>;
   publish: { sdp: string; tracks: (TrackInfo & { mid: string })[] };
   'subscriber.answer': Record<string, never>;
   'track.setMuted': { track: TrackInfo | null };
   'media.restart': Record<string, never>;
+  /** Track ids you asked about that you do not receive (e.g. not yet subscribed) are listed, not refused. */
+  'subscription.update': { unknownTrackIds: string[] };
+  'participant.mute': Record<string, never>;
+  'participant.askUnmute': Record<string, never>;
+  'participant.remove': Record<string, never>;
+  'participant.setRole': Record<string, never>;
+  'room.muteAll': { muted: number };
+  'room.askUnmuteAll': Record<string, never>;
+  'room.update': { room: RoomInfo };
+  'room.end': Record<string, never>;
+  'lobby.admit': { admitted: number };
+  'lobby.deny': { denied: number };
+  'hands.lowerAll': { lowered: number };
+  'recording.set': { room: RoomInfo };
+  'recordings.list': { recordings: RecordingListEntry[] };
+  'hand.set': Record<string, never>;
+  'reaction.send': Record<string, never>;
+  'chat.send': { message: ChatMessage };
 }
 
 // ---------------------------------------------------------------- server → client
@@ -192,6 +435,26 @@ export interface ServerEvents {
    */
   'media.reset': (e: { reason: 'worker-lost' | 'restart' }) => void;
   'server.error': (e: ProtocolError & { event?: string }) => void;
+  /** A host acted on you: show a notice ("the host muted you", "asks you to unmute"). */
+  'control.notice': (e: ControlNotice) => void;
+  'chat.message': (m: ChatMessage) => void;
+  'reaction': (e: { participantId: string; emoji: (typeof REACTIONS)[number] }) => void;
+  /** A data message from an integration (REST `POST /rooms/:id/data`). */
+  'data.message': (e: { from: 'server'; topic: string | null; data: unknown }) => void;
+  /** To hosts and co-hosts: who waits in the lobby now. */
+  'lobby.updated': (e: { lobby: LobbyEntry[] }) => void;
+  /** To someone waiting: you are let in; `join` again with `admission: ticket`. */
+  'lobby.admitted': (e: { ticket: string }) => void;
+  /** To someone waiting: the host did not let you in. */
+  'lobby.denied': (e: { reason: string }) => void;
+  /**
+   * To hosts and co-hosts: something went wrong with the recording (a track's
+   * recorder died, the disk filled). `stopped`: the recording ended because
+   * of it. The meeting itself goes on.
+   */
+  'recording.problem': (e: { recordingId: string; code: RecordingProblemCode; message: string; stopped: boolean }) => void;
+  /** Your role changed: hosts and co-hosts get the moderator details, others null. */
+  'moderator.updated': (e: ModeratorInfo | null) => void;
 }
 
 // ---------------------------------------------------------------- helpers

@@ -5,8 +5,15 @@ import path from 'node:path';
 import express from 'express';
 import { Server as SocketIoServer } from 'socket.io';
 import { WorkerPool } from '@muster/media';
+import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboard';
+import { Recorder, recorderConfigFromEnv } from '@muster/recorder';
+import { RoomRecorder } from './controls/RoomRecorder.ts';
+import { recordingsApi, recordingFilesApi } from './http/recordingsApi.ts';
 import type { ServerConfig } from './config.ts';
+import { MeetingTokens } from './auth/MeetingTokens.ts';
+import { SqliteMeetingStore } from './rooms/SqliteMeetingStore.ts';
 import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
+import { openApiDocument } from './http/openapi.ts';
 import { renderMetrics } from './http/metrics.ts';
 import { roomsApi } from './http/roomsApi.ts';
 import { RoomManager } from './rooms/RoomManager.ts';
@@ -20,6 +27,10 @@ export interface MusterServer {
   apiTokenFile?: string;
   pool: WorkerPool;
   rooms: RoomManager;
+  /** Whiteboards: standalone (/b/<id>) and one per meeting. */
+  boards: BoardService;
+  /** Meeting recordings (see recorder/). */
+  recorder: Recorder;
   io: SocketIoServer;
   close(): Promise<void>;
 }
@@ -31,12 +42,20 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
   const { token, generated, file } = loadOrCreateApiToken(config.dataDir, config.apiToken);
   const pool = new WorkerPool(config.media);
   await pool.start();
+  const recorder = new Recorder({ ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording });
+  const roomRecorder = new RoomRecorder(recorder);
+  // Recordings a crash or restart cut short are finished from the files they left.
+  void recorder.recover().catch((error) => console.error('[recorder] recovery failed:', error));
   const rooms = new RoomManager({
+    recorder: roomRecorder,
     pool,
     iceServers: config.media.iceServers,
     roomCloseGraceMs: config.roomCloseGraceMs,
     participantGraceMs: config.participantGraceMs,
+    tokens: MeetingTokens.loadOrCreate(config.dataDir),
+    meetings: await SqliteMeetingStore.open(path.join(config.dataDir, 'meetings.sqlite')),
   });
+  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, meetings: rooms });
   pool.on('workerdied', ({ worker }) => console.warn(`[media] worker ${worker.id} died; replacing it and moving its rooms`));
 
   const app = express();
@@ -48,6 +67,13 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
   app.get('/metrics', (_req, res) => {
     res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool));
   });
+  // The API's description is public: integrators read it before they hold a token.
+  app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
+  // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
+  app.use('/api/v1', recordingFilesApi(roomRecorder, token));
+  // Before the rooms API's body parser: board imports are larger than its limit.
+  app.use('/api/v1', bearerAuth(token), boardsApi(whiteboard.service));
+  app.use('/api/v1', bearerAuth(token), express.json({ limit: '256kb' }), recordingsApi(rooms, roomRecorder));
   app.use('/api/v1', bearerAuth(token), express.json({ limit: '256kb' }), roomsApi(rooms));
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such API route' } }));
 
@@ -78,6 +104,7 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     pingTimeout: 10_000,
   });
   attachSignaling(io, rooms);
+  whiteboard.attach(io);
 
   const pollStats = setInterval(() => {
     for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
@@ -100,12 +127,17 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     apiTokenFile: file,
     pool,
     rooms,
+    boards: whiteboard.service,
+    recorder,
     io,
     close() {
       closing ??= (async () => {
         clearInterval(pollStats);
         rooms.closeAll();
+        await recorder.close();
+        rooms.meetings.close?.();
         io.close();
+        await whiteboard.service.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         pool.close();
       })();

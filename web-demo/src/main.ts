@@ -23,6 +23,19 @@ function render(): void {
     case 'room':
       cleanup = renderRoomPage(app, route.roomId, route.params);
       break;
+    case 'board': {
+      // The board code (fabric.js, milsymbol, Yjs) is its own chunk: meetings load without it.
+      let closed = false;
+      let close: Cleanup | void;
+      void import('./board/boardPage.ts').then(({ renderBoardPage }) => {
+        if (!closed) close = renderBoardPage(app, route.boardId, route.params);
+      });
+      cleanup = () => {
+        closed = true;
+        close?.();
+      };
+      break;
+    }
     default:
       cleanup = renderNotFound(app);
   }

@@ -5,6 +5,7 @@
 export type Route =
   | { name: 'home' }
   | { name: 'room'; roomId: string; params: URLSearchParams }
+  | { name: 'board'; boardId: string; params: URLSearchParams }
   | { name: 'notFound'; path: string };
 
 export function parseRoute(loc: Pick<Location, 'pathname' | 'search'> = location): Route {
@@ -19,6 +20,14 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'search'> = location
       return { name: 'notFound', path };
     }
     return { name: 'room', roomId, params: new URLSearchParams(loc.search) };
+  }
+  const board = /^\/b\/([^/]+)$/.exec(path);
+  if (board) {
+    try {
+      return { name: 'board', boardId: decodeURIComponent(board[1]!), params: new URLSearchParams(loc.search) };
+    } catch {
+      return { name: 'notFound', path };
+    }
   }
   return { name: 'notFound', path };
 }

@@ -1,7 +1,10 @@
 /**
  * RTP forwarding benchmark: N calls (rooms) through one forked media Worker.
  *
- *   npm run bench -w media -- --calls 10 --duration 15 [--room-size 2] [--warmup 3] [--clients fast|werift] [--json f.json] [--md f.md]
+ *   npm run bench -w media -- --calls 10 --duration 15 [--room-size 2] [--warmup 3] [--clients fast|werift] [--svc on|off] [--json f.json] [--md f.md]
+ *
+ * Then the SVC case (svc.bench.ts): µs of CPU per forwarded packet with
+ * VP9 layer filtering on, on the in-process packet path.
  *
  * Each call is one Router with --room-size participants (2: a 1:1 call; more:
  * a meeting, where each packet is forwarded to every other participant); each participant publishes
@@ -43,6 +46,7 @@ import {
   type Connectable,
 } from '../testing/weriftClient.ts';
 import { Worker } from '../Worker.ts';
+import { runSvcCase, svcCaseMarkdown } from './svc.bench.ts';
 
 // ---------------------------------------------------------------- options
 
@@ -55,6 +59,8 @@ const { values: args } = parseArgs({
     'audio-pps': { type: 'string', default: '50' },
     'video-pps': { type: 'string', default: '75' },
     clients: { type: 'string', default: 'fast' },
+    /** The SVC case (svc.bench.ts) after this one: 'on' or 'off'. */
+    svc: { type: 'string', default: 'on' },
     json: { type: 'string' },
     md: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -62,7 +68,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 if (args.help) {
-  console.log('usage: forwarding.bench.ts [--calls 10] [--duration 15] [--warmup 3] [--audio-pps 50] [--video-pps 75] [--clients fast|werift] [--json out.json] [--md out.md]');
+  console.log('usage: forwarding.bench.ts [--calls 10] [--duration 15] [--warmup 3] [--audio-pps 50] [--video-pps 75] [--clients fast|werift] [--svc on|off] [--json out.json] [--md out.md]');
   process.exit(0);
 }
 function positive(name: string, raw: string | undefined, max: number): number {
@@ -610,6 +616,12 @@ async function main(): Promise<void> {
 let exitCode = 0;
 try {
   await main();
+  if (args.svc !== 'off') {
+    // Layer filtering's cost, in-process on the packet path (a few seconds).
+    const svc = runSvcCase();
+    console.log(`\n${svcCaseMarkdown(svc)}`);
+    fs.writeFileSync(jsonPath.replace(/\.json$/, '-svc.json'), JSON.stringify(svc, null, 2) + '\n');
+  }
 } catch (error) {
   console.error('benchmark failed:', error);
   exitCode = 1;

@@ -50,16 +50,21 @@ export class RtpRewriter {
     return this.#lastTimestamp;
   }
 
-  /** Maps an input packet; the result is in `sequenceNumber` / `timestamp`. */
-  map(inSeq: number, inTimestamp: number): void {
+  /**
+   * Maps an input packet; the result is in `sequenceNumber` / `timestamp`.
+   * `dropped`: packets of the input before this one that were not forwarded
+   * (filtered layers), so the output stays contiguous (see svc/SequenceGaps).
+   */
+  map(inSeq: number, inTimestamp: number, dropped = 0): void {
+    const shifted = (inSeq - dropped) & 0xffff;
     if (this.#rebasePending) {
       this.#rebasePending = false;
       if (this.#started) {
-        this.#seqOffset = (this.#lastSeq + 1 - inSeq) & 0xffff;
+        this.#seqOffset = (this.#lastSeq + 1 - shifted) & 0xffff;
         this.#tsOffset = (this.#lastTimestamp + this.#rebaseTicks - inTimestamp) >>> 0;
       }
     }
-    const seq = (inSeq + this.#seqOffset) & 0xffff;
+    const seq = (shifted + this.#seqOffset) & 0xffff;
     const ts = (inTimestamp + this.#tsOffset) >>> 0;
     this.sequenceNumber = seq;
     this.timestamp = ts;

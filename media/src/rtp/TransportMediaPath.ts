@@ -21,7 +21,8 @@ import { ReceiveStats, NACK_MIN_INTERVAL_MS } from './ReceiveStats.ts';
 import { RtpRewriter } from './RtpRewriter.ts';
 import { compactNtp, ntpTime, RawRtcp, sdesSize, writeNack, writeReceiverReport, writeSdes, writeSenderReport, nackSize, type ReportBlock } from './rtcp.ts';
 import { absSendTime, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
-import { MAX_PACKET, SrtpSession, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
+import { rtxPayloadTypes, unwrapRtx, wrapRtx } from './rtx.ts';
+import { MAX_PACKET, SrtpSession, copyBytes, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
 import { enableSyncLookup, interceptMessages } from './udp.ts';
 import {
   dtlsTransportOf,
@@ -45,6 +46,8 @@ export interface RtpPacketSink {
   readonly kind: 'audio' | 'video';
   readonly closed: boolean;
   receiveRtp(packet: MediaPacket): void;
+  /** Simulcast: the media SSRC an RTX packet repairs (from its repaired-rid), if the sink can tell. */
+  mediaSsrcForRtx?(packet: MediaPacket): number | undefined;
 }
 
 /** Counters of the packet path, for tests and diagnostics. */
@@ -55,6 +58,10 @@ export interface MediaPathCounters {
   rtpSent: number;
   rtcpSent: number;
   nacksSent: number;
+  /** RTX retransmissions received from publishers (and delivered as the packets they repair). */
+  rtxReceived: number;
+  /** Retransmissions sent to subscribers as RTX. */
+  rtxSent: number;
 }
 
 const REPORT_INTERVAL_MIN_MS = 500;
@@ -81,6 +88,8 @@ interface ProducerEntry {
   clockRate: number;
   nack: boolean;
   payloadTypes: Set<number>;
+  /** RTX payload type → the one it repairs, when the publisher negotiated RTX. */
+  rtx: Map<number, number> | undefined;
   /** Receive statistics per SSRC seen. */
   stats: Map<number, ReceiveStats>;
 }
@@ -98,7 +107,16 @@ export class TransportMediaPath implements LinkOwner {
   #reportTimer?: NodeJS.Timeout;
   #nackTimer?: NodeJS.Timeout;
   #closed = false;
-  readonly counters: MediaPathCounters = { rtpReceived: 0, rtpDropped: 0, authFailures: 0, rtpSent: 0, rtcpSent: 0, nacksSent: 0 };
+  readonly counters: MediaPathCounters = {
+    rtpReceived: 0,
+    rtpDropped: 0,
+    authFailures: 0,
+    rtpSent: 0,
+    rtcpSent: 0,
+    nacksSent: 0,
+    rtxReceived: 0,
+    rtxSent: 0,
+  };
 
   constructor(pc: RTCPeerConnection) {
     this.#pc = pc;
@@ -150,6 +168,7 @@ export class TransportMediaPath implements LinkOwner {
       clockRate: codec?.clockRate ?? (sink.kind === 'audio' ? 48000 : 90000),
       nack: !!codec?.rtcpFeedback?.some((f) => f.type === 'nack' && !f.parameter),
       payloadTypes: new Set(Object.keys(view.codecs).map(Number)),
+      rtx: rtxPayloadTypes(view.codecs),
       stats: new Map(),
     };
     if (codec) entry.payloadTypes.add(codec.payloadType);
@@ -175,6 +194,7 @@ export class TransportMediaPath implements LinkOwner {
       const view = receiverView(entry.receiver);
       for (const key of Object.keys(view.trackBySSRC)) this.#bySsrc.set(Number(key), entry);
       for (const key of Object.keys(view.codecs)) entry.payloadTypes.add(Number(key));
+      entry.rtx = rtxPayloadTypes(view.codecs);
       const mid = negotiatedHeaderExtensions(entry.transceiver).find((e) => e.uri === SDES_MID_URI);
       if (mid) this.#midExtensionId = mid.id;
     }
@@ -213,6 +233,13 @@ export class TransportMediaPath implements LinkOwner {
       this.#lastRoute = route;
     }
     const entry = route.entry;
+    if (entry.rtx !== undefined) {
+      const apt = entry.rtx.get(packet.payloadType);
+      if (apt !== undefined) {
+        this.#onRtx(packet, entry, apt);
+        return;
+      }
+    }
     if (entry.sink.closed || !entry.payloadTypes.has(packet.payloadType)) {
       this.counters.rtpDropped++;
       return;
@@ -222,6 +249,21 @@ export class TransportMediaPath implements LinkOwner {
     stats.onPacket(packet.sequenceNumber, packet.timestamp, packet.receivedAt);
     if (entry.nack && stats.missingCount > 0) this.#scheduleNacks(0);
     entry.sink.receiveRtp(packet);
+  }
+
+  /** A publisher's retransmission (RTX): delivered as the packet it repairs, on the media SSRC. */
+  #onRtx(packet: MediaPacket, entry: ProducerEntry, apt: number): void {
+    let mediaSsrc = receiverView(entry.receiver).ssrcByRtx?.[packet.ssrc] ?? entry.sink.mediaSsrcForRtx?.(packet);
+    if (mediaSsrc === undefined) {
+      for (const [ssrc, stats] of entry.stats) if (ssrc !== packet.ssrc && stats.packetsReceived > 0) mediaSsrc = ssrc;
+    }
+    const original = mediaSsrc === undefined ? null : unwrapRtx(packet, mediaSsrc, apt);
+    if (original === null) {
+      this.counters.rtpDropped++;
+      return;
+    }
+    this.counters.rtxReceived++;
+    this.onRtp(original);
   }
 
   /** An SSRC the SDP did not announce: find its producer by MID extension or werift's router. */
@@ -624,8 +666,25 @@ export interface ConsumerOutput {
   /**
    * Sends `packet` as (sequenceNumber, timestamp) of this stream; false if it
    * could not. A retransmission (NACK) repeats an earlier sequence number.
+   * `marker` overrides the packet's (a layer filter ends pictures early).
    */
-  send(packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission?: boolean): boolean;
+  send(packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission?: boolean, marker?: boolean): boolean;
+  /**
+   * Re-sends `packet`, which went out as `sequenceNumber`: as RTX on the
+   * stream's retransmission SSRC when the subscriber negotiated it, else as
+   * a repeat on the media SSRC.
+   */
+  resend?(packet: MediaPacket, sequenceNumber: number, timestamp: number, marker?: boolean): boolean;
+  /**
+   * Rewrites each outgoing payload copy (VP8 simulcast: picture ids stay
+   * continuous across encoding switches); null: payloads go out as received.
+   */
+  payloadPatch?: PayloadPatch | null;
+}
+
+/** See ConsumerOutput.payloadPatch. */
+export interface PayloadPatch {
+  apply(out: Buffer, outPayloadAt: number, src: Buffer, srcPayloadAt: number, srcEnd: number, retransmission: boolean): void;
 }
 
 /**
@@ -645,6 +704,11 @@ export class RtpStreamSender implements ConsumerOutput {
   #linkDtls?: WeriftDtlsTransport;
   #session?: SrtpSession;
   #srtpStream?: SrtpStream;
+  /** RTX (resend): the retransmission SSRC's SRTP stream and sequence; set while send() writes an RTX packet. */
+  #rtxStream?: SrtpStream;
+  #rtxSequenceNumber = Math.floor(Math.random() * 0x10000);
+  #asRtx = false;
+  payloadPatch: PayloadPatch | null = null;
   // Header extensions negotiated for this sender (re-read when werift replaces the list).
   #extensionsSource?: unknown;
   #midId = 0;
@@ -710,7 +774,7 @@ export class RtpStreamSender implements ConsumerOutput {
     if (this.#mid.length === 0) this.#midId = 0;
   }
 
-  send(packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission = false): boolean {
+  send(packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission = false, marker = packet.marker): boolean {
     const s = this.#sender;
     const codec = s.codec;
     if (this.#closed || s.stopped || codec === undefined) return false;
@@ -720,8 +784,12 @@ export class RtpStreamSender implements ConsumerOutput {
     if (this.#session !== session) {
       this.#session = session;
       this.#srtpStream = session.local.stream(s.ssrc);
+      this.#rtxStream = undefined;
     }
     if (this.#extensionsSource !== s.headerExtensions) this.#refreshExtensions();
+    const asRtx = this.#asRtx;
+    const ssrc = asRtx ? s.rtxSsrc : s.ssrc;
+    if (asRtx && this.#rtxStream === undefined) this.#rtxStream = session.local.stream(ssrc);
 
     // Header extension block (one-byte form): MID, abs-send-time, audio level.
     const midLength = this.#midId ? this.#mid.length : 0;
@@ -736,14 +804,13 @@ export class RtpStreamSender implements ConsumerOutput {
     const b = SCRATCH_HEADROOM;
 
     out[b] = 0x80 | (packet.paddingLength ? 0x20 : 0) | (extensionBytes ? 0x10 : 0);
-    out[b + 1] = (packet.marker ? 0x80 : 0) | codec.payloadType;
+    out[b + 1] = (marker ? 0x80 : 0) | (asRtx ? s.rtxPayloadType! : codec.payloadType);
     out[b + 2] = sequenceNumber >>> 8;
     out[b + 3] = sequenceNumber;
     out[b + 4] = timestamp >>> 24;
     out[b + 5] = timestamp >>> 16;
     out[b + 6] = timestamp >>> 8;
     out[b + 7] = timestamp;
-    const ssrc = s.ssrc;
     out[b + 8] = ssrc >>> 24;
     out[b + 9] = ssrc >>> 16;
     out[b + 10] = ssrc >>> 8;
@@ -773,17 +840,30 @@ export class RtpStreamSender implements ConsumerOutput {
       }
       while (o < b + headerLength) out[o++] = 0;
     }
+    let src = packet.buffer;
+    let srcWords = packet.words;
+    let srcAt = packet.headerLength;
+    const patch = this.payloadPatch;
+    if (patch !== null) {
+      // Copy first, rewrite the copy, then encrypt it in place (the source is shared).
+      copyBytes(out, link!.outputWords, b + headerLength, src, srcWords, srcAt, body);
+      const skip = asRtx ? 2 : 0; // RTX: after the original sequence number
+      patch.apply(out, b + headerLength + skip, src, srcAt + skip, packet.length - packet.paddingLength, retransmission);
+      src = out;
+      srcWords = link!.outputWords;
+      srcAt = b + headerLength;
+    }
     // The payload is copied and encrypted in one pass.
     const protectedLength = session.local.protectRtpFrom(
       out,
       link!.outputWords,
       b,
       headerLength,
-      packet.buffer,
-      packet.words,
-      packet.headerLength,
+      src,
+      srcWords,
+      srcAt,
       body,
-      this.#srtpStream,
+      asRtx ? this.#rtxStream : this.#srtpStream,
     );
     if (!link!.send(out, protectedLength, b)) return false;
 
@@ -798,6 +878,21 @@ export class RtpStreamSender implements ConsumerOutput {
     // Keep werift's outbound-rtp counters meaningful for pc.getStats().
     s.packetCount = (s.packetCount + 1) >>> 0;
     s.octetCount += payloadLength;
+    return true;
+  }
+
+  resend(packet: MediaPacket, sequenceNumber: number, timestamp: number, marker = packet.marker): boolean {
+    const s = this.#sender;
+    if (s.rtxPayloadType === undefined || !s.rtxSsrc) return this.send(packet, sequenceNumber, timestamp, true, marker);
+    const rtxSequenceNumber = this.#rtxSequenceNumber;
+    this.#asRtx = true;
+    try {
+      if (!this.send(wrapRtx(packet, sequenceNumber), rtxSequenceNumber, timestamp, true, marker)) return false;
+    } finally {
+      this.#asRtx = false;
+    }
+    this.#rtxSequenceNumber = (rtxSequenceNumber + 1) & 0xffff;
+    this.#path.counters.rtxSent++;
     return true;
   }
 

@@ -86,6 +86,9 @@ export interface WeriftSenderView {
   ssrc: number;
   stopped: boolean;
   codec?: { payloadType: number; clockRate: number; mimeType: string };
+  /** Negotiated RTX payload type (undefined: none) and the SSRC retransmissions go out on. */
+  rtxPayloadType?: number;
+  rtxSsrc: number;
   headerExtensions: { id: number; uri: string }[];
   mid?: string;
   cname?: string;
@@ -104,7 +107,12 @@ export function senderView(sender: RTCRtpSender): WeriftSenderView {
 /** Receiver fields: what werift learnt from the publisher's SDP and sender reports. */
 export interface WeriftReceiverView {
   rtcpSsrc: number;
-  codecs: Record<number, { payloadType: number; clockRate: number; mimeType: string; rtcpFeedback: { type: string; parameter?: string }[] }>;
+  codecs: Record<
+    number,
+    { payloadType: number; clockRate: number; mimeType: string; parameters?: string; rtcpFeedback: { type: string; parameter?: string }[] }
+  >;
+  /** RTX SSRC → the media SSRC it repairs, from the remote SDP's FID groups. */
+  ssrcByRtx?: Record<number, number>;
   trackBySSRC: Record<number, unknown>;
   lastSRtimestamp: Record<number, number>;
   /** Seconds (Date.now() / 1000) when the last SR of an SSRC arrived. */

@@ -5,7 +5,7 @@ import type { MediaKind } from '../codecs.ts';
 import { Producer } from '../Producer.ts';
 import { parseRtp, type MediaPacket } from '../rtp/rtpPacket.ts';
 import { RtpRewriter } from '../rtp/RtpRewriter.ts';
-import type { ConsumerOutput } from '../rtp/TransportMediaPath.ts';
+import type { ConsumerOutput, PayloadPatch } from '../rtp/TransportMediaPath.ts';
 
 export function fakeReceiver() {
   return { sendRtcpPLI: vi.fn((_ssrc: number) => Promise.resolve()) };
@@ -90,6 +90,9 @@ export interface SentPacket {
   sequenceNumber: number;
   timestamp: number;
   retransmission: boolean;
+  marker: boolean;
+  /** The payload as it went out (after the output's payloadPatch, if any). */
+  payload: Buffer;
 }
 
 /** A ConsumerOutput that records what the Consumer sends. */
@@ -99,8 +102,11 @@ export function fakeOutput(options: { ssrc?: number } = {}) {
     ssrc: options.ssrc ?? 0xabcd,
     ready: true as boolean,
     rewriter: new RtpRewriter(),
-    send: vi.fn((packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission = false) => {
-      sent.push({ packet, sequenceNumber, timestamp, retransmission });
+    payloadPatch: null as PayloadPatch | null,
+    send: vi.fn((packet: MediaPacket, sequenceNumber: number, timestamp: number, retransmission = false, marker = packet.marker) => {
+      const payload = Buffer.from(packet.payload);
+      output.payloadPatch?.apply(payload, 0, packet.buffer, packet.headerLength, packet.length - packet.paddingLength, retransmission);
+      sent.push({ packet, sequenceNumber, timestamp, retransmission, marker, payload });
       return true;
     }),
   } satisfies ConsumerOutput;

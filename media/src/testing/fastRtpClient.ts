@@ -23,7 +23,7 @@ export interface FastRtpPacket {
 
 export class FastRtpClient implements LinkOwner {
   readonly pc: RTCPeerConnection;
-  readonly counters: MediaPathCounters = { rtpReceived: 0, rtpDropped: 0, authFailures: 0, rtpSent: 0, rtcpSent: 0, nacksSent: 0 };
+  readonly counters: MediaPathCounters = { rtpReceived: 0, rtpDropped: 0, authFailures: 0, rtpSent: 0, rtcpSent: 0, nacksSent: 0, rtxReceived: 0, rtxSent: 0 };
   /** Every RTP packet received on the connection (the link calls it; replace it to listen). */
   onRtp: (packet: MediaPacket) => void = () => {
     this.counters.rtpReceived++;

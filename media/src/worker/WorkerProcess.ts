@@ -71,6 +71,25 @@ export class WorkerProcess {
       'consumer.pause': ({ routerId, consumerId }) => this.#consumer(routerId, consumerId).pause(),
       'consumer.resume': ({ routerId, consumerId }) => this.#consumer(routerId, consumerId).resume(),
       'consumer.close': ({ routerId, consumerId }) => this.#routers.get(routerId)?.findConsumer(consumerId)?.close(),
+      'consumer.setPreferences': ({ routerId, consumerId, preferences }) => this.#consumer(routerId, consumerId).setPreferences(preferences),
+      'plainTransport.create': async ({ routerId, transportId }) => {
+        const transport = await this.#router(routerId).createPlainTransport(transportId);
+        transport.on('consumerclose', (consumerId, reason) =>
+          this.#notify('plainTransport.consumerclose', { routerId, transportId, consumerId, reason }),
+        );
+        return { localPort: transport.localPort };
+      },
+      'plainTransport.close': ({ routerId, transportId }) => this.#routers.get(routerId)?.getPlainTransport(transportId)?.close(),
+      'plainTransport.consume': ({ routerId, transportId, producerId, consumerId, remotePort, remoteIp }) => {
+        const producer = this.#producer(routerId, producerId);
+        return this.#plainTransport(routerId, transportId).consume(producer, { consumerId, remotePort, remoteIp });
+      },
+      'plainTransport.resume': ({ routerId, transportId, consumerId }) => this.#plainTransport(routerId, transportId).resume(consumerId),
+      'plainTransport.requestKeyFrame': ({ routerId, transportId, consumerId }) =>
+        this.#plainTransport(routerId, transportId).requestKeyFrame(consumerId),
+      'plainTransport.closeConsumer': ({ routerId, transportId, consumerId }) =>
+        this.#routers.get(routerId)?.getPlainTransport(transportId)?.closeConsumer(consumerId),
+      'plainTransport.dump': ({ routerId, transportId }) => this.#plainTransport(routerId, transportId).dump(),
       'worker.stats': () => this.stats(),
       'worker.dump': () => ({ pid: process.pid, routers: [...this.#routers.values()].map((r) => r.dump()) }),
     };
@@ -85,6 +104,12 @@ export class WorkerProcess {
   #transport(routerId: string, transportId: string) {
     const transport = this.#router(routerId).getTransport(transportId);
     if (!transport) throw new Error(`transport ${transportId} not found`);
+    return transport;
+  }
+
+  #plainTransport(routerId: string, transportId: string) {
+    const transport = this.#router(routerId).getPlainTransport(transportId);
+    if (!transport) throw new Error(`plain transport ${transportId} not found`);
     return transport;
   }
 

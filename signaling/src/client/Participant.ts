@@ -20,6 +20,10 @@ export class Participant {
   joinedAt: number;
   /** What the participant publishes, as the server describes it (including muted state). */
   publications: TrackInfo[];
+  /** When the hand went up; null when down. */
+  handRaisedAt: number | null;
+  /** Kinds a host muted without letting this person unmute. */
+  blocked: ('audio' | 'video')[];
 
   constructor(info: ParticipantInfo) {
     this.id = info.id;
@@ -27,12 +31,20 @@ export class Participant {
     this.role = info.role;
     this.joinedAt = info.joinedAt;
     this.publications = info.tracks;
+    this.handRaisedAt = info.handRaisedAt ?? null;
+    this.blocked = info.blocked ?? [];
   }
 
   update(info: ParticipantInfo): void {
     this.name = info.name;
     this.role = info.role;
     this.publications = info.tracks;
+    this.handRaisedAt = info.handRaisedAt ?? null;
+    this.blocked = info.blocked ?? [];
+  }
+
+  get isModerator(): boolean {
+    return this.role === 'host' || this.role === 'co-host';
   }
 
   publication(source: TrackSource): TrackInfo | undefined {

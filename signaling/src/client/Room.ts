@@ -1,20 +1,37 @@
 import { io as defaultIo, type Socket } from 'socket.io-client';
 import type {
+  ChatMessage,
   ClientRequest,
   ClientRequestName,
   ClientResponses,
   ConsumerInfo,
+  ControlNotice,
   ErrorCode,
   IceServer,
+  JoinedReply,
+  LobbyEntry,
+  ModeratorInfo,
   ParticipantInfo,
+  Right,
   RoomInfo,
   ServerEvents,
   TrackSource,
 } from '../protocol.ts';
+import { rightsOf } from '../controls/policy.ts';
 import { Emitter } from './Emitter.ts';
+import { preferCodec, videoTransceiverInit, type VideoPublishOptions } from './videoEncoding.ts';
 import { LocalParticipant, RemoteParticipant, type RemoteTrack } from './Participant.ts';
 
-export type ConnectionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+/** `waiting`: held in the meeting's lobby until a host lets us in. */
+export type ConnectionState = 'disconnected' | 'connecting' | 'waiting' | 'connected' | 'reconnecting';
+
+/** How to get in: a meeting token from before, the host key, an invite, a passcode. */
+export interface JoinCredentials {
+  token?: string;
+  hostKey?: string;
+  invite?: string;
+  passcode?: string;
+}
 
 export type RoomEvents = {
   connectionStateChanged: [ConnectionState];
@@ -30,6 +47,23 @@ export type RoomEvents = {
   /** Media was rebuilt (worker lost, ICE failure); tracks come back by themselves. */
   mediaReconnecting: [reason: string];
   mediaReconnected: [];
+  /** Our own participant changed: role, a host's mute, the hand. */
+  localParticipantUpdated: [LocalParticipant];
+  /** The meeting has a lobby and we wait in it; `connect()` resolves once a host lets us in. */
+  lobbyWaiting: [RoomInfo];
+  /** A new meeting token: keep it (e.g. in sessionStorage) to come back as the same person. */
+  meetingToken: [string];
+  /** A host acted on us; show it. Nothing is unmuted by this event. */
+  controlNotice: [ControlNotice];
+  chatMessage: [ChatMessage];
+  reaction: [participantId: string, emoji: string];
+  dataMessage: [data: unknown, topic: string | null];
+  /** Hosts and co-hosts: who waits in the lobby. */
+  lobbyUpdated: [LobbyEntry[]];
+  /** Our moderator details changed (became or stopped being host/co-host). */
+  moderatorUpdated: [ModeratorInfo | null];
+  /** Hosts and co-hosts: the recording hit a problem (see protocol `recording.problem`); the meeting goes on. */
+  recordingProblem: [Parameters<ServerEvents['recording.problem']>[0]];
 };
 
 export interface RoomOptions {
@@ -45,7 +79,7 @@ export interface RoomOptions {
 }
 
 export class MusterRequestError extends Error {
-  readonly code: ErrorCode | 'TIMEOUT' | 'DISCONNECTED';
+  readonly code: ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'DENIED';
   constructor(code: MusterRequestError['code'], message: string) {
     super(message);
     this.code = code;
@@ -58,6 +92,8 @@ interface LocalPublication {
   transceiver: RTCRtpTransceiver | null;
   /** Muted through setMuted; kept here because a muted slot may have no track at all (camera off). */
   muted: boolean;
+  /** Video: codec and scalability mode to ask for. */
+  video?: VideoPublishOptions;
 }
 
 const ICE_GATHERING_TIMEOUT_MS = 3_000;
@@ -73,6 +109,14 @@ export class Room extends Emitter<RoomEvents> {
   info?: RoomInfo;
   activeSpeakerId: string | null = null;
   state: ConnectionState = 'disconnected';
+  /** The signed meeting token of this participant (after join). */
+  meetingToken?: string;
+  /** Chat kept for the meeting: public messages and our private ones, oldest first. */
+  readonly chat: ChatMessage[] = [];
+  /** Set while we are host or co-host. */
+  moderator: ModeratorInfo | null = null;
+  #credentials: JoinCredentials = {};
+  #admission?: { resolve: (ticket: string) => void; reject: (error: Error) => void };
   readonly #options: Required<Omit<RoomOptions, 'url'>> & { url?: string };
   #socket?: Socket;
   #roomId = '';
@@ -128,10 +172,17 @@ export class Room extends Emitter<RoomEvents> {
     });
   }
 
-  async connect(roomId: string, name: string): Promise<void> {
+  /** Our rights now (role and meeting settings), as the server enforces them. */
+  can(right: Right): boolean {
+    const self = this.localParticipant;
+    return !!self && !!this.info && rightsOf(self.role, this.info.settings).has(right);
+  }
+
+  async connect(roomId: string, name: string, credentials: JoinCredentials = {}): Promise<void> {
     if (this.#socket) throw new Error('already connected');
     this.#roomId = roomId;
     this.#name = name;
+    this.#credentials = { ...credentials };
     this.#setState('connecting');
     const socket = this.#options.io(this.#options.url ?? '', {
       transports: ['websocket'],
@@ -156,8 +207,27 @@ export class Room extends Emitter<RoomEvents> {
     });
   }
 
-  async #join(): Promise<void> {
-    const reply = await this.request('join', { room: this.#roomId, name: this.#name, ...(this.#resume ? { resume: this.#resume } : {}) });
+  async #join(admission?: string): Promise<void> {
+    const { token, hostKey, invite, passcode } = this.#credentials;
+    const answer = await this.request('join', {
+      room: this.#roomId,
+      name: this.#name,
+      ...(this.#resume ? { resume: this.#resume } : {}),
+      ...(admission ? { admission } : { ...(this.meetingToken ?? token ? { token: this.meetingToken ?? token } : {}), ...(hostKey ? { hostKey } : {}), ...(invite ? { invite } : {}), ...(passcode ? { passcode } : {}) }),
+    });
+    if (answer.status === 'waiting') {
+      this.info = answer.room;
+      this.#setState('waiting');
+      this.emit('lobbyWaiting', answer.room);
+      return this.#join(await this.#waitForAdmission());
+    }
+    const reply: JoinedReply = answer;
+    this.meetingToken = reply.meetingToken;
+    this.emit('meetingToken', reply.meetingToken);
+    this.moderator = reply.moderator;
+    // A rejoin brings the whole history again; keep one copy of each message.
+    const known = new Set(this.chat.map((m) => m.id));
+    for (const message of reply.chat) if (!known.has(message.id)) this.chat.push(message);
     this.#resume = { participantId: reply.self.id, token: reply.resumeToken };
     this.#iceServers = reply.iceServers;
     this.info = reply.room;
@@ -170,6 +240,24 @@ export class Room extends Emitter<RoomEvents> {
     for (const info of reply.participants) this.#upsertParticipant(info);
     this.activeSpeakerId = reply.activeSpeakerId;
     this.#setState('connected');
+  }
+
+  #waitForAdmission(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = this.#socket;
+      const onDisconnect = () => reject(new MusterRequestError('DISCONNECTED', 'the connection dropped while waiting in the lobby'));
+      socket?.once('disconnect', onDisconnect);
+      this.#admission = {
+        resolve: (ticket) => {
+          socket?.off('disconnect', onDisconnect);
+          resolve(ticket);
+        },
+        reject: (error) => {
+          socket?.off('disconnect', onDisconnect);
+          reject(error);
+        },
+      };
+    });
   }
 
   /** After the socket came back: resume our identity, or join afresh if it expired. */
@@ -207,11 +295,48 @@ export class Room extends Emitter<RoomEvents> {
     on('room.closed', ({ reason }) => this.#teardown(reason));
     on('media.reset', ({ reason }) => void this.#rebuildMedia(reason, false));
     on('server.error', (error) => console.warn('[muster] server error', error));
+    on('lobby.admitted', ({ ticket }) => {
+      this.#admission?.resolve(ticket);
+      this.#admission = undefined;
+    });
+    on('lobby.denied', ({ reason }) => {
+      this.#admission?.reject(new MusterRequestError('DENIED', reason === 'ended' ? 'the meeting ended' : 'the host did not let you in'));
+      this.#admission = undefined;
+    });
+    on('control.notice', (notice) => {
+      // A host's mute is already enforced by the server; follow it locally so the
+      // track stays silent and a republish after a rebuild stays muted.
+      if (notice.type === 'muted') {
+        const publication = this.#publications.get(notice.kind === 'audio' ? 'microphone' : 'camera');
+        if (publication) {
+          publication.muted = true;
+          if (publication.track) publication.track.enabled = false;
+        }
+      }
+      this.emit('controlNotice', notice);
+    });
+    on('chat.message', (message) => {
+      if (this.chat.some((m) => m.id === message.id)) return;
+      this.chat.push(message);
+      this.emit('chatMessage', message);
+    });
+    on('reaction', ({ participantId, emoji }) => this.emit('reaction', participantId, emoji));
+    on('data.message', ({ data, topic }) => this.emit('dataMessage', data, topic));
+    on('recording.problem', (problem) => this.emit('recordingProblem', problem));
+    on('lobby.updated', ({ lobby }) => {
+      if (this.moderator) this.moderator = { ...this.moderator, lobby };
+      this.emit('lobbyUpdated', lobby);
+    });
+    on('moderator.updated', (info) => {
+      this.moderator = info;
+      this.emit('moderatorUpdated', info);
+    });
   }
 
   #upsertParticipant(info: ParticipantInfo): void {
     if (info.id === this.localParticipant?.id) {
       this.localParticipant.update(info);
+      this.emit('localParticipantUpdated', this.localParticipant);
       return;
     }
     const existing = this.remoteParticipants.get(info.id);
@@ -266,7 +391,7 @@ export class Room extends Emitter<RoomEvents> {
   }
 
   /** Publishes (or replaces) the track for `source`. A null track keeps the slot muted. */
-  publishTrack(track: MediaStreamTrack, source: TrackSource): Promise<void> {
+  publishTrack(track: MediaStreamTrack, source: TrackSource, video?: VideoPublishOptions): Promise<void> {
     return this.#serialPublish(async () => {
       const existing = this.#publications.get(source);
       if (existing?.transceiver && existing.transceiver.currentDirection !== 'stopped') {
@@ -274,7 +399,7 @@ export class Room extends Emitter<RoomEvents> {
         await existing.transceiver.sender.replaceTrack(track);
         return;
       }
-      this.#publications.set(source, { source, track, transceiver: null, muted: false });
+      this.#publications.set(source, { source, track, transceiver: null, muted: false, video });
       await this.#negotiatePublisher();
     });
   }
@@ -304,9 +429,15 @@ export class Room extends Emitter<RoomEvents> {
   /** Mutes or unmutes a published source; the server stops forwarding it to everyone. */
   async setMuted(source: TrackSource, muted: boolean): Promise<void> {
     const publication = this.#publications.get(source);
-    if (publication) publication.muted = muted;
-    if (publication?.track) publication.track.enabled = !muted;
+    const apply = () => {
+      if (publication) publication.muted = muted;
+      if (publication?.track) publication.track.enabled = !muted;
+    };
+    // Muting takes effect here at once; unmuting waits for the server's yes,
+    // since a host may have barred it (FORBIDDEN leaves everything muted).
+    if (muted) apply();
     const { track } = await this.request('track.setMuted', { source, muted });
+    if (!muted) apply();
     if (track && this.localParticipant) {
       this.localParticipant.publications = this.localParticipant.publications.map((t) => (t.id === track.id ? track : t));
     }
@@ -328,7 +459,11 @@ export class Room extends Emitter<RoomEvents> {
     for (const publication of this.#publications.values()) {
       if (publication.transceiver) continue;
       const kind = publication.source === 'microphone' || publication.source === 'screen-audio' ? 'audio' : 'video';
-      publication.transceiver = pc.addTransceiver(publication.track ?? kind, { direction: 'sendonly' });
+      publication.transceiver = pc.addTransceiver(
+        publication.track ?? kind,
+        kind === 'video' ? videoTransceiverInit(publication.video) : { direction: 'sendonly' },
+      );
+      if (kind === 'video') preferCodec(publication.transceiver, publication.video?.codec);
     }
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
@@ -446,6 +581,8 @@ export class Room extends Emitter<RoomEvents> {
   #teardown(reason: string): void {
     if (this.#left) return;
     this.#left = true;
+    this.#admission?.reject(new MusterRequestError('DISCONNECTED', reason));
+    this.#admission = undefined;
     clearTimeout(this.#iceTimer);
     this.#publisher?.close();
     this.#subscriber?.close();

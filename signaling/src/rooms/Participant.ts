@@ -17,7 +17,19 @@ export class Participant {
   readonly joinedAt = Date.now();
   name: string;
   role: Role;
+  /** The person behind the participant (meeting token `sub`): what bans and private chat history follow. */
+  readonly identity: string;
   socket: Socket | null;
+  /** When the hand went up; null when it is down. */
+  handRaisedAt: number | null = null;
+  /** Kinds a host muted without letting the person unmute (until asked to, or unmuted for all). */
+  readonly blocked = new Set<'audio' | 'video'>();
+  /**
+   * Sources held paused on the server, whoever paused them. Survives media
+   * rebuilds, so a republished microphone that was muted starts muted: the
+   * server never depends on the client to re-mute.
+   */
+  readonly mutedSources = new Set<TrackSource>();
   sendTransportId = '';
   recvTransportId = '';
   /** Producers this participant publishes, by producer id. */
@@ -32,9 +44,10 @@ export class Participant {
   disconnectTimer?: NodeJS.Timeout;
   left = false;
 
-  constructor(options: { name: string; role: Role; socket: Socket }) {
+  constructor(options: { name: string; role: Role; socket: Socket; identity: string }) {
     this.name = options.name;
     this.role = options.role;
+    this.identity = options.identity;
     this.socket = options.socket;
   }
 
@@ -71,6 +84,8 @@ export class Participant {
       role: this.role,
       joinedAt: this.joinedAt,
       tracks: [...this.tracks.values()].map(({ mid: _mid, ...track }) => track),
+      handRaisedAt: this.handRaisedAt,
+      blocked: [...this.blocked],
     };
   }
 }

@@ -1,19 +1,48 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import type { Worker, WorkerEvents } from '@muster/media';
+import type { ConsumerDump, ProducerDump, Worker, WorkerEvents } from '@muster/media';
 import {
   MusterError,
+  type ChatMessage,
   type ClientRequest,
   type ClientResponses,
+  type ControlNotice,
   type IceServer,
+  type JoinedReply,
+  type LobbyEntry,
+  type MeetingSettings,
+  type ModeratorInfo,
+  type Right,
+  type Role,
   type RoomInfo,
   type ServerEvents,
   type TrackSource,
 } from '../protocol.ts';
+import { MeetingTokens } from '../auth/MeetingTokens.ts';
+import { AuditLog } from '../controls/AuditLog.ts';
+import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
+import { constantTimeEqual } from '../util/constantTimeEqual.ts';
+import type { MeetingConfig } from './MeetingStore.ts';
 import { Participant } from './Participant.ts';
 
 /** How long the server waits for a subscriber's answer before it may offer again. */
 const ANSWER_TIMEOUT_MS = 10_000;
+/** How long an admission from the lobby stays valid for the client to join with it. */
+const ADMISSION_TTL_MS = 60_000;
+/** Bounds a meeting's chat history in memory (kept for the meeting's life, up to this many messages). */
+const MAX_CHAT_MESSAGES = 5_000;
+
+interface LobbyWaiter extends LobbyEntry {
+  socket: Socket;
+  identity: string;
+  role: Role;
+}
+
+interface StoredChat {
+  message: ChatMessage;
+  fromIdentity: string;
+  toIdentity: string | null;
+}
 
 export interface RoomOptions {
   id: string;
@@ -22,12 +51,23 @@ export interface RoomOptions {
   /** How long a participant whose socket dropped is kept before it is removed. */
   participantGraceMs: number;
   onEmpty: (room: Room) => void;
+  /** Topic, settings, passcode, host key: set by the API or schedule, or defaults for a room made by a first join. */
+  config: MeetingConfig;
+  tokens: MeetingTokens;
 }
 
 export interface RoomDump {
   id: string;
   topic: string;
   createdAt: number;
+  locked: boolean;
+  lobby: boolean;
+  recording: boolean;
+  settings: MeetingSettings;
+  startsAt: number | null;
+  hasPasscode: boolean;
+  /** People waiting in the lobby. */
+  waiting: LobbyEntry[];
   workerId: number;
   activeSpeakerId: string | null;
   participants: {
@@ -35,10 +75,17 @@ export interface RoomDump {
     name: string;
     role: string;
     connected: boolean;
-    producers: { id: string; kind: string; source: string; codec: string; paused: boolean }[];
-    consumers: { id: string; producerId: string; participantId: string; kind: string; paused: boolean }[];
+    handRaisedAt: number | null;
+    blocked: string[];
+    producers: ({ id: string; kind: string; source: string; codec: string; paused: boolean } & ProducerMediaInfo)[];
+    consumers: ({ id: string; producerId: string; participantId: string; kind: string; paused: boolean } & ConsumerMediaInfo)[];
   }[];
 }
+
+/** What the media worker adds to a producer in the REST dump (scalable video). */
+export type ProducerMediaInfo = Partial<Pick<ProducerDump, 'scalabilityMode' | 'layers' | 'resolutions'>>;
+/** What the media worker adds to a consumer in the REST dump. */
+export type ConsumerMediaInfo = Partial<Pick<ConsumerDump, 'layers' | 'preferences' | 'estimatedBandwidth'>>;
 
 /**
  * A meeting. All state changes run one at a time through `#queue`, so a
@@ -49,7 +96,28 @@ export class Room {
   readonly id: string;
   readonly createdAt = Date.now();
   topic: string;
+  locked: boolean;
+  /** Whether joiners wait in the lobby (hosts, co-hosts and those already let in do not). */
+  lobbyEnabled: boolean;
+  recording = false;
+  settings: MeetingSettings;
+  readonly startsAt: number | null;
+  readonly #passcode: string | null;
+  readonly #hostKey: string;
+  /** API-created or scheduled: the first joiner is not made host. */
+  readonly persistent: boolean;
+  readonly audit = new AuditLog();
   readonly participants = new Map<string, Participant>();
+  readonly #tokens: MeetingTokens;
+  /** Identities barred from rejoining. */
+  readonly #banned = new Set<string>();
+  /** Identities let in during this meeting: they come back (reload, new tab) without the lobby. */
+  readonly #members = new Set<string>();
+  /** Roles given during the meeting, by identity, so a reload keeps a promotion or demotion. */
+  readonly #roles = new Map<string, Role>();
+  readonly #lobby = new Map<string, LobbyWaiter>();
+  readonly #admissions = new Map<string, { identity: string; role: Role; expires: number }>();
+  readonly #chat: StoredChat[] = [];
   #worker: Worker;
   #routerId = randomUUID();
   readonly #iceServers: IceServer[];
@@ -62,7 +130,16 @@ export class Room {
 
   constructor(options: RoomOptions) {
     this.id = options.id;
-    this.topic = options.id;
+    const config = options.config;
+    this.topic = config.topic;
+    this.locked = config.locked;
+    this.lobbyEnabled = config.lobby;
+    this.settings = { ...config.settings };
+    this.startsAt = config.startsAt;
+    this.#passcode = config.passcode;
+    this.#hostKey = config.hostKey;
+    this.persistent = config.persistent;
+    this.#tokens = options.tokens;
     this.#worker = options.worker;
     this.#iceServers = options.iceServers;
     this.#participantGraceMs = options.participantGraceMs;
@@ -95,7 +172,34 @@ export class Room {
   }
 
   info(): RoomInfo {
-    return { id: this.id, topic: this.topic };
+    return {
+      id: this.id,
+      topic: this.topic,
+      locked: this.locked,
+      lobby: this.lobbyEnabled,
+      recording: this.recording,
+      settings: { ...this.settings },
+      startsAt: this.startsAt,
+      hasPasscode: this.#passcode !== null,
+    };
+  }
+
+  /**
+   * Whether a participant has a right now (role and meeting settings). The
+   * one question other features ask, e.g. the whiteboard: `room.can(id, 'draw')`.
+   */
+  can(participantId: string, right: Right): boolean {
+    const participant = this.participants.get(participantId);
+    return !!participant && !participant.left && hasRight(participant.role, this.settings, right);
+  }
+
+  /**
+   * Runs `task` in the room's queue, after every state change before it. The
+   * controls run in here and use the `…Now` primitives below, which must only
+   * be called from inside it.
+   */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.#serial(task);
   }
 
   broadcast<E extends keyof ServerEvents>(event: E, args: Parameters<ServerEvents[E]>[0], except?: Participant): void {
@@ -112,7 +216,7 @@ export class Room {
 
   // ------------------------------------------------------------------ join / leave
 
-  join(socket: Socket, request: ClientRequest<'join'>): Promise<{ participant: Participant; response: ClientResponses['join'] }> {
+  join(socket: Socket, request: ClientRequest<'join'>): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
     return this.#serial(async () => {
       if (this.#closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
       let participant: Participant | undefined;
@@ -131,27 +235,108 @@ export class Room {
         participant.renegotiationDue = false;
         if (participant.consumers.size > 0) this.#negotiate(participant);
       } else {
-        const isFirst = [...this.participants.values()].every((p) => p.left);
-        participant = new Participant({ name: request.name, role: isFirst ? 'host' : 'participant', socket });
+        const entry = this.#admit(socket, request);
+        if ('waiting' in entry) return { participant: null, response: { status: 'waiting', lobbyId: entry.waiting.lobbyId, room: this.info() } };
+        participant = new Participant({ name: request.name, role: entry.role, socket, identity: entry.identity });
+        this.#members.add(entry.identity);
         await this.#createTransports(participant);
         this.participants.set(participant.id, participant);
         this.broadcast('participant.joined', participant.info(), participant);
         await this.#syncSubscriptions(participant);
       }
-      const self = participant;
-      return {
-        participant: self,
-        response: {
-          protocolVersion: 1,
-          self: self.info(),
-          room: this.info(),
-          participants: [...this.participants.values()].filter((p) => p !== self).map((p) => p.info()),
-          resumeToken: self.resumeToken,
-          iceServers: this.#iceServers,
-          activeSpeakerId: this.activeSpeakerId,
-        },
-      };
+      return { participant, response: this.#joinedReply(participant) };
     });
+  }
+
+  #joinedReply(self: Participant): JoinedReply {
+    return {
+      status: 'joined',
+      protocolVersion: 1,
+      self: self.info(),
+      room: this.info(),
+      participants: [...this.participants.values()].filter((p) => p !== self).map((p) => p.info()),
+      resumeToken: self.resumeToken,
+      iceServers: this.#iceServers,
+      activeSpeakerId: this.activeSpeakerId,
+      meetingToken: this.#tokens.issueMeetingToken({ sub: self.identity, room: this.id, role: self.role }),
+      chat: this.chatFor(self.identity),
+      moderator: this.moderatorInfo(self),
+    };
+  }
+
+  /**
+   * Who a new joiner is and whether they may come in: identity from a meeting
+   * token, role from the host key, an invite, the meeting's earlier record or
+   * its settings; then the ban list, passcode, lock and lobby, in that order.
+   */
+  #admit(socket: Socket, request: ClientRequest<'join'>): { identity: string; role: Role } | { waiting: LobbyEntry } {
+    if (request.admission) {
+      const ticket = this.#admissions.get(request.admission);
+      this.#admissions.delete(request.admission);
+      if (!ticket || ticket.expires < Date.now()) throw new MusterError('NOT_FOUND', 'that admission has expired; join again');
+      if (this.#banned.has(ticket.identity)) throw new MusterError('FORBIDDEN', 'you were removed from this meeting and may not rejoin');
+      return { identity: ticket.identity, role: ticket.role };
+    }
+    const token = request.token ? this.#tokens.verifyMeetingToken(request.token, this.id) : null;
+    const identity = token?.sub ?? MeetingTokens.newIdentity();
+    if (this.#banned.has(identity)) throw new MusterError('FORBIDDEN', 'you were removed from this meeting and may not rejoin');
+    const member = this.#members.has(identity);
+    // A key or invite that does not fit (an old link of a meeting that was
+    // recreated, an expired invite) counts as none: the person still gets in
+    // as anyone would, and sees from their role that the link gave them nothing.
+    const hostKey = !!request.hostKey && constantTimeEqual(request.hostKey, this.#hostKey);
+    const invite = request.invite ? this.#tokens.verifyInvite(request.invite, this.id) : null;
+
+    let role: Role;
+    if (hostKey) role = 'host';
+    else if (member && token) role = this.#roles.get(identity) ?? token.role;
+    else if (invite) role = invite.role;
+    // Whoever creates a meeting by joining it first hosts it.
+    else if (!this.persistent && this.participants.size === 0) role = 'host';
+    else role = this.settings.defaultRole;
+
+    const trusted = hostKey || member || !!invite;
+    if (!trusted && this.#passcode !== null && !(request.passcode && constantTimeEqual(request.passcode, this.#passcode))) {
+      throw new MusterError('PASSCODE_REQUIRED', request.passcode ? 'that passcode is not right' : 'this meeting needs a passcode');
+    }
+    if (this.locked && !isModerator(role)) throw new MusterError('LOCKED', 'the meeting is locked');
+    if (this.lobbyEnabled && !isModerator(role) && !member) return { waiting: this.#enterLobby(socket, request.name, identity, role) };
+    return { identity, role };
+  }
+
+  #enterLobby(socket: Socket, name: string, identity: string, role: Role): LobbyEntry {
+    for (const [id, waiter] of this.#lobby) if (waiter.socket === socket) this.#lobby.delete(id);
+    const waiter: LobbyWaiter = { lobbyId: randomUUID(), name, since: Date.now(), socket, identity, role };
+    this.#lobby.set(waiter.lobbyId, waiter);
+    socket.once('disconnect', () => {
+      if (this.#lobby.delete(waiter.lobbyId)) this.#lobbyChanged();
+    });
+    this.#lobbyChanged();
+    return { lobbyId: waiter.lobbyId, name, since: waiter.since };
+  }
+
+  get lobby(): LobbyEntry[] {
+    return [...this.#lobby.values()].map(({ lobbyId, name, since }) => ({ lobbyId, name, since }));
+  }
+
+  #lobbyChanged(): void {
+    const lobby = this.lobby;
+    for (const p of this.participants.values()) if (isModerator(p.role)) p.emit('lobby.updated', { lobby });
+  }
+
+  /** What hosts and co-hosts see beyond the others: host key (host only), invite, lobby. */
+  moderatorInfo(participant: Participant): ModeratorInfo | null {
+    if (!isModerator(participant.role)) return null;
+    return {
+      hostKey: participant.role === 'host' ? this.#hostKey : null,
+      participantInvite: this.#tokens.issueInvite({ room: this.id, role: 'participant' }),
+      lobby: this.lobby,
+    };
+  }
+
+  /** Public messages and the private ones this identity sent or received, oldest first. */
+  chatFor(identity: string): ChatMessage[] {
+    return this.#chat.filter((c) => c.toIdentity === null || c.fromIdentity === identity || c.toIdentity === identity).map((c) => c.message);
   }
 
   /** The socket dropped: keep the participant for the grace period, then remove it. */
@@ -166,28 +351,42 @@ export class Room {
   }
 
   leave(participant: Participant, reason: 'left' | 'disconnected' | 'removed' = 'left'): Promise<void> {
-    return this.#serial(async () => {
-      if (participant.left) return;
-      participant.left = true;
-      clearTimeout(participant.disconnectTimer);
-      clearTimeout(participant.pendingOfferTimer);
-      this.participants.delete(participant.id);
-      this.broadcast('participant.left', { participantId: participant.id, reason });
-      await this.#closeTransports(participant);
-      // Consumers of this participant's tracks on other transports are closed by
-      // the worker (producer close cascades); drop them here too, and renegotiate.
-      for (const other of this.participants.values()) {
-        let removed = false;
-        for (const [consumerId, consumer] of other.consumers) {
-          if (consumer.participantId === participant.id) {
-            other.consumers.delete(consumerId);
-            removed = true;
-          }
+    return this.#serial(() => this.leaveNow(participant, reason));
+  }
+
+  /** The body of `leave`; call inside `exclusive()`. */
+  async leaveNow(participant: Participant, reason: 'left' | 'disconnected' | 'removed'): Promise<void> {
+    if (participant.left) return;
+    participant.left = true;
+    clearTimeout(participant.disconnectTimer);
+    clearTimeout(participant.pendingOfferTimer);
+    this.participants.delete(participant.id);
+    this.broadcast('participant.left', { participantId: participant.id, reason });
+    await this.#closeTransports(participant);
+    // Consumers of this participant's tracks on other transports are closed by
+    // the worker (producer close cascades); drop them here too, and renegotiate.
+    for (const other of this.participants.values()) {
+      let removed = false;
+      for (const [consumerId, consumer] of other.consumers) {
+        if (consumer.participantId === participant.id) {
+          other.consumers.delete(consumerId);
+          removed = true;
         }
-        if (removed) this.#negotiate(other);
       }
-      if (this.participants.size === 0) this.#onEmpty(this);
-    });
+      if (removed) this.#negotiate(other);
+    }
+    if (participant.role === 'host') this.#ensureHost();
+    if (this.participants.size === 0) this.#onEmpty(this);
+  }
+
+  /** A meeting whose host left gets one: the longest-present co-host, else the longest-present participant. */
+  #ensureHost(): void {
+    const present = [...this.participants.values()].sort((a, b) => a.joinedAt - b.joinedAt);
+    if (present.length === 0 || present.some((p) => p.role === 'host')) return;
+    const heir = present.find((p) => p.role === 'co-host') ?? present.find((p) => p.role === 'participant');
+    if (!heir) return;
+    this.setRoleNow(heir, 'host', 'the server');
+    this.audit.record({ actor: { type: 'system' }, action: 'participant.setRole', target: { participantId: heir.id, name: heir.name }, details: { role: 'host', reason: 'host-left' } });
   }
 
   // ------------------------------------------------------------------ media
@@ -228,14 +427,20 @@ export class Room {
           participant.tracks.delete(previous.id);
           await this.#worker.request('producer.close', { routerId: this.#routerId, producerId: previous.id }).catch(() => undefined);
         }
+        const source = producer.source as TrackSource;
         participant.tracks.set(producer.id, {
           id: producer.id,
           kind: producer.kind,
-          source: producer.source as TrackSource,
+          source,
           codec: producer.codec,
           paused: false,
           mid: producer.mid,
         });
+        // Muted before (a host's mute survives a media rebuild), or not allowed
+        // to send this at all: forward nothing, whatever the client thinks.
+        if (participant.mutedSources.has(source) || !hasRight(participant.role, this.settings, rightForSource(source))) {
+          await this.setSourcePausedNow(participant, source, true);
+        }
       }
       this.#dropConsumersOfClosedTracks();
       this.broadcast('participant.updated', participant.info(), participant);
@@ -362,16 +567,138 @@ export class Room {
   setTrackMuted(participant: Participant, source: TrackSource, muted: boolean): Promise<ClientResponses['track.setMuted']> {
     return this.#serial(async () => {
       this.#assertPresent(participant);
+      if (!muted) {
+        if (!hasRight(participant.role, this.settings, rightForSource(source))) {
+          throw new MusterError('FORBIDDEN', `the meeting's settings do not let you ${source === 'microphone' ? 'unmute' : source === 'camera' ? 'start your camera' : 'share your screen'}`);
+        }
+        const kind = source === 'camera' ? 'video' : source === 'microphone' ? 'audio' : null;
+        if (kind && participant.blocked.has(kind)) throw new MusterError('FORBIDDEN', 'a host muted you; you can unmute when they ask you to');
+      }
+      if (await this.setSourcePausedNow(participant, source, muted)) this.broadcast('participant.updated', participant.info(), participant);
       const track = participant.trackBySource(source);
       if (!track) return { track: null };
-      if (track.paused !== muted) {
-        await this.#worker.request(muted ? 'producer.pause' : 'producer.resume', { routerId: this.#routerId, producerId: track.id });
-        track.paused = muted;
-        this.broadcast('participant.updated', participant.info(), participant);
-      }
       const { mid: _mid, ...info } = track;
       return { track: info };
     });
+  }
+
+  // ------------------------------------------------------------------ control primitives (inside exclusive())
+
+  /** Pauses or resumes the producer of `source` and remembers the choice for republished media. True if a producer changed. */
+  async setSourcePausedNow(participant: Participant, source: TrackSource, paused: boolean): Promise<boolean> {
+    if (paused) participant.mutedSources.add(source);
+    else participant.mutedSources.delete(source);
+    const track = participant.trackBySource(source);
+    if (!track || track.paused === paused) return false;
+    await this.#worker.request(paused ? 'producer.pause' : 'producer.resume', { routerId: this.#routerId, producerId: track.id });
+    track.paused = paused;
+    return true;
+  }
+
+  /** A host's mute: the server pauses the producer; `mayUnmute: false` also bars the person from unmuting until asked. */
+  async forceMuteNow(target: Participant, kind: 'audio' | 'video', mayUnmute: boolean, by: string): Promise<void> {
+    await this.setSourcePausedNow(target, kind === 'audio' ? 'microphone' : 'camera', true);
+    if (mayUnmute) target.blocked.delete(kind);
+    else target.blocked.add(kind);
+    this.broadcast('participant.updated', target.info());
+    target.emit('control.notice', { type: 'muted', kind, by, mayUnmute });
+  }
+
+  /** Lifts a bar on unmuting and asks the person to unmute; their client prompts. */
+  askUnmuteNow(target: Participant, kind: 'audio' | 'video', by: string): void {
+    if (target.blocked.delete(kind)) this.broadcast('participant.updated', target.info());
+    target.emit('control.notice', { type: 'askUnmute', kind, by });
+  }
+
+  setRoleNow(target: Participant, role: Role, by: string): void {
+    if (target.role === role) return;
+    const wasModerator = isModerator(target.role);
+    target.role = role;
+    this.#roles.set(target.identity, role);
+    if (isModerator(role)) target.blocked.clear();
+    this.broadcast('participant.updated', target.info());
+    target.emit('control.notice', { type: 'roleChanged', role, by });
+    if (wasModerator || isModerator(role)) target.emit('moderator.updated', this.moderatorInfo(target));
+  }
+
+  /** Removes a participant; `ban` bars the identity from rejoining for the meeting's life. */
+  async removeNow(target: Participant, ban: boolean): Promise<void> {
+    this.#members.delete(target.identity);
+    if (ban) this.#banned.add(target.identity);
+    target.emit('room.closed', { reason: ban ? 'banned' : 'removed' });
+    await this.leaveNow(target, 'removed');
+  }
+
+  setHandNow(target: Participant, raised: boolean): boolean {
+    if ((target.handRaisedAt !== null) === raised) return false;
+    target.handRaisedAt = raised ? Date.now() : null;
+    this.broadcast('participant.updated', target.info());
+    return true;
+  }
+
+  notify(target: Participant, notice: ControlNotice): void {
+    target.emit('control.notice', notice);
+  }
+
+  /** Lets waiting people in: each gets a one-time ticket to join with. Returns how many. */
+  admitNow(lobbyIds: string[] | 'all'): number {
+    const waiters = lobbyIds === 'all' ? [...this.#lobby.values()] : lobbyIds.map((id) => this.#lobby.get(id)).filter((w) => !!w);
+    for (const waiter of waiters) {
+      this.#lobby.delete(waiter.lobbyId);
+      const ticket = randomBytes(24).toString('base64url');
+      this.#admissions.set(ticket, { identity: waiter.identity, role: waiter.role, expires: Date.now() + ADMISSION_TTL_MS });
+      waiter.socket.emit('lobby.admitted', { ticket });
+    }
+    if (waiters.length) this.#lobbyChanged();
+    return waiters.length;
+  }
+
+  denyNow(lobbyIds: string[] | 'all', reason = 'denied'): number {
+    const waiters = lobbyIds === 'all' ? [...this.#lobby.values()] : lobbyIds.map((id) => this.#lobby.get(id)).filter((w) => !!w);
+    for (const waiter of waiters) {
+      this.#lobby.delete(waiter.lobbyId);
+      waiter.socket.emit('lobby.denied', { reason });
+    }
+    if (waiters.length) this.#lobbyChanged();
+    return waiters.length;
+  }
+
+  /** Topic, lock, lobby and settings; turning the lobby off lets everyone waiting in. */
+  updateNow(update: ClientRequest<'room.update'>): void {
+    if (update.topic !== undefined) this.topic = update.topic;
+    if (update.locked !== undefined) this.locked = update.locked;
+    if (update.settings) this.settings = { ...this.settings, ...update.settings };
+    if (update.lobby !== undefined) {
+      this.lobbyEnabled = update.lobby;
+      if (!update.lobby) this.admitNow('all');
+    }
+    this.broadcast('room.updated', this.info());
+  }
+
+  setRecordingNow(on: boolean): void {
+    if (this.recording === on) return;
+    this.recording = on;
+    this.broadcast('room.updated', this.info());
+  }
+
+  /** Keeps a chat message for the meeting's life and delivers it: to everyone, or to sender and recipient only. */
+  postChat(from: Participant, text: string, to: Participant | null): ChatMessage {
+    const message: ChatMessage = {
+      id: randomUUID(),
+      at: Date.now(),
+      from: { participantId: from.id, name: from.name },
+      to: to ? { participantId: to.id, name: to.name } : null,
+      text,
+    };
+    this.#chat.push({ message, fromIdentity: from.identity, toIdentity: to?.identity ?? null });
+    if (this.#chat.length > MAX_CHAT_MESSAGES) this.#chat.shift();
+    if (to) {
+      from.emit('chat.message', message);
+      if (to !== from) to.emit('chat.message', message);
+    } else {
+      this.broadcast('chat.message', message);
+    }
+    return message;
   }
 
   /** New transports for one participant: after an ICE failure, or on request. */
@@ -428,6 +755,8 @@ export class Room {
   close(reason = 'ended'): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.denyNow('all', 'ended');
+    this.#admissions.clear();
     for (const participant of this.participants.values()) {
       participant.left = true;
       clearTimeout(participant.disconnectTimer);
@@ -440,11 +769,75 @@ export class Room {
     this.#worker.request('router.close', { routerId: this.#routerId }).catch(() => undefined);
   }
 
+  /**
+   * Passes the tile sizes, visibility and layer preferences the subscriber
+   * reports on to its consumers in the worker. Not queued: it changes no room
+   * state, and a client resizing its window sends these often.
+   */
+  async updateSubscriptions(
+    participant: Participant,
+    request: ClientRequest<'subscription.update'>,
+  ): Promise<ClientResponses['subscription.update']> {
+    this.#assertPresent(participant);
+    const unknownTrackIds: string[] = [];
+    const routerId = this.#routerId;
+    await Promise.all(
+      request.tracks.map(async ({ trackId, ...preferences }) => {
+        const consumer = [...participant.consumers.values()].find((c) => c.trackId === trackId);
+        if (!consumer) {
+          unknownTrackIds.push(trackId);
+          return;
+        }
+        const hidden = preferences.visible === false || (preferences.width === 0 && preferences.height === 0);
+        const visible = preferences.visible ?? (preferences.width !== undefined || preferences.height !== undefined ? !hidden : undefined);
+        await this.#worker
+          .request('consumer.setPreferences', { routerId, consumerId: consumer.id, preferences: { ...preferences, visible } })
+          .then(() => {
+            if (visible !== undefined) consumer.paused = !visible;
+          })
+          // The consumer may have closed meanwhile (producer gone, media restart): nothing to update.
+          .catch(() => undefined);
+      }),
+    );
+    return { unknownTrackIds };
+  }
+
+  /** dump() with the media worker's view: codecs, layers and bitrates, consumer layers and bandwidth. */
+  async dumpWithMedia(): Promise<RoomDump> {
+    const base = this.dump();
+    const media = await this.#worker.request('router.dump', { routerId: this.#routerId }).catch(() => null);
+    if (!media) return base;
+    const producers = new Map<string, ProducerDump>();
+    const consumers = new Map<string, ConsumerDump>();
+    for (const t of media.transports) {
+      for (const p of t.producers) producers.set(p.id, p);
+      for (const c of t.consumers) consumers.set(c.id, c);
+    }
+    for (const p of base.participants) {
+      p.producers = p.producers.map((entry) => {
+        const m = producers.get(entry.id);
+        return m ? { ...entry, scalabilityMode: m.scalabilityMode, layers: m.layers, resolutions: m.resolutions } : entry;
+      });
+      p.consumers = p.consumers.map((entry) => {
+        const m = consumers.get(entry.id);
+        return m ? { ...entry, layers: m.layers, preferences: m.preferences, estimatedBandwidth: m.estimatedBandwidth } : entry;
+      });
+    }
+    return base;
+  }
+
   dump(): RoomDump {
     return {
       id: this.id,
       topic: this.topic,
       createdAt: this.createdAt,
+      locked: this.locked,
+      lobby: this.lobbyEnabled,
+      recording: this.recording,
+      settings: { ...this.settings },
+      startsAt: this.startsAt,
+      hasPasscode: this.#passcode !== null,
+      waiting: this.lobby,
       workerId: this.#worker.id,
       activeSpeakerId: this.activeSpeakerId,
       participants: [...this.participants.values()].map((p) => ({
@@ -452,6 +845,8 @@ export class Room {
         name: p.name,
         role: p.role,
         connected: p.connected,
+        handRaisedAt: p.handRaisedAt,
+        blocked: [...p.blocked],
         producers: [...p.tracks.values()].map((t) => ({ id: t.id, kind: t.kind, source: t.source, codec: t.codec, paused: t.paused })),
         consumers: [...p.consumers.values()].map((c) => ({
           id: c.id,

@@ -1,5 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import type { WorkerPool } from '@muster/media';
-import type { IceServer } from '../protocol.ts';
+import type { MeetingTokens } from '../auth/MeetingTokens.ts';
+import { RoomControls } from '../controls/RoomControls.ts';
+import { DEFAULT_SETTINGS, type IceServer } from '../protocol.ts';
+import type { AuditEntry } from '../controls/AuditLog.ts';
+import type { RoomRecorder } from '../controls/RoomRecorder.ts';
+import { InMemoryMeetingStore, type MeetingConfig, type MeetingStore } from './MeetingStore.ts';
 import { Room } from './Room.ts';
 
 export interface RoomManagerOptions {
@@ -8,18 +14,53 @@ export interface RoomManagerOptions {
   /** A room with nobody in it is closed after this long. */
   roomCloseGraceMs: number;
   participantGraceMs: number;
+  tokens: MeetingTokens;
+  /** Meeting configurations (API-created and scheduled meetings); in memory when not given. */
+  meetings?: MeetingStore;
+  /** The meeting recorder; without it, `recording.set` only turns the indicator on and off. */
+  recorder?: RoomRecorder;
+}
+
+/** A fresh configuration: defaults, a new host key. */
+export function newMeetingConfig(id: string, overrides: Partial<MeetingConfig> = {}): MeetingConfig {
+  return {
+    id,
+    topic: id,
+    createdAt: Date.now(),
+    startsAt: null,
+    passcode: null,
+    hostKey: randomBytes(18).toString('base64url'),
+    settings: { ...DEFAULT_SETTINGS },
+    lobby: false,
+    locked: false,
+    persistent: false,
+    ...overrides,
+  };
 }
 
 /** Creates rooms on first join, places them on workers, and closes them when empty. */
+/** Ended meetings whose audit log is still kept for operators, newest last. */
+const PAST_AUDITS = 200;
+
 export class RoomManager {
+  readonly #pastAudits = new Map<string, { entries: readonly AuditEntry[]; dropped: number; endedAt: number }>();
   readonly #rooms = new Map<string, Room>();
   /** Rooms being created, so two simultaneous first joins make one room. */
   readonly #opening = new Map<string, Promise<Room>>();
   readonly #closeTimers = new Map<string, NodeJS.Timeout>();
   readonly #options: RoomManagerOptions;
+  readonly meetings: MeetingStore;
+  readonly tokens: MeetingTokens;
+  /** Host controls and meeting actions: one implementation for the socket protocol and the REST API. */
+  readonly controls: RoomControls;
+  readonly recorder?: RoomRecorder;
 
   constructor(options: RoomManagerOptions) {
     this.#options = options;
+    this.recorder = options.recorder;
+    this.meetings = options.meetings ?? new InMemoryMeetingStore();
+    this.tokens = options.tokens;
+    this.controls = new RoomControls(this);
     options.pool.on('workerdied', ({ routerIds }) => {
       const lost = new Set(routerIds);
       for (const room of this.#rooms.values()) {
@@ -56,6 +97,8 @@ export class RoomManager {
         iceServers: this.#options.iceServers,
         participantGraceMs: this.#options.participantGraceMs,
         onEmpty: (r) => this.#scheduleClose(r),
+        config: this.meetings.get(id) ?? newMeetingConfig(id),
+        tokens: this.tokens,
       });
       await room.open();
       this.#rooms.set(id, room);
@@ -84,13 +127,34 @@ export class RoomManager {
     this.#closeTimers.delete(id);
   }
 
+  /** Live state worth keeping after the room closes: a persistent meeting remembers its topic, lock, lobby and settings. */
+  saveConfig(room: Room): void {
+    const config = this.meetings.get(room.id);
+    if (!config) return;
+    this.meetings.put({ ...config, topic: room.topic, locked: room.locked, lobby: room.lobbyEnabled, settings: { ...room.settings } });
+  }
+
   close(id: string, reason = 'ended'): boolean {
     const room = this.#rooms.get(id);
     if (!room) return false;
     this.#cancelClose(id);
     this.#rooms.delete(id);
     room.close(reason);
+    this.recorder?.roomClosed(id);
+    // The log outlives the meeting: who removed whom is asked after the fact.
+    if (room.audit.entries.length > 0) {
+      this.#pastAudits.delete(id);
+      this.#pastAudits.set(id, { entries: room.audit.entries, dropped: room.audit.dropped, endedAt: Date.now() });
+      if (this.#pastAudits.size > PAST_AUDITS) this.#pastAudits.delete(this.#pastAudits.keys().next().value!);
+    }
     return true;
+  }
+
+  /** The audit log of a live room, else of the last meeting of that id that ended (the most recent 200 are kept). */
+  auditOf(id: string): { entries: readonly AuditEntry[]; dropped: number; endedAt: number | null } | undefined {
+    const room = this.#rooms.get(id);
+    if (room && !room.closed) return { entries: room.audit.entries, dropped: room.audit.dropped, endedAt: null };
+    return this.#pastAudits.get(id);
   }
 
   closeAll(): void {

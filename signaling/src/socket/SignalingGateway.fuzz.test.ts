@@ -1,5 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONTROL_NAMES } from '../controls/RoomControls.ts';
 import { ClientRequests, ERROR_CODES, type ErrorCode } from '../protocol.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
@@ -27,10 +28,11 @@ function randomValue(rand: () => number, depth = 0): unknown {
     case 2: return Math.floor((rand() - 0.5) * 1e9);
     case 3: return rand() < 0.5 ? NaN : -0.5;
     case 4: return 'x'.repeat(Math.floor(rand() * 200));
-    case 5: return ['camera', 'v=0', '', '0', 'microphone', '__proto__', '../../'][Math.floor(rand() * 7)];
+    case 5: return ['camera', 'v=0', '', '0', 'microphone', '__proto__', '../../', 'audio', 'host', 'co-host', 'everyone', '👍'][Math.floor(rand() * 12)];
     case 6: return Array.from({ length: Math.floor(rand() * 4) }, () => randomValue(rand, depth + 1));
     default: {
-      const keys = ['room', 'name', 'sdp', 'tracks', 'mid', 'source', 'offerId', 'muted', 'resume', 'v', 'reason', 'constructor', '__proto__'];
+      const keys = ['room', 'name', 'sdp', 'tracks', 'mid', 'source', 'offerId', 'muted', 'resume', 'v', 'reason', 'constructor', '__proto__',
+        'participantId', 'kind', 'allowUnmute', 'ban', 'role', 'topic', 'locked', 'lobby', 'settings', 'lobbyId', 'all', 'raised', 'emoji', 'text', 'to', 'on', 'token', 'hostKey', 'invite', 'passcode', 'admission'];
       const obj: Record<string, unknown> = {};
       for (let i = 0; i < Math.floor(rand() * 5); i++) obj[keys[Math.floor(rand() * keys.length)]!] = randomValue(rand, depth + 1);
       return obj;
@@ -144,6 +146,35 @@ describe('signaling protocol under malformed, oversized and out-of-order input',
         expect(['BAD_REQUEST', 'NOT_JOINED', 'ALREADY_JOINED', 'BAD_STATE', 'PAYLOAD_TOO_LARGE']).toContain(reply.error!.code);
       }
     }
+  });
+
+  it('fuzzes every control from a joined host and a joined participant: coded errors only, and the meeting survives', async () => {
+    const rand = mulberry32(424242);
+    const controls = CONTROL_NAMES.filter((name) => name !== 'room.end');
+    const host = await rawSocket();
+    const guest = await rawSocket();
+    expect((await send(host, 'join', { room: 'fuzzed-controls', name: 'Hana' })).ok).toBe(true);
+    expect((await send(guest, 'join', { room: 'fuzzed-controls', name: 'Gus' })).ok).toBe(true);
+    let sent = 0;
+    for (const event of controls) {
+      for (let i = 0; i < 10; i++) {
+        for (const socket of [host, guest]) {
+          // The rate limit (per socket: burst 60, then 30/s) has its own test; keep under it.
+          if (++sent % 60 === 0) await new Promise((r) => setTimeout(r, 1_000));
+          const reply = await send(socket, event, randomValue(rand));
+          if (!reply.ok) {
+            expectError(reply);
+            expect(reply.error!.code, `${event}`).not.toBe('INTERNAL');
+          }
+        }
+      }
+    }
+    // Still a meeting of two (a random remove may only have hit an unknown id) with working requests.
+    const dump = server.rooms.get('fuzzed-controls')!.dump();
+    expect(dump.participants.map((p) => p.name).sort()).toEqual(['Gus', 'Hana']);
+    expect((await send(host, 'chat.send', { text: 'still here' })).ok).toBe(true);
+    host.close();
+    guest.close();
   });
 
   it('rate-limits a flooding client', async () => {

@@ -11,6 +11,7 @@ import {
   type ClientRequestName,
   type ClientResponses,
 } from '../protocol.ts';
+import { CONTROL_NAMES, type ControlName } from '../controls/RoomControls.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
@@ -64,7 +65,8 @@ const handlers: Handlers = {
       throw new MusterError('MEDIA_UNAVAILABLE', `no media server could take the meeting: ${(error as Error).message}`);
     }
     const { participant, response } = await room.join(socket, request);
-    setSession({ room, participant });
+    // Someone held in the lobby has no session yet: they join again once admitted.
+    if (participant) setSession({ room, participant });
     return response;
   },
   async leave({ session, setSession }) {
@@ -90,7 +92,29 @@ const handlers: Handlers = {
     await room.restartMedia(participant);
     return {};
   },
+  async 'subscription.update'({ session }, request) {
+    const { room, participant } = requireSession(session);
+    return room.updateSubscriptions(participant, request);
+  },
+  async 'recordings.list'({ rooms, session }) {
+    const { room, participant } = requireSession(session);
+    if (!room.can(participant.id, 'moderate')) throw new MusterError('FORBIDDEN', 'only the host and co-hosts can see the recordings');
+    return { recordings: rooms.recorder ? await rooms.recorder.listFor(room.id) : [] };
+  },
+  ...controlHandlers(),
 };
+
+/** Every control goes to the one implementation the REST API uses too. */
+function controlHandlers(): { [N in ControlName]: Handlers[N] } {
+  const entries = CONTROL_NAMES.map((name) => [
+    name,
+    async ({ rooms, session }: HandlerContext, request: unknown) => {
+      const { room, participant } = requireSession(session);
+      return rooms.controls.execute(room, { type: 'participant', participant }, name, request as never);
+    },
+  ]);
+  return Object.fromEntries(entries) as { [N in ControlName]: Handlers[N] };
+}
 
 /**
  * Binds the versioned protocol to socket.io: size limit, rate limit, schema

@@ -21,6 +21,8 @@ export async function startTestServer(
     webDistDir: path.resolve(new URL('../../../web-demo/dist', import.meta.url).pathname),
     ...overrides,
     media,
+    // Cheap composites: tests check the recording, not its picture quality.
+    recording: { width: 320, height: 180, fps: 15, preset: 'ultrafast', minFreeBytes: 0, ...overrides.recording },
   });
   const close = server.close.bind(server);
   return Object.assign(server, {

@@ -10,6 +10,7 @@ import {
   stopTrack,
 } from '../lib/devices.ts';
 import { getPref, setPref } from '../lib/prefs.ts';
+import { videoPublishOptions } from './videoPolicy.ts';
 
 /** What the person brings into the meeting from the prejoin screen (or from autojoin). */
 export interface LocalStart {
@@ -81,7 +82,7 @@ export class LocalMedia {
         if (this.micMuted) await this.#room.setMuted('microphone', true);
       }
       if (this.camera) {
-        await this.#room.publishTrack(this.camera, 'camera');
+        await this.#room.publishTrack(this.camera, 'camera', videoPublishOptions('camera'));
         this.#cameraPublished = true;
       }
     });
@@ -109,8 +110,21 @@ export class LocalMedia {
         await this.#room.publishTrack(this.mic, 'microphone');
         this.#micPublished = true;
       }
-      await this.#room.setMuted('microphone', muted);
+      try {
+        await this.#room.setMuted('microphone', muted);
+      } catch (error) {
+        // A host barred unmuting (or the settings do): stay muted, as the server keeps us.
+        if (!muted && isForbidden(error)) this.serverMuted();
+        throw error;
+      }
     });
+  }
+
+  /** A host muted us: the server already stopped forwarding; silence the track and show it. */
+  serverMuted(): void {
+    this.micMuted = true;
+    if (this.mic) this.mic.enabled = false;
+    this.#onChange();
   }
 
   toggleCamera(): Promise<void> {
@@ -128,7 +142,17 @@ export class LocalMedia {
       if (on) {
         const track = await this.#open('camera', () => openCamera({ deviceId: getPref('cameraId') ?? undefined }));
         if (!track) return;
-        await this.#useCamera(track);
+        try {
+          await this.#useCamera(track);
+        } catch (error) {
+          // Not allowed to start video: release the camera again rather than show a picture nobody gets.
+          if (isForbidden(error) && this.camera === track) {
+            this.camera = null;
+            if (this.#cameraPublished) await this.#room.replaceTrack('camera', null).catch(() => undefined);
+            stopTrack(track);
+          }
+          throw error;
+        }
       } else {
         const old = this.camera;
         this.camera = null;
@@ -151,7 +175,7 @@ export class LocalMedia {
       await this.#room.replaceTrack('camera', track);
       if (!previous) await this.#room.setMuted('camera', false);
     } else {
-      await this.#room.publishTrack(track, 'camera');
+      await this.#room.publishTrack(track, 'camera', videoPublishOptions('camera'));
       this.#cameraPublished = true;
     }
     if (previous && previous !== track) stopTrack(previous);
@@ -268,7 +292,7 @@ export class LocalMedia {
       video.addEventListener('ended', () => void this.stopScreenShare(), { once: true });
       this.#onChange();
       try {
-        await this.#room.publishTrack(video, 'screen');
+        await this.#room.publishTrack(video, 'screen', videoPublishOptions('screen'));
         if (audio) await this.#room.publishTrack(audio, 'screen-audio');
       } catch (error) {
         this.#onError('Screen sharing could not start. Try again.');
@@ -355,7 +379,8 @@ export class LocalMedia {
       console.warn('[muster] local media operation failed', error);
       // Errors with a protocol code come from the server round trip, not from the devices.
       const fromServer = typeof (error as { code?: unknown })?.code === 'string';
-      this.#onError(fromServer ? 'The server did not confirm that change. Check your connection.' : 'Something went wrong with your devices. Try again.');
+      if (isForbidden(error)) this.#onError((error as Error).message ? capitalise((error as Error).message) : 'A host has not allowed that.');
+      else this.#onError(fromServer ? 'The server did not confirm that change. Check your connection.' : 'Something went wrong with your devices. Try again.');
     });
     this.#queue = run.then(() => this.#onChange());
     return this.#queue as Promise<void>;
@@ -366,4 +391,12 @@ export class LocalMedia {
     for (const track of [this.mic, this.camera, this.screen, this.screenAudio]) stopTrack(track);
     this.mic = this.camera = this.screen = this.screenAudio = null;
   }
+}
+
+function isForbidden(error: unknown): boolean {
+  return (error as { code?: unknown })?.code === 'FORBIDDEN';
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,4 +1,4 @@
-import { Room, type RemoteParticipant, type RemoteTrack } from '@muster/signaling/client';
+import { Room, type ChatMessage, type ControlNotice, type JoinCredentials, type LobbyEntry, type RemoteParticipant, type RemoteTrack } from '@muster/signaling/client';
 import { h, setText, toggleAttr } from '../lib/dom.ts';
 import { canSelectSpeaker, stopTrack } from '../lib/devices.ts';
 import { icon, setIcon, type IconName } from '../lib/icons.ts';
@@ -11,6 +11,13 @@ import { Panel, renderParticipantList, SettingsPanel } from './panels.ts';
 import { RemoteAudio } from './remoteAudio.ts';
 import { Stage, type Layout } from './stage.ts';
 import { Tile, type TileState } from './tile.ts';
+import { MeetingBoard } from '../board/meetingBoard.ts';
+import { ChatView } from './chat.ts';
+import { HostTools, LobbyNotice, renderHandQueue } from './hostTools.ts';
+import { hostMenuItems, showMenu, type MenuItem } from './hostMenu.ts';
+import { TopicEditor } from './topic.ts';
+import './controls.css';
+import { reportTileSizes } from './tileSizes.ts';
 
 declare global {
   interface Window {
@@ -31,7 +38,12 @@ export interface MeetingOptions {
   /** The person's devices; may still be opening while we connect. */
   start: Promise<LocalStart>;
   onEnd(end: MeetingEnd): void;
+  /** Host key, invite or passcode from the link; the meeting token of an earlier visit is added here. */
+  credentials?: JoinCredentials;
 }
+
+/** Kept per tab, so a reload comes back as the same person (role, private chat) and a ban sticks. */
+const tokenKey = (roomId: string) => `muster.meetingToken.${roomId}`;
 
 interface DesiredTile {
   key: string;
@@ -50,6 +62,8 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   // media rebuild, which interrupts everyone's view of this person; ICE usually
   // recovers from a short blip by itself.
   const room = new Room({ iceDisconnectedGraceMs: 10_000 });
+  // The SFU picks each video's layers from the size we show it at.
+  const stopTileSizes = reportTileSizes(room);
   window.__muster = { room };
   let ended = false;
   let joined = false;
@@ -66,18 +80,28 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   const offRoom: (() => void)[] = [];
 
   const toasts = new Toasts();
+  const board = new MeetingBoard(room, opts.roomId, (message, kind) => toasts.show(message, { kind }));
   const banner = new ConnectionBanner();
   const stage = new Stage();
   const audio = new RemoteAudio(() =>
     toasts.show('Your browser blocked the meeting sound.', { ms: 0, action: { label: 'Turn on sound', run: () => audio.unblock(), testId: 'enable-audio' } }),
   );
   const local = new LocalMedia(room, schedule, (message) => toasts.show(message, { kind: 'error' }));
+  /** A refused or failed control: say why, in the server's words. */
+  const report = (error: unknown) => toasts.show((error as Error)?.message || 'That did not work.', { kind: 'error' });
+  let lobbyWaiting = false;
+  let lastLocked: boolean | null = null;
+  const topicEditor = new TopicEditor(room, opts.roomId, report);
+  const chat = new ChatView(room, (message) => toasts.show(message, { kind: 'error' }));
+  const hostTools = new HostTools(room, report);
+  const lobbyNotice = new LobbyNotice(room, report);
+  const handQueue = h('section', { class: 'hand-queue', 'data-testid': 'hand-queue', hidden: true });
+  const recBadge = h('span', { class: 'rec-badge', 'data-testid': 'recording-badge', hidden: true }, 'REC');
 
   // ---------------------------------------------------------------- top bar
 
   const copyButton = h('button', { class: 'link-btn', type: 'button', title: 'Copy meeting link', 'data-testid': 'copy-link' }, icon('copy'), h('span', null, 'Copy link'));
   copyButton.addEventListener('click', () => void copyLink(opts.roomId, copyButton));
-  const topic = h('span', { class: 'meeting-topic', hidden: true });
   const layoutButton = iconButton('layout-toggle', 'speaker', 'Speaker view');
   layoutButton.addEventListener('click', () => {
     layout = layout === 'grid' ? 'speaker' : 'grid';
@@ -97,7 +121,7 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   const topbar = h(
     'header',
     { class: 'meeting-top' },
-    h('div', { class: 'meeting-title' }, h('span', { class: 'live-dot', 'aria-hidden': 'true' }), h('span', { class: 'room-code', 'data-testid': 'room-code' }, opts.roomId), topic, copyButton),
+    h('div', { class: 'meeting-title' }, h('span', { class: 'live-dot', 'aria-hidden': 'true' }), h('span', { class: 'room-code', 'data-testid': 'room-code' }, opts.roomId), topicEditor.el, recBadge, copyButton),
     h('div', { class: 'top-actions' }, layoutButton, fullscreenButton),
   );
 
@@ -106,12 +130,39 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   const micButton = controlButton('mic-toggle', 'mic', 'Mute microphone');
   const camButton = controlButton('camera-toggle', 'video', 'Turn off camera');
   const flipButton = controlButton('camera-switch', 'flip', 'Switch camera');
+  flipButton.hidden = true; // until the cameras are counted
   const shareButton = controlButton('screenshare-toggle', 'screen', 'Share screen');
   const peopleCount = h('span', { class: 'ctl-badge', 'data-testid': 'participant-count' }, '1');
   const peopleButton = controlButton('participants-toggle', 'users', 'People');
   peopleButton.append(peopleCount);
   const settingsButton = controlButton('settings-toggle', 'settings', 'Settings');
   const leaveButton = controlButton('leave', 'leave', 'Leave meeting', 'ctl-leave');
+  const handButton = controlButton('hand-toggle', 'hand', 'Raise hand', 'ctl-toggle');
+  const reactionsButton = controlButton('reactions-toggle', 'smile', 'Reactions');
+  const moreButton = controlButton('more-toggle', 'more', 'More', 'ctl-more');
+  const chatCount = h('span', { class: 'ctl-badge ctl-badge-alert', 'data-testid': 'chat-unread', hidden: true }, '0');
+  const chatButton = controlButton('chat-toggle', 'chat', 'Chat');
+  chatButton.append(chatCount);
+  // Named as well as drawn: a kiosk without an emoji font still shows what each one is.
+  const REACTIONS = [['👍', 'Thumbs up'], ['👏', 'Applause'], ['😂', 'Laugh'], ['❤️', 'Love'], ['🎉', 'Celebrate'], ['😮', 'Wow']] as const;
+  const reactionItems = (): MenuItem[] =>
+    REACTIONS.map(([emoji, name], i) => ({ label: `${emoji}  ${name}`, testId: `reaction-${i}`, run: () => room.request('reaction.send', { emoji }).catch(report) }));
+  const toggleHand = () => room.request('hand.set', { raised: room.localParticipant?.handRaisedAt == null }).catch(report);
+  handButton.addEventListener('click', () => void toggleHand());
+  reactionsButton.addEventListener('click', () => showMenu(reactionsButton, reactionItems(), 'reactions-menu'));
+  // On a phone the bar has room for the essentials only; the rest sits behind "More".
+  moreButton.addEventListener('click', () =>
+    showMenu(
+      moreButton,
+      [
+        { label: room.localParticipant?.handRaisedAt != null ? 'Lower hand' : 'Raise hand', testId: 'more-hand', run: toggleHand },
+        ...(local.canShareScreen ? [{ label: local.sharing ? 'Stop sharing' : 'Share screen', testId: 'more-share', run: () => local.toggleScreenShare() }] : []),
+        { label: 'Settings', testId: 'more-settings', run: () => openPanel(settingsPanel) },
+        ...reactionItems(),
+      ],
+      'more-menu',
+    ),
+  );
 
   micButton.addEventListener('click', () => void local.toggleMic());
   camButton.addEventListener('click', () => void local.toggleCamera());
@@ -123,15 +174,18 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
     'footer',
     { class: 'controls', 'data-testid': 'control-bar' },
     h('div', { class: 'controls-side controls-left' }, h('span', { class: 'clock', 'aria-hidden': 'true' })),
-    h('div', { class: 'controls-main' }, micButton, camButton, flipButton, shareButton, leaveButton),
-    h('div', { class: 'controls-side controls-right' }, peopleButton, settingsButton),
+    h('div', { class: 'controls-main' }, micButton, camButton, flipButton, shareButton, handButton, reactionsButton, moreButton, leaveButton),
+    h('div', { class: 'controls-side controls-right' }, board.boardButton, board.annotateButton, peopleButton, chatButton, settingsButton),
   );
 
   // ---------------------------------------------------------------- panels
 
   const peoplePanel = new Panel('participants-panel', 'People', () => openPanel(null));
   const peopleList = h('ul', { class: 'people', 'data-testid': 'participant-list' });
-  peoplePanel.body.append(peopleList);
+  peoplePanel.body.append(hostTools.el, handQueue, peopleList);
+  const chatPanel = new Panel('chat-panel', 'Chat', () => openPanel(null));
+  chatPanel.body.append(chat.el);
+  chatPanel.body.classList.add('chat-body');
   const settingsPanel = new Panel('settings-panel', 'Settings', () => openPanel(null));
   const settings = new SettingsPanel(settingsPanel.body);
   settings.cameraSelect.addEventListener('change', () => void local.selectCamera(settings.cameraSelect.value));
@@ -144,14 +198,19 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   if (canSelectSpeaker() && getPref('speakerId')) void audio.setSinkId(getPref('speakerId')!);
 
   function openPanel(panel: Panel | null): void {
-    for (const p of [peoplePanel, settingsPanel]) p.open = p === panel && !p.open;
+    for (const p of [peoplePanel, settingsPanel, chatPanel]) p.open = p === panel && !p.open;
+    if (chatPanel.open) {
+      chat.markRead();
+      queueMicrotask(() => chat.input.focus({ preventScroll: true }));
+    }
     if (settingsPanel.open) void settings.refresh(local, audio.sinkId);
     schedule();
   }
   peopleButton.addEventListener('click', () => openPanel(peoplePanel));
   settingsButton.addEventListener('click', () => openPanel(settingsPanel));
+  chatButton.addEventListener('click', () => openPanel(chatPanel));
   const onKey = (event: KeyboardEvent) => {
-    if (event.key === 'Escape' && (peoplePanel.open || settingsPanel.open)) openPanel(null);
+    if (event.key === 'Escape' && (peoplePanel.open || settingsPanel.open || chatPanel.open)) openPanel(null);
   };
   document.addEventListener('keydown', onKey);
 
@@ -161,12 +220,24 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   inviteCopy.addEventListener('click', () => void copyLink(opts.roomId, inviteCopy));
   const alone = h('div', { class: 'alone-hint', 'data-testid': 'alone-hint', hidden: true }, h('span', null, 'You are the only one here.'), inviteCopy);
   const joining = h('div', { class: 'joining', 'data-testid': 'joining' }, h('span', { class: 'spinner spinner-lg', 'aria-hidden': 'true' }), h('span', null, 'Joining…'));
+  const lobbySchedule = h('span', { class: 'hint', 'data-testid': 'lobby-starts-at', hidden: true });
+  const lobbyLeave = h('button', { class: 'btn btn-ghost', type: 'button', 'data-testid': 'lobby-leave' }, 'Leave');
+  lobbyLeave.addEventListener('click', () => void leave());
+  const lobbyScreen = h(
+    'div',
+    { class: 'joining lobby-screen', 'data-testid': 'lobby-screen', hidden: true },
+    h('span', { class: 'spinner spinner-lg', 'aria-hidden': 'true' }),
+    h('strong', null, 'Waiting for the host to let you in'),
+    h('span', { class: 'hint' }, 'The meeting has a lobby. You will join as soon as a host admits you.'),
+    lobbySchedule,
+    lobbyLeave,
+  );
   const meetingEl = h(
     'div',
     { class: 'meeting', 'data-testid': 'meeting', 'data-joined': 'false', 'data-connection-state': 'connecting' },
     banner.el,
     topbar,
-    h('div', { class: 'meeting-body' }, stage.el, joining, alone, peoplePanel.el, settingsPanel.el),
+    h('div', { class: 'meeting-body' }, stage.el, board.panel, joining, lobbyScreen, alone, lobbyNotice.el, peoplePanel.el, chatPanel.el, settingsPanel.el),
     controls,
     toasts.el,
     audio.el,
@@ -202,7 +273,43 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   on('participantUpdated', schedule);
   on('trackSubscribed', schedule);
   on('trackUnsubscribed', schedule);
-  on('roomUpdated', schedule);
+  on('recordingProblem', (problem) => toasts.show(`Recording: ${problem.message}`, { kind: 'error', ms: problem.stopped ? 0 : 8000 }));
+  on('roomUpdated', (info) => {
+    if (lastLocked !== null && info.locked !== lastLocked) toasts.show(info.locked ? 'The meeting is locked' : 'The meeting is unlocked');
+    lastLocked = info.locked;
+    schedule();
+  });
+  on('lobbyWaiting', () => {
+    lobbyWaiting = true;
+    schedule();
+  });
+  on('meetingToken', (token: string) => {
+    try {
+      sessionStorage.setItem(tokenKey(opts.roomId), token);
+    } catch {
+      // storage disabled: a reload then joins as someone new
+    }
+  });
+  on('controlNotice', (notice: ControlNotice) => onNotice(notice));
+  on('chatMessage', (message: ChatMessage) => {
+    chat.received(message, chatPanel.open);
+    if (!chatPanel.open && message.from.participantId !== room.participantId) {
+      toasts.show(`${message.from.name}${message.to ? ' (privately)' : ''}: ${message.text.length > 80 ? `${message.text.slice(0, 80)}…` : message.text}`);
+    }
+    schedule();
+  });
+  on('reaction', (participantId: string, emoji: string) => {
+    const who = participantId === room.participantId ? 'You' : (room.remoteParticipants.get(participantId)?.name ?? 'Someone');
+    toasts.show(`${who} ${emoji}`, { ms: 2500 });
+  });
+  let lobbySeen = new Set<string>();
+  on('lobbyUpdated', (lobby: LobbyEntry[]) => {
+    for (const w of lobby) if (!lobbySeen.has(w.lobbyId)) toasts.show(`${w.name} is waiting in the lobby`);
+    lobbySeen = new Set(lobby.map((w) => w.lobbyId));
+    schedule();
+  });
+  on('moderatorUpdated', schedule);
+  on('localParticipantUpdated', schedule);
   on('activeSpeakerChanged', (id: string | null) => {
     if (id && id !== room.participantId) lastSpeakerId = id;
     schedule();
@@ -229,15 +336,29 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
 
   async function join(): Promise<void> {
     try {
-      await room.connect(opts.roomId, opts.name);
+      let token: string | undefined;
+      try {
+        token = sessionStorage.getItem(tokenKey(opts.roomId)) ?? undefined;
+      } catch {
+        token = undefined;
+      }
+      await room.connect(opts.roomId, opts.name, { ...opts.credentials, ...(token ? { token } : {}) });
     } catch (error) {
       void opts.start.then((s) => [s.mic, s.camera].forEach(stopTrack));
       void room.leave();
-      finish({ reason: 'error', error: joinErrorMessage(error) });
+      const code = (error as { code?: string })?.code;
+      // These have their own screens: a passcode form, "not let in", "removed".
+      if (code === 'PASSCODE_REQUIRED' || code === 'DENIED' || code === 'LOCKED') finish({ reason: code === 'PASSCODE_REQUIRED' ? 'passcode' : code === 'DENIED' ? 'denied' : 'locked', error: joinErrorMessage(error) });
+      else finish({ reason: 'error', error: joinErrorMessage(error) });
       return;
     }
     if (ended) return;
     joined = true;
+    lobbyWaiting = false;
+    lastLocked = room.info?.locked ?? null;
+    if (opts.credentials?.hostKey && room.localParticipant?.role !== 'host') {
+      toasts.show('That host link is not valid for this meeting any more; you joined as a participant.', { kind: 'error' });
+    }
     schedule();
     const start = await opts.start;
     if (ended) return [start.mic, start.camera].forEach(stopTrack);
@@ -301,6 +422,8 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
           micMuted: local.micMuted || !local.mic,
           speaking: room.activeSpeakerId === self.id,
           host: self.role === 'host',
+          coHost: self.role === 'co-host',
+          handRaised: self.handRaisedAt !== null,
           mirrored: local.mirrored,
           local: true,
         },
@@ -319,6 +442,9 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
           micMuted: p.isMuted('microphone'),
           speaking: room.activeSpeakerId === p.id,
           host: p.role === 'host',
+          coHost: p.role === 'co-host',
+          handRaised: p.handRaisedAt !== null,
+          menu: hostMenuItems(room, p, report).length > 0,
           mirrored: false,
           local: false,
         },
@@ -335,6 +461,46 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
     if (lastSpeakerId && keys.has(`p:${lastSpeakerId}`)) return `p:${lastSpeakerId}`;
     const firstRemote = [...keys].find((k) => k.startsWith('p:'));
     return firstRemote ?? (keys.has('local') ? 'local' : null);
+  }
+
+  function onTileMenu(key: string, anchor: HTMLElement): void {
+    openHostMenu(key.startsWith('p:') ? key.slice(2) : '', anchor);
+  }
+
+  function openHostMenu(participantId: string, anchor: HTMLElement): void {
+    const target = room.remoteParticipants.get(participantId);
+    const items = target ? hostMenuItems(room, target, report) : [];
+    if (items.length) showMenu(anchor, items, 'host-menu-popover');
+  }
+
+  /** A host acted on us. Mutes are already enforced by the server; we follow and say so. Nothing here unmutes by itself. */
+  function onNotice(notice: ControlNotice): void {
+    switch (notice.type) {
+      case 'muted':
+        if (notice.kind === 'audio') {
+          local.serverMuted();
+          toasts.show(notice.mayUnmute ? `${notice.by} muted you` : `${notice.by} muted you. You can unmute when a host asks you to.`, { ms: 6000 });
+        } else {
+          void local.setCameraOn(false);
+          toasts.show(`${notice.by} stopped your video`, { ms: 6000 });
+        }
+        break;
+      case 'askUnmute': {
+        const audio = notice.kind === 'audio';
+        toasts.show(audio ? `${notice.by} asks you to unmute` : `${notice.by} asks you to start your video`, {
+          ms: 15_000,
+          action: { label: audio ? 'Unmute' : 'Start video', testId: 'ask-unmute-accept', run: () => void (audio ? local.setMicMuted(false) : local.setCameraOn(true)) },
+        });
+        break;
+      }
+      case 'roleChanged':
+        toasts.show(notice.role === 'host' ? 'You are now the host' : notice.role === 'co-host' ? 'You are now a co-host' : 'You are no longer a host or co-host');
+        break;
+      case 'handLowered':
+        toasts.show(`${notice.by} lowered your hand`);
+        break;
+    }
+    schedule();
   }
 
   function onPin(key: string): void {
@@ -369,7 +535,7 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
     }
     const ordered = desired.map((d) => {
       let tile = tiles.get(d.key);
-      if (!tile) tiles.set(d.key, (tile = new Tile(d.key, d.kind, onPin)));
+      if (!tile) tiles.set(d.key, (tile = new Tile(d.key, d.kind, onPin, onTileMenu)));
       tile.update(d.state);
       tile.setPinned(d.key === pinnedKey);
       return tile;
@@ -381,25 +547,42 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
     audio.sync(remoteTracks);
 
     syncChrome();
-    if (peoplePanel.open) renderParticipantList(peopleList, room, local);
+    if (peoplePanel.open) {
+      renderParticipantList(peopleList, room, local, openHostMenu);
+      renderHandQueue(handQueue, room);
+      hostTools.sync();
+    }
+    if (chatPanel.open) chat.markRead();
+    chat.sync();
   }
 
   /** Everything around the stage: buttons, counts, banners. */
   function syncChrome(): void {
+    board.sync(meetingEl);
     const state = room.state;
     meetingEl.dataset.connectionState = state;
     meetingEl.dataset.layout = layout;
-    joining.hidden = joined || state !== 'connecting';
-    alone.hidden = !joined || room.remoteParticipants.size > 0 || peoplePanel.open || settingsPanel.open;
+    joining.hidden = joined || lobbyWaiting || state !== 'connecting';
+    lobbyScreen.hidden = joined || !lobbyWaiting || state === 'disconnected';
+    const startsAt = room.info?.startsAt ?? null;
+    lobbySchedule.hidden = startsAt === null;
+    if (startsAt !== null) setText(lobbySchedule, `Scheduled for ${new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' }).format(startsAt)}`);
+    lobbyNotice.sync();
+    topicEditor.sync();
+    recBadge.hidden = !room.info?.recording;
+    const handUp = room.localParticipant?.handRaisedAt != null;
+    setControl(handButton, 'hand', handUp ? 'Lower hand' : 'Raise hand', handUp, false);
+    handButton.classList.toggle('active', handUp);
+    setText(chatCount, String(chat.unread));
+    chatCount.hidden = chat.unread === 0;
+    toggleAttr(chatButton, 'aria-expanded', true, String(chatPanel.open));
+    chatButton.classList.toggle('active', chatPanel.open);
+    alone.hidden = !joined || room.remoteParticipants.size > 0 || peoplePanel.open || settingsPanel.open || chatPanel.open;
     banner.show(state === 'reconnecting' ? 'Connection lost. Reconnecting…' : mediaReconnecting ? 'Reconnecting audio and video…' : null);
 
     const count = room.localParticipant ? room.remoteParticipants.size + 1 : 0;
     setText(peopleCount, String(count));
     peoplePanel.setTitle(`People (${count})`);
-    // The server defaults the topic to the room id, which the title already shows.
-    const topicText = room.info?.topic && room.info.topic !== opts.roomId ? room.info.topic : '';
-    setText(topic, topicText);
-    topic.hidden = !topicText;
 
     const micOff = local.micMuted || !local.mic;
     setControl(micButton, micOff ? 'micOff' : 'mic', micOff ? 'Unmute microphone' : 'Mute microphone', micOff, micOff);
@@ -413,7 +596,7 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
     toggleAttr(settingsButton, 'aria-expanded', true, String(settingsPanel.open));
     peopleButton.classList.toggle('active', peoplePanel.open);
     settingsButton.classList.toggle('active', settingsPanel.open);
-    meetingEl.classList.toggle('panel-open', peoplePanel.open || settingsPanel.open);
+    meetingEl.classList.toggle('panel-open', peoplePanel.open || settingsPanel.open || chatPanel.open);
 
     const toSpeaker = layout === 'grid';
     setControl(layoutButton, toSpeaker ? 'speaker' : 'grid', toSpeaker ? 'Speaker view' : 'Grid view', !toSpeaker, false);
@@ -425,6 +608,7 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
 
   function teardown(): void {
     ended = true;
+    stopTileSizes();
     for (const off of offRoom) off();
     removeEventListener('pagehide', onPageHide);
     document.removeEventListener('keydown', onKey);
@@ -436,6 +620,7 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
     for (const tile of tiles.values()) tile.destroy();
     tiles.clear();
     stage.destroy();
+    board.destroy();
   }
 
   function finish(end: MeetingEnd): void {
@@ -479,7 +664,13 @@ function joinErrorMessage(error: unknown): string {
     case 'TIMEOUT':
       return 'The meeting server did not answer. Check your connection and try again.';
     case 'FORBIDDEN':
-      return 'You are not allowed to join this meeting.';
+      return (error as Error).message ? `You cannot join: ${(error as Error).message}.` : 'You are not allowed to join this meeting.';
+    case 'LOCKED':
+      return 'The meeting is locked. Ask a host to unlock it.';
+    case 'PASSCODE_REQUIRED':
+      return (error as Error).message || 'This meeting needs a passcode.';
+    case 'DENIED':
+      return (error as Error).message || 'The host did not let you in.';
     case 'BAD_REQUEST':
       return (error as Error).message || 'The meeting code or your name was not accepted.';
     case 'RATE_LIMITED':

@@ -3,6 +3,7 @@ import { h, hueFor, initials, setText } from '../lib/dom.ts';
 import { canSelectSpeaker, deviceIdOf, listDevices } from '../lib/devices.ts';
 import { icon, type IconName } from '../lib/icons.ts';
 import { getPref } from '../lib/prefs.ts';
+import { hostMenuItems } from './hostMenu.ts';
 import type { LocalMedia } from './localMedia.ts';
 
 /**
@@ -36,11 +37,11 @@ export class Panel {
 }
 
 /** Everyone in the meeting, with what they are sharing and who hosts. */
-export function renderParticipantList(list: HTMLElement, room: Room, local: LocalMedia): void {
-  const entries: { id: string; name: string; you: boolean; host: boolean; micMuted: boolean; videoOff: boolean; sharing: boolean }[] = [];
+export function renderParticipantList(list: HTMLElement, room: Room, local: LocalMedia, onMenu?: (participantId: string, anchor: HTMLElement) => void): void {
+  const entries: { id: string; name: string; you: boolean; host: boolean; coHost: boolean; hand: boolean; menu: boolean; micMuted: boolean; videoOff: boolean; sharing: boolean }[] = [];
   const self = room.localParticipant;
   if (self) {
-    entries.push({ id: self.id, name: self.name, you: true, host: self.role === 'host', micMuted: local.micMuted || !local.mic, videoOff: !local.cameraOn, sharing: local.sharing });
+    entries.push({ id: self.id, name: self.name, you: true, host: self.role === 'host', coHost: self.role === 'co-host', hand: self.handRaisedAt !== null, menu: false, micMuted: local.micMuted || !local.mic, videoOff: !local.cameraOn, sharing: local.sharing });
   }
   const remotes = [...room.remoteParticipants.values()].sort((a, b) => a.joinedAt - b.joinedAt);
   for (const p of remotes) {
@@ -49,6 +50,9 @@ export function renderParticipantList(list: HTMLElement, room: Room, local: Loca
       name: p.name,
       you: false,
       host: p.role === 'host',
+      coHost: p.role === 'co-host',
+      hand: p.handRaisedAt !== null,
+      menu: !!onMenu && hostMenuItems(room, p, () => undefined).length > 0,
       micMuted: p.isMuted('microphone'),
       videoOff: p.isMuted('camera'),
       sharing: !!p.publication('screen'),
@@ -59,17 +63,18 @@ export function renderParticipantList(list: HTMLElement, room: Room, local: Loca
       h('span', { class: `status-icon${on ? ' on' : ''}`, title: label, 'aria-label': label }, icon(name));
     return h(
       'li',
-      { class: 'person', 'data-testid': 'participant-item', 'data-participant-list-id': e.id, 'data-muted': e.micMuted ? 'true' : 'false', 'data-host': e.host ? 'true' : 'false' },
+      { class: 'person', 'data-testid': 'participant-item', 'data-participant-list-id': e.id, 'data-muted': e.micMuted ? 'true' : 'false', 'data-host': e.host ? 'true' : 'false', 'data-cohost': e.coHost ? 'true' : 'false', 'data-hand-raised': e.hand ? 'true' : 'false' },
       h('span', { class: 'avatar-circle avatar-sm', style: `--hue:${hueFor(e.name)}` }, initials(e.name)),
       h(
         'span',
         { class: 'person-name' },
         h('span', { class: 'person-text' }, e.name),
-        e.you || e.host
+        e.you || e.host || e.coHost
           ? h(
               'span',
               { class: 'person-sub' },
               e.host ? h('span', { class: 'badge badge-host', 'data-testid': 'host-badge' }, 'Host') : null,
+              e.coHost ? h('span', { class: 'badge badge-cohost', 'data-testid': 'cohost-badge' }, 'Co-host') : null,
               e.you ? h('span', { class: 'person-you' }, 'You') : null,
             )
           : null,
@@ -77,11 +82,19 @@ export function renderParticipantList(list: HTMLElement, room: Room, local: Loca
       h(
         'span',
         { class: 'person-status' },
+        e.hand ? h('span', { class: 'status-icon on hand', title: 'Hand raised', 'aria-label': 'Hand raised' }, icon('hand')) : null,
         e.sharing ? status('screen', true, 'Presenting') : null,
         e.videoOff ? status('videoOff', false, 'Camera off') : status('video', true, 'Camera on'),
         e.micMuted ? status('micOff', false, 'Muted') : status('mic', true, 'Microphone on'),
       ),
     );
+  });
+  items.forEach((item, i) => {
+    const e = entries[i]!;
+    if (!e.menu || !onMenu) return;
+    const button = h('button', { class: 'icon-btn person-menu', type: 'button', 'aria-label': `Host controls for ${e.name}`, title: 'Host controls', 'data-testid': 'host-menu' }, icon('more'));
+    button.addEventListener('click', () => onMenu(e.id, button));
+    item.append(button);
   });
   // Rebuilt each time: a dozen rows is cheaper to recreate than to diff by hand.
   list.replaceChildren(...items);

@@ -14,6 +14,11 @@ export interface TileState {
   host: boolean;
   mirrored: boolean;
   local: boolean;
+  /** Co-host badge (the host badge is `host`). */
+  coHost?: boolean;
+  handRaised?: boolean;
+  /** Show the host menu button (you moderate, and this is someone else's camera tile). */
+  menu?: boolean;
 }
 
 /**
@@ -32,10 +37,13 @@ export class Tile {
   readonly #mic: HTMLElement;
   readonly #host: HTMLElement;
   readonly #pin: HTMLButtonElement;
+  readonly #coHost: HTMLElement;
+  readonly #hand: HTMLElement;
+  readonly #menu: HTMLButtonElement;
   #track: MediaStreamTrack | null = null;
   readonly #resize: ResizeObserver;
 
-  constructor(key: string, kind: 'camera' | 'screen', onPin: (key: string) => void) {
+  constructor(key: string, kind: 'camera' | 'screen', onPin: (key: string) => void, onMenu?: (key: string, anchor: HTMLElement) => void) {
     this.key = key;
     this.kind = kind;
     // Muted: sound goes through the separate <audio> elements, which also lets
@@ -52,13 +60,22 @@ export class Tile {
       event.stopPropagation();
       onPin(this.key);
     });
+    this.#coHost = h('span', { class: 'badge badge-cohost', title: 'Co-host' }, 'Co-host');
+    this.#hand = h('span', { class: 'tile-hand', title: 'Hand raised', 'aria-label': 'Hand raised', 'data-testid': 'tile-hand' }, icon('hand'));
+    this.#menu = h('button', { class: 'tile-menu', type: 'button', title: 'Host controls', 'aria-label': 'Host controls', 'data-testid': 'host-menu', hidden: true }, icon('more'));
+    this.#menu.addEventListener('click', (event) => {
+      event.stopPropagation();
+      onMenu?.(this.key, this.#menu);
+    });
     this.el = h(
       'div',
       { class: `tile tile-${kind}`, 'data-source': kind, 'data-testid': kind === 'screen' ? 'screen-tile' : 'tile' },
       this.#avatar,
       this.video,
-      h('div', { class: 'tile-footer' }, this.#mic, this.#name, this.#label, this.#host),
+      h('div', { class: 'tile-footer' }, this.#mic, this.#name, this.#label, this.#host, this.#coHost),
+      this.#hand,
       this.#pin,
+      this.#menu,
     );
     // A filmstrip tile is small: tapping it is the natural way to bring it to the main screen.
     this.el.addEventListener('click', () => {
@@ -97,6 +114,10 @@ export class Tile {
     this.#label.hidden = !state.label;
     this.#mic.hidden = !state.micMuted || this.kind === 'screen';
     this.#host.hidden = !state.host || this.kind === 'screen';
+    this.#coHost.hidden = !state.coHost || this.kind === 'screen';
+    this.#hand.hidden = !state.handRaised || this.kind === 'screen';
+    this.#menu.hidden = !state.menu || this.kind === 'screen';
+    toggleAttr(el, 'data-hand-raised', !!state.handRaised && this.kind === 'camera', 'true');
     const circle = this.#avatar.firstElementChild as HTMLElement;
     setText(circle, initials(state.name));
     circle.style.setProperty('--hue', String(hueFor(state.name)));

@@ -1,6 +1,7 @@
 import { captureLocal } from '../lib/devices.ts';
 import { getPref } from '../lib/prefs.ts';
 import { isValidRoomCode } from '../lib/roomCode.ts';
+import type { JoinCredentials } from '@muster/signaling/client';
 import type { LocalStart } from '../meeting/localMedia.ts';
 import { renderMeeting, type MeetingEnd } from '../meeting/meeting.ts';
 import { renderLeft } from './left.ts';
@@ -15,6 +16,14 @@ export function renderRoomPage(root: HTMLElement, roomId: string, params: URLSea
   if (!isValidRoomCode(roomId)) return renderNotFound(root, 'That meeting code is not valid. Check the link you were sent.');
   document.title = `${roomId} · Muster`;
   let cleanup: (() => void) | undefined;
+  // Links carry authority: ?key= (host key), ?invite= (a role), ?pwd= (the passcode).
+  const credentials: JoinCredentials = {};
+  const hostKey = params.get('key');
+  const invite = params.get('invite');
+  const passcode = params.get('pwd');
+  if (hostKey) credentials.hostKey = hostKey;
+  if (invite) credentials.invite = invite;
+  if (passcode) credentials.passcode = passcode;
 
   const show = (render: () => () => void) => {
     cleanup?.();
@@ -23,7 +32,7 @@ export function renderRoomPage(root: HTMLElement, roomId: string, params: URLSea
   };
 
   const meeting = (name: string, start: Promise<LocalStart>) =>
-    show(() => renderMeeting(root, { roomId, name, start, onEnd: (end) => left(name, end) }));
+    show(() => renderMeeting(root, { roomId, name, start, credentials, onEnd: (end) => left(name, end) }));
 
   const left = (name: string, end: MeetingEnd) =>
     show(() =>
@@ -31,14 +40,20 @@ export function renderRoomPage(root: HTMLElement, roomId: string, params: URLSea
         roomId,
         end,
         // Rejoin skips the prejoin screen: same name, preferred devices, mic and camera on.
-        onRejoin: () => meeting(name, captureLocal({ mic: true, camera: true, micId: getPref('micId') ?? undefined, cameraId: getPref('cameraId') ?? undefined }).then((r) => ({ ...r, micMuted: false }))),
+        onRejoin: (code?: string) => {
+          if (code) credentials.passcode = code;
+          meeting(name, captureLocal({ mic: true, camera: true, micId: getPref('micId') ?? undefined, cameraId: getPref('cameraId') ?? undefined }).then((r) => ({ ...r, micMuted: false })));
+        },
       }),
     );
 
   const nameParam = params.get('name')?.trim() ?? '';
   if (params.get('autojoin') === '1' && !validateName(nameParam)) {
     // Links for kiosks and tests: straight in, default devices, no questions.
-    meeting(nameParam, captureLocal({ mic: true, camera: true }).then((r) => ({ ...r, micMuted: false })));
+    // `&camera=0` / `&mic=0` join without that device (receive-only test participants).
+    const camera = params.get('camera') !== '0';
+    const mic = params.get('mic') !== '0';
+    meeting(nameParam, captureLocal({ mic, camera }).then((r) => ({ ...r, micMuted: false })));
   } else {
     show(() =>
       renderPrejoin(root, {

@@ -68,11 +68,11 @@ export function assertWebClientBuilt(): void {
  * --user-data-dir (and deletes it on close), so parallel test files never
  * share a profile lock, storage or permissions.
  */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!chromiumInstalled()) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}${process.env.CI === 'true' ? ' (CI=true: browser tests must run, so this is a failure)' : ''}`);
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS, timeout: 30_000 });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_FLAGS, ...extraArgs], timeout: 30_000 });
 }
 
 export interface OpenMeetingOptions {
@@ -82,6 +82,8 @@ export interface OpenMeetingOptions {
   context?: BrowserContextOptions;
   /** How long to wait for the join to complete. */
   timeoutMs?: number;
+  /** More query parameters for the meeting URL, e.g. `codec=vp9&svc=L3T3_KEY` or `camera=0`. */
+  query?: string;
 }
 
 /**
@@ -97,7 +99,7 @@ export async function openMeeting(browser: Browser, baseUrl: string, room: strin
     if (message.type() === 'error' || message.type() === 'warning' || message.text().startsWith('[muster]')) console.log(`[browser ${name}] ${message.type()}: ${message.text()}`);
   });
   page.on('pageerror', (error) => console.log(`[browser ${name}] page error: ${error.message}`));
-  await page.goto(`${baseUrl}/m/${encodeURIComponent(room)}?name=${encodeURIComponent(name)}&autojoin=1`);
+  await page.goto(`${baseUrl}/m/${encodeURIComponent(room)}?name=${encodeURIComponent(name)}&autojoin=1${opts.query ? `&${opts.query}` : ''}`);
   await waitForJoined(page, opts.timeoutMs ?? 45_000);
   return page;
 }

@@ -1,0 +1,138 @@
+/**
+ * VP8 simulcast through a Consumer: three encodings on three SSRCs, one
+ * forwarded at a time, switched at a keyframe of the target; the subscriber
+ * sees one stream with continuous sequence numbers, timestamps that follow
+ * the clock, and continuous picture ids / TL0PICIDX.
+ */
+import { describe, expect, it } from 'vitest';
+import type { RTCRtpReceiver } from 'werift';
+import { Consumer } from '../Consumer.ts';
+import { Producer } from '../Producer.ts';
+import { fakeOutput, fakeReceiver, fakeTransceiver, mediaPacket } from '../testing/fakes.ts';
+import { Vp8Descriptor, parseVp8Descriptor } from './vp8.ts';
+
+const RID_ID = 10;
+const SSRCS = [0x1000, 0x2000, 0x3000];
+const RIDS = ['r0', 'r1', 'r2'];
+const SIZES = [
+  [320, 180],
+  [640, 360],
+  [1280, 720],
+];
+
+/** One VP8 frame (one packet) of encoding `e`: 15-bit picture id, TL0PICIDX, KEYIDX; keyframes carry their size. */
+function vp8Packet(e: number, frame: number, keyFrame: boolean) {
+  const payload = Buffer.alloc(40, 0xab);
+  payload[0] = 0x90; // X, S, partition 0
+  payload[1] = 0xd0; // I, L, K
+  const pictureId = (1000 * (e + 1) + frame) & 0x7fff;
+  payload[2] = 0x80 | (pictureId >> 8);
+  payload[3] = pictureId & 0xff;
+  payload[4] = (50 * e + frame) & 0xff; // TL0PICIDX (every frame is T0 here)
+  payload[5] = (3 * e + (keyFrame ? frame : 0)) & 0x1f; // KEYIDX
+  payload[6] = keyFrame ? 0x00 : 0x01; // P bit: 0 = keyframe
+  if (keyFrame) {
+    payload.set([0x9d, 0x01, 0x2a], 9);
+    payload.writeUInt16LE(SIZES[e]![0]!, 12);
+    payload.writeUInt16LE(SIZES[e]![1]!, 14);
+  }
+  const packet = mediaPacket({
+    ssrc: SSRCS[e],
+    sequenceNumber: (e * 20000 + frame) & 0xffff,
+    timestamp: (e * 7_000_000 + frame * 3000) >>> 0,
+    marker: true,
+    payload,
+    headerExtensions: [{ id: RID_ID, payload: Buffer.from(RIDS[e]!) }],
+  });
+  packet.receivedAt = frame * 33.3;
+  return packet;
+}
+
+describe('VP8 simulcast consumer', () => {
+  function setup() {
+    const receiver = fakeReceiver();
+    const producer = new Producer({
+      id: 'sim',
+      kind: 'video',
+      mid: '1',
+      source: 'camera',
+      receiver: receiver as unknown as RTCRtpReceiver,
+      codec: 'video/VP8',
+      simulcast: { rids: RIDS, ridExtensionId: RID_ID, repairedRidExtensionId: 11 },
+    });
+    const { transceiver } = fakeTransceiver();
+    const { output, sent } = fakeOutput();
+    const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
+    const feed = (from: number, to: number, keyEvery = 30) => {
+      for (let f = from; f < to; f++) for (let e = 0; e < 3; e++) producer.receiveRtp(vp8Packet(e, f, f % keyEvery === 0));
+    };
+    return { producer, consumer, sent, receiver, feed };
+  }
+
+  const descriptorOf = (payload: Buffer) => {
+    const d = new Vp8Descriptor();
+    parseVp8Descriptor(payload, 0, payload.length, d);
+    return d;
+  };
+
+  it('forwards one encoding at a time and switches at a keyframe, keeping the stream continuous', () => {
+    const { producer, consumer, sent, feed } = setup();
+    consumer.setTargetLayers(2, 2);
+    feed(0, 20);
+    expect(sent.every((s) => s.packet.ssrc === SSRCS[2])).toBe(true);
+    expect(consumer.currentLayers?.spatial).toBe(2);
+
+    consumer.setTargetLayers(0, 2); // a thumbnail now
+    feed(20, 45); // keyframe at 30
+    expect(consumer.currentLayers?.spatial).toBe(0);
+    const ssrcs = sent.map((s) => s.packet.ssrc);
+    expect(ssrcs.indexOf(SSRCS[0]!)).toBeGreaterThan(0);
+    // Until the keyframe the old encoding went on; after it, only the new one.
+    const firstNew = ssrcs.indexOf(SSRCS[0]!);
+    expect(ssrcs.slice(0, firstNew).every((s) => s === SSRCS[2])).toBe(true);
+    expect(ssrcs.slice(firstNew).every((s) => s === SSRCS[0])).toBe(true);
+    expect(descriptorOf(sent[firstNew]!.payload).keyFrame).toBe(true);
+
+    for (let i = 1; i < sent.length; i++) {
+      expect(sent[i]!.sequenceNumber).toBe((sent[i - 1]!.sequenceNumber + 1) & 0xffff);
+      const dt = (sent[i]!.timestamp - sent[i - 1]!.timestamp) >>> 0;
+      expect(dt).toBeGreaterThan(0);
+      expect(dt).toBeLessThan(90_000); // never a jump of the other SSRC's random timestamp base
+      const [a, b] = [descriptorOf(sent[i - 1]!.payload), descriptorOf(sent[i]!.payload)];
+      expect(b.pictureId).toBe((a.pictureId + 1) & 0x7fff);
+      expect(b.tl0PicIdx).toBe((a.tl0PicIdx + 1) & 0xff);
+    }
+    const dump = producer.dump();
+    expect(dump.scalabilityMode).toMatch(/^S3/);
+    expect(dump.encodings?.map((e) => [e.rid, e.ssrc, e.width])).toEqual([
+      ['r0', SSRCS[0], 320],
+      ['r1', SSRCS[1], 640],
+      ['r2', SSRCS[2], 1280],
+    ]);
+  });
+
+  it('answers a NACK from the ring of the encoding that packet came from', () => {
+    const { consumer, sent, feed } = setup();
+    consumer.setTargetLayers(1, 2);
+    feed(0, 10);
+    const lost = sent[4]!;
+    const transceiver = consumer.transceiver as unknown as { sender: { onRtcp: { execute(p: unknown): void } } };
+    transceiver.sender.onRtcp.execute({ type: 205, feedback: { count: 1, lost: [lost.sequenceNumber] } });
+    const resent = sent.at(-1)!;
+    expect(resent.retransmission).toBe(true);
+    expect([resent.packet.ssrc, resent.packet.sequenceNumber]).toEqual([SSRCS[1], lost.packet.sequenceNumber]);
+    // Rewritten like the original.
+    expect(descriptorOf(resent.payload).pictureId).toBe(descriptorOf(lost.payload).pictureId);
+  });
+
+  it('asks every encoding for a keyframe when a switch waits', async () => {
+    const { consumer, receiver, feed } = setup();
+    consumer.setTargetLayers(2, 2);
+    feed(0, 5);
+    receiver.sendRtcpPLI.mockClear();
+    await new Promise((r) => setTimeout(r, 600)); // past the producer's keyframe-request interval
+    consumer.setTargetLayers(0, 2);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(new Set(receiver.sendRtcpPLI.mock.calls.map((c) => c[0]))).toEqual(new Set(SSRCS));
+  });
+});

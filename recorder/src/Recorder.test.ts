@@ -1,0 +1,179 @@
+/**
+ * The recorder against a real server, real media workers, real ffmpeg, and
+ * Node peers on libwebrtc (VP8 camera + Opus tone): what lands on disk plays.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodePeer } from '../../signaling/src/testing/nodePeer.ts';
+import { ProtocolClient } from '../../signaling/src/testing/protocolClient.ts';
+import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
+import type { RecordingInfo } from './manifest.ts';
+import { decodesCleanly, probe } from './testing.ts';
+
+type Server = Awaited<ReturnType<typeof startTestServer>>;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('recorder', () => {
+  let server: Server;
+  const peers: NodePeer[] = [];
+  const clients: ProtocolClient[] = [];
+  let auth: Record<string, string>;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    auth = { Authorization: `Bearer ${server.apiToken}`, 'Content-Type': 'application/json' };
+  });
+  afterAll(async () => {
+    for (const p of peers) await p.close().catch(() => undefined);
+    for (const c of clients) c.socket.close();
+    await server?.close();
+  });
+
+  async function join(room: string, name: string): Promise<NodePeer> {
+    const peer = new NodePeer(server.url);
+    peers.push(peer);
+    await peer.join(room, name);
+    return peer;
+  }
+
+  async function host(room: string): Promise<ProtocolClient> {
+    const client = await ProtocolClient.join(server.url, room, 'Host');
+    clients.push(client);
+    return client;
+  }
+
+  const api = (method: string, url: string) => fetch(`${server.url}/api/v1${url}`, { method, headers: auth });
+
+  async function finished(id: string): Promise<RecordingInfo> {
+    return waitUntil(async () => {
+      const info = (await (await api('GET', `/recordings/${id}`)).json()) as RecordingInfo;
+      return info.state === 'ready' || info.state === 'failed' ? info : null;
+    }, 60_000, 'the recording to be finished');
+  }
+
+  it('records each track as WebM and a composite; a mid-recording joiner is there only from their join', async () => {
+    const room = 'rec-joiner';
+    await host(room);
+    const ada = await join(room, 'Ada');
+    await waitUntil(() => server.rooms.get(room)?.participants.get(ada.room.participantId!)?.tracks.size === 2, 10_000, 'Ada publishing');
+
+    const started = await api('POST', `/rooms/${room}/recordings`);
+    expect(started.status).toBe(201);
+    const { id, state } = (await started.json()) as { id: string; state: string };
+    expect(state).toBe('recording');
+    expect((await api('POST', `/rooms/${room}/recordings`)).status).toBe(409);
+
+    await sleep(3_000);
+    const bob = await join(room, 'Bob');
+    const bobId = bob.room.participantId!;
+    await sleep(3_000);
+    const stopped = await api('DELETE', `/rooms/${room}/recordings/current`);
+    expect(stopped.status).toBe(200);
+    expect((await api('DELETE', `/rooms/${room}/recordings/current`)).status).toBe(404);
+
+    const info = await finished(id);
+    expect(info.state).toBe('ready');
+    const m = info.manifest;
+    const bobEntry = m.participants.find((p) => p.participantId === bobId)!;
+    const adaEntry = m.participants.find((p) => p.name === 'Ada')!;
+    expect(adaEntry.joinedAtMs).toBeLessThan(1_000);
+    expect(bobEntry.joinedAtMs).toBeGreaterThan(2_500);
+    const bobTracks = m.tracks.filter((t) => t.participantId === bobId);
+    expect(bobTracks.map((t) => t.kind).sort()).toEqual(['audio', 'video']);
+    for (const t of bobTracks) expect(t.parts[0]!.startMs!).toBeGreaterThanOrEqual(bobEntry.joinedAtMs);
+    for (const t of m.tracks.filter((t) => t.participantId === adaEntry.participantId)) expect(t.parts[0]!.startMs!).toBeLessThan(1_500);
+
+    const dir = path.join(server.recorder.config.dir, id);
+    // Every per-track file decodes, and has the kind of stream it says.
+    for (const track of m.tracks) {
+      expect(track.parts[0]!.files.length, `${track.trackId} has files`).toBeGreaterThan(0);
+      for (const file of track.parts[0]!.files) {
+        await decodesCleanly(path.join(dir, file));
+        const p = await probe(path.join(dir, file));
+        expect(p.streams.map((s) => s.codec_type)).toEqual([track.kind]);
+        if (track.kind === 'video') expect(p.videoFrames).toBeGreaterThan(10);
+      }
+    }
+    const composite = await probe(path.join(dir, m.composite!.file));
+    expect(composite.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    expect(composite.duration).toBeGreaterThan(5);
+    expect(composite.duration).toBeLessThan(8);
+
+    const list = (await (await api('GET', `/rooms/${room}/recordings`)).json()) as { id: string; state: string; startedAt: number; endedAt: number }[];
+    expect(list).toEqual([expect.objectContaining({ id, state: 'ready', startedAt: info.startedAt, endedAt: info.endedAt })]);
+    const file = await fetch(`${server.url}/api/v1/recordings/${id}/file`, { headers: auth });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('video/mp4');
+    expect((await file.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    expect((await fetch(`${server.url}/api/v1/recordings/${id}/file`)).status).toBe(401);
+  });
+
+  it('a killed ffmpeg leaves a playable partial file, the host is told, and recording goes on', async () => {
+    const room = 'rec-crash';
+    const hostClient = await host(room);
+    const cy = await join(room, 'Cy');
+    await waitUntil(() => server.rooms.get(room)?.participants.get(cy.room.participantId!)?.tracks.size === 2, 10_000, 'Cy publishing');
+    const reply = await hostClient.send('recording.set', { on: true });
+    expect(reply).toMatchObject({ ok: true, data: { room: { recording: true } } });
+    const recording = server.recorder.active(room)!;
+    const video = await waitUntil(() => recording.trackProcesses().find((t) => t.kind === 'video' && t.pid), 10_000, 'the video recorder');
+    await sleep(3_000);
+    process.kill(video.pid!, 'SIGKILL');
+
+    const problem = await hostClient.waitFor('recording.problem', () => true, 5_000);
+    expect(problem).toMatchObject({ recordingId: recording.id, code: 'TRACK_FAILED', stopped: false });
+    // The meeting goes on, still recording, with a new part for the track.
+    expect(server.rooms.get(room)?.recording).toBe(true);
+    await waitUntil(() => recording.trackProcesses().find((t) => t.trackId === video.trackId && t.pid && t.pid !== video.pid), 10_000, 'the restarted recorder');
+    await sleep(2_000);
+    expect(await hostClient.send('recording.set', { on: false })).toMatchObject({ ok: true, data: { room: { recording: false } } });
+
+    const info = await finished(recording.id);
+    const track = info.manifest.tracks.find((t) => t.trackId === video.trackId)!;
+    expect(track.parts.length).toBe(2);
+    expect(track.parts[0]!.endReason).toMatch(/ffmpeg exited/);
+    const dir = path.join(server.recorder.config.dir, recording.id);
+    // The part cut short by the kill plays: it decodes, and has about 3 s of frames.
+    const partial = path.join(dir, track.parts[0]!.files[0]!);
+    await decodesCleanly(partial);
+    expect((await probe(partial)).videoFrames).toBeGreaterThan(20);
+    expect((await probe(path.join(dir, track.parts[1]!.files[0]!))).videoFrames).toBeGreaterThan(10);
+    expect(info.manifest.composite).not.toBeNull();
+
+    // recordings.list: hosts only, with a link that works without the API token.
+    const listed = await hostClient.send('recordings.list', {});
+    expect(listed.ok).toBe(true);
+    const entry = listed.ok ? listed.data.recordings.find((r) => r.id === recording.id) : undefined;
+    expect(entry?.downloadUrl).toMatch(/^\/api\/v1\/recordings\/.+\/file\?access=/);
+    expect((await fetch(`${server.url}${entry!.downloadUrl}`)).status).toBe(200);
+    expect((await fetch(`${server.url}${entry!.downloadUrl!.replace(/access=./, 'access=x')}`)).status).toBe(401);
+  });
+
+  it('live composition: windows encoded during the meeting are joined into one composite at the stop', async () => {
+    const live = await startTestServer({ recording: { compose: 'live', segmentSeconds: 2 } });
+    const peer = new NodePeer(live.url);
+    try {
+      await peer.join('rec-live', 'Dee');
+      await waitUntil(() => live.rooms.get('rec-live')?.participants.get(peer.room.participantId!)?.tracks.size === 2, 10_000, 'Dee publishing');
+      const auth = { Authorization: `Bearer ${live.apiToken}` };
+      const { id } = (await (await fetch(`${live.url}/api/v1/rooms/rec-live/recordings`, { method: 'POST', headers: auth })).json()) as { id: string };
+      const dir = path.join(live.recorder.config.dir, id);
+      // The first windows are encoded while the meeting goes on.
+      await waitUntil(async () => (await import('node:fs')).existsSync(path.join(dir, 'composite-0001.mp4')), 15_000, 'a live window');
+      await fetch(`${live.url}/api/v1/rooms/rec-live/recordings/current`, { method: 'DELETE', headers: auth });
+      const info = await waitUntil(async () => {
+        const i = await live.recorder.get(id);
+        return i && i.state !== 'recording' && i.state !== 'processing' ? i : null;
+      }, 30_000, 'the composite');
+      expect(info).toMatchObject({ state: 'ready', compose: 'live', error: null });
+      const composite = await probe(path.join(dir, info.manifest.composite!.file));
+      expect(composite.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+      expect(Math.abs(composite.duration - info.durationMs! / 1000)).toBeLessThan(1);
+      expect(composite.videoFrames).toBeGreaterThan(((info.durationMs! / 1000) * 15) * 0.9);
+      await decodesCleanly(path.join(dir, info.manifest.composite!.file));
+    } finally {
+      await peer.close().catch(() => undefined);
+      await live.close();
+    }
+  });
+});

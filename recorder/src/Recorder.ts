@@ -1,0 +1,144 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { RecorderConfig } from './config.ts';
+import { summaryOf, type RecordingInfo, type RecordingSummary } from './manifest.ts';
+import { finishRecording, Recording, type RecordingSource } from './Recording.ts';
+import { LocalDiskStorage, type RecordingStorage } from './RecordingStorage.ts';
+
+export class RecorderError extends Error {
+  readonly code: 'ALREADY_RECORDING' | 'NOT_RECORDING' | 'RECORDING_FAILED';
+  constructor(code: RecorderError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** How long a download link handed to a host stays valid. */
+const DOWNLOAD_LINK_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * The server's recorder: at most one recording per room, the list of past
+ * ones, and their files. Recordings left unfinished by a crash are finished
+ * at start-up (recover()).
+ */
+export class Recorder {
+  readonly config: RecorderConfig;
+  readonly storage: RecordingStorage;
+  readonly #active = new Map<string, Recording>();
+  /** Recordings stopped but still encoding, by id, so the list shows their live state. */
+  readonly #processing = new Map<string, Recording>();
+  /** Signs download links; a restart invalidates outstanding links, which is fine for one-hour links. */
+  readonly #linkKey = randomBytes(32);
+
+  constructor(config: RecorderConfig, storage: RecordingStorage = new LocalDiskStorage(config.dir)) {
+    this.config = config;
+    this.storage = storage;
+  }
+
+  /** The room's running recording, if any. */
+  active(roomId: string): Recording | undefined {
+    return this.#active.get(roomId);
+  }
+
+  async start(source: RecordingSource, startedBy: string): Promise<Recording> {
+    if (this.#active.has(source.roomId)) throw new RecorderError('ALREADY_RECORDING', 'this meeting is already being recorded');
+    const recording = new Recording({ id: randomUUID(), source, storage: this.storage, config: this.config, startedBy });
+    // Claimed before the first await, so two simultaneous starts make one recording.
+    this.#active.set(source.roomId, recording);
+    try {
+      await recording.start();
+    } catch (error) {
+      this.#active.delete(source.roomId);
+      await recording.stop().catch(() => undefined);
+      throw new RecorderError('RECORDING_FAILED', `could not start recording: ${(error as Error).message}`);
+    }
+    recording.on('statechange', (info) => {
+      if (info.state !== 'recording' && this.#active.get(source.roomId) === recording) this.#active.delete(source.roomId);
+      if (info.state === 'processing') this.#processing.set(info.id, recording);
+      if (info.state === 'ready' || info.state === 'failed') this.#processing.delete(info.id);
+    });
+    return recording;
+  }
+
+  /** Stops the room's recording; the composite is encoded in the background. */
+  async stop(roomId: string): Promise<RecordingInfo> {
+    const recording = this.#active.get(roomId);
+    if (!recording) throw new RecorderError('NOT_RECORDING', 'this meeting is not being recorded');
+    return recording.stop();
+  }
+
+  async list(roomId: string): Promise<RecordingSummary[]> {
+    const stored = await this.storage.list(roomId);
+    return stored.map((info) => summaryOf(this.#live(info.id) ?? info));
+  }
+
+  async get(recordingId: string): Promise<RecordingInfo | undefined> {
+    return this.#live(recordingId) ?? (await this.storage.get(recordingId));
+  }
+
+  #live(recordingId: string): RecordingInfo | undefined {
+    for (const r of this.#active.values()) if (r.id === recordingId) return r.info;
+    return this.#processing.get(recordingId)?.info;
+  }
+
+  /** A token for `GET /api/v1/recordings/:id/file?access=…`: a host's link, without the API token. */
+  downloadToken(recordingId: string, now = Date.now()): string {
+    const expires = now + DOWNLOAD_LINK_TTL_MS;
+    return `${expires.toString(36)}.${this.#sign(recordingId, expires)}`;
+  }
+
+  verifyDownloadToken(recordingId: string, token: string, now = Date.now()): boolean {
+    const [exp, mac] = token.split('.');
+    const expires = parseInt(exp ?? '', 36);
+    if (!Number.isFinite(expires) || expires < now || !mac) return false;
+    const expected = this.#sign(recordingId, expires);
+    return expected.length === mac.length && createHmac('sha256', this.#linkKey).update(expected).digest().equals(createHmac('sha256', this.#linkKey).update(mac).digest());
+  }
+
+  #sign(recordingId: string, expires: number): string {
+    return createHmac('sha256', this.#linkKey).update(`${recordingId}.${expires}`).digest('base64url');
+  }
+
+  /**
+   * Finishes recordings a crash left in 'recording' or 'processing': their
+   * WebM segments are on disk (a segment cut short still plays), so the
+   * files are listed again, the end taken from the last write, and the
+   * composite encoded.
+   */
+  async recover(): Promise<RecordingInfo[]> {
+    const recovered: RecordingInfo[] = [];
+    for (const info of await this.storage.all()) {
+      if (info.state !== 'recording' && info.state !== 'processing') continue;
+      if (this.#live(info.id)) continue;
+      const dir = await this.storage.workDir(info.id);
+      const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
+      let lastWrite = info.startedAt;
+      for (const [t, track] of info.manifest.tracks.entries()) {
+        if (track.status === 'recording') track.status = 'ended';
+        for (const [k, part] of track.parts.entries()) {
+          part.files = names.filter((n) => n.startsWith(`t${t}-p${k}-`) && n.endsWith('.webm')).sort();
+          for (const file of part.files) lastWrite = Math.max(lastWrite, (await fs.promises.stat(path.join(dir, file))).mtimeMs);
+          if (part.endMs === null) {
+            part.endMs = Math.round(lastWrite - info.startedAt);
+            part.endReason = 'server-stopped';
+          }
+        }
+      }
+      info.endedAt ??= Math.round(lastWrite);
+      info.durationMs = info.endedAt - info.startedAt;
+      for (const p of info.manifest.participants) p.leftAtMs ??= info.durationMs;
+      info.state = 'processing';
+      info.problems.push({ at: Date.now(), code: 'TRACK_FAILED', message: 'the server stopped during this recording; it was finished from the files written' });
+      await finishRecording(info, dir, this.config, this.storage);
+      recovered.push(info);
+    }
+    return recovered;
+  }
+
+  /** Stops every recording (server shutdown); waits for their composites. */
+  async close(): Promise<void> {
+    const all = [...this.#active.values(), ...this.#processing.values()];
+    await Promise.all(all.map((r) => r.processed().catch(() => undefined)));
+  }
+}

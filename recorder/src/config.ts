@@ -1,0 +1,79 @@
+import path from 'node:path';
+
+export type ComposeMode = 'live' | 'after';
+export type CompositeLayout = 'grid' | 'speaker';
+
+export interface RecorderConfig {
+  /** Where recordings are kept (local disk storage). */
+  dir: string;
+  ffmpegPath: string;
+  ffprobePath: string;
+  /**
+   * `live`: the composite is encoded while the meeting runs, one segment
+   * window at a time, so it is ready moments after the stop; `after`: it is
+   * encoded once, after the recording stops (no encoding load during the
+   * meeting, a wait afterwards).
+   */
+  compose: ComposeMode;
+  /** Per-track segments (and live composite windows) are this long: memory and the loss from a crash stay bounded. */
+  segmentSeconds: number;
+  /** Composite frame size and rate. */
+  width: number;
+  height: number;
+  fps: number;
+  /** x264 preset of the composite: `ultrafast` costs least CPU per meeting. */
+  preset: string;
+  /** Recording stops (and the host is told) when the disk has less free space than this. */
+  minFreeBytes: number;
+}
+
+/**
+ * The ffmpeg binary: FFMPEG_PATH, else @ffmpeg-installer/ffmpeg when it is
+ * installed, else `ffmpeg` from PATH (Debian's package).
+ */
+export async function resolveFfmpegPath(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  if (env.FFMPEG_PATH) return env.FFMPEG_PATH;
+  try {
+    // Optional: only present where someone chose to install it.
+    const moduleName = '@ffmpeg-installer/ffmpeg';
+    const installer = (await import(moduleName)) as { path?: string; default?: { path?: string } };
+    const found = installer.path ?? installer.default?.path;
+    if (found) return found;
+  } catch {
+    // not installed
+  }
+  return 'ffmpeg';
+}
+
+/** ffprobe beside the chosen ffmpeg, unless FFPROBE_PATH says otherwise. */
+export function ffprobeBeside(ffmpegPath: string, env: NodeJS.ProcessEnv = process.env): string {
+  if (env.FFPROBE_PATH) return env.FFPROBE_PATH;
+  if (ffmpegPath === 'ffmpeg') return 'ffprobe';
+  const dir = path.dirname(ffmpegPath);
+  return path.join(dir, path.basename(ffmpegPath).replace(/ffmpeg/, 'ffprobe'));
+}
+
+function intEnv(value: string | undefined, fallback: number, min: number): number {
+  const n = value === undefined || value === '' ? fallback : Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`expected an integer ≥ ${min}, got ${value}`);
+  return n;
+}
+
+/** The recorder's settings from the environment (see docs/operations.md). */
+export async function recorderConfigFromEnv(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<RecorderConfig> {
+  const ffmpegPath = await resolveFfmpegPath(env);
+  const compose = env.RECORDING_COMPOSE ?? 'after';
+  if (compose !== 'live' && compose !== 'after') throw new Error(`RECORDING_COMPOSE must be live or after, got ${compose}`);
+  return {
+    dir: env.RECORDINGS_DIR ? path.resolve(env.RECORDINGS_DIR) : path.join(dataDir, 'recordings'),
+    ffmpegPath,
+    ffprobePath: ffprobeBeside(ffmpegPath, env),
+    compose,
+    segmentSeconds: intEnv(env.RECORDING_SEGMENT_SECONDS, 300, 2),
+    width: intEnv(env.RECORDING_WIDTH, 1280, 64),
+    height: intEnv(env.RECORDING_HEIGHT, 720, 64),
+    fps: intEnv(env.RECORDING_FPS, 15, 1),
+    preset: env.RECORDING_PRESET ?? 'veryfast',
+    minFreeBytes: intEnv(env.RECORDING_MIN_FREE_MB, 500, 0) * 1024 * 1024,
+  };
+}

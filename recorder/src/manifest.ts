@@ -1,0 +1,101 @@
+/**
+ * What a recording is, as stored and as the REST API returns it. The
+ * manifest is the timeline: offsets are milliseconds from the recording's
+ * start, so a player or a later re-composition places every track exactly.
+ */
+
+export type RecordingState =
+  /** ffmpeg is writing the tracks. */
+  | 'recording'
+  /** Stopped; the composite is being encoded. */
+  | 'processing'
+  /** Done: the composite and the per-track files can be downloaded. */
+  | 'ready'
+  /** Nothing playable came of it (see `error`). */
+  | 'failed';
+
+export interface ManifestParticipant {
+  participantId: string;
+  name: string;
+  /** When the participant was first seen in the recording (ms from its start). */
+  joinedAtMs: number;
+  /** When they left, or null if still there at the end. */
+  leftAtMs: number | null;
+}
+
+/** One run of ffmpeg on one track: a new part starts when ffmpeg had to be restarted. */
+export interface TrackPart {
+  /** The first packet ffmpeg received (ms from the recording's start); null until it is known. */
+  startMs: number | null;
+  endMs: number | null;
+  /** Segment files, in order (WebM, stream-copied). */
+  files: string[];
+  /** How the part ended: null while running, 'stopped', 'producer-closed', or what went wrong. */
+  endReason: string | null;
+}
+
+export interface ManifestTrack {
+  trackId: string;
+  producerId: string;
+  participantId: string;
+  kind: 'audio' | 'video';
+  /** camera, microphone, screen, … */
+  source: string;
+  codec: string;
+  /** 'unsupported': a codec ffmpeg cannot take from RTP here (AV1); the track is listed but not recorded. */
+  status: 'recording' | 'ended' | 'unsupported' | 'failed';
+  parts: TrackPart[];
+}
+
+export interface Manifest {
+  version: 1;
+  participants: ManifestParticipant[];
+  tracks: ManifestTrack[];
+  composite: {
+    file: string;
+    layout: 'grid';
+    width: number;
+    height: number;
+    /** CPU seconds ffmpeg spent encoding it (see recorder/README.md). */
+    cpuSeconds: number | null;
+  } | null;
+}
+
+export interface RecordingInfo {
+  id: string;
+  roomId: string;
+  state: RecordingState;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  /** Who started it: a participant's name, or 'api'. */
+  startedBy: string;
+  compose: 'live' | 'after';
+  /** Problems during the recording (a track's ffmpeg died, the disk filled), newest last. */
+  problems: { at: number; code: RecordingProblemCode; message: string }[];
+  error: string | null;
+  manifest: Manifest;
+}
+
+export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED';
+
+/** The list entry of the REST API: everything but the manifest's detail. */
+export function summaryOf(info: RecordingInfo) {
+  return {
+    id: info.id,
+    roomId: info.roomId,
+    state: info.state,
+    startedAt: info.startedAt,
+    endedAt: info.endedAt,
+    durationMs: info.durationMs,
+    startedBy: info.startedBy,
+    compose: info.compose,
+    participants: info.manifest.participants.length,
+    tracks: info.manifest.tracks.length,
+    hasComposite: info.manifest.composite !== null,
+    problems: info.problems,
+    error: info.error,
+  };
+}
+
+export type RecordingSummary = ReturnType<typeof summaryOf>;

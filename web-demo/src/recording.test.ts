@@ -1,0 +1,121 @@
+/**
+ * Recording end to end in headless Chromium: two participants with fake
+ * devices, the host records about 10 s from the meeting UI, everyone (and a
+ * late joiner) sees the indicator, and ffprobe checks what was recorded.
+ */
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProtocolClient } from '../../signaling/src/testing/protocolClient.ts';
+import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
+import { decodesCleanly, meanVolume, probe } from '../../recorder/src/testing.ts';
+import type { RecordingInfo } from '../../recorder/src/manifest.ts';
+import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting } from './testing/browser.ts';
+
+const ROOM = 'e2e-recording';
+
+describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chromium', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let browser: Browser;
+  let host: Page;
+  let guest: Page;
+
+  beforeAll(async () => {
+    assertWebClientBuilt();
+    server = await startTestServer();
+    browser = await launchBrowser();
+    host = await openMeeting(browser, server.url, ROOM, 'Grace Hopper');
+    guest = await openMeeting(browser, server.url, ROOM, 'Ada Lovelace');
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('records ~10 s into a composite with video and audible audio, and per-track files that decode', async () => {
+    await waitUntil(() => {
+      const room = server.rooms.get(ROOM);
+      return room && [...room.participants.values()].every((p) => p.tracks.size >= 2) && room.participants.size === 2;
+    }, 20_000, 'both publishing');
+
+    await host.getByTestId('participants-toggle').click();
+    await host.getByTestId('host-recording').click();
+    for (const page of [host, guest]) await expect.poll(() => page.getByTestId('recording-badge').isVisible(), { timeout: 5_000 }).toBe(true);
+    const recording = await waitUntil(() => server.recorder.active(ROOM), 5_000, 'a recording');
+    // A late joiner is told at once.
+    const late = await ProtocolClient.join(server.url, ROOM, 'Late');
+    expect(late.joined!.room.recording).toBe(true);
+    late.socket.close();
+
+    await new Promise((r) => setTimeout(r, 10_000));
+    await host.getByTestId('host-recording').click();
+    for (const page of [host, guest]) await expect.poll(() => page.getByTestId('recording-badge').isVisible(), { timeout: 5_000 }).toBe(false);
+
+    const info: RecordingInfo = await waitUntil(async () => {
+      const i = await server.recorder.get(recording.id);
+      return i && (i.state === 'ready' || i.state === 'failed') ? i : null;
+    }, 90_000, 'the composite');
+    expect(info.state).toBe('ready');
+    const dir = path.join(server.recorder.config.dir, info.id);
+    console.log('[recording e2e]', JSON.stringify({ codecs: info.manifest.tracks.map((t) => t.codec), cpu: info.manifest.composite?.cpuSeconds, parts: info.manifest.tracks.map((t) => t.parts.map((p) => [p.startMs, p.endMs])) }));
+
+    const composite = await probe(path.join(dir, info.manifest.composite!.file));
+    expect(composite.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
+    expect(composite.duration).toBeGreaterThan(10 - 1.5);
+    expect(composite.duration).toBeLessThan(10 + 1.5);
+    expect(composite.videoFrames).toBeGreaterThan(100);
+    expect(await meanVolume(path.join(dir, info.manifest.composite!.file))).toBeGreaterThan(-60);
+
+    // The host lists the meeting's recordings and plays the composite in the page.
+    await host.getByTestId('show-recordings').click();
+    const link = host.locator(`[data-recording-id="${info.id}"] [data-testid="download-recording"]`);
+    await expect.poll(() => link.count(), { timeout: 5_000 }).toBe(1);
+    const href = await link.getAttribute('href');
+    expect(await host.evaluate(async (url) => (await fetch(url!)).status, href)).toBe(200);
+    await host.locator(`[data-recording-id="${info.id}"] [data-testid="play-recording"]`).click();
+    await expect.poll(() => host.getByTestId('recording-player').evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 10_000 }).toBeGreaterThan(0);
+
+    const recorded = info.manifest.tracks.filter((t) => t.parts.some((p) => p.files.length > 0));
+    expect(recorded.map((t) => t.kind).sort()).toEqual(['audio', 'audio', 'video', 'video']);
+    for (const track of recorded) {
+      for (const file of track.parts.flatMap((p) => p.files)) {
+        await decodesCleanly(path.join(dir, file));
+        const p = await probe(path.join(dir, file));
+        expect(p.streams.map((s) => s.codec_type)).toEqual([track.kind]);
+        // The browsers' frame rate drops when the machine is busy: decoding frames is what counts.
+        if (track.kind === 'video') expect(p.videoFrames).toBeGreaterThan(5);
+      }
+    }
+  });
+
+  it('records scalable VP9 (L3T3_KEY) as its base layer: the track file decodes', async () => {
+    const room = `${ROOM}-vp9`;
+    const page = await openMeeting(browser, server.url, room, 'Hedy Lamarr', { query: 'codec=vp9&svc=L3T3_KEY' });
+    try {
+      await waitUntil(() => [...(server.rooms.get(room)?.participants.values() ?? [])].some((p) => p.tracks.size >= 2), 20_000, 'publishing');
+      const auth = { authorization: `Bearer ${server.apiToken}` };
+      const started = await fetch(`${server.url}/api/v1/rooms/${room}/recordings`, { method: 'POST', headers: auth });
+      expect(started.status).toBe(201);
+      const { id } = (await started.json()) as { id: string };
+      await new Promise((r) => setTimeout(r, 5_000));
+      expect((await fetch(`${server.url}/api/v1/rooms/${room}/recordings/current`, { method: 'DELETE', headers: auth })).status).toBe(200);
+      const info: RecordingInfo = await waitUntil(async () => {
+        const i = await server.recorder.get(id);
+        return i && i.state !== 'recording' && i.state !== 'processing' ? i : null;
+      }, 60_000, 'the composite');
+      const video = info.manifest.tracks.find((t) => t.kind === 'video')!;
+      expect(video.codec.toLowerCase()).toBe('video/vp9');
+      const dir = path.join(server.recorder.config.dir, id);
+      for (const file of video.parts.flatMap((p) => p.files)) {
+        await decodesCleanly(path.join(dir, file));
+        const p = await probe(path.join(dir, file));
+        expect(p.streams[0]!.codec_name).toBe('vp9');
+        expect(p.videoFrames).toBeGreaterThan(40);
+      }
+      expect(info.manifest.composite).not.toBeNull();
+    } finally {
+      await page.context().close();
+    }
+  });
+});

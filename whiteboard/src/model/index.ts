@@ -1,0 +1,2 @@
+export * from './BoardDoc.ts';
+export { validateUpdate, type UpdateVerdict } from './validateUpdate.ts';

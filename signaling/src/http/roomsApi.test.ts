@@ -59,6 +59,9 @@ describe('REST room service', () => {
       expect.arrayContaining(['/rooms', '/rooms/{id}', '/rooms/{id}/audit', '/rooms/{id}/data', '/rooms/{id}/mute-all', '/rooms/{id}/participants', '/rooms/{id}/participants/{pid}', '/rooms/{id}/participants/{pid}/mute']),
     );
     expect(Object.keys(doc.paths['/rooms/{id}']).filter((k) => k !== 'parameters').sort()).toEqual(['delete', 'get', 'patch']);
+    // The whiteboard's routes are described in the same document.
+    expect(Object.keys(doc.paths['/boards/{id}']).filter((k) => k !== 'parameters').sort()).toEqual(['get', 'put']);
+    expect(doc.components.schemas.BoardObject.properties.type.enum).toContain('symbol');
   });
 
   it('creates, lists, changes and ends a room; controls act on live participants and are audited', async () => {

@@ -131,6 +131,8 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
       this.#filter = layers.codec === 'vp9' ? new Vp9LayerFilter(layers) : new Av1LayerFilter(layers);
       this.#gaps = new SequenceGaps();
     }
+    // AV1 SVC: the subscriber's decoder needs the dependency descriptor too (the slot may have carried AV1 before).
+    this.#output.dependencyDescriptorSourceId = layers?.codec === 'av1' ? layers.dependencyDescriptorId : 0;
     this.#producer.on('pause', this.#onProducerPause);
     this.#producer.on('resume', this.#onProducerResume);
     this.#producer.on('close', this.#onProducerClose);

@@ -169,6 +169,8 @@ class PlainConsumer implements RtpSink {
   readonly #timers: NodeJS.Timeout[] = [];
   #paused = true;
   #sequenceNumber = 0;
+  /** Simulcast: the one encoding forwarded; -1 for a single stream. */
+  #encoding = -1;
   packetsSent = 0;
   bytesSent = 0;
   #firstPacketAt: number | null = null;
@@ -187,6 +189,9 @@ class PlainConsumer implements RtpSink {
       this.#filter = new Vp9LayerFilter(producer.layers);
       this.#filter.setTarget(0, MAX_LAYER);
     }
+    // VP8 simulcast: one encoding, the best the publisher offers; its own
+    // SSRC and numbering reach the receiver untouched.
+    if (producer.layers && producer.layers.codec === 'vp8') this.#encoding = producer.layers.spatialLayers - 1;
     producer.addSink(this);
   }
 
@@ -207,13 +212,14 @@ class PlainConsumer implements RtpSink {
 
   onProducerRtp(packet: MediaPacket): void {
     if (this.#paused) return;
+    if (this.#encoding >= 0 && this.#producer.layers!.encoding !== this.#encoding) return;
     let bytes = packet.buffer.subarray(0, packet.length);
     if (this.#filter) {
       if (!this.#filter.accept(packet)) return;
       // The end of the base layer ends the picture for this receiver, and
       // sequence numbers close the gaps the dropped layers leave, which the
       // receiver would otherwise take for loss.
-      bytes = Buffer.from(bytes);
+      bytes = withoutVp9ScalabilityStructure(Buffer.from(bytes), packet.headerLength);
       bytes[1] = this.#filter.marker ? bytes[1]! | 0x80 : bytes[1]! & 0x7f;
       bytes.writeUInt16BE(this.#sequenceNumber, 2);
       this.#sequenceNumber = (this.#sequenceNumber + 1) & 0xffff;
@@ -241,4 +247,40 @@ class PlainConsumer implements RtpSink {
       firstPacketAt: this.#firstPacketAt,
     };
   }
+}
+
+/**
+ * Rewrites a VP9 payload descriptor to the plain form a single-layer stream
+ * needs: picture id, P, B and E kept; layer indices, reference diffs and the
+ * scalability structure (L, F, V) removed. ffmpeg's depacketizer refuses SS
+ * data and reads non-flexible layer indices one byte short, and the stream it
+ * gets has one spatial layer anyway. Returns the packet unchanged if the
+ * descriptor is malformed. (RFC 9628 §4.2)
+ */
+export function withoutVp9ScalabilityStructure(packet: Buffer, headerLength: number): Buffer {
+  const start = headerLength;
+  const b0 = packet[start];
+  if (b0 === undefined || (b0 & 0x32) === 0) return packet; // no L, F or V: already plain
+  let o = start + 1;
+  if (b0 & 0x80) o += packet[o]! & 0x80 ? 2 : 1; // picture id, 7 or 15 bits
+  const pictureIdEnd = o;
+  const flexible = (b0 & 0x10) !== 0;
+  if (b0 & 0x20) o += flexible ? 1 : 2; // layer indices (+ TL0PICIDX in non-flexible mode)
+  if (flexible && b0 & 0x40) {
+    // up to three reference diffs, each with a "next" bit
+    for (let n = 0; n < 3 && o < packet.length; n++) if ((packet[o++]! & 0x01) === 0) break;
+  }
+  if (b0 & 0x02) {
+    const ss = packet[o++];
+    if (ss === undefined) return packet;
+    if (ss & 0x10) o += 4 * ((ss >> 5) + 1); // widths and heights
+    if (ss & 0x08) {
+      const pictures = packet[o++] ?? 0;
+      for (let i = 0; i < pictures && o < packet.length; i++) o += 1 + ((packet[o]! >> 2) & 0x03);
+    }
+  }
+  if (o > packet.length) return packet;
+  const out = Buffer.concat([packet.subarray(0, pictureIdEnd), packet.subarray(o)]);
+  out[start] = b0 & ~0x32;
+  return out;
 }

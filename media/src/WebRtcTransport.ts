@@ -9,7 +9,7 @@ import { supportedCodecs, supportedHeaderExtensions, type MediaKind } from './co
 import type { MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
 import { Producer, type ProducerDump } from './Producer.ts';
-import { TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
+import { DEPENDENCY_DESCRIPTOR_URI, TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
 import { negotiatedHeaderExtensions } from './rtp/weriftInternals.ts';
 import { BandwidthAllocator } from './bwe/BandwidthAllocator.ts';
 
@@ -17,7 +17,6 @@ import { BandwidthAllocator } from './bwe/BandwidthAllocator.ts';
 const PUBLISHER_START_KBPS = 1500;
 const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 const REPAIRED_RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
-const DEPENDENCY_DESCRIPTOR_URI = 'https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension';
 import { announceAddress, offeredCodecOrder, parseMediaSections, remoteSends, simulcastRids, withMsid, withoutRecvOnlySsrcs, withStartBitrate } from './sdp.ts';
 
 /**

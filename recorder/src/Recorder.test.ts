@@ -2,6 +2,7 @@
  * The recorder against a real server, real media workers, real ffmpeg, and
  * Node peers on libwebrtc (VP8 camera + Opus tone): what lands on disk plays.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodePeer } from '../../signaling/src/testing/nodePeer.ts';
@@ -166,6 +167,8 @@ describe('recorder', () => {
         return i && i.state !== 'recording' && i.state !== 'processing' ? i : null;
       }, 30_000, 'the composite');
       expect(info).toMatchObject({ state: 'ready', compose: 'live', error: null });
+      // Joined from the windows (which are then removed), not composed again after the stop.
+      expect((await import('node:fs')).existsSync(path.join(dir, 'composite-0000.mp4'))).toBe(false);
       const composite = await probe(path.join(dir, info.manifest.composite!.file));
       expect(composite.streams.map((s) => s.codec_type).sort()).toEqual(['audio', 'video']);
       expect(Math.abs(composite.duration - info.durationMs! / 1000)).toBeLessThan(1);
@@ -174,6 +177,83 @@ describe('recorder', () => {
     } finally {
       await peer.close().catch(() => undefined);
       await live.close();
+    }
+  });
+
+  it('REST: bad ids, bodies and links get coded 4xx replies, never a 500, and no other recording leaks', async () => {
+    const weird = ['..', '%2e%2e', 'a'.repeat(300), '%00', '<script>', 'x y', '😀', '-', '_', '..%2f..%2fetc%2fpasswd'];
+    const bodies = ['{', '[]', '"x"', '{"on":true}', '{"x":1}', 'null', '1'];
+    for (const id of weird) {
+      for (const [method, url] of [
+        ['GET', `/rooms/${id}/recordings`],
+        ['POST', `/rooms/${id}/recordings`],
+        ['DELETE', `/rooms/${id}/recordings/current`],
+        ['GET', `/recordings/${id}`],
+        ['GET', `/recordings/${id}/file`],
+        ['GET', `/recordings/${id}/files/${id}`],
+      ] as const) {
+        const res = await api(method, url);
+        expect(res.status, `${method} ${url}`).toBeGreaterThanOrEqual(400);
+        expect(res.status, `${method} ${url}`).toBeLessThan(500);
+      }
+    }
+    const room = 'rec-fuzz';
+    const hostClient = await host(room);
+    for (const body of bodies) {
+      const res = await fetch(`${server.url}/api/v1/rooms/${room}/recordings`, { method: 'POST', headers: auth, body });
+      expect(res.status, body).toBe(400);
+    }
+    // A participant cannot list recordings or start one; a guessed link opens nothing.
+    const other = await ProtocolClient.join(server.url, room, 'Pat');
+    clients.push(other);
+    expect(await other.send('recordings.list', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await other.send('recording.set', { on: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await hostClient.send('recordings.list', { extra: 1 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect((await fetch(`${server.url}/api/v1/recordings/some-recording/file?access=${server.recorder.downloadToken('another-id')}`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/v1/recordings/some-recording/files/..%2f..%2fapi-token`, { headers: auth })).status).toBe(404);
+  });
+
+  it('without a working ffmpeg, starting is refused with a reason and the meeting is not marked as recorded', async () => {
+    const broken = await startTestServer({ recording: { ffmpegPath: '/nonexistent/ffmpeg' } });
+    try {
+      const hostClient = await ProtocolClient.join(broken.url, 'rec-broken', 'Host');
+      clients.push(hostClient);
+      const reply = await hostClient.send('recording.set', { on: true });
+      expect(reply).toMatchObject({ ok: false, error: { code: 'MEDIA_UNAVAILABLE', message: expect.stringContaining('FFMPEG_PATH') } });
+      expect(broken.rooms.get('rec-broken')?.recording).toBe(false);
+      const res = await fetch(`${broken.url}/api/v1/rooms/rec-broken/recordings`, { method: 'POST', headers: { Authorization: `Bearer ${broken.apiToken}` } });
+      expect(res.status).toBe(503);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it('a disk that fills stops the recording, tells the host, turns the indicator off, and the meeting goes on', async () => {
+    const room = 'rec-disk';
+    const hostClient = await host(room);
+    const eve = await join(room, 'Eve');
+    await waitUntil(() => server.rooms.get(room)?.participants.get(eve.room.participantId!)?.tracks.size === 2, 10_000, 'Eve publishing');
+    expect(await hostClient.send('recording.set', { on: true })).toMatchObject({ ok: true });
+    const recording = server.recorder.active(room)!;
+    await sleep(1_500);
+    const config = server.recorder.config as { minFreeBytes: number };
+    const saved = config.minFreeBytes;
+    config.minFreeBytes = Number.MAX_SAFE_INTEGER; // as if the disk were full
+    try {
+      const problem = await hostClient.waitFor('recording.problem', (p) => p.code === 'DISK_FULL', 10_000);
+      expect(problem).toMatchObject({ recordingId: recording.id, stopped: true });
+      await hostClient.waitFor('room.updated', (r) => r.recording === false, 5_000);
+      const info = await finished(recording.id);
+      expect(info.problems.map((p) => p.code)).toContain('DISK_FULL');
+      // What was written before is kept.
+      expect(info.manifest.tracks.every((t) => t.parts[0]!.files.length > 0)).toBe(true);
+      // A new recording is refused while the disk stays full; the meeting itself is untouched.
+      expect(await hostClient.send('recording.set', { on: true })).toMatchObject({ ok: false, error: { code: 'MEDIA_UNAVAILABLE' } });
+      // The refused start left no files behind, in the recordings folder or in the server's working directory.
+      expect(fs.existsSync(path.join(process.cwd(), 'manifest.json'))).toBe(false);
+      expect(server.rooms.get(room)?.participants.size).toBe(2);
+    } finally {
+      config.minFreeBytes = saved;
     }
   });
 });

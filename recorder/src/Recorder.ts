@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,8 @@ export class Recorder {
   readonly #processing = new Map<string, Recording>();
   /** Signs download links; a restart invalidates outstanding links, which is fine for one-hour links. */
   readonly #linkKey = randomBytes(32);
+  /** Whether ffmpeg runs at all, asked once: a missing binary is refused at the start, not found per track. */
+  #ffmpegWorks?: Promise<void>;
 
   constructor(config: RecorderConfig, storage: RecordingStorage = new LocalDiskStorage(config.dir)) {
     this.config = config;
@@ -42,6 +45,16 @@ export class Recorder {
   }
 
   async start(source: RecordingSource, startedBy: string): Promise<Recording> {
+    if (this.#active.has(source.roomId)) throw new RecorderError('ALREADY_RECORDING', 'this meeting is already being recorded');
+    this.#ffmpegWorks ??= new Promise<void>((resolve, reject) =>
+      execFile(this.config.ffmpegPath, ['-version'], (error) => (error ? reject(new Error(`ffmpeg does not run (${this.config.ffmpegPath}): set FFMPEG_PATH`)) : resolve())),
+    );
+    try {
+      await this.#ffmpegWorks;
+    } catch (error) {
+      this.#ffmpegWorks = undefined; // installed meanwhile? ask again next time
+      throw new RecorderError('RECORDING_FAILED', (error as Error).message);
+    }
     if (this.#active.has(source.roomId)) throw new RecorderError('ALREADY_RECORDING', 'this meeting is already being recorded');
     const recording = new Recording({ id: randomUUID(), source, storage: this.storage, config: this.config, startedBy });
     // Claimed before the first await, so two simultaneous starts make one recording.

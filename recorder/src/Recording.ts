@@ -313,7 +313,7 @@ export class Recording {
         } catch (error) {
           // The whole composite is made after the stop instead.
           this.#windowFailed = true;
-          console.warn(`[recorder] live composition of ${this.id} failed; composing after the stop:`, (error as Error).message);fs.writeFileSync('/tmp/issue7-live-err.txt', (error as Error).message + JSON.stringify(this.info.manifest));
+          console.warn(`[recorder] live composition of ${this.id} failed; composing after the stop:`, (error as Error).message);
         }
       }
     });
@@ -323,6 +323,14 @@ export class Recording {
   #liveCpuSeconds = 0;
 
   async #compose(): Promise<RecordingInfo> {
+    if (!this.#dir) {
+      // start() failed before the recording had a folder (disk full, no media):
+      // nothing was written, so there is nothing to compose or keep.
+      this.info.state = 'failed';
+      this.info.error ??= 'the recording did not start';
+      this.#emit('statechange', this.info);
+      return this.info;
+    }
     if (this.#config.compose === 'live') {
       await this.#composeWindows(true);
       if (!this.#windowFailed && this.#windows.length > 0) {

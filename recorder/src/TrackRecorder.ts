@@ -99,7 +99,7 @@ export class TrackRecorder {
         '-hide_banner',
         '-nostdin',
         '-loglevel',
-        'error',
+        process.env.MUSTER_RECORDER_DEBUG ? 'verbose' : 'error',
         '-protocol_whitelist',
         'file,udp,rtp',
         // RTP carries no stream sizes: a short probe, the keyframe request answers it.
@@ -116,6 +116,9 @@ export class TrackRecorder {
         '0',
         '-c',
         'copy',
+        // ffmpeg's VP9 depacketizer flags no keyframes, so stream copy would
+        // wait for one forever; the SFU starts every stream at a keyframe.
+        '-copyinkf',
         // Keep the RTP timeline: file time 0 is the first packet, which the manifest places.
         '-copyts',
         '-f',
@@ -138,8 +141,14 @@ export class TrackRecorder {
     let log = '';
     child.stderr!.on('data', (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4000);
+      if (process.env.MUSTER_RECORDER_DEBUG) fs.appendFileSync(path.join(o.dir, `${prefix}.log`), chunk);
     });
-    child.on('error', () => undefined); // 'exit' (or the spawn failure below) reports it
+    child.on('error', (error) => {
+      // Spawning failed (no 'exit' follows): report it, do not retry.
+      if (child.pid !== undefined) return;
+      this.track.status = 'failed';
+      this.#o.onProblem('TRACK_FAILED', `could not start ffmpeg for ${this.#describe()}: ${error.message}`);
+    });
     child.on('exit', (code, signal) => void this.#onExit(child, part, prefix, code, signal, log));
     // Not seeing the socket (an unusual /proc) costs only the first packets: go on.
     await waitForUdpListener(port);
@@ -159,7 +168,8 @@ export class TrackRecorder {
     }
     await this.#closeConsumer();
     const diskFull = /No space left on device/i.test(log);
-    part.endReason = diskFull ? 'disk-full' : `ffmpeg exited (${signal ?? `code ${code}`})`;
+    const lastLine = log.trim().split('\n').pop()?.slice(0, 200);
+    part.endReason = diskFull ? 'disk-full' : `ffmpeg exited (${signal ?? `code ${code}`})${lastLine ? `: ${lastLine}` : ''}`;
     this.#o.onChange();
     if (diskFull) {
       this.#o.onProblem('DISK_FULL', 'the disk is full: recording stopped');

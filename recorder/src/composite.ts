@@ -98,11 +98,10 @@ export function compositeArgs(
     }
   }
   filters.push(`[${base}]null[vout]`);
-  if (audio.length > 0) {
-    filters.push(`${audio.join('')}amix=inputs=${audio.length}:duration=longest:dropout_transition=0:normalize=0,apad,atrim=end=${duration.toFixed(3)}[aout]`);
-  } else {
-    filters.push(`anullsrc=r=48000:cl=stereo,atrim=end=${duration.toFixed(3)}[aout]`);
-  }
+  // A silent bed of exactly the window's length leads the mix (duration=first):
+  // the audio is as long as the video whether tracks are early, late, or empty here.
+  filters.push(`anullsrc=r=48000:cl=stereo,atrim=end=${duration.toFixed(3)}[silence]`);
+  filters.push(`[silence]${audio.join('')}amix=inputs=${audio.length + 1}:duration=first:dropout_transition=0:normalize=0[aout]`);
   return [
     '-copyts',
     ...inputs,

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import fs from 'node:fs';
 import type { PlainRtpParameters } from '@muster/media';
@@ -96,16 +96,29 @@ export function ffprobe(ffprobePath: string, file: string): Promise<ProbeResult>
 }
 
 /**
- * Runs ffmpeg to completion; rejects with the tail of its log. `-benchmark`
+ * Runs ffmpeg to completion; rejects with its error lines. `-benchmark`
  * makes ffmpeg report its own CPU time, which is what the composite costs.
+ * stderr is streamed and only its tail kept: a long encode's warnings must
+ * not fill memory.
  */
 export function runFfmpeg(ffmpegPath: string, args: string[]): Promise<{ cpuSeconds: number; wallSeconds: number }> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    execFile(ffmpegPath, ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-loglevel', 'info', ...args], { maxBuffer: 32 << 20 }, (error, _stdout, stderr) => {
-      const log = String(stderr);
-      if (error) return reject(new Error(`ffmpeg failed: ${log.slice(-1500) || error.message}`));
-      const bench = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(log);
+    const child = spawn(ffmpegPath, ['-hide_banner', '-nostdin', '-nostats', '-benchmark', '-loglevel', 'info', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let tail = '';
+    const problems: string[] = [];
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (chunk: string) => {
+      tail = (tail + chunk).slice(-8192);
+      for (const line of chunk.split('\n')) {
+        if (/error|invalid|fail|no such|not found|cannot|unable|matches no streams/i.test(line)) problems.push(line.slice(0, 300));
+      }
+      if (problems.length > 20) problems.splice(0, problems.length - 20);
+    });
+    child.on('error', (error) => reject(new Error(`ffmpeg could not run: ${error.message}`)));
+    child.on('close', (code, signal) => {
+      if (code !== 0) return reject(new Error(`ffmpeg failed (${signal ?? `exit ${code}`}): ${problems.slice(-10).join('\n') || tail.slice(-500)}`));
+      const bench = /bench: utime=([\d.]+)s stime=([\d.]+)s/.exec(tail);
       resolve({ cpuSeconds: bench ? Number(bench[1]) + Number(bench[2]) : NaN, wallSeconds: (Date.now() - started) / 1000 });
     });
   });

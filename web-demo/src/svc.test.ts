@@ -1,7 +1,7 @@
 /**
  * Scalable video end to end in Chromium: one person publishes a 1280×720
- * camera (a generated clip as the fake camera) as VP9 L3T3_KEY, and again as
- * VP8 simulcast; one viewer shows it as a thumbnail, another on the main
+ * camera (a generated clip as the fake camera) as VP9 L3T3_KEY, as VP8
+ * simulcast and as AV1 L3T3_KEY; one viewer shows it as a thumbnail, another on the main
  * screen. The SFU forwards each the layer (encoding) its tile needs, so the
  * thumbnail decodes a smaller frame; moving the video to the main screen
  * brings the large one within 2 s.
@@ -19,6 +19,7 @@ import { writeY4m } from './testing/y4m.ts';
 const CASES = [
   { name: 'VP9 L3T3_KEY', room: 'e2e-svc', query: 'codec=vp9&svc=L3T3_KEY', codec: 'video/VP9', mode: /^L[23]T3/ },
   { name: 'VP8 simulcast', room: 'e2e-simulcast', query: 'codec=vp8', codec: 'video/VP8', mode: /^S[23]T/ },
+  { name: 'AV1 L3T3_KEY', room: 'e2e-av1', query: 'codec=av1&svc=L3T3_KEY', codec: 'video/AV1', mode: /^L[23]T3/ },
 ];
 
 describe.skipIf(!browserTestsEnabled())('web client: video layers follow the tile size', () => {

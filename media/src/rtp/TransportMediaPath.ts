@@ -20,7 +20,7 @@ import type { RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 import { ReceiveStats, NACK_MIN_INTERVAL_MS } from './ReceiveStats.ts';
 import { RtpRewriter } from './RtpRewriter.ts';
 import { compactNtp, ntpTime, RawRtcp, sdesSize, writeNack, writeReceiverReport, writeSdes, writeSenderReport, nackSize, type ReportBlock } from './rtcp.ts';
-import { absSendTime, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
+import { absSendTime, extensionLength, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
 import { rtxPayloadTypes, unwrapRtx, wrapRtx } from './rtx.ts';
 import { MAX_PACKET, SrtpSession, copyBytes, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
 import { enableSyncLookup, interceptMessages } from './udp.ts';
@@ -40,6 +40,7 @@ import {
 export const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 export const ABS_SEND_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+export const DEPENDENCY_DESCRIPTOR_URI = 'https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension';
 
 /** Where a producer's packets go; Producer implements it. */
 export interface RtpPacketSink {
@@ -478,6 +479,17 @@ const output = {
 };
 output.words = wordView(output.buffer);
 
+/** Writes an RFC 8285 element header (one- or two-byte form); returns where its data goes. */
+function writeElementHeader(out: Buffer, o: number, id: number, length: number, twoByte: boolean): number {
+  if (twoByte) {
+    out[o] = id;
+    out[o + 1] = length;
+    return o + 2;
+  }
+  out[o] = (id << 4) | (length - 1);
+  return o + 1;
+}
+
 /** Is this datagram RTP (not RTCP, STUN, DTLS)? RFC 7983 demultiplexing. */
 function isRtp(data: Buffer): boolean {
   const b0 = data[0]!;
@@ -680,6 +692,8 @@ export interface ConsumerOutput {
    * continuous across encoding switches); null: payloads go out as received.
    */
   payloadPatch?: PayloadPatch | null;
+  /** The AV1 dependency descriptor's id in forwarded packets (0: none), to copy it through. */
+  dependencyDescriptorSourceId?: number;
 }
 
 /** See ConsumerOutput.payloadPatch. */
@@ -715,6 +729,13 @@ export class RtpStreamSender implements ConsumerOutput {
   #mid: number[] = [];
   #absSendTimeId = 0;
   #audioLevelId = 0;
+  #dependencyDescriptorId = 0;
+  /**
+   * The id of the AV1 dependency descriptor in the packets this stream
+   * forwards (the publisher's), 0 for none; set by the consumer. Copied
+   * through when the subscriber negotiated it: SVC decoding needs it.
+   */
+  dependencyDescriptorSourceId = 0;
   #closed = false;
   // For sender reports.
   packetsSent = 0;
@@ -763,11 +784,13 @@ export class RtpStreamSender implements ConsumerOutput {
     this.#midId = 0;
     this.#absSendTimeId = 0;
     this.#audioLevelId = 0;
+    this.#dependencyDescriptorId = 0;
     for (const e of list ?? []) {
       if (e.id < 1 || e.id > 14) continue; // one-byte form only
       if (e.uri === SDES_MID_URI) this.#midId = e.id;
       else if (e.uri === ABS_SEND_TIME_URI) this.#absSendTimeId = e.id;
       else if (e.uri === AUDIO_LEVEL_URI && this.kind === 'audio') this.#audioLevelId = e.id;
+      else if (e.uri === DEPENDENCY_DESCRIPTOR_URI && this.kind === 'video') this.#dependencyDescriptorId = e.id;
     }
     const mid = this.#sender.mid ?? this.#transceiver.mid ?? '';
     this.#mid = mid.length >= 1 && mid.length <= 16 ? [...Buffer.from(mid)] : [];
@@ -791,10 +814,20 @@ export class RtpStreamSender implements ConsumerOutput {
     const ssrc = asRtx ? s.rtxSsrc : s.ssrc;
     if (asRtx && this.#rtxStream === undefined) this.#rtxStream = session.local.stream(ssrc);
 
-    // Header extension block (one-byte form): MID, abs-send-time, audio level.
+    // Header extension block: MID, abs-send-time, audio level, and the AV1
+    // dependency descriptor. One-byte form, or two-byte (RFC 8285) when the
+    // descriptor is longer than 16 bytes (it is when it carries its structure).
     const midLength = this.#midId ? this.#mid.length : 0;
     const withLevel = this.#audioLevelId !== 0 && packet.audioLevel >= 0;
-    let extensionBytes = (midLength ? 1 + midLength : 0) + (this.#absSendTimeId ? 4 : 0) + (withLevel ? 2 : 0);
+    let ddAt = -1;
+    let ddLength = 0;
+    if (this.dependencyDescriptorSourceId !== 0 && this.#dependencyDescriptorId !== 0) {
+      ddAt = packet.findExtension(this.dependencyDescriptorSourceId);
+      if (ddAt >= 0) ddLength = extensionLength;
+    }
+    const twoByte = ddLength > 16;
+    const per = twoByte ? 2 : 1;
+    let extensionBytes = (midLength ? per + midLength : 0) + (this.#absSendTimeId ? per + 3 : 0) + (withLevel ? per + 1 : 0) + (ddLength ? per + ddLength : 0);
     if (extensionBytes) extensionBytes = 4 + ((extensionBytes + 3) & ~3);
     const headerLength = 12 + extensionBytes;
     const body = packet.length - packet.headerLength; // payload and padding
@@ -816,27 +849,31 @@ export class RtpStreamSender implements ConsumerOutput {
     out[b + 10] = ssrc >>> 8;
     out[b + 11] = ssrc;
     if (extensionBytes) {
-      out[b + 12] = 0xbe;
-      out[b + 13] = 0xde;
+      out[b + 12] = twoByte ? 0x10 : 0xbe;
+      out[b + 13] = twoByte ? 0x00 : 0xde;
       out[b + 14] = 0;
       out[b + 15] = (extensionBytes - 4) >> 2;
       let o = b + 16;
       if (midLength) {
-        out[o++] = (this.#midId << 4) | (midLength - 1);
+        o = writeElementHeader(out, o, this.#midId, midLength, twoByte);
         for (let i = 0; i < midLength; i++) out[o++] = this.#mid[i]!;
       }
       if (this.#absSendTimeId) {
         const t = absSendTime(timeOrigin + (retransmission ? performance.now() : packet.receivedAt));
-        out[o] = (this.#absSendTimeId << 4) | 2;
-        out[o + 1] = t >>> 16;
-        out[o + 2] = t >>> 8;
-        out[o + 3] = t;
-        o += 4;
+        o = writeElementHeader(out, o, this.#absSendTimeId, 3, twoByte);
+        out[o] = t >>> 16;
+        out[o + 1] = t >>> 8;
+        out[o + 2] = t;
+        o += 3;
       }
       if (withLevel) {
-        out[o] = this.#audioLevelId << 4;
-        out[o + 1] = (packet.voiced ? 0x80 : 0) | packet.audioLevel;
-        o += 2;
+        o = writeElementHeader(out, o, this.#audioLevelId, 1, twoByte);
+        out[o++] = (packet.voiced ? 0x80 : 0) | packet.audioLevel;
+      }
+      if (ddLength) {
+        o = writeElementHeader(out, o, this.#dependencyDescriptorId, ddLength, twoByte);
+        packet.buffer.copy(out, o, ddAt, ddAt + ddLength);
+        o += ddLength;
       }
       while (o < b + headerLength) out[o++] = 0;
     }

@@ -6,6 +6,7 @@
  *
  *   node --import tsx recorder/src/bench/composite.bench.ts [participants=2] [seconds=30]
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { NodePeer } from '../../../signaling/src/testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../../../signaling/src/testing/testServer.ts';
@@ -35,7 +36,14 @@ try {
     'bench',
   );
   await new Promise((r) => setTimeout(r, seconds * 1000));
+  // The per-track ffmpegs (stream copy): their CPU from /proc, before they exit.
+  const ticks = recording.trackProcesses().map((t) => {
+    const stat = fs.readFileSync(`/proc/${t.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(stat[11]) + Number(stat[12]);
+  });
+  const trackCpu = ticks.reduce((a, b) => a + b, 0) / 100;
   const info = await recording.processed();
+  console.log(`per-track recording: ${ticks.length} ffmpeg processes, ${trackCpu.toFixed(2)} CPU s in total = ${((trackCpu / (info.durationMs! / 1000)) * 60).toFixed(1)} CPU s per meeting minute`);
   const dir = path.join(server.recorder.config.dir, info.id);
   console.log(`recorded ${participants} participants for ${(info.durationMs! / 1000).toFixed(1)} s`);
   for (const [width, height, preset] of [

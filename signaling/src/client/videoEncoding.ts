@@ -38,8 +38,34 @@ export function canPublish(codec: VideoCodecName, scalabilityMode?: string): boo
   const matching = capabilities().filter((c) => c.mimeType.toLowerCase() === MIME[codec]);
   if (matching.length === 0) return false;
   if (!scalabilityMode) return true;
-  // Browsers that do not list modes (older Chrome) may still take L1Tx; assume only that.
-  return matching.some((c) => (c.scalabilityModes ? c.scalabilityModes.includes(scalabilityMode) : /^L1T[1-3]$/.test(scalabilityMode)));
+  if (matching.some((c) => c.scalabilityModes !== undefined)) return matching.some((c) => c.scalabilityModes?.includes(scalabilityMode));
+  // Capabilities without modes (Chromium builds that do not list them): ask an
+  // unconnected peer connection, which refuses a mode no codec can encode.
+  return encoderAccepts(scalabilityMode);
+}
+
+const accepted = new Map<string, boolean>();
+
+function encoderAccepts(scalabilityMode: string): boolean {
+  const known = accepted.get(scalabilityMode);
+  if (known !== undefined) return known;
+  let ok = false;
+  const Pc = (globalThis as { RTCPeerConnection?: typeof RTCPeerConnection }).RTCPeerConnection;
+  if (Pc) {
+    let pc: RTCPeerConnection | undefined;
+    try {
+      pc = new Pc();
+      const transceiver = pc.addTransceiver('video', { direction: 'sendonly', sendEncodings: [{ scalabilityMode } as RTCRtpEncodingParameters] });
+      const encodings = transceiver.sender.getParameters().encodings as (RTCRtpEncodingParameters & { scalabilityMode?: string })[];
+      ok = encodings[0]?.scalabilityMode === scalabilityMode;
+    } catch {
+      ok = false;
+    } finally {
+      pc?.close();
+    }
+  }
+  accepted.set(scalabilityMode, ok);
+  return ok;
 }
 
 /** The transceiver options for a video publication. */

@@ -8,6 +8,7 @@ import { constantTimeEqual } from '../util/constantTimeEqual.ts';
 import { HttpError, route } from './roomsApi.ts';
 
 const RecordingIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, 'not a recording id');
+const EmptyBodySchema = z.object({}).strict();
 const FileNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'not a file name');
 
 function roomOf(rooms: RoomManager, id: unknown) {
@@ -28,9 +29,8 @@ export function recordingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
   router.post(
     '/rooms/:id/recordings',
     route(async (req, res) => {
-      if (req.body !== undefined && (typeof req.body !== 'object' || req.body === null || Object.keys(req.body).length > 0)) {
-        throw new HttpError('BAD_REQUEST', 'body: expected no body or {}');
-      }
+      // Nothing to say yet; a body, if any, must be {} so that options can come later without surprises.
+      if (req.body !== undefined && !EmptyBodySchema.safeParse(req.body).success) throw new HttpError('BAD_REQUEST', 'body: expected no body or {}');
       const room = roomOf(rooms, req.params.id);
       if (recorder.isRecording(room.id)) throw new HttpError('CONFLICT', 'this meeting is already being recorded');
       await rooms.controls.execute(room, { type: 'api' }, 'recording.set', { on: true });

@@ -227,6 +227,15 @@ describe('TransportMediaPath', () => {
     expect(rr.reports.find((r) => r.ssrc === 0xa0)!.packetsLost).toBe(0);
   });
 
+  it('reports every ~1 s while video flows either way, every ~5 s for audio only', () => {
+    const pub = publisherSide();
+    expect(pub.path.reportIntervalMs()).toBe(1000); // audio + video producers
+    const audioOnly = subscriberSide([pub.audio]);
+    expect(audioOnly.path.reportIntervalMs()).toBe(5000);
+    const withVideo = subscriberSide([pub.audio, pub.video]);
+    expect(withVideo.path.reportIntervalMs()).toBe(1000);
+  });
+
   it('NACKs holes in a video producer stream', async () => {
     const pub = publisherSide();
     pub.publish('video', { seq: 10 });

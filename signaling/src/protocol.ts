@@ -92,6 +92,12 @@ export const MeetingSettingsSchema = z
     chat: AudienceSchema,
     /** Role of someone who joins with neither an invite nor the host key. */
     defaultRole: z.enum(['participant', 'guest']),
+    /**
+     * Highest video quality anyone receives (spatial layer 2 / 1 / 0 of a
+     * scalable stream): the host's cap, on top of each subscriber's own
+     * preference, tile size and bandwidth.
+     */
+    videoQuality: z.enum(['high', 'standard', 'low']),
   })
   .strict();
 export type MeetingSettings = z.infer<typeof MeetingSettingsSchema>;
@@ -103,7 +109,11 @@ export const DEFAULT_SETTINGS: MeetingSettings = {
   draw: 'participants',
   chat: 'everyone',
   defaultRole: 'participant',
+  videoQuality: 'high',
 };
+
+/** The highest spatial layer each `videoQuality` lets through. */
+export const VIDEO_QUALITY_SPATIAL_LAYER: Record<MeetingSettings['videoQuality'], number> = { high: 2, standard: 1, low: 0 };
 
 export const TopicSchema = z
   .string()

@@ -12,9 +12,15 @@ export interface ConsumerPreferences {
   /** The tile's size in device pixels; 0 or absent: unknown (no limit). */
   width?: number;
   height?: number;
-  /** Highest layers wanted (user/host preference). */
+  /** Highest layers the subscriber wants (its own preference). */
   spatialLayer?: number;
   temporalLayer?: number;
+  /**
+   * Highest spatial layer the host allows (the meeting's video quality).
+   * Kept apart from the subscriber's own preference so that setting one
+   * never erases the other: the lower of the two applies.
+   */
+  hostSpatialLayer?: number;
 }
 
 /** When the stream does not announce its resolutions: the top layer is taken to be this, halving per layer down. */
@@ -44,10 +50,15 @@ export interface Layers {
   temporal: number;
 }
 
-/** The layers wanted before bandwidth: tile size and preference. */
+/** The layers wanted before bandwidth: tile size, the user's preference and the host's cap. */
 export function desiredLayers(layers: ProducerLayers, preferences: ConsumerPreferences): Layers {
   const bySize = spatialLayerForSize(layers, preferences.width ?? 0, preferences.height ?? 0);
-  const spatial = Math.min(bySize, preferences.spatialLayer ?? MAX_LAYER, layers.activeSpatialLayers - 1);
+  const spatial = Math.min(
+    bySize,
+    preferences.spatialLayer ?? MAX_LAYER,
+    preferences.hostSpatialLayer ?? MAX_LAYER,
+    layers.activeSpatialLayers - 1,
+  );
   const temporal = Math.min(preferences.temporalLayer ?? MAX_LAYER, layers.temporalLayers - 1);
   return { spatial: Math.max(0, spatial), temporal: Math.max(0, temporal) };
 }

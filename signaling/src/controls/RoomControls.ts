@@ -140,7 +140,7 @@ export class RoomControls {
     },
     'room.update': async ({ room, actor }, update) => {
       needRight(room, actor, 'moderate');
-      room.updateNow(update);
+      await room.updateNow(update);
       this.#rooms.saveConfig(room);
       return { reply: { room: room.info() } };
     },

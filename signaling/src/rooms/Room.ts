@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { ConsumerDump, ProducerDump, Worker, WorkerEvents } from '@muster/media';
 import {
+  DEFAULT_SETTINGS,
   MusterError,
   type ChatMessage,
   type ClientRequest,
@@ -17,6 +18,7 @@ import {
   type RoomInfo,
   type ServerEvents,
   type TrackSource,
+  VIDEO_QUALITY_SPATIAL_LAYER,
 } from '../protocol.ts';
 import { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { AuditLog } from '../controls/AuditLog.ts';
@@ -134,7 +136,7 @@ export class Room {
     this.topic = config.topic;
     this.locked = config.locked;
     this.lobbyEnabled = config.lobby;
-    this.settings = { ...config.settings };
+    this.settings = { ...DEFAULT_SETTINGS, ...config.settings };
     this.startsAt = config.startsAt;
     this.#passcode = config.passcode;
     this.#hostKey = config.hostKey;
@@ -486,6 +488,8 @@ export class Room {
         } catch {
           continue; // the producer closed meanwhile
         }
+        // Without a cap the worker forwards up to the top layer: only a lowered quality needs saying.
+        if (track.kind === 'video' && this.settings.videoQuality !== 'high') await this.#applyHostCap(consumerId);
         participant.consumers.set(consumerId, {
           id: consumerId,
           trackId: track.id,
@@ -663,8 +667,12 @@ export class Room {
     return waiters.length;
   }
 
-  /** Topic, lock, lobby and settings; turning the lobby off lets everyone waiting in. */
-  updateNow(update: ClientRequest<'room.update'>): void {
+  /**
+   * Topic, lock, lobby and settings; turning the lobby off lets everyone
+   * waiting in, and a new video quality caps every video consumer at once.
+   */
+  async updateNow(update: ClientRequest<'room.update'>): Promise<void> {
+    const quality = this.settings.videoQuality;
     if (update.topic !== undefined) this.topic = update.topic;
     if (update.locked !== undefined) this.locked = update.locked;
     if (update.settings) this.settings = { ...this.settings, ...update.settings };
@@ -673,6 +681,22 @@ export class Room {
       if (!update.lobby) this.admitNow('all');
     }
     this.broadcast('room.updated', this.info());
+    if (this.settings.videoQuality !== quality) {
+      const consumers = [...this.participants.values()].flatMap((p) => [...p.consumers.values()]).filter((c) => c.kind === 'video');
+      await Promise.all(consumers.map((c) => this.#applyHostCap(c.id)));
+    }
+  }
+
+  /**
+   * The host's cap on a video consumer, apart from the subscriber's own layer
+   * preference (the worker keeps both and takes the lower).
+   */
+  async #applyHostCap(consumerId: string): Promise<void> {
+    const hostSpatialLayer = VIDEO_QUALITY_SPATIAL_LAYER[this.settings.videoQuality];
+    await this.#worker
+      .request('consumer.setPreferences', { routerId: this.#routerId, consumerId, preferences: { hostSpatialLayer } })
+      // The consumer may have closed meanwhile: nothing to cap.
+      .catch(() => undefined);
   }
 
   setRecordingNow(on: boolean): void {

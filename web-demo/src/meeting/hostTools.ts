@@ -13,6 +13,12 @@ const SETTINGS: [SettingKey, string][] = [
   ['draw', 'Draw on the whiteboard'],
   ['chat', 'Chat'],
 ];
+type VideoQuality = 'high' | 'standard' | 'low';
+const VIDEO_QUALITIES: [VideoQuality, string][] = [
+  ['high', 'High'],
+  ['standard', 'Standard'],
+  ['low', 'Low (saves bandwidth)'],
+];
 
 /** Copies text and says so on the button for a moment. */
 async function copyText(text: string, button: HTMLButtonElement): Promise<void> {
@@ -39,6 +45,7 @@ export class HostTools {
   readonly #recording: HTMLButtonElement;
   readonly #hostLink: HTMLButtonElement;
   readonly #settings = new Map<SettingKey, HTMLInputElement>();
+  readonly #videoQuality: HTMLSelectElement;
 
   constructor(room: Room, report: (error: unknown) => void) {
     this.#room = room;
@@ -69,6 +76,12 @@ export class HostTools {
       this.#settings.set(key, box);
       settings.append(h('label', { class: 'check' }, box, h('span', null, label)));
     }
+    // The host's cap on what everyone receives; each person may still choose lower for themselves.
+    this.#videoQuality = h('select', { 'data-testid': 'setting-video-quality', 'aria-label': 'Video quality for everyone' }, ...VIDEO_QUALITIES.map(([v, label]) => h('option', { value: v }, label)));
+    this.#videoQuality.addEventListener('change', () => {
+      void request('room.update', { settings: { videoQuality: this.#videoQuality.value as VideoQuality } }).catch(report);
+    });
+    settings.append(h('label', { class: 'check' }, h('span', null, 'Video quality for everyone'), this.#videoQuality));
     this.el = h(
       'section',
       { class: 'host-tools', 'data-testid': 'host-tools', hidden: true },
@@ -109,6 +122,7 @@ export class HostTools {
     setText(this.#recording, info.recording ? 'Stop recording' : 'Start recording');
     this.#hostLink.hidden = !room.moderator?.hostKey;
     for (const [key, box] of this.#settings) box.checked = info.settings[key] !== 'moderators';
+    if (this.#videoQuality.value !== info.settings.videoQuality) this.#videoQuality.value = info.settings.videoQuality;
   }
 }
 

@@ -58,16 +58,9 @@ export interface RoomOptions {
   tokens: MeetingTokens;
 }
 
-export interface RoomDump {
-  id: string;
-  topic: string;
+/** What participants see of the room (`info()`), plus what operators see. */
+export interface RoomDump extends RoomInfo {
   createdAt: number;
-  locked: boolean;
-  lobby: boolean;
-  recording: boolean;
-  settings: MeetingSettings;
-  startsAt: number | null;
-  hasPasscode: boolean;
   /** People waiting in the lobby. */
   waiting: LobbyEntry[];
   workerId: number;
@@ -852,15 +845,8 @@ export class Room {
 
   dump(): RoomDump {
     return {
-      id: this.id,
-      topic: this.topic,
+      ...this.info(),
       createdAt: this.createdAt,
-      locked: this.locked,
-      lobby: this.lobbyEnabled,
-      recording: this.recording,
-      settings: { ...this.settings },
-      startsAt: this.startsAt,
-      hasPasscode: this.#passcode !== null,
       waiting: this.lobby,
       workerId: this.#worker.id,
       activeSpeakerId: this.activeSpeakerId,

@@ -11,12 +11,11 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Consumer } from '../Consumer.ts';
-import { Producer } from '../Producer.ts';
 import { TransportMediaPath } from '../rtp/TransportMediaPath.ts';
 import {
   fakeDtls,
   fakePeerConnection,
-  fakeRecvTransceiver,
+  fakePublisherPath,
   fakeSendTransceiver,
   fakeSocket,
   peerSession,
@@ -32,24 +31,8 @@ const ROUNDS = Number(values.rounds);
 
 // Publisher side: one 'send' transport with an audio and a video producer.
 const pubKeys = randomSrtpKeys();
-const pub = fakeDtls(pubKeys, fakeSocket(false));
-const pubPath = new TransportMediaPath(fakePeerConnection([pub.dtls]));
-pubPath.attach();
-const producers = (['audio', 'video'] as const).map((kind, i) => {
-  const transceiver = fakeRecvTransceiver(kind, { ssrc: 0xa000 + i, mid: String(i), dtls: pub.dtls });
-  const producer = new Producer({
-    id: kind,
-    kind,
-    mid: String(i),
-    source: kind,
-    receiver: transceiver.receiver,
-    codec: kind === 'audio' ? 'audio/opus' : 'video/VP8',
-    audioLevelExtensionId: kind === 'audio' ? pubPath.audioLevelExtensionId(transceiver) : 0,
-    ssrc: 0xa000 + i,
-  });
-  pubPath.addProducer(producer, transceiver);
-  return producer;
-});
+const { link: pub, producers: published } = fakePublisherPath(pubKeys, { socket: fakeSocket(false), ssrcBase: 0xa000 });
+const producers = published.map((p) => p.producer);
 
 // Subscriber side: FANOUT 'recv' transports, each consuming both producers.
 const subSockets: ReturnType<typeof fakeSocket>[] = [];

@@ -18,7 +18,7 @@ import { Producer } from '../Producer.ts';
 import {
   fakeDtls,
   fakePeerConnection,
-  fakeRecvTransceiver,
+  fakePublisherPath,
   fakeSendTransceiver,
   fakeSocket,
   peerSession,
@@ -38,25 +38,8 @@ afterEach(() => {
 /** A publisher's transport with an audio (SSRC 0xa0) and a video (0xa1) producer. */
 function publisherSide(profile: SrtpProfile = SRTP_AES128_CM_HMAC_SHA1_80) {
   const keys = randomSrtpKeys(profile);
-  const link = fakeDtls(keys);
-  const path = new TransportMediaPath(fakePeerConnection([link.dtls]));
+  const { link, path, producers } = fakePublisherPath(keys, { ssrcBase: 0xa0 });
   paths.push(path);
-  path.attach();
-  const producers = (['audio', 'video'] as const).map((kind, i) => {
-    const transceiver = fakeRecvTransceiver(kind, { ssrc: 0xa0 + i, mid: String(i), dtls: link.dtls });
-    const producer = new Producer({
-      id: kind,
-      kind,
-      mid: String(i),
-      source: kind,
-      receiver: transceiver.receiver,
-      codec: kind === 'audio' ? 'audio/opus' : 'video/VP8',
-      audioLevelExtensionId: kind === 'audio' ? path.audioLevelExtensionId(transceiver) : 0,
-      ssrc: 0xa0 + i,
-    });
-    path.addProducer(producer, transceiver);
-    return { producer, transceiver };
-  });
   const client = peerSession(keys);
   let seq = { audio: 100, video: 5000 };
   /** The publisher sends one packet (encrypted with its own session) to the SFU. */

@@ -7,7 +7,9 @@
  */
 import crypto from 'node:crypto';
 import { Event, type RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
+import { Producer } from '../Producer.ts';
 import { SRTP_AES128_CM_HMAC_SHA1_80, SrtpSession, type SrtpKeys, type SrtpProfile } from '../rtp/srtp.ts';
+import { TransportMediaPath } from '../rtp/TransportMediaPath.ts';
 
 export interface FakeSocket {
   sent: { buf: Buffer; offset: number; length: number; port: number; address: string }[];
@@ -180,4 +182,32 @@ export function fakeSendTransceiver(kind: 'audio' | 'video', options: { ssrc: nu
     octetCount: 0,
   };
   return { kind, mid: options.mid, sender, receiver: { dtlsTransport: options.dtls } } as unknown as RTCRtpTransceiver;
+}
+
+/**
+ * A publisher's 'send' transport on a fake DTLS link, with an audio producer
+ * (SSRC ssrcBase) and a video producer (ssrcBase + 1), attached and ready for
+ * SRTP from a peerSession(keys). Shared by the packet-path tests and benchmark.
+ */
+export function fakePublisherPath(keys: SrtpKeys, options: { socket?: FakeSocket; ssrcBase: number }) {
+  const link = fakeDtls(keys, options.socket);
+  const path = new TransportMediaPath(fakePeerConnection([link.dtls]));
+  path.attach();
+  const producers = (['audio', 'video'] as const).map((kind, i) => {
+    const ssrc = options.ssrcBase + i;
+    const transceiver = fakeRecvTransceiver(kind, { ssrc, mid: String(i), dtls: link.dtls });
+    const producer = new Producer({
+      id: kind,
+      kind,
+      mid: String(i),
+      source: kind,
+      receiver: transceiver.receiver,
+      codec: kind === 'audio' ? 'audio/opus' : 'video/VP8',
+      audioLevelExtensionId: kind === 'audio' ? path.audioLevelExtensionId(transceiver) : 0,
+      ssrc,
+    });
+    path.addProducer(producer, transceiver);
+    return { producer, transceiver };
+  });
+  return { link, path, producers };
 }

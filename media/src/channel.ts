@@ -31,6 +31,8 @@ export interface WorkerStats extends RouterStats {
   /** Microseconds of CPU (user + system) since the worker started. */
   cpuMicros: number;
   rssBytes: number;
+  /** SRTP and sending run in the native packet path (media/native), not JS. */
+  nativePacketPath: boolean;
 }
 
 export interface WorkerMethods {

@@ -23,7 +23,8 @@ import { compactNtp, ntpTime, RawRtcp, sdesSize, writeNack, writeReceiverReport,
 import { absSendTime, extensionLength, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
 import { rtxPayloadTypes, unwrapRtx, wrapRtx } from './rtx.ts';
 import { MAX_PACKET, SrtpSession, copyBytes, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
-import { enableSyncLookup, interceptMessages } from './udp.ts';
+import { enableSyncLookup, interceptMessages, socketFd } from './udp.ts';
+import { ipv4ToNumber, nativePacket } from './nativePacket.ts';
 import {
   dtlsTransportOf,
   dtlsTransportsOf,
@@ -523,6 +524,13 @@ export class SecureLink {
   readonly #unsubscribe: (() => void)[] = [];
   session?: SrtpSession;
   #closed = false;
+  // The native send's cache: the socket's fd and the destination as a number.
+  #fdSocket?: unknown;
+  #fd = -1;
+  #remoteHost = '';
+  #remoteIp = -1;
+  /** A socket Node had to queue a datagram on. */
+  #queuedIn?: unknown;
 
   constructor(path: LinkOwner, dtls: WeriftDtlsTransport) {
     this.#path = path;
@@ -647,10 +655,15 @@ export class SecureLink {
           this.#syncLookup.add(socket);
           enableSyncLookup(socket);
         }
-        socket.send(buf, offset, length, pair.remoteAddr[1], pair.remoteAddr[0]);
-        // Node sends at once unless the socket buffer is full; then the queued
-        // datagram still references the buffer, so stop reusing it.
-        if (buf === output.buffer && (socket.getSendQueueCount?.() ?? 0) > 0) output.replace();
+        if (!this.#sendNative(socket, buf, offset, length, pair.remoteAddr)) {
+          socket.send(buf, offset, length, pair.remoteAddr[1], pair.remoteAddr[0]);
+          // Node sends at once unless the socket buffer is full; then the queued
+          // datagram still references the buffer, so stop reusing it.
+          if ((socket.getSendQueueCount?.() ?? 0) > 0) {
+            this.#queuedIn = socket;
+            if (buf === output.buffer) output.replace();
+          }
+        }
       } else {
         protocol.sendData(Buffer.from(buf.subarray(offset, offset + length)), pair.remoteAddr).catch(() => undefined);
       }
@@ -662,6 +675,34 @@ export class SecureLink {
     this.dtls.packetsSent++;
     this.dtls.bytesSent += length;
     return true;
+  }
+
+  /**
+   * sendto(2) straight from the native packet path, for an IPv4 destination
+   * on a socket whose fd Node exposes; false to let Node send (no addon, IPv6,
+   * or the socket buffer full: Node queues, and while its queue drains every
+   * datagram on that socket goes through it, so none overtakes another).
+   */
+  #sendNative(socket: WeriftUdpTransport['socket'], buf: Buffer, offset: number, length: number, remote: readonly [string, number]): boolean {
+    const native = nativePacket;
+    if (native === null) return false;
+    if (this.#queuedIn === socket) {
+      if ((socket.getSendQueueCount?.() ?? 0) > 0) return false;
+      this.#queuedIn = undefined;
+    }
+    if (this.#fdSocket !== socket) {
+      this.#fdSocket = socket;
+      this.#fd = socketFd(socket);
+    }
+    if (this.#fd < 0) return false;
+    if (this.#remoteHost !== remote[0]) {
+      this.#remoteHost = remote[0];
+      this.#remoteIp = ipv4ToNumber(remote[0]);
+    }
+    if (this.#remoteIp < 0) return false;
+    const sent = native.sendTo(this.#fd, buf, offset, length, remote[1], this.#remoteIp);
+    // Other errors (an ICMP unreachable reported late, say) lose the datagram, as dgram would.
+    return sent !== native.EAGAIN;
   }
 
   sendRtcp(packet: Buffer): void {

@@ -16,6 +16,7 @@
  * the packet does not authenticate) and leaves the plaintext in place.
  */
 import crypto from 'node:crypto';
+import { nativePacket, type NativeSrtpKeys } from './nativePacket.ts';
 
 export const SRTP_AES128_CM_HMAC_SHA1_80 = 0x0001;
 export const SRTP_AEAD_AES_128_GCM = 0x0007;
@@ -468,6 +469,8 @@ export class SrtpContext {
   readonly #rtcpEcb?: crypto.Cipher;
   readonly #rtpAuth?: HmacSha1;
   readonly #rtcpAuth?: HmacSha1;
+  /** The RTP keys in the native packet path, when it is built (AES-CM only). */
+  readonly #native?: NativeSrtpKeys;
   /** Counter blocks for an RTCP packet's keystream. */
   readonly #counters = Buffer.alloc(MAX_PACKET + 16);
   // GCM
@@ -478,7 +481,8 @@ export class SrtpContext {
   #lastStream?: SrtpStream;
   #srtcpIndex = 0;
 
-  constructor(profile: SrtpProfile, masterKey: Buffer, masterSalt: Buffer) {
+  /** `native: false` keeps RTP on the JS path even when the addon is built (tests compare the two). */
+  constructor(profile: SrtpProfile, masterKey: Buffer, masterSalt: Buffer, options: { native?: boolean } = {}) {
     if (profile !== SRTP_AES128_CM_HMAC_SHA1_80 && profile !== SRTP_AEAD_AES_128_GCM) {
       throw new Error(`unsupported SRTP profile ${profile}`);
     }
@@ -493,7 +497,13 @@ export class SrtpContext {
       this.#rtcpEcb = ecb(this.#keys.rtcpKey);
       this.#rtpAuth = new HmacSha1(this.#keys.rtpAuthKey);
       this.#rtcpAuth = new HmacSha1(this.#keys.rtcpAuthKey);
+      if (nativePacket && options.native !== false) this.#native = nativePacket.srtpKeys(this.#keys.rtpKey, this.#keys.rtpSalt, this.#keys.rtpAuthKey);
     }
+  }
+
+  /** Whether RTP is protected by the native packet path (else JS). */
+  get native(): boolean {
+    return this.#native !== undefined;
   }
 
   /** The rollover state of `ssrc`, created on first use. Callers may keep it. */
@@ -555,6 +565,7 @@ export class SrtpContext {
       cipher.getAuthTag().copy(out, end);
       return length + 16;
     }
+    if (this.#native !== undefined) return nativePacket!.srtpProtect(this.#native, out, offset, headerLength, src, srcAt, bodyLength, roc);
     if (bodyLength > 0) {
       const cache = (s.keystream ??= new KeystreamCache(this.#rtpEcb!, this.#keys.rtpSalt, ssrc));
       const at = cache.lookup(roc, seq, bodyLength);
@@ -590,6 +601,8 @@ export class SrtpContext {
         return -1;
       }
       dec.copy(buf, headerLength);
+    } else if (this.#native !== undefined) {
+      if (nativePacket!.srtpUnprotect(this.#native, buf, headerLength, length, roc) < 0) return -1;
     } else {
       if (!this.#rtpAuth!.verify(buf, words, 0, end, true, roc, end, 10)) return -1;
       const bodyLength = end - headerLength;

@@ -70,3 +70,12 @@ export function enableSyncLookup(socket: dgram.Socket): boolean {
   handle[PATCHED] = true;
   return true;
 }
+
+/**
+ * The socket's file descriptor (Unix), for the native packet path's sendto;
+ * -1 when Node does not expose it (Windows, a closed socket, other internals).
+ */
+export function socketFd(socket: dgram.Socket): number {
+  const fd = (handleOf(socket) as { fd?: unknown } | undefined)?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}

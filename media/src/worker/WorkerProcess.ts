@@ -2,6 +2,7 @@ import type { ChannelMessage, ChannelNotification, WorkerMethods, WorkerNotifica
 import type { MediaConfig } from '../config.ts';
 import { Router } from '../Router.ts';
 import { addTraffic } from '../traffic.ts';
+import { nativePacket } from '../rtp/nativePacket.ts';
 
 type Handler<M extends keyof WorkerMethods> = (params: WorkerMethods[M]['params']) => Promise<WorkerMethods[M]['result']> | WorkerMethods[M]['result'];
 
@@ -160,6 +161,7 @@ export class WorkerProcess {
       bytesOut: 0,
       cpuMicros: cpu.user + cpu.system,
       rssBytes: process.memoryUsage.rss(),
+      nativePacketPath: nativePacket !== null,
     };
     for (const router of this.#routers.values()) {
       const s = router.getStats();

@@ -38,6 +38,8 @@ describe('HTTP endpoints', () => {
     expect(text).toMatch(/^# TYPE muster_worker_cpu_seconds_total counter$/m);
     expect(text).toMatch(/^muster_worker_cpu_seconds_total\{worker="0",pid="\d+"\} [\d.e+-]+$/m);
     expect(text).toMatch(/^muster_worker_packets_in_total\{worker="0",pid="\d+"\} \d+$/m);
+    // npm install builds the native packet path; CI must run on it (elsewhere JS is a valid fallback).
+    expect(text).toMatch(process.env.CI === 'true' ? /^muster_worker_native_packet_path\{worker="0",pid="\d+"\} 1$/m : /^muster_worker_native_packet_path\{worker="0",pid="\d+"\} [01]$/m);
   });
 
   it('refuses the REST API without the right Bearer token', async () => {

@@ -32,6 +32,7 @@ export function renderMetrics(rooms: RoomManager, pool: WorkerPool): string {
     ['muster_worker_bytes_out_total', 'RTP payload bytes forwarded by the media worker.', 'counter', (s) => s.bytesOut],
     ['muster_worker_routers', 'Rooms hosted by the media worker.', 'gauge', (s) => s.routers],
     ['muster_worker_consumers', 'Consumers on the media worker.', 'gauge', (s) => s.consumers],
+    ['muster_worker_native_packet_path', '1 when the worker runs SRTP and sends in the native packet path (media/native), 0 on the JS path.', 'gauge', (s) => (s.nativePacketPath ? 1 : 0)],
   ];
   for (const [name, help, type, read] of perWorker) {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);

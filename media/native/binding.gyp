@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "muster_packet",
+      "sources": ["src/packet.c"],
+      "cflags": ["-O2", "-Wall", "-Wno-deprecated-declarations"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

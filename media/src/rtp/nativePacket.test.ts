@@ -1,0 +1,121 @@
+import crypto from 'node:crypto';
+import dgram from 'node:dgram';
+import { once } from 'node:events';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ipv4ToNumber, nativePacket, nativePacketStatus } from './nativePacket.ts';
+import { SRTP_AES128_CM_HMAC_SHA1_80, SrtpContext } from './srtp.ts';
+import { socketFd } from './udp.ts';
+
+const CI = process.env.CI === 'true';
+
+if (!nativePacket && !CI) {
+  console.warn(`\n!!! nativePacket.test.ts: the native packet path is not loaded (${nativePacketStatus.reason}); its tests are skipped. Run npm install with a C compiler to build it.\n`);
+}
+
+describe('ipv4ToNumber', () => {
+  it('parses dotted IPv4 literals and refuses anything else', () => {
+    expect(ipv4ToNumber('127.0.0.1')).toBe(0x7f000001);
+    expect(ipv4ToNumber('255.255.255.255')).toBe(0xffffffff);
+    expect(ipv4ToNumber('10.1.2.3')).toBe(0x0a010203);
+    for (const bad of ['', '1.2.3', '1.2.3.4.5', '256.1.1.1', '1..2.3', '::1', 'fe80::1', 'localhost', '1.2.3.', '1234.1.1.1']) {
+      expect(ipv4ToNumber(bad), bad).toBe(-1);
+    }
+  });
+});
+
+describe.runIf(nativePacket !== null || CI)('native packet path', () => {
+  const sockets: dgram.Socket[] = [];
+  afterAll(() => sockets.forEach((s) => s.close()));
+
+  it('is built by npm install (CI requires it)', () => {
+    expect(nativePacketStatus).toEqual({ loaded: true });
+  });
+
+  it('protects byte for byte as the JS path does, and each unprotects the other', () => {
+    const key = crypto.randomBytes(16);
+    const salt = crypto.randomBytes(14);
+    const native = new SrtpContext(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    const js = new SrtpContext(SRTP_AES128_CM_HMAC_SHA1_80, key, salt, { native: false });
+    const nativeIn = new SrtpContext(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    const jsIn = new SrtpContext(SRTP_AES128_CM_HMAC_SHA1_80, key, salt, { native: false });
+    expect(native.native).toBe(true);
+    expect(js.native).toBe(false);
+    // Across a sequence-number wrap (ROC 0 → 1), with and without header extensions, empty bodies included.
+    for (let i = 0; i < 600; i++) {
+      const seq = (65_300 + i) & 0xffff;
+      const extension = i % 3 === 0;
+      const headerLength = extension ? 20 : 12;
+      const body = i % 97 === 0 ? 0 : 1 + ((i * 37) % 1200);
+      const plain = Buffer.alloc(headerLength + body + 10);
+      plain[0] = 0x80 | (extension ? 0x10 : 0);
+      plain[1] = 96;
+      plain.writeUInt16BE(seq, 2);
+      plain.writeUInt32BE(i * 3000, 4);
+      plain.writeUInt32BE(0xcafe0000 + (i % 2), 8);
+      if (extension) {
+        plain.writeUInt16BE(0xbede, 12);
+        plain.writeUInt16BE(1, 14);
+        plain[16] = 0x10;
+        plain[17] = 0xab;
+      }
+      crypto.randomFillSync(plain, headerLength, body);
+      const a = Buffer.from(plain);
+      const b = Buffer.from(plain);
+      const la = native.protectRtp(a, headerLength, headerLength + body);
+      const lb = js.protectRtp(b, headerLength, headerLength + body);
+      expect(la).toBe(headerLength + body + 10);
+      expect(a.subarray(0, la).equals(b.subarray(0, lb)), `packet ${i}`).toBe(true);
+      expect(jsIn.unprotectRtp(a, la)).toBe(headerLength + body);
+      expect(a.subarray(0, headerLength + body).equals(plain.subarray(0, headerLength + body))).toBe(true);
+      expect(nativeIn.unprotectRtp(b, lb)).toBe(headerLength + body);
+      expect(b.subarray(0, headerLength + body).equals(plain.subarray(0, headerLength + body))).toBe(true);
+    }
+  });
+
+  it('rejects a tampered packet and leaves it undecrypted', () => {
+    const key = crypto.randomBytes(16);
+    const salt = crypto.randomBytes(14);
+    const out = new SrtpContext(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    const into = new SrtpContext(SRTP_AES128_CM_HMAC_SHA1_80, key, salt);
+    const packet = Buffer.alloc(12 + 200 + 10);
+    packet[0] = 0x80;
+    packet.writeUInt16BE(7, 2);
+    packet.writeUInt32BE(42, 8);
+    const length = out.protectRtp(packet, 12, 212);
+    for (const at of [1, 50, length - 1]) {
+      const copy = Buffer.from(packet);
+      copy[at]! ^= 0x01;
+      const before = Buffer.from(copy);
+      expect(into.unprotectRtp(copy, length)).toBe(-1);
+      expect(copy.equals(before)).toBe(true);
+    }
+    expect(into.unprotectRtp(packet, length)).toBe(212);
+  });
+
+  it('refuses out-of-bounds spans with an error instead of touching memory', () => {
+    const keys = nativePacket!.srtpKeys(Buffer.alloc(16), Buffer.alloc(14), Buffer.alloc(20));
+    const small = Buffer.alloc(40);
+    expect(() => nativePacket!.srtpProtect(keys, small, 0, 12, small, 12, 100, 0)).toThrow(/out of bounds/);
+    expect(() => nativePacket!.sendTo(0, small, 30, 20, 9, 0x7f000001)).toThrow(/out of bounds/);
+    expect(() => nativePacket!.srtpKeys(Buffer.alloc(15), Buffer.alloc(14), Buffer.alloc(20))).toThrow(/expects/);
+    expect(nativePacket!.srtpUnprotect(keys, small, 12, 500, 0)).toBe(-1);
+  });
+
+  it('sends a datagram on a Node socket by its fd', async () => {
+    const receiver = dgram.createSocket('udp4');
+    const sender = dgram.createSocket('udp4');
+    sockets.push(receiver, sender);
+    receiver.bind(0, '127.0.0.1');
+    sender.bind(0, '127.0.0.1');
+    await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
+    const fd = socketFd(sender);
+    expect(fd).toBeGreaterThanOrEqual(0);
+    const payload = crypto.randomBytes(300);
+    const frame = Buffer.concat([Buffer.alloc(17), payload, Buffer.alloc(5)]);
+    const message = once(receiver, 'message');
+    expect(nativePacket!.sendTo(fd, frame, 17, 300, receiver.address().port, ipv4ToNumber('127.0.0.1'))).toBe(300);
+    const [data, rinfo] = (await message) as [Buffer, dgram.RemoteInfo];
+    expect(data.equals(payload)).toBe(true);
+    expect(rinfo.port).toBe(sender.address().port);
+  });
+});

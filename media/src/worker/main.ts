@@ -1,5 +1,6 @@
 import type { ChannelMessage } from '../channel.ts';
 import type { MediaConfig } from '../config.ts';
+import { nativePacketStatus } from '../rtp/nativePacket.ts';
 import { WorkerProcess } from './WorkerProcess.ts';
 
 if (!process.send) {
@@ -34,4 +35,8 @@ process.on('uncaughtException', (error) => {
 process.on('unhandledRejection', (reason) => {
   console.error(`[media worker ${process.pid}] unhandled rejection:`, reason);
 });
+if (!nativePacketStatus.loaded && process.env.MUSTER_NATIVE !== '0') {
+  // Loud, once per worker: the JS path works but costs more CPU per packet (docs/operations.md, Platforms).
+  console.warn(`[media worker ${process.pid}] native packet path not loaded (${nativePacketStatus.reason}); using JavaScript. Run \`npm run build:native -w media\`.`);
+}
 worker.ready();

@@ -505,6 +505,9 @@ function writeElementHeader(out: Buffer, o: number, id: number, length: number, 
   return o + 1;
 }
 
+/** What werift's UdpTransport.send resolves to when the native path sent the datagram. */
+const SENT: Promise<void> = Promise.resolve();
+
 /** Is this datagram RTP (not RTCP, STUN, DTLS)? RFC 7983 demultiplexing. */
 function isRtp(data: Buffer): boolean {
   const b0 = data[0]!;
@@ -582,6 +585,14 @@ export class SecureLink {
       const udp = protocol.transport;
       if (protocol.type !== 'stun' || !udp || udp.type !== 'udp' || this.#wrapped.has(udp)) continue;
       this.#wrapped.add(udp);
+      // werift's own datagrams on this socket (STUN consent checks and their
+      // answers, SRTCP) take the native send too: once media flows they are
+      // most of what a quiet transport costs, mostly in dgram's send.
+      const send = udp.send;
+      if (nativePacket !== null && typeof send === 'function') {
+        udp.send = (data: Buffer, addr?: [string, number]) =>
+          addr !== undefined && !udp.closed && this.#sendNative(udp.socket, data, 0, data.length, addr) ? SENT : send(data, addr);
+      }
       // Take RTP where the socket's handle delivers it; if Node's internals
       // differ, one step later, from werift's UdpTransport.
       const taken =

@@ -19,6 +19,8 @@ export interface WeriftUdpTransport {
   closed: boolean;
   /** Called by the transport's socket 'message' listener for every datagram. */
   onData: (data: Buffer, addr: [string, number]) => void;
+  /** What werift sends on the socket (STUN, DTLS, SRTCP); an own, writable property. */
+  send?: (data: Buffer, addr?: [string, number]) => Promise<void>;
 }
 
 /** werift's StunProtocol / TURN protocol (ice/src/stun/protocol.ts). */

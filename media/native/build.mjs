@@ -37,7 +37,10 @@ function main() {
   if (!process.env.npm_config_nodedir && fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
   const result = spawnSync(process.execPath, args, { cwd: here, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000, encoding: 'utf8' });
   if (result.status !== 0) {
-    const tail = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n').slice(-8).join('\n');
+    const lines = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n');
+    // The compiler's own errors say why; node-gyp's stack trace after them does not.
+    const errors = lines.filter((l) => /\berror\b/i.test(l) && !l.startsWith('gyp ERR! stack'));
+    const tail = (errors.length > 0 ? errors.slice(0, 8) : lines.slice(-8)).join('\n');
     return notice(`native packet path not built (node-gyp ${result.error ? result.error.message : `exit ${result.status}`}):\n${tail}`);
   }
   console.log('[muster] native packet path built (media/native/build/Release/muster_packet.node)');

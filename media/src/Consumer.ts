@@ -6,9 +6,10 @@ import type { MediaPacket } from './rtp/rtpPacket.ts';
 import type { RtpRewriter } from './rtp/RtpRewriter.ts';
 import type { ConsumerOutput } from './rtp/TransportMediaPath.ts';
 import { Av1LayerFilter, SimulcastLayerFilter, Vp9LayerFilter, type LayerFilter } from './svc/LayerFilter.ts';
-import { Vp8SimulcastPatch } from './svc/vp8.ts';
+import { Vp8SimulcastPatch, type Vp8Descriptor } from './svc/vp8.ts';
 import { desiredLayers, type ConsumerPreferences, type Layers } from './svc/LayerSelector.ts';
 import { SequenceGaps } from './svc/SequenceGaps.ts';
+import { Av1DecodeTargetsPatch } from './svc/Av1DecodeTargetsPatch.ts';
 import type { ProducerLayers } from './svc/ProducerLayers.ts';
 
 /** Output sequence numbers whose encoding a simulcast consumer remembers (power of two, as RtpRewriter's history). */
@@ -30,6 +31,8 @@ export interface ConsumerDump {
   preferences?: ConsumerPreferences;
   /** The subscriber's estimated available bandwidth (bps), null before its first estimate. */
   estimatedBandwidth?: number | null;
+  /** Where that estimate comes from: transport-wide congestion control feedback, REMB, or nothing yet. */
+  bweSource?: 'twcc' | 'remb' | null;
 }
 
 export interface ConsumerStats {
@@ -53,8 +56,10 @@ const REMB_FMT = 15;
 
 /** Where a consumer reports its subscriber's bandwidth estimates (the transport's allocator). */
 export interface BandwidthListener {
+  /** A REMB from the subscriber (bps). */
   onBandwidthEstimate(bitrate: number): void;
   readonly estimate: number | null;
+  readonly source: 'twcc' | 'remb' | null;
   /** Preferences changed: layers should be chosen again. */
   onPreferencesChanged(): void;
 }
@@ -88,7 +93,9 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
   readonly #filter?: LayerFilter;
   readonly #gaps?: SequenceGaps;
   /** Simulcast: the filter (to see switches), the picture-id rewriting, and the encoding of each output sequence number (for NACKs). */
-  readonly #simulcast?: { filter: SimulcastLayerFilter; patch: Vp8SimulcastPatch; encodingOf: Uint8Array };
+  readonly #simulcast?: { filter: SimulcastLayerFilter; patch: Vp8SimulcastPatch; encodingOf: Uint8Array; vp8: Vp8Descriptor };
+  /** AV1 SVC: the dependency descriptor's active decode targets, rewritten for what this subscriber gets. */
+  readonly #decodeTargets?: Av1DecodeTargetsPatch;
   #preferences: ConsumerPreferences = {};
   readonly #bandwidth?: BandwidthListener;
   #upgradeKeyFrameAt = 0;
@@ -125,14 +132,19 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     if (layers?.simulcast) {
       const filter = new SimulcastLayerFilter(layers);
       this.#filter = filter;
-      this.#simulcast = { filter, patch: new Vp8SimulcastPatch(), encodingOf: new Uint8Array(ENCODING_HISTORY) };
+      this.#simulcast = { filter, patch: new Vp8SimulcastPatch(), encodingOf: new Uint8Array(ENCODING_HISTORY), vp8: layers.vp8 };
       this.#output.payloadPatch = this.#simulcast.patch;
+      // Dropped temporal layers of the forwarded encoding leave gaps (the other encodings do not).
+      this.#gaps = new SequenceGaps();
     } else if (layers) {
       this.#filter = layers.codec === 'vp9' ? new Vp9LayerFilter(layers) : new Av1LayerFilter(layers);
       this.#gaps = new SequenceGaps();
     }
     // AV1 SVC: the subscriber's decoder needs the dependency descriptor too (the slot may have carried AV1 before).
     this.#output.dependencyDescriptorSourceId = layers?.codec === 'av1' ? layers.dependencyDescriptorId : 0;
+    // …rewritten so that it says which decode targets this subscriber still gets.
+    this.#decodeTargets = layers?.codec === 'av1' ? new Av1DecodeTargetsPatch(layers, this.#filter!) : undefined;
+    this.#output.dependencyDescriptorPatch = this.#decodeTargets ?? null;
     this.#producer.on('pause', this.#onProducerPause);
     this.#producer.on('resume', this.#onProducerResume);
     this.#producer.on('close', this.#onProducerClose);
@@ -181,17 +193,22 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     const simulcast = this.#simulcast;
     if (filter !== undefined) {
       if (!filter.accept(packet)) {
-        // Simulcast: the other encodings are other streams, not gaps in this one.
-        this.#gaps?.drop(packet.sequenceNumber);
+        // Simulcast: the other encodings are other streams, not gaps in this one; its own upper temporal layers are.
+        if (simulcast === undefined) this.#gaps!.drop(packet.sequenceNumber);
+        else if (simulcast.filter.temporalDrop) {
+          this.#gaps!.drop(packet.sequenceNumber);
+          simulcast.patch.pictures.drop(simulcast.vp8);
+        }
         return;
       }
       marker = filter.marker;
-      if (simulcast === undefined) dropped = this.#gaps!.shift(packet.sequenceNumber);
-      else if (simulcast.filter.switched) {
+      if (simulcast !== undefined && simulcast.filter.switched) {
         // Another SSRC from here on: continue its numbering, timing and picture ids from ours.
         simulcast.patch.pictures.rebase();
+        this.#gaps!.reset();
         this.#beginGap(this.#rewriter.lastMappedAt ?? Date.now());
       }
+      dropped = this.#gaps!.shift(packet.sequenceNumber);
     }
     const rewriter = this.#rewriter;
     if (this.#gapStartedAt !== null) {
@@ -338,6 +355,7 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
     this.#unsubscribeRtcp();
     // The output outlives us when the slot is reused by another consumer.
     if (this.#simulcast && this.#output.payloadPatch === this.#simulcast.patch) this.#output.payloadPatch = null;
+    if (this.#decodeTargets && this.#output.dependencyDescriptorPatch === this.#decodeTargets) this.#output.dependencyDescriptorPatch = null;
     this.safeEmit('close', reason);
     this.removeAllListeners();
   }
@@ -362,7 +380,7 @@ export class Consumer extends EnhancedEventEmitter<ConsumerEvents> implements Rt
             preferences: { ...this.#preferences },
           }
         : {}),
-      ...(this.kind === 'video' && this.#bandwidth ? { estimatedBandwidth: this.#bandwidth.estimate } : {}),
+      ...(this.kind === 'video' && this.#bandwidth ? { estimatedBandwidth: this.#bandwidth.estimate, bweSource: this.#bandwidth.source } : {}),
     };
   }
 

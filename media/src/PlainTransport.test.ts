@@ -1,7 +1,10 @@
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PlainTransport, withoutVp9ScalabilityStructure } from './PlainTransport.ts';
-import { makeProducer } from './testing/fakes.ts';
+import type { RTCRtpReceiver } from 'werift';
+import { Producer } from './Producer.ts';
+import { fakeReceiver, makeProducer } from './testing/fakes.ts';
+import { generateStream } from './testing/svcStreams.ts';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -72,6 +75,26 @@ describe('PlainTransport', () => {
     expect(transport.closed).toBe(true);
     const other = makeProducer('audio', { id: 'other' });
     expect(() => transport.consume(other.producer, { consumerId: 'b', remotePort: rx.port })).toThrow(/closed/);
+  });
+});
+
+describe('PlainTransport: scalable VP9', () => {
+  it('sends the base spatial layer by default, every layer untouched with layers: all (the recorder reassembles them)', async () => {
+    const transport = new PlainTransport({ id: 'plain' });
+    cleanups.push(() => transport.close());
+    await transport.listen();
+    const [base, all] = [await receiver(), await receiver()];
+    const producer = new Producer({ id: 'p', kind: 'video', mid: '1', source: 'camera', receiver: fakeReceiver() as unknown as RTCRtpReceiver, codec: 'video/VP9', ssrc: 0x1234 });
+    transport.consume(producer, { consumerId: 'base', remotePort: base.port });
+    transport.consume(producer, { consumerId: 'all', remotePort: all.port, layers: 'all' });
+    transport.resume('base');
+    transport.resume('all');
+    const stream = generateStream({ codec: 'vp9', pictures: 8, keyFrameInterval: 100 });
+    for (const g of stream) producer.receiveRtp(g.packet);
+    const baseCount = stream.filter((g) => g.frame.spatial === 0).length;
+    await until(() => all.packets.length === stream.length && base.packets.length === baseCount);
+    expect(all.packets.every((p, i) => p.equals(stream[i]!.packet.buffer.subarray(0, stream[i]!.packet.length)))).toBe(true);
+    expect(base.packets.every((p, i) => p.readUInt16BE(2) === i)).toBe(true); // renumbered: the dropped layers leave no gaps
   });
 });
 

@@ -12,6 +12,14 @@ import { MAX_LAYER, Vp9LayerFilter, type LayerFilter } from './svc/LayerFilter.t
  */
 const KEYFRAME_RETRIES_MS = [0, 1_000, 3_000];
 
+/**
+ * What a plain receiver gets of scalable video (VP9 SVC): `base`, the base
+ * spatial layer rewritten as a plain single-layer stream (for a generic RTP
+ * receiver such as ffmpeg); `all`, every layer untouched (a receiver that
+ * reassembles spatial layers itself, as the recorder's depacketizer does).
+ */
+export type PlainLayers = 'base' | 'all';
+
 /** What a plain-RTP receiver must be told to read a stream (the SDP it needs). */
 export interface PlainRtpParameters {
   kind: MediaKind;
@@ -20,6 +28,8 @@ export interface PlainRtpParameters {
   payloadType: number;
   clockRate: number;
   channels?: number;
+  /** AV1: the header extension id of the dependency descriptor in the packets, when the publisher sends one. */
+  dependencyDescriptorId?: number;
 }
 
 export interface PlainConsumerDump {
@@ -92,12 +102,12 @@ export class PlainTransport extends EnhancedEventEmitter<PlainTransportEvents> {
    * Call resume() once the receiver listens: the receiver's timeline starts
    * at the first packet it gets.
    */
-  consume(producer: Producer, options: { consumerId: string; remotePort: number; remoteIp?: string }): PlainRtpParameters {
+  consume(producer: Producer, options: { consumerId: string; remotePort: number; remoteIp?: string; layers?: PlainLayers }): PlainRtpParameters {
     if (this.#closed) throw new Error(`plain transport ${this.id} is closed`);
     if (this.#consumers.has(options.consumerId)) throw new Error(`consumer ${options.consumerId} exists`);
     const codec = supportedCodecs()[producer.kind].find((c) => c.mimeType.toLowerCase() === producer.codec.toLowerCase());
     if (!codec) throw new Error(`codec ${producer.codec} cannot be sent as plain RTP`);
-    const consumer = new PlainConsumer(options.consumerId, producer, options.remotePort, options.remoteIp ?? '127.0.0.1', this.#socket);
+    const consumer = new PlainConsumer(options.consumerId, producer, options.remotePort, options.remoteIp ?? '127.0.0.1', this.#socket, options.layers ?? 'base');
     this.#consumers.set(consumer.id, consumer);
     const onProducerClose = () => this.closeConsumer(consumer.id, 'producer-closed');
     producer.on('close', onProducerClose);
@@ -108,6 +118,7 @@ export class PlainTransport extends EnhancedEventEmitter<PlainTransportEvents> {
       payloadType: codec.payloadType,
       clockRate: codec.clockRate,
       ...(codec.channels ? { channels: codec.channels } : {}),
+      ...(producer.layers?.dependencyDescriptorId ? { dependencyDescriptorId: producer.layers.dependencyDescriptorId } : {}),
     };
   }
 
@@ -176,7 +187,7 @@ class PlainConsumer implements RtpSink {
   #firstPacketAt: number | null = null;
   onClose?: () => void;
 
-  constructor(id: string, producer: Producer, remotePort: number, remoteIp: string, socket: dgram.Socket) {
+  constructor(id: string, producer: Producer, remotePort: number, remoteIp: string, socket: dgram.Socket, layers: PlainLayers) {
     this.id = id;
     this.#producer = producer;
     this.#remotePort = remotePort;
@@ -184,8 +195,9 @@ class PlainConsumer implements RtpSink {
     this.#socket = socket;
     // A plain decoder cannot use spatial layers (ffmpeg decodes each layer
     // as a frame of its own): VP9 SVC is reduced to its base spatial layer,
-    // with every temporal layer. Non-scalable streams pass whole.
-    if (producer.layers && producer.codec.toLowerCase() === 'video/vp9') {
+    // with every temporal layer, unless the receiver takes all layers.
+    // Non-scalable streams pass whole.
+    if (layers === 'base' && producer.layers && producer.codec.toLowerCase() === 'video/vp9') {
       this.#filter = new Vp9LayerFilter(producer.layers);
       this.#filter.setTarget(0, MAX_LAYER);
     }

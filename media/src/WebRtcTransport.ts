@@ -5,7 +5,7 @@ import './dtlsCrypto.ts';
 import './icePatches.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { Traffic } from './traffic.ts';
-import { supportedCodecs, supportedHeaderExtensions, type MediaKind } from './codecs.ts';
+import { supportedCodecs, supportedHeaderExtensions, type MediaKind, type NegotiationOptions } from './codecs.ts';
 import type { MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
 import { Producer, type ProducerDump } from './Producer.ts';
@@ -40,6 +40,11 @@ export interface TransportDump {
   connectionState: ConnectionState;
   producers: ProducerDump[];
   consumers: ConsumerDump[];
+  /**
+   * recv: the subscriber's bandwidth estimate (bps, null before the first),
+   * its source, and whether the consumers are capped by congestion now.
+   */
+  bwe?: { source: 'twcc' | 'remb' | null; estimatedBandwidth: number | null; congested: boolean };
 }
 
 export type WebRtcTransportEvents = {
@@ -76,6 +81,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
   /** Subscriber bandwidth and layer choice of this transport's video consumers (recv). */
   readonly #allocator = new BandwidthAllocator(() => this.#consumers.values());
+  /** Subscribers (recv) get transport-wide congestion control; publishers do not (see NegotiationOptions). */
+  readonly #codecOptions: NegotiationOptions;
   #connectionState: ConnectionState = 'new';
   #closed = false;
   /** Negotiations on one peer connection must not interleave. */
@@ -86,16 +93,19 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     this.id = options.id;
     this.direction = options.direction;
     this.#config = options.config;
+    this.#codecOptions = { transportWideCc: options.direction === 'recv' };
     const { rtcMinPort, rtcMaxPort } = options.config;
     this.#pc = new RTCPeerConnection({
       iceServers: options.config.iceServers,
       iceAdditionalHostAddresses: options.config.additionalHostAddresses,
       iceUseIpv6: false,
       ...(rtcMinPort !== undefined && rtcMaxPort !== undefined ? { icePortRange: [rtcMinPort, rtcMaxPort] as [number, number] } : {}),
-      codecs: supportedCodecs(),
-      headerExtensions: supportedHeaderExtensions(),
+      codecs: supportedCodecs(this.#codecOptions),
+      headerExtensions: supportedHeaderExtensions(this.#codecOptions),
     });
     this.#mediaPath = new TransportMediaPath(this.#pc);
+    // The subscriber's transport-wide feedback is the primary estimate; its REMBs reach the allocator through the consumers.
+    this.#mediaPath.onTransportEstimate = (bitrate, congested) => this.#allocator.onTransportEstimate(bitrate, congested);
     this.#pc.connectionStateChange.subscribe((state) => {
       this.#connectionState = state;
       this.safeEmit('connectionstatechange', state);
@@ -337,6 +347,9 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       connectionState: this.#connectionState,
       producers: this.producers.map((p) => p.dump()),
       consumers: this.consumers.map((c) => c.dump()),
+      ...(this.direction === 'recv'
+        ? { bwe: { source: this.#allocator.source, estimatedBandwidth: this.#allocator.estimate, congested: this.#allocator.bandwidth.congestedNow() } }
+        : {}),
     };
   }
 

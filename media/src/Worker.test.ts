@@ -43,7 +43,16 @@ describe('Worker', { timeout: 120_000 }, () => {
     expect(dump).toEqual({
       id: 'room-1',
       dominantSpeaker: null,
-      transports: [{ id: 't-1', direction: 'recv', connectionState: 'new', producers: [], consumers: [] }],
+      transports: [
+        {
+          id: 't-1',
+          direction: 'recv',
+          connectionState: 'new',
+          producers: [],
+          consumers: [],
+          bwe: { source: null, estimatedBandwidth: null, congested: false },
+        },
+      ],
     });
     expect(await worker.getStats()).toMatchObject({ routers: 1, transports: 1 });
     expect(await worker.dump()).toEqual({ pid: worker.pid, routers: [dump] });

@@ -5,7 +5,7 @@
  */
 import type { ConsumerDump } from './Consumer.ts';
 import type { ProducerDump } from './Producer.ts';
-import type { PlainRtpParameters, PlainTransportDump } from './PlainTransport.ts';
+import type { PlainLayers, PlainRtpParameters, PlainTransportDump } from './PlainTransport.ts';
 import type { ConsumerPreferences } from './svc/LayerSelector.ts';
 import type { RouterDump, RouterStats } from './Router.ts';
 import type { ConnectionState, PublishedTrack, TransportDirection } from './WebRtcTransport.ts';
@@ -67,7 +67,7 @@ export interface WorkerMethods {
   'plainTransport.create': { params: { routerId: string; transportId: string }; result: { localPort: number } };
   'plainTransport.close': { params: { routerId: string; transportId: string }; result: void };
   'plainTransport.consume': {
-    params: { routerId: string; transportId: string; producerId: string; consumerId: string; remotePort: number; remoteIp?: string };
+    params: { routerId: string; transportId: string; producerId: string; consumerId: string; remotePort: number; remoteIp?: string; layers?: PlainLayers };
     result: PlainRtpParameters;
   };
   'plainTransport.resume': { params: { routerId: string; transportId: string; consumerId: string }; result: void };
@@ -98,4 +98,4 @@ export type ChannelResponse =
 export type ChannelNotification = { kind: 'notification'; event: WorkerNotificationName; data: unknown };
 export type ChannelMessage = ChannelRequest | ChannelResponse | ChannelNotification;
 
-export type { ConsumerDump, ConsumerPreferences, PlainRtpParameters, PlainTransportDump, ProducerDump, RouterDump };
+export type { ConsumerDump, ConsumerPreferences, PlainLayers, PlainRtpParameters, PlainTransportDump, ProducerDump, RouterDump };

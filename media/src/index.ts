@@ -7,4 +7,8 @@ export { createSfuClientPeer } from './peer.ts';
 // The SFU's packet path on the client side of a werift peer: load generators and benchmarks.
 export { FastRtpClient, type FastRtpPacket } from './testing/fastRtpClient.ts';
 export type { MediaPacket } from './rtp/rtpPacket.ts';
-export type { PlainRtpParameters, PlainTransportDump, PlainConsumerDump } from './PlainTransport.ts';
+export type { PlainLayers, PlainRtpParameters, PlainTransportDump, PlainConsumerDump } from './PlainTransport.ts';
+// The recorder's depacketizers read the same descriptors as the SFU (one parser for both).
+export { Vp9Descriptor, parseVp9Descriptor, writeVp9Descriptor } from './svc/vp9.ts';
+export { Av1Descriptor, DTI_NOT_PRESENT, decodeTargetFor, parseDependencyDescriptor, writeDependencyDescriptor, svcStructure, type Av1TemplateStructure } from './svc/av1.ts';
+export { extensionLength, findHeaderExtension } from './rtp/rtpPacket.ts';

@@ -1,20 +1,23 @@
 import { RTCPeerConnection } from 'werift';
 import './closedNetwork.ts';
 import './dtlsCrypto.ts';
-import { supportedCodecs, supportedHeaderExtensions } from './codecs.ts';
+import { supportedCodecs, supportedHeaderExtensions, type NegotiationOptions } from './codecs.ts';
 
 /**
  * A werift peer connection for a client of the SFU that runs on the same host
  * (load-test bots, tests): loopback only, no ICE server, the SFU's codecs.
+ * Without transport-wide congestion control unless asked: werift's own
+ * receiver answers it with feedback an estimator cannot use (see
+ * bwe/TransportWideEstimator.ts), so such a peer is a REMB-era subscriber.
  */
-export function createSfuClientPeer(): RTCPeerConnection {
+export function createSfuClientPeer(options: NegotiationOptions = {}): RTCPeerConnection {
   return new RTCPeerConnection({
     iceServers: [],
     iceAdditionalHostAddresses: ['127.0.0.1'],
     iceUseIpv6: false,
     // Only loopback pairs: nothing leaves the machine, and checks finish at once.
     iceFilterCandidatePair: (pair) => pair.remoteCandidate.host === '127.0.0.1',
-    codecs: supportedCodecs(),
-    headerExtensions: supportedHeaderExtensions(),
+    codecs: supportedCodecs(options),
+    headerExtensions: supportedHeaderExtensions(options),
   });
 }

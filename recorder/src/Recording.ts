@@ -14,6 +14,15 @@ const POLL_MS = 250;
 const DISK_CHECK_MS = 5_000;
 /** A live window is composed this long after it ended: its last cluster is on disk by then. */
 const LIVE_MARGIN_MS = 2_500;
+/**
+ * After the media worker died, a track waits this long for its publisher to
+ * publish again on the new worker (clients do it at once on `media.reset`);
+ * then it has ended.
+ */
+const REPUBLISH_GRACE_MS = 30_000;
+
+/** Who publishes what: a track moved to another worker is the same participant's same source. */
+const slotOf = (t: { participantId: string; kind: string; source: string }) => `${t.participantId}/${t.kind}/${t.source}`;
 
 /** A published track as the room knows it. */
 export interface SourceTrack {
@@ -54,10 +63,17 @@ export class Recording {
   readonly #source: RecordingSource;
   readonly #storage: RecordingStorage;
   readonly #config: RecorderConfig;
+  /** Recorders by the producer they record. */
   readonly #tracks = new Map<string, TrackRecorder>();
+  /** Recorders whose media worker died, by slotOf(), waiting for the new producer; with when they began to wait. */
+  readonly #moved = new Map<string, { recorder: TrackRecorder; since: number }>();
+  /** Every producer recorded so far, moved tracks' new ones included. */
+  readonly #seenProducers = new Set<string>();
   readonly #listeners: { [E in keyof RecordingEvents]: RecordingEvents[E][] } = { problem: [], stoppedByError: [], statechange: [] };
   #dir = '';
   #media: { worker: Pick<Worker, 'request'>; routerId: string } | null = null;
+  /** The plain transport exists on #media's router (after a move, it is created again once the new router is up). */
+  #transportReady = false;
   #transportId: string;
   #poll?: NodeJS.Timeout;
   #diskTimer?: NodeJS.Timeout;
@@ -132,7 +148,28 @@ export class Recording {
     const media = this.#source.media();
     if (!media) throw new Error('the room has no media');
     this.#media = media;
+    this.#transportReady = false;
     await media.worker.request('plainTransport.create', { routerId: media.routerId, transportId: this.#transportId });
+    this.#transportReady = true;
+  }
+
+  /**
+   * The room moved to another media worker (the old one died): every track's
+   * part ends ('media-worker-lost'), and the track waits for its publisher's
+   * new producer there. The plain transport is made again on the new router.
+   */
+  async #mediaMoved(media: { worker: Pick<Worker, 'request'>; routerId: string }): Promise<void> {
+    this.#media = media;
+    this.#transportReady = false;
+    const moving = [...this.#tracks.values()];
+    this.#tracks.clear();
+    const now = Date.now();
+    for (const recorder of moving) this.#moved.set(slotOf(recorder.track), { recorder, since: now });
+    await Promise.all(moving.map((r) => r.suspend('media-worker-lost')));
+    if (moving.length > 0) {
+      this.#problem('MEDIA_MOVED', 'the media server of this meeting restarted: the recording goes on, with a short gap');
+    }
+    await this.#save();
   }
 
   #now(): number {
@@ -147,16 +184,22 @@ export class Recording {
     this.#syncing = true;
     try {
       const media = this.#source.media();
-      if (media && this.#media && media.routerId !== this.#media.routerId) {
-        // The room moved to another worker: its producers are new, so are our consumers.
-        for (const recorder of this.#tracks.values()) await recorder.stop('worker-lost');
-        await this.#attachMedia().catch(() => undefined);
+      if (media && this.#media && (media.routerId !== this.#media.routerId || media.worker !== this.#media.worker)) await this.#mediaMoved(media);
+      if (media && !this.#transportReady) {
+        // Right after a move the new router may not exist yet: try again next time.
+        const created = await media.worker
+          .request('plainTransport.create', { routerId: media.routerId, transportId: this.#transportId })
+          .then(() => true)
+          .catch(() => false);
+        if (!created) return;
+        this.#transportReady = true;
       }
       const now = this.#now();
       const current = this.#source.tracks();
       const manifest = this.info.manifest;
       let changed = false;
-      const present = new Set(current.map((t) => t.participantId));
+      // Someone whose tracks wait for their new producers is still there.
+      const present = new Set([...current.map((t) => t.participantId), ...[...this.#moved.values()].map((m) => m.recorder.track.participantId)]);
       for (const t of current) {
         let participant = manifest.participants.find((p) => p.participantId === t.participantId && p.leftAtMs === null);
         if (!participant) {
@@ -164,7 +207,17 @@ export class Recording {
           manifest.participants.push(participant);
           changed = true;
         }
-        if (manifest.tracks.some((m) => m.producerId === t.producerId)) continue;
+        if (this.#seenProducers.has(t.producerId)) continue;
+        this.#seenProducers.add(t.producerId);
+        const moved = this.#moved.get(slotOf(t));
+        if (moved && moved.recorder.track.codec.toLowerCase() === t.codec.toLowerCase() && this.#media) {
+          // The same camera (microphone…) again, from the new worker: a new part of the same track.
+          this.#moved.delete(slotOf(t));
+          this.#tracks.set(t.producerId, moved.recorder);
+          void moved.recorder.resumeWith(t.producerId, { worker: this.#media.worker, routerId: this.#media.routerId, transportId: this.#transportId });
+          changed = true;
+          continue;
+        }
         const track: ManifestTrack = {
           trackId: `t${manifest.tracks.length}`,
           producerId: t.producerId,
@@ -199,6 +252,12 @@ export class Recording {
         this.#tracks.delete(producerId);
         void recorder.stop('producer-closed').then(() => this.#save());
       }
+      for (const [slot, { recorder, since }] of this.#moved) {
+        if (Date.now() - since < REPUBLISH_GRACE_MS) continue;
+        // Not published again on the new worker: the track ended with the old one.
+        this.#moved.delete(slot);
+        void recorder.stop('media-worker-lost').then(() => this.#save());
+      }
       // A participant with no published track is not in the picture (nor in the sound).
       for (const p of manifest.participants) {
         if (p.leftAtMs === null && !present.has(p.participantId)) {
@@ -216,7 +275,7 @@ export class Recording {
   /** Each part starts at the first packet the SFU sent to ffmpeg: the worker's clock, shared with ours. */
   async #fillStartTimes(): Promise<boolean> {
     const waiting = [...this.#tracks.values()].filter((r) => r.currentPart && r.currentPart.startMs === null && r.consumerId);
-    if (waiting.length === 0 || !this.#media) return false;
+    if (waiting.length === 0 || !this.#media || !this.#transportReady) return false;
     const dump = await this.#media.worker
       .request('plainTransport.dump', { routerId: this.#media.routerId, transportId: this.#transportId })
       .catch(() => null);
@@ -270,9 +329,10 @@ export class Recording {
       this.info.endedAt = Date.now();
       this.info.durationMs = this.info.endedAt - this.info.startedAt;
       const end = this.#now();
-      await Promise.all([...this.#tracks.values()].map((r) => r.stop('stopped')));
+      await Promise.all([...this.#tracks.values(), ...[...this.#moved.values()].map((m) => m.recorder)].map((r) => r.stop('stopped')));
+      this.#moved.clear();
       for (const p of this.info.manifest.participants) p.leftAtMs ??= end;
-      if (this.#media) {
+      if (this.#media && this.#transportReady) {
         await this.#media.worker.request('plainTransport.close', { routerId: this.#media.routerId, transportId: this.#transportId }).catch(() => undefined);
       }
       await this.#save();

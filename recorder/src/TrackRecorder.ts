@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Worker } from '@muster/media';
 import type { RecorderConfig } from './config.ts';
+import { depacketizedCodec, IvfRtpReceiver } from './depacketize/IvfRtpReceiver.ts';
 import { freeRtpPort, sdpFor, waitForUdpListener } from './ffmpeg.ts';
 import type { ManifestTrack, RecordingProblemCode, TrackPart } from './manifest.ts';
 
@@ -12,10 +13,14 @@ const MAX_RESTARTS = 3;
 /** ffmpeg gets this long to finish its files after SIGINT before it is killed. */
 const STOP_GRACE_MS = 5_000;
 
-export interface TrackRecorderOptions {
+/** Where a track's RTP comes from: a media worker's router and the recording's plain transport on it. */
+export interface TrackMedia {
   worker: Pick<Worker, 'request'>;
   routerId: string;
   transportId: string;
+}
+
+export interface TrackRecorderOptions extends TrackMedia {
   track: ManifestTrack;
   /** The track's number in the recording (file names). */
   index: number;
@@ -31,21 +36,39 @@ export interface TrackRecorderOptions {
  * One track of a recording: a paused plain-RTP consumer in the media worker,
  * an ffmpeg that stream-copies it into WebM segments, then the consumer
  * resumed once ffmpeg listens. If ffmpeg dies, the part it wrote stays (a
- * WebM cut short still plays) and a new part starts.
+ * WebM cut short still plays) and a new part starts. If the media worker
+ * dies, the part ends (`suspend`) and the track goes on in a new part from
+ * the producer the publisher makes on the room's new worker (`resumeWith`).
  */
 export class TrackRecorder {
   readonly track: ManifestTrack;
   readonly #o: TrackRecorderOptions;
+  #media: TrackMedia;
+  #producerId: string;
   #child?: ChildProcess;
+  #receiver?: IvfRtpReceiver;
   #consumerId?: string;
   #part?: TrackPart;
   #restarts = 0;
   #stopped = false;
+  /** Between suspend() and resumeWith(): no part runs, and none is restarted. */
+  #suspended = false;
   #starting?: Promise<void>;
 
   constructor(options: TrackRecorderOptions) {
     this.#o = options;
     this.track = options.track;
+    this.#media = { worker: options.worker, routerId: options.routerId, transportId: options.transportId };
+    this.#producerId = options.track.producerId;
+  }
+
+  /** The producer being recorded (a new one after the room moved to another media worker). */
+  get producerId(): string {
+    return this.#producerId;
+  }
+
+  get suspended(): boolean {
+    return this.#suspended;
   }
 
   /** The running ffmpeg's pid (tests kill it to simulate a crash). */
@@ -63,6 +86,8 @@ export class TrackRecorder {
 
   start(): Promise<void> {
     this.#starting = this.#startPart().catch((error: Error) => {
+      // The media worker died under it: suspend() and resumeWith() follow.
+      if (this.#suspended || this.#stopped) return;
       this.track.status = 'failed';
       this.#o.onProblem('TRACK_FAILED', `could not record ${this.#describe()}: ${error.message}`);
     });
@@ -74,32 +99,62 @@ export class TrackRecorder {
   }
 
   async #startPart(): Promise<void> {
-    const o = this.#o;
+    const o = { ...this.#o, ...this.#media };
     const partIndex = this.track.parts.length;
     const part: TrackPart = { startMs: null, endMs: null, files: [], endReason: null };
+    if (this.#producerId !== this.track.producerId) part.producerId = this.#producerId;
     this.track.parts.push(part);
     this.#part = part;
     const prefix = `t${o.index}-p${partIndex}`;
-    const port = await freeRtpPort();
     const consumerId = randomUUID();
-    const rtp = await o.worker.request('plainTransport.consume', {
-      routerId: o.routerId,
-      transportId: o.transportId,
-      producerId: this.track.producerId,
-      consumerId,
-      remotePort: port,
-    });
+    const codec = depacketizedCodec(this.track.codec);
+    // VP9 and AV1: our own depacketizer (every spatial layer, which ffmpeg
+    // 5.1's RTP input cannot take) feeds ffmpeg IVF on stdin. VP8 and Opus:
+    // ffmpeg reads the RTP itself, described by an SDP file.
+    let receiver: IvfRtpReceiver | undefined;
+    let input: string[];
+    let port: number;
+    if (codec) {
+      receiver = new IvfRtpReceiver({
+        codec,
+        write: (chunk) => {
+          const stdin = this.#child?.stdin;
+          if (stdin && !stdin.destroyed) stdin.write(chunk);
+        },
+        requestKeyFrame: () =>
+          void o.worker.request('plainTransport.requestKeyFrame', { routerId: o.routerId, transportId: o.transportId, consumerId }).catch(() => undefined),
+      });
+      this.#receiver = receiver;
+      port = await receiver.bind();
+    } else {
+      port = await freeRtpPort();
+    }
+    const rtp = await o.worker
+      .request('plainTransport.consume', {
+        routerId: o.routerId,
+        transportId: o.transportId,
+        producerId: this.#producerId,
+        consumerId,
+        remotePort: port,
+        ...(codec ? { layers: 'all' as const } : {}),
+      })
+      .catch((error: Error) => {
+        receiver?.close();
+        throw error;
+      });
     this.#consumerId = consumerId;
-    if (this.#stopped) return this.#closeConsumer();
-    const sdpFile = path.join(o.dir, `${prefix}.sdp`);
-    await fs.promises.writeFile(sdpFile, sdpFor(port, rtp));
-    const child = spawn(
-      o.config.ffmpegPath,
-      [
-        '-hide_banner',
-        '-nostdin',
-        '-loglevel',
-        process.env.MUSTER_RECORDER_DEBUG ? 'verbose' : 'error',
+    if (this.#stopped || this.#suspended) {
+      receiver?.close();
+      return this.#closeConsumer();
+    }
+    if (receiver) {
+      receiver.setDependencyDescriptorId(rtp.dependencyDescriptorId);
+      // IVF from a pipe: the frames carry their sizes and times; a keyframe comes first.
+      input = ['-analyzeduration', '1000000', '-f', 'ivf', '-i', 'pipe:0'];
+    } else {
+      const sdpFile = path.join(o.dir, `${prefix}.sdp`);
+      await fs.promises.writeFile(sdpFile, sdpFor(port, rtp));
+      input = [
         '-protocol_whitelist',
         'file,udp,rtp',
         // RTP carries no stream sizes: a short probe, the keyframe request answers it.
@@ -112,12 +167,22 @@ export class TrackRecorder {
         '4194304',
         '-i',
         sdpFile,
+      ];
+    }
+    const child = spawn(
+      o.config.ffmpegPath,
+      [
+        '-hide_banner',
+        ...(receiver ? [] : ['-nostdin']),
+        '-loglevel',
+        process.env.MUSTER_RECORDER_DEBUG ? 'verbose' : 'error',
+        ...input,
         '-map',
         '0',
         '-c',
         'copy',
-        // ffmpeg's VP9 depacketizer flags no keyframes, so stream copy would
-        // wait for one forever; the SFU starts every stream at a keyframe.
+        // ffmpeg's RTP VP8/VP9 depacketizers flag no keyframes, so stream copy
+        // would wait for one forever; every stream starts at a keyframe.
         '-copyinkf',
         // Keep the RTP timeline: file time 0 is the first packet, which the manifest places.
         '-copyts',
@@ -135,8 +200,10 @@ export class TrackRecorder {
         '0',
         path.join(o.dir, `${prefix}-%04d.webm`),
       ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      { stdio: [receiver ? 'pipe' : 'ignore', 'ignore', 'pipe'] },
     );
+    // ffmpeg gone: writes to its stdin fail (EPIPE); its exit is handled below.
+    child.stdin?.on('error', () => undefined);
     this.#child = child;
     let log = '';
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -149,10 +216,13 @@ export class TrackRecorder {
       this.track.status = 'failed';
       this.#o.onProblem('TRACK_FAILED', `could not start ffmpeg for ${this.#describe()}: ${error.message}`);
     });
-    child.on('exit', (code, signal) => void this.#onExit(child, part, prefix, code, signal, log));
+    child.on('exit', (code, signal) => {
+      receiver?.close();
+      void this.#onExit(child, part, prefix, code, signal, log);
+    });
     // Not seeing the socket (an unusual /proc) costs only the first packets: go on.
-    await waitForUdpListener(port);
-    if (this.#stopped || child.exitCode !== null || child.signalCode !== null) return;
+    if (!receiver) await waitForUdpListener(port);
+    if (this.#stopped || this.#suspended || child.exitCode !== null || child.signalCode !== null) return;
     await o.worker.request('plainTransport.resume', { routerId: o.routerId, transportId: o.transportId, consumerId });
     o.onChange();
   }
@@ -161,7 +231,7 @@ export class TrackRecorder {
     if (this.#child === child) this.#child = undefined;
     part.files = await this.#filesOf(prefix);
     part.endMs ??= Date.now() - this.#o.startedAt;
-    if (this.#stopped) {
+    if (this.#stopped || this.#suspended) {
       part.endReason ??= 'stopped';
       this.#o.onChange();
       return;
@@ -201,25 +271,58 @@ export class TrackRecorder {
     const consumerId = this.#consumerId;
     if (!consumerId) return;
     this.#consumerId = undefined;
-    const o = this.#o;
+    const o = this.#media;
     await o.worker.request('plainTransport.closeConsumer', { routerId: o.routerId, transportId: o.transportId, consumerId }).catch(() => undefined);
   }
 
-  /** Ends the track: ffmpeg finishes its current segment (SIGINT), then the consumer goes. */
+  /** Ends the track: ffmpeg finishes its current segment, then the consumer goes. */
   async stop(reason: string): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
     await this.#starting;
+    await this.#endPart(reason);
+    if (this.track.status === 'recording') this.track.status = 'ended';
+  }
+
+  /**
+   * Ends the current part but not the track: its media worker died, so its
+   * producer and consumer are gone. resumeWith() goes on in a new part.
+   */
+  async suspend(reason: string): Promise<void> {
+    if (this.#stopped || this.#suspended) return;
+    this.#suspended = true;
+    await this.#starting;
+    await this.#endPart(reason);
+  }
+
+  /** Records the track again from `producerId` on `media` (the room's new worker), in a new part. */
+  resumeWith(producerId: string, media: TrackMedia): Promise<void> {
+    if (this.#stopped) return Promise.resolve();
+    this.#producerId = producerId;
+    this.#media = media;
+    this.#suspended = false;
+    this.#restarts = 0;
+    // A new producer is a fresh start, even for a track whose recorder had given up.
+    this.track.status = 'recording';
+    return this.start();
+  }
+
+  async #endPart(reason: string): Promise<void> {
     const part = this.#part;
     if (part && part.endMs === null) {
       part.endMs = Date.now() - this.#o.startedAt;
       part.endReason = reason;
     }
-    if (this.track.status === 'recording') this.track.status = 'ended';
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGINT');
+      if (child.stdin) {
+        // IVF input: the end of the pipe ends the file, as SIGINT does for RTP.
+        this.#receiver?.close();
+        child.stdin.end();
+      } else {
+        child.kill('SIGINT');
+      }
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
       await exited;
       clearTimeout(timer);

@@ -23,9 +23,12 @@ export function sdpFor(port: number, rtp: PlainRtpParameters): string {
   ].join('\n');
 }
 
-/** Codecs ffmpeg can take from RTP into WebM without re-encoding. */
+/**
+ * Codecs recorded into WebM without re-encoding: VP8 and Opus by ffmpeg's
+ * RTP input, VP9 and AV1 by the recorder's depacketizer (depacketize/).
+ */
 export function recordableCodec(mimeType: string): boolean {
-  return ['video/vp8', 'video/vp9', 'audio/opus'].includes(mimeType.toLowerCase());
+  return ['video/vp8', 'video/vp9', 'video/av1', 'audio/opus'].includes(mimeType.toLowerCase());
 }
 
 async function bindable(port: number): Promise<boolean> {

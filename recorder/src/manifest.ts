@@ -30,19 +30,31 @@ export interface TrackPart {
   endMs: number | null;
   /** Segment files, in order (WebM, stream-copied). */
   files: string[];
-  /** How the part ended: null while running, 'stopped', 'producer-closed', or what went wrong. */
+  /**
+   * How the part ended: null while running, 'stopped', 'producer-closed',
+   * 'media-worker-lost' (the track goes on in the next part, from the
+   * producer on the room's new media worker), or what went wrong.
+   */
   endReason: string | null;
+  /** The producer this part recorded, when not the track's own: after the room moved to another media worker. */
+  producerId?: string;
 }
 
+/**
+ * One published track of one participant (their camera, microphone or
+ * screen): parts follow one another when ffmpeg was restarted or the meeting
+ * moved to another media worker (then with the new producer's id).
+ */
 export interface ManifestTrack {
   trackId: string;
+  /** The producer the track started with. */
   producerId: string;
   participantId: string;
   kind: 'audio' | 'video';
   /** camera, microphone, screen, … */
   source: string;
   codec: string;
-  /** 'unsupported': a codec ffmpeg cannot take from RTP here (AV1); the track is listed but not recorded. */
+  /** 'unsupported': a codec the recorder cannot store (not VP8, VP9, AV1 or Opus); the track is listed but not recorded. */
   status: 'recording' | 'ended' | 'unsupported' | 'failed';
   parts: TrackPart[];
 }
@@ -77,7 +89,8 @@ export interface RecordingInfo {
   manifest: Manifest;
 }
 
-export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED';
+/** MEDIA_MOVED: a notice, not a failure: the media worker died, the meeting moved, the recording goes on. */
+export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED' | 'MEDIA_MOVED';
 
 /** The list entry of the REST API: everything but the manifest's detail. */
 export function summaryOf(info: RecordingInfo) {

@@ -197,7 +197,10 @@ describe('recording audio/video sync', () => {
     shifted.tracks.find((t) => t.kind === 'audio')!.parts[0]!.startMs! += 300;
     const late = path.join(dir, 'sync-shifted.mp4');
     await runFfmpeg(server.recorder.config.ffmpegPath, compositeArgs(shifted, (n) => path.join(dir, n), { fromMs: 0, toMs: info.durationMs! }, server.recorder.config, late));
+    // A flash less than 300 ms before the end has its tone after the end: not an event here.
+    const end = info.durationMs! / 1000 - 0.35;
     const [lv, la] = (await Promise.all([videoOnsets(late), audioOnsets(late)])).map((edges) => edges.filter((t) => t > lastStart + 0.3)) as [number[], number[]];
+    lv.splice(0, lv.length, ...lv.filter((t) => t < end));
     const lateSkews = pairSkews(lv, la);
     console.log(`[sync] composite with audio placed 300 ms late, skew (ms): ${lateSkews.join(', ')}`);
     expect(lateSkews.length).toBeGreaterThanOrEqual(3);

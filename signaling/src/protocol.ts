@@ -82,6 +82,16 @@ export const AUDIENCES = ['everyone', 'participants', 'moderators'] as const;
 export type Audience = (typeof AUDIENCES)[number];
 const AudienceSchema = z.enum(AUDIENCES);
 
+/**
+ * How much of a scalable video stream gets through: `high` everything, `standard`
+ * up to the middle spatial layer, `low` only the smallest. Used by the
+ * meeting-wide cap (`MeetingSettings.videoQuality`) and by a host's cap on one
+ * participant's video (`participant.setVideoQuality`).
+ */
+export const VIDEO_QUALITIES = ['high', 'standard', 'low'] as const;
+export type VideoQuality = (typeof VIDEO_QUALITIES)[number];
+export const VideoQualitySchema = z.enum(VIDEO_QUALITIES);
+
 /** Meeting settings: who may unmute themselves, start video, share the screen, draw and chat; the role of a joiner without an invite. */
 export const MeetingSettingsSchema = z
   .object({
@@ -97,7 +107,7 @@ export const MeetingSettingsSchema = z
      * scalable stream): the host's cap, on top of each subscriber's own
      * preference, tile size and bandwidth.
      */
-    videoQuality: z.enum(['high', 'standard', 'low']),
+    videoQuality: VideoQualitySchema,
   })
   .strict();
 export type MeetingSettings = z.infer<typeof MeetingSettingsSchema>;
@@ -113,7 +123,7 @@ export const DEFAULT_SETTINGS: MeetingSettings = {
 };
 
 /** The highest spatial layer each `videoQuality` lets through. */
-export const VIDEO_QUALITY_SPATIAL_LAYER: Record<MeetingSettings['videoQuality'], number> = { high: 2, standard: 1, low: 0 };
+export const VIDEO_QUALITY_SPATIAL_LAYER: Record<VideoQuality, number> = { high: 2, standard: 1, low: 0 };
 
 export const TopicSchema = z
   .string()
@@ -207,6 +217,8 @@ export const AskUnmuteAllSchema = z.object({ kind: KindSchema.default('audio') }
 export const RemoveParticipantSchema = z.object({ participantId: IdSchema, ban: z.boolean().default(false) }).strict();
 /** `role: 'host'` transfers host: the current host becomes a co-host. */
 export const SetRoleSchema = z.object({ participantId: IdSchema, role: RoleSchema }).strict();
+/** Caps one person's published video for everyone who receives it; `high` lifts the cap. */
+export const SetVideoQualitySchema = z.object({ participantId: IdSchema, quality: VideoQualitySchema }).strict();
 export const RoomUpdateSchema = z
   .object({
     topic: TopicSchema.optional(),
@@ -247,6 +259,8 @@ export const ClientRequests = {
   'participant.askUnmute': AskUnmuteSchema,
   'participant.remove': RemoveParticipantSchema,
   'participant.setRole': SetRoleSchema,
+  /** Cap one person's video for everyone who receives it (`high`: no cap). */
+  'participant.setVideoQuality': SetVideoQualitySchema,
   'room.muteAll': MuteAllSchema,
   'room.askUnmuteAll': AskUnmuteAllSchema,
   /** Topic, lock, lobby and settings. */
@@ -290,6 +304,11 @@ export interface ParticipantInfo {
   handRaisedAt: number | null;
   /** Kinds a host muted with "may not unmute": the person cannot unmute them until asked to. */
   blocked: ('audio' | 'video')[];
+  /**
+   * A host's cap on this person's video for everyone who receives it
+   * (`high`: none). The meeting's `videoQuality` applies on top: the lower wins.
+   */
+  videoQuality: VideoQuality;
 }
 
 export interface RoomInfo {
@@ -314,7 +333,8 @@ export interface ChatMessage {
 }
 
 export type RecordingState = 'recording' | 'processing' | 'ready' | 'failed';
-export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED';
+/** MEDIA_MOVED is a notice: the media worker died, the meeting moved to another, and the recording goes on. */
+export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED' | 'MEDIA_MOVED';
 
 /** One recording of a meeting, as `recordings.list` and `GET /api/v1/rooms/:id/recordings` show it. */
 export interface RecordingListEntry {
@@ -414,6 +434,7 @@ export interface ClientResponses {
   'participant.askUnmute': Record<string, never>;
   'participant.remove': Record<string, never>;
   'participant.setRole': Record<string, never>;
+  'participant.setVideoQuality': Record<string, never>;
   'room.muteAll': { muted: number };
   'room.askUnmuteAll': Record<string, never>;
   'room.update': { room: RoomInfo };

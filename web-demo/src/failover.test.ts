@@ -1,11 +1,16 @@
 /**
  * Fault tolerance end to end: the media worker carrying a meeting is killed
  * while two people in Chromium are talking. Both must see and hear each other
- * again, on a new worker, within 5 s, without touching anything.
+ * again, on a new worker, within 5 s, without touching anything. The meeting
+ * is being recorded: the recording goes on across the crash, its VP9 SVC
+ * cameras (the recorder's own depacketizer) in new parts of the same tracks.
  */
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
+import type { RecordingInfo } from '../../recorder/src/manifest.ts';
+import { decodesCleanly, frameSizes } from '../../recorder/src/testing.ts';
 import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
 import { probeInboundAudio, probeVideos } from './testing/probes.ts';
 
@@ -44,6 +49,12 @@ describe.skipIf(!browserTestsEnabled())('web client: a media worker dies mid-mee
     }
     const room = server.rooms.get(ROOM)!;
     const doomed = room.worker;
+    const auth = { authorization: `Bearer ${server.apiToken}` };
+    const started = await fetch(`${server.url}/api/v1/rooms/${ROOM}/recordings`, { method: 'POST', headers: auth });
+    expect(started.status).toBe(201);
+    const recording = server.recorder.active(ROOM)!;
+    await waitUntil(() => recording.info.manifest.tracks.filter((t) => t.parts[0]?.startMs != null).length === 4, 10_000, 'recording all four tracks');
+    await new Promise((r) => setTimeout(r, 2_000));
 
     const killedAt = Date.now();
     doomed.kill('SIGKILL');
@@ -52,9 +63,11 @@ describe.skipIf(!browserTestsEnabled())('web client: a media worker dies mid-mee
     await Promise.all(
       pages.map(async (page, i) => {
         await page.waitForFunction(() => window.__muster?.room.state === 'connected' && window.__muster?.room.peerConnections.subscriber?.connectionState === 'connected', undefined, { timeout: 5_000, polling: 100 });
-        const start = await mediaState(page, other(i));
+        let start = await mediaState(page, other(i));
         await waitUntil(async () => {
           const now = await mediaState(page, other(i));
+          // The tile may still count the old track's frames when `start` is taken; the new track counts from 0.
+          if (now.frames < start.frames) start = now;
           return now.width > 0 && now.frames > start.frames + 3 && now.audio > 10 ? now : null;
         }, Math.max(500, 5_000 - (Date.now() - killedAt)), `${i ? 'Grace' : 'Ada'} sees and hears the other again`);
       }),
@@ -66,5 +79,32 @@ describe.skipIf(!browserTestsEnabled())('web client: a media worker dies mid-mee
     // Nobody left or rejoined: same people, same ids.
     expect(await Promise.all(pages.map((p) => participantId(p)))).toEqual(ids);
     expect(room.participants.size).toBe(2);
+
+    // The recording went on: each track in a second part, from the new producers.
+    await waitUntil(() => recording.info.manifest.tracks.every((t) => t.parts.length === 2 && t.parts[1]!.startMs !== null), 10_000, 'second parts');
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await fetch(`${server.url}/api/v1/rooms/${ROOM}/recordings/current`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    const info: RecordingInfo = await waitUntil(async () => {
+      const i = await server.recorder.get(recording.id);
+      return i && (i.state === 'ready' || i.state === 'failed') ? i : null;
+    }, 90_000, 'the recording');
+    expect(info.state).toBe('ready');
+    expect(info.problems.map((p) => p.code)).toEqual(['MEDIA_MOVED']);
+    const dir = path.join(server.recorder.config.dir, info.id);
+    for (const track of info.manifest.tracks) {
+      expect(track.parts.map((p) => p.endReason)).toEqual(['media-worker-lost', 'stopped']);
+      if (track.kind !== 'video') continue;
+      expect(track.codec.toLowerCase()).toBe('video/vp9');
+      const after = track.parts[1]!;
+      expect(after.startMs!).toBeGreaterThan(killedAt - info.startedAt);
+      // After the crash: frames that decode, at one size (the top layer), in every file.
+      for (const file of after.files) {
+        await decodesCleanly(path.join(dir, file));
+        const sizes = await frameSizes(path.join(dir, file));
+        console.log(`[failover] ${track.trackId} after the crash: ${sizes.length} frames, sizes ${[...new Set(sizes)].join(' ')}`);
+        expect(sizes.length).toBeGreaterThan(10);
+      }
+    }
+    expect(info.manifest.composite).not.toBeNull();
   });
 });

@@ -59,8 +59,8 @@ describe.skipIf(!browserTestsEnabled())('web client: video layers follow the til
       participants: {
         id: string;
         name: string;
-        producers: { kind: string; codec: string; scalabilityMode?: string; layers?: { spatialLayer: number; bitrate: number }[] }[];
-        consumers: { producerId: string; kind: string; layers?: { currentSpatialLayer: number; targetSpatialLayer: number } }[];
+        producers: { id: string; kind: string; codec: string; scalabilityMode?: string; layers?: { spatialLayer: number; bitrate: number }[] }[];
+        consumers: { producerId: string; kind: string; layers?: { currentSpatialLayer: number; targetSpatialLayer: number; currentTemporalLayer: number; targetTemporalLayer: number } }[];
       }[];
     };
   }
@@ -110,6 +110,22 @@ describe.skipIf(!browserTestsEnabled())('web client: video layers follow the til
     const startedAt = Date.now();
     await expect.poll(() => widthOn(thumb), { timeout: 2_000, interval: 100 }).toBeGreaterThan(before);
     console.log(`[svc e2e ${codec}] width ${before} → ${await widthOn(thumb)} after ${Date.now() - startedAt} ms`);
+  });
+
+  it('a viewer that asks for the base frame rate only (temporal layer 0) gets it and keeps decoding', async () => {
+    const room = await dump();
+    const video = room.participants.find((p) => p.id === publisherId)!.producers.find((p) => p.kind === 'video')!;
+    // Three temporal layers: VP9 and AV1 L3T3_KEY, and VP8 simulcast with L1T3 per encoding.
+    expect(video.scalabilityMode).toMatch(/T3/);
+    const temporalOf = async () =>
+      (await dump()).participants.find((p) => p.name === 'Tom Thumbnail')!.consumers.find((c) => c.kind === 'video')!.layers!;
+    await thumb.evaluate((trackId) => window.__muster!.room.request('subscription.update', { tracks: [{ trackId, temporalLayer: 0 }] }), video.id);
+    await expect.poll(async () => (await temporalOf()).currentTemporalLayer, { timeout: 5_000 }).toBe(0);
+    // The forwarded subset decodes: frames keep coming (a reference to a dropped layer, or a hole in the
+    // picture ids, would freeze the picture until the next keyframe request).
+    const before = (await probeVideos(thumb, [publisherId]))[publisherId]!.frames;
+    await expect.poll(async () => (await probeVideos(thumb, [publisherId]))[publisherId]!.frames, { timeout: 20_000, interval: 200 }).toBeGreaterThan(before + 5);
+    expect((await temporalOf()).targetTemporalLayer).toBe(0);
   });
   });
 });

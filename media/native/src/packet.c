@@ -25,6 +25,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "reader.h"
+
 #define TAG_LENGTH 10
 
 typedef struct {
@@ -251,6 +253,7 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_value eagain;
   napi_create_int32(env, -EAGAIN, &eagain);
   napi_set_named_property(env, exports, "EAGAIN", eagain);
+  register_reader(env, exports);
   return exports;
 }
 

@@ -1,7 +1,7 @@
 /**
  * RTP forwarding benchmark: N calls (rooms) through one forked media Worker.
  *
- *   npm run bench -w media -- --calls 10 --duration 15 [--room-size 2] [--warmup 3] [--clients fast|werift] [--svc on|off] [--json f.json] [--md f.md]
+ *   npm run bench -w media -- --calls 10 --duration 15 [--room-size 2] [--warmup 3] [--clients fast|werift] [--svc on|off] [--twcc on|off] [--json f.json] [--md f.md]
  *
  * Then the SVC case (svc.bench.ts): µs of CPU per forwarded packet with
  * VP9 layer filtering on, on the in-process packet path.
@@ -61,6 +61,8 @@ const { values: args } = parseArgs({
     clients: { type: 'string', default: 'fast' },
     /** The SVC case (svc.bench.ts) after this one: 'on' or 'off'. */
     svc: { type: 'string', default: 'on' },
+    /** Subscribers negotiate transport-wide congestion control (as browsers do): the SFU writes its sequence number into every video packet. */
+    twcc: { type: 'string', default: 'on' },
     json: { type: 'string' },
     md: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
@@ -68,7 +70,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 if (args.help) {
-  console.log('usage: forwarding.bench.ts [--calls 10] [--duration 15] [--warmup 3] [--audio-pps 50] [--video-pps 75] [--clients fast|werift] [--svc on|off] [--json out.json] [--md out.md]');
+  console.log('usage: forwarding.bench.ts [--calls 10] [--duration 15] [--warmup 3] [--audio-pps 50] [--video-pps 75] [--clients fast|werift] [--svc on|off] [--twcc on|off] [--json out.json] [--md out.md]');
   process.exit(0);
 }
 function positive(name: string, raw: string | undefined, max: number): number {
@@ -324,7 +326,7 @@ async function setUpCall(w: Worker, call: number): Promise<void> {
           }
         }
         const { sdp } = await w.request('transport.createOffer', { routerId, transportId });
-        const pc = createClientPeer();
+        const pc = createClientPeer({ transportWideCc: args.twcc !== 'off' });
         callPeers.push(pc);
         let client: FastRtpClient | undefined;
         if (FAST_CLIENTS) {
@@ -512,6 +514,7 @@ async function main(): Promise<void> {
       producers: CALLS * ROOM_SIZE * 2,
       consumers: CALLS * ROOM_SIZE * FANOUT * 2,
       clients: FAST_CLIENTS ? 'fast (SecureLink)' : 'werift',
+      transportWideCc: args.twcc !== 'off',
     },
     machine: {
       cpuModel: cpus[0]?.model ?? 'unknown',
@@ -572,7 +575,8 @@ async function main(): Promise<void> {
     '',
     `${CALLS} ${ROOM_SIZE === 2 ? '1:1 calls' : `rooms of ${ROOM_SIZE}`} (${CALLS * ROOM_SIZE * 2} producers, ${CALLS * ROOM_SIZE * FANOUT * 2} consumers) through one SFU worker process; ` +
       `${DURATION_S} s measured after ${(warmupMs / 1000).toFixed(1)} s warm-up${settled ? '' : ' (latency had not settled)'}. Per publisher: audio ${AUDIO_PPS} pkt/s × 90–110 B, ` +
-      `video ${VIDEO_PPS} pkt/s × 1000–1200 B. ${FAST_CLIENTS ? 'Clients on the fast packet path' : 'werift clients'} in the parent process, loopback UDP.`,
+      `video ${VIDEO_PPS} pkt/s × 1000–1200 B. ${FAST_CLIENTS ? 'Clients on the fast packet path' : 'werift clients'} in the parent process, loopback UDP; ` +
+      `transport-wide congestion control ${args.twcc !== 'off' ? 'negotiated (a sequence number in every video packet)' : 'off'}.`,
     '',
     '| Metric | Value |',
     '| --- | --- |',

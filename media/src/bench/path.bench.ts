@@ -6,12 +6,17 @@
  * socket that only counts). Everything but the UDP syscalls and Node's dgram
  * layer is the real code; GC is included.
  *
- *   node --import tsx media/src/bench/path.bench.ts [--packets 40000] [--fanout 1]
+ *   node --import tsx media/src/bench/path.bench.ts [--packets 40000] [--fanout 1] [--twcc on|off]
+ *
+ * `--twcc on`: the subscribers negotiated transport-wide congestion control
+ * (a transport-wide sequence number in every video packet, and its send
+ * history); no feedback arrives.
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Consumer } from '../Consumer.ts';
-import { TransportMediaPath } from '../rtp/TransportMediaPath.ts';
+import { TRANSPORT_WIDE_CC_URI, TransportMediaPath } from '../rtp/TransportMediaPath.ts';
+import { senderView } from '../rtp/weriftInternals.ts';
 import {
   fakeDtls,
   fakePeerConnection,
@@ -23,7 +28,12 @@ import {
 } from '../testing/fakeWebrtc.ts';
 
 const { values } = parseArgs({
-  options: { packets: { type: 'string', default: '40000' }, fanout: { type: 'string', default: '1' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    packets: { type: 'string', default: '40000' },
+    fanout: { type: 'string', default: '1' },
+    rounds: { type: 'string', default: '5' },
+    twcc: { type: 'string', default: 'off' },
+  },
 });
 const PACKETS = Number(values.packets);
 const FANOUT = Number(values.fanout);
@@ -43,6 +53,10 @@ for (let s = 0; s < FANOUT; s++) {
   path.attach();
   producers.forEach((producer, i) => {
     const transceiver = fakeSendTransceiver(producer.kind, { ssrc: 0xb000 + s * 2 + i, mid: String(i), dtls: sub.dtls });
+    if (values.twcc === 'on' && producer.kind === 'video') {
+      const sender = senderView(transceiver.sender);
+      sender.headerExtensions = [...sender.headerExtensions, { id: 5, uri: TRANSPORT_WIDE_CC_URI }];
+    }
     const output = path.createSender(transceiver, producer.kind, producer.kind === 'audio' ? 48000 : 90000);
     new Consumer({ id: `${s}-${i}`, producer, transceiver, clockRate: output.clockRate, output });
   });
@@ -101,7 +115,7 @@ for (let r = 0; r < ROUNDS; r++) results.push(round());
 results.sort((a, b) => a - b);
 const t = performance.now();
 console.log(
-  `packet path (no sockets), fan-out ${FANOUT}: ${results[Math.floor(results.length / 2)]!.toFixed(2)} µs CPU per forwarded packet ` +
+  `packet path (no sockets), fan-out ${FANOUT}, twcc ${values.twcc}: ${results[Math.floor(results.length / 2)]!.toFixed(2)} µs CPU per forwarded packet ` +
     `(median of ${ROUNDS} × ${PACKETS} packets; min ${results[0]!.toFixed(2)}, max ${results.at(-1)!.toFixed(2)}); node ${process.version}`,
 );
 void t;

@@ -1,13 +1,14 @@
 /**
  * Shares one subscriber's bandwidth among the video consumers of its
  * transport, and picks each scalable consumer's layers: the ones its tile
- * and preferences ask for, within what the link takes. Runs on every
- * bandwidth estimate, on preference changes and once a second (layer
- * bitrates move); never per packet.
+ * and preferences ask for, within what the link takes. Runs on every REMB,
+ * on every transport-wide estimate that signals congestion, on preference
+ * changes and once a second (layer bitrates and the estimate move); never
+ * per packet.
  */
 import type { BandwidthListener, Consumer } from '../Consumer.ts';
 import { layersWithin } from '../svc/LayerSelector.ts';
-import { SubscriberBandwidth } from './SubscriberBandwidth.ts';
+import { SubscriberBandwidth, type BandwidthSource } from './SubscriberBandwidth.ts';
 
 const TICK_MS = 1000;
 
@@ -30,6 +31,10 @@ export class BandwidthAllocator implements BandwidthListener {
     return this.bandwidth.estimate;
   }
 
+  get source(): BandwidthSource | null {
+    return this.bandwidth.source;
+  }
+
   /** A video consumer started: allocation runs from now on. */
   start(): void {
     if (this.#timer || this.#closed) return;
@@ -37,11 +42,23 @@ export class BandwidthAllocator implements BandwidthListener {
     this.#timer.unref();
   }
 
+  /** A REMB (the fallback: ignored while transport-wide estimates arrive). */
   onBandwidthEstimate(bitrate: number): void {
     if (this.#closed || !Number.isFinite(bitrate) || bitrate < 0) return;
     this.#sampleSendBitrate();
-    this.bandwidth.update(bitrate, this.#sendBitrate);
-    this.allocate();
+    if (this.bandwidth.update(bitrate, this.#sendBitrate)) this.allocate();
+  }
+
+  /**
+   * The transport-wide estimate, once per feedback packet (10–20 a second):
+   * layers are chosen again at once when it signals congestion; otherwise
+   * the once-a-second allocation follows it.
+   */
+  onTransportEstimate(bitrate: number, congested: boolean): void {
+    if (this.#closed || !Number.isFinite(bitrate) || bitrate < 0) return;
+    this.bandwidth.updateTransportWide(bitrate, congested);
+    // (Decreases come at most every 200 ms.)
+    if (congested) this.allocate();
   }
 
   onPreferencesChanged(): void {

@@ -1,6 +1,12 @@
 /**
- * What one subscriber's link can take, from its receiver-side estimate
- * (REMB), shared by the video consumers of its transport.
+ * What one subscriber's link can take, shared by the video consumers of its
+ * transport: from the send-side estimate of its transport-wide congestion
+ * control feedback (TWCC, see TransportWideEstimator) when it negotiated
+ * that, else from its receiver-side estimate (REMB).
+ *
+ * TWCC's estimate says itself when it is congested (a delay-based or
+ * loss-based decrease): that caps the consumers at the estimate for a hold
+ * time, which doubles when an upgrade after it fails again soon (as below).
  *
  * A receive-side estimate (libwebrtc's AIMD) follows what the receiver gets:
  * without congestion it grows to at most 1.5× the incoming rate, so it can
@@ -20,6 +26,10 @@ export const HOLD_MAX_MS = 60_000;
 const SHARP_DROP = 0.75;
 /** An estimate below this share of the send rate means the link does not carry it. */
 const UNDER_SEND = 0.9;
+/** REMB is ignored while transport-wide estimates came this recently (ms). */
+const TWCC_FRESH_MS = 3000;
+
+export type BandwidthSource = 'twcc' | 'remb';
 
 export class SubscriberBandwidth {
   /** bps; null before the first estimate. */
@@ -28,6 +38,7 @@ export class SubscriberBandwidth {
   #congestedAt = -Infinity;
   #hold = HOLD_MIN_MS;
   #lastUpgradeAt = -Infinity;
+  #source: BandwidthSource | null = null;
   /** Called whenever the estimate or the cap changes. */
   onChange?: () => void;
 
@@ -39,19 +50,49 @@ export class SubscriberBandwidth {
     return this.#estimatedAt;
   }
 
-  /** A new estimate (bps) from the subscriber; `sendBitrate` is what its video consumers sent lately. */
-  update(bitrate: number, sendBitrate: number, now = Date.now()): void {
+  /** Where the estimate comes from; null before the first. */
+  get source(): BandwidthSource | null {
+    return this.#source;
+  }
+
+  /**
+   * A new REMB (bps) from the subscriber; `sendBitrate` is what its video
+   * consumers sent lately. False (and ignored) while transport-wide
+   * estimates arrive: those see the link, REMB only what got through.
+   */
+  update(bitrate: number, sendBitrate: number, now = Date.now()): boolean {
+    if (this.#source === 'twcc' && now - this.#estimatedAt < TWCC_FRESH_MS) return false;
+    this.#source = 'remb';
     const previous = this.#estimate;
     const sharp = previous !== null && bitrate < SHARP_DROP * previous;
     const under = sendBitrate > 0 && bitrate < UNDER_SEND * sendBitrate && now - this.#lastUpgradeAt > UPGRADE_GRACE_MS;
-    if (sharp || under) {
-      // Congested again soon after trying higher: wait longer before the next try.
-      this.#hold = now - this.#lastUpgradeAt < 2 * UPGRADE_GRACE_MS && this.#congestedAt > -Infinity ? Math.min(this.#hold * 2, HOLD_MAX_MS) : this.#hold;
-      this.#congestedAt = now;
-    }
+    if (sharp || under) this.#congested(now);
     this.#estimate = bitrate;
     this.#estimatedAt = now;
     this.onChange?.();
+    return true;
+  }
+
+  /** A transport-wide estimate (bps); `congested`: it came with a decrease. */
+  updateTransportWide(bitrate: number, congested: boolean, now = Date.now()): void {
+    this.#source = 'twcc';
+    if (congested) this.#congested(now);
+    this.#estimate = bitrate;
+    this.#estimatedAt = now;
+    this.onChange?.();
+  }
+
+  #congested(now: number): void {
+    // Congested again soon after trying higher: wait longer before the next try.
+    if (now - this.#lastUpgradeAt < 2 * UPGRADE_GRACE_MS && this.#congestedAt > -Infinity && now - this.#congestedAt >= this.#hold) {
+      this.#hold = Math.min(this.#hold * 2, HOLD_MAX_MS);
+    }
+    this.#congestedAt = now;
+  }
+
+  /** Capped now: the link was congested within the hold time. */
+  congestedNow(now = Date.now()): boolean {
+    return this.#estimate !== null && now - this.#congestedAt < this.#hold;
   }
 
   /** The cap for the subscriber's video (bps): the estimate while congested, else none. */

@@ -13,6 +13,10 @@
  * RTCP router to the RTCRtpSender, and what the SFU originates (sender
  * reports for consumers, receiver reports and NACKs for producers, PLIs) goes
  * out through dtlsTransport.sendRtcp, so one SRTCP context owns the index.
+ * The exception is transport-wide congestion control feedback: read from the
+ * decrypted RTCP before werift parses it (transportEstimatorFor), for the
+ * link's TransportWideEstimator; the send side stamps every packet with the
+ * link's transport-wide sequence number when the subscriber negotiated it.
  * STUN and DTLS datagrams pass through to werift untouched.
  */
 import { performance } from 'node:perf_hooks';
@@ -23,11 +27,16 @@ import { compactNtp, ntpTime, RawRtcp, sdesSize, writeNack, writeReceiverReport,
 import { absSendTime, extensionLength, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
 import { rtxPayloadTypes, unwrapRtx, wrapRtx } from './rtx.ts';
 import { MAX_PACKET, SrtpSession, copyBytes, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
-import { enableSyncLookup, interceptMessages, socketFd } from './udp.ts';
+import { enableSyncLookup, interceptMessages, readSocketNatively, socketFd } from './udp.ts';
 import { ipv4ToNumber, nativePacket } from './nativePacket.ts';
+import { TransportFeedback, isTransportFeedback, parseTransportFeedback } from './transportFeedback.ts';
+import { TransportWideEstimator, type RateControlState } from '../bwe/TransportWideEstimator.ts';
+import type { BandwidthUsage } from '../bwe/DelayTrend.ts';
+import type { SendHistory } from '../bwe/SendHistory.ts';
 import {
   dtlsTransportOf,
   dtlsTransportsOf,
+  interceptRtcp,
   negotiatedHeaderExtensions,
   receiverForSsrc,
   receiverView,
@@ -42,6 +51,7 @@ export const SDES_MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 export const ABS_SEND_TIME_URI = 'http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time';
 export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 export const DEPENDENCY_DESCRIPTOR_URI = 'https://aomediacodec.github.io/av1-rtp-spec/#dependency-descriptor-rtp-header-extension';
+export const TRANSPORT_WIDE_CC_URI = 'http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01';
 
 /** Where a producer's packets go; Producer implements it. */
 export interface RtpPacketSink {
@@ -50,6 +60,16 @@ export interface RtpPacketSink {
   receiveRtp(packet: MediaPacket): void;
   /** Simulcast: the media SSRC an RTX packet repairs (from its repaired-rid), if the sink can tell. */
   mediaSsrcForRtx?(packet: MediaPacket): number | undefined;
+}
+
+/** A link's transport-wide estimator, for diagnostics (bit/s). */
+export interface TransportEstimateDump {
+  bitrate: number;
+  ackedBitrate: number | null;
+  usage: BandwidthUsage;
+  state: RateControlState;
+  lossFraction: number;
+  feedbacks: number;
 }
 
 /** Counters of the packet path, for tests and diagnostics. */
@@ -112,6 +132,10 @@ export class TransportMediaPath implements LinkOwner {
   #lastRoute?: { ssrc: number; entry: ProducerEntry; stats: ReceiveStats };
   readonly #entries = new Map<RtpPacketSink, ProducerEntry>();
   readonly #senders = new Set<RtpStreamSender>();
+  /** Per link: the transport-wide sequence, send history and estimate (subscribers that negotiated it). */
+  readonly #estimators = new Map<SecureLink, TransportWideEstimator>();
+  /** Parsed feedback, reused. */
+  readonly #feedback = new TransportFeedback();
   #midExtensionId = 0;
   #reportTimer?: NodeJS.Timeout;
   #nackTimer?: NodeJS.Timeout;
@@ -360,6 +384,65 @@ export class TransportMediaPath implements LinkOwner {
     this.#senders.delete(sender);
   }
 
+  // ---------------------------------------------------------------- transport-wide congestion control
+
+  /**
+   * The subscriber's send-side estimate changed (bps): from its transport-wide
+   * feedback, once per feedback packet; `congested` when it brought a decrease.
+   */
+  onTransportEstimate?: (bitrate: number, congested: boolean) => void;
+
+  /**
+   * The link's estimator (and send history), created when the first packet
+   * with a transport-wide sequence number goes out on it; from then on its
+   * feedback is read from the link's RTCP.
+   */
+  transportEstimatorFor(link: SecureLink): TransportWideEstimator {
+    let estimator = this.#estimators.get(link);
+    if (estimator === undefined) {
+      const created = new TransportWideEstimator();
+      estimator = created;
+      this.#estimators.set(link, created);
+      interceptRtcp(link.dtls, (decrypted) => this.#onRtcp(created, decrypted));
+    }
+    return estimator;
+  }
+
+  /** The transport-wide estimate of the (first) link that has one, for dumps; null before feedback. */
+  get transportEstimate(): TransportEstimateDump | null {
+    for (const e of this.#estimators.values()) {
+      const bitrate = e.estimate;
+      if (bitrate !== null) return { bitrate, ackedBitrate: e.ackedBitrate, usage: e.usage, state: e.state, lossFraction: e.lossFraction, feedbacks: e.feedbacks };
+    }
+    return null;
+  }
+
+  /**
+   * A decrypted RTCP compound from the link: transport-wide feedback goes to
+   * the estimator here. A compound of feedback only (what libwebrtc sends) is
+   * hidden from werift, which would parse it into an object per packet and
+   * feed its own unused estimator; anything else goes on to werift whole.
+   */
+  #onRtcp(estimator: TransportWideEstimator, rtcp: Buffer): Buffer {
+    let o = 0;
+    let others = false;
+    let found = false;
+    while (o + 4 <= rtcp.length) {
+      const end = o + (((rtcp[o + 2]! << 8) | rtcp[o + 3]!) + 1) * 4;
+      if (end > rtcp.length) return rtcp;
+      if (isTransportFeedback(rtcp, o)) {
+        found = true;
+        if (!this.#closed && parseTransportFeedback(rtcp, o, end, this.#feedback) && estimator.onFeedback(this.#feedback, performance.now())) {
+          this.onTransportEstimate?.(estimator.estimate!, estimator.congested);
+        }
+      } else {
+        others = true;
+      }
+      o = end;
+    }
+    return found && !others ? NO_RTCP : rtcp;
+  }
+
   // ---------------------------------------------------------------- RTCP reports
 
   /** Called by a link when its SRTP session starts. */
@@ -471,8 +554,12 @@ export class TransportMediaPath implements LinkOwner {
     this.#lastRoute = undefined;
     this.#entries.clear();
     this.#senders.clear();
+    this.#estimators.clear();
   }
 }
+
+/** What werift gets for an RTCP compound the path consumed whole. */
+const NO_RTCP = Buffer.alloc(0);
 
 /** Room before an outgoing packet in the output scratch buffer (HMAC ipad). */
 export const SCRATCH_HEADROOM = 64;
@@ -509,9 +596,9 @@ function writeElementHeader(out: Buffer, o: number, id: number, length: number, 
 const SENT: Promise<void> = Promise.resolve();
 
 /** Is this datagram RTP (not RTCP, STUN, DTLS)? RFC 7983 demultiplexing. */
-function isRtp(data: Buffer): boolean {
+function isRtp(data: Buffer, length = data.length): boolean {
   const b0 = data[0]!;
-  return b0 > 127 && b0 < 192 && data.length >= 12 && !isRtcpPacket(data);
+  return b0 > 127 && b0 < 192 && length >= 12 && !isRtcpPacket(data);
 }
 
 /**
@@ -534,6 +621,8 @@ export class SecureLink {
   #remoteIp = -1;
   /** A socket Node had to queue a datagram on. */
   #queuedIn?: unknown;
+  /** Stops the native readers of this link's sockets. */
+  readonly #stopReading: (() => void)[] = [];
 
   constructor(path: LinkOwner, dtls: WeriftDtlsTransport) {
     this.#path = path;
@@ -593,8 +682,21 @@ export class SecureLink {
         udp.send = (data: Buffer, addr?: [string, number]) =>
           addr !== undefined && !udp.closed && this.#sendNative(udp.socket, data, 0, data.length, addr) ? SENT : send(data, addr);
       }
-      // Take RTP where the socket's handle delivers it; if Node's internals
-      // differ, one step later, from werift's UdpTransport.
+      // Read the socket natively (recvmmsg, no Buffer per datagram) when the
+      // addon is there; else take RTP where the socket's handle delivers it;
+      // if Node's internals differ, one step later, from werift's UdpTransport.
+      const stopReading =
+        typeof udp.socket?.send === 'function'
+          ? readSocketNatively(udp.socket, (data, length, words) => {
+              if (this.session === undefined || udp.closed || !isRtp(data, length)) return false;
+              this.#receive(data, length, words);
+              return true;
+            })
+          : null;
+      if (stopReading !== null) {
+        this.#stopReading.push(stopReading);
+        continue;
+      }
       const taken =
         typeof udp.socket?.send === 'function' &&
         interceptMessages(udp.socket, (data) => {
@@ -611,18 +713,18 @@ export class SecureLink {
     }
   }
 
-  #receive(data: Buffer): void {
+  /** SRTP datagram data[0, datagramLength); `words` is wordView(data). */
+  #receive(data: Buffer, datagramLength = data.length, words = wordView(data)): void {
     const dtls = this.dtls;
-    dtls.bytesReceived += data.length;
+    dtls.bytesReceived += datagramLength;
     dtls.packetsReceived++;
     const pair = this.#connection.nominated;
     if (pair !== undefined) {
       pair.packetsReceived++;
-      pair.bytesReceived += data.length;
+      pair.bytesReceived += datagramLength;
     }
     // One word view per datagram serves decryption, the MAC and the producer's ring copy.
-    const words = wordView(data);
-    const length = this.session!.remote.unprotectRtp(data, data.length, words);
+    const length = this.session!.remote.unprotectRtp(data, datagramLength, words);
     if (length < 0) {
       this.#path.counters.authFailures++;
       return;
@@ -726,6 +828,7 @@ export class SecureLink {
     this.#closed = true;
     this.session = undefined;
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    for (const stop of this.#stopReading.splice(0)) stop();
   }
 }
 
@@ -760,11 +863,21 @@ export interface ConsumerOutput {
   payloadPatch?: PayloadPatch | null;
   /** The AV1 dependency descriptor's id in forwarded packets (0: none), to copy it through. */
   dependencyDescriptorSourceId?: number;
+  /** Rewrites the copied dependency descriptor where needed (AV1 SVC: the active decode targets); null: copied as is. */
+  dependencyDescriptorPatch?: DependencyDescriptorPatch | null;
 }
 
 /** See ConsumerOutput.payloadPatch. */
 export interface PayloadPatch {
   apply(out: Buffer, outPayloadAt: number, src: Buffer, srcPayloadAt: number, srcEnd: number, retransmission: boolean): void;
+}
+
+/** See ConsumerOutput.dependencyDescriptorPatch. */
+export interface DependencyDescriptorPatch {
+  /** Prepares the rewrite of the descriptor src[at, at + length); its new length, or 0 to copy it as is. */
+  prepare(src: Buffer, at: number, length: number, retransmission: boolean): number;
+  /** Writes the prepared descriptor at out[o…]. */
+  write(out: Buffer, o: number): void;
 }
 
 /**
@@ -796,12 +909,17 @@ export class RtpStreamSender implements ConsumerOutput {
   #absSendTimeId = 0;
   #audioLevelId = 0;
   #dependencyDescriptorId = 0;
+  /** Transport-wide sequence number extension id (0: not negotiated), and the link's sequence and history. */
+  #transportSequenceId = 0;
+  #transportHistory?: SendHistory;
+  #transportHistoryLink?: SecureLink;
   /**
    * The id of the AV1 dependency descriptor in the packets this stream
    * forwards (the publisher's), 0 for none; set by the consumer. Copied
    * through when the subscriber negotiated it: SVC decoding needs it.
    */
   dependencyDescriptorSourceId = 0;
+  dependencyDescriptorPatch: DependencyDescriptorPatch | null = null;
   #closed = false;
   // For sender reports.
   packetsSent = 0;
@@ -851,12 +969,14 @@ export class RtpStreamSender implements ConsumerOutput {
     this.#absSendTimeId = 0;
     this.#audioLevelId = 0;
     this.#dependencyDescriptorId = 0;
+    this.#transportSequenceId = 0;
     for (const e of list ?? []) {
       if (e.id < 1 || e.id > 14) continue; // one-byte form only
       if (e.uri === SDES_MID_URI) this.#midId = e.id;
       else if (e.uri === ABS_SEND_TIME_URI) this.#absSendTimeId = e.id;
       else if (e.uri === AUDIO_LEVEL_URI && this.kind === 'audio') this.#audioLevelId = e.id;
       else if (e.uri === DEPENDENCY_DESCRIPTOR_URI && this.kind === 'video') this.#dependencyDescriptorId = e.id;
+      else if (e.uri === TRANSPORT_WIDE_CC_URI) this.#transportSequenceId = e.id;
     }
     const mid = this.#sender.mid ?? this.#transceiver.mid ?? '';
     this.#mid = mid.length >= 1 && mid.length <= 16 ? [...Buffer.from(mid)] : [];
@@ -880,20 +1000,39 @@ export class RtpStreamSender implements ConsumerOutput {
     const ssrc = asRtx ? s.rtxSsrc : s.ssrc;
     if (asRtx && this.#rtxStream === undefined) this.#rtxStream = session.local.stream(ssrc);
 
-    // Header extension block: MID, abs-send-time, audio level, and the AV1
-    // dependency descriptor. One-byte form, or two-byte (RFC 8285) when the
-    // descriptor is longer than 16 bytes (it is when it carries its structure).
+    // Header extension block: MID, abs-send-time, audio level, the AV1
+    // dependency descriptor and the transport-wide sequence number. One-byte
+    // form, or two-byte (RFC 8285) when the descriptor is longer than 16
+    // bytes (it is when it carries its structure).
     const midLength = this.#midId ? this.#mid.length : 0;
+    let history: SendHistory | undefined;
+    if (this.#transportSequenceId !== 0) {
+      if (this.#transportHistoryLink !== link) {
+        this.#transportHistoryLink = link;
+        this.#transportHistory = this.#path.transportEstimatorFor(link!).history;
+      }
+      history = this.#transportHistory;
+    }
     const withLevel = this.#audioLevelId !== 0 && packet.audioLevel >= 0;
     let ddAt = -1;
     let ddLength = 0;
+    let ddRewritten = false;
     if (this.dependencyDescriptorSourceId !== 0 && this.#dependencyDescriptorId !== 0) {
       ddAt = packet.findExtension(this.dependencyDescriptorSourceId);
       if (ddAt >= 0) ddLength = extensionLength;
+      const ddPatch = this.dependencyDescriptorPatch;
+      if (ddAt >= 0 && ddPatch !== null) {
+        const rewritten = ddPatch.prepare(packet.buffer, ddAt, ddLength, retransmission);
+        if (rewritten > 0) {
+          ddLength = rewritten;
+          ddRewritten = true;
+        }
+      }
     }
     const twoByte = ddLength > 16;
     const per = twoByte ? 2 : 1;
-    let extensionBytes = (midLength ? per + midLength : 0) + (this.#absSendTimeId ? per + 3 : 0) + (withLevel ? per + 1 : 0) + (ddLength ? per + ddLength : 0);
+    let extensionBytes =
+      (midLength ? per + midLength : 0) + (this.#absSendTimeId ? per + 3 : 0) + (withLevel ? per + 1 : 0) + (ddLength ? per + ddLength : 0) + (history ? per + 2 : 0);
     if (extensionBytes) extensionBytes = 4 + ((extensionBytes + 3) & ~3);
     const headerLength = 12 + extensionBytes;
     const body = packet.length - packet.headerLength; // payload and padding
@@ -938,8 +1077,17 @@ export class RtpStreamSender implements ConsumerOutput {
       }
       if (ddLength) {
         o = writeElementHeader(out, o, this.#dependencyDescriptorId, ddLength, twoByte);
-        packet.buffer.copy(out, o, ddAt, ddAt + ddLength);
+        if (ddRewritten) this.dependencyDescriptorPatch!.write(out, o);
+        else packet.buffer.copy(out, o, ddAt, ddAt + ddLength);
         o += ddLength;
+      }
+      if (history) {
+        // Committed to the history only once the packet went out (a failed send reuses the number).
+        const transportSequence = history.nextSequence;
+        o = writeElementHeader(out, o, this.#transportSequenceId, 2, twoByte);
+        out[o] = transportSequence >>> 8;
+        out[o + 1] = transportSequence;
+        o += 2;
       }
       while (o < b + headerLength) out[o++] = 0;
     }
@@ -969,6 +1117,8 @@ export class RtpStreamSender implements ConsumerOutput {
       asRtx ? this.#rtxStream : this.#srtpStream,
     );
     if (!link!.send(out, protectedLength, b)) return false;
+    // Forwarding is synchronous with the arrival: its time is the send time, without another clock read.
+    if (history) history.sent(protectedLength, retransmission ? performance.now() : packet.receivedAt);
 
     this.#path.counters.rtpSent++;
     const payloadLength = body - packet.paddingLength;

@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import dgram from 'node:dgram';
 import { once } from 'node:events';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ipv4ToNumber, nativePacket, nativePacketStatus } from './nativePacket.ts';
 import { SRTP_AES128_CM_HMAC_SHA1_80, SrtpContext } from './srtp.ts';
-import { socketFd } from './udp.ts';
+import { readSocketNatively, socketFd } from './udp.ts';
 
 const CI = process.env.CI === 'true';
 
@@ -99,6 +99,57 @@ describe.runIf(nativePacket !== null || CI)('native packet path', () => {
     expect(() => nativePacket!.sendTo(0, small, 30, 20, 9, 0x7f000001)).toThrow(/out of bounds/);
     expect(() => nativePacket!.srtpKeys(Buffer.alloc(15), Buffer.alloc(14), Buffer.alloc(20))).toThrow(/expects/);
     expect(nativePacket!.srtpUnprotect(keys, small, 12, 500, 0)).toBe(-1);
+  });
+
+  it('reads a socket natively: taken datagrams in the arena, the rest to Node as usual, Node again after stop', async () => {
+    const receiver = dgram.createSocket('udp4');
+    const sender = dgram.createSocket('udp4');
+    sockets.push(receiver, sender);
+    receiver.bind(0, '127.0.0.1');
+    sender.bind(0, '127.0.0.1');
+    await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
+    const taken: Buffer[] = [];
+    const viaNode: [Buffer, dgram.RemoteInfo][] = [];
+    receiver.on('message', (data, rinfo) => viaNode.push([data, rinfo]));
+    const stop = readSocketNatively(receiver, (buf, length) => {
+      if (buf[0] !== 0x80) return false;
+      taken.push(Buffer.from(buf.subarray(0, length)));
+      return true;
+    });
+    expect(stop).not.toBeNull();
+    const port = receiver.address().port;
+    const rtpLike = Array.from({ length: 100 }, (_, i) => Buffer.concat([Buffer.from([0x80, i]), crypto.randomBytes(20 + i * 10)]));
+    const other = Array.from({ length: 10 }, (_, i) => Buffer.from(`stun-ish ${i}`));
+    for (const d of [...rtpLike, ...other]) sender.send(d, port, '127.0.0.1');
+    await vi.waitFor(() => expect(taken.length + viaNode.length).toBe(110), { timeout: 5_000 });
+    // Arena slots are reused across batches: every datagram must still be intact.
+    expect(taken.map((b) => b.toString('hex')).sort()).toEqual(rtpLike.map((b) => b.toString('hex')).sort());
+    expect(viaNode.map(([d]) => d.toString()).sort()).toEqual(other.map((b) => b.toString()).sort());
+    expect(viaNode[0]![1]).toMatchObject({ address: '127.0.0.1', family: 'IPv4', port: sender.address().port, size: viaNode[0]![0].length });
+    stop!();
+    stop!();
+    sender.send(Buffer.from([0x80, 1, 2, 3]), port, '127.0.0.1');
+    await vi.waitFor(() => expect(viaNode.length).toBe(11), { timeout: 5_000 });
+    expect(taken.length).toBe(100);
+  });
+
+  it('stops reading when the socket closes, leaving no descriptor behind', async () => {
+    const receiver = dgram.createSocket('udp4');
+    receiver.bind(0, '127.0.0.1');
+    await once(receiver, 'listening');
+    const port = receiver.address().port;
+    expect(readSocketNatively(receiver, () => true)).not.toBeNull();
+    receiver.close();
+    await once(receiver, 'close');
+    // The reader's dup of the fd is closed when libuv has closed its poll
+    // handle (the loop's next close phase); then the port is free again.
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    const again = dgram.createSocket('udp4');
+    sockets.push(again);
+    again.bind(port, '127.0.0.1');
+    await once(again, 'listening');
+    expect(again.address().port).toBe(port);
   });
 
   it('sends a datagram on a Node socket by its fd', async () => {

@@ -19,7 +19,16 @@ export interface NativePacket {
   /** One datagram to an IPv4 address (host order); bytes sent or -errno. */
   sendTo(fd: number, buf: Buffer, offset: number, length: number, port: number, ipv4: number): number;
   readonly EAGAIN: number;
+  /** Once per process: the arena every reader receives into (slots of slotSize bytes; meta: 4 words per slot). */
+  readerArena(data: Buffer, meta: Int32Array, slotSize: number, slots: number): void;
+  /** Reads a dup of fd with recvmmsg into the arena; `onBatch(count)` per batch. */
+  readerStart(fd: number, onBatch: (count: number) => void): NativeReader;
+  /** Stops reading and closes the dup (idempotent). */
+  readerStop(reader: NativeReader): void;
 }
+
+/** Opaque handle to one socket's native reader. */
+export type NativeReader = object & { readonly __nativeReader: unique symbol };
 
 export interface NativePacketStatus {
   loaded: boolean;

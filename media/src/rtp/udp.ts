@@ -14,6 +14,8 @@
  */
 import type dgram from 'node:dgram';
 import { isIP } from 'node:net';
+import { nativePacket, type NativePacket, type NativeReader } from './nativePacket.ts';
+import { wordView } from './srtp.ts';
 
 type LookupCallback = (error: Error | null, address?: string, family?: number) => void;
 type Lookup = (address: string, callback: LookupCallback) => void;
@@ -78,4 +80,83 @@ export function enableSyncLookup(socket: dgram.Socket): boolean {
 export function socketFd(socket: dgram.Socket): number {
   const fd = (handleOf(socket) as { fd?: unknown } | undefined)?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
+}
+
+/** Receives one datagram of a natively read socket; valid only during the call. True: taken (Node never sees it). */
+export type TakeDatagram = (buf: Buffer, length: number, words: Int32Array | null) => boolean;
+
+const SLOT_BYTES = 2048;
+const SLOTS = 64;
+let arena: { meta: Int32Array; slots: Buffer[]; words: (Int32Array | null)[] } | undefined;
+
+function sharedArena(native: NativePacket): NonNullable<typeof arena> {
+  if (arena === undefined) {
+    const data = Buffer.allocUnsafeSlow(SLOT_BYTES * SLOTS);
+    const meta = new Int32Array(SLOTS * 4);
+    native.readerArena(data, meta, SLOT_BYTES, SLOTS);
+    const slots = Array.from({ length: SLOTS }, (_, i) => data.subarray(i * SLOT_BYTES, (i + 1) * SLOT_BYTES));
+    arena = { meta, slots, words: slots.map(wordView) };
+  }
+  return arena;
+}
+
+function ipv4String(ip: number): string {
+  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+}
+
+/**
+ * Reads an IPv4 socket with the native reader (recvmmsg into one shared
+ * arena, one JS call per batch) instead of Node's per-datagram Buffers.
+ * `take` sees every datagram first; what it declines is copied and handed
+ * to the socket's ordinary 'message' path, so werift still gets STUN, DTLS
+ * and RTCP. Returns a stop function (idempotent; Node reads the socket
+ * again if it is still open), or null where it cannot (no addon, IPv6,
+ * other Node internals): then nothing changed.
+ */
+export function readSocketNatively(socket: dgram.Socket, take: TakeDatagram): (() => void) | null {
+  const native = nativePacket;
+  const handle = handleOf(socket) as (UdpHandle & { recvStart?: () => number; recvStop?: () => number }) | undefined;
+  if (native === null || !handle || typeof handle.recvStop !== 'function' || typeof handle.recvStart !== 'function') return null;
+  if ((socket as unknown as { type?: string }).type !== 'udp4' || typeof handle.onmessage !== 'function') return null;
+  const fd = socketFd(socket);
+  if (fd < 0) return null;
+  const { meta, slots, words } = sharedArena(native);
+  let lastIp = -1;
+  let lastAddress = '';
+  let reader: NativeReader;
+  try {
+    handle.recvStop();
+    reader = native.readerStart(fd, (count) => {
+      if (handleOf(socket) !== handle) return; // closed since the batch was read: nobody to give it to
+      for (let i = 0; i < count; i++) {
+        const length = meta[i * 4]!;
+        if (length <= 0) continue; // truncated (larger than a slot) or empty
+        const buf = slots[i]!;
+        if (take(buf, length, words[i]!)) continue;
+        const ip = meta[i * 4 + 2]! >>> 0;
+        if (ip !== lastIp) {
+          lastIp = ip;
+          lastAddress = ipv4String(ip);
+        }
+        const copy = Buffer.allocUnsafe(length);
+        buf.copy(copy, 0, 0, length);
+        // As Node's UDP wrap calls it: dgram's onMessage adds rinfo.size and emits 'message'.
+        handle.onmessage!(length, handle, copy, { address: lastAddress, family: 'IPv4', port: meta[i * 4 + 1]! });
+      }
+    });
+  } catch {
+    handle.recvStart();
+    return null;
+  }
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    socket.off('close', stop);
+    native.readerStop(reader);
+    // Still open (the link closed first): give reading back to Node.
+    if (handleOf(socket) === handle) handle.recvStart!();
+  };
+  socket.once('close', stop);
+  return stop;
 }

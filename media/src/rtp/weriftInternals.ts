@@ -66,6 +66,12 @@ export interface WeriftDtlsTransport {
       keys: { localMasterKey: Buffer; localMasterSalt: Buffer; remoteMasterKey: Buffer; remoteMasterSalt: Buffer };
     };
   };
+  /**
+   * werift's SRTCP session: every incoming RTCP datagram is decrypted by its
+   * decrypt() before werift parses and routes it. Replaced when DTLS
+   * (re)starts SRTP.
+   */
+  srtcp?: WeriftSrtcpSession;
   onStateChange: WeriftEvent<[string]>;
   iceTransport: { connection: WeriftConnection };
   sendRtcp(packets: { serialize(): Buffer }[]): Promise<void>;
@@ -73,6 +79,34 @@ export interface WeriftDtlsTransport {
   packetsSent: number;
   bytesReceived: number;
   packetsReceived: number;
+}
+
+/** werift's SrtcpSession (rtp/src/srtp/srtcp.ts). */
+export interface WeriftSrtcpSession {
+  decrypt(data: Buffer): Buffer;
+}
+
+/**
+ * Calls `inspect` with every RTCP compound packet `dtls` receives, decrypted,
+ * before werift parses it; werift goes on with what `inspect` returns (an
+ * empty buffer: nothing). Survives werift replacing its SRTCP session.
+ */
+export function interceptRtcp(dtls: WeriftDtlsTransport, inspect: (decrypted: Buffer) => Buffer): void {
+  const wrap = (session: WeriftSrtcpSession | undefined): WeriftSrtcpSession | undefined => {
+    if (session === undefined) return undefined;
+    const decrypt = session.decrypt.bind(session);
+    session.decrypt = (data: Buffer) => inspect(decrypt(data));
+    return session;
+  };
+  let current = wrap(dtls.srtcp);
+  Object.defineProperty(dtls, 'srtcp', {
+    configurable: true,
+    enumerable: true,
+    get: () => current,
+    set: (session: WeriftSrtcpSession | undefined) => {
+      current = wrap(session);
+    },
+  });
 }
 
 export function dtlsTransportsOf(pc: RTCPeerConnection): WeriftDtlsTransport[] {

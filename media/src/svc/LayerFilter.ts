@@ -17,6 +17,7 @@
 import type { MediaPacket } from '../rtp/rtpPacket.ts';
 import { DTI_SWITCH, decodeTargetFor, type Av1Descriptor, type Av1TemplateStructure } from './av1.ts';
 import type { ProducerLayers } from './ProducerLayers.ts';
+import type { Vp8Descriptor } from './vp8.ts';
 import { MAX_TEMPORAL_LAYERS, type Vp9Descriptor } from './vp9.ts';
 
 /** Layers are numbered from 0; this means "the highest there is". */
@@ -166,9 +167,20 @@ export class Av1LayerFilter implements LayerFilter {
  * target encoding, up or down (the encodings are independent streams).
  * `switched` tells the consumer to re-base sequence numbers, timestamps and
  * picture ids so the subscriber sees one continuous stream.
+ *
+ * Within the encoding, temporal layers (VP8 TID, e.g. Chrome's L1T3 per
+ * encoding) above the target are dropped; `temporalDrop` tells the consumer
+ * to close the sequence-number and picture-id gaps. Temporal switches happen
+ * at the start of a frame: down at any frame (lower layers never reference
+ * upper ones); up one layer at a time, at a frame of that layer with the
+ * layer-sync bit Y (it references only TL0 frames, which were forwarded), or
+ * where the dependency descriptor marks the frame a switch for that layer's
+ * decode target (Chrome sends TIDs there instead when the descriptor is
+ * negotiated), or at a keyframe (all layers start over).
  */
 export class SimulcastLayerFilter implements LayerFilter {
   readonly #layers: ProducerLayers;
+  readonly #d: Vp8Descriptor;
   currentSpatial = -1;
   currentTemporal = -1;
   targetSpatial = MAX_LAYER;
@@ -176,9 +188,12 @@ export class SimulcastLayerFilter implements LayerFilter {
   marker = false;
   /** The packet just accepted is the first of another encoding. */
   switched = false;
+  /** The packet just refused belongs to the forwarded encoding (an upper temporal layer): a gap to close. */
+  temporalDrop = false;
 
   constructor(layers: ProducerLayers) {
     this.#layers = layers;
+    this.#d = layers.vp8;
   }
 
   setTarget(spatial: number, temporal: number): boolean {
@@ -199,14 +214,27 @@ export class SimulcastLayerFilter implements LayerFilter {
 
   accept(packet: MediaPacket): boolean {
     const layers = this.#layers;
+    const d = this.#d;
     this.switched = false;
+    this.temporalDrop = false;
     if (!layers.valid) return false;
     const encoding = layers.encoding;
+    const t = d.temporalId;
     if (encoding !== this.currentSpatial) {
-      if (encoding !== this.#target() || !layers.vp8.keyFrame) return false;
+      if (encoding !== this.#target() || !d.keyFrame) return false;
       this.currentSpatial = encoding;
-      this.currentTemporal = MAX_TEMPORAL_LAYERS - 1;
+      this.currentTemporal = Math.min(this.targetTemporal, MAX_TEMPORAL_LAYERS - 1);
       this.switched = true;
+    } else if (d.startOfFrame) {
+      if (d.keyFrame) this.currentTemporal = Math.min(this.targetTemporal, MAX_TEMPORAL_LAYERS - 1);
+      else if (this.currentTemporal > this.targetTemporal) this.currentTemporal = this.targetTemporal;
+      else {
+        for (let up = this.currentTemporal + 1; up <= this.targetTemporal && ((d.switchUp >>> up) & 1) === 1; up++) this.currentTemporal = up;
+      }
+    }
+    if (t > this.currentTemporal) {
+      this.temporalDrop = true;
+      return false;
     }
     this.marker = packet.marker;
     return true;

@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { MediaPacket } from '../rtp/rtpPacket.ts';
-import { Av1Descriptor, parseDependencyDescriptor, type Av1TemplateStructure } from './av1.ts';
+import { Av1Descriptor, DTI_SWITCH, decodeTargetFor, parseDependencyDescriptor, type Av1TemplateStructure } from './av1.ts';
 import { extensionLength } from '../rtp/rtpPacket.ts';
 import { MAX_SPATIAL_LAYERS, MAX_TEMPORAL_LAYERS, Vp9Descriptor, parseVp9Descriptor } from './vp9.ts';
 import { Vp8Descriptor, parseVp8Descriptor } from './vp8.ts';
@@ -58,6 +58,8 @@ export class ProducerLayers {
   #keyScalability = false;
   /** The last window was a full one (its rates mean something). */
   #measured = false;
+  /** VP8 simulcast with dependency descriptors: each encoding's template structure. */
+  readonly #encodingStructures: (Av1TemplateStructure | undefined)[] = [];
 
   constructor(codec: ScalableCodec) {
     this.codec = codec;
@@ -76,6 +78,9 @@ export class ProducerLayers {
       this.valid = parseVp8Descriptor(packet.buffer, packet.headerLength, packet.length - packet.paddingLength, d);
       if (!this.valid) return;
       s = this.encoding;
+      // Chrome (with the dependency descriptor negotiated) sends VP8 without the descriptor's
+      // extension fields: the temporal layer and switching points are then only in the DD.
+      if (!d.hasTemporalId && this.dependencyDescriptorId && s < MAX_SPATIAL_LAYERS) this.#vp8TemporalFromDescriptor(packet, d, s);
       t = d.temporalId;
       if (d.keyFrame && d.width && s < MAX_SPATIAL_LAYERS) {
         this.widths[s] = d.width;
@@ -127,6 +132,28 @@ export class ProducerLayers {
     const now = packet.receivedAt;
     if (now - this.#windowStart >= RATE_WINDOW_MS) this.#rollWindow(now);
     this.#bytes[s * MAX_TEMPORAL_LAYERS + t]! += packet.payloadLength;
+  }
+
+  /**
+   * Reads a simulcast encoding's temporal layer from its dependency
+   * descriptor (each encoding has its own template structure, sent with its
+   * keyframes) into the VP8 descriptor: TID, and as switching points the
+   * decode targets of one spatial layer for which the frame is a "switch".
+   */
+  #vp8TemporalFromDescriptor(packet: MediaPacket, d: Vp8Descriptor, encoding: number): void {
+    const at = packet.findExtension(this.dependencyDescriptorId);
+    if (at < 0) return;
+    const dd = this.av1;
+    const structure = parseDependencyDescriptor(packet.buffer, at, extensionLength, this.#encodingStructures[encoding], dd);
+    if (!structure || dd.temporalId < 0) return;
+    this.#encodingStructures[encoding] = structure;
+    d.temporalId = Math.min(dd.temporalId, MAX_TEMPORAL_LAYERS - 1);
+    let switchUp = 0;
+    for (let t = 1; t <= structure.maxTemporalId && t < MAX_TEMPORAL_LAYERS; t++) {
+      const target = decodeTargetFor(structure, 0, t);
+      if (target >= 0 && structure.decodeTargetTemporalId[target] === t && dd.dtis[target] === DTI_SWITCH) switchUp |= 1 << t;
+    }
+    d.switchUp = switchUp;
   }
 
   #rollWindow(now: number): void {

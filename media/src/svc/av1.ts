@@ -47,6 +47,14 @@ export class Av1Descriptor {
   /** DTI per decode target. */
   readonly dtis = new Uint8Array(MAX_DECODE_TARGETS);
   readonly fdiffs: number[] = [];
+  /**
+   * Bit positions in the extension (for rewriting the active decode targets):
+   * where the bitmask is or would go (after the structure), where it ends,
+   * and where the last field ends. All 24 when there are no extended fields.
+   */
+  activeAtBit = 24;
+  activeEndBit = 24;
+  endBit = 24;
 }
 
 class BitReader {
@@ -161,6 +169,7 @@ export function parseDependencyDescriptor(
     d.templateId = r.f(6);
     d.frameNumber = r.f(16);
     d.hasStructure = false;
+    d.activeAtBit = d.activeEndBit = d.endBit = 24;
     let customDtis = false;
     let customFdiffs = false;
     let customChains = false;
@@ -175,10 +184,12 @@ export function parseDependencyDescriptor(
         d.hasStructure = true;
         d.activeDecodeTargets = structure.decodeTargets >= 32 ? 0xffffffff : (1 << structure.decodeTargets) - 1;
       }
+      d.activeAtBit = r.pos - offset * 8;
       if (activePresent) {
         if (!structure) return null;
         d.activeDecodeTargets = r.f(structure.decodeTargets);
       }
+      d.activeEndBit = r.pos - offset * 8;
     }
     d.spatialId = -1;
     d.temporalId = -1;
@@ -198,6 +209,7 @@ export function parseDependencyDescriptor(
       for (const f of template.fdiffs) d.fdiffs.push(f);
     }
     if (customChains) for (let c = 0; c < structure.chains; c++) r.f(8);
+    if (length > 3) d.endBit = r.pos - offset * 8;
     return structure;
   } catch {
     return null;
@@ -226,6 +238,66 @@ export function decodeTargetFor(structure: Av1TemplateStructure, spatial: number
   return best;
 }
 
+/**
+ * The decode targets a receiver can still decode when it gets every frame up
+ * to (spatial, temporal) and nothing above: one bit per target.
+ */
+export function decodeTargetsWithin(structure: Av1TemplateStructure, spatial: number, temporal: number): number {
+  let mask = 0;
+  for (let dt = 0; dt < structure.decodeTargets && dt < 32; dt++) {
+    if (structure.decodeTargetSpatialId[dt]! <= spatial && structure.decodeTargetTemporalId[dt]! <= temporal) mask |= 1 << dt;
+  }
+  return mask >>> 0;
+}
+
+function copyBits(src: Uint8Array, srcBit: number, out: Uint8Array, outBit: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const s = srcBit + i;
+    const o = outBit + i;
+    const bit = (src[s >> 3]! >> (7 - (s & 7))) & 1;
+    if (bit) out[o >> 3]! |= 0x80 >> (o & 7);
+    else out[o >> 3]! &= ~(0x80 >> (o & 7));
+  }
+}
+
+function writeBits(out: Uint8Array, outBit: number, n: number, value: number): void {
+  for (let i = 0; i < n; i++) {
+    const o = outBit + i;
+    if ((value >>> (n - 1 - i)) & 1) out[o >> 3]! |= 0x80 >> (o & 7);
+    else out[o >> 3]! &= ~(0x80 >> (o & 7));
+  }
+}
+
+/**
+ * Writes into out[o…] the descriptor at src[at…] (parsed into `d` against
+ * `structure`) with active_decode_targets_present_flag set and `mask` as the
+ * bitmask, every other field unchanged; returns its length in bytes. The
+ * receiver then knows that targets outside the mask will not be sent (its
+ * chains for them are not broken, just unused). Allocation-free.
+ */
+export function writeActiveDecodeTargets(src: Uint8Array, at: number, d: Av1Descriptor, structure: Av1TemplateStructure, mask: number, out: Uint8Array, o: number): number {
+  const extended = d.endBit > 24;
+  const n = structure.decodeTargets;
+  const bits = 29 + (extended ? d.activeAtBit - 29 + d.endBit - d.activeEndBit : 0) + n;
+  const bytes = (bits + 7) >> 3;
+  out.fill(0, o, o + bytes);
+  const ob = o * 8;
+  const sb = at * 8;
+  copyBits(src, sb, out, ob, 24);
+  // Flags: structure present (as it was), active decode targets present, custom dtis / fdiffs / chains (as they were).
+  if (extended) copyBits(src, sb + 24, out, ob + 24, 5);
+  writeBits(out, ob + 25, 1, 1);
+  let w = 29;
+  if (extended) {
+    copyBits(src, sb + 29, out, ob + w, d.activeAtBit - 29);
+    w += d.activeAtBit - 29;
+  }
+  writeBits(out, ob + w, n, mask);
+  w += n;
+  if (extended) copyBits(src, sb + d.activeEndBit, out, ob + w, d.endBit - d.activeEndBit);
+  return bytes;
+}
+
 // ---------------------------------------------------------------- writing (tests, benchmarks)
 
 class BitWriter {
@@ -252,13 +324,20 @@ class BitWriter {
   }
 }
 
-/** Serialises a dependency descriptor; with `structure`, it is attached (as on a keyframe). */
+/**
+ * Serialises a dependency descriptor; with `structure`, it is attached (as on
+ * a keyframe). `activeDecodeTargets` (with `decodeTargets`, the count of the
+ * structure in force) and `customFdiffs` add those optional fields.
+ */
 export function writeDependencyDescriptor(f: {
   startOfFrame: boolean;
   endOfFrame: boolean;
   templateId: number;
   frameNumber: number;
   structure?: Av1TemplateStructure;
+  activeDecodeTargets?: number;
+  decodeTargets?: number;
+  customFdiffs?: number[];
 }): Buffer {
   const w = new BitWriter();
   w.f(1, f.startOfFrame ? 1 : 0);
@@ -266,6 +345,22 @@ export function writeDependencyDescriptor(f: {
   w.f(6, f.templateId);
   w.f(16, f.frameNumber);
   const s = f.structure;
+  if (!s && (f.activeDecodeTargets !== undefined || f.customFdiffs)) {
+    w.f(1, 0);
+    w.f(1, f.activeDecodeTargets !== undefined ? 1 : 0);
+    w.f(1, 0);
+    w.f(1, f.customFdiffs ? 1 : 0);
+    w.f(1, 0);
+    if (f.activeDecodeTargets !== undefined) w.f(f.decodeTargets!, f.activeDecodeTargets);
+    if (f.customFdiffs) {
+      for (const fd of f.customFdiffs) {
+        const size = fd - 1 < 16 ? 1 : fd - 1 < 256 ? 2 : 3;
+        w.f(2, size);
+        w.f(4 * size, fd - 1);
+      }
+      w.f(2, 0);
+    }
+  }
   if (s) {
     w.f(1, 1); // structure present
     w.f(1, 0); // active decode targets

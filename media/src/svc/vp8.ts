@@ -2,7 +2,10 @@
  * The VP8 RTP payload descriptor (RFC 7741 §4.2), read in place, and the
  * rewriting a simulcast consumer needs: when it moves from one encoding to
  * another, picture ids, TL0PICIDX and KEYIDX must carry on from the last
- * ones the subscriber saw, as if one stream had continued.
+ * ones the subscriber saw, as if one stream had continued; and when it drops
+ * an encoding's upper temporal layers, the dropped frames' picture ids are
+ * closed up (a receiver waits for a missing picture id that might be one of
+ * the frames it needs). TL0PICIDX counts base-layer frames, never dropped.
  *
  *       0 1 2 3 4 5 6 7
  *      +-+-+-+-+-+-+-+-+
@@ -12,6 +15,8 @@
  *   L: |   TL0PICIDX   |
  * T/K: |TID|Y| KEYIDX  |
  */
+
+import { SequenceGaps } from './SequenceGaps.ts';
 
 export class Vp8Descriptor {
   /** Where the VP8 payload starts. */
@@ -28,6 +33,16 @@ export class Vp8Descriptor {
   tl0PicIdx = -1;
   tl0PicIdxOffset = 0;
   temporalId = 0;
+  /** Y: this frame references only base-layer (TL0) frames, a place to start forwarding its layer. */
+  layerSync = false;
+  /**
+   * Bit t: a receiver that gets temporal layers up to t - 1 may get layer t
+   * too from this frame on. From Y (bit TID), or from the dependency
+   * descriptor when the stream carries one (see ProducerLayers).
+   */
+  switchUp = 0;
+  /** The descriptor has a TID (T bit). */
+  hasTemporalId = false;
   keyIdx = -1;
   tidKeyIdxOffset = 0;
   /** Keyframes carry their size. */
@@ -46,6 +61,9 @@ export function parseVp8Descriptor(buf: Uint8Array, offset: number, end: number,
   d.tl0PicIdx = -1;
   d.tl0PicIdxOffset = 0;
   d.temporalId = 0;
+  d.layerSync = false;
+  d.switchUp = 0;
+  d.hasTemporalId = false;
   d.keyIdx = -1;
   d.tidKeyIdxOffset = 0;
   if (b0 & 0x80) {
@@ -73,6 +91,9 @@ export function parseVp8Descriptor(buf: Uint8Array, offset: number, end: number,
       d.tidKeyIdxOffset = o;
       const t = buf[o++]!;
       d.temporalId = x & 0x20 ? t >> 6 : 0;
+      d.hasTemporalId = (x & 0x20) !== 0;
+      d.layerSync = d.hasTemporalId && (t & 0x20) !== 0;
+      d.switchUp = d.layerSync ? 1 << d.temporalId : 0;
       d.keyIdx = x & 0x10 ? t & 0x1f : -1;
     }
   }
@@ -90,10 +111,14 @@ export function parseVp8Descriptor(buf: Uint8Array, offset: number, end: number,
 
 /**
  * Keeps picture ids, TL0PICIDX and KEYIDX continuous for one subscriber
- * across encoding switches. `rebase` at the first packet of the new
- * encoding; `apply` rewrites a copy of the payload about to go out.
+ * across encoding switches and temporal-layer drops. `rebase` at the first
+ * packet of the new encoding; `drop` for each packet of a frame not
+ * forwarded; `apply` rewrites a copy of the payload about to go out.
  */
 export class Vp8PictureRewriter {
+  /** Picture ids of dropped frames since the last rebase (15-bit ids, and 7-bit for encoders that use those). */
+  readonly #droppedLong = new SequenceGaps(15);
+  readonly #droppedShort = new SequenceGaps(7);
   #pictureIdOffset = 0;
   #tl0Offset = 0;
   #keyIdxOffset = 0;
@@ -107,6 +132,11 @@ export class Vp8PictureRewriter {
     this.#rebasePending = true;
   }
 
+  /** A packet of a frame that is not forwarded (an upper temporal layer): its picture id must not leave a hole. */
+  drop(d: Vp8Descriptor): void {
+    if (d.pictureId >= 0) (d.longPictureId ? this.#droppedLong : this.#droppedShort).drop(d.pictureId);
+  }
+
   /**
    * Rewrites, in buf (an outgoing copy: the producer's packet is shared), the
    * descriptor `d` parsed from a packet whose payload started at
@@ -116,6 +146,9 @@ export class Vp8PictureRewriter {
   apply(buf: Uint8Array, outPayloadAt: number, inPayloadAt: number, d: Vp8Descriptor, retransmission = false): void {
     if (this.#rebasePending && !retransmission) {
       this.#rebasePending = false;
+      // The drops counted so far were of the old encoding's picture ids.
+      this.#droppedLong.reset();
+      this.#droppedShort.reset();
       if (this.#lastPictureId >= 0 && d.pictureId >= 0) this.#pictureIdOffset = (this.#lastPictureId + 1 - d.pictureId) & 0x7fff;
       if (this.#lastTl0 >= 0 && d.tl0PicIdx >= 0) this.#tl0Offset = (this.#lastTl0 + 1 - d.tl0PicIdx) & 0xff;
       if (this.#lastKeyIdx >= 0 && d.keyIdx >= 0) this.#keyIdxOffset = (this.#lastKeyIdx + 1 - d.keyIdx) & 0x1f;
@@ -123,7 +156,8 @@ export class Vp8PictureRewriter {
     const base = outPayloadAt - inPayloadAt;
     if (d.pictureIdOffset) {
       const o = base + d.pictureIdOffset;
-      const id = (d.pictureId + this.#pictureIdOffset) & (d.longPictureId ? 0x7fff : 0x7f);
+      const dropped = (d.longPictureId ? this.#droppedLong : this.#droppedShort).shift(d.pictureId);
+      const id = (d.pictureId - dropped + this.#pictureIdOffset) & (d.longPictureId ? 0x7fff : 0x7f);
       if (d.longPictureId) {
         buf[o] = 0x80 | (id >> 8);
         buf[o + 1] = id & 0xff;

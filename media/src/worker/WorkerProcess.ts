@@ -81,9 +81,9 @@ export class WorkerProcess {
         return { localPort: transport.localPort };
       },
       'plainTransport.close': ({ routerId, transportId }) => this.#routers.get(routerId)?.getPlainTransport(transportId)?.close(),
-      'plainTransport.consume': ({ routerId, transportId, producerId, consumerId, remotePort, remoteIp }) => {
+      'plainTransport.consume': ({ routerId, transportId, producerId, consumerId, remotePort, remoteIp, layers }) => {
         const producer = this.#producer(routerId, producerId);
-        return this.#plainTransport(routerId, transportId).consume(producer, { consumerId, remotePort, remoteIp });
+        return this.#plainTransport(routerId, transportId).consume(producer, { consumerId, remotePort, remoteIp, layers });
       },
       'plainTransport.resume': ({ routerId, transportId, consumerId }) => this.#plainTransport(routerId, transportId).resume(consumerId),
       'plainTransport.requestKeyFrame': ({ routerId, transportId, consumerId }) =>

@@ -1,4 +1,4 @@
-import type { ParticipantInfo, Role, TrackInfo, TrackSource } from '../protocol.ts';
+import type { ParticipantInfo, Role, TrackInfo, TrackSource, VideoQuality } from '../protocol.ts';
 
 /** A track received from another participant through the SFU. */
 export interface RemoteTrack {
@@ -24,6 +24,8 @@ export class Participant {
   handRaisedAt: number | null;
   /** Kinds a host muted without letting this person unmute. */
   blocked: ('audio' | 'video')[];
+  /** A host's cap on this person's video for everyone (`high`: none). */
+  videoQuality: VideoQuality;
 
   constructor(info: ParticipantInfo) {
     this.id = info.id;
@@ -33,6 +35,7 @@ export class Participant {
     this.publications = info.tracks;
     this.handRaisedAt = info.handRaisedAt ?? null;
     this.blocked = info.blocked ?? [];
+    this.videoQuality = info.videoQuality ?? 'high';
   }
 
   update(info: ParticipantInfo): void {
@@ -41,6 +44,7 @@ export class Participant {
     this.publications = info.tracks;
     this.handRaisedAt = info.handRaisedAt ?? null;
     this.blocked = info.blocked ?? [];
+    this.videoQuality = info.videoQuality ?? 'high';
   }
 
   get isModerator(): boolean {

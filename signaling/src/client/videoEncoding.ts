@@ -21,6 +21,9 @@ export const SIMULCAST_ENCODINGS: RTCRtpEncodingParameters[] = [
   { rid: 'r2', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
 ];
 
+/** Each simulcast encoding's own scalability: one spatial layer, three temporal (VP8 TID 0-2). */
+const SIMULCAST_TEMPORAL_MODE = 'L1T3';
+
 const MIME: Record<VideoCodecName, string> = { vp8: 'video/vp8', vp9: 'video/vp9', av1: 'video/av1' };
 
 interface CodecCapability {
@@ -70,7 +73,12 @@ function encoderAccepts(scalabilityMode: string): boolean {
 
 /** The transceiver options for a video publication. */
 export function videoTransceiverInit(options: VideoPublishOptions | undefined): RTCRtpTransceiverInit {
-  if (options?.simulcast) return { direction: 'sendonly', sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e })) };
+  if (options?.simulcast) {
+    // Three temporal layers per encoding where the browser can (Chromium sends VP8 simulcast as L1T1
+    // otherwise): the SFU then also lowers the frame rate per subscriber, not only the resolution.
+    const temporal = canPublish('vp8', SIMULCAST_TEMPORAL_MODE) ? { scalabilityMode: SIMULCAST_TEMPORAL_MODE } : {};
+    return { direction: 'sendonly', sendEncodings: SIMULCAST_ENCODINGS.map((e) => ({ ...e, ...temporal })) };
+  }
   if (options?.scalabilityMode && options.codec !== 'vp8') {
     return { direction: 'sendonly', sendEncodings: [{ scalabilityMode: options.scalabilityMode } as RTCRtpEncodingParameters] };
   }

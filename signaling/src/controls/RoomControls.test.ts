@@ -51,6 +51,7 @@ describe('host controls over the protocol', () => {
       ['participant.mute', { participantId: q.id, kind: 'audio' }],
       ['participant.mute', { participantId: q.id, kind: 'video' }],
       ['participant.askUnmute', { participantId: q.id, kind: 'audio' }],
+      ['participant.setVideoQuality', { participantId: q.id, quality: 'low' }],
       ['room.muteAll', { kind: 'audio', allowUnmute: false }],
       ['room.askUnmuteAll', { kind: 'audio' }],
       ['room.update', { topic: 'Quarterly review', locked: false, lobby: false, settings: { chat: 'everyone' } }],
@@ -110,6 +111,8 @@ describe('host controls over the protocol', () => {
     expect(await co.send('participant.mute', { participantId: p.id, kind: 'audio' })).toMatchObject({ ok: true });
     expect(await co.send('participant.mute', { participantId: host.id, kind: 'audio' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await co.send('participant.remove', { participantId: host.id, ban: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await co.send('participant.setVideoQuality', { participantId: host.id, quality: 'low' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await co.send('participant.setVideoQuality', { participantId: p.id, quality: 'low' })).toMatchObject({ ok: true });
     expect(await co.send('participant.setRole', { participantId: host.id, role: 'participant' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await co.send('participant.setRole', { participantId: p.id, role: 'host' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await host.send('participant.setRole', { participantId: host.id, role: 'participant' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });

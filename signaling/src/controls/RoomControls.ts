@@ -11,6 +11,7 @@ export const CONTROL_NAMES = [
   'participant.askUnmute',
   'participant.remove',
   'participant.setRole',
+  'participant.setVideoQuality',
   'room.muteAll',
   'room.askUnmuteAll',
   'room.update',
@@ -118,6 +119,12 @@ export class RoomControls {
         room.setRoleNow(target, role, by);
       }
       return { reply: {}, audit: { target, details: { role } } };
+    },
+    'participant.setVideoQuality': async ({ room, actor }, { participantId, quality }) => {
+      needRight(room, actor, 'moderate');
+      const target = moderatable(room, actor, participantId);
+      await room.setVideoQualityNow(target, quality);
+      return { reply: {}, audit: { target } };
     },
     'room.muteAll': async ({ room, actor, by }, { kind, allowUnmute }) => {
       needRight(room, actor, 'moderate');
@@ -234,7 +241,7 @@ function targetOf(room: Room, participantId: string): Participant {
   return target;
 }
 
-/** A target the actor may act on: co-hosts do not mute or remove the host. */
+/** A target the actor may act on: co-hosts do not mute, cap or remove the host. */
 function moderatable(room: Room, actor: Actor, participantId: string): Participant {
   const target = targetOf(room, participantId);
   if (actor.type === 'participant' && target !== actor.participant && !outranks(actor.participant.role, target.role)) {

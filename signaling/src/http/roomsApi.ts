@@ -9,6 +9,7 @@ import {
   RoomIdSchema,
   RoomUpdateSchema,
   TopicSchema,
+  VideoQualitySchema,
   type ErrorCode,
   type RoomInfo,
 } from '../protocol.ts';
@@ -34,6 +35,7 @@ export const CreateRoomSchema = z
   })
   .strict();
 export const MuteBodySchema = z.object({ kind: KindSchema }).strict();
+export const VideoQualityBodySchema = z.object({ quality: VideoQualitySchema }).strict();
 export const MuteAllBodySchema = z.object({ kind: KindSchema, allowUnmute: z.boolean() }).strict();
 export const DataBodySchema = z
   .object({
@@ -232,6 +234,17 @@ export function roomsApi(rooms: RoomManager): Router {
       const { kind } = parse(MuteBodySchema, req.body ?? {});
       await rooms.controls.execute(room, API, 'participant.mute', { participantId: participantId(req), kind });
       return { muted: true };
+    }),
+  );
+
+  router.post(
+    '/rooms/:id/participants/:pid/video-quality',
+    route(async (req) => {
+      const room = liveRoom(req);
+      const { quality } = parse(VideoQualityBodySchema, req.body ?? {});
+      const id = participantId(req);
+      await rooms.controls.execute(room, API, 'participant.setVideoQuality', { participantId: id, quality });
+      return { participantId: id, videoQuality: quality };
     }),
   );
 

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import { constantTimeEqual } from '../util/constantTimeEqual.ts';
-import type { ConsumerInfo, ParticipantInfo, Role, ServerEvents, TrackInfo, TrackSource } from '../protocol.ts';
+import type { ConsumerInfo, ParticipantInfo, Role, ServerEvents, TrackInfo, TrackSource, VideoQuality } from '../protocol.ts';
 
 export interface PublishedTrack extends TrackInfo {
   mid: string;
@@ -30,6 +30,12 @@ export class Participant {
    * server never depends on the client to re-mute.
    */
   readonly mutedSources = new Set<TrackSource>();
+  /**
+   * A host's cap on this person's video for everyone who receives it. Like
+   * `mutedSources` it outlives media rebuilds: the Room applies it to every
+   * consumer of this person's video, new ones included.
+   */
+  videoQuality: VideoQuality = 'high';
   sendTransportId = '';
   recvTransportId = '';
   /** Producers this participant publishes, by producer id. */
@@ -86,6 +92,7 @@ export class Participant {
       tracks: [...this.tracks.values()].map(({ mid: _mid, ...track }) => track),
       handRaisedAt: this.handRaisedAt,
       blocked: [...this.blocked],
+      videoQuality: this.videoQuality,
     };
   }
 }

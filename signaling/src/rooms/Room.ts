@@ -18,6 +18,7 @@ import {
   type RoomInfo,
   type ServerEvents,
   type TrackSource,
+  type VideoQuality,
   VIDEO_QUALITY_SPATIAL_LAYER,
 } from '../protocol.ts';
 import { MeetingTokens } from '../auth/MeetingTokens.ts';
@@ -72,6 +73,8 @@ export interface RoomDump extends RoomInfo {
     connected: boolean;
     handRaisedAt: number | null;
     blocked: string[];
+    /** A host's cap on this person's video (`high`: none); the meeting's `videoQuality` applies on top. */
+    videoQuality: VideoQuality;
     producers: ({ id: string; kind: string; source: string; codec: string; paused: boolean } & ProducerMediaInfo)[];
     consumers: ({ id: string; producerId: string; participantId: string; kind: string; paused: boolean } & ConsumerMediaInfo)[];
   }[];
@@ -80,7 +83,7 @@ export interface RoomDump extends RoomInfo {
 /** What the media worker adds to a producer in the REST dump (scalable video). */
 export type ProducerMediaInfo = Partial<Pick<ProducerDump, 'scalabilityMode' | 'layers' | 'resolutions'>>;
 /** What the media worker adds to a consumer in the REST dump. */
-export type ConsumerMediaInfo = Partial<Pick<ConsumerDump, 'layers' | 'preferences' | 'estimatedBandwidth'>>;
+export type ConsumerMediaInfo = Partial<Pick<ConsumerDump, 'layers' | 'preferences' | 'estimatedBandwidth' | 'bweSource'>>;
 
 /**
  * A meeting. All state changes run one at a time through `#queue`, so a
@@ -110,6 +113,8 @@ export class Room {
   readonly #members = new Set<string>();
   /** Roles given during the meeting, by identity, so a reload keeps a promotion or demotion. */
   readonly #roles = new Map<string, Role>();
+  /** Hosts' caps on a person's video, by identity, so a reload does not lift one. */
+  readonly #videoQualities = new Map<string, VideoQuality>();
   readonly #lobby = new Map<string, LobbyWaiter>();
   readonly #admissions = new Map<string, { identity: string; role: Role; expires: number }>();
   readonly #chat: StoredChat[] = [];
@@ -233,6 +238,7 @@ export class Room {
         const entry = this.#admit(socket, request);
         if ('waiting' in entry) return { participant: null, response: { status: 'waiting', lobbyId: entry.waiting.lobbyId, room: this.info() } };
         participant = new Participant({ name: request.name, role: entry.role, socket, identity: entry.identity });
+        participant.videoQuality = this.#videoQualities.get(entry.identity) ?? 'high';
         this.#members.add(entry.identity);
         await this.#createTransports(participant);
         this.participants.set(participant.id, participant);
@@ -482,7 +488,7 @@ export class Room {
           continue; // the producer closed meanwhile
         }
         // Without a cap the worker forwards up to the top layer: only a lowered quality needs saying.
-        if (track.kind === 'video' && this.settings.videoQuality !== 'high') await this.#applyHostCap(consumerId);
+        if (track.kind === 'video' && this.#hostCapOf(other) < VIDEO_QUALITY_SPATIAL_LAYER.high) await this.#applyHostCap(consumerId, other);
         participant.consumers.set(consumerId, {
           id: consumerId,
           trackId: track.id,
@@ -674,18 +680,39 @@ export class Room {
       if (!update.lobby) this.admitNow('all');
     }
     this.broadcast('room.updated', this.info());
-    if (this.settings.videoQuality !== quality) {
-      const consumers = [...this.participants.values()].flatMap((p) => [...p.consumers.values()]).filter((c) => c.kind === 'video');
-      await Promise.all(consumers.map((c) => this.#applyHostCap(c.id)));
-    }
+    if (this.settings.videoQuality !== quality) await this.#applyHostCaps(() => true);
   }
 
   /**
-   * The host's cap on a video consumer, apart from the subscriber's own layer
+   * A host's cap on one person's video, for everyone who receives it, for the
+   * rest of their time in the meeting (reloads and media rebuilds included).
+   */
+  async setVideoQualityNow(target: Participant, quality: VideoQuality): Promise<void> {
+    this.#videoQualities.set(target.identity, quality);
+    if (target.videoQuality === quality) return;
+    target.videoQuality = quality;
+    this.broadcast('participant.updated', target.info());
+    await this.#applyHostCaps((publisherId) => publisherId === target.id);
+  }
+
+  /** The highest spatial layer the hosts let through of `publisher`'s video: the meeting's cap and the person's, the lower. */
+  #hostCapOf(publisher: Participant | undefined): number {
+    const room = VIDEO_QUALITY_SPATIAL_LAYER[this.settings.videoQuality];
+    return publisher ? Math.min(room, VIDEO_QUALITY_SPATIAL_LAYER[publisher.videoQuality]) : room;
+  }
+
+  /** Re-applies the hosts' caps to every video consumer of the publishers `which` selects. */
+  async #applyHostCaps(which: (publisherId: string) => boolean): Promise<void> {
+    const consumers = [...this.participants.values()].flatMap((p) => [...p.consumers.values()]).filter((c) => c.kind === 'video' && which(c.participantId));
+    await Promise.all(consumers.map((c) => this.#applyHostCap(c.id, this.participants.get(c.participantId))));
+  }
+
+  /**
+   * The hosts' cap on a video consumer, apart from the subscriber's own layer
    * preference (the worker keeps both and takes the lower).
    */
-  async #applyHostCap(consumerId: string): Promise<void> {
-    const hostSpatialLayer = VIDEO_QUALITY_SPATIAL_LAYER[this.settings.videoQuality];
+  async #applyHostCap(consumerId: string, publisher: Participant | undefined): Promise<void> {
+    const hostSpatialLayer = this.#hostCapOf(publisher);
     await this.#worker
       .request('consumer.setPreferences', { routerId: this.#routerId, consumerId, preferences: { hostSpatialLayer } })
       // The consumer may have closed meanwhile: nothing to cap.
@@ -837,7 +864,7 @@ export class Room {
       });
       p.consumers = p.consumers.map((entry) => {
         const m = consumers.get(entry.id);
-        return m ? { ...entry, layers: m.layers, preferences: m.preferences, estimatedBandwidth: m.estimatedBandwidth } : entry;
+        return m ? { ...entry, layers: m.layers, preferences: m.preferences, estimatedBandwidth: m.estimatedBandwidth, bweSource: m.bweSource } : entry;
       });
     }
     return base;
@@ -857,6 +884,7 @@ export class Room {
         connected: p.connected,
         handRaisedAt: p.handRaisedAt,
         blocked: [...p.blocked],
+        videoQuality: p.videoQuality,
         producers: [...p.tracks.values()].map((t) => ({ id: t.id, kind: t.kind, source: t.source, codec: t.codec, paused: t.paused })),
         consumers: [...p.consumers.values()].map((c) => ({
           id: c.id,

@@ -3,7 +3,8 @@
  * The host mutes everyone (their pages show it, and no audio reaches the host
  * any more), renames the meeting (every page shows it within a second), and
  * chat reaches the others with an unread badge; the lobby holds a newcomer
- * until the host admits them, and a removed person is told why.
+ * until the host admits them, and a removed person is told why. A host limits
+ * one person's video from the ⋯ menu (desktop and phone layout).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,42 @@ describe.skipIf(!browserTestsEnabled())('web client: host controls in Chromium',
     expect(await joan.getByTestId('chat-unread').isHidden()).toBe(true);
     await new Promise((r) => setTimeout(r, 300));
     expect(await host.getByTestId('chat-unread').textContent()).toBe('1');
+  });
+
+  it('the host limits one person’s video from the ⋯ menu, on the desktop and on the phone layout', async () => {
+    const alanId = guestIds[0]!;
+    const api = async () => (await (await fetch(`${server.url}/api/v1/rooms/${ROOM}`, { headers: { authorization: `Bearer ${server.apiToken}` } })).json()) as {
+      participants: { id: string; name: string; videoQuality: string; consumers: { participantId: string; kind: string; preferences?: { hostSpatialLayer?: number } }[] }[];
+    };
+    const hostCapOnAlan = async () =>
+      (await api()).participants.find((p) => p.name === 'Hedy Lamarr')!.consumers.find((c) => c.participantId === alanId && c.kind === 'video')?.preferences?.hostSpatialLayer;
+    const row = (page: Page) => page.locator(`[data-participant-list-id="${alanId}"]`);
+
+    await host.getByTestId('participants-toggle').click();
+    await row(host).getByTestId('host-menu').click();
+    await host.getByTestId('host-video-low').click();
+    await expect.poll(async () => (await api()).participants.find((p) => p.id === alanId)?.videoQuality, { timeout: 5_000 }).toBe('low');
+    await expect.poll(hostCapOnAlan, { timeout: 5_000 }).toBe(0);
+    // The host's list says so, and every client knows; the menu now offers the other two.
+    await expect.poll(() => row(host).getAttribute('data-video-quality'), { timeout: 5_000 }).toBe('low');
+    await expect.poll(() => guests[1]!.evaluate((id) => window.__muster!.room.remoteParticipants.get(id)?.videoQuality, alanId), { timeout: 5_000 }).toBe('low');
+    await row(host).getByTestId('host-menu').click();
+    expect(await host.getByTestId('host-video-low').count()).toBe(0);
+    // (A click elsewhere closes the menu.)
+    await host.getByTestId('participants-panel-close').click();
+
+    await host.setViewportSize({ width: 390, height: 844 });
+    try {
+      await host.getByTestId('participants-toggle').click();
+      await row(host).getByTestId('host-menu').click();
+      await host.getByTestId('host-video-high').click();
+      await expect.poll(async () => (await api()).participants.find((p) => p.id === alanId)?.videoQuality, { timeout: 5_000 }).toBe('high');
+      await expect.poll(hostCapOnAlan, { timeout: 5_000 }).toBe(2);
+      await expect.poll(() => row(host).getAttribute('data-video-quality'), { timeout: 5_000 }).toBe('high');
+      await host.getByTestId('participants-panel-close').click();
+    } finally {
+      await host.setViewportSize({ width: 1280, height: 720 });
+    }
   });
 
   it('with the lobby on, a newcomer waits on the lobby screen until the host admits them; a removed person sees why', async () => {

@@ -10,6 +10,12 @@ export interface MenuItem {
 
 let openMenu: (() => void) | null = null;
 
+const VIDEO_LIMITS: [Participant['videoQuality'], string][] = [
+  ['standard', 'Limit video to standard'],
+  ['low', 'Limit video to low'],
+  ['high', 'Lift video limit'],
+];
+
 /** A small menu by `anchor`; one at a time, closed by a choice, a click elsewhere or Escape. */
 export function showMenu(anchor: HTMLElement, items: MenuItem[], testId = 'menu'): () => void {
   openMenu?.();
@@ -69,6 +75,11 @@ export function hostMenuItems(room: Room, target: Participant, report: (error: u
   );
   if (camOn) items.push({ label: 'Stop video', testId: 'host-stop-video', run: act('participant.mute', { participantId: target.id, kind: 'video' }) });
   else items.push({ label: 'Ask to start video', testId: 'host-ask-video', run: act('participant.askUnmute', { participantId: target.id, kind: 'video' }) });
+  // A cap on what everyone receives of this person's video (kept while they stay); the two choices it is not at now.
+  for (const [quality, label] of VIDEO_LIMITS) {
+    if (quality === target.videoQuality) continue;
+    items.push({ label, testId: `host-video-${quality}`, run: act('participant.setVideoQuality', { participantId: target.id, quality }) });
+  }
   if (target.handRaisedAt !== null) items.push({ label: 'Lower hand', testId: 'host-lower-hand', run: act('hand.set', { participantId: target.id, raised: false }) });
   if (target.role === 'co-host') items.push({ label: 'Remove co-host', testId: 'host-remove-cohost', run: act('participant.setRole', { participantId: target.id, role: 'participant' }) });
   else if (target.role !== 'host') items.push({ label: 'Make co-host', testId: 'host-make-cohost', run: act('participant.setRole', { participantId: target.id, role: 'co-host' }) });

@@ -273,7 +273,8 @@ export function renderMeeting(root: HTMLElement, opts: MeetingOptions): () => vo
   on('participantUpdated', schedule);
   on('trackSubscribed', schedule);
   on('trackUnsubscribed', schedule);
-  on('recordingProblem', (problem) => toasts.show(`Recording: ${problem.message}`, { kind: 'error', ms: problem.stopped ? 0 : 8000 }));
+  // MEDIA_MOVED is a notice (the recording goes on), not an error.
+  on('recordingProblem', (problem) => toasts.show(`Recording: ${problem.message}`, { kind: problem.code === 'MEDIA_MOVED' ? 'info' : 'error', ms: problem.stopped ? 0 : 8000 }));
   on('roomUpdated', (info) => {
     if (lastLocked !== null && info.locked !== lastLocked) toasts.show(info.locked ? 'The meeting is locked' : 'The meeting is unlocked');
     lastLocked = info.locked;

@@ -38,10 +38,10 @@ export class Panel {
 
 /** Everyone in the meeting, with what they are sharing and who hosts. */
 export function renderParticipantList(list: HTMLElement, room: Room, local: LocalMedia, onMenu?: (participantId: string, anchor: HTMLElement) => void): void {
-  const entries: { id: string; name: string; you: boolean; host: boolean; coHost: boolean; hand: boolean; menu: boolean; micMuted: boolean; videoOff: boolean; sharing: boolean }[] = [];
+  const entries: { id: string; name: string; you: boolean; host: boolean; coHost: boolean; hand: boolean; menu: boolean; micMuted: boolean; videoOff: boolean; sharing: boolean; videoQuality: string }[] = [];
   const self = room.localParticipant;
   if (self) {
-    entries.push({ id: self.id, name: self.name, you: true, host: self.role === 'host', coHost: self.role === 'co-host', hand: self.handRaisedAt !== null, menu: false, micMuted: local.micMuted || !local.mic, videoOff: !local.cameraOn, sharing: local.sharing });
+    entries.push({ id: self.id, name: self.name, you: true, host: self.role === 'host', coHost: self.role === 'co-host', hand: self.handRaisedAt !== null, menu: false, micMuted: local.micMuted || !local.mic, videoOff: !local.cameraOn, sharing: local.sharing, videoQuality: self.videoQuality });
   }
   const remotes = [...room.remoteParticipants.values()].sort((a, b) => a.joinedAt - b.joinedAt);
   for (const p of remotes) {
@@ -56,6 +56,7 @@ export function renderParticipantList(list: HTMLElement, room: Room, local: Loca
       micMuted: p.isMuted('microphone'),
       videoOff: p.isMuted('camera'),
       sharing: !!p.publication('screen'),
+      videoQuality: p.videoQuality,
     });
   }
   const items = entries.map((e) => {
@@ -63,18 +64,19 @@ export function renderParticipantList(list: HTMLElement, room: Room, local: Loca
       h('span', { class: `status-icon${on ? ' on' : ''}`, title: label, 'aria-label': label }, icon(name));
     return h(
       'li',
-      { class: 'person', 'data-testid': 'participant-item', 'data-participant-list-id': e.id, 'data-muted': e.micMuted ? 'true' : 'false', 'data-host': e.host ? 'true' : 'false', 'data-cohost': e.coHost ? 'true' : 'false', 'data-hand-raised': e.hand ? 'true' : 'false' },
+      { class: 'person', 'data-testid': 'participant-item', 'data-participant-list-id': e.id, 'data-muted': e.micMuted ? 'true' : 'false', 'data-host': e.host ? 'true' : 'false', 'data-cohost': e.coHost ? 'true' : 'false', 'data-hand-raised': e.hand ? 'true' : 'false', 'data-video-quality': e.videoQuality },
       h('span', { class: 'avatar-circle avatar-sm', style: `--hue:${hueFor(e.name)}` }, initials(e.name)),
       h(
         'span',
         { class: 'person-name' },
         h('span', { class: 'person-text' }, e.name),
-        e.you || e.host || e.coHost
+        e.you || e.host || e.coHost || e.videoQuality !== 'high'
           ? h(
               'span',
               { class: 'person-sub' },
               e.host ? h('span', { class: 'badge badge-host', 'data-testid': 'host-badge' }, 'Host') : null,
               e.coHost ? h('span', { class: 'badge badge-cohost', 'data-testid': 'cohost-badge' }, 'Co-host') : null,
+              e.videoQuality !== 'high' ? h('span', { class: 'badge', 'data-testid': 'video-limit-badge', title: 'A host limited this video for everyone' }, `Video ${e.videoQuality}`) : null,
               e.you ? h('span', { class: 'person-you' }, 'You') : null,
             )
           : null,

@@ -5,6 +5,7 @@ import { Emitter } from '@muster/signaling/client';
 import { BoardDoc, newObjectId, type ObjectPatch } from '../model/BoardDoc.ts';
 import {
   BOARD_PROTOCOL_VERSION,
+  MAX_UPDATE_BYTES,
   type AccessSettings,
   type BoardAck,
   type BoardJson,
@@ -82,6 +83,14 @@ export class BoardClient extends Emitter<BoardClientEvents> {
   readonly #options: BoardClientOptions;
   #pending: Uint8Array[] = [];
   #flushTimer?: ReturnType<typeof setTimeout>;
+  /**
+   * One update in flight at a time: the server applies updates in order and
+   * refuses one that depends on changes it lacks, so a later update must not
+   * overtake one the rate limit sent back. Changes made meanwhile are merged
+   * into the next one, which also batches bursts.
+   */
+  #inFlight = false;
+  #resends = 0;
   #joined = false;
   #closed = false;
   #joining?: Promise<void>;
@@ -91,6 +100,8 @@ export class BoardClient extends Emitter<BoardClientEvents> {
   };
   readonly #onDisconnect = () => {
     this.#joined = false;
+    // Its answer will not come; the rejoin sends what the server lacks.
+    this.#inFlight = false;
   };
   readonly #onUpdate = (e: { board: string; update: ArrayBuffer | Uint8Array }) => {
     if (e?.board !== this.id) return;
@@ -235,27 +246,48 @@ export class BoardClient extends Emitter<BoardClientEvents> {
     this.#flushTimer = setTimeout(() => this.flush(), this.#options.sendIntervalMs ?? 30);
   }
 
-  /** Sends local changes now. */
+  /** Updates sent again after the server's rate limit or a timeout (diagnostics, tests). */
+  get resends(): number {
+    return this.#resends;
+  }
+
+  /** Sends local changes now (after the update in flight, if any, is answered). */
   flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    if (!this.#joined || this.#pending.length === 0 || !this.socket.connected) return;
-    const update = this.#pending.length === 1 ? this.#pending[0]! : Y.mergeUpdates(this.#pending);
-    this.#pending = [];
-    this.request('board.update', { board: this.id, update }).catch((error: BoardRequestError) => {
-      if (error.code === 'DISCONNECTED' || error.code === 'TIMEOUT') {
-        // The rejoin sends everything the server lacks, this included.
-        return;
-      }
-      if (error.code === 'RATE_LIMITED') {
-        // Nothing was applied: send it again (merged with whatever came since) a little later.
-        this.#pending.unshift(update);
-        clearTimeout(this.#flushTimer);
-        this.#flushTimer = setTimeout(() => this.flush(), 250);
-        return;
-      }
-      void this.#resync({ code: error.code, message: error.message });
-    });
+    if (this.#inFlight || !this.#joined || this.#pending.length === 0 || !this.socket.connected) return;
+    // Merge what waits, in order, up to the server's size limit per update (a big import is several).
+    let count = 1;
+    let bytes = this.#pending[0]!.byteLength;
+    while (count < this.#pending.length && bytes + this.#pending[count]!.byteLength <= MAX_UPDATE_BYTES) bytes += this.#pending[count++]!.byteLength;
+    const batch = this.#pending.splice(0, count);
+    const update = batch.length === 1 ? batch[0]! : Y.mergeUpdates(batch);
+    this.#inFlight = true;
+    this.request('board.update', { board: this.id, update })
+      .then(
+        () => {
+          this.#inFlight = false;
+          if (this.#pending.length > 0) this.flush();
+        },
+        (error: BoardRequestError) => {
+          this.#inFlight = false;
+          if (error.code === 'DISCONNECTED') {
+            // The rejoin sends everything the server lacks, this included.
+            return;
+          }
+          if (error.code === 'RATE_LIMITED' || error.code === 'TIMEOUT') {
+            // Nothing was applied, or (a timeout on a live socket, when no rejoin
+            // follows) we cannot know: send it again, merged with whatever came
+            // since, a little later. Applying a Yjs update twice changes nothing.
+            this.#resends++;
+            this.#pending.unshift(update);
+            clearTimeout(this.#flushTimer);
+            this.#flushTimer = setTimeout(() => this.flush(), 250);
+            return;
+          }
+          void this.#resync({ code: error.code, message: error.message });
+        },
+      );
   }
 
   /** The server refused a change it will never take: start again from its state. */

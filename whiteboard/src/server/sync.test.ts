@@ -138,17 +138,23 @@ describe('board sync', () => {
     await until(() => host.doc.objectCount === 1, 'guest object on the host');
   });
 
-  it('a client that outruns the rate limit keeps its changes: they are sent again, never dropped', async () => {
+  it('a client that outruns the rate limit keeps its changes: they are sent again, in order, never dropped', async () => {
     server = await startBoardTestServer();
     const a = await server.client('flood', { sendIntervalMs: 0 });
     const b = await server.client('flood');
     let refused = 0;
     a.on('refused', () => refused++);
+    // Empty the connection's token bucket with no-op updates, so the edits below meet the rate limit.
+    const noop = Y.encodeStateAsUpdate(new Y.Doc());
+    const drained = Promise.all(Array.from({ length: 300 }, () => a.socket.emitWithAck('board.update', { board: 'flood', update: noop })));
     for (let i = 0; i < 400; i++) {
       a.add(rect(a, i));
       a.flush();
     }
-    await until(() => b.doc.objectCount === 400, '400 objects on B', 15_000);
+    const answers = await drained;
+    expect(answers.some((r: { ok: boolean; error?: { code: string } }) => !r.ok && r.error?.code === 'RATE_LIMITED')).toBe(true);
+    await until(() => b.doc.objectCount === 400, '400 objects on B', 30_000);
+    expect(a.resends).toBeGreaterThan(0);
     expect(refused).toBe(0);
     expect(a.joined).toBe(true);
   });

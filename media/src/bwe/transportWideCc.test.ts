@@ -16,7 +16,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RtpPacket, type RTCPeerConnection } from 'werift';
+import type { RTCPeerConnection } from 'werift';
 import { Router } from '../Router.ts';
 import type { Consumer } from '../Consumer.ts';
 import type { WebRtcTransport } from '../WebRtcTransport.ts';
@@ -24,7 +24,7 @@ import { supportedCodecs } from '../codecs.ts';
 import { RawRtcp } from '../rtp/rtcp.ts';
 import { parseRtp } from '../rtp/rtpPacket.ts';
 import { TRANSPORT_WIDE_CC_URI } from '../rtp/TransportMediaPath.ts';
-import { generateStream, type GeneratedPacket } from '../testing/svcStreams.ts';
+import { generateStream, playStream, type GeneratedPacket } from '../testing/svcStreams.ts';
 import { writeTransportFeedback } from '../testing/transportFeedbackWriter.ts';
 import { answerOffer, createClientPeer, loopbackMediaConfig, waitConnected, waitFor } from '../testing/weriftClient.ts';
 import { negotiatedHeaderExtensions } from '../rtp/weriftInternals.ts';
@@ -158,7 +158,7 @@ class ThrottledReceiver {
 describe('transport-wide congestion control: a throttled subscriber gets a lower layer from TWCC feedback, and climbs back', () => {
   const router = new Router({ id: 'twcc', config: loopbackMediaConfig() });
   const peers: RTCPeerConnection[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let stopStream: (() => void) | undefined;
   let consumer: Consumer;
   let recv: WebRtcTransport;
   let receiver: ThrottledReceiver;
@@ -206,18 +206,11 @@ describe('transport-wide congestion control: a throttled subscriber gets a lower
       frameHeaders: true,
       layerPayloadBytes: [200, 600, 1100],
     });
-    let next = 0;
-    timer = setInterval(() => {
-      const picture = stream[next]?.frame.picture;
-      while (next < stream.length && stream[next]!.frame.picture === picture) {
-        const g = stream[next++]!;
-        video.sender.sendRtp(RtpPacket.deSerialize(Buffer.from(g.packet.buffer.subarray(0, g.packet.length)))).catch(() => undefined);
-      }
-    }, 1000 / PICTURES_PER_SECOND);
+    stopStream = playStream(video.sender, stream, PICTURES_PER_SECOND);
   }, 60_000);
 
   afterAll(async () => {
-    clearInterval(timer);
+    stopStream?.();
     receiver?.close();
     router.close();
     await Promise.allSettled(peers.map((pc) => pc.close()));

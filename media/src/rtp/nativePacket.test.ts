@@ -26,6 +26,14 @@ describe('ipv4ToNumber', () => {
 describe.runIf(nativePacket !== null || CI)('native packet path', () => {
   const sockets: dgram.Socket[] = [];
   afterAll(() => sockets.forEach((s) => s.close()));
+  /** `count` UDP sockets bound on loopback, closed after the tests. */
+  const boundSockets = async (count: number) => {
+    const bound = Array.from({ length: count }, () => dgram.createSocket('udp4'));
+    sockets.push(...bound);
+    for (const s of bound) s.bind(0, '127.0.0.1');
+    await Promise.all(bound.map((s) => once(s, 'listening')));
+    return bound;
+  };
 
   it('is built by npm install (CI requires it)', () => {
     expect(nativePacketStatus).toEqual({ loaded: true });
@@ -102,12 +110,7 @@ describe.runIf(nativePacket !== null || CI)('native packet path', () => {
   });
 
   it('reads a socket natively: taken datagrams in the arena, the rest to Node as usual, Node again after stop', async () => {
-    const receiver = dgram.createSocket('udp4');
-    const sender = dgram.createSocket('udp4');
-    sockets.push(receiver, sender);
-    receiver.bind(0, '127.0.0.1');
-    sender.bind(0, '127.0.0.1');
-    await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
+    const [receiver, sender] = await boundSockets(2);
     const taken: Buffer[] = [];
     const viaNode: [Buffer, dgram.RemoteInfo][] = [];
     receiver.on('message', (data, rinfo) => viaNode.push([data, rinfo]));
@@ -153,12 +156,7 @@ describe.runIf(nativePacket !== null || CI)('native packet path', () => {
   });
 
   it('sends a datagram on a Node socket by its fd', async () => {
-    const receiver = dgram.createSocket('udp4');
-    const sender = dgram.createSocket('udp4');
-    sockets.push(receiver, sender);
-    receiver.bind(0, '127.0.0.1');
-    sender.bind(0, '127.0.0.1');
-    await Promise.all([once(receiver, 'listening'), once(sender, 'listening')]);
+    const [receiver, sender] = await boundSockets(2);
     const fd = socketFd(sender);
     expect(fd).toBeGreaterThanOrEqual(0);
     const payload = crypto.randomBytes(300);

@@ -7,11 +7,11 @@
  * it receives, as a decoder does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiverEstimatedMaxBitrate, RtcpPacketConverter, RtcpPayloadSpecificFeedback, RtpPacket, type RTCPeerConnection } from 'werift';
+import { ReceiverEstimatedMaxBitrate, RtcpPacketConverter, RtcpPayloadSpecificFeedback, type RTCPeerConnection } from 'werift';
 import { Router } from '../Router.ts';
 import type { Consumer } from '../Consumer.ts';
 import { supportedCodecs } from '../codecs.ts';
-import { generateStream, type GeneratedPacket } from '../testing/svcStreams.ts';
+import { generateStream, playStream, type GeneratedPacket } from '../testing/svcStreams.ts';
 import { Vp9SizeTracker } from '../testing/vp9Frames.ts';
 import { answerOffer, createClientPeer, loopbackMediaConfig, waitConnected, waitFor } from '../testing/weriftClient.ts';
 import { Vp9Descriptor, parseVp9Descriptor } from './vp9.ts';
@@ -36,7 +36,7 @@ function remb(senderSsrc: number, mediaSsrc: number, bitrate: number): RtcpPaylo
 describe('bandwidth: a subscriber advertising a low REMB gets a lower spatial layer, and climbs back', () => {
   const router = new Router({ id: 'bwe', config: loopbackMediaConfig() });
   const peers: RTCPeerConnection[] = [];
-  let timer: NodeJS.Timeout | undefined;
+  let stopStream: (() => void) | undefined;
   let consumer: Consumer;
   let subscriber: RTCPeerConnection;
   /** Per received picture (RTP timestamp): the largest frame width read from its frame headers. */
@@ -106,18 +106,11 @@ describe('bandwidth: a subscriber advertising a low REMB gets a lower spatial la
       frameHeaders: true,
       layerPayloadBytes: [200, 600, 1100],
     });
-    let next = 0;
-    timer = setInterval(() => {
-      const picture = stream[next]?.frame.picture;
-      while (next < stream.length && stream[next]!.frame.picture === picture) {
-        const g = stream[next++]!;
-        video.sender.sendRtp(RtpPacket.deSerialize(Buffer.from(g.packet.buffer.subarray(0, g.packet.length)))).catch(() => undefined);
-      }
-    }, 1000 / PICTURES_PER_SECOND);
+    stopStream = playStream(video.sender, stream, PICTURES_PER_SECOND);
   });
 
   afterAll(async () => {
-    clearInterval(timer);
+    stopStream?.();
     router.close();
     await Promise.allSettled(peers.map((pc) => pc.close()));
   });

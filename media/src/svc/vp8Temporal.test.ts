@@ -14,13 +14,13 @@ import { describe, expect, it } from 'vitest';
 import type { RTCRtpReceiver } from 'werift';
 import { Consumer } from '../Consumer.ts';
 import { Producer } from '../Producer.ts';
-import { fakeOutput, fakeReceiver, fakeTransceiver, mediaPacket } from '../testing/fakes.ts';
+import { fakeOutput, fakeReceiver, fakeSimulcastConsumer, fakeTransceiver, mediaPacket, SIMULCAST_RID_EXTENSION_ID, SIMULCAST_RIDS } from '../testing/fakes.ts';
 import { svcStructure, writeDependencyDescriptor } from './av1.ts';
 import { Vp8Descriptor, parseVp8Descriptor } from './vp8.ts';
 
-const RID_ID = 10;
+const RID_ID = SIMULCAST_RID_EXTENSION_ID;
 const SSRCS = [0x1000, 0x2000, 0x3000];
-const RIDS = ['r0', 'r1', 'r2'];
+const RIDS = SIMULCAST_RIDS;
 const SIZES = [
   [320, 180],
   [640, 360],
@@ -113,19 +113,7 @@ const descriptorOf = (payload: Buffer) => {
 };
 
 function setup() {
-  const receiver = fakeReceiver();
-  const producer = new Producer({
-    id: 'sim',
-    kind: 'video',
-    mid: '1',
-    source: 'camera',
-    receiver: receiver as unknown as RTCRtpReceiver,
-    codec: 'video/VP8',
-    simulcast: { rids: RIDS, ridExtensionId: RID_ID, repairedRidExtensionId: 11 },
-  });
-  const { transceiver } = fakeTransceiver();
-  const { output, sent } = fakeOutput();
-  const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
+  const { receiver, producer, transceiver, output, sent, consumer } = fakeSimulcastConsumer();
   const streams = [0, 1, 2].map((e) => framesOf(e, 400, 60, 3));
   const tl0s = streams.map((frames) => {
     let tl0 = 10 * frames[0]!.encoding;

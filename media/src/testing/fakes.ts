@@ -2,6 +2,7 @@
 import { vi } from 'vitest';
 import { Event, RtpHeader, RtpPacket, type RTCRtpReceiver, type RTCRtpTransceiver, type RtcpPacket } from 'werift';
 import type { MediaKind } from '../codecs.ts';
+import { Consumer } from '../Consumer.ts';
 import { Producer } from '../Producer.ts';
 import { parseRtp, type MediaPacket } from '../rtp/rtpPacket.ts';
 import { RtpRewriter } from '../rtp/RtpRewriter.ts';
@@ -111,4 +112,26 @@ export function fakeOutput(options: { ssrc?: number } = {}) {
     }),
   } satisfies ConsumerOutput;
   return { output, sent };
+}
+
+/** The rids and rid header extension id of fakeSimulcastConsumer's publisher. */
+export const SIMULCAST_RIDS = ['r0', 'r1', 'r2'];
+export const SIMULCAST_RID_EXTENSION_ID = 10;
+
+/** A VP8 simulcast Producer on a fake receiver, and one Consumer of it on a recording output. */
+export function fakeSimulcastConsumer() {
+  const receiver = fakeReceiver();
+  const producer = new Producer({
+    id: 'sim',
+    kind: 'video',
+    mid: '1',
+    source: 'camera',
+    receiver: receiver as unknown as RTCRtpReceiver,
+    codec: 'video/VP8',
+    simulcast: { rids: SIMULCAST_RIDS, ridExtensionId: SIMULCAST_RID_EXTENSION_ID, repairedRidExtensionId: 11 },
+  });
+  const { transceiver } = fakeTransceiver();
+  const { output, sent } = fakeOutput();
+  const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
+  return { receiver, producer, transceiver, output, sent, consumer };
 }

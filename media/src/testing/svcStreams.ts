@@ -6,6 +6,7 @@
  * belongs to, and each frame with the frames it references, so a test can
  * check that what a filter forwards still decodes.
  */
+import { RtpPacket } from 'werift';
 import { parseRtp, type MediaPacket } from '../rtp/rtpPacket.ts';
 import { svcStructure, writeDependencyDescriptor } from '../svc/av1.ts';
 import { writeVp9Descriptor } from '../svc/vp9.ts';
@@ -188,4 +189,21 @@ export function checkDecodable(forwarded: { generated: GeneratedPacket; sequence
     }
   }
   return problems;
+}
+
+/**
+ * Sends `stream` through a werift RTP sender in real time, one picture (all
+ * its layers' packets) per tick at `picturesPerSecond`, as a camera would.
+ * Returns the stop function.
+ */
+export function playStream(sender: { sendRtp(packet: RtpPacket): Promise<unknown> }, stream: GeneratedPacket[], picturesPerSecond: number): () => void {
+  let next = 0;
+  const timer = setInterval(() => {
+    const picture = stream[next]?.frame.picture;
+    while (next < stream.length && stream[next]!.frame.picture === picture) {
+      const g = stream[next++]!;
+      sender.sendRtp(RtpPacket.deSerialize(Buffer.from(g.packet.buffer.subarray(0, g.packet.length)))).catch(() => undefined);
+    }
+  }, 1000 / picturesPerSecond);
+  return () => clearInterval(timer);
 }

@@ -11,6 +11,7 @@
  *
  * This file is the whole contract; docs/protocol.md explains it in prose.
  */
+import type { RecordingProblemCode, RecordingSummary } from '@muster/recorder';
 import { z } from 'zod';
 
 export const PROTOCOL_VERSION = 1;
@@ -332,25 +333,11 @@ export interface ChatMessage {
   text: string;
 }
 
-export type RecordingState = 'recording' | 'processing' | 'ready' | 'failed';
-/** MEDIA_MOVED is a notice: the media worker died, the meeting moved to another, and the recording goes on. */
-export type RecordingProblemCode = 'TRACK_FAILED' | 'DISK_FULL' | 'COMPOSITE_FAILED' | 'MEDIA_MOVED';
+// What a recording is, and its problem codes, are the recorder's (recorder/src/manifest.ts): one definition for storage, REST and this protocol.
+export type { RecordingProblemCode, RecordingState } from '@muster/recorder';
 
-/** One recording of a meeting, as `recordings.list` and `GET /api/v1/rooms/:id/recordings` show it. */
-export interface RecordingListEntry {
-  id: string;
-  roomId: string;
-  state: RecordingState;
-  startedAt: number;
-  endedAt: number | null;
-  durationMs: number | null;
-  startedBy: string;
-  compose: 'live' | 'after';
-  participants: number;
-  tracks: number;
-  hasComposite: boolean;
-  problems: { at: number; code: RecordingProblemCode; message: string }[];
-  error: string | null;
+/** One recording of a meeting, as `recordings.list` and `GET /api/v1/rooms/:id/recordings` show it: the recorder's summary. */
+export interface RecordingListEntry extends RecordingSummary {
   /** `recordings.list` only: a link to the composite that works without the API token for an hour; null until it is ready. */
   downloadUrl?: string | null;
 }

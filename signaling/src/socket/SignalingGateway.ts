@@ -15,6 +15,7 @@ import { CONTROL_NAMES, type ControlName } from '../controls/RoomControls.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
+import { TokenBucket } from '../util/TokenBucket.ts';
 
 /** Token bucket per socket: a flooding client is refused, never served at others' expense. */
 const RATE_PER_SECOND = 30;
@@ -127,8 +128,7 @@ export function attachSignaling(io: Server, rooms: RoomManager): void {
     const setSession = (s: Session | null) => {
       session = s;
     };
-    let tokens = RATE_BURST;
-    let refilledAt = Date.now();
+    const rate = new TokenBucket(RATE_PER_SECOND, RATE_BURST);
 
     const reply = (event: string, ack: unknown, result: Ack<unknown>) => {
       if (typeof ack === 'function') ack(result);
@@ -144,11 +144,7 @@ export function attachSignaling(io: Server, rooms: RoomManager): void {
       socket.on(name, async (...args: unknown[]) => {
         const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
         const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-        const now = Date.now();
-        tokens = Math.min(RATE_BURST, tokens + ((now - refilledAt) / 1000) * RATE_PER_SECOND);
-        refilledAt = now;
-        if (tokens < 1) return reply(name, ack, fail('RATE_LIMITED', 'too many requests; slow down'));
-        tokens -= 1;
+        if (!rate.take()) return reply(name, ack, fail('RATE_LIMITED', 'too many requests; slow down'));
         if (payloadSize(payload) > MAX_REQUEST_BYTES) {
           return reply(name, ack, fail('PAYLOAD_TOO_LARGE', `requests are limited to ${MAX_REQUEST_BYTES} bytes`));
         }

@@ -20,6 +20,7 @@ import type { BoardMember } from './Board.ts';
 import type { Board } from './Board.ts';
 import type { BoardService } from './BoardService.ts';
 import { hashKey } from './standaloneAccess.ts';
+import { TokenBucket } from '@muster/signaling/rate-limit';
 
 export const BOARD_NAMESPACE = '/board';
 
@@ -146,8 +147,7 @@ export function attachBoardGateway(io: Server, service: BoardService): Namespace
   const table = handlers(service);
   namespace.on('connection', (socket) => {
     const joined = new Map<string, Membership>();
-    let tokens = RATE_BURST;
-    let refilledAt = Date.now();
+    const rate = new TokenBucket(RATE_PER_SECOND, RATE_BURST);
 
     const reply = (event: string, ack: unknown, result: BoardAck<unknown>) => {
       if (typeof ack === 'function') ack(result);
@@ -163,11 +163,7 @@ export function attachBoardGateway(io: Server, service: BoardService): Namespace
       socket.on(name, async (...args: unknown[]) => {
         const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
         const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-        const now = Date.now();
-        tokens = Math.min(RATE_BURST, tokens + ((now - refilledAt) / 1000) * RATE_PER_SECOND);
-        refilledAt = now;
-        if (tokens < 1) return reply(name, ack, boardFail('RATE_LIMITED', 'too many board messages; slow down'));
-        tokens -= 1;
+        if (!rate.take()) return reply(name, ack, boardFail('RATE_LIMITED', 'too many board messages; slow down'));
         const limit = name === 'board.update' || name === 'board.awareness' || name === 'board.join' ? MAX_UPDATE_BYTES + MAX_REQUEST_BYTES : MAX_REQUEST_BYTES;
         if (payloadSize(payload) > limit) return reply(name, ack, boardFail('PAYLOAD_TOO_LARGE', `board messages are limited to ${limit} bytes`));
         const parsed = BoardRequests[name].safeParse(payload ?? {});

@@ -20,13 +20,12 @@ import type { RTCPeerConnection } from 'werift';
 import { Router } from '../Router.ts';
 import type { Consumer } from '../Consumer.ts';
 import type { WebRtcTransport } from '../WebRtcTransport.ts';
-import { supportedCodecs } from '../codecs.ts';
 import { RawRtcp } from '../rtp/rtcp.ts';
 import { parseRtp } from '../rtp/rtpPacket.ts';
 import { TRANSPORT_WIDE_CC_URI } from '../rtp/TransportMediaPath.ts';
-import { generateStream, playStream, type GeneratedPacket } from '../testing/svcStreams.ts';
+import { playStream, vp9CameraStream } from '../testing/svcStreams.ts';
 import { writeTransportFeedback } from '../testing/transportFeedbackWriter.ts';
-import { answerOffer, createClientPeer, loopbackMediaConfig, waitConnected, waitFor } from '../testing/weriftClient.ts';
+import { answerOffer, createClientPeer, loopbackMediaConfig, publishCamera, waitConnected, waitFor } from '../testing/weriftClient.ts';
 import { negotiatedHeaderExtensions } from '../rtp/weriftInternals.ts';
 
 const PICTURES_PER_SECOND = 30;
@@ -169,13 +168,8 @@ describe('transport-wide congestion control: a throttled subscriber gets a lower
     const send = router.createWebRtcTransport('pub', 'send');
     recv = router.createWebRtcTransport('sub', 'recv');
 
-    const publisher = createClientPeer();
+    const { pc: publisher, video, published } = await publishCamera((sdp, tracks) => send.publish(sdp, tracks), 'video/VP9');
     peers.push(publisher);
-    const video = publisher.addTransceiver('video', { direction: 'sendonly' });
-    video.setCodecPreferences(supportedCodecs().video.filter((c) => c.mimeType === 'video/VP9'));
-    await publisher.setLocalDescription(await publisher.createOffer());
-    const published = await send.publish(publisher.localDescription!.sdp, [{ mid: video.mid!, source: 'camera' }]);
-    await publisher.setRemoteDescription({ type: 'answer', sdp: published.sdp });
     // The publisher's side negotiates no transport-wide CC: nothing would answer it.
     expect(published.sdp).not.toContain('transport-cc');
     expect(published.sdp).not.toContain(TRANSPORT_WIDE_CC_URI);
@@ -198,15 +192,7 @@ describe('transport-wide congestion control: a throttled subscriber gets a lower
     expect(extensionId).toBeGreaterThan(0);
     receiver = new ThrottledReceiver(subscriber, extensionId!, () => consumer.transceiver.sender.ssrc);
 
-    // ~1 Mbps in all: S0 ≈ 100 kbps, S1 ≈ 290 kbps, S2 ≈ 530 kbps; a keyframe every second.
-    const stream: GeneratedPacket[] = generateStream({
-      codec: 'vp9',
-      pictures: PICTURES_PER_SECOND * 240,
-      keyFrameInterval: PICTURES_PER_SECOND,
-      frameHeaders: true,
-      layerPayloadBytes: [200, 600, 1100],
-    });
-    stopStream = playStream(video.sender, stream, PICTURES_PER_SECOND);
+    stopStream = playStream(video.sender, vp9CameraStream(240, PICTURES_PER_SECOND), PICTURES_PER_SECOND);
   }, 60_000);
 
   afterAll(async () => {

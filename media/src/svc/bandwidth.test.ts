@@ -10,10 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReceiverEstimatedMaxBitrate, RtcpPacketConverter, RtcpPayloadSpecificFeedback, type RTCPeerConnection } from 'werift';
 import { Router } from '../Router.ts';
 import type { Consumer } from '../Consumer.ts';
-import { supportedCodecs } from '../codecs.ts';
-import { generateStream, playStream, type GeneratedPacket } from '../testing/svcStreams.ts';
+import { playStream, vp9CameraStream } from '../testing/svcStreams.ts';
 import { Vp9SizeTracker } from '../testing/vp9Frames.ts';
-import { answerOffer, createClientPeer, loopbackMediaConfig, waitConnected, waitFor } from '../testing/weriftClient.ts';
+import { answerOffer, createClientPeer, loopbackMediaConfig, publishCamera, waitConnected, waitFor } from '../testing/weriftClient.ts';
 import { Vp9Descriptor, parseVp9Descriptor } from './vp9.ts';
 
 const PICTURES_PER_SECOND = 30;
@@ -65,13 +64,8 @@ describe('bandwidth: a subscriber advertising a low REMB gets a lower spatial la
     const recv = router.createWebRtcTransport('sub', 'recv');
 
     // Publisher: a werift peer whose video prefers VP9.
-    const publisher = createClientPeer();
+    const { pc: publisher, video, published } = await publishCamera((sdp, tracks) => send.publish(sdp, tracks), 'video/VP9');
     peers.push(publisher);
-    const video = publisher.addTransceiver('video', { direction: 'sendonly' });
-    video.setCodecPreferences(supportedCodecs().video.filter((c) => c.mimeType === 'video/VP9'));
-    await publisher.setLocalDescription(await publisher.createOffer());
-    const published = await send.publish(publisher.localDescription!.sdp, [{ mid: video.mid!, source: 'camera' }]);
-    await publisher.setRemoteDescription({ type: 'answer', sdp: published.sdp });
     const producer = published.producers[0]!;
     expect(producer.codec).toBe('video/VP9');
 
@@ -98,15 +92,7 @@ describe('bandwidth: a subscriber advertising a low REMB gets a lower spatial la
     await answerOffer(subscriber, await recv.createOffer(), (sdp) => recv.applyAnswer(sdp));
     await waitConnected({ publisher, subscriber, send, recv }, 20_000);
 
-    // ~1 Mbps in all: S0 ≈ 100 kbps, S1 ≈ 290 kbps, S2 ≈ 530 kbps; a keyframe every second.
-    const stream: GeneratedPacket[] = generateStream({
-      codec: 'vp9',
-      pictures: PICTURES_PER_SECOND * 120,
-      keyFrameInterval: PICTURES_PER_SECOND,
-      frameHeaders: true,
-      layerPayloadBytes: [200, 600, 1100],
-    });
-    stopStream = playStream(video.sender, stream, PICTURES_PER_SECOND);
+    stopStream = playStream(video.sender, vp9CameraStream(120, PICTURES_PER_SECOND), PICTURES_PER_SECOND);
   });
 
   afterAll(async () => {

@@ -5,17 +5,16 @@
  * the clock, and continuous picture ids / TL0PICIDX.
  */
 import { describe, expect, it } from 'vitest';
-import { fakeSimulcastConsumer, mediaPacket, SIMULCAST_RID_EXTENSION_ID, SIMULCAST_RIDS } from '../testing/fakes.ts';
+import {
+  fakeSimulcastConsumer,
+  mediaPacket,
+  SIMULCAST_RID_EXTENSION_ID as RID_ID,
+  SIMULCAST_RIDS as RIDS,
+  SIMULCAST_SIZES as SIZES,
+  SIMULCAST_SSRCS as SSRCS,
+} from '../testing/fakes.ts';
 import { Vp8Descriptor, parseVp8Descriptor } from './vp8.ts';
 
-const RID_ID = SIMULCAST_RID_EXTENSION_ID;
-const SSRCS = [0x1000, 0x2000, 0x3000];
-const RIDS = SIMULCAST_RIDS;
-const SIZES = [
-  [320, 180],
-  [640, 360],
-  [1280, 720],
-];
 
 /** One VP8 frame (one packet) of encoding `e`: 15-bit picture id, TL0PICIDX, KEYIDX; keyframes carry their size. */
 function vp8Packet(e: number, frame: number, keyFrame: boolean) {

@@ -14,18 +14,20 @@ import { describe, expect, it } from 'vitest';
 import type { RTCRtpReceiver } from 'werift';
 import { Consumer } from '../Consumer.ts';
 import { Producer } from '../Producer.ts';
-import { fakeOutput, fakeReceiver, fakeSimulcastConsumer, fakeTransceiver, mediaPacket, SIMULCAST_RID_EXTENSION_ID, SIMULCAST_RIDS } from '../testing/fakes.ts';
+import {
+  fakeOutput,
+  fakeReceiver,
+  fakeSimulcastConsumer,
+  fakeTransceiver,
+  mediaPacket,
+  SIMULCAST_RID_EXTENSION_ID as RID_ID,
+  SIMULCAST_RIDS as RIDS,
+  SIMULCAST_SIZES as SIZES,
+  SIMULCAST_SSRCS as SSRCS,
+} from '../testing/fakes.ts';
 import { svcStructure, writeDependencyDescriptor } from './av1.ts';
 import { Vp8Descriptor, parseVp8Descriptor } from './vp8.ts';
 
-const RID_ID = SIMULCAST_RID_EXTENSION_ID;
-const SSRCS = [0x1000, 0x2000, 0x3000];
-const RIDS = SIMULCAST_RIDS;
-const SIZES = [
-  [320, 180],
-  [640, 360],
-  [1280, 720],
-];
 const TEMPORAL_PATTERN = [0, 2, 1, 2];
 const PACKETS_PER_FRAME = 2;
 

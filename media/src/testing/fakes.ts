@@ -114,9 +114,15 @@ export function fakeOutput(options: { ssrc?: number } = {}) {
   return { output, sent };
 }
 
-/** The rids and rid header extension id of fakeSimulcastConsumer's publisher. */
+/** The rids and rid header extension id of fakeSimulcastConsumer's publisher, and its encodings' SSRCs and sizes. */
 export const SIMULCAST_RIDS = ['r0', 'r1', 'r2'];
 export const SIMULCAST_RID_EXTENSION_ID = 10;
+export const SIMULCAST_SSRCS = [0x1000, 0x2000, 0x3000];
+export const SIMULCAST_SIZES = [
+  [320, 180],
+  [640, 360],
+  [1280, 720],
+];
 
 /** A VP8 simulcast Producer on a fake receiver, and one Consumer of it on a recording output. */
 export function fakeSimulcastConsumer() {

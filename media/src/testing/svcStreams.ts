@@ -191,6 +191,17 @@ export function checkDecodable(forwarded: { generated: GeneratedPacket; sequence
   return problems;
 }
 
+/** A VP9 L3T3_KEY camera of about 1 Mbps (S0 ≈ 100 kbps, S1 ≈ 290, S2 ≈ 530) with a keyframe every second, `seconds` long. */
+export function vp9CameraStream(seconds: number, picturesPerSecond: number): GeneratedPacket[] {
+  return generateStream({
+    codec: 'vp9',
+    pictures: picturesPerSecond * seconds,
+    keyFrameInterval: picturesPerSecond,
+    frameHeaders: true,
+    layerPayloadBytes: [200, 600, 1100],
+  });
+}
+
 /**
  * Sends `stream` through a werift RTP sender in real time, one picture (all
  * its layers' packets) per tick at `picturesPerSecond`, as a camera would.

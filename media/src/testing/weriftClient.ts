@@ -4,7 +4,7 @@
  * a 'recv' transport's offer. Everything stays on loopback, with no STUN.
  */
 import { RTCPeerConnection, RtpHeader, RtpPacket, type RTCRtpTransceiver } from 'werift';
-import type { MediaKind } from '../codecs.ts';
+import { supportedCodecs, type MediaKind } from '../codecs.ts';
 import { createSfuClientPeer as createClientPeer } from '../peer.ts';
 import type { MediaConfig } from '../config.ts';
 
@@ -41,6 +41,20 @@ export async function publishAudioVideo(publish: PublishFn): Promise<ClientPubli
   const { sdp } = await publish(pc.localDescription!.sdp, tracks);
   await pc.setRemoteDescription({ type: 'answer', sdp });
   return { pc, audio, video, tracks };
+}
+
+/** A werift peer publishing one camera whose video prefers `mimeType` (e.g. 'video/VP9'); `published` is what `publish` answered. */
+export async function publishCamera<R extends { sdp: string }>(
+  publish: (offerSdp: string, tracks: { mid: string; source: string }[]) => Promise<R>,
+  mimeType: string,
+): Promise<{ pc: RTCPeerConnection; video: RTCRtpTransceiver; published: R }> {
+  const pc = createClientPeer();
+  const video = pc.addTransceiver('video', { direction: 'sendonly' });
+  video.setCodecPreferences(supportedCodecs().video.filter((c) => c.mimeType === mimeType));
+  await pc.setLocalDescription(await pc.createOffer());
+  const published = await publish(pc.localDescription!.sdp, [{ mid: video.mid!, source: 'camera' }]);
+  await pc.setRemoteDescription({ type: 'answer', sdp: published.sdp });
+  return { pc, video, published };
 }
 
 /**

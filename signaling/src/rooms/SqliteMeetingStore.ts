@@ -1,7 +1,6 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import initSqlJs, { type Database } from 'sql.js';
+import type { Database } from 'sql.js';
 import { DEFAULT_SETTINGS, MeetingSettingsSchema } from '../protocol.ts';
+import { openSqlFile, saveSqlFile } from '../util/sqlFile.ts';
 import type { MeetingConfig, MeetingStore } from './MeetingStore.ts';
 
 /**
@@ -22,9 +21,7 @@ export class SqliteMeetingStore implements MeetingStore {
   }
 
   static async open(file: string): Promise<SqliteMeetingStore> {
-    const SQL = await initSqlJs();
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const db = new SQL.Database(fs.existsSync(file) ? fs.readFileSync(file) : undefined);
+    const db = await openSqlFile(file);
     db.run(`CREATE TABLE IF NOT EXISTS meetings (
       id TEXT PRIMARY KEY,
       topic TEXT NOT NULL,
@@ -102,9 +99,7 @@ export class SqliteMeetingStore implements MeetingStore {
   }
 
   #write(): void {
-    const temp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, this.#db.export(), { mode: 0o600 });
-    fs.renameSync(temp, this.file);
+    saveSqlFile(this.#db, this.file, 0o600);
   }
 
   #assertOpen(): void {

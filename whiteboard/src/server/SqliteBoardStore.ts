@@ -1,6 +1,5 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import initSqlJs, { type Database } from 'sql.js';
+import { openSqlFile, saveSqlFile } from '@muster/signaling/sql-file';
+import type { Database } from 'sql.js';
 import { AccessSettingsSchema, DEFAULT_ACCESS } from '../protocol.ts';
 import type { BoardStore, StoredBoard, StoredBoardSummary } from './BoardStore.ts';
 
@@ -27,10 +26,7 @@ export class SqliteBoardStore implements BoardStore {
   }
 
   static async open(file: string): Promise<SqliteBoardStore> {
-    const SQL = await initSqlJs();
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const existing = fs.existsSync(file) ? fs.readFileSync(file) : null;
-    const db = new SQL.Database(existing);
+    const db = await openSqlFile(file);
     db.run(`CREATE TABLE IF NOT EXISTS boards (
       id TEXT PRIMARY KEY,
       state BLOB NOT NULL,
@@ -97,9 +93,7 @@ export class SqliteBoardStore implements BoardStore {
   flush(): void {
     if (!this.#dirty || this.#closed) return;
     this.#dirty = false;
-    const temp = `${this.file}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, this.#db.export());
-    fs.renameSync(temp, this.file);
+    saveSqlFile(this.#db, this.file);
   }
 
   #scheduleFlush(): void {

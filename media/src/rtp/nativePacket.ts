@@ -1,8 +1,9 @@
 /**
  * The native packet path (media/native, built at install by native/build.mjs):
- * SRTP AES_CM_128_HMAC_SHA1_80 and a direct sendto, with OpenSSL from Node
- * itself. Optional: when it did not build, or MUSTER_NATIVE=0, this is null
- * and srtp.ts / TransportMediaPath.ts run the same steps in JS. Both paths
+ * SRTP AES_CM_128_HMAC_SHA1_80 with OpenSSL from Node itself, a direct
+ * sendto, and reading with recvmmsg (udp.ts readSocketNatively). Optional:
+ * when it did not build, or MUSTER_NATIVE=0, this is null and srtp.ts /
+ * TransportMediaPath.ts / Node's dgram do the same steps in JS. Both paths
  * produce identical bytes (nativePacket.test.ts checks them against each other).
  */
 import { createRequire } from 'node:module';

@@ -1,27 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { RTCRtpReceiver } from 'werift';
-import { Consumer } from '../Consumer.ts';
-import { Producer } from '../Producer.ts';
-import { fakeOutput, fakeReceiver, fakeTransceiver } from '../testing/fakes.ts';
+import { fakeVideoConsumer } from '../testing/fakes.ts';
 import { checkDecodable, generateStream, type GeneratedPacket } from '../testing/svcStreams.ts';
 
 const DD_ID = 5;
 
 function setup(codec: 'vp9' | 'av1') {
-  const receiver = fakeReceiver();
-  const producer = new Producer({
+  const { receiver, producer, consumer, sent } = fakeVideoConsumer({
     id: 'p',
-    kind: 'video',
-    mid: '1',
-    source: 'camera',
-    receiver: receiver as unknown as RTCRtpReceiver,
     codec: codec === 'vp9' ? 'video/VP9' : 'video/AV1',
     dependencyDescriptorExtensionId: DD_ID,
     ssrc: 0x1234,
   });
-  const { transceiver } = fakeTransceiver();
-  const { output, sent } = fakeOutput();
-  const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
   const byPacket = new Map<unknown, GeneratedPacket>();
   const feed = (packets: GeneratedPacket[]) => {
     for (const g of packets) {

@@ -1,25 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { RTCRtpReceiver } from 'werift';
-import { Consumer } from '../Consumer.ts';
-import { Producer } from '../Producer.ts';
-import { fakeOutput, fakeReceiver, fakeTransceiver } from '../testing/fakes.ts';
+import { fakeVideoConsumer } from '../testing/fakes.ts';
 import { generateStream } from '../testing/svcStreams.ts';
 import { desiredLayers } from './LayerSelector.ts';
 
 /** A consumer of a VP9 L3T3_KEY producer that has seen a few pictures (so its layers and resolutions are known). */
 function scalableConsumer() {
-  const producer = new Producer({
-    id: 'p',
-    kind: 'video',
-    mid: '1',
-    source: 'camera',
-    receiver: fakeReceiver() as unknown as RTCRtpReceiver,
-    codec: 'video/VP9',
-    ssrc: 0x1234,
-  });
-  const { transceiver } = fakeTransceiver();
-  const { output } = fakeOutput();
-  const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
+  const { producer, consumer } = fakeVideoConsumer({ id: 'p', codec: 'video/VP9', ssrc: 0x1234 });
   for (const g of generateStream({ codec: 'vp9', pictures: 8 })) producer.receiveRtp(g.packet);
   return { producer, consumer };
 }

@@ -6,10 +6,7 @@
  * Descriptors are generated; the rewritten one is parsed back.
  */
 import { describe, expect, it } from 'vitest';
-import type { RTCRtpReceiver } from 'werift';
-import { Consumer } from '../Consumer.ts';
-import { Producer } from '../Producer.ts';
-import { fakeOutput, fakeReceiver, fakeTransceiver } from '../testing/fakes.ts';
+import { fakeVideoConsumer } from '../testing/fakes.ts';
 import { generateStream } from '../testing/svcStreams.ts';
 import { Av1DecodeTargetsPatch } from './Av1DecodeTargetsPatch.ts';
 import { Av1Descriptor, decodeTargetsWithin, parseDependencyDescriptor, svcStructure, writeActiveDecodeTargets, writeDependencyDescriptor } from './av1.ts';
@@ -96,19 +93,7 @@ describe('AV1 active decode targets', () => {
   }
 
   it('a consumer’s descriptors say which targets it gets: after each layer change and on keyframes, not on other packets', () => {
-    const receiver = fakeReceiver();
-    const producer = new Producer({
-      id: 'av1',
-      kind: 'video',
-      mid: '1',
-      source: 'camera',
-      receiver: receiver as unknown as RTCRtpReceiver,
-      codec: 'video/AV1',
-      dependencyDescriptorExtensionId: 5,
-    });
-    const { transceiver } = fakeTransceiver();
-    const { output, sent } = fakeOutput();
-    const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
+    const { producer, consumer, output, sent } = fakeVideoConsumer({ id: 'av1', codec: 'video/AV1', dependencyDescriptorExtensionId: 5 });
     const patch = (output as { dependencyDescriptorPatch?: Av1DecodeTargetsPatch | null }).dependencyDescriptorPatch;
     expect(patch).toBeInstanceOf(Av1DecodeTargetsPatch);
     const stream = generateStream({ codec: 'av1', pictures: 120, keyFrameInterval: 60, dependencyDescriptorId: 5 });

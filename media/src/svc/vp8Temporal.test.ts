@@ -11,14 +11,9 @@
  * last case generates such packets.
  */
 import { describe, expect, it } from 'vitest';
-import type { RTCRtpReceiver } from 'werift';
-import { Consumer } from '../Consumer.ts';
-import { Producer } from '../Producer.ts';
 import {
-  fakeOutput,
-  fakeReceiver,
   fakeSimulcastConsumer,
-  fakeTransceiver,
+  fakeVideoConsumer,
   mediaPacket,
   SIMULCAST_RID_EXTENSION_ID as RID_ID,
   SIMULCAST_RIDS as RIDS,
@@ -287,19 +282,12 @@ describe('VP8 simulcast: temporal layers from the dependency descriptor', () => 
   }
 
   it('drops the upper temporal layers, climbs back at the descriptor’s switch frames, and what it forwards decodes', () => {
-    const producer = new Producer({
+    const { producer, consumer, sent } = fakeVideoConsumer({
       id: 'sim-dd',
-      kind: 'video',
-      mid: '1',
-      source: 'camera',
-      receiver: fakeReceiver() as unknown as RTCRtpReceiver,
       codec: 'video/VP8',
       dependencyDescriptorExtensionId: DD_ID,
       simulcast: { rids: RIDS, ridExtensionId: RID_ID, repairedRidExtensionId: 11 },
     });
-    const { transceiver } = fakeTransceiver();
-    const { output, sent } = fakeOutput();
-    const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
     const info = new Map<object, { frame: number; temporal: number; references: number[] }>();
     const feed = (from: number, to: number) => {
       for (let f = from; f < to; f++) {

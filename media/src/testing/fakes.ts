@@ -3,7 +3,7 @@ import { vi } from 'vitest';
 import { Event, RtpHeader, RtpPacket, type RTCRtpReceiver, type RTCRtpTransceiver, type RtcpPacket } from 'werift';
 import type { MediaKind } from '../codecs.ts';
 import { Consumer } from '../Consumer.ts';
-import { Producer } from '../Producer.ts';
+import { Producer, type ProducerOptions } from '../Producer.ts';
 import { parseRtp, type MediaPacket } from '../rtp/rtpPacket.ts';
 import { RtpRewriter } from '../rtp/RtpRewriter.ts';
 import type { ConsumerOutput, PayloadPatch } from '../rtp/TransportMediaPath.ts';
@@ -124,20 +124,21 @@ export const SIMULCAST_SIZES = [
   [1280, 720],
 ];
 
-/** A VP8 simulcast Producer on a fake receiver, and one Consumer of it on a recording output. */
-export function fakeSimulcastConsumer() {
+/** A camera Producer on a fake receiver (`options` give its id, codec and the rest), and one Consumer of it on a recording output. */
+export function fakeVideoConsumer(options: Omit<ProducerOptions, 'kind' | 'mid' | 'source' | 'receiver'>) {
   const receiver = fakeReceiver();
-  const producer = new Producer({
-    id: 'sim',
-    kind: 'video',
-    mid: '1',
-    source: 'camera',
-    receiver: receiver as unknown as RTCRtpReceiver,
-    codec: 'video/VP8',
-    simulcast: { rids: SIMULCAST_RIDS, ridExtensionId: SIMULCAST_RID_EXTENSION_ID, repairedRidExtensionId: 11 },
-  });
+  const producer = new Producer({ kind: 'video', mid: '1', source: 'camera', receiver: receiver as unknown as RTCRtpReceiver, ...options });
   const { transceiver } = fakeTransceiver();
   const { output, sent } = fakeOutput();
   const consumer = new Consumer({ id: 'c', producer, transceiver, clockRate: 90000, output });
   return { receiver, producer, transceiver, output, sent, consumer };
+}
+
+/** A VP8 simulcast Producer on a fake receiver, and one Consumer of it on a recording output. */
+export function fakeSimulcastConsumer() {
+  return fakeVideoConsumer({
+    id: 'sim',
+    codec: 'video/VP8',
+    simulcast: { rids: SIMULCAST_RIDS, ridExtensionId: SIMULCAST_RID_EXTENSION_ID, repairedRidExtensionId: 11 },
+  });
 }

@@ -3,6 +3,7 @@ import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import { supportedCodecs, type MediaKind } from './codecs.ts';
 import type { Producer, RtpSink } from './Producer.ts';
 import type { MediaPacket } from './rtp/rtpPacket.ts';
+import { bindUdp } from './rtp/udp.ts';
 import { MAX_LAYER, Vp9LayerFilter, type LayerFilter } from './svc/LayerFilter.ts';
 
 /**
@@ -78,13 +79,7 @@ export class PlainTransport extends EnhancedEventEmitter<PlainTransportEvents> {
 
   /** Binds the sending socket (loopback); resolves with its port. */
   async listen(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#socket.once('error', reject);
-      this.#socket.bind(0, '127.0.0.1', () => {
-        this.#socket.off('error', reject);
-        resolve();
-      });
-    });
+    await bindUdp(this.#socket, 0, '127.0.0.1');
     this.#localPort = this.#socket.address().port;
     return this.#localPort;
   }

@@ -5,6 +5,7 @@ import { addTraffic, type Traffic } from './traffic.ts';
 import type { MediaConfig } from './config.ts';
 import type { Producer } from './Producer.ts';
 import { PlainTransport } from './PlainTransport.ts';
+import type { WebRtcServer } from './WebRtcServer.ts';
 import { WebRtcTransport, type TransportDirection, type TransportDump } from './WebRtcTransport.ts';
 
 export interface RouterDump {
@@ -26,6 +27,7 @@ export type RouterEvents = {
 export class Router extends EnhancedEventEmitter<RouterEvents> {
   readonly id: string;
   readonly #config: MediaConfig;
+  readonly #webRtcServer?: WebRtcServer;
   readonly #transports = new Map<string, WebRtcTransport>();
   readonly #producers = new Map<string, Producer>();
   /** Plain-RTP outputs (recorders); they only consume, so they stay out of the traffic totals of WebRTC transports. */
@@ -35,10 +37,12 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
   #closed = false;
 
-  constructor(options: { id: string; config: MediaConfig }) {
+  /** `webRtcServer`: the worker's shared UDP port for this room's WebRTC transports (else a socket each). */
+  constructor(options: { id: string; config: MediaConfig; webRtcServer?: WebRtcServer }) {
     super();
     this.id = options.id;
     this.#config = options.config;
+    this.#webRtcServer = options.webRtcServer;
     this.#activeSpeaker = new ActiveSpeakerObserver();
     this.#activeSpeaker.on('dominantspeaker', (id) => this.safeEmit('dominantspeaker', id));
   }
@@ -54,7 +58,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
   createWebRtcTransport(id: string, direction: TransportDirection): WebRtcTransport {
     if (this.#closed) throw new Error(`router ${this.id} is closed`);
     if (this.#transports.has(id)) throw new Error(`transport ${id} exists`);
-    const transport = new WebRtcTransport({ id, direction, config: this.#config });
+    const transport = new WebRtcTransport({ id, direction, config: this.#config, webRtcServer: this.#webRtcServer });
     this.#transports.set(id, transport);
     transport.on('newproducer', (producer) => {
       this.#producers.set(producer.id, producer);

@@ -12,6 +12,7 @@ import { Producer, type ProducerDump } from './Producer.ts';
 import { DEPENDENCY_DESCRIPTOR_URI, TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
 import { negotiatedHeaderExtensions } from './rtp/weriftInternals.ts';
 import { BandwidthAllocator } from './bwe/BandwidthAllocator.ts';
+import type { WebRtcServer } from './WebRtcServer.ts';
 
 /** Where a publisher's scalable video starts its bandwidth estimate (see withStartBitrate). */
 const PUBLISHER_START_KBPS = 1500;
@@ -88,7 +89,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   /** Negotiations on one peer connection must not interleave. */
   #negotiation: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { id: string; direction: TransportDirection; config: MediaConfig }) {
+  /** `webRtcServer`: the worker's shared UDP port; without it the transport binds its own sockets. */
+  constructor(options: { id: string; direction: TransportDirection; config: MediaConfig; webRtcServer?: WebRtcServer }) {
     super();
     this.id = options.id;
     this.direction = options.direction;
@@ -100,6 +102,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
       iceAdditionalHostAddresses: options.config.additionalHostAddresses,
       iceUseIpv6: false,
       ...(rtcMinPort !== undefined && rtcMaxPort !== undefined ? { icePortRange: [rtcMinPort, rtcMaxPort] as [number, number] } : {}),
+      ...options.webRtcServer?.iceOptions,
       codecs: supportedCodecs(this.#codecOptions),
       headerExtensions: supportedHeaderExtensions(this.#codecOptions),
     });

@@ -3,6 +3,7 @@
  * worker process, over Node's IPC channel. One map, so both ends agree at
  * compile time on every method's parameters and result.
  */
+import type { WebRtcServerStats } from './WebRtcServer.ts';
 import type { ConsumerDump } from './Consumer.ts';
 import type { ProducerDump } from './Producer.ts';
 import type { PlainLayers, PlainRtpParameters, PlainTransportDump } from './PlainTransport.ts';
@@ -33,6 +34,8 @@ export interface WorkerStats extends RouterStats {
   rssBytes: number;
   /** SRTP and sending run in the native packet path (media/native), not JS. */
   nativePacketPath: boolean;
+  /** The worker's shared UDP port, or null when each transport has its own sockets (RTC_SHARED_PORT=0). */
+  webRtcServer: WebRtcServerStats | null;
 }
 
 export interface WorkerMethods {

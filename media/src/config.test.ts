@@ -9,6 +9,7 @@ describe('mediaConfigFromEnv', () => {
       numWorkers: os.availableParallelism(),
       rtcMinPort: undefined,
       rtcMaxPort: undefined,
+      sharedPort: true,
       announcedIp: undefined,
       iceServers: [],
       additionalHostAddresses: ['127.0.0.1'],
@@ -27,11 +28,13 @@ describe('mediaConfigFromEnv', () => {
       ANNOUNCED_IP: '203.0.113.10',
       ICE_SERVERS: JSON.stringify(iceServers),
       RTC_ADDITIONAL_HOSTS: ' 10.0.0.5 , 127.0.0.1,, ',
+      RTC_SHARED_PORT: '0',
     });
     expect(config).toEqual({
       numWorkers: 3,
       rtcMinPort: 40000,
       rtcMaxPort: 40100,
+      sharedPort: false,
       announcedIp: '203.0.113.10',
       iceServers,
       additionalHostAddresses: ['10.0.0.5', '127.0.0.1'],

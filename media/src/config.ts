@@ -7,6 +7,13 @@ export interface MediaConfig {
   /** Inclusive UDP port range for ICE. Undefined lets the OS choose. */
   rtcMinPort?: number;
   rtcMaxPort?: number;
+  /**
+   * One UDP port per worker for all its WebRTC transports (WebRtcServer.ts),
+   * inside the RTC port range when one is set. False: a socket per transport
+   * and host address, as werift does by itself (RTC_SHARED_PORT=0).
+   * Undefined means true.
+   */
+  sharedPort?: boolean;
   /** Address written into our ICE candidates instead of the local one (server behind NAT). */
   announcedIp?: string;
   /**
@@ -63,6 +70,7 @@ export function mediaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MediaC
     numWorkers: intEnv(env, 'MEDIA_WORKERS') || os.availableParallelism(),
     rtcMinPort,
     rtcMaxPort,
+    sharedPort: env.RTC_SHARED_PORT !== '0',
     announcedIp: env.ANNOUNCED_IP || undefined,
     iceServers,
     additionalHostAddresses: (env.RTC_ADDITIONAL_HOSTS ?? '127.0.0.1').split(',').map((s) => s.trim()).filter(Boolean),

@@ -17,6 +17,7 @@
  *    checks. The SFU skips them: one socket and one timer fewer per connection.
  */
 import { Connection, UdpTransport, interfaceAddress } from 'werift';
+import { bindUdp } from './rtp/udp.ts';
 
 const PATCHED = Symbol.for('muster.werift.icePatches');
 
@@ -41,19 +42,10 @@ export async function bindInRange(
   const start = cursors.get(key) ?? min;
   for (let i = 0; i < size; i++) {
     const port = min + ((start - min + i) % size);
-    const bound = await new Promise<boolean>((resolve) => {
-      const onError = () => {
-        socket.off('listening', onListening);
-        resolve(false);
-      };
-      const onListening = () => {
-        socket.off('error', onError);
-        resolve(true);
-      };
-      socket.once('error', onError);
-      socket.once('listening', onListening);
-      socket.bind({ port, address });
-    });
+    const bound = await bindUdp(socket, port, address).then(
+      () => true,
+      () => false,
+    );
     if (bound) {
       cursors.set(key, port === max ? min : port + 1);
       return port;

@@ -12,3 +12,4 @@ export type { PlainLayers, PlainRtpParameters, PlainTransportDump, PlainConsumer
 export { Vp9Descriptor, parseVp9Descriptor, writeVp9Descriptor } from './svc/vp9.ts';
 export { Av1Descriptor, DTI_NOT_PRESENT, decodeTargetFor, parseDependencyDescriptor, writeDependencyDescriptor, svcStructure, type Av1TemplateStructure } from './svc/av1.ts';
 export { extensionLength, findHeaderExtension } from './rtp/rtpPacket.ts';
+export { bindUdp } from './rtp/udp.ts';

@@ -1,6 +1,6 @@
 /*
  * The packet path's per-packet primitives, native: SRTP AES_CM_128_HMAC_SHA1_80
- * protect/unprotect and a direct sendto(2).
+ * protect/unprotect here; sending in send.c, reading in reader.c.
  *
  * Why native: in JS each packet pays Node's crypto call overhead (a cipher
  * update, two one-shot hashes and their string digests) plus an XOR pass in
@@ -18,14 +18,13 @@
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
-#include <errno.h>
-#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
+#include "args.h"
 #include "reader.h"
+#include "send.h"
 
 #define TAG_LENGTH 10
 
@@ -42,18 +41,6 @@ static void finalize_keys(napi_env env, void *data, void *hint) {
   SrtpKeys *k = data;
   EVP_CIPHER_CTX_free(k->cipher);
   free(k);
-}
-
-static napi_value throw_error(napi_env env, const char *message) {
-  napi_throw_error(env, "ERR_MUSTER_NATIVE", message);
-  return NULL;
-}
-
-static int get_buffer(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  void *d;
-  if (napi_get_buffer_info(env, v, &d, length) != napi_ok) return 0;
-  *data = d;
-  return 1;
 }
 
 /* srtpKeys(sessionKey: 16 bytes, sessionSalt: 14 bytes, authKey: 20 bytes) → External */
@@ -125,10 +112,6 @@ static void mac(const SrtpKeys *k, const uint8_t *data, size_t length, uint32_t 
   c = k->outer;
   SHA1_Update(&c, digest, SHA_DIGEST_LENGTH);
   SHA1_Final(digest, &c);
-}
-
-static int get_i32(napi_env env, napi_value v, int32_t *out) {
-  return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
 /*
@@ -211,49 +194,15 @@ static napi_value SrtpUnprotect(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/*
- * sendTo(fd, buf, offset, length, port, ipv4) → bytes sent, or -errno
- * One datagram on a non-blocking UDP socket Node owns (its handle's fd).
- * -EAGAIN means the socket buffer is full: the caller queues through Node.
- */
-static napi_value SendTo(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t fd, offset, length, port;
-  uint32_t ip;
-  uint8_t *buf;
-  size_t buf_len;
-  if (argc < 6 || !get_i32(env, argv[0], &fd) || !get_buffer(env, argv[1], &buf, &buf_len) || !get_i32(env, argv[2], &offset) ||
-      !get_i32(env, argv[3], &length) || !get_i32(env, argv[4], &port) || napi_get_value_uint32(env, argv[5], &ip) != napi_ok) {
-    return throw_error(env, "sendTo: bad arguments");
-  }
-  if (offset < 0 || length < 0 || (size_t)offset + length > buf_len) return throw_error(env, "sendTo: out of bounds");
-  struct sockaddr_in to;
-  memset(&to, 0, sizeof to);
-  to.sin_family = AF_INET;
-  to.sin_port = htons((uint16_t)port);
-  to.sin_addr.s_addr = htonl(ip);
-  ssize_t sent;
-  do sent = sendto(fd, buf + offset, (size_t)length, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
-  while (sent < 0 && errno == EINTR);
-  napi_value result;
-  napi_create_int32(env, sent < 0 ? -errno : (int32_t)sent, &result);
-  return result;
-}
-
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"srtpKeys", NULL, SrtpKeysNew, NULL, NULL, NULL, napi_default, NULL},
       {"srtpProtect", NULL, SrtpProtect, NULL, NULL, NULL, napi_default, NULL},
       {"srtpUnprotect", NULL, SrtpUnprotect, NULL, NULL, NULL, napi_default, NULL},
-      {"sendTo", NULL, SendTo, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
-  napi_value eagain;
-  napi_create_int32(env, -EAGAIN, &eagain);
-  napi_set_named_property(env, exports, "EAGAIN", eagain);
   register_reader(env, exports);
+  register_send(env, exports);
   return exports;
 }
 

@@ -24,6 +24,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "reader.h"
 
 /* Each slot's meta: length (-1: truncated), port, IPv4 address (host order), spare. */
@@ -55,11 +56,6 @@ typedef struct {
   int finalized;
 } Reader;
 
-static napi_value fail(napi_env env, const char *message) {
-  napi_throw_error(env, "ERR_MUSTER_NATIVE", message);
-  return NULL;
-}
-
 /* readerArena(data: Buffer, meta: Int32Array, slotSize, slots): once per process. */
 static napi_value ReaderArena(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -74,16 +70,16 @@ static napi_value ReaderArena(napi_env env, napi_callback_info info) {
   if (argc < 4 || napi_get_buffer_info(env, argv[0], &data, &data_len) != napi_ok ||
       napi_get_typedarray_info(env, argv[1], &type, &meta_len, &meta, &ab, &ab_offset) != napi_ok || type != napi_int32_array ||
       napi_get_value_int32(env, argv[2], &slot_size) != napi_ok || napi_get_value_int32(env, argv[3], &slots) != napi_ok) {
-    return fail(env, "readerArena(data, meta, slotSize, slots): bad arguments");
+    return throw_error(env, "readerArena(data, meta, slotSize, slots): bad arguments");
   }
-  if (arena.data) return fail(env, "readerArena: already set");
+  if (arena.data) return throw_error(env, "readerArena: already set");
   if (slots < 1 || slots > 1024 || slot_size < 64 || (size_t)slot_size * slots > data_len || meta_len < (size_t)slots * META_WORDS) {
-    return fail(env, "readerArena: sizes do not fit");
+    return throw_error(env, "readerArena: sizes do not fit");
   }
   arena.msgs = calloc(slots, sizeof(struct mmsghdr));
   arena.iovs = calloc(slots, sizeof(struct iovec));
   arena.addrs = calloc(slots, sizeof(struct sockaddr_in));
-  if (!arena.msgs || !arena.iovs || !arena.addrs) return fail(env, "out of memory");
+  if (!arena.msgs || !arena.iovs || !arena.addrs) return throw_error(env, "out of memory");
   arena.data = data;
   arena.meta = meta;
   arena.slots = slots;
@@ -170,24 +166,24 @@ static napi_value ReaderStart(napi_env env, napi_callback_info info) {
   int32_t fd;
   napi_valuetype type;
   if (argc < 2 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || napi_typeof(env, argv[1], &type) != napi_ok || type != napi_function) {
-    return fail(env, "readerStart(fd, callback): bad arguments");
+    return throw_error(env, "readerStart(fd, callback): bad arguments");
   }
-  if (!arena.data) return fail(env, "readerStart: call readerArena first");
+  if (!arena.data) return throw_error(env, "readerStart: call readerArena first");
   uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return fail(env, "readerStart: no event loop");
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_error(env, "readerStart: no event loop");
   int dup_fd = dup(fd);
-  if (dup_fd < 0) return fail(env, "readerStart: dup failed");
+  if (dup_fd < 0) return throw_error(env, "readerStart: dup failed");
   Reader *r = calloc(1, sizeof(Reader));
   if (!r) {
     close(dup_fd);
-    return fail(env, "out of memory");
+    return throw_error(env, "out of memory");
   }
   r->fd = dup_fd;
   r->env = env;
   if (uv_poll_init(loop, &r->poll, dup_fd) != 0) {
     close(dup_fd);
     free(r);
-    return fail(env, "readerStart: cannot poll the socket");
+    return throw_error(env, "readerStart: cannot poll the socket");
   }
   r->poll.data = r;
   napi_value name;
@@ -208,9 +204,34 @@ static napi_value ReaderStop(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   Reader *r;
-  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&r) != napi_ok) return fail(env, "readerStop(reader): bad arguments");
+  if (argc < 1 || napi_get_value_external(env, argv[0], (void **)&r) != napi_ok) return throw_error(env, "readerStop(reader): bad arguments");
   stop(r);
   return NULL;
+}
+
+/*
+ * receiveBuffer(fd, bytes) → the socket's receive buffer afterwards, in bytes.
+ * One shared port takes what hundreds of sockets' buffers used to absorb
+ * while the event loop is busy (a burst of DTLS handshakes, a GC pause), but
+ * SO_RCVBUF is capped at net.core.rmem_max. SO_RCVBUFFORCE passes the cap
+ * where the process may (root, CAP_NET_ADMIN); else SO_RCVBUF gets what the
+ * cap allows.
+ */
+static napi_value ReceiveBuffer(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd, bytes;
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &bytes) || fd < 0 || bytes < 0) {
+    return throw_error(env, "receiveBuffer(fd, bytes): bad arguments");
+  }
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof bytes) != 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  int actual = 0;
+  socklen_t length = sizeof actual;
+  getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &actual, &length);
+  napi_value result;
+  napi_create_int32(env, actual, &result);
+  return result;
 }
 
 void register_reader(napi_env env, napi_value exports) {
@@ -218,6 +239,7 @@ void register_reader(napi_env env, napi_value exports) {
       {"readerArena", NULL, ReaderArena, NULL, NULL, NULL, napi_default, NULL},
       {"readerStart", NULL, ReaderStart, NULL, NULL, NULL, napi_default, NULL},
       {"readerStop", NULL, ReaderStop, NULL, NULL, NULL, napi_default, NULL},
+      {"receiveBuffer", NULL, ReceiveBuffer, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
 }

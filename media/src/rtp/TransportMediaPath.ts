@@ -27,7 +27,8 @@ import { compactNtp, ntpTime, RawRtcp, sdesSize, writeNack, writeReceiverReport,
 import { absSendTime, extensionLength, isRtcpPacket, parseRtp, type MediaPacket } from './rtpPacket.ts';
 import { rtxPayloadTypes, unwrapRtx, wrapRtx } from './rtx.ts';
 import { MAX_PACKET, SrtpSession, copyBytes, srtpProfilesFor, wordView, type SrtpProfile, type SrtpStream } from './srtp.ts';
-import { enableSyncLookup, interceptMessages, readSocketNatively, socketFd } from './udp.ts';
+import { enableSyncLookup, interceptMessages, readSocketNatively, sendBatch, socketFd } from './udp.ts';
+import { SharedUdpTransport } from '../WebRtcServer.ts';
 import { ipv4ToNumber, nativePacket } from './nativePacket.ts';
 import { TransportFeedback, isTransportFeedback, parseTransportFeedback } from './transportFeedback.ts';
 import { TransportWideEstimator, type RateControlState } from '../bwe/TransportWideEstimator.ts';
@@ -547,7 +548,15 @@ export class TransportMediaPath implements LinkOwner {
     this.#closed = true;
     clearTimeout(this.#reportTimer);
     clearTimeout(this.#nackTimer);
-    for (const link of this.#links.values()) link.close();
+    // werift moves a transceiver onto the BUNDLE's DTLS transport without
+    // closing the one it had, and the peer connection's close() no longer sees
+    // it: its ICE connection (sockets, or routes on the shared port) would
+    // outlive the transport.
+    const live = new Set(dtlsTransportsOf(this.#pc));
+    for (const [dtls, link] of this.#links) {
+      link.close();
+      if (!live.has(dtls)) dtls.iceTransport.connection.close().catch(() => undefined);
+    }
     this.#links.clear();
     this.#bySsrc.clear();
     this.#routes.clear();
@@ -674,6 +683,18 @@ export class SecureLink {
       const udp = protocol.transport;
       if (protocol.type !== 'stun' || !udp || udp.type !== 'udp' || this.#wrapped.has(udp)) continue;
       this.#wrapped.add(udp);
+      // On a worker's shared port the server routes this transport's datagrams
+      // here; its own send (STUN, SRTCP) is already the native one.
+      if (udp instanceof SharedUdpTransport) {
+        this.#stopReading.push(
+          udp.interceptRtp((data, length, words) => {
+            if (this.session === undefined || udp.closed || !isRtp(data, length)) return false;
+            this.#receive(data, length, words);
+            return true;
+          }),
+        );
+        continue;
+      }
       // werift's own datagrams on this socket (STUN consent checks and their
       // answers, SRTCP) take the native send too: once media flows they are
       // most of what a quiet transport costs, mostly in dgram's send.
@@ -813,7 +834,9 @@ export class SecureLink {
       this.#remoteIp = ipv4ToNumber(remote[0]);
     }
     if (this.#remoteIp < 0) return false;
-    const sent = native.sendTo(this.#fd, buf, offset, length, remote[1], this.#remoteIp);
+    const sent = sendBatch.open
+      ? native.queueSend(this.#fd, buf, offset, length, remote[1], this.#remoteIp)
+      : native.sendTo(this.#fd, buf, offset, length, remote[1], this.#remoteIp);
     // Other errors (an ICMP unreachable reported late, say) lose the datagram, as dgram would.
     return sent !== native.EAGAIN;
   }

@@ -167,4 +167,33 @@ describe.runIf(nativePacket !== null || CI)('native packet path', () => {
     expect(data.equals(payload)).toBe(true);
     expect(rinfo.port).toBe(sender.address().port);
   });
+
+  it('queues datagrams and sends them with one sendmmsg, in order, copied at queue time', async () => {
+    const [receiver, otherReceiver, sender, otherSender] = await boundSockets(4);
+    // 300 datagrams at once: more than a default receive buffer holds.
+    receiver.setRecvBufferSize(4 * 1024 * 1024);
+    const received: Buffer[] = [];
+    receiver.on('message', (data) => received.push(data));
+    const fromOther: Buffer[] = [];
+    otherReceiver.on('message', (data) => fromOther.push(data));
+    const ip = ipv4ToNumber('127.0.0.1');
+    const scratch = Buffer.alloc(1600);
+    const sent: Buffer[] = [];
+    // More than the queue holds (it flushes when full), each written into the same reused buffer.
+    for (let i = 0; i < 300; i++) {
+      const datagram = crypto.randomBytes(40 + (i % 50));
+      datagram.copy(scratch, 3);
+      expect(nativePacket!.queueSend(socketFd(sender), scratch, 3, datagram.length, receiver.address().port, ip)).toBe(0);
+      sent.push(datagram);
+    }
+    // A datagram on another socket flushes the queue first; one larger than a slot goes at once.
+    const big = crypto.randomBytes(1800);
+    expect(nativePacket!.queueSend(socketFd(otherSender), Buffer.from('x'), 0, 1, otherReceiver.address().port, ip)).toBe(0);
+    expect(nativePacket!.queueSend(socketFd(otherSender), big, 0, big.length, otherReceiver.address().port, ip)).toBe(1800);
+    expect(nativePacket!.flushSends()).toBe(0);
+    await vi.waitFor(() => expect(received.length + fromOther.length).toBe(302), { timeout: 5_000 });
+    expect(received.map((b) => b.toString('hex'))).toEqual(sent.map((b) => b.toString('hex')));
+    expect(fromOther.map((b) => b.length)).toEqual([1, 1800]);
+    expect(() => nativePacket!.queueSend(socketFd(sender), scratch, 1590, 20, 9, ip)).toThrow(/out of bounds/);
+  });
 });

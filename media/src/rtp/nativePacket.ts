@@ -19,11 +19,21 @@ export interface NativePacket {
   srtpUnprotect(keys: NativeSrtpKeys, buf: Buffer, headerLength: number, length: number, roc: number): number;
   /** One datagram to an IPv4 address (host order); bytes sent or -errno. */
   sendTo(fd: number, buf: Buffer, offset: number, length: number, port: number, ipv4: number): number;
+  /**
+   * Queues one datagram (copied) for the next flushSends, which sends the
+   * queue with one sendmmsg; 0 when queued. A datagram for another fd
+   * flushes the queue first.
+   */
+  queueSend(fd: number, buf: Buffer, offset: number, length: number, port: number, ipv4: number): number;
+  /** Sends what queueSend queued; returns how many datagrams were dropped since the last call. */
+  flushSends(): number;
   readonly EAGAIN: number;
   /** Once per process: the arena every reader receives into (slots of slotSize bytes; meta: 4 words per slot). */
   readerArena(data: Buffer, meta: Int32Array, slotSize: number, slots: number): void;
   /** Reads a dup of fd with recvmmsg into the arena; `onBatch(count)` per batch. */
   readerStart(fd: number, onBatch: (count: number) => void): NativeReader;
+  /** Sets the socket's receive buffer past net.core.rmem_max where the process may (SO_RCVBUFFORCE); returns the size in force. */
+  receiveBuffer(fd: number, bytes: number): number;
   /** Stops reading and closes the dup (idempotent). */
   readerStop(reader: NativeReader): void;
 }

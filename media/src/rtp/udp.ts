@@ -73,6 +73,23 @@ export function enableSyncLookup(socket: dgram.Socket): boolean {
   return true;
 }
 
+/** Binds `socket` to `port` (0: any free one) on `address` (undefined: every address); rejects with the bind error. */
+export function bindUdp(socket: dgram.Socket, port: number, address?: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => {
+      socket.off('listening', onListening);
+      reject(error);
+    };
+    const onListening = () => {
+      socket.off('error', onError);
+      resolve();
+    };
+    socket.once('error', onError);
+    socket.once('listening', onListening);
+    socket.bind({ port, address });
+  });
+}
+
 /**
  * The socket's file descriptor (Unix), for the native packet path's sendto;
  * -1 when Node does not expose it (Windows, a closed socket, other internals).
@@ -81,6 +98,13 @@ export function socketFd(socket: dgram.Socket): number {
   const fd = (handleOf(socket) as { fd?: unknown } | undefined)?.fd;
   return typeof fd === 'number' && fd >= 0 ? fd : -1;
 }
+
+/**
+ * Open while a shared port's read batch is handled (WebRtcServer.ts): the
+ * packet path then queues what it sends (nativePacket.queueSend) and the
+ * server sends the queue with one sendmmsg at the end of the batch.
+ */
+export const sendBatch = { open: false };
 
 /** Receives one datagram of a natively read socket; valid only during the call. True: taken (Node never sees it). */
 export type TakeDatagram = (buf: Buffer, length: number, words: Int32Array | null) => boolean;
@@ -100,20 +124,22 @@ function sharedArena(native: NativePacket): NonNullable<typeof arena> {
   return arena;
 }
 
-function ipv4String(ip: number): string {
-  return `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-}
+/**
+ * One datagram of a natively read socket: data[0, length), `words` its word
+ * view, from the IPv4 address `ip` (host order) and `port`. The slot is
+ * reused after the batch, so a receiver keeps nothing of it past the call.
+ */
+export type OnDatagram = (buf: Buffer, length: number, words: Int32Array | null, ip: number, port: number) => void;
 
 /**
  * Reads an IPv4 socket with the native reader (recvmmsg into one shared
- * arena, one JS call per batch) instead of Node's per-datagram Buffers.
- * `take` sees every datagram first; what it declines is copied and handed
- * to the socket's ordinary 'message' path, so werift still gets STUN, DTLS
- * and RTCP. Returns a stop function (idempotent; Node reads the socket
- * again if it is still open), or null where it cannot (no addon, IPv6,
- * other Node internals): then nothing changed.
+ * arena, one JS call per batch) instead of Node's per-datagram Buffers:
+ * every datagram goes to `onDatagram`, then `onBatchEnd` runs once per
+ * batch. Returns a stop function (idempotent; Node reads the socket again if
+ * it is still open), or null where it cannot (no addon, IPv6, other Node
+ * internals): then nothing changed.
  */
-export function readSocketNatively(socket: dgram.Socket, take: TakeDatagram): (() => void) | null {
+export function readDatagrams(socket: dgram.Socket, onDatagram: OnDatagram, onBatchEnd?: () => void): (() => void) | null {
   const native = nativePacket;
   const handle = handleOf(socket) as (UdpHandle & { recvStart?: () => number; recvStop?: () => number }) | undefined;
   if (native === null || !handle || typeof handle.recvStop !== 'function' || typeof handle.recvStart !== 'function') return null;
@@ -121,27 +147,19 @@ export function readSocketNatively(socket: dgram.Socket, take: TakeDatagram): ((
   const fd = socketFd(socket);
   if (fd < 0) return null;
   const { meta, slots, words } = sharedArena(native);
-  let lastIp = -1;
-  let lastAddress = '';
   let reader: NativeReader;
   try {
     handle.recvStop();
     reader = native.readerStart(fd, (count) => {
       if (handleOf(socket) !== handle) return; // closed since the batch was read: nobody to give it to
-      for (let i = 0; i < count; i++) {
-        const length = meta[i * 4]!;
-        if (length <= 0) continue; // truncated (larger than a slot) or empty
-        const buf = slots[i]!;
-        if (take(buf, length, words[i]!)) continue;
-        const ip = meta[i * 4 + 2]! >>> 0;
-        if (ip !== lastIp) {
-          lastIp = ip;
-          lastAddress = ipv4String(ip);
+      try {
+        for (let i = 0; i < count; i++) {
+          const length = meta[i * 4]!;
+          if (length <= 0) continue; // truncated (larger than a slot) or empty
+          onDatagram(slots[i]!, length, words[i]!, meta[i * 4 + 2]! >>> 0, meta[i * 4 + 1]!);
         }
-        const copy = Buffer.allocUnsafe(length);
-        buf.copy(copy, 0, 0, length);
-        // As Node's UDP wrap calls it: dgram's onMessage adds rinfo.size and emits 'message'.
-        handle.onmessage!(length, handle, copy, { address: lastAddress, family: 'IPv4', port: meta[i * 4 + 1]! });
+      } finally {
+        onBatchEnd?.();
       }
     });
   } catch {
@@ -159,4 +177,35 @@ export function readSocketNatively(socket: dgram.Socket, take: TakeDatagram): ((
   };
   socket.once('close', stop);
   return stop;
+}
+
+/** Remembers the last address's string form: datagrams mostly come in runs from one sender. */
+export function ipv4Strings(): (ip: number) => string {
+  let lastIp = -1;
+  let lastAddress = '';
+  return (ip) => {
+    if (ip !== lastIp) {
+      lastIp = ip;
+      lastAddress = `${ip >>> 24}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
+    }
+    return lastAddress;
+  };
+}
+
+/**
+ * readDatagrams for one socket that stays Node's otherwise: `take` sees
+ * every datagram first; what it declines is copied and handed to the
+ * socket's ordinary 'message' path, so werift still gets STUN, DTLS and
+ * RTCP. Null where the native reader cannot be used.
+ */
+export function readSocketNatively(socket: dgram.Socket, take: TakeDatagram): (() => void) | null {
+  const handle = handleOf(socket);
+  const addressOf = ipv4Strings();
+  return readDatagrams(socket, (buf, length, words, ip, port) => {
+    if (take(buf, length, words)) return;
+    const copy = Buffer.allocUnsafe(length);
+    buf.copy(copy, 0, 0, length);
+    // As Node's UDP wrap calls it: dgram's onMessage adds rinfo.size and emits 'message'.
+    handle!.onmessage!(length, handle, copy, { address: addressOf(ip), family: 'IPv4', port });
+  });
 }

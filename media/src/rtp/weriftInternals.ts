@@ -49,6 +49,7 @@ export interface WeriftConnection {
   onData: WeriftEvent<[Buffer]>;
   stateChanged: WeriftEvent<[string]>;
   canSendApplicationData(): boolean;
+  close(): Promise<void>;
 }
 
 /** werift's RTCDtlsTransport (webrtc/src/transport/dtls.ts). */

@@ -3,6 +3,7 @@ import type { MediaConfig } from '../config.ts';
 import { Router } from '../Router.ts';
 import { addTraffic } from '../traffic.ts';
 import { nativePacket } from '../rtp/nativePacket.ts';
+import { WebRtcServer } from '../WebRtcServer.ts';
 
 type Handler<M extends keyof WorkerMethods> = (params: WorkerMethods[M]['params']) => Promise<WorkerMethods[M]['result']> | WorkerMethods[M]['result'];
 
@@ -16,14 +17,27 @@ export class WorkerProcess {
   readonly #config: MediaConfig;
   readonly #send: (message: ChannelMessage) => void;
   readonly #handlers: { [M in keyof WorkerMethods]: Handler<M> };
+  /** The worker's shared UDP port (config.sharedPort); undefined: a socket per transport. */
+  readonly #webRtcServer: WebRtcServer | undefined;
 
-  constructor(config: MediaConfig, send: (message: ChannelMessage) => void) {
+  /** Binds the worker's shared UDP port first (unless config.sharedPort is false): a worker without it can carry no media. */
+  static async start(config: MediaConfig, send: (message: ChannelMessage) => void): Promise<WorkerProcess> {
+    const { rtcMinPort, rtcMaxPort } = config;
+    const webRtcServer =
+      config.sharedPort === false
+        ? undefined
+        : await WebRtcServer.create(rtcMinPort !== undefined && rtcMaxPort !== undefined ? { portRange: [rtcMinPort, rtcMaxPort] } : {});
+    return new WorkerProcess(config, send, webRtcServer);
+  }
+
+  constructor(config: MediaConfig, send: (message: ChannelMessage) => void, webRtcServer?: WebRtcServer) {
     this.#config = config;
     this.#send = send;
+    this.#webRtcServer = webRtcServer;
     this.#handlers = {
       'router.create': ({ routerId }) => {
         if (this.#routers.has(routerId)) return;
-        const router = new Router({ id: routerId, config: this.#config });
+        const router = new Router({ id: routerId, config: this.#config, webRtcServer: this.#webRtcServer });
         router.on('dominantspeaker', (producerId) => this.#notify('router.dominantspeaker', { routerId, producerId }));
         router.on('close', () => this.#routers.delete(routerId));
         this.#routers.set(routerId, router);
@@ -162,6 +176,7 @@ export class WorkerProcess {
       cpuMicros: cpu.user + cpu.system,
       rssBytes: process.memoryUsage.rss(),
       nativePacketPath: nativePacket !== null,
+      webRtcServer: this.#webRtcServer?.getStats() ?? null,
     };
     for (const router of this.#routers.values()) {
       const s = router.getStats();
@@ -173,5 +188,6 @@ export class WorkerProcess {
 
   close(): void {
     for (const router of [...this.#routers.values()]) router.close();
+    this.#webRtcServer?.close();
   }
 }

@@ -9,22 +9,24 @@ if (!process.send) {
 }
 
 const config = JSON.parse(process.env.MUSTER_MEDIA_CONFIG ?? '{}') as MediaConfig;
-const worker = new WorkerProcess(config, (message) => {
+const starting = WorkerProcess.start(config, (message) => {
   // A closed channel means the parent is gone; the 'disconnect' handler exits.
   if (process.connected) process.send!(message);
 });
+let worker: WorkerProcess | undefined;
 
+// Requests that arrive while the worker binds its port wait for it, in order.
 process.on('message', (message: ChannelMessage) => {
-  void worker.handle(message);
+  void starting.then((w) => w.handle(message), () => undefined);
 });
 // Without a parent there is nobody to serve: exit rather than linger as an orphan.
 process.on('disconnect', () => {
-  worker.close();
+  worker?.close();
   process.exit(0);
 });
 // A clean exit on SIGTERM lets --cpu-prof write its profile.
 process.on('SIGTERM', () => {
-  worker.close();
+  worker?.close();
   process.exit(0);
 });
 process.on('uncaughtException', (error) => {
@@ -39,4 +41,14 @@ if (!nativePacketStatus.loaded && process.env.MUSTER_NATIVE !== '0') {
   // Loud, once per worker: the JS path works but costs more CPU per packet (docs/operations.md, Platforms).
   console.warn(`[media worker ${process.pid}] native packet path not loaded (${nativePacketStatus.reason}); using JavaScript. Run \`npm run build:native -w media\`.`);
 }
-worker.ready();
+starting.then(
+  (started) => {
+    worker = started;
+    started.ready();
+  },
+  (error: Error) => {
+    // Without its UDP port the worker can carry no media: exit, and the pool reports the failed start.
+    console.error(`[media worker ${process.pid}] cannot start: ${error.message}`);
+    process.exit(1);
+  },
+);

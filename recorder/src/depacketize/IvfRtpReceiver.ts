@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { bindUdp } from '@muster/media';
 import { Av1Depacketizer } from './Av1Depacketizer.ts';
 import type { Depacketizer } from './Depacketizer.ts';
 import { IvfWriter } from './IvfWriter.ts';
@@ -68,13 +69,7 @@ export class IvfRtpReceiver {
 
   /** Binds the loopback socket; resolves with its port (the consumer's remotePort). */
   async bind(): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.#socket.once('error', reject);
-      this.#socket.bind(0, '127.0.0.1', () => {
-        this.#socket.off('error', reject);
-        resolve();
-      });
-    });
+    await bindUdp(this.#socket, 0, '127.0.0.1');
     // A keyframe burst arrives faster than a busy event loop reads.
     try {
       this.#socket.setRecvBufferSize(4 << 20);

@@ -40,6 +40,13 @@ describe('HTTP endpoints', () => {
     expect(text).toMatch(/^muster_worker_packets_in_total\{worker="0",pid="\d+"\} \d+$/m);
     // npm install builds the native packet path; CI must run on it (elsewhere JS is a valid fallback).
     expect(text).toMatch(process.env.CI === 'true' ? /^muster_worker_native_packet_path\{worker="0",pid="\d+"\} 1$/m : /^muster_worker_native_packet_path\{worker="0",pid="\d+"\} [01]$/m);
+    // The worker's shared media port, which carries the joined peer's transports.
+    expect(server.pool.workers[0]!.lastStats!.webRtcServer!.transports).toBeGreaterThan(0);
+    const port = Number(/^muster_worker_udp_port\{worker="0",pid="\d+"\} (\d+)$/m.exec(text)?.[1]);
+    expect(port).toBe(server.pool.workers[0]!.lastStats!.webRtcServer!.port);
+    expect(port).toBeGreaterThan(0);
+    expect(text).toMatch(/^muster_worker_udp_receive_buffer_bytes\{worker="0",pid="\d+"\} \d+$/m);
+    expect(text).toMatch(/^muster_worker_udp_unroutable_total\{worker="0",pid="\d+"\} \d+$/m);
   });
 
   it('refuses the REST API without the right Bearer token', async () => {

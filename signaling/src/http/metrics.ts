@@ -23,7 +23,8 @@ export function renderMetrics(rooms: RoomManager, pool: WorkerPool): string {
   gauge('muster_consumers', 'Subscribed tracks.', consumers);
   gauge('muster_media_workers', 'Live media worker processes.', pool.workers.filter((w) => !w.closed).length);
 
-  const perWorker: [string, string, 'counter' | 'gauge', (s: NonNullable<(typeof pool.workers)[number]['lastStats']>) => number][] = [
+  // A reader returns undefined where the figure does not apply to that worker (it is left out).
+  const perWorker: [string, string, 'counter' | 'gauge', (s: NonNullable<(typeof pool.workers)[number]['lastStats']>) => number | undefined][] = [
     ['muster_worker_cpu_seconds_total', 'CPU time used by the media worker.', 'counter', (s) => s.cpuMicros / 1e6],
     ['muster_worker_rss_bytes', 'Resident memory of the media worker.', 'gauge', (s) => s.rssBytes],
     ['muster_worker_packets_in_total', 'RTP packets received by the media worker.', 'counter', (s) => s.packetsIn],
@@ -33,11 +34,16 @@ export function renderMetrics(rooms: RoomManager, pool: WorkerPool): string {
     ['muster_worker_routers', 'Rooms hosted by the media worker.', 'gauge', (s) => s.routers],
     ['muster_worker_consumers', 'Consumers on the media worker.', 'gauge', (s) => s.consumers],
     ['muster_worker_native_packet_path', '1 when the worker runs SRTP and sends in the native packet path (media/native), 0 on the JS path.', 'gauge', (s) => (s.nativePacketPath ? 1 : 0)],
+    ['muster_worker_udp_port', 'The UDP port all WebRTC transports of the worker share (RTC_SHARED_PORT).', 'gauge', (s) => s.webRtcServer?.port],
+    ['muster_worker_udp_receive_buffer_bytes', 'Kernel receive buffer of the shared port (raise net.core.rmem_max if small).', 'gauge', (s) => s.webRtcServer?.receiveBufferBytes],
+    ['muster_worker_udp_unroutable_total', 'Datagrams to the shared port from no known peer.', 'counter', (s) => s.webRtcServer?.unroutable],
+    ['muster_worker_udp_send_dropped_total', 'Forwarded datagrams the kernel refused on the shared port.', 'counter', (s) => s.webRtcServer?.sendDropped],
   ];
   for (const [name, help, type, read] of perWorker) {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const worker of pool.workers) {
-      if (worker.lastStats) lines.push(`${name}{worker="${worker.id}",pid="${worker.lastStats.pid}"} ${read(worker.lastStats)}`);
+      const value = worker.lastStats ? read(worker.lastStats) : undefined;
+      if (value !== undefined) lines.push(`${name}{worker="${worker.id}",pid="${worker.lastStats!.pid}"} ${value}`);
     }
   }
   return `${lines.join('\n')}\n`;

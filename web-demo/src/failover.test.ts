@@ -12,7 +12,7 @@ import { startTestServer, waitUntil } from '../../signaling/src/testing/testServ
 import type { RecordingInfo } from '../../recorder/src/manifest.ts';
 import { decodesCleanly, frameSizes } from '../../recorder/src/testing.ts';
 import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
-import { probeInboundAudio, probeVideos } from './testing/probes.ts';
+import { diagnoseRemoteVideo, probeInboundAudio, probeVideos } from './testing/probes.ts';
 
 const ROOM = 'e2e-failover';
 
@@ -64,12 +64,19 @@ describe.skipIf(!browserTestsEnabled())('web client: a media worker dies mid-mee
       pages.map(async (page, i) => {
         await page.waitForFunction(() => window.__muster?.room.state === 'connected' && window.__muster?.room.peerConnections.subscriber?.connectionState === 'connected', undefined, { timeout: 5_000, polling: 100 });
         let start = await mediaState(page, other(i));
+        let last = start;
         await waitUntil(async () => {
-          const now = await mediaState(page, other(i));
+          const now = (last = await mediaState(page, other(i)));
           // The tile may still count the old track's frames when `start` is taken; the new track counts from 0.
           if (now.frames < start.frames) start = now;
           return now.width > 0 && now.frames > start.frames + 3 && now.audio > 10 ? now : null;
-        }, Math.max(500, 5_000 - (Date.now() - killedAt)), `${i ? 'Grace' : 'Ada'} sees and hears the other again`);
+        }, Math.max(500, 5_000 - (Date.now() - killedAt)), `${i ? 'Grace' : 'Ada'} sees and hears the other again`).catch(async (error: Error) => {
+          const workers = await server.pool.getStats().catch(() => []);
+          throw new Error(
+            `${error.message} (${Date.now() - killedAt} ms after the kill; from ${JSON.stringify(start)} to ${JSON.stringify(last)})\n` +
+              `${await diagnoseRemoteVideo(page, other(i))}\nworkers: ${JSON.stringify(workers.map((w) => ({ ...w, cpuMicros: undefined })))}`,
+          );
+        });
       }),
     );
     const recoveredMs = Date.now() - killedAt;

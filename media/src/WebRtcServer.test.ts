@@ -208,6 +208,40 @@ describe('WebRtcServer', { timeout: 240_000 }, () => {
     expect(ufrags.size).toBe(40);
   });
 
+  it("hands a STUN response to the connection's protocol that sent the check, whichever of them the address is routed to", async () => {
+    const s = await server();
+    // A connection with a protocol per host address, as werift gathers them: 127.0.0.1 and the LAN's.
+    const connection = { localUsername: 'a1b2c3d4e5f6', userHistory: {}, options: {} };
+    const received = { loopback: [] as string[], lan: [] as string[] };
+    const protocolOn = (localIp: string, got: string[], transactions: Record<string, unknown>) => {
+      const protocol = { type: 'stun', localIp, transactions, connectionMade: async () => undefined, datagramReceived: () => undefined };
+      const transport = s.attach(connection as never, protocol as never);
+      transport.onData = (data) => got.push(data.subarray(8, 20).toString('hex'));
+      return transport;
+    };
+    const lanCheck = new Message(methods.BINDING, classes.REQUEST);
+    protocolOn('127.0.0.1', received.loopback, {});
+    const lan = protocolOn('192.0.2.10', received.lan, { [lanCheck.transactionIdHex]: {} });
+    cleanups.push(() => lan.close());
+
+    const peer = dgram.createSocket('udp4');
+    cleanups.push(() => peer.close());
+    await new Promise<void>((resolve) => peer.bind(0, '127.0.0.1', resolve));
+    // The peer's own check ties its address to the loopback protocol (it comes from 127.0.0.1) ...
+    const peerCheck = bindingRequest(`${connection.localUsername}:peer`);
+    peer.send(peerCheck, s.port, '127.0.0.1');
+    await waitFor(() => received.loopback.length === 1, 5_000, 'the peer’s check');
+    // ... and then answers the LAN protocol's check: that answer must reach the LAN protocol.
+    const answer = new Message(methods.BINDING, classes.RESPONSE, lanCheck.transactionId).bytes;
+    const stray = new Message(methods.BINDING, classes.RESPONSE).bytes; // answers nobody's check
+    peer.send(answer, s.port, '127.0.0.1');
+    peer.send(stray, s.port, '127.0.0.1');
+    await waitFor(() => received.lan.length + received.loopback.length === 3, 5_000, 'the answers');
+    expect(received.lan).toEqual([lanCheck.transactionIdHex]);
+    expect(received.loopback).toEqual([peerCheck.subarray(8, 20).toString('hex'), stray.subarray(8, 20).toString('hex')]);
+    expect(s.getStats().responsesRedirected).toBe(1);
+  });
+
   it('binds inside the RTC port range, one port per server', async () => {
     const min = 21_000 + Math.floor(Math.random() * 400) * 20;
     const a = await server({ portRange: [min, min + 9] });

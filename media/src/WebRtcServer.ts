@@ -57,6 +57,8 @@ export interface WebRtcServerStats {
   datagramsIn: number;
   /** Datagrams from an address no transport knows, and not a binding request for a known ufrag. */
   unroutable: number;
+  /** STUN responses from an address routed to one of a connection's protocols that answered a check of another (see #requester). */
+  responsesRedirected: number;
   /** Datagrams the kernel refused from a batched send (socket buffer full, or an error for that destination). */
   sendDropped: number;
   /** The kernel's receive buffer of the port (raise net.core.rmem_max if it is small; docs/operations.md). */
@@ -75,6 +77,8 @@ interface IceConnection {
 interface IceProtocol {
   type: string;
   localIp?: string;
+  /** werift's StunProtocol: checks sent and not yet answered, by transaction id (hex). */
+  transactions?: Record<string, unknown>;
   transport?: unknown;
   connectionMade: (useIpv4: boolean, ...rest: unknown[]) => Promise<void>;
   datagramReceived(data: Buffer, addr: [string, number]): void;
@@ -123,7 +127,7 @@ export class WebRtcServer {
   readonly #byConnection = new Map<IceConnection, SharedUdpTransport[]>();
   readonly #stopReading: (() => void) | null;
   readonly #addressOf = ipv4Strings();
-  readonly #counters = { datagramsIn: 0, unroutable: 0, sendDropped: 0 };
+  readonly #counters = { datagramsIn: 0, unroutable: 0, sendDropped: 0, responsesRedirected: 0 };
   /** Pass to RTCPeerConnection: its ICE then runs on this server's port. */
   readonly iceOptions: { iceFilterStunResponse: () => boolean };
   #closed = false;
@@ -199,6 +203,7 @@ export class WebRtcServer {
       this.#counters.unroutable++;
       return;
     }
+    if (buf[0] === 0x01 && (buf[1] === 0x01 || buf[1] === 0x11)) transport = this.#requester(transport, buf, length);
     if (transport.take !== undefined && transport.take(buf, length, words)) return;
     const copy = Buffer.allocUnsafe(length);
     buf.copy(copy, 0, 0, length);
@@ -213,6 +218,26 @@ export class WebRtcServer {
     if (transports === undefined) return undefined;
     const loopback = ip >>> 24 === 127;
     return transports.find((t) => t.loopback === loopback) ?? transports[0];
+  }
+
+  /**
+   * The protocol whose check a STUN response answers. A connection has a
+   * protocol per host address (the LAN's and 127.0.0.1), all on this one port,
+   * and werift matches a response only against the transactions of the
+   * protocol it reaches. The address map names one of them, so without this a
+   * check sent by the other would never see its answer, and would be sent
+   * again and again until its pair failed.
+   */
+  #requester(transport: SharedUdpTransport, buf: Buffer, length: number): SharedUdpTransport {
+    if (length < 20 || buf.readUInt32BE(4) !== STUN_MAGIC_COOKIE) return transport;
+    const siblings = this.#byConnection.get(transport.connection);
+    if (siblings === undefined || siblings.length < 2) return transport;
+    const transactionId = buf.toString('hex', 8, 20);
+    if (transport.awaits(transactionId)) return transport;
+    const requester = siblings.find((t) => t.awaits(transactionId));
+    if (requester === undefined) return transport;
+    this.#counters.responsesRedirected++;
+    return requester;
   }
 
   /** werift's StunProtocol.connectionMade for a connection on this server. */
@@ -369,6 +394,11 @@ export class SharedUdpTransport {
 
   get port(): number {
     return this.#server.port;
+  }
+
+  /** Whether this protocol sent the STUN request `transactionId` (hex) and awaits its answer. */
+  awaits(transactionId: string): boolean {
+    return this.#protocol.transactions?.[transactionId] !== undefined;
   }
 
   learn(key: number): void {

@@ -108,7 +108,13 @@ describe.skipIf(!browserTestsEnabled())('web client: video layers follow the til
     const before = await widthOn(thumb);
     await pin(thumb, publisherId);
     const startedAt = Date.now();
-    await expect.poll(() => widthOn(thumb), { timeout: 2_000, interval: 100 }).toBeGreaterThan(before);
+    await expect
+      .poll(() => widthOn(thumb), { timeout: 2_000, interval: 100 })
+      .toBeGreaterThan(before)
+      .catch(async (error: Error) => {
+        const consumers = (await dump()).participants.find((p) => p.name === 'Tom Thumbnail')?.consumers;
+        throw new Error(`${error.message}; the thumbnail viewer's consumers: ${JSON.stringify(consumers)}`);
+      });
     console.log(`[svc e2e ${codec}] width ${before} → ${await widthOn(thumb)} after ${Date.now() - startedAt} ms`);
   });
 

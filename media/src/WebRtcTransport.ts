@@ -6,7 +6,7 @@ import './icePatches.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { Traffic } from './traffic.ts';
 import { supportedCodecs, supportedHeaderExtensions, type MediaKind, type NegotiationOptions } from './codecs.ts';
-import type { MediaConfig } from './config.ts';
+import { rtcPortRange, type MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
 import { Producer, type ProducerDump } from './Producer.ts';
 import { DEPENDENCY_DESCRIPTOR_URI, TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
@@ -96,12 +96,12 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     this.direction = options.direction;
     this.#config = options.config;
     this.#codecOptions = { transportWideCc: options.direction === 'recv' };
-    const { rtcMinPort, rtcMaxPort } = options.config;
+    const portRange = rtcPortRange(options.config);
     this.#pc = new RTCPeerConnection({
       iceServers: options.config.iceServers,
       iceAdditionalHostAddresses: options.config.additionalHostAddresses,
       iceUseIpv6: false,
-      ...(rtcMinPort !== undefined && rtcMaxPort !== undefined ? { icePortRange: [rtcMinPort, rtcMaxPort] as [number, number] } : {}),
+      ...(portRange ? { icePortRange: portRange } : {}),
       ...options.webRtcServer?.iceOptions,
       codecs: supportedCodecs(this.#codecOptions),
       headerExtensions: supportedHeaderExtensions(this.#codecOptions),

@@ -36,6 +36,11 @@ function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return value;
 }
 
+/** The UDP port range RTC_MIN_PORT..RTC_MAX_PORT, or undefined when the OS chooses. */
+export function rtcPortRange(config: Pick<MediaConfig, 'rtcMinPort' | 'rtcMaxPort'>): [number, number] | undefined {
+  return config.rtcMinPort !== undefined && config.rtcMaxPort !== undefined ? [config.rtcMinPort, config.rtcMaxPort] : undefined;
+}
+
 export function mediaConfigFromEnv(env: NodeJS.ProcessEnv = process.env): MediaConfig {
   const rtcMinPort = intEnv(env, 'RTC_MIN_PORT');
   const rtcMaxPort = intEnv(env, 'RTC_MAX_PORT');

@@ -1,5 +1,5 @@
 import type { ChannelMessage, ChannelNotification, WorkerMethods, WorkerNotifications, WorkerStats } from '../channel.ts';
-import type { MediaConfig } from '../config.ts';
+import { rtcPortRange, type MediaConfig } from '../config.ts';
 import { Router } from '../Router.ts';
 import { addTraffic } from '../traffic.ts';
 import { nativePacket } from '../rtp/nativePacket.ts';
@@ -22,11 +22,7 @@ export class WorkerProcess {
 
   /** Binds the worker's shared UDP port first (unless config.sharedPort is false): a worker without it can carry no media. */
   static async start(config: MediaConfig, send: (message: ChannelMessage) => void): Promise<WorkerProcess> {
-    const { rtcMinPort, rtcMaxPort } = config;
-    const webRtcServer =
-      config.sharedPort === false
-        ? undefined
-        : await WebRtcServer.create(rtcMinPort !== undefined && rtcMaxPort !== undefined ? { portRange: [rtcMinPort, rtcMaxPort] } : {});
+    const webRtcServer = config.sharedPort === false ? undefined : await WebRtcServer.create({ portRange: rtcPortRange(config) });
     return new WorkerProcess(config, send, webRtcServer);
   }
 

@@ -11,6 +11,7 @@ import { startTestServer, waitUntil } from '../../signaling/src/testing/testServ
 import { decodesCleanly, frameSizes, meanVolume, probe } from '../../recorder/src/testing.ts';
 import type { RecordingInfo } from '../../recorder/src/manifest.ts';
 import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting } from './testing/browser.ts';
+import { diagnoseOutboundVideo } from './testing/probes.ts';
 
 const ROOM = 'e2e-recording';
 
@@ -115,6 +116,7 @@ describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chro
         participants: { producers: { kind: string; resolutions?: { width: number; height: number }[] }[] }[];
       };
       const layers = published.participants.flatMap((p) => p.producers).find((p) => p.kind === 'video')?.resolutions ?? [];
+      const sending = await diagnoseOutboundVideo(page);
       expect((await fetch(`${server.url}/api/v1/rooms/${room}/recordings/current`, { method: 'DELETE', headers: auth })).status).toBe(200);
       const info: RecordingInfo = await waitUntil(async () => {
         const i = await server.recorder.get(id);
@@ -131,7 +133,7 @@ describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chro
         await decodesCleanly(path.join(dir, file));
         const p = await probe(path.join(dir, file));
         expect(p.streams[0]!.codec_name).toBe(codecName);
-        expect(p.videoFrames).toBeGreaterThan(minFrames);
+        expect(p.videoFrames, `frames in ${file}; what the publisher sent: ${sending}`).toBeGreaterThan(minFrames);
         const sizes = await frameSizes(path.join(dir, file));
         // In order, run-length: where a stray size sits tells why.
         const runs = sizes.reduce<[string, number][]>((r, size) => (r.at(-1)?.[0] === size ? (r.at(-1)![1]++, r) : [...r, [size, 1]]), []);

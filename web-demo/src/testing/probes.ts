@@ -80,3 +80,21 @@ export function diagnoseRemoteVideo(page: Page, participantId: string): Promise<
     });
   }, participantId);
 }
+
+/**
+ * What the publisher's encoder sends, per encoding (rid), for failure
+ * messages: size, frames encoded, and why Chromium limits quality ('cpu',
+ * 'bandwidth') with how long it did so (s).
+ */
+export function diagnoseOutboundVideo(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const pc = window.__muster?.room.peerConnections.publisher;
+    const out: unknown[] = [];
+    (await pc?.getStats())?.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'outbound-rtp' && s.kind === 'video') {
+        out.push({ rid: s.rid, width: s.frameWidth, frames: s.framesEncoded, active: s.active, limitedBy: s.qualityLimitationReason, limitedFor: s.qualityLimitationDurations });
+      }
+    });
+    return JSON.stringify({ publisher: pc && `${pc.connectionState}/${pc.iceConnectionState}`, outbound: out });
+  });
+}

@@ -1,6 +1,6 @@
 /*
- * Argument reading and errors shared by the addon's source files: every
- * function throws ERR_MUSTER_NATIVE with a readable message on bad input.
+ * Argument reading, results and errors shared by the addon's source files:
+ * every function throws ERR_MUSTER_NATIVE with a readable message on bad input.
  */
 #ifndef MUSTER_ARGS_H
 #define MUSTER_ARGS_H
@@ -22,5 +22,11 @@ static inline int get_buffer(napi_env env, napi_value v, uint8_t **data, size_t 
   if (napi_get_buffer_info(env, v, &d, length) != napi_ok) return 0;
   *data = d;
   return 1;
+}
+
+static inline napi_value int32_value(napi_env env, int32_t value) {
+  napi_value result;
+  napi_create_int32(env, value, &result);
+  return result;
 }
 #endif

@@ -148,9 +148,7 @@ static napi_value SrtpProtect(napi_env env, napi_callback_info info) {
   uint8_t digest[SHA_DIGEST_LENGTH];
   mac(k, p, length, roc, digest);
   memcpy(p + length, digest, TAG_LENGTH);
-  napi_value result;
-  napi_create_int32(env, (int32_t)(length + TAG_LENGTH), &result);
-  return result;
+  return int32_value(env, (int32_t)(length + TAG_LENGTH));
 }
 
 /*
@@ -171,27 +169,19 @@ static napi_value SrtpUnprotect(napi_env env, napi_callback_info info) {
       !get_i32(env, argv[2], &header_length) || !get_i32(env, argv[3], &length) || napi_get_value_uint32(env, argv[4], &roc) != napi_ok) {
     return throw_error(env, "srtpUnprotect: bad arguments");
   }
-  napi_value result;
   int32_t end = length - TAG_LENGTH;
-  if (length < 0 || (size_t)length > buf_len || header_length < 12 || end < header_length) {
-    napi_create_int32(env, -1, &result);
-    return result;
-  }
+  if (length < 0 || (size_t)length > buf_len || header_length < 12 || end < header_length) return int32_value(env, -1);
   uint8_t digest[SHA_DIGEST_LENGTH];
   mac(k, buf, end, roc, digest);
   uint8_t diff = 0;
   for (int i = 0; i < TAG_LENGTH; i++) diff |= digest[i] ^ buf[end + i];
-  if (diff) {
-    napi_create_int32(env, -1, &result);
-    return result;
-  }
+  if (diff) return int32_value(env, -1);
   uint32_t seq = (buf[2] << 8) | buf[3];
   uint32_t ssrc = ((uint32_t)buf[8] << 24) | (buf[9] << 16) | (buf[10] << 8) | buf[11];
   uint8_t iv[16];
   rtp_iv(k, ssrc, roc, seq, iv);
   if (!ctr_xor(k, iv, buf + header_length, buf + header_length, end - header_length)) return throw_error(env, "srtpUnprotect: cipher failed");
-  napi_create_int32(env, end, &result);
-  return result;
+  return int32_value(env, end);
 }
 
 static napi_value Init(napi_env env, napi_value exports) {

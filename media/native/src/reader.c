@@ -134,10 +134,10 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
       m[1] = ntohs(arena.addrs[i].sin_port);
       m[2] = (int32_t)ntohl(arena.addrs[i].sin_addr.s_addr);
     }
-    napi_value callback, recv, count, result;
+    napi_value callback, recv, result;
     napi_get_reference_value(env, r->callback, &callback);
     napi_get_global(env, &recv); /* MakeCallback needs an object receiver */
-    napi_create_int32(env, n, &count);
+    napi_value count = int32_value(env, n);
     if (napi_make_callback(env, r->async, recv, callback, 1, &count, &result) == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
@@ -229,9 +229,7 @@ static napi_value ReceiveBuffer(napi_env env, napi_callback_info info) {
   int actual = 0;
   socklen_t length = sizeof actual;
   getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &actual, &length);
-  napi_value result;
-  napi_create_int32(env, actual, &result);
-  return result;
+  return int32_value(env, actual);
 }
 
 void register_reader(napi_env env, napi_value exports) {

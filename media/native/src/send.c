@@ -104,12 +104,6 @@ static void flush(void) {
   out.count = 0;
 }
 
-static napi_value int32_value(napi_env env, int32_t value) {
-  napi_value result;
-  napi_create_int32(env, value, &result);
-  return result;
-}
-
 /*
  * sendTo(fd, buf, offset, length, port, ipv4) → bytes sent, or -errno.
  * -EAGAIN means the socket buffer is full: the caller queues through Node.

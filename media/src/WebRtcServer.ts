@@ -1,8 +1,12 @@
 /**
  * One UDP port for every WebRTC transport of a worker process, as
  * mediasoup's WebRtcServer: a datagram is routed to its transport by the
- * sender's address, and a STUN binding request from an address not seen yet
- * by the ICE username fragment it carries (RFC 8445 §7.2: "ourUfrag:theirs").
+ * sender's address, and a STUN binding request by the ICE username fragment
+ * it carries (RFC 8445 §7.2: "ourUfrag:theirs") — once it proves to be signed
+ * with that transport's ice-pwd (authenticateBindingRequest in icePatches.ts):
+ * only such a request ties an address to a transport. The transports are
+ * ICE-lite agents: they send no checks, and learn a client's address only
+ * from its signed requests.
  *
  * Why one port instead of a socket per transport:
  * - reading: recvmmsg on one socket brings a batch of datagrams from many
@@ -25,7 +29,7 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import { Connection, StunProtocol } from 'werift';
-import { bindInRange } from './icePatches.ts';
+import { authenticateBindingRequest, bindInRange, icePasswordFor } from './icePatches.ts';
 import { ipv4ToNumber, nativePacket } from './rtp/nativePacket.ts';
 import { bindUdp, ipv4Strings, readDatagrams, sendBatch, socketFd, type TakeDatagram } from './rtp/udp.ts';
 import { wordView } from './rtp/srtp.ts';
@@ -57,8 +61,8 @@ export interface WebRtcServerStats {
   datagramsIn: number;
   /** Datagrams from an address no transport knows, and not a binding request for a known ufrag. */
   unroutable: number;
-  /** STUN responses from an address routed to one of a connection's protocols that answered a check of another (see #requester). */
-  responsesRedirected: number;
+  /** Binding requests for a known ufrag not signed with its ice-pwd (or malformed): dropped unanswered. */
+  unauthenticated: number;
   /** Datagrams the kernel refused from a batched send (socket buffer full, or an error for that destination). */
   sendDropped: number;
   /** The kernel's receive buffer of the port (raise net.core.rmem_max if it is small; docs/operations.md). */
@@ -70,6 +74,7 @@ export interface WebRtcServerStats {
 /** What the server needs of werift's ICE connection. */
 interface IceConnection {
   localUsername: string;
+  localPassword: string;
   userHistory: Record<string, string>;
   options: { filterStunResponse?: unknown };
 }
@@ -77,8 +82,6 @@ interface IceConnection {
 interface IceProtocol {
   type: string;
   localIp?: string;
-  /** werift's StunProtocol: checks sent and not yet answered, by transaction id (hex). */
-  transactions?: Record<string, unknown>;
   transport?: unknown;
   connectionMade: (useIpv4: boolean, ...rest: unknown[]) => Promise<void>;
   datagramReceived(data: Buffer, addr: [string, number]): void;
@@ -127,7 +130,7 @@ export class WebRtcServer {
   readonly #byConnection = new Map<IceConnection, SharedUdpTransport[]>();
   readonly #stopReading: (() => void) | null;
   readonly #addressOf = ipv4Strings();
-  readonly #counters = { datagramsIn: 0, unroutable: 0, sendDropped: 0, responsesRedirected: 0 };
+  readonly #counters = { datagramsIn: 0, unroutable: 0, unauthenticated: 0, sendDropped: 0 };
   /** Pass to RTCPeerConnection: its ICE then runs on this server's port. */
   readonly iceOptions: { iceFilterStunResponse: () => boolean };
   #closed = false;
@@ -182,12 +185,22 @@ export class WebRtcServer {
     let transport = this.#byAddress.get(key);
     // Binding requests go by ufrag even from a known address: the ufrag is what
     // ties a sender to a transport (a client's new connection on a reused port,
-    // an ICE restart); the address map is learnt from them.
+    // an ICE restart); the address map is learnt from them, signed ones only.
     if (buf[0]! < 2) {
       const ufrag = bindingRequestUfrag(buf, length);
       if (ufrag !== undefined) {
-        const byUfrag = this.#transportFor(ufrag, ip);
+        const connection = this.#byUfrag.get(ufrag)?.[0];
         // Requests always carry one of our ufrags; werift itself would answer any.
+        if (connection === undefined) {
+          this.#counters.unroutable++;
+          return;
+        }
+        // Anyone can write a ufrag (it travels in clear in every check); only the client has the ice-pwd.
+        if (authenticateBindingRequest(buf, length, (u) => (u === ufrag ? icePasswordFor(connection, u) : undefined)) === undefined) {
+          this.#counters.unauthenticated++;
+          return;
+        }
+        const byUfrag = this.#transportFor(connection, ip);
         if (byUfrag === undefined) {
           this.#counters.unroutable++;
           return;
@@ -203,7 +216,6 @@ export class WebRtcServer {
       this.#counters.unroutable++;
       return;
     }
-    if (buf[0] === 0x01 && (buf[1] === 0x01 || buf[1] === 0x11)) transport = this.#requester(transport, buf, length);
     if (transport.take !== undefined && transport.take(buf, length, words)) return;
     const copy = Buffer.allocUnsafe(length);
     buf.copy(copy, 0, 0, length);
@@ -211,33 +223,11 @@ export class WebRtcServer {
   }
 
   /** The connection's protocol for a request from `ip`: loopback to the loopback candidate, anything else to the first other. */
-  #transportFor(ufrag: string, ip: number): SharedUdpTransport | undefined {
-    const connection = this.#byUfrag.get(ufrag)?.[0];
-    if (connection === undefined) return undefined;
+  #transportFor(connection: IceConnection, ip: number): SharedUdpTransport | undefined {
     const transports = this.#byConnection.get(connection);
     if (transports === undefined) return undefined;
     const loopback = ip >>> 24 === 127;
     return transports.find((t) => t.loopback === loopback) ?? transports[0];
-  }
-
-  /**
-   * The protocol whose check a STUN response answers. A connection has a
-   * protocol per host address (the LAN's and 127.0.0.1), all on this one port,
-   * and werift matches a response only against the transactions of the
-   * protocol it reaches. The address map names one of them, so without this a
-   * check sent by the other would never see its answer, and would be sent
-   * again and again until its pair failed.
-   */
-  #requester(transport: SharedUdpTransport, buf: Buffer, length: number): SharedUdpTransport {
-    if (length < 20 || buf.readUInt32BE(4) !== STUN_MAGIC_COOKIE) return transport;
-    const siblings = this.#byConnection.get(transport.connection);
-    if (siblings === undefined || siblings.length < 2) return transport;
-    const transactionId = buf.toString('hex', 8, 20);
-    if (transport.awaits(transactionId)) return transport;
-    const requester = siblings.find((t) => t.awaits(transactionId));
-    if (requester === undefined) return transport;
-    this.#counters.responsesRedirected++;
-    return requester;
   }
 
   /** werift's StunProtocol.connectionMade for a connection on this server. */
@@ -261,7 +251,7 @@ export class WebRtcServer {
    * Called when werift draws one (construction and ICE restart), before the
    * ufrag is signalled.
    */
-  assignUfrag(connection: IceConnection & { localPassword: string; protocols?: { localCandidate?: { ufrag?: string } }[] }): void {
+  assignUfrag(connection: IceConnection & { protocols?: { localCandidate?: { ufrag?: string } }[] }): void {
     let ufrag: string;
     do ufrag = randomBytes(6).toString('hex');
     while (this.#byUfrag.has(ufrag));
@@ -394,11 +384,6 @@ export class SharedUdpTransport {
 
   get port(): number {
     return this.#server.port;
-  }
-
-  /** Whether this protocol sent the STUN request `transactionId` (hex) and awaits its answer. */
-  awaits(transactionId: string): boolean {
-    return this.#protocol.transactions?.[transactionId] !== undefined;
   }
 
   learn(key: number): void {

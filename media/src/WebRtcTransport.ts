@@ -18,7 +18,17 @@ import type { WebRtcServer } from './WebRtcServer.ts';
 const PUBLISHER_START_KBPS = 1500;
 const RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id';
 const REPAIRED_RID_URI = 'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id';
-import { announceAddress, offeredCodecOrder, parseMediaSections, remoteSends, simulcastRids, withMsid, withoutRecvOnlySsrcs, withStartBitrate } from './sdp.ts';
+import {
+  announceAddress,
+  checkRemoteSdp,
+  offeredCodecOrder,
+  parseMediaSections,
+  remoteSends,
+  simulcastRids,
+  withMsid,
+  withoutRecvOnlySsrcs,
+  withStartBitrate,
+} from './sdp.ts';
 
 /**
  * `send`: the client publishes on it (client offers, SFU answers).
@@ -98,6 +108,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     this.#codecOptions = { transportWideCc: options.direction === 'recv' };
     const portRange = rtcPortRange(options.config);
     this.#pc = new RTCPeerConnection({
+      // ICE-lite, as mediasoup and LiveKit: the SFU answers signed checks and sends none (see icePatches.ts).
+      iceLite: true,
       iceServers: options.config.iceServers,
       iceAdditionalHostAddresses: options.config.additionalHostAddresses,
       iceUseIpv6: false,
@@ -149,7 +161,7 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
   #localSdp(): string {
     const sdp = this.#pc.localDescription?.sdp;
     if (!sdp) throw new Error('no local description');
-    return announceAddress(sdp, this.#config.announcedIp);
+    return withSessionIceLite(announceAddress(sdp, this.#config.announcedIp));
   }
 
   /**
@@ -160,6 +172,9 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     return this.#serialise(async () => {
       this.#assertOpen();
       if (this.direction !== 'send') throw new Error('publish on a recv transport');
+      // Signaling checks this too; a worker never hands werift an SDP whose cost it has not bounded (see checkRemoteSdp).
+      const check = checkRemoteSdp(offerSdp, { kind: 'offer' });
+      if (!check.ok) throw new Error(`bad SDP: ${check.reason}`);
       const sections = parseMediaSections(offerSdp);
       const sourceByMid = new Map(tracks.map((t) => [t.mid, t.source]));
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
@@ -319,6 +334,14 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     return this.#serialise(async () => {
       this.#assertOpen();
       if (this.#pc.signalingState !== 'have-local-offer') throw new Error('no offer is outstanding');
+      const check = checkRemoteSdp(answerSdp, { kind: 'answer' });
+      if (!check.ok) throw new Error(`bad SDP: ${check.reason}`);
+      // An answer has exactly the offer's m-sections (RFC 3264 §6). werift would
+      // make a transceiver, and without BUNDLE a transport, for every extra one.
+      const offered = parseMediaSections(this.#pc.localDescription?.sdp ?? '').length;
+      if (check.mediaSections !== offered) {
+        throw new Error(`bad SDP: the answer has ${check.mediaSections} media sections, the offer had ${offered}`);
+      }
       this.#mediaPath.attach();
       await this.#pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
       this.#mediaPath.attach();
@@ -386,4 +409,18 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
     });
     return stats;
   }
+}
+
+/**
+ * `sdp` with one a=ice-lite at session level. werift writes it in each media
+ * section; it is a session-level attribute (RFC 8839 §5.3), and libwebrtc
+ * reads it only there (ParseSessionDescription). Without it a browser that
+ * answers the SFU's offer would stay controlled and never nominate a pair,
+ * and the SFU, which only answers checks, would never select one.
+ */
+export function withSessionIceLite(sdp: string): string {
+  const lines = sdp.split('\r\n').filter((line) => line !== 'a=ice-lite');
+  const firstMedia = lines.findIndex((line) => line.startsWith('m='));
+  lines.splice(firstMedia < 0 ? lines.length : firstMedia, 0, 'a=ice-lite');
+  return lines.join('\r\n');
 }

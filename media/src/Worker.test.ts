@@ -157,3 +157,56 @@ describe('WorkerPool', { timeout: 120_000 }, () => {
     expect(replaced).toBe(false);
   });
 });
+
+describe('Worker watchdog', { timeout: 120_000 }, () => {
+  it('kills a worker that stops answering (SIGSTOP) and reports it died, stalled', async () => {
+    const worker = new Worker(3, { ...config, watchdogIntervalMs: 200, watchdogTimeoutMs: 2_000 });
+    await worker.ready();
+    const pid = worker.pid!;
+    cleanups.push(() => {
+      // Never leave a stopped process behind, whatever happened.
+      for (const signal of ['SIGCONT', 'SIGKILL'] as const) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // already gone
+        }
+      }
+      worker.close();
+    });
+    await waitFor(() => worker.pingsAnswered >= 2, 10_000, 'the first pings answered');
+    const died = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stalled?: true }>((resolve) => worker.once('died', resolve));
+    process.kill(pid, 'SIGSTOP');
+    expect(await died).toEqual({ code: null, signal: 'SIGKILL', stalled: true });
+    expect(worker.closed).toBe(true);
+    expect(alive(pid)).toBe(false);
+    await expect(worker.request('worker.stats', {})).rejects.toThrow(/not running/);
+  });
+
+  it('does not blame the worker when the main process itself was blocked past the timeout', async () => {
+    const worker = new Worker(4, { ...config, watchdogIntervalMs: 100, watchdogTimeoutMs: 1_000 });
+    cleanups.push(() => worker.close());
+    await worker.ready();
+    let died = false;
+    worker.on('died', () => (died = true));
+    await waitFor(() => worker.pingsAnswered >= 2, 10_000, 'the first pings answered');
+    // Block this process's event loop for three timeouts just after a ping went out,
+    // before its answer is read: when the loop wakes, the watchdog's timer runs
+    // before the answer (timers come before I/O), with the ping three timeouts old.
+    let blocked = false;
+    const request = worker.request.bind(worker);
+    worker.request = ((method, params) => {
+      if (method === 'worker.ping' && !blocked) {
+        blocked = true;
+        setImmediate(() => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_000));
+      }
+      return request(method, params);
+    }) as typeof worker.request;
+    await waitFor(() => blocked, 10_000, 'a ping sent');
+    const answered = worker.pingsAnswered;
+    await waitFor(() => died || worker.pingsAnswered >= answered + 5, 10_000, 'pings answered after the block');
+    expect(died).toBe(false);
+    expect(worker.closed).toBe(false);
+    expect((await worker.getStats()).pid).toBe(worker.pid);
+  });
+});

@@ -13,10 +13,16 @@ import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 
 const ENTRY = fileURLToPath(new URL('./worker/entry.mjs', import.meta.url));
 const REQUEST_TIMEOUT_MS = 15_000;
+/** Watchdog defaults (MediaConfig.watchdogIntervalMs / watchdogTimeoutMs). */
+const WATCHDOG_INTERVAL_MS = 500;
+const WATCHDOG_TIMEOUT_MS = 5_000;
 
 export type WorkerEvents = {
-  /** The process exited without close(): its routers are gone. */
-  died: [info: { code: number | null; signal: NodeJS.Signals | null }];
+  /**
+   * The process exited without close(): its routers are gone. `stalled`: the
+   * watchdog killed it for leaving a ping unanswered (its event loop was stuck).
+   */
+  died: [info: { code: number | null; signal: NodeJS.Signals | null; stalled?: true }];
   notification: { [E in keyof WorkerNotifications]: [event: E, data: WorkerNotifications[E]] }[keyof WorkerNotifications];
   close: [];
 };
@@ -37,6 +43,11 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
   #closed = false;
   #died = false;
   #isReady = false;
+  #watchdog?: NodeJS.Timeout;
+  /** The outstanding ping's deadline timer; undefined when none is outstanding. */
+  #pingDeadline?: NodeJS.Timeout;
+  #pingsAnswered = 0;
+  #stalled = false;
   /** Rooms placed here; the pool's load measure. */
   readonly routerIds = new Set<string>();
   #lastStats?: WorkerStats;
@@ -57,6 +68,8 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
       this.once('notification', () => {
         this.#child.off('exit', onExit);
         this.#isReady = true;
+        // Only a started worker is watched: loading and binding its port may take long on a busy machine.
+        this.#startWatchdog(config);
         resolve();
       });
     });
@@ -70,8 +83,14 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
     return this.#child.pid;
   }
 
+  /** Closed, dead, or killed by the watchdog and about to be reported dead. */
   get closed(): boolean {
-    return this.#closed || this.#died;
+    return this.#closed || this.#died || this.#stalled;
+  }
+
+  /** Watchdog pings the worker has answered; for tests and diagnostics. */
+  get pingsAnswered(): number {
+    return this.#pingsAnswered;
   }
 
   get lastStats(): WorkerStats | undefined {
@@ -129,11 +148,75 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
     }
   }
 
+  /**
+   * Pings the worker every interval, one ping at a time, and kills it
+   * (SIGKILL) when a ping stays unanswered past the timeout: a worker whose
+   * event loop is stuck (a pathological input, SIGSTOP, a runaway loop) carries
+   * no media but never exits, so without this its rooms would never move. The
+   * kill sends it down the ordinary death path ('died', then the pool's
+   * replacement and room migration). A stall is found at most interval +
+   * timeout after it began.
+   */
+  #startWatchdog(config: MediaConfig): void {
+    const interval = config.watchdogIntervalMs ?? WATCHDOG_INTERVAL_MS;
+    const timeout = config.watchdogTimeoutMs ?? WATCHDOG_TIMEOUT_MS;
+    if (timeout <= 0 || this.closed || this.#watchdog) return;
+    this.#watchdog = setInterval(() => {
+      if (this.closed) this.#stopWatchdog();
+      else if (!this.#pingDeadline) this.#ping(timeout);
+    }, interval);
+    this.#watchdog.unref();
+  }
+
+  #ping(timeout: number): void {
+    const sentAt = performance.now();
+    const deadline = setTimeout(() => {
+      // The verdict waits for the I/O phase of this turn of the event loop:
+      // when the main process itself was blocked (a long synchronous task, a
+      // starved CPU), the worker's answer may be sitting unread in the channel,
+      // and timers run before I/O when the loop wakes. setImmediate runs after
+      // the channel is read, so only a worker that really did not answer within
+      // the timeout is blamed.
+      setImmediate(() => {
+        if (this.#pingDeadline === deadline && !this.closed) this.#killStalled(performance.now() - sentAt);
+      });
+    }, timeout);
+    deadline.unref();
+    this.#pingDeadline = deadline;
+    this.request('worker.ping', {}).then(
+      () => {
+        clearTimeout(deadline);
+        if (this.#pingDeadline === deadline) this.#pingDeadline = undefined;
+        this.#pingsAnswered++;
+      },
+      // Exited or closed: the exit path reports it. Timed out (a watchdog timeout
+      // above REQUEST_TIMEOUT_MS): the deadline still decides.
+      () => undefined,
+    );
+  }
+
+  #killStalled(silentMs: number): void {
+    this.#stalled = true;
+    this.#stopWatchdog();
+    console.error(
+      `[media] worker ${this.id} (pid ${this.pid}) has not answered a ping for ${Math.round(silentMs)} ms: stalled; killing it so that its rooms move`,
+    );
+    this.#child.kill('SIGKILL');
+  }
+
+  #stopWatchdog(): void {
+    clearInterval(this.#watchdog);
+    clearTimeout(this.#pingDeadline);
+    this.#watchdog = undefined;
+    this.#pingDeadline = undefined;
+  }
+
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#stopWatchdog();
     this.#rejectAll(new Error(`media worker ${this.id} exited`));
     if (this.#closed || this.#died) return;
     this.#died = true;
-    this.safeEmit('died', { code, signal });
+    this.safeEmit('died', this.#stalled ? { code, signal, stalled: true } : { code, signal });
   }
 
   #rejectAll(error: Error): void {
@@ -152,6 +235,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#stopWatchdog();
     this.#rejectAll(new Error(`media worker ${this.id} closed`));
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
     this.safeEmit('close');

@@ -79,6 +79,8 @@ export interface WorkerMethods {
   'plainTransport.dump': { params: { routerId: string; transportId: string }; result: PlainTransportDump };
   'worker.stats': { params: Record<string, never>; result: WorkerStats };
   'worker.dump': { params: Record<string, never>; result: { pid: number; routers: RouterDump[] } };
+  /** The main process's watchdog: an answer proves the worker's event loop runs (Worker.ts). */
+  'worker.ping': { params: Record<string, never>; result: void };
 }
 
 export type WorkerMethod = keyof WorkerMethods;

@@ -26,6 +26,14 @@ export interface MediaConfig {
    * the same machine (tests, a single-host install) connect without any network.
    */
   additionalHostAddresses: string[];
+  /**
+   * The main process pings each started worker this often (ms; default 1000)
+   * and kills one that leaves a ping unanswered for watchdogTimeoutMs
+   * (default 5000; 0 turns the watchdog off): a stalled worker is replaced and
+   * its rooms moved, as if it had died. Settable for tests.
+   */
+  watchdogIntervalMs?: number;
+  watchdogTimeoutMs?: number;
 }
 
 function intEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {

@@ -4,6 +4,17 @@ export { mediaConfigFromEnv, type MediaConfig } from './config.ts';
 export type * from './channel.ts';
 export type { TransportDirection, ConnectionState, PublishedTrack } from './WebRtcTransport.ts';
 export { createSfuClientPeer } from './peer.ts';
+// Signaling refuses a malformed or oversized client SDP with the same bounded check the worker applies.
+export {
+  checkRemoteSdp,
+  MAX_ANSWER_MEDIA_SECTIONS,
+  MAX_PUBLISH_MEDIA_SECTIONS,
+  MAX_SDP_BYTES,
+  MAX_SDP_LINE_LENGTH,
+  MAX_SDP_LINES,
+  type SdpCheck,
+  type SdpCheckOptions,
+} from './sdp.ts';
 // The SFU's packet path on the client side of a werift peer: load generators and benchmarks.
 export { FastRtpClient, type FastRtpPacket } from './testing/fastRtpClient.ts';
 export type { MediaPacket } from './rtp/rtpPacket.ts';

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { announceAddress, offeredCodecOrder, parseMediaSections, remoteSends, simulcastRids, withMsid, withoutRecvOnlySsrcs, withStartBitrate } from './sdp.ts';
+import {
+  announceAddress,
+  checkRemoteSdp,
+  MAX_ANSWER_MEDIA_SECTIONS,
+  MAX_PUBLISH_MEDIA_SECTIONS,
+  MAX_SDP_BYTES,
+  MAX_SDP_LINE_LENGTH,
+  MAX_SDP_LINES,
+  offeredCodecOrder,
+  parseMediaSections,
+  remoteSends,
+  simulcastRids,
+  withMsid,
+  withoutRecvOnlySsrcs,
+  withStartBitrate,
+} from './sdp.ts';
 
 const OFFER = [
   'v=0',
@@ -170,3 +185,170 @@ describe('simulcastRids', () => {
   });
 });
 
+
+// ---------------------------------------------------------------- checkRemoteSdp
+
+const UFRAG = 'a=ice-ufrag:KrEo';
+const PWD = 'a=ice-pwd:Zsyoh9prWXhsnwG9/jWW+L2R';
+const FINGERPRINT = 'a=fingerprint:sha-256 44:90:DC:44:E6:F7:69:05:63:0B:05:58:E3:1D:97:E0:39:D1:E0:5C:19:2D:37:D3:0A:20:41:F1:98:93:53:1B';
+const TRANSPORT = [UFRAG, PWD, 'a=ice-options:trickle', FINGERPRINT, 'a=setup:actpass'];
+const HEAD = ['v=0', 'o=- 5466660577905355544 2 IN IP4 127.0.0.1', 's=-', 't=0 0'];
+
+function audio(mid: string, extra: string[] = TRANSPORT): string[] {
+  return ['m=audio 9 UDP/TLS/RTP/SAVPF 111 63', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0', ...extra, `a=mid:${mid}`, 'a=sendonly', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', 'a=rtpmap:63 red/48000/2', 'a=ssrc:1236229389 cname:72qiF7zxcRSdUZeV'];
+}
+
+function video(mid: string, extra: string[] = TRANSPORT): string[] {
+  return ['m=video 9 UDP/TLS/RTP/SAVPF 96 97', 'c=IN IP4 0.0.0.0', ...extra, `a=mid:${mid}`, 'a=sendonly', 'a=rtcp-mux', 'a=rtcp-rsize', 'a=rtpmap:96 VP8/90000', 'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96'];
+}
+
+/** An SDP of `sections`, BUNDLEd by mid unless `bundle` says otherwise. */
+function sdpOf(sections: string[][], options: { session?: string[]; bundle?: string | null } = {}): string {
+  const mids = sections.map((s) => s.find((l) => l.startsWith('a=mid:'))?.slice(6)).filter(Boolean);
+  const bundle = options.bundle === undefined ? `a=group:BUNDLE ${mids.join(' ')}` : options.bundle;
+  return [...HEAD, ...(bundle ? [bundle] : []), 'a=msid-semantic: WMS', ...(options.session ?? []), ...sections.flat(), ''].join('\r\n');
+}
+
+/** The libwebrtc (Chrome) shape: transport attributes in every m-section. */
+const PUBLISH_OFFER = sdpOf([audio('0'), video('1')]);
+
+function refused(sdp: unknown, kind: 'offer' | 'answer' = 'offer', maxMediaSections?: number): string {
+  const result = checkRemoteSdp(sdp, { kind, maxMediaSections });
+  if (result.ok) throw new Error('expected the SDP to be refused');
+  return result.reason;
+}
+
+describe('checkRemoteSdp', () => {
+  it('accepts the offers and answers real clients send', () => {
+    expect(checkRemoteSdp(PUBLISH_OFFER, { kind: 'offer' })).toEqual({ ok: true, mediaSections: 2 });
+    expect(checkRemoteSdp(PUBLISH_OFFER, { kind: 'answer' })).toEqual({ ok: true, mediaSections: 2 });
+    // Firefox: the fingerprint at session level, ICE credentials per section.
+    const firefox = sdpOf([audio('0', [UFRAG, PWD, 'a=setup:actpass']), video('1', [UFRAG, PWD, 'a=setup:actpass'])], { session: [FINGERPRINT, 'a=ice-options:trickle'] });
+    expect(checkRemoteSdp(firefox, { kind: 'offer' }).ok).toBe(true);
+    // RFC 8843: transport attributes only in the BUNDLE group's tagged (first) section.
+    expect(checkRemoteSdp(sdpOf([audio('0'), video('1', [])]), { kind: 'answer' }).ok).toBe(true);
+    // Bare \n line ends, and no final line end.
+    expect(checkRemoteSdp(PUBLISH_OFFER.replace(/\r\n/g, '\n').trimEnd(), { kind: 'offer' }).ok).toBe(true);
+    // A stopped (port 0) section needs no transport attributes and may stay outside BUNDLE.
+    const stopped = ['m=video 0 UDP/TLS/RTP/SAVPF 96', 'c=IN IP4 0.0.0.0', 'a=mid:2', 'a=inactive', 'a=rtpmap:96 VP8/90000'];
+    expect(checkRemoteSdp(sdpOf([audio('0'), video('1'), stopped], { bundle: 'a=group:BUNDLE 0 1' }), { kind: 'offer' })).toEqual({ ok: true, mediaSections: 3 });
+    // An answer without BUNDLE (the SFU's offer after its last consumer went has none) and without mids.
+    const plain = sdpOf([audio('0'), video('1')], { bundle: null }).replace(/a=mid:\d\r\n/g, '');
+    expect(checkRemoteSdp(plain, { kind: 'answer' }).ok).toBe(true);
+    // A data channel section.
+    const data = ['m=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'c=IN IP4 0.0.0.0', ...TRANSPORT, 'a=mid:2', 'a=sctp-port:5000'];
+    expect(checkRemoteSdp(sdpOf([audio('0'), video('1'), data]), { kind: 'offer' }).ok).toBe(true);
+  });
+
+  it(`caps the m-sections: ${MAX_PUBLISH_MEDIA_SECTIONS} in an offer, ${MAX_ANSWER_MEDIA_SECTIONS} in an answer`, () => {
+    const sections = (n: number) => Array.from({ length: n }, (_, i) => audio(String(i)));
+    expect(checkRemoteSdp(sdpOf(sections(MAX_PUBLISH_MEDIA_SECTIONS)), { kind: 'offer' }).ok).toBe(true);
+    expect(refused(sdpOf(sections(MAX_PUBLISH_MEDIA_SECTIONS + 1)))).toBe(`the offer has more than ${MAX_PUBLISH_MEDIA_SECTIONS} media sections (m-lines)`);
+    // The probe's offer: 1,000 audio sections.
+    expect(checkRemoteSdp(sdpOf(sections(20)), { kind: 'offer', maxMediaSections: 20 }).ok).toBe(true);
+    const short = (mid: string) => ['m=audio 9 UDP/TLS/RTP/SAVPF 111', `a=mid:${mid}`, 'a=sendonly', 'a=rtpmap:111 opus/48000/2'];
+    const many = (n: number) => sdpOf(Array.from({ length: n }, (_, i) => short(String(i))), { session: [UFRAG, PWD, FINGERPRINT] });
+    // The probe's offer: 1,000 audio sections in about 100 KB.
+    expect(refused(many(1000))).toBe('the offer has more than 8 media sections (m-lines)');
+    expect(checkRemoteSdp(many(MAX_ANSWER_MEDIA_SECTIONS), { kind: 'answer' }).ok).toBe(true);
+    expect(refused(many(MAX_ANSWER_MEDIA_SECTIONS + 1), 'answer')).toMatch(/more than 512 media sections/);
+  });
+
+  it('refuses "v=0" plus junk, and anything that does not start with "v=0"', () => {
+    expect(refused('v=0\r\njunk\r\n')).toMatch(/line 2 is not an SDP line/);
+    expect(refused('v=0\r\n' + 'x'.repeat(100))).toMatch(/not an SDP line/);
+    expect(refused('v=0\r\nm=garbage\r\n')).toMatch(/media kind "garbage"/);
+    expect(refused('v=0')).toMatch(/lacks one of the mandatory/);
+    expect(refused('v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n')).toBe('the offer has no media sections (m-lines)');
+    expect(refused('v=1\r\n')).toBe('an SDP starts with "v=0"');
+    expect(refused(' v=0\r\n')).toBe('an SDP starts with "v=0"');
+    expect(refused('\r\nv=0\r\n')).toBe('an SDP starts with "v=0"');
+    expect(refused('')).toBe('an SDP starts with "v=0"');
+    expect(refused('v=0 \r\n')).toBe('an SDP starts with "v=0"');
+    expect(refused(PUBLISH_OFFER.replace('s=-', 'x=-'))).toMatch(/line 3 is not an SDP line/);
+    expect(refused(PUBLISH_OFFER.replace('s=-', 'S=-'))).toMatch(/line 3 is not an SDP line/);
+    expect(refused(PUBLISH_OFFER.replace('s=-\r\n', ''))).toMatch(/mandatory "o=", "s=" and "t="/);
+    expect(refused(PUBLISH_OFFER.replace('t=0 0', 'v=0'))).toMatch(/a second "v=" line/);
+    expect(refused(PUBLISH_OFFER.replace('a=rtcp-mux', 'a=rtcp-mux\r\n\r\na=x'))).toMatch(/is empty/);
+    expect(refused(PUBLISH_OFFER.replace('a=rtcp-mux', 'a=rtcp\u0000mux'))).toMatch(/control characters/);
+    expect(refused(PUBLISH_OFFER.replace('a=rtcp-mux', 'a=rtcp\rmux'))).toMatch(/control characters/);
+    for (const value of [undefined, null, 42, {}, ['v=0']]) expect(refused(value)).toBe('the offer is not a string');
+  });
+
+  it('refuses an offer or answer without ICE credentials or a DTLS fingerprint', () => {
+    for (const [line, attribute] of [[UFRAG, 'ice-ufrag'], [PWD, 'ice-pwd'], [FINGERPRINT, 'fingerprint']] as const) {
+      const without = sdpOf([audio('0', TRANSPORT.filter((l) => l !== line)), video('1', TRANSPORT.filter((l) => l !== line))]);
+      expect(refused(without)).toBe(`media section 1 (line ${without.split('\r\n').indexOf('m=audio 9 UDP/TLS/RTP/SAVPF 111 63') + 1}) has no a=${attribute}, nor has the session`);
+      expect(refused(without, 'answer')).toMatch(new RegExp(`has no a=${attribute}`));
+    }
+    // Only in the second section, which is not the BUNDLE tag: the first lacks them.
+    expect(refused(sdpOf([audio('0', []), video('1')]))).toMatch(/media section 1 .* has no a=ice-ufrag/);
+    // Malformed values count as refusals, with the line.
+    expect(refused(PUBLISH_OFFER.replace(UFRAG, 'a=ice-ufrag:ab'))).toMatch(/a=ice-ufrag must be 4-256 ICE characters/);
+    expect(refused(PUBLISH_OFFER.replace(UFRAG, 'a=ice-ufrag:ab cd'))).toMatch(/a=ice-ufrag/);
+    expect(refused(PUBLISH_OFFER.replace(PWD, 'a=ice-pwd:short'))).toMatch(/a=ice-pwd must be 22-256/);
+    expect(refused(PUBLISH_OFFER.replace(FINGERPRINT, 'a=fingerprint:sha-256 zz:zz'))).toMatch(/a=fingerprint must be/);
+    expect(refused(PUBLISH_OFFER.replace(FINGERPRINT, 'a=fingerprint:sha-256'))).toMatch(/a=fingerprint must be/);
+  });
+
+  it('refuses malformed m-lines', () => {
+    const withMLine = (mline: string) => PUBLISH_OFFER.replace('m=audio 9 UDP/TLS/RTP/SAVPF 111 63', mline);
+    expect(refused(withMLine('m=text 9 UDP/TLS/RTP/SAVPF 111'))).toMatch(/media kind "text" is not audio, video or application/);
+    expect(refused(withMLine('m=audio x UDP/TLS/RTP/SAVPF 111'))).toMatch(/port is not a port number/);
+    expect(refused(withMLine('m=audio 70000 UDP/TLS/RTP/SAVPF 111'))).toMatch(/port is not a port number/);
+    expect(refused(withMLine('m=audio 9 UDP/TLS/RTP/SAVPF'))).toMatch(/lists no formats/);
+    expect(refused(withMLine('m=audio 9'))).toMatch(/no transport protocol/);
+    expect(refused(withMLine('m=audio 9  UDP/TLS/RTP/SAVPF 111'))).toMatch(/no transport protocol/);
+    expect(refused(withMLine('m=audio 9 UDP/TLS/RTP/SAVPF 111 opus'))).toMatch(/"opus" is not a payload type/);
+    expect(refused(withMLine('m=audio 9 UDP/TLS/RTP/SAVPF 128'))).toMatch(/"128" is not a payload type/);
+    expect(refused(withMLine('m=audio 9 UDP/TLS/RTP/SAVPF 111 '))).toMatch(/"" is not a payload type/);
+  });
+
+  it('makes an offer BUNDLE every live section, each with its own mid, in one group', () => {
+    expect(refused(sdpOf([audio('0'), video('1')], { bundle: null }))).toMatch(/media section 1 \(mid "0"\) is not in the BUNDLE group/);
+    expect(refused(sdpOf([audio('0'), video('1')], { bundle: 'a=group:BUNDLE 0' }))).toMatch(/media section 2 \(mid "1"\) is not in the BUNDLE group/);
+    expect(refused(sdpOf([audio('0'), video('1')], { bundle: 'a=group:BUNDLE 0\r\na=group:BUNDLE 1' }))).toMatch(/more than one BUNDLE group/);
+    expect(refused(sdpOf([audio('0'), video('1')], { bundle: 'a=group:BUNDLE 0 1 2' }))).toMatch(/names mid "2", which no media section has/);
+    expect(refused(sdpOf([audio('0'), video('1')], { bundle: 'a=group:BUNDLE 0 1 0' }))).toMatch(/mid "0" is named twice/);
+    expect(refused(sdpOf([audio('0'), video('0')]))).toMatch(/mid "0" is used twice/);
+    expect(refused(sdpOf([audio('0'), video('1').filter((l) => l !== 'a=mid:1')]))).toMatch(/media section 2 \(line \d+\) has no a=mid/);
+    expect(refused(PUBLISH_OFFER.replace('a=mid:1\r\n', 'a=mid:1\r\na=mid:2\r\n'))).toMatch(/a second a=mid/);
+    expect(refused(PUBLISH_OFFER.replace('a=mid:1\r\n', `a=mid:${'m'.repeat(33)}\r\n`))).toMatch(/a=mid must be 1-32 printable/);
+  });
+
+  it(`bounds the size (${MAX_SDP_BYTES} bytes), the lines (${MAX_SDP_LINES}) and their length (${MAX_SDP_LINE_LENGTH})`, () => {
+    const padded = (extra: string) => PUBLISH_OFFER.replace('a=rtcp-mux', `a=rtcp-mux\r\n${extra}`);
+    expect(refused(padded(`a=x-junk:${'a'.repeat(MAX_SDP_BYTES)}`))).toBe(`the offer is larger than ${MAX_SDP_BYTES} bytes`);
+    // Multi-byte characters count as bytes.
+    expect(refused(padded(`a=x:${'€'.repeat(MAX_SDP_BYTES / 3)}`))).toMatch(/larger than/);
+    expect(checkRemoteSdp(padded(`a=x-junk:${'a'.repeat(MAX_SDP_LINE_LENGTH - 9)}`), { kind: 'offer' }).ok).toBe(true);
+    expect(refused(padded(`a=x-junk:${'a'.repeat(MAX_SDP_LINE_LENGTH - 8)}`))).toMatch(new RegExp(`line \\d+ is longer than ${MAX_SDP_LINE_LENGTH} characters`));
+    expect(refused(padded(`a=ice-ufrag:${'a'.repeat(300)}`))).toMatch(/a=ice-ufrag must be 4-256/);
+    expect(refused(padded(Array.from({ length: MAX_SDP_LINES }, () => 'a=x').join('\r\n')))).toBe(`the offer has more than ${MAX_SDP_LINES} lines`);
+    expect(checkRemoteSdp('v=0\r\n'.repeat(2), { kind: 'offer', maxBytes: 5 })).toEqual({ ok: false, reason: 'the offer is larger than 5 bytes' });
+  });
+
+  it('does work linear in its input: adversarial 128 KiB inputs are checked in well under a second each', () => {
+    const limit = MAX_SDP_BYTES - 1024;
+    const fill = (line: string) => Array.from({ length: Math.floor(limit / (line.length + 2)) }, () => line).join('\r\n');
+    const inputs = [
+      // Many sections, each minimal: stops at the cap.
+      sdpOf([], { session: [UFRAG, PWD, FINGERPRINT, fill('m=audio 9 RTP/AVP 0')] }),
+      // As many lines as fit.
+      sdpOf([audio('0'), video('1')], { session: [fill('a=x')] }),
+      // Long BUNDLE groups naming many mids, repeated.
+      sdpOf([audio('0'), video('1')], { session: [fill(`a=group:BUNDLE ${Array.from({ length: 600 }, (_, i) => i).join(' ')}`)] }),
+      // Long lines that nearly match the attribute patterns.
+      sdpOf([audio('0'), video('1')], { session: [fill(`a=fingerprint:sha-256 ${'AB:'.repeat(1300)}`)] }),
+      fill(`v=0${'\r'.repeat(3000)}`),
+      `v=0\r\n${'a'.repeat(limit)}`,
+      `v=0${'\n'.repeat(limit)}`,
+    ];
+    for (const input of inputs) {
+      const started = performance.now();
+      const result = checkRemoteSdp(input, { kind: 'answer' });
+      expect(performance.now() - started).toBeLessThan(1_000);
+      expect(result.ok).toBe(false);
+    }
+  });
+});

@@ -201,3 +201,217 @@ export function simulcastRids(sdp: string, mid: string): string[] {
   return found;
 }
 
+
+// ---------------------------------------------------------------- remote SDP pre-check
+
+/**
+ * Most m-sections a publisher's offer may have. A participant publishes at
+ * most four sources (camera, microphone, screen, screen audio); the rest is
+ * room for sections it stopped (port 0) and has not recycled yet.
+ *
+ * Why a cap at all: werift's work per offer grows with the square (and, for
+ * an offer without BUNDLE, the cube) of the m-section count. See
+ * checkRemoteSdp.
+ */
+export const MAX_PUBLISH_MEDIA_SECTIONS = 8;
+/**
+ * Most m-sections a subscriber's answer may have: a backstop only. An answer
+ * has exactly as many m-sections as the SFU's offer (RFC 3264 §6), which the
+ * worker checks against its own offer (WebRtcTransport.applyAnswer); a
+ * 128 KiB request cannot carry more than a few hundred real ones anyway.
+ */
+export const MAX_ANSWER_MEDIA_SECTIONS = 512;
+/** Largest SDP accepted, in bytes: the signaling protocol's request limit (MAX_REQUEST_BYTES). */
+export const MAX_SDP_BYTES = 128 * 1024;
+/** Most lines an SDP may have (a real 128 KiB SDP has about 3,500). */
+export const MAX_SDP_LINES = 8192;
+/** Longest line accepted, in characters (real ones stay under 600; a BUNDLE line of 512 mids is about 2,000). */
+export const MAX_SDP_LINE_LENGTH = 4096;
+
+export interface SdpCheckOptions {
+  /** `offer`: a publisher's offer (must BUNDLE every live section, each with a mid); `answer`: a subscriber's answer. */
+  kind: 'offer' | 'answer';
+  /** Default: MAX_PUBLISH_MEDIA_SECTIONS for offers, MAX_ANSWER_MEDIA_SECTIONS for answers. */
+  maxMediaSections?: number;
+  /** Default MAX_SDP_BYTES. */
+  maxBytes?: number;
+}
+
+export type SdpCheck = { ok: true; mediaSections: number } | { ok: false; reason: string };
+
+/** Line types of RFC 8866; any other letter is not SDP. */
+const SDP_LINE_TYPES = new Set('vosiuepcbtrzkam');
+const MEDIA_KINDS = new Set(['audio', 'video', 'application']);
+// Each is anchored and free of nested quantifiers: matching is linear in the (bounded) line.
+const CONTROL_CHARS = /[\u0000-\u0008\u000a-\u001f\u007f]/;
+const PORT = /^(\d{1,5})(?:\/\d{1,3})?$/;
+const PROTO = /^[A-Za-z0-9][A-Za-z0-9/_.-]*$/;
+const RTP_PAYLOAD_TYPE = /^\d{1,3}$/;
+const FORMAT = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ICE_UFRAG = /^[A-Za-z0-9+/]{4,256}$/;
+const ICE_PWD = /^[A-Za-z0-9+/]{22,256}$/;
+const FINGERPRINT = /^[A-Za-z0-9-]{1,16} [0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){15,63}$/;
+const MID = /^[\x21-\x7e]{1,32}$/;
+
+interface SectionFacts {
+  line: number;
+  port: number;
+  mid: string | null;
+  bundleOnly: boolean;
+  ufrag: boolean;
+  pwd: boolean;
+  fingerprint: boolean;
+}
+
+/**
+ * A bounded, linear sanity check of an SDP from a client, done before the SDP
+ * reaches werift: size, line count, line length, m-section count, `v=0` first,
+ * the mandatory session lines, well-formed m-lines, and ICE credentials and a
+ * DTLS fingerprint for every live m-section (at session level, in the section,
+ * or in the tagged section of its BUNDLE group). An offer must also give every
+ * section a unique mid and BUNDLE every live one in a single group.
+ *
+ * The costs it bounds, all werift's (werift 0.25): setRemoteDescription finds
+ * each remote m-section's transceiver by scanning every transceiver (O(n²));
+ * and without BUNDLE it makes one ICE and DTLS transport per m-section, each
+ * of whose candidate and state events re-serialises the whole local
+ * description, scans every m-section × transceiver for the candidate's owner
+ * (resolveLocalCandidateOwner) and dedups all transports in O(n²)
+ * (uniqueTransports): O(n³) in all, 5.7 s for 400 audio sections and over a
+ * minute for 1,000, on the worker's only thread. Capping the sections keeps n
+ * tiny; requiring one BUNDLE group keeps werift to one transport per offer.
+ */
+export function checkRemoteSdp(sdp: unknown, options: SdpCheckOptions): SdpCheck {
+  const what = options.kind;
+  const maxBytes = options.maxBytes ?? MAX_SDP_BYTES;
+  const maxSections = options.maxMediaSections ?? (what === 'offer' ? MAX_PUBLISH_MEDIA_SECTIONS : MAX_ANSWER_MEDIA_SECTIONS);
+  const fail = (reason: string): SdpCheck => ({ ok: false, reason });
+  if (typeof sdp !== 'string') return fail(`the ${what} is not a string`);
+  // A UTF-8 byte is at most one UTF-16 unit: the cheap length test first, so byteLength only ever sees a bounded string.
+  if (sdp.length > maxBytes || Buffer.byteLength(sdp) > maxBytes) return fail(`the ${what} is larger than ${maxBytes} bytes`);
+  if (!sdp.startsWith('v=0')) return fail('an SDP starts with "v=0"');
+
+  const session = { ufrag: false, pwd: false, fingerprint: false, o: false, s: false, t: false };
+  const sections: SectionFacts[] = [];
+  const mids = new Set<string>();
+  const bundles: string[][] = [];
+  let current: SectionFacts | undefined;
+  let lineNo = 0;
+  let blankAt = 0;
+  for (let pos = 0; pos < sdp.length; ) {
+    const newline = sdp.indexOf('\n', pos);
+    const end = newline < 0 ? sdp.length : newline;
+    // Checked before slicing: a huge line is refused without being copied.
+    if (end - pos > MAX_SDP_LINE_LENGTH + 1) return fail(`line ${lineNo + 1} is longer than ${MAX_SDP_LINE_LENGTH} characters`);
+    let line = sdp.slice(pos, end);
+    pos = end + 1;
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    lineNo++;
+    if (lineNo > MAX_SDP_LINES) return fail(`the ${what} has more than ${MAX_SDP_LINES} lines`);
+    if (line.length > MAX_SDP_LINE_LENGTH) return fail(`line ${lineNo} is longer than ${MAX_SDP_LINE_LENGTH} characters`);
+    if (line === '') {
+      blankAt ||= lineNo;
+      continue;
+    }
+    if (blankAt) return fail(`line ${blankAt} is empty`);
+    if (lineNo === 1) {
+      if (line !== 'v=0') return fail('an SDP starts with "v=0"');
+      continue;
+    }
+    if (line[1] !== '=' || !SDP_LINE_TYPES.has(line[0]!)) return fail(`line ${lineNo} is not an SDP line ("<type>=<value>")`);
+    if (CONTROL_CHARS.test(line)) return fail(`line ${lineNo} contains control characters`);
+    const type = line[0];
+    const value = line.slice(2);
+    if (type === 'v') return fail(`line ${lineNo}: a second "v=" line`);
+    if (type === 'm') {
+      if (sections.length >= maxSections) {
+        return fail(`the ${what} has more than ${maxSections} media sections (m-lines)`);
+      }
+      const fields = value.split(' ');
+      const [kind, port, proto, ...formats] = fields;
+      const portMatch = PORT.exec(port ?? '');
+      if (!MEDIA_KINDS.has(kind!)) return fail(`line ${lineNo}: media kind "${kind!.slice(0, 16)}" is not audio, video or application`);
+      if (!portMatch || Number(portMatch[1]) > 65535) return fail(`line ${lineNo}: the m-line's port is not a port number`);
+      if (!proto || !PROTO.test(proto)) return fail(`line ${lineNo}: the m-line has no transport protocol`);
+      if (formats.length === 0) return fail(`line ${lineNo}: the m-line lists no formats`);
+      const rtp = kind !== 'application';
+      for (const format of formats) {
+        if (rtp ? !RTP_PAYLOAD_TYPE.test(format) || Number(format) > 127 : !FORMAT.test(format)) {
+          return fail(`line ${lineNo}: "${format.slice(0, 16)}" is not a ${rtp ? 'payload type (0-127)' : 'format'}`);
+        }
+      }
+      current = { line: lineNo, port: Number(portMatch[1]), mid: null, bundleOnly: false, ufrag: false, pwd: false, fingerprint: false };
+      sections.push(current);
+      continue;
+    }
+    if (!current) {
+      if (type === 'o') session.o = true;
+      else if (type === 's') session.s = true;
+      else if (type === 't') session.t = true;
+    }
+    if (type !== 'a') continue;
+    const colon = value.indexOf(':');
+    const name = colon < 0 ? value : value.slice(0, colon);
+    const arg = colon < 0 ? '' : value.slice(colon + 1);
+    const facts = current ?? session;
+    switch (name) {
+      case 'ice-ufrag':
+        if (!ICE_UFRAG.test(arg)) return fail(`line ${lineNo}: a=ice-ufrag must be 4-256 ICE characters`);
+        facts.ufrag = true;
+        break;
+      case 'ice-pwd':
+        if (!ICE_PWD.test(arg)) return fail(`line ${lineNo}: a=ice-pwd must be 22-256 ICE characters`);
+        facts.pwd = true;
+        break;
+      case 'fingerprint':
+        if (!FINGERPRINT.test(arg)) return fail(`line ${lineNo}: a=fingerprint must be "<hash> <hex:hex:...>"`);
+        facts.fingerprint = true;
+        break;
+      case 'mid':
+        if (!current) break;
+        if (!MID.test(arg)) return fail(`line ${lineNo}: a=mid must be 1-32 printable characters`);
+        if (current.mid !== null) return fail(`line ${lineNo}: a second a=mid in one media section`);
+        if (mids.has(arg)) return fail(`line ${lineNo}: mid "${arg}" is used twice`);
+        mids.add(arg);
+        current.mid = arg;
+        break;
+      case 'bundle-only':
+        if (current) current.bundleOnly = true;
+        break;
+      case 'group':
+        if (!current && (arg === 'BUNDLE' || arg.startsWith('BUNDLE '))) bundles.push(arg.slice(7).split(' ').filter(Boolean));
+        break;
+    }
+  }
+
+  if (!session.o || !session.s || !session.t) return fail(`the ${what} lacks one of the mandatory "o=", "s=" and "t=" lines`);
+  if (sections.length === 0) return fail(`the ${what} has no media sections (m-lines)`);
+
+  const live = (s: SectionFacts) => s.port !== 0 || s.bundleOnly;
+  const groupOf = new Map<string, string[]>();
+  for (const group of bundles) {
+    for (const mid of group) {
+      if (!mids.has(mid)) return fail(`the BUNDLE group names mid "${mid.slice(0, 32)}", which no media section has`);
+      if (groupOf.has(mid)) return fail(`mid "${mid}" is named twice in BUNDLE groups`);
+      groupOf.set(mid, group);
+    }
+  }
+  if (what === 'offer') {
+    if (bundles.length > 1) return fail('the offer has more than one BUNDLE group; the SFU needs all media on one transport');
+    for (const [i, s] of sections.entries()) {
+      if (s.mid === null) return fail(`media section ${i + 1} (line ${s.line}) has no a=mid`);
+      if (live(s) && !groupOf.has(s.mid)) return fail(`media section ${i + 1} (mid "${s.mid}") is not in the BUNDLE group; the SFU needs all media on one transport`);
+    }
+  }
+  // Transport attributes: the section's own, the session's, or those of its BUNDLE group's tagged (first) section.
+  const byMid = new Map<string, SectionFacts>();
+  for (const s of sections) if (s.mid !== null) byMid.set(s.mid, s);
+  for (const [i, s] of sections.entries()) {
+    if (!live(s)) continue;
+    const tag = s.mid !== null ? byMid.get(groupOf.get(s.mid)?.[0] ?? '') : undefined;
+    for (const [attribute, key] of [['ice-ufrag', 'ufrag'], ['ice-pwd', 'pwd'], ['fingerprint', 'fingerprint']] as const) {
+      if (!s[key] && !session[key] && !tag?.[key]) return fail(`media section ${i + 1} (line ${s.line}) has no a=${attribute}, nor has the session`);
+    }
+  }
+  return { ok: true, mediaSections: sections.length };
+}

@@ -103,6 +103,7 @@ export class WorkerProcess {
       'plainTransport.dump': ({ routerId, transportId }) => this.#plainTransport(routerId, transportId).dump(),
       'worker.stats': () => this.stats(),
       'worker.dump': () => ({ pid: process.pid, routers: [...this.#routers.values()].map((r) => r.dump()) }),
+      'worker.ping': () => undefined,
     };
   }
 

@@ -151,6 +151,55 @@ describe('recorder', () => {
     expect((await fetch(`${server.url}${entry!.downloadUrl!.replace(/access=./, 'access=x')}`)).status).toBe(401);
   });
 
+  it('recordings belong to the meeting session: whoever next opens the room name sees none; its host finds them later, by links scoped to one file', async () => {
+    const room = 'standup';
+    const ann = await host(room);
+    expect(ann.joined!.self.role).toBe('host');
+    const bob = await join(room, 'Bob');
+    await waitUntil(() => server.rooms.get(room)?.participants.get(bob.room.participantId!)?.tracks.size === 2, 10_000, 'Bob publishing');
+    expect(await ann.send('recording.set', { on: true })).toMatchObject({ ok: true });
+    const recording = server.recorder.active(room)!;
+    await waitUntil(() => recording.trackProcesses().filter((t) => t.pid).length === 2, 10_000, 'both tracks recording');
+    // Some seconds of media on disk, enough for a composite.
+    const dir = path.join(server.recorder.config.dir, recording.id);
+    await waitUntil(() => fs.readdirSync(dir).filter((f) => f.endsWith('.webm')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) > 100_000, 20_000, 'media on disk');
+    expect(await ann.send('recording.set', { on: false })).toMatchObject({ ok: true });
+    expect(await finished(recording.id)).toMatchObject({ state: 'ready', manifest: { composite: expect.anything() } });
+    const annToken = ann.joined!.meetingToken;
+
+    // Everyone goes; the session ends.
+    await ann.send('leave', {});
+    await bob.close();
+    await waitUntil(() => !server.rooms.get(room), 15_000, 'the session to end');
+
+    // An outsider opens the same name with only {room, name}, and hosts the new session: none of the old recordings.
+    const mallory = await ProtocolClient.join(server.url, room, 'Mallory');
+    clients.push(mallory);
+    expect(mallory.joined!.self.role).toBe('host');
+    expect(await mallory.send('recordings.list', {})).toEqual({ ok: true, data: { recordings: [] } });
+    await mallory.send('leave', {});
+    await waitUntil(() => !server.rooms.get(room), 15_000, 'the outsider\'s session to end');
+
+    // Ann, back with the meeting identity her client kept, hosted that session: she sees it.
+    const back = await ProtocolClient.join(server.url, room, 'Ann', { token: annToken });
+    clients.push(back);
+    const listed = await back.send('recordings.list', {});
+    const entry = listed.ok ? listed.data.recordings.find((r) => r.id === recording.id) : undefined;
+    expect(entry?.downloadUrl).toMatch(/^\/api\/v1\/recordings\/.+\/file\?access=/);
+    const download = await fetch(`${server.url}${entry!.downloadUrl}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(download.headers.get('x-content-type-options')).toBe('nosniff');
+    await download.arrayBuffer();
+    // The link opens that one file: not the manifest (names), not a track.
+    const access = new URL(entry!.downloadUrl!, server.url).searchParams.get('access')!;
+    expect((await fetch(`${server.url}/api/v1/recordings/${recording.id}/files/manifest.json?access=${access}`)).status).toBe(401);
+    // And for ten minutes at most.
+    const stale = server.recorder.downloadToken(recording.id, 'composite', Date.now() - 11 * 60_000);
+    expect((await fetch(`${server.url}/api/v1/recordings/${recording.id}/file?access=${stale}`)).status).toBe(401);
+    expect(server.recorder.verifyDownloadToken(recording.id, 'composite', server.recorder.downloadToken(recording.id, 'composite'), Date.now() + 10 * 60_000 + 1)).toBe(false);
+  });
+
   it('live composition: windows encoded during the meeting are joined into one composite at the stop', async () => {
     const live = await startTestServer({ recording: { compose: 'live', segmentSeconds: 2 } });
     const peer = new NodePeer(live.url);
@@ -210,7 +259,7 @@ describe('recorder', () => {
     expect(await other.send('recordings.list', {})).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await other.send('recording.set', { on: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await hostClient.send('recordings.list', { extra: 1 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-    expect((await fetch(`${server.url}/api/v1/recordings/some-recording/file?access=${server.recorder.downloadToken('another-id')}`)).status).toBe(401);
+    expect((await fetch(`${server.url}/api/v1/recordings/some-recording/file?access=${server.recorder.downloadToken('another-id', 'composite')}`)).status).toBe(401);
     expect((await fetch(`${server.url}/api/v1/recordings/some-recording/files/..%2f..%2fapi-token`, { headers: auth })).status).toBe(404);
   });
 

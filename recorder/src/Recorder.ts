@@ -15,8 +15,8 @@ export class RecorderError extends Error {
   }
 }
 
-/** How long a download link handed to a host stays valid. */
-const DOWNLOAD_LINK_TTL_MS = 60 * 60 * 1000;
+/** How long a download link handed to a host stays valid: a leaked link soon stops working. */
+export const DOWNLOAD_LINK_TTL_MS = 10 * 60 * 1000;
 
 /**
  * The server's recorder: at most one recording per room, the list of past
@@ -90,27 +90,57 @@ export class Recorder {
     return this.#live(recordingId) ?? (await this.storage.get(recordingId));
   }
 
+  /** A session's recordings, live and stored. */
+  async ofSession(sessionId: string): Promise<RecordingSummary[]> {
+    const stored = await this.storage.all();
+    return stored.filter((info) => info.sessionId === sessionId).map((info) => summaryOf(this.#live(info.id) ?? info));
+  }
+
+  /** A room's recordings that any of these host keys may see (see RecordingInfo.hosts). */
+  async visibleTo(roomId: string, hostKeys: readonly string[]): Promise<RecordingSummary[]> {
+    const stored = await this.storage.list(roomId);
+    return stored.filter((info) => (this.#live(info.id) ?? info).hosts?.some((h) => hostKeys.includes(h))).map((info) => summaryOf(this.#live(info.id) ?? info));
+  }
+
+  /** Adds hosts to every recording of a session, running or stored. */
+  async addHosts(sessionId: string, hosts: readonly string[]): Promise<void> {
+    if (hosts.length === 0) return;
+    const running = [...this.#active.values(), ...this.#processing.values()].filter((r) => r.info.sessionId === sessionId);
+    for (const recording of running) await recording.addHosts(hosts);
+    for (const info of await this.storage.all()) {
+      if (info.sessionId !== sessionId || running.some((r) => r.id === info.id)) continue;
+      const known = new Set(info.hosts ?? []);
+      if (hosts.every((h) => known.has(h))) continue;
+      await this.storage.save({ ...info, hosts: [...new Set([...known, ...hosts])] });
+    }
+  }
+
   #live(recordingId: string): RecordingInfo | undefined {
     for (const r of this.#active.values()) if (r.id === recordingId) return r.info;
     return this.#processing.get(recordingId)?.info;
   }
 
-  /** A token for `GET /api/v1/recordings/:id/file?access=…`: a host's link, without the API token. */
-  downloadToken(recordingId: string, now = Date.now()): string {
+  /**
+   * A token for one file of one recording, for a host's link without the API
+   * token (`GET /api/v1/recordings/:id/file?access=…` for `composite`,
+   * `/files/:name?access=…` for the others). It opens that file only, and only
+   * for DOWNLOAD_LINK_TTL_MS.
+   */
+  downloadToken(recordingId: string, file: string, now = Date.now()): string {
     const expires = now + DOWNLOAD_LINK_TTL_MS;
-    return `${expires.toString(36)}.${this.#sign(recordingId, expires)}`;
+    return `${expires.toString(36)}.${this.#sign(recordingId, file, expires)}`;
   }
 
-  verifyDownloadToken(recordingId: string, token: string, now = Date.now()): boolean {
-    const [exp, mac] = token.split('.');
+  verifyDownloadToken(recordingId: string, file: string, token: string, now = Date.now()): boolean {
+    const [exp, mac, extra] = token.split('.');
     const expires = parseInt(exp ?? '', 36);
-    if (!Number.isFinite(expires) || expires < now || !mac) return false;
-    const expected = this.#sign(recordingId, expires);
+    if (extra !== undefined || !Number.isFinite(expires) || expires < now || expires > now + DOWNLOAD_LINK_TTL_MS || !mac) return false;
+    const expected = this.#sign(recordingId, file, expires);
     return expected.length === mac.length && createHmac('sha256', this.#linkKey).update(expected).digest().equals(createHmac('sha256', this.#linkKey).update(mac).digest());
   }
 
-  #sign(recordingId: string, expires: number): string {
-    return createHmac('sha256', this.#linkKey).update(`${recordingId}.${expires}`).digest('base64url');
+  #sign(recordingId: string, file: string, expires: number): string {
+    return createHmac('sha256', this.#linkKey).update(`${recordingId}/${file}.${expires}`).digest('base64url');
   }
 
   /**

@@ -41,6 +41,9 @@ export interface SourceTrack {
  */
 export interface RecordingSource {
   roomId: string;
+  /** The meeting session being recorded, and the keys of its hosts so far (see RecordingInfo.hosts). */
+  sessionId?: string;
+  hosts?(): string[];
   media(): { worker: Pick<Worker, 'request'>; routerId: string } | null;
   tracks(): SourceTrack[];
 }
@@ -99,6 +102,8 @@ export class Recording {
       endedAt: null,
       durationMs: null,
       startedBy: options.startedBy,
+      sessionId: options.source.sessionId ?? null,
+      hosts: options.source.hosts?.() ?? [],
       compose: options.config.compose,
       problems: [],
       error: null,
@@ -305,6 +310,15 @@ export class Recording {
     if (free !== null && free < this.#config.minFreeBytes && this.info.state === 'recording') {
       this.#problem('DISK_FULL', `the disk is almost full (${Math.round(free / 1048576)} MiB free): recording stopped`);
     }
+  }
+
+  /** Lets more of the session's hosts see this recording. */
+  addHosts(hosts: readonly string[]): Promise<void> {
+    const known = new Set(this.info.hosts ?? []);
+    const added = hosts.filter((h) => !known.has(h));
+    if (added.length === 0) return Promise.resolve();
+    this.info.hosts = [...known, ...added];
+    return this.#save();
   }
 
   /** Saves are serialised: the last one written is the latest state. */

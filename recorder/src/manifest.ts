@@ -82,6 +82,14 @@ export interface RecordingInfo {
   durationMs: number | null;
   /** Who started it: a participant's name, or 'api'. */
   startedBy: string;
+  /**
+   * The meeting session that made it (a room id is reused; a session is not),
+   * and who may see it without the API token: opaque keys of that session's
+   * hosts, which the meeting side adds as the session goes on. Recordings made
+   * before sessions existed have neither, and only the API reaches them.
+   */
+  sessionId?: string | null;
+  hosts?: string[];
   compose: 'live' | 'after';
   /** Problems during the recording (a track's ffmpeg died, the disk filled), newest last. */
   problems: { at: number; code: RecordingProblemCode; message: string }[];
@@ -102,6 +110,7 @@ export function summaryOf(info: RecordingInfo) {
     endedAt: info.endedAt,
     durationMs: info.durationMs,
     startedBy: info.startedBy,
+    sessionId: info.sessionId ?? null,
     compose: info.compose,
     participants: info.manifest.participants.length,
     tracks: info.manifest.tracks.length,

@@ -1,6 +1,29 @@
 import path from 'node:path';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
+import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
+import { DEFAULT_ADDRESS_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type AddressLimits } from './socket/SignalingGateway.ts';
+import { trustProxyFrom, type TrustProxy } from './util/clientAddress.ts';
+
+/** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
+export interface SecurityConfig {
+  /**
+   * Origins, besides the server's own, whose pages may open socket
+   * connections and call the API from a browser (`ALLOWED_ORIGINS`,
+   * comma-separated, e.g. `https://portal.example.org`). The API sends CORS
+   * headers only to these.
+   */
+  allowedOrigins: string[];
+  /** The reverse proxies whose `X-Forwarded-For` is believed (`TRUST_PROXY`); none by default. */
+  trustProxy: TrustProxy;
+  /** When set, `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken?: string;
+  /** A socket that has not joined a meeting or board by then is closed. */
+  joinTimeoutMs: number;
+  addressLimits: AddressLimits;
+  /** Browser hardening headers; HSTS only when set (`MUSTER_HSTS_MAX_AGE`). */
+  headers: SecurityHeadersOptions;
+}
 
 export interface ServerConfig {
   port: number;
@@ -16,6 +39,55 @@ export interface ServerConfig {
   media: MediaConfig;
   /** Overrides of the recorder's settings, which otherwise come from the environment (FFMPEG_PATH, RECORDING_*). */
   recording?: Partial<RecorderConfig>;
+  /** Origin checks, proxies and per-address limits; the defaults when not given. */
+  security?: Partial<SecurityConfig>;
+}
+
+export const DEFAULT_SECURITY: SecurityConfig = {
+  allowedOrigins: [],
+  trustProxy: trustProxyFrom(undefined),
+  joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
+  addressLimits: DEFAULT_ADDRESS_LIMITS,
+  headers: {},
+};
+
+function countEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
+  return value;
+}
+
+/** An origin as browsers send it: scheme, host and port, nothing else. */
+function originOf(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name}: "${value}" is not an origin such as https://portal.example.org`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${value}" must be http or https`);
+  return url.origin;
+}
+
+export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
+  return {
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((o) => originOf(o, 'ALLOWED_ORIGINS')),
+    trustProxy: trustProxyFrom(env.TRUST_PROXY),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    joinTimeoutMs: msEnv(env, 'SOCKET_JOIN_TIMEOUT_MS', DEFAULT_JOIN_TIMEOUT_MS),
+    addressLimits: {
+      requestsPerSecond: countEnv(env, 'RATE_REQUESTS_PER_ADDRESS', DEFAULT_ADDRESS_LIMITS.requestsPerSecond),
+      joinsPerMinute: countEnv(env, 'RATE_JOINS_PER_ADDRESS', DEFAULT_ADDRESS_LIMITS.joinsPerMinute),
+      chatsPerMinute: countEnv(env, 'RATE_CHATS_PER_ADDRESS', DEFAULT_ADDRESS_LIMITS.chatsPerMinute),
+    },
+    headers: securityHeadersOptionsFromEnv(env),
+  };
 }
 
 function msEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -38,5 +110,6 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     participantGraceMs: msEnv(env, 'PARTICIPANT_GRACE_MS', 15_000),
     webDistDir: path.resolve(env.MUSTER_WEB_DIST ?? new URL('../../web-demo/dist', import.meta.url).pathname),
     media: mediaConfigFromEnv(env),
+    security: securityConfigFromEnv(env),
   };
 }

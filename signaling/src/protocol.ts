@@ -27,12 +27,14 @@ export const ERROR_CODES = [
   'NOT_JOINED', // request needs a joined participant
   'ALREADY_JOINED',
   'BAD_STATE', // request is valid but out of order (e.g. an answer with no offer outstanding)
+  'BAD_SDP', // publish / subscriber.answer: the SDP is malformed, lacks ICE credentials or a fingerprint, or has too many m-sections
   'NOT_FOUND',
   'FORBIDDEN', // the request needs a right this participant does not have (host controls, settings)
   'LOCKED', // join: the meeting is locked
   'PASSCODE_REQUIRED', // join: the meeting needs a passcode, and none or a wrong one was given
   'RATE_LIMITED',
   'MEDIA_UNAVAILABLE', // no media worker can take the request right now; retry
+  'NAME_TAKEN', // join: the name is the host's (or a co-host's) in this meeting: pick another
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -52,13 +54,35 @@ export const RoomIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9_-]*$/, 'room ids use letters, digits, "-" and "_"');
 
-export const DisplayNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'a display name is required')
-  .max(64)
-  // Control characters would let one participant garble everyone's UI.
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+/**
+ * Text one person shows to others (names, topics): NFC-normalised, trimmed,
+ * and refused when it holds what would let one participant garble or spoof
+ * everyone's view: C0/C1 controls, bidirectional overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069: "U+202E" turns "evil.exe" around), lone
+ * surrogates, or nothing visible (only zero-width or blank characters).
+ */
+// eslint-disable-next-line no-control-regex
+const FORBIDDEN_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const INVISIBLE = /^[\s\u200b-\u200f\u2060-\u2064\ufeff\u180e\u3164\u115f\u1160\u00ad]*$/u;
+
+export function shownTextSchema(what: string, max: number) {
+  return z
+    .string()
+    .max(max * 4)
+    .refine((s) => !LONE_SURROGATE.test(s), `${what}: no lone surrogates`)
+    .transform((s) => s.normalize('NFC').trim())
+    .pipe(
+      z
+        .string()
+        .min(1, `${what} is required`)
+        .max(max)
+        .refine((s) => !FORBIDDEN_TEXT.test(s), `${what}: no control or text-direction characters`)
+        .refine((s) => !INVISIBLE.test(s), `${what} must have a visible character`),
+    );
+}
+
+export const DisplayNameSchema = shownTextSchema('a display name', 64);
 
 const IdSchema = z.string().min(1).max(64);
 const SdpSchema = z.string().min(10).max(MAX_REQUEST_BYTES).startsWith('v=0');
@@ -126,12 +150,7 @@ export const DEFAULT_SETTINGS: MeetingSettings = {
 /** The highest spatial layer each `videoQuality` lets through. */
 export const VIDEO_QUALITY_SPATIAL_LAYER: Record<VideoQuality, number> = { high: 2, standard: 1, low: 0 };
 
-export const TopicSchema = z
-  .string()
-  .trim()
-  .min(1, 'a topic is required')
-  .max(200)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+export const TopicSchema = shownTextSchema('a topic', 200);
 
 export const PasscodeSchema = z.string().min(1).max(64);
 const KindSchema = z.enum(['audio', 'video']);

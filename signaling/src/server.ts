@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import cors from 'cors';
 import express from 'express';
 import { Server as SocketIoServer } from 'socket.io';
 import { WorkerPool } from '@muster/media';
@@ -9,7 +10,12 @@ import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboa
 import { Recorder, recorderConfigFromEnv } from '@muster/recorder';
 import { RoomRecorder } from './controls/RoomRecorder.ts';
 import { recordingsApi, recordingFilesApi } from './http/recordingsApi.ts';
-import type { ServerConfig } from './config.ts';
+import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
+import { jsonBody } from './http/jsonBody.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
+import { originAllowed } from './http/origin.ts';
+import { constantTimeEqual } from './util/constantTimeEqual.ts';
+import { MemoryLimits } from './util/limits.ts';
 import { MeetingTokens } from './auth/MeetingTokens.ts';
 import { SqliteMeetingStore } from './rooms/SqliteMeetingStore.ts';
 import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
@@ -40,6 +46,9 @@ const STATS_POLL_MS = 2_000;
 /** Builds and starts the whole server: media workers, HTTP, REST, socket.io and the web client. */
 export async function startMusterServer(config: ServerConfig): Promise<MusterServer> {
   const { token, generated, file } = loadOrCreateApiToken(config.dataDir, config.apiToken);
+  const security = { ...DEFAULT_SECURITY, ...config.security };
+  // One store for every per-address and per-meeting limit (Redis replaces it when the server scales out).
+  const limits = new MemoryLimits();
   const pool = new WorkerPool(config.media);
   await pool.start();
   const recorder = new Recorder({ ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording });
@@ -54,27 +63,44 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     participantGraceMs: config.participantGraceMs,
     tokens: MeetingTokens.loadOrCreate(config.dataDir),
     meetings: await SqliteMeetingStore.open(path.join(config.dataDir, 'meetings.sqlite')),
+    limits,
   });
-  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, meetings: rooms });
+  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
   pool.on('workerdied', ({ worker }) => console.warn(`[media] worker ${worker.id} died; replacing it and moving its rooms`));
 
   const app = express();
   app.disable('x-powered-by');
+  // req.ip: the socket's peer, or X-Forwarded-For only from the proxies TRUST_PROXY names.
+  app.set('trust proxy', security.trustProxy);
+  // CSP without inline code, no framing, nosniff, no referrer; HSTS only when configured.
+  app.use(securityHeaders(security.headers));
   app.get('/healthz', (_req, res) => {
     const workers = pool.workers.filter((w) => !w.closed).length;
     res.status(workers > 0 ? 200 : 503).json({ status: workers > 0 ? 'ok' : 'degraded', workers, rooms: rooms.rooms.length });
   });
-  app.get('/metrics', (_req, res) => {
+  app.get('/metrics', (req, res) => {
+    // Worker pids and UDP ports are for operators: METRICS_TOKEN keeps them from anyone else who can reach the port.
+    if (security.metricsToken) {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      if (!bearer || !constantTimeEqual(bearer[1]!, security.metricsToken)) {
+        res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'UNAUTHORIZED', message: 'a valid Bearer token is required' } });
+        return;
+      }
+    }
     res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool));
   });
+  // Browsers of other origins reach the API only when ALLOWED_ORIGINS names them; then with CORS headers, otherwise without any.
+  if (security.allowedOrigins.length > 0) {
+    app.use('/api', cors({ origin: security.allowedOrigins, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  }
   // The API's description is public: integrators read it before they hold a token.
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
   app.use('/api/v1', recordingFilesApi(roomRecorder, token));
   // Before the rooms API's body parser: board imports are larger than its limit.
   app.use('/api/v1', bearerAuth(token), boardsApi(whiteboard.service));
-  app.use('/api/v1', bearerAuth(token), express.json({ limit: '256kb' }), recordingsApi(rooms, roomRecorder));
-  app.use('/api/v1', bearerAuth(token), express.json({ limit: '256kb' }), roomsApi(rooms));
+  app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), recordingsApi(rooms, roomRecorder));
+  app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), roomsApi(rooms));
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such API route' } }));
 
   const webDist = config.webDistDir;
@@ -102,8 +128,10 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     maxHttpBufferSize: 1_000_000,
     pingInterval: 10_000,
     pingTimeout: 10_000,
+    // Every namespace (meetings and boards): a page of another site may not use a visitor's browser against this server.
+    allowRequest: (req, callback) => callback(null, originAllowed(req, security.allowedOrigins, security.trustProxy)),
   });
-  attachSignaling(io, rooms);
+  attachSignaling(io, rooms, { trustProxy: security.trustProxy, limits, addressLimits: security.addressLimits, joinTimeoutMs: security.joinTimeoutMs });
   whiteboard.attach(io);
 
   const pollStats = setInterval(() => {

@@ -4,9 +4,9 @@
  * screen from windows of different sizes.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting } from './testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting } from './testing/browser.ts';
 
 const ROOM = 'e2e-board';
 
@@ -45,6 +45,8 @@ async function drag(page: Page, from: { x: number; y: number }, to: { x: number;
 }
 
 describe.skipIf(!browserTestsEnabled())('whiteboard in a meeting, in Chromium', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
   let ada: Page;

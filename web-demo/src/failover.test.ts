@@ -7,11 +7,11 @@
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
 import type { RecordingInfo } from '../../recorder/src/manifest.ts';
 import { decodesCleanly, frameSizes } from '../../recorder/src/testing.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
 import { diagnoseRemoteVideo, probeInboundAudio, probeVideos } from './testing/probes.ts';
 
 const ROOM = 'e2e-failover';
@@ -23,6 +23,8 @@ async function mediaState(page: Page, otherId: string): Promise<{ audio: number;
 }
 
 describe.skipIf(!browserTestsEnabled())('web client: a media worker dies mid-meeting', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
 

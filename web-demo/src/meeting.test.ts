@@ -4,15 +4,17 @@
  * camera off and on, share a screen, and leave.
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, participantId, waitForJoined } from './testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId, waitForJoined } from './testing/browser.ts';
 import { diagnoseRemoteVideo, participantCount, probeAudioElements, probeInboundAudio, probeVideos } from './testing/probes.ts';
 
 const ROOM = 'e2e-three';
 const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Katherine Johnson'];
 
 describe.skipIf(!browserTestsEnabled())('web client: a three-person meeting in Chromium', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
   const pages: Page[] = [];

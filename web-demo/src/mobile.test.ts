@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, waitForJoined } from './testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, waitForJoined } from './testing/browser.ts';
 import { diagnoseRemoteVideo, participantCount } from './testing/probes.ts';
 
 const PHONE = { width: 390, height: 844 };
@@ -37,6 +37,8 @@ async function expectInViewport(page: Page, selector: string, viewport: { width:
 }
 
 describe.skipIf(!browserTestsEnabled())('web client on a phone-sized screen', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
   const contexts: BrowserContext[] = [];

@@ -5,17 +5,19 @@
  */
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '../../signaling/src/testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
 import { decodesCleanly, frameSizes, meanVolume, probe } from '../../recorder/src/testing.ts';
 import type { RecordingInfo } from '../../recorder/src/manifest.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting } from './testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting } from './testing/browser.ts';
 import { diagnoseOutboundVideo } from './testing/probes.ts';
 
 const ROOM = 'e2e-recording';
 
 describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chromium', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
   let host: Page;

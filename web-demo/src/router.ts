@@ -49,6 +49,20 @@ addEventListener('popstate', () => {
   for (const listener of listeners) listener();
 });
 
+/**
+ * Takes query parameters out of the address bar without a reload, a new
+ * history entry or a re-render: links carry credentials (a host key, an
+ * invite, a passcode) that must not stay on screen, in the tab's history, in
+ * a bookmark or a shared screenshot once the client has read them.
+ */
+export function removeQueryParams(names: readonly string[]): void {
+  const url = new URL(location.href);
+  const present = names.filter((name) => url.searchParams.has(name));
+  if (present.length === 0) return;
+  for (const name of present) url.searchParams.delete(name);
+  history.replaceState(history.state, '', `${url.pathname}${url.search}${url.hash}`);
+}
+
 export function meetingPath(roomId: string): string {
   return `/m/${encodeURIComponent(roomId)}`;
 }

@@ -10,9 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
 import { probeVideos } from './testing/probes.ts';
 import { writeY4m } from './testing/y4m.ts';
 
@@ -23,6 +23,8 @@ const CASES = [
 ];
 
 describe.skipIf(!browserTestsEnabled())('web client: video layers follow the tile size', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
   let clipDir: string;

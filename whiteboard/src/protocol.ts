@@ -19,14 +19,30 @@ import { z } from 'zod';
 
 export const BOARD_PROTOCOL_VERSION = 1;
 
-/** Largest accepted document or awareness update from a client. */
+/*
+ * Bounds. Everything a client sends is parsed against a bound stated here
+ * before any work or allocation proportional to a number read from the input
+ * (docs/operations.md lists each parser and its bound).
+ */
+
+/** Largest accepted document update from a client. */
 export const MAX_UPDATE_BYTES = 512 * 1024;
-/** Largest accepted request payload other than an update. */
+/** Largest accepted awareness update: one full presence state (500 selected ids) fits several times. */
+export const MAX_AWARENESS_BYTES = 64 * 1024;
+/** Largest accepted state vector in `board.join` (about 10 bytes per client id). */
+export const MAX_STATE_VECTOR_BYTES = 256 * 1024;
+/** Largest accepted request payload other than the binary fields above. */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 /** Per board, so that one board cannot grow without bound. */
 export const MAX_OBJECTS_PER_BOARD = 10_000;
 export const MAX_PAGES_PER_BOARD = 50;
 export const MAX_POINTS = 4_000;
+/**
+ * Stored size of one board (its encoded Yjs state), by default: a board of
+ * `MAX_OBJECTS_PER_BOARD` ordinary objects is about 3.5 MB. Updates that add
+ * content to a board past it are refused with `BOARD_FULL`; deletions still pass.
+ */
+export const DEFAULT_MAX_BOARD_BYTES = 8 * 1024 * 1024;
 
 export const BOARD_ERROR_CODES = [
   'BAD_REQUEST', // the payload does not match the schema
@@ -38,6 +54,8 @@ export const BOARD_ERROR_CODES = [
   'NOT_FOUND',
   'FORBIDDEN', // the user may not do this on this board (draw, clear, change access)
   'RATE_LIMITED',
+  'BOARD_FULL', // the board is at its stored-size cap: only deletions are accepted
+  'QUOTA_EXCEEDED', // this address has created as many boards as it may for now
   'INTERNAL',
 ] as const;
 export type BoardErrorCode = (typeof BOARD_ERROR_CODES)[number];
@@ -226,10 +244,15 @@ export interface BoardRights {
 // ---------------------------------------------------------------- client → server
 
 /** Binary on the wire: a Buffer on Node, an ArrayBuffer or Uint8Array in a browser. */
-export const BinarySchema = z
-  .custom<Uint8Array | ArrayBuffer>((v) => v instanceof Uint8Array || v instanceof ArrayBuffer, 'expected binary data')
-  .transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v)))
-  .refine((v) => v.byteLength > 0 && v.byteLength <= MAX_UPDATE_BYTES, `updates are 1 to ${MAX_UPDATE_BYTES} bytes`);
+export function binarySchema(maxBytes: number, what = 'updates') {
+  return z
+    .custom<Uint8Array | ArrayBuffer>((v) => v instanceof Uint8Array || v instanceof ArrayBuffer, 'expected binary data')
+    .transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v)))
+    .refine((v) => v.byteLength > 0 && v.byteLength <= maxBytes, `${what} are 1 to ${maxBytes} bytes`);
+}
+export const BinarySchema = binarySchema(MAX_UPDATE_BYTES);
+const StateVectorSchema = binarySchema(MAX_STATE_VECTOR_BYTES, 'state vectors');
+const AwarenessUpdateSchema = binarySchema(MAX_AWARENESS_BYTES, 'awareness updates');
 
 export const BoardJoinSchema = z
   .object({
@@ -242,12 +265,12 @@ export const BoardJoinSchema = z
     /** Standalone boards: the owner key handed out when the board was created; makes its holder host. */
     ownerKey: z.string().min(16).max(64).regex(/^[A-Za-z0-9_-]+$/).optional(),
     /** The client's Yjs state vector: the reply carries only what it is missing. */
-    stateVector: BinarySchema.optional(),
+    stateVector: StateVectorSchema.optional(),
   })
   .strict();
 
 export const BoardUpdateSchema = z.object({ board: BoardIdSchema, update: BinarySchema }).strict();
-export const BoardAwarenessSchema = z.object({ board: BoardIdSchema, update: BinarySchema }).strict();
+export const BoardAwarenessSchema = z.object({ board: BoardIdSchema, update: AwarenessUpdateSchema }).strict();
 export const BoardSetAccessSchema = z.object({ board: BoardIdSchema, access: AccessSettingsSchema }).strict();
 export const BoardClearSchema = z.object({ board: BoardIdSchema, page: PageIdSchema }).strict();
 export const BoardLeaveSchema = z.object({ board: BoardIdSchema }).strict();

@@ -112,6 +112,9 @@ export class RoomControls {
       if (role === 'host') {
         // Transferring host is the host's own decision (or an operator's).
         if (self && self.role !== 'host') throw new MusterError('FORBIDDEN', 'only the host can hand over the host role');
+        // An ad-hoc meeting's key lives as long as this session, so its holder may pass it on;
+        // a scheduled meeting's key is permanent and is never handed on (the role is, for this session).
+        if (self?.holdsHostKey && !room.persistent) target.holdsHostKey = true;
         room.setRoleNow(target, 'host', by);
         if (self) room.setRoleNow(self, 'co-host', by);
       } else {

@@ -1,12 +1,25 @@
-import { Recorder, RecorderError, summaryOf, type RecordingInfo, type RecordingSource } from '@muster/recorder';
+import { createHash } from 'node:crypto';
+import { Recorder, RecorderError, summaryOf, type RecordingInfo, type RecordingSource, type RecordingSummary } from '@muster/recorder';
 import { MusterError, type RecordingListEntry } from '../protocol.ts';
+import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import { isModerator } from './policy.ts';
+
+/**
+ * The key a recording keeps for one of its session's hosts: a hash of their
+ * meeting identity (the `sub` of the meeting token their client keeps), so the
+ * files on disk name nobody and hold nothing that works as a credential.
+ */
+export function hostKeyOf(identity: string): string {
+  return createHash('sha256').update(`muster-recording-host:${identity}`).digest('base64url');
+}
 
 /** What a room offers a recording: its media (worker and router, which move if the worker dies) and its tracks. */
 function sourceOf(room: Room): RecordingSource {
   return {
     roomId: room.id,
+    sessionId: room.sessionId,
+    hosts: () => room.moderatorIdentities.map(hostKeyOf),
     media: () => (room.closed ? null : { worker: room.worker, routerId: room.routerId }),
     tracks: () =>
       [...room.participants.values()]
@@ -77,19 +90,39 @@ export class RoomRecorder {
     }
   }
 
-  /** The room closed (ended, emptied): its recording stops and is finished in the background. */
-  roomClosed(roomId: string): void {
-    if (this.isRecording(roomId)) void this.recorder.stop(roomId).catch(() => undefined);
+  /**
+   * The room closed (ended, emptied): its recording stops and is finished in
+   * the background, and every recording of the session is opened to all who
+   * hosted it, including those who became host after a recording began.
+   */
+  roomClosed(room: Room): void {
+    if (this.isRecording(room.id)) void this.recorder.stop(room.id).catch(() => undefined);
+    void this.recorder.addHosts(room.sessionId, room.moderatorIdentities.map(hostKeyOf)).catch((error) => console.error('[recorder] could not update recording access:', error));
   }
 
-  /** A room's recordings for a host, each with a link that works without the API token. */
-  async listFor(roomId: string): Promise<RecordingListEntry[]> {
-    const list = await this.recorder.list(roomId);
-    return list.map((r) => ({
+  /**
+   * The recordings a participant may see, each with links that work without
+   * the API token for ten minutes: this session's while they host it, and
+   * earlier sessions' of this room that they hosted (recognised by the
+   * meeting identity their client kept). Someone who merely opens a room name
+   * that others used before sees nothing of theirs.
+   */
+  async listFor(room: Room, participant: Participant): Promise<RecordingListEntry[]> {
+    const current = room.can(participant.id, 'moderate') ? await this.recorder.ofSession(room.sessionId) : [];
+    const earlier = await this.recorder.visibleTo(room.id, [hostKeyOf(participant.identity)]);
+    const seen = new Set(current.map((r) => r.id));
+    return [...current, ...earlier.filter((r) => !seen.has(r.id))].sort((a, b) => a.startedAt - b.startedAt).map((r) => this.#withLinks(r));
+  }
+
+  #withLinks(r: RecordingSummary): RecordingListEntry {
+    return {
       ...r,
-      downloadUrl: r.state === 'ready' && r.hasComposite ? `/api/v1/recordings/${r.id}/file?access=${this.recorder.downloadToken(r.id)}` : null,
-    }));
+      downloadUrl: r.state === 'ready' && r.hasComposite ? `/api/v1/recordings/${r.id}/file?access=${this.recorder.downloadToken(r.id, COMPOSITE_LINK)}` : null,
+    };
   }
 }
+
+/** The name a composite's link is signed for (its route names no file). */
+export const COMPOSITE_LINK = 'composite';
 
 export { summaryOf };

@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
 import { summaryOf } from '@muster/recorder';
-import type { RoomRecorder } from '../controls/RoomRecorder.ts';
+import { COMPOSITE_LINK, type RoomRecorder } from '../controls/RoomRecorder.ts';
 import { RoomIdSchema } from '../protocol.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
 import { constantTimeEqual } from '../util/constantTimeEqual.ts';
@@ -83,17 +83,18 @@ export function recordingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
 export function recordingFilesApi(recorder: RoomRecorder, apiToken: string): Router {
   const router = express.Router();
 
-  const authorised = (req: Request, recordingId: string): boolean => {
+  /** The API token, or a host's link signed for this very file (`link`: its file name, or `composite`). */
+  const authorised = (req: Request, recordingId: string, link: string): boolean => {
     const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
     if (bearer && constantTimeEqual(bearer[1]!, apiToken)) return true;
     const access = req.query.access;
-    return typeof access === 'string' && access.length < 200 && recorder.recorder.verifyDownloadToken(recordingId, access);
+    return typeof access === 'string' && access.length < 200 && recorder.recorder.verifyDownloadToken(recordingId, link, access);
   };
 
-  const send = async (req: Request, res: Response, name: (info: NonNullable<Awaited<ReturnType<typeof recorder.recorder.get>>>) => string | null) => {
+  const send = async (req: Request, res: Response, link: string, name: (info: NonNullable<Awaited<ReturnType<typeof recorder.recorder.get>>>) => string | null) => {
     const id = RecordingIdSchema.safeParse(req.params.id);
     if (!id.success) throw new HttpError('NOT_FOUND', 'no such recording');
-    if (!authorised(req, id.data)) {
+    if (!authorised(req, id.data, link)) {
       res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'UNAUTHORIZED', message: 'a valid Bearer token or download link is required' } });
       return;
     }
@@ -107,7 +108,9 @@ export function recordingFilesApi(recorder: RoomRecorder, apiToken: string): Rou
     res.set({
       'Content-Type': file.endsWith('.mp4') ? 'video/mp4' : file.endsWith('.webm') ? 'video/webm' : 'application/json',
       'Content-Length': String(opened.size),
-      'Content-Disposition': `inline; filename="${info.roomId}-${file}"`,
+      // Saved, never shown in the server's origin: a file is data, not a page.
+      'Content-Disposition': `attachment; filename="${info.roomId}-${file}"`,
+      'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'private, no-store',
     });
     opened.stream.pipe(res);
@@ -122,13 +125,13 @@ export function recordingFilesApi(recorder: RoomRecorder, apiToken: string): Rou
 
   router.get(
     '/recordings/:id/file',
-    route((req, res) => send(req, res, (info) => info.manifest.composite?.file ?? null)),
+    route((req, res) => send(req, res, COMPOSITE_LINK, (info) => info.manifest.composite?.file ?? null)),
   );
   router.get(
     '/recordings/:id/files/:name',
     route((req, res) => {
       const name = FileNameSchema.safeParse(req.params.name);
-      return send(req, res, (info) => {
+      return send(req, res, name.success ? name.data : '', (info) => {
         if (!name.success) return null;
         const listed = info.manifest.tracks.some((t) => t.parts.some((p) => p.files.includes(name.data))) || name.data === 'manifest.json';
         return listed ? name.data : null;

@@ -49,6 +49,8 @@ export class Participant {
   renegotiationDue = false;
   disconnectTimer?: NodeJS.Timeout;
   left = false;
+  /** Came with the meeting's host key, or made this ad-hoc meeting: may be shown the key (see Admission). */
+  holdsHostKey = false;
 
   constructor(options: { name: string; role: Role; socket: Socket; identity: string }) {
     this.name = options.name;

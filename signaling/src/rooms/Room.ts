@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { ConsumerDump, ProducerDump, Worker, WorkerEvents } from '@muster/media';
+import { checkRemoteSdp, MAX_ANSWER_MEDIA_SECTIONS, MAX_PUBLISH_MEDIA_SECTIONS } from '@muster/media';
 import {
   DEFAULT_SETTINGS,
   MusterError,
@@ -21,10 +22,10 @@ import {
   type VideoQuality,
   VIDEO_QUALITY_SPATIAL_LAYER,
 } from '../protocol.ts';
-import { MeetingTokens } from '../auth/MeetingTokens.ts';
+import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { AuditLog } from '../controls/AuditLog.ts';
 import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
-import { constantTimeEqual } from '../util/constantTimeEqual.ts';
+import type { Admission, AdmissionState } from './admission.ts';
 import type { MeetingConfig } from './MeetingStore.ts';
 import { Participant } from './Participant.ts';
 
@@ -57,6 +58,8 @@ export interface RoomOptions {
   /** Topic, settings, passcode, host key: set by the API or schedule, or defaults for a room made by a first join. */
   config: MeetingConfig;
   tokens: MeetingTokens;
+  /** Who may come in (passcode tries are counted across rooms, so it is shared). */
+  admission: Admission;
 }
 
 /** What participants see of the room (`info()`), plus what operators see. */
@@ -92,6 +95,12 @@ export type ConsumerMediaInfo = Partial<Pick<ConsumerDump, 'layers' | 'preferenc
  */
 export class Room {
   readonly id: string;
+  /**
+   * This meeting session: a room id names a meeting that can run many times
+   * (an ad-hoc name is reused by whoever opens it next); what a session made,
+   * such as its recordings, belongs to the session, not to the name.
+   */
+  readonly sessionId = randomUUID();
   readonly createdAt = Date.now();
   topic: string;
   locked: boolean;
@@ -107,6 +116,9 @@ export class Room {
   readonly audit = new AuditLog();
   readonly participants = new Map<string, Participant>();
   readonly #tokens: MeetingTokens;
+  readonly #admission: Admission;
+  /** Identities that were host or co-host at any time in this session: who may see its recordings. */
+  readonly #moderatorIdentities = new Set<string>();
   /** Identities barred from rejoining. */
   readonly #banned = new Set<string>();
   /** Identities let in during this meeting: they come back (reload, new tab) without the lobby. */
@@ -140,6 +152,7 @@ export class Room {
     this.#hostKey = config.hostKey;
     this.persistent = config.persistent;
     this.#tokens = options.tokens;
+    this.#admission = options.admission;
     this.#worker = options.worker;
     this.#iceServers = options.iceServers;
     this.#participantGraceMs = options.participantGraceMs;
@@ -216,37 +229,79 @@ export class Room {
 
   // ------------------------------------------------------------------ join / leave
 
-  join(socket: Socket, request: ClientRequest<'join'>): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+  /**
+   * Lets someone in, or back in (`resume`), or into the lobby. `address` is
+   * the client's, for the passcode limits. Whatever the outcome, a room left
+   * with nobody in it and nobody waiting is handed to `onEmpty`, so a refused
+   * join never leaves a room behind.
+   */
+  join(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
     return this.#serial(async () => {
-      if (this.#closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
-      let participant: Participant | undefined;
-      if (request.resume) {
-        participant = this.participants.get(request.resume.participantId);
-        if (!participant || !participant.hasResumeToken(request.resume.token)) {
-          throw new MusterError('NOT_FOUND', 'that session has expired; join again without resume');
-        }
-        clearTimeout(participant.disconnectTimer);
-        participant.disconnectTimer = undefined;
-        if (participant.socket && participant.socket !== socket) participant.socket.disconnect(true);
-        participant.socket = socket;
-        participant.name = request.name;
-        // An offer sent while the socket was down is lost: send a fresh one.
-        participant.pendingOfferId = null;
-        participant.renegotiationDue = false;
-        if (participant.consumers.size > 0) this.#negotiate(participant);
-      } else {
-        const entry = this.#admit(socket, request);
-        if ('waiting' in entry) return { participant: null, response: { status: 'waiting', lobbyId: entry.waiting.lobbyId, room: this.info() } };
-        participant = new Participant({ name: request.name, role: entry.role, socket, identity: entry.identity });
-        participant.videoQuality = this.#videoQualities.get(entry.identity) ?? 'high';
-        this.#members.add(entry.identity);
-        await this.#createTransports(participant);
-        this.participants.set(participant.id, participant);
-        this.broadcast('participant.joined', participant.info(), participant);
-        await this.#syncSubscriptions(participant);
+      try {
+        return await this.#joinNow(socket, request, address);
+      } finally {
+        this.#emptied();
       }
-      return { participant, response: this.#joinedReply(participant) };
     });
+  }
+
+  async #joinNow(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+    if (this.#closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
+    let participant: Participant | undefined;
+    if (request.resume) {
+      participant = this.participants.get(request.resume.participantId);
+      if (!participant || !participant.hasResumeToken(request.resume.token)) {
+        throw new MusterError('NOT_FOUND', 'that session has expired; join again without resume');
+      }
+      this.#assertNameFree(request.name, participant);
+      clearTimeout(participant.disconnectTimer);
+      participant.disconnectTimer = undefined;
+      if (participant.socket && participant.socket !== socket) participant.socket.disconnect(true);
+      participant.socket = socket;
+      participant.name = request.name;
+      // An offer sent while the socket was down is lost: send a fresh one.
+      participant.pendingOfferId = null;
+      participant.renegotiationDue = false;
+      if (participant.consumers.size > 0) this.#negotiate(participant);
+    } else {
+      const entry = await this.#admit(request, address);
+      if (entry.waiting) {
+        const waiting = this.#enterLobby(socket, request.name, entry.identity, entry.role);
+        return { participant: null, response: { status: 'waiting', lobbyId: waiting.lobbyId, room: this.info() } };
+      }
+      if (!isModerator(entry.role)) this.#assertNameFree(request.name, null);
+      participant = new Participant({ name: request.name, role: entry.role, socket, identity: entry.identity });
+      participant.holdsHostKey = entry.holdsHostKey;
+      participant.videoQuality = this.#videoQualities.get(entry.identity) ?? 'high';
+      this.#members.add(entry.identity);
+      if (isModerator(entry.role)) this.#moderatorIdentities.add(entry.identity);
+      await this.#createTransports(participant);
+      this.participants.set(participant.id, participant);
+      this.broadcast('participant.joined', participant.info(), participant);
+      await this.#syncSubscriptions(participant);
+    }
+    return { participant, response: this.#joinedReply(participant) };
+  }
+
+  /** Nobody may take the name of a host or co-host who is here: a joiner named like the host could pass for them. */
+  #assertNameFree(name: string, self: Participant | null): void {
+    if (self && isModerator(self.role)) return;
+    const key = name.normalize('NFC').toLocaleLowerCase();
+    for (const p of this.participants.values()) {
+      if (p !== self && isModerator(p.role) && p.name.normalize('NFC').toLocaleLowerCase() === key) {
+        throw new MusterError('NAME_TAKEN', 'a host of this meeting has that name; choose another');
+      }
+    }
+  }
+
+  /** Nobody in the meeting and nobody waiting: the manager may close it (after its grace period). */
+  #emptied(): void {
+    if (!this.#closed && this.participants.size === 0 && this.#lobby.size === 0) this.#onEmpty(this);
+  }
+
+  /** Whether nobody is in the meeting or waiting to be let in. */
+  get empty(): boolean {
+    return this.participants.size === 0 && this.#lobby.size === 0;
   }
 
   #joinedReply(self: Participant): JoinedReply {
@@ -265,44 +320,42 @@ export class Room {
     };
   }
 
-  /**
-   * Who a new joiner is and whether they may come in: identity from a meeting
-   * token, role from the host key, an invite, the meeting's earlier record or
-   * its settings; then the ban list, passcode, lock and lobby, in that order.
-   */
-  #admit(socket: Socket, request: ClientRequest<'join'>): { identity: string; role: Role } | { waiting: LobbyEntry } {
+  /** A new joiner: through a one-time lobby ticket, or through the meeting's admission rules. */
+  async #admit(request: ClientRequest<'join'>, address: string): Promise<{ identity: string; role: Role; holdsHostKey: boolean; waiting: boolean }> {
     if (request.admission) {
       const ticket = this.#admissions.get(request.admission);
       this.#admissions.delete(request.admission);
       if (!ticket || ticket.expires < Date.now()) throw new MusterError('NOT_FOUND', 'that admission has expired; join again');
       if (this.#banned.has(ticket.identity)) throw new MusterError('FORBIDDEN', 'you were removed from this meeting and may not rejoin');
-      return { identity: ticket.identity, role: ticket.role };
+      return { identity: ticket.identity, role: ticket.role, holdsHostKey: false, waiting: false };
     }
-    const token = request.token ? this.#tokens.verifyMeetingToken(request.token, this.id) : null;
-    const identity = token?.sub ?? MeetingTokens.newIdentity();
-    if (this.#banned.has(identity)) throw new MusterError('FORBIDDEN', 'you were removed from this meeting and may not rejoin');
-    const member = this.#members.has(identity);
-    // A key or invite that does not fit (an old link of a meeting that was
-    // recreated, an expired invite) counts as none: the person still gets in
-    // as anyone would, and sees from their role that the link gave them nothing.
-    const hostKey = !!request.hostKey && constantTimeEqual(request.hostKey, this.#hostKey);
-    const invite = request.invite ? this.#tokens.verifyInvite(request.invite, this.id) : null;
+    return this.#admission.decide(this.#admissionState(), request, address);
+  }
 
-    let role: Role;
-    if (hostKey) role = 'host';
-    else if (member && token) role = this.#roles.get(identity) ?? token.role;
-    else if (invite) role = invite.role;
-    // Whoever creates a meeting by joining it first hosts it.
-    else if (!this.persistent && this.participants.size === 0) role = 'host';
-    else role = this.settings.defaultRole;
+  #admissionState(): AdmissionState {
+    return {
+      roomId: this.id,
+      persistent: this.persistent,
+      empty: this.participants.size === 0,
+      locked: this.locked,
+      lobbyEnabled: this.lobbyEnabled,
+      defaultRole: this.settings.defaultRole,
+      passcode: this.#passcode,
+      hostKey: this.#hostKey,
+      isBanned: (identity) => this.#banned.has(identity),
+      isMember: (identity) => this.#members.has(identity),
+      roleOf: (identity) => this.#roles.get(identity),
+    };
+  }
 
-    const trusted = hostKey || member || !!invite;
-    if (!trusted && this.#passcode !== null && !(request.passcode && constantTimeEqual(request.passcode, this.#passcode))) {
-      throw new MusterError('PASSCODE_REQUIRED', request.passcode ? 'that passcode is not right' : 'this meeting needs a passcode');
-    }
-    if (this.locked && !isModerator(role)) throw new MusterError('LOCKED', 'the meeting is locked');
-    if (this.lobbyEnabled && !isModerator(role) && !member) return { waiting: this.#enterLobby(socket, request.name, identity, role) };
-    return { identity, role };
+  /** Whether this identity was host or co-host at some time in this session. */
+  wasModerator(identity: string): boolean {
+    return this.#moderatorIdentities.has(identity);
+  }
+
+  /** Everyone who was host or co-host in this session. */
+  get moderatorIdentities(): string[] {
+    return [...this.#moderatorIdentities];
   }
 
   #enterLobby(socket: Socket, name: string, identity: string, role: Role): LobbyEntry {
@@ -310,7 +363,9 @@ export class Room {
     const waiter: LobbyWaiter = { lobbyId: randomUUID(), name, since: Date.now(), socket, identity, role };
     this.#lobby.set(waiter.lobbyId, waiter);
     socket.once('disconnect', () => {
-      if (this.#lobby.delete(waiter.lobbyId)) this.#lobbyChanged();
+      if (!this.#lobby.delete(waiter.lobbyId)) return;
+      this.#lobbyChanged();
+      this.#emptied();
     });
     this.#lobbyChanged();
     return { lobbyId: waiter.lobbyId, name, since: waiter.since };
@@ -329,7 +384,8 @@ export class Room {
   moderatorInfo(participant: Participant): ModeratorInfo | null {
     if (!isModerator(participant.role)) return null;
     return {
-      hostKey: participant.role === 'host' ? this.#hostKey : null,
+      // The permanent key only to who came with it or made this ad-hoc meeting: an heir hosts this session only.
+      hostKey: participant.role === 'host' && participant.holdsHostKey ? this.#hostKey : null,
       participantInvite: this.#tokens.issueInvite({ room: this.id, role: 'participant' }),
       lobby: this.lobby,
     };
@@ -377,7 +433,7 @@ export class Room {
       if (removed) this.#negotiate(other);
     }
     if (participant.role === 'host') this.#ensureHost();
-    if (this.participants.size === 0) this.#onEmpty(this);
+    this.#emptied();
   }
 
   /** A meeting whose host left gets one: the longest-present co-host, else the longest-present participant. */
@@ -406,6 +462,9 @@ export class Room {
   }
 
   publish(participant: Participant, request: ClientRequest<'publish'>): Promise<ClientResponses['publish']> {
+    // Refused here, before the room queue and the worker: this check is linear and bounded, werift's work on such an offer is not (see checkRemoteSdp).
+    const sdp = checkRemoteSdp(request.sdp, { kind: 'offer', maxMediaSections: MAX_PUBLISH_MEDIA_SECTIONS });
+    if (!sdp.ok) return Promise.reject(new MusterError('BAD_SDP', `the offer was refused: ${sdp.reason}`));
     return this.#serial(async () => {
       this.#assertPresent(participant);
       const sources = request.tracks.map((t) => t.source);
@@ -553,6 +612,9 @@ export class Room {
     if (participant.pendingOfferId === null || request.offerId !== participant.pendingOfferId) {
       throw new MusterError('BAD_STATE', `no offer ${request.offerId} is awaiting an answer`);
     }
+    const sdp = checkRemoteSdp(request.sdp, { kind: 'answer', maxMediaSections: MAX_ANSWER_MEDIA_SECTIONS });
+    // Refused like any invalid request, changing nothing: the offer still awaits a proper answer (or its timeout).
+    if (!sdp.ok) throw new MusterError('BAD_SDP', `the answer was refused: ${sdp.reason}`);
     try {
       await this.#worker.request('transport.applyAnswer', {
         routerId: this.#routerId,
@@ -618,6 +680,7 @@ export class Room {
     const wasModerator = isModerator(target.role);
     target.role = role;
     this.#roles.set(target.identity, role);
+    if (isModerator(role)) this.#moderatorIdentities.add(target.identity);
     if (isModerator(role)) target.blocked.clear();
     this.broadcast('participant.updated', target.info());
     target.emit('control.notice', { type: 'roleChanged', role, by });
@@ -653,6 +716,7 @@ export class Room {
       waiter.socket.emit('lobby.admitted', { ticket });
     }
     if (waiters.length) this.#lobbyChanged();
+    this.#emptied();
     return waiters.length;
   }
 
@@ -663,6 +727,7 @@ export class Room {
       waiter.socket.emit('lobby.denied', { reason });
     }
     if (waiters.length) this.#lobbyChanged();
+    this.#emptied();
     return waiters.length;
   }
 

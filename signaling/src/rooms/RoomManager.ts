@@ -1,8 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import type { Socket } from 'socket.io';
 import type { WorkerPool } from '@muster/media';
 import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { RoomControls } from '../controls/RoomControls.ts';
-import { DEFAULT_SETTINGS, type IceServer } from '../protocol.ts';
+import { DEFAULT_SETTINGS, MusterError, type ClientRequest, type ClientResponses, type IceServer } from '../protocol.ts';
+import { MemoryLimits, type LimitStore } from '../util/limits.ts';
+import { Admission, DEFAULT_PASSCODE_LIMITS, type PasscodeLimits } from './admission.ts';
+import type { Participant } from './Participant.ts';
 import type { AuditEntry } from '../controls/AuditLog.ts';
 import type { RoomRecorder } from '../controls/RoomRecorder.ts';
 import { InMemoryMeetingStore, type MeetingConfig, type MeetingStore } from './MeetingStore.ts';
@@ -19,6 +23,9 @@ export interface RoomManagerOptions {
   meetings?: MeetingStore;
   /** The meeting recorder; without it, `recording.set` only turns the indicator on and off. */
   recorder?: RoomRecorder;
+  /** Where passcode tries are counted; in memory when not given. */
+  limits?: LimitStore;
+  passcodeLimits?: PasscodeLimits;
 }
 
 /** A fresh configuration: defaults, a new host key. */
@@ -54,9 +61,11 @@ export class RoomManager {
   /** Host controls and meeting actions: one implementation for the socket protocol and the REST API. */
   readonly controls: RoomControls;
   readonly recorder?: RoomRecorder;
+  readonly #admission: Admission;
 
   constructor(options: RoomManagerOptions) {
     this.#options = options;
+    this.#admission = new Admission(options.tokens, options.limits ?? new MemoryLimits(), options.passcodeLimits ?? DEFAULT_PASSCODE_LIMITS);
     this.recorder = options.recorder;
     this.meetings = options.meetings ?? new InMemoryMeetingStore();
     this.tokens = options.tokens;
@@ -83,6 +92,45 @@ export class RoomManager {
     return this.#rooms.get(id);
   }
 
+  /**
+   * A join, from the socket that asked (and the client's address, for the
+   * passcode limits). A meeting that is not running is only opened, with its
+   * router, once admission would let this joiner in (or into its lobby): a
+   * wrong passcode, a lock or a stale ticket leaves nothing behind.
+   */
+  async join(socket: Socket, address: string, request: ClientRequest<'join'>): Promise<{ room: Room; participant: Participant | null; response: ClientResponses['join'] }> {
+    if (!this.#rooms.has(request.room)) {
+      // Tickets and resumable sessions belong to a running meeting.
+      if (request.admission || request.resume) throw new MusterError('NOT_FOUND', 'that meeting has ended; join again');
+      const config = this.meetings.get(request.room) ?? newMeetingConfig(request.room);
+      await this.#admission.decide(
+        {
+          roomId: request.room,
+          persistent: config.persistent,
+          empty: true,
+          locked: config.locked,
+          lobbyEnabled: config.lobby,
+          defaultRole: config.settings.defaultRole,
+          passcode: config.passcode,
+          hostKey: config.hostKey,
+          isBanned: () => false,
+          isMember: () => false,
+          roleOf: () => undefined,
+        },
+        request,
+        address,
+      );
+    }
+    let room: Room;
+    try {
+      room = await this.getOrCreate(request.room);
+    } catch (error) {
+      throw new MusterError('MEDIA_UNAVAILABLE', `no media server could take the meeting: ${(error as Error).message}`);
+    }
+    const { participant, response } = await room.join(socket, request, address);
+    return { room, participant, response };
+  }
+
   async getOrCreate(id: string): Promise<Room> {
     this.#cancelClose(id);
     const existing = this.#rooms.get(id);
@@ -99,6 +147,7 @@ export class RoomManager {
         onEmpty: (r) => this.#scheduleClose(r),
         config: this.meetings.get(id) ?? newMeetingConfig(id),
         tokens: this.tokens,
+        admission: this.#admission,
       });
       await room.open();
       this.#rooms.set(id, room);
@@ -116,7 +165,7 @@ export class RoomManager {
     this.#cancelClose(room.id);
     const timer = setTimeout(() => {
       this.#closeTimers.delete(room.id);
-      if (room.participants.size === 0) this.close(room.id, 'empty');
+      if (room.empty) this.close(room.id, 'empty');
     }, this.#options.roomCloseGraceMs);
     timer.unref();
     this.#closeTimers.set(room.id, timer);
@@ -140,7 +189,7 @@ export class RoomManager {
     this.#cancelClose(id);
     this.#rooms.delete(id);
     room.close(reason);
-    this.recorder?.roomClosed(id);
+    this.recorder?.roomClosed(room);
     // The log outlives the meeting: who removed whom is asked after the fact.
     if (room.audit.entries.length > 0) {
       this.#pastAudits.delete(id);

@@ -15,9 +15,10 @@ import { CONTROL_NAMES, type ControlName } from '../controls/RoomControls.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
-import { TokenBucket } from '../util/TokenBucket.ts';
+import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '../util/clientAddress.ts';
+import { MemoryLimits, retryText, type Limit, type LimitStore } from '../util/limits.ts';
 
-/** Token bucket per socket: a flooding client is refused, never served at others' expense. */
+/** Per socket: a flooding client is refused, never served at others' expense. */
 const RATE_PER_SECOND = 30;
 const RATE_BURST = 60;
 
@@ -28,10 +29,32 @@ interface Session {
 
 interface HandlerContext {
   socket: Socket;
+  /** The client's address as limits count it (see clientAddress, addressKey). */
+  address: string;
   rooms: RoomManager;
   session: Session | null;
   setSession: (session: Session | null) => void;
 }
+
+/** Limits per client address, across all its connections (a per-socket bucket cannot see twenty sockets). */
+export interface AddressLimits {
+  /** Requests of any kind, known or not, per second. */
+  requestsPerSecond: number;
+  joinsPerMinute: number;
+  chatsPerMinute: number;
+}
+
+export const DEFAULT_ADDRESS_LIMITS: AddressLimits = { requestsPerSecond: 300, joinsPerMinute: 120, chatsPerMinute: 120 };
+
+export interface SignalingOptions {
+  trustProxy?: TrustProxy;
+  limits?: LimitStore;
+  addressLimits?: AddressLimits;
+  /** A connection that has not joined (or entered a lobby) by then is closed: idle sockets cost a file each. */
+  joinTimeoutMs?: number;
+}
+
+export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
 
 type Handlers = { [N in ClientRequestName]: (ctx: HandlerContext, request: ClientRequest<N>) => Promise<ClientResponses[N]> };
 
@@ -57,17 +80,15 @@ function requireSession(session: Session | null): Session {
 }
 
 const handlers: Handlers = {
-  async join({ socket, rooms, session, setSession }, request) {
+  async join({ socket, address, rooms, session, setSession }, request) {
     if (session && !session.participant.left) throw new MusterError('ALREADY_JOINED', 'this connection is already in a meeting');
-    let room: Room;
-    try {
-      room = await rooms.getOrCreate(request.room);
-    } catch (error) {
-      throw new MusterError('MEDIA_UNAVAILABLE', `no media server could take the meeting: ${(error as Error).message}`);
-    }
-    const { participant, response } = await room.join(socket, request);
+    const { room, participant, response } = await rooms.join(socket, address, request);
     // Someone held in the lobby has no session yet: they join again once admitted.
-    if (participant) setSession({ room, participant });
+    if (participant) {
+      setSession({ room, participant });
+      // The socket closed while the join ran: its disconnect found no session, so start the grace period now.
+      if (socket.disconnected) room.socketLost(participant, socket);
+    }
     return response;
   },
   async leave({ session, setSession }) {
@@ -99,8 +120,8 @@ const handlers: Handlers = {
   },
   async 'recordings.list'({ rooms, session }) {
     const { room, participant } = requireSession(session);
-    if (!room.can(participant.id, 'moderate')) throw new MusterError('FORBIDDEN', 'only the host and co-hosts can see the recordings');
-    return { recordings: rooms.recorder ? await rooms.recorder.listFor(room.id) : [] };
+    if (!room.can(participant.id, 'moderate') && !room.wasModerator(participant.identity)) throw new MusterError('FORBIDDEN', 'only the host and co-hosts can see the recordings');
+    return { recordings: rooms.recorder ? await rooms.recorder.listFor(room, participant) : [] };
   },
   ...controlHandlers(),
 };
@@ -118,41 +139,90 @@ function controlHandlers(): { [N in ControlName]: Handlers[N] } {
 }
 
 /**
- * Binds the versioned protocol to socket.io: size limit, rate limit, schema
- * validation and error mapping happen here once, so handlers only ever see
- * valid requests from the right state.
+ * Binds the versioned protocol to socket.io: rate limits (per socket and per
+ * address), size limit, schema validation and error mapping happen here
+ * once, so handlers only ever see valid requests from the right state.
+ *
+ * `join` and `leave` of one connection run one at a time, each seeing what the
+ * one before it left: fifty joins sent at once make one participant and
+ * forty-nine `ALREADY_JOINED`, never fifty participants of which the socket
+ * can only ever clean up one.
  */
-export function attachSignaling(io: Server, rooms: RoomManager): void {
+export function attachSignaling(io: Server, rooms: RoomManager, options: SignalingOptions = {}): void {
+  const trust = options.trustProxy ?? TRUST_NO_PROXY;
+  const store = options.limits ?? new MemoryLimits();
+  const perAddress = options.addressLimits ?? DEFAULT_ADDRESS_LIMITS;
+  const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+  const addressLimits: { requests: Limit; join: Limit; 'chat.send': Limit } = {
+    requests: store.rate({ name: 'signaling-requests', points: perAddress.requestsPerSecond, perSeconds: 1 }),
+    join: store.rate({ name: 'signaling-joins', points: perAddress.joinsPerMinute, perSeconds: 60 }),
+    'chat.send': store.rate({ name: 'signaling-chats', points: perAddress.chatsPerMinute, perSeconds: 60 }),
+  };
+  const perSocket = store.bursty({ name: 'signaling-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST });
+
   io.on('connection', (socket) => {
+    const address = addressKey(clientAddress(socket.request, trust));
     let session: Session | null = null;
     const setSession = (s: Session | null) => {
       session = s;
     };
-    const rate = new TokenBucket(RATE_PER_SECOND, RATE_BURST);
+    /** Joins and leaves of this connection, in order. */
+    let membership: Promise<unknown> = Promise.resolve();
+    // A connection that never joins is closed: it holds a file and a slot for nothing.
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = () => {
+      clearTimeout(idle);
+      if (socket.disconnected) return;
+      idle = setTimeout(() => socket.disconnect(true), joinTimeoutMs);
+      idle.unref();
+    };
+    armIdle();
 
     const reply = (event: string, ack: unknown, result: Ack<unknown>) => {
       if (typeof ack === 'function') ack(result);
       else if (!result.ok) socket.emit('server.error', { ...result.error, event });
     };
 
-    socket.onAny((event: unknown, ...args: unknown[]) => {
+    /** The per-socket bucket, then the address's budget (and the event's own, for joins and chat). */
+    const admitted = async (event: string): Promise<Ack<unknown> | null> => {
+      if (!(await perSocket.take(socket.id)).allowed) return fail('RATE_LIMITED', 'too many requests; slow down');
+      for (const limit of [addressLimits.requests, Object.hasOwn(addressLimits, event) ? addressLimits[event as keyof typeof addressLimits] : null]) {
+        if (!limit) continue;
+        const verdict = await limit.take(address);
+        if (!verdict.allowed) return fail('RATE_LIMITED', `too many requests from your address; ${retryText(verdict.retryAfterMs)}`);
+      }
+      return null;
+    };
+
+    socket.onAny(async (event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && Object.hasOwn(ClientRequests, event)) return;
-      reply(String(event), args[args.length - 1], fail('UNKNOWN_EVENT', `unknown request "${String(event).slice(0, 64)}"`));
+      const name = String(event).slice(0, 64);
+      // Unknown events count against the same budgets: they cost us parsing too.
+      const refused = await admitted('unknown');
+      reply(name, args[args.length - 1], refused ?? fail('UNKNOWN_EVENT', `unknown request "${name}"`));
     });
 
     for (const name of Object.keys(ClientRequests) as ClientRequestName[]) {
       socket.on(name, async (...args: unknown[]) => {
         const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
         const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-        if (!rate.take()) return reply(name, ack, fail('RATE_LIMITED', 'too many requests; slow down'));
+        const refused = await admitted(name);
+        if (refused) return reply(name, ack, refused);
         if (payloadSize(payload) > MAX_REQUEST_BYTES) {
           return reply(name, ack, fail('PAYLOAD_TOO_LARGE', `requests are limited to ${MAX_REQUEST_BYTES} bytes`));
         }
         const parsed = ClientRequests[name].safeParse(payload ?? {});
         if (!parsed.success) return reply(name, ack, fail('BAD_REQUEST', zodMessage(parsed.error)));
+        const handler = handlers[name] as (ctx: HandlerContext, request: unknown) => Promise<unknown>;
+        // The context is made when the handler runs, so a queued join sees the session the one before it made.
+        const run = () => handler({ socket, address, rooms, session, setSession }, parsed.data);
+        const task = name === 'join' || name === 'leave' ? (membership = membership.then(run, run)) : run();
         try {
-          const handler = handlers[name] as (ctx: HandlerContext, request: unknown) => Promise<unknown>;
-          reply(name, ack, ok(await handler({ socket, rooms, session, setSession }, parsed.data)));
+          const result = await task;
+          // In the meeting or its lobby: no longer idle. After a leave, the connection must join again in time.
+          if (name === 'join') clearTimeout(idle);
+          if (name === 'leave') armIdle();
+          reply(name, ack, ok(result));
         } catch (error) {
           if (error instanceof MusterError) return reply(name, ack, fail(error.code, error.message));
           console.error(`[signaling] ${name} failed:`, error);
@@ -162,6 +232,7 @@ export function attachSignaling(io: Server, rooms: RoomManager): void {
     }
 
     socket.on('disconnect', () => {
+      clearTimeout(idle);
       const current = session as Session | null;
       if (current) current.room.socketLost(current.participant, socket);
     });

@@ -17,8 +17,9 @@ export class ProtocolClient {
     socket.onAny((event: string, payload: unknown) => this.events.push({ event, payload }));
   }
 
-  static async connect(url: string): Promise<ProtocolClient> {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+  /** `headers`: what a browser or proxy would add (Origin, X-Forwarded-For). */
+  static async connect(url: string, headers?: Record<string, string>): Promise<ProtocolClient> {
+    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...(headers ? { extraHeaders: headers } : {}) });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);

@@ -17,6 +17,9 @@ export function h<K extends keyof HTMLElementTagNameMap>(
       el.addEventListener(key.slice(2).toLowerCase(), value);
     } else if (key === 'class') {
       el.className = String(value);
+    } else if (key === 'style') {
+      // Through the CSSOM: the page's Content-Security-Policy refuses style="" attributes.
+      el.style.cssText = String(value);
     } else {
       el.setAttribute(key, value === true ? '' : String(value));
     }

@@ -7,15 +7,17 @@
  * one person's video from the ⋯ menu (desktop and phone layout).
  */
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, waitUntil } from '../../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, launchBrowser, openMeeting, participantId } from '../testing/browser.ts';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from '../testing/browser.ts';
 import { probeInboundAudio } from '../testing/probes.ts';
 
 const ROOM = 'e2e-host-controls';
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);
 
 describe.skipIf(!browserTestsEnabled())('web client: host controls in Chromium', () => {
+  // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
+  afterEach(expectNoCspViolations);
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let browser: Browser;
   let host: Page;

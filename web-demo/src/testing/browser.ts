@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.MUSTER_CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -67,12 +67,91 @@ export function assertWebClientBuilt(): void {
  * Starts headless Chromium. Playwright gives every launch a fresh, temporary
  * --user-data-dir (and deletes it on close), so parallel test files never
  * share a profile lock, storage or permissions.
+ *
+ * Every context and page opened from the returned browser reports
+ * Content-Security-Policy violations (see expectNoCspViolations).
  */
 export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!chromiumInstalled()) {
     throw new Error(`Chromium not found at ${CHROMIUM_PATH}${process.env.CI === 'true' ? ' (CI=true: browser tests must run, so this is a failure)' : ''}`);
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_FLAGS, ...extraArgs], timeout: 30_000 });
+  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_FLAGS, ...extraArgs], timeout: 30_000 });
+  return watchCspViolations(browser);
+}
+
+/** A Content-Security-Policy violation a page reported (a `securitypolicyviolation` event). */
+export interface CspViolation {
+  /** The directive that refused it, e.g. `style-src-attr`. */
+  directive: string;
+  /** What was refused: a URL, or `inline` / `eval`. */
+  blockedURI: string;
+  /** `enforce`, or `report` for a report-only policy. */
+  disposition: string;
+  sourceFile: string;
+  line: number;
+  sample: string;
+  /** The page's URL when it happened. */
+  page: string;
+}
+
+const cspViolations: CspViolation[] = [];
+
+/**
+ * Runs in every page before its own scripts (injected over the devtools
+ * protocol, so the page's CSP does not apply to it): hands each violation to
+ * the test process straight away, so none is lost to a navigation or a
+ * closed page.
+ */
+const CSP_LISTENER = `addEventListener('securitypolicyviolation', (e) => {
+  const report = globalThis.__musterCspViolation;
+  if (typeof report === 'function') {
+    report({ directive: e.effectiveDirective || e.violatedDirective, blockedURI: e.blockedURI, disposition: e.disposition,
+      sourceFile: e.sourceFile, line: e.lineNumber, sample: e.sample });
+  }
+}, true);`;
+
+async function watchContext(context: BrowserContext): Promise<BrowserContext> {
+  await context.exposeBinding('__musterCspViolation', ({ page }, violation: Omit<CspViolation, 'page'>) => {
+    cspViolations.push({ ...violation, page: page?.url() ?? '' });
+    console.log(`[browser] CSP violation: ${violation.directive} refused ${violation.blockedURI || '(unknown)'} at ${violation.sourceFile}:${violation.line} ${violation.sample}`);
+  });
+  await context.addInitScript({ content: CSP_LISTENER });
+  return context;
+}
+
+/** Makes every context (and page) the browser opens report CSP violations. */
+function watchCspViolations(browser: Browser): Browser {
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = async (options?: BrowserContextOptions) => watchContext(await newContext(options));
+  browser.newPage = async (options?: Parameters<Browser['newPage']>[0]) => {
+    // A fresh page is about:blank: watching its context now still sees its first real document.
+    const page = await newPage(options);
+    await watchContext(page.context());
+    return page;
+  };
+  return browser;
+}
+
+/** The CSP violations reported since the last call, which forgets them. */
+export function takeCspViolations(): CspViolation[] {
+  return cspViolations.splice(0);
+}
+
+/**
+ * Fails (throws) when any page reported a Content-Security-Policy violation
+ * since the last check, naming the directive and what it refused. Every
+ * browser test file calls it after each test: the server's CSP is strict,
+ * and a client change that trips it (an inline style, a script from another
+ * origin…) must fail the suite, not only log a console error.
+ */
+export async function expectNoCspViolations(): Promise<void> {
+  // Reports travel from the page over the devtools protocol: let late ones land.
+  await new Promise((r) => setTimeout(r, 50));
+  const violations = takeCspViolations();
+  if (violations.length === 0) return;
+  const lines = violations.map((v) => `  ${v.directive} refused ${v.blockedURI || '(unknown)'}${v.disposition === 'report' ? ' (report-only)' : ''} at ${v.sourceFile || '?'}:${v.line}${v.sample ? ` «${v.sample}»` : ''} on ${v.page}`);
+  throw new Error(`${violations.length} Content-Security-Policy violation(s):\n${lines.join('\n')}`);
 }
 
 export interface OpenMeetingOptions {

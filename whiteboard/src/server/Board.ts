@@ -6,12 +6,13 @@ import { validateUpdate } from '../model/validateUpdate.ts';
 import {
   ANNOTATION_PAGE_ID,
   BoardError,
+  DEFAULT_MAX_BOARD_BYTES,
   type AccessSettings,
   type BoardJson,
   type BoardRights,
 } from '../protocol.ts';
 import type { BoardIdentity, BoardStanding } from './access.ts';
-import { decodeAwareness } from './awareness.ts';
+import { MAX_AWARENESS_CLIENTS_PER_MEMBER, decodeAwareness } from './awareness.ts';
 
 /** Origin of changes the server makes itself (clear, import). */
 export const SERVER_ORIGIN = Symbol('server');
@@ -54,13 +55,20 @@ export class Board extends EventEmitter<BoardEvents> {
   #closed = false;
   #updates = 0;
   #refused = 0;
+  readonly #maxBytes: number;
+  /** Size of the encoded state when last measured (load, save)... */
+  #measuredBytes = 0;
+  /** ...plus the bytes of every client update applied since: an upper bound on the stored size now. */
+  #bytesSince = 0;
 
-  constructor(options: { id: string; state?: Uint8Array; access: AccessSettings; ownerKeyHash?: string; createdAt?: number }) {
+  constructor(options: { id: string; state?: Uint8Array; access: AccessSettings; ownerKeyHash?: string; createdAt?: number; maxBytes?: number }) {
     super();
     this.id = options.id;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BOARD_BYTES;
     this.doc = new BoardDoc(new Y.Doc({ gc: true }));
     if (options.state && options.state.byteLength > 0) Y.applyUpdate(this.doc.doc, options.state, SERVER_ORIGIN);
     if (this.doc.pages.size === 0) this.doc.ensurePage(DEFAULT_PAGE_ID, 'Page 1', 0, SERVER_ORIGIN);
+    this.#measuredBytes = options.state && options.state.byteLength > 0 ? options.state.byteLength : this.encodeState().byteLength;
     this.#access = options.access;
     this.ownerKeyHash = options.ownerKeyHash;
     this.createdAt = options.createdAt ?? Date.now();
@@ -124,7 +132,26 @@ export class Board extends EventEmitter<BoardEvents> {
 
   // ------------------------------------------------------------ changes
 
-  /** Applies a client's document update, or throws FORBIDDEN / BAD_UPDATE with nothing applied. */
+  /** The stored size cap, in bytes of encoded state. */
+  get maxBytes(): number {
+    return this.#maxBytes;
+  }
+
+  /** An upper bound on the board's stored size now: exact at load and after each save, plus what clients added since. */
+  get estimatedBytes(): number {
+    return this.#measuredBytes + this.#bytesSince;
+  }
+
+  /** The encoded state's exact size, as just measured (the service calls this when it saves). */
+  noteEncodedSize(bytes: number): void {
+    this.#measuredBytes = bytes;
+    this.#bytesSince = 0;
+  }
+
+  /**
+   * Applies a client's document update, or throws FORBIDDEN / BAD_UPDATE /
+   * BOARD_FULL with nothing applied.
+   */
   applyClientUpdate(member: BoardMember, update: Uint8Array): void {
     this.#assertOpen();
     const rights = this.rightsOf(member.identity, member.standing());
@@ -132,27 +159,48 @@ export class Board extends EventEmitter<BoardEvents> {
       this.#refused++;
       throw new BoardError('FORBIDDEN', 'you may not draw on this board');
     }
-    const verdict = validateUpdate(this.doc.doc, update);
+    // An exactly sized copy: what is validated is what is applied, and no decoder can read past it into a pooled buffer.
+    const bytes = new Uint8Array(update);
+    const verdict = validateUpdate(this.doc.doc, bytes);
     if (!verdict.ok) {
       this.#refused++;
       throw new BoardError('BAD_UPDATE', verdict.reason);
     }
+    // Deletions (no structs) always pass, so a full board can be cleaned up.
+    if (verdict.structs > 0 && this.estimatedBytes + bytes.byteLength > this.#maxBytes) {
+      this.#refused++;
+      throw new BoardError('BOARD_FULL', `this board is full (${Math.round(this.#maxBytes / 1024 / 1024)} MB); delete something first`);
+    }
     this.#updates++;
-    Y.applyUpdate(this.doc.doc, update, member);
+    this.#bytesSince += bytes.byteLength;
+    Y.applyUpdate(this.doc.doc, bytes, member);
+    const store = this.doc.doc.store;
+    if (store.pendingStructs || store.pendingDs) {
+      // validateUpdate refuses whatever Yjs would keep pending; should anything slip through, do not keep it.
+      console.warn(`[whiteboard] board ${this.id}: an accepted update left pending changes; dropped them`);
+      store.pendingStructs = null;
+      store.pendingDs = null;
+    }
   }
 
   applyClientAwareness(member: BoardMember, update: Uint8Array): void {
     this.#assertOpen();
-    const entries = decodeAwareness(update);
+    // Own copy, as for document updates; `decodeAwareness` bounds the count and each state's size.
+    const bytes = new Uint8Array(update);
+    const entries = decodeAwareness(bytes);
     for (const entry of entries) {
       for (const other of this.members.values()) {
         if (other !== member && other.awarenessClients.has(entry.clientId)) throw new BoardError('FORBIDDEN', 'that awareness client belongs to someone else');
       }
       if (entry.state !== null && entry.state.user.id !== member.identity.userId) throw new BoardError('FORBIDDEN', 'awareness must carry your own user id');
     }
+    const announced = new Set([...member.awarenessClients, ...entries.map((e) => e.clientId)]);
+    if (announced.size > MAX_AWARENESS_CLIENTS_PER_MEMBER) {
+      throw new BoardError('BAD_REQUEST', `a connection speaks for at most ${MAX_AWARENESS_CLIENTS_PER_MEMBER} awareness clients`);
+    }
     for (const entry of entries) member.awarenessClients.add(entry.clientId);
-    awarenessProtocol.applyAwarenessUpdate(this.awareness, update, member);
-    for (const other of this.members.values()) if (other !== member) other.send('board.awareness', { board: this.id, update });
+    awarenessProtocol.applyAwarenessUpdate(this.awareness, bytes, member);
+    for (const other of this.members.values()) if (other !== member) other.send('board.awareness', { board: this.id, update: bytes });
   }
 
   /** Everyone's presence except the asker's, for a late joiner. */

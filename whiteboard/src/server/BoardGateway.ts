@@ -1,10 +1,15 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import * as Y from 'yjs';
+import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/signaling/client-address';
+import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/signaling/limits';
+import { UpdateBoundError, scanStateVector } from '../model/scanUpdate.ts';
 import {
   BOARD_PROTOCOL_VERSION,
   BoardError,
   BoardRequests,
+  MAX_AWARENESS_BYTES,
   MAX_REQUEST_BYTES,
+  MAX_STATE_VECTOR_BYTES,
   MAX_UPDATE_BYTES,
   boardFail,
   boardOk,
@@ -20,7 +25,6 @@ import type { BoardMember } from './Board.ts';
 import type { Board } from './Board.ts';
 import type { BoardService } from './BoardService.ts';
 import { hashKey } from './standaloneAccess.ts';
-import { TokenBucket } from '@muster/signaling/rate-limit';
 
 export const BOARD_NAMESPACE = '/board';
 
@@ -28,6 +32,49 @@ export const BOARD_NAMESPACE = '/board';
 const RATE_PER_SECOND = 120;
 const RATE_BURST = 240;
 const MAX_BOARDS_PER_SOCKET = 4;
+/** Per-address limits weigh events by size: one point, plus one per this many bytes of payload. */
+const BYTES_PER_POINT = 16 * 1024;
+
+export interface RateSetting {
+  points: number;
+  perSeconds: number;
+}
+
+/** Limits per client address (and one for the whole server), on top of each socket's own token bucket. */
+export interface BoardQuotas {
+  /**
+   * Board events from one address, all sockets together, any event name
+   * (unknown ones too); an event weighs 1 point plus 1 per 16 KB. A browser
+   * drawing sends about 50 small events a second; this leaves room for several
+   * people behind one NAT while 20 sockets of one attacker get no more.
+   */
+  eventsPerAddress: RateSetting;
+  /** New standalone boards one address may create, short term... */
+  newBoardsPerAddress: RateSetting;
+  /** ...and per day. */
+  newBoardsPerAddressPerDay: RateSetting;
+  /** New standalone boards on the whole server, whatever the address (addresses are cheap for some). */
+  newBoardsPerServer: RateSetting;
+}
+
+export const DEFAULT_BOARD_QUOTAS: BoardQuotas = {
+  eventsPerAddress: { points: 2_000, perSeconds: 5 },
+  newBoardsPerAddress: { points: 5, perSeconds: 60 },
+  newBoardsPerAddressPerDay: { points: 30, perSeconds: 86_400 },
+  newBoardsPerServer: { points: 1_000, perSeconds: 3_600 },
+};
+
+/** A socket that has not opened a board this long after connecting (or after leaving its last one) is disconnected. */
+export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
+
+export interface BoardGatewayOptions {
+  /** Where per-address limits are counted; a `MemoryLimits` of its own when absent. */
+  limits?: LimitStore;
+  /** Which proxies may name the client's address (`X-Forwarded-For`); none when absent. */
+  trustProxy?: TrustProxy;
+  joinTimeoutMs?: number;
+  quotas?: Partial<BoardQuotas>;
+}
 
 interface Membership {
   board: Board;
@@ -65,22 +112,51 @@ function membership(joined: Map<string, Membership>, board: string): Membership 
   return found;
 }
 
-function handlers(service: BoardService): Handlers {
+/** Takes from a limit, or throws RATE_LIMITED (or `code`) with when to try again. */
+async function take(limit: Limit, key: string, points: number, message: string, code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED' = 'RATE_LIMITED'): Promise<void> {
+  const verdict = await limit.take(key, points);
+  if (!verdict.allowed) throw new BoardError(code, `${message}; ${retryText(verdict.retryAfterMs)}`);
+}
+
+interface GatewayLimits {
+  events: Limit;
+  newBoards: Limit;
+  newBoardsPerDay: Limit;
+  newBoardsServer: Limit;
+}
+
+function handlers(service: BoardService, limits: GatewayLimits): Handlers {
   return {
     async 'board.join'(socket, joined, request) {
       if (joined.has(request.board)) throw new BoardError('BAD_REQUEST', 'this board is already open on this connection');
       if (joined.size >= MAX_BOARDS_PER_SOCKET) throw new BoardError('BAD_REQUEST', `at most ${MAX_BOARDS_PER_SOCKET} boards per connection`);
+      let stateVector: Uint8Array | undefined;
       if (request.stateVector) {
+        // Bounded (entries, numbers, no trailing bytes) before Yjs reads it in encodeStateAsUpdate.
+        stateVector = new Uint8Array(request.stateVector);
         try {
-          Y.decodeStateVector(request.stateVector);
-        } catch {
-          throw new BoardError('BAD_REQUEST', 'stateVector is not a Yjs state vector');
+          scanStateVector(stateVector);
+        } catch (error) {
+          throw new BoardError('BAD_REQUEST', `stateVector is not a Yjs state vector${error instanceof UpdateBoundError ? `: ${error.message}` : ''}`);
         }
       }
       const policy = service.policyFor(request.board);
       const connection: BoardConnection = { conn: socket.conn, join: request, ownsBoard: false };
       const identity = policy.identify(request.board, connection);
-      const { board, ownerKey: created } = await service.open(request.board, { create: true, forPerson: true });
+      const address = socket.data.boardAddress as string;
+      const { board, ownerKey: created } = await service.open(request.board, {
+        create: true,
+        forPerson: true,
+        // Standalone boards are made by whoever opens a new id: counted per address, and for the server.
+        beforeCreate:
+          meetingOfBoard(request.board) === null
+            ? async () => {
+                await take(limits.newBoards, address, 1, 'too many new boards from your address');
+                await take(limits.newBoardsPerDay, address, 1, 'your address has created as many boards as it may today', 'QUOTA_EXCEEDED');
+                await take(limits.newBoardsServer, 'server', 1, 'too many new boards on this server', 'QUOTA_EXCEEDED');
+              }
+            : undefined,
+      });
       const isStandalone = meetingOfBoard(board.id) === null;
       // A standalone board made through REST has no owner yet: the first person to open it becomes host.
       const ownerKey = created ?? (isStandalone && !board.ownerKeyHash ? service.claimOwnership(board) : undefined);
@@ -102,7 +178,7 @@ function handlers(service: BoardService): Handlers {
         board: board.id,
         self,
         access: board.access,
-        update: request.stateVector ? Y.encodeStateAsUpdate(board.doc.doc, request.stateVector) : Y.encodeStateAsUpdate(board.doc.doc),
+        update: stateVector ? Y.encodeStateAsUpdate(board.doc.doc, stateVector) : Y.encodeStateAsUpdate(board.doc.doc),
         stateVector: Y.encodeStateVector(board.doc.doc),
         awareness: board.awarenessSnapshot(),
         pinnedSymbols: service.pinnedSymbols,
@@ -137,40 +213,99 @@ function handlers(service: BoardService): Handlers {
   };
 }
 
+/** Largest payload per event: its binary field's bound plus the request around it. */
+const PAYLOAD_LIMITS: Record<BoardRequestName, number> = {
+  'board.join': MAX_STATE_VECTOR_BYTES + MAX_REQUEST_BYTES,
+  'board.update': MAX_UPDATE_BYTES + MAX_REQUEST_BYTES,
+  'board.awareness': MAX_AWARENESS_BYTES + MAX_REQUEST_BYTES,
+  'board.setAccess': MAX_REQUEST_BYTES,
+  'board.clear': MAX_REQUEST_BYTES,
+  'board.leave': MAX_REQUEST_BYTES,
+};
+
 /**
  * Binds the board protocol to the `/board` namespace of the meeting's
- * socket.io server: rate limit, size limit, schema and error mapping happen
- * here once; the Board checks rights and document shape.
+ * socket.io server: rate limits (per socket and per address), size limit,
+ * schema and error mapping happen here once; the Board checks rights,
+ * document shape and the board's size.
  */
-export function attachBoardGateway(io: Server, service: BoardService): Namespace {
+export function attachBoardGateway(io: Server, service: BoardService, options: BoardGatewayOptions = {}): Namespace {
   const namespace = io.of(BOARD_NAMESPACE);
-  const table = handlers(service);
+  const store = options.limits ?? new MemoryLimits();
+  const quotas = { ...DEFAULT_BOARD_QUOTAS, ...options.quotas };
+  const limits: GatewayLimits = {
+    events: store.rate({ name: 'board-events-address', ...quotas.eventsPerAddress }),
+    newBoards: store.rate({ name: 'board-new-address', ...quotas.newBoardsPerAddress }),
+    newBoardsPerDay: store.rate({ name: 'board-new-address-day', ...quotas.newBoardsPerAddressPerDay }),
+    newBoardsServer: store.rate({ name: 'board-new-server', ...quotas.newBoardsPerServer }),
+  };
+  const perSocket = store.bursty({ name: 'board-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST });
+  const trust = options.trustProxy ?? TRUST_NO_PROXY;
+  const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
+  const table = handlers(service, limits);
   namespace.on('connection', (socket) => {
     const joined = new Map<string, Membership>();
-    const rate = new TokenBucket(RATE_PER_SECOND, RATE_BURST);
+    const address = addressKey(clientAddress(socket.request, trust));
+    socket.data.boardAddress = address;
+
+    // A socket with no board open is closed after a while: idle sockets cost memory and count against nobody.
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdle = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (joined.size > 0 || !socket.connected) return;
+        socket.emit('board.error', { code: 'NOT_JOINED', message: `no board opened within ${Math.round(joinTimeoutMs / 1000)} s`, event: 'board.join' });
+        // Only this namespace when the connection carries others (a meeting's); the whole connection when it is ours alone.
+        const sockets = (socket.client as unknown as { sockets?: Map<string, unknown> }).sockets;
+        socket.disconnect(sockets !== undefined && sockets.size <= 1);
+      }, joinTimeoutMs);
+    };
+    armIdle();
 
     const reply = (event: string, ack: unknown, result: BoardAck<unknown>) => {
       if (typeof ack === 'function') ack(result);
       else if (!result.ok) socket.emit('board.error', { ...result.error, event });
     };
 
-    socket.onAny((event: unknown, ...args: unknown[]) => {
+    /**
+     * The socket's own bucket first (cheap, and a flooding socket stops
+     * there), then the address's budget, weighed by the payload's size.
+     * Returns the size, or the refusal.
+     */
+    const admit = async (payload: unknown): Promise<{ size: number } | { refused: BoardAck<never> }> => {
+      if (!(await perSocket.take(socket.id)).allowed) return { refused: boardFail('RATE_LIMITED', 'too many board messages; slow down') };
+      const size = payloadSize(payload);
+      const points = 1 + Math.floor(Math.min(size, 2 * MAX_UPDATE_BYTES) / BYTES_PER_POINT);
+      const verdict = await limits.events.take(address, points);
+      return verdict.allowed ? { size } : { refused: boardFail('RATE_LIMITED', `too many board messages from your address; ${retryText(verdict.retryAfterMs)}`) };
+    };
+
+    socket.onAny(async (event: unknown, ...args: unknown[]) => {
       if (typeof event === 'string' && Object.hasOwn(BoardRequests, event)) return;
-      reply(String(event).slice(0, 64), args[args.length - 1], boardFail('UNKNOWN_EVENT', `unknown request "${String(event).slice(0, 64)}"`));
+      // Unknown events are counted like known ones: they cost the server decoding and a reply.
+      const name = String(event).slice(0, 64);
+      const ack = args[args.length - 1];
+      const admitted = await admit(typeof ack === 'function' ? args.slice(0, -1) : args);
+      reply(name, ack, 'refused' in admitted ? admitted.refused : boardFail('UNKNOWN_EVENT', `unknown request "${name}"`));
     });
 
     for (const name of Object.keys(BoardRequests) as BoardRequestName[]) {
       socket.on(name, async (...args: unknown[]) => {
         const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
         const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-        if (!rate.take()) return reply(name, ack, boardFail('RATE_LIMITED', 'too many board messages; slow down'));
-        const limit = name === 'board.update' || name === 'board.awareness' || name === 'board.join' ? MAX_UPDATE_BYTES + MAX_REQUEST_BYTES : MAX_REQUEST_BYTES;
-        if (payloadSize(payload) > limit) return reply(name, ack, boardFail('PAYLOAD_TOO_LARGE', `board messages are limited to ${limit} bytes`));
+        const admitted = await admit(payload);
+        if ('refused' in admitted) return reply(name, ack, admitted.refused);
+        const size = admitted.size;
+        const limit = PAYLOAD_LIMITS[name];
+        if (size > limit) return reply(name, ack, boardFail('PAYLOAD_TOO_LARGE', `board messages are limited to ${limit} bytes`));
         const parsed = BoardRequests[name].safeParse(payload ?? {});
         if (!parsed.success) return reply(name, ack, boardFail('BAD_REQUEST', zodMessage(parsed.error)));
         try {
           const handler = table[name] as (s: Socket, j: Map<string, Membership>, r: unknown) => Promise<unknown>;
-          reply(name, ack, boardOk(await handler(socket, joined, parsed.data)));
+          const result = await handler(socket, joined, parsed.data);
+          if (joined.size > 0) clearTimeout(idleTimer);
+          else if (name === 'board.leave') armIdle();
+          reply(name, ack, boardOk(result));
         } catch (error) {
           if (error instanceof BoardError) return reply(name, ack, boardFail(error.code, error.message));
           console.error(`[whiteboard] ${name} failed:`, error);
@@ -180,6 +315,7 @@ export function attachBoardGateway(io: Server, service: BoardService): Namespace
     }
 
     socket.on('disconnect', () => {
+      clearTimeout(idleTimer);
       for (const { board, member } of joined.values()) board.removeMember(member);
       joined.clear();
     });

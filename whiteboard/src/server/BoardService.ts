@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import * as Y from 'yjs';
+import { BoardDoc } from '../model/BoardDoc.ts';
 import {
   BoardError,
   DEFAULT_ACCESS,
+  DEFAULT_MAX_BOARD_BYTES,
   PinnedSymbolsSchema,
   meetingOfBoard,
   type BoardJson,
@@ -30,6 +33,19 @@ export interface BoardServiceOptions {
   idleCloseMs?: number;
   /** How often rights are re-read for connected members (role changes, screen shares). */
   rightsRefreshMs?: number;
+  /** Stored size cap per board, in bytes of encoded Yjs state (`DEFAULT_MAX_BOARD_BYTES`). */
+  maxBoardBytes?: number;
+}
+
+export interface OpenOptions {
+  create: boolean;
+  forPerson?: boolean;
+  /**
+   * Called when the board does not exist yet and is about to be made: throw
+   * (a `BoardError`) to refuse. The socket gateway counts new boards per
+   * address here; nothing is stored when it throws.
+   */
+  beforeCreate?: (id: string) => Promise<void>;
 }
 
 /**
@@ -50,6 +66,7 @@ export class BoardService {
   readonly #saveDelayMs: number;
   readonly #idleCloseMs: number;
   readonly #rightsTimer: NodeJS.Timeout;
+  readonly maxBoardBytes: number;
   #pinned: PinnedSymbol[];
   #closed = false;
 
@@ -59,6 +76,7 @@ export class BoardService {
     this.#pinnedFile = options.pinnedSymbolsFile;
     this.#saveDelayMs = options.saveDelayMs ?? 500;
     this.#idleCloseMs = options.idleCloseMs ?? 60_000;
+    this.maxBoardBytes = options.maxBoardBytes ?? DEFAULT_MAX_BOARD_BYTES;
     this.#pinned = this.#loadPinned();
     this.#rightsTimer = setInterval(() => {
       for (const board of this.#boards.values()) if (board.members.size > 0) board.refreshRights();
@@ -86,7 +104,7 @@ export class BoardService {
    * hand it to its creator. A board made otherwise (REST) gets its owner when
    * someone first opens it.
    */
-  async open(id: string, opts: { create: boolean; forPerson?: boolean }): Promise<{ board: Board; ownerKey?: string }> {
+  async open(id: string, opts: OpenOptions): Promise<{ board: Board; ownerKey?: string }> {
     if (this.#closed) throw new BoardError('NOT_FOUND', 'the server is shutting down');
     this.#cancelIdle(id);
     const live = this.#boards.get(id);
@@ -97,6 +115,8 @@ export class BoardService {
       opening = (async () => {
         const stored = await this.store.load(id);
         if (!stored && !opts.create) throw new BoardError('NOT_FOUND', `no board ${id}`);
+        if (!stored && opts.beforeCreate) await opts.beforeCreate(id);
+        if (this.#closed) throw new BoardError('NOT_FOUND', 'the server is shutting down');
         if (!stored && opts.forPerson && meetingOfBoard(id) === null) ownerKey = randomBytes(18).toString('base64url');
         const board = new Board({
           id,
@@ -104,6 +124,7 @@ export class BoardService {
           access: stored?.access ?? DEFAULT_ACCESS,
           ownerKeyHash: stored?.ownerKeyHash ?? (ownerKey ? hashKey(ownerKey) : undefined),
           createdAt: stored?.createdAt,
+          maxBytes: this.maxBoardBytes,
         });
         this.#boards.set(id, board);
         board.on('changed', () => this.#scheduleSave(board));
@@ -141,8 +162,17 @@ export class BoardService {
     }
   }
 
-  /** Replaces a board's content (creating the board). Returns whether it was new. */
+  /**
+   * Replaces a board's content (creating the board). Returns whether it was
+   * new. Refused with BOARD_FULL, before anything changes, when the content
+   * alone would exceed the board size cap.
+   */
   async importJson(id: string, json: BoardJson): Promise<{ created: boolean }> {
+    const scratch = new BoardDoc(new Y.Doc({ gc: true }));
+    scratch.replaceWith(json);
+    const size = Y.encodeStateAsUpdate(scratch.doc).byteLength;
+    scratch.doc.destroy();
+    if (size > this.maxBoardBytes) throw new BoardError('BOARD_FULL', `the board would take ${size} bytes; a board is at most ${this.maxBoardBytes}`);
     const existed = await this.exists(id);
     const { board } = await this.open(id, { create: true });
     board.importJson({ ...json, id });
@@ -195,8 +225,10 @@ export class BoardService {
     clearTimeout(this.#saveTimers.get(board.id));
     this.#saveTimers.delete(board.id);
     if (board.closed) return Promise.resolve();
+    const state = board.encodeState();
+    board.noteEncodedSize(state.byteLength);
     const saving = this.store
-      .save({ id: board.id, state: board.encodeState(), access: board.access, ownerKeyHash: board.ownerKeyHash, createdAt: board.createdAt, updatedAt: Date.now() })
+      .save({ id: board.id, state, access: board.access, ownerKeyHash: board.ownerKeyHash, createdAt: board.createdAt, updatedAt: Date.now() })
       .catch((error) => console.error(`[whiteboard] could not save board ${board.id}:`, error));
     this.#saving.add(saving);
     void saving.finally(() => this.#saving.delete(saving));

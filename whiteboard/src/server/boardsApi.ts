@@ -1,25 +1,64 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import { BoardIdSchema, BoardJsonSchema, PinnedSymbolsSchema, zodMessage } from '../protocol.ts';
+import { BoardError, BoardIdSchema, BoardJsonSchema, MAX_OBJECTS_PER_BOARD, MAX_PAGES_PER_BOARD, PinnedSymbolsSchema, zodMessage } from '../protocol.ts';
 import type { BoardService } from './BoardService.ts';
+import { jsonDepthWithin } from '@muster/signaling/json-depth';
 
-/** A 2000-object board is well under a megabyte; this leaves room for long freehand strokes. */
-const MAX_BOARD_BODY = '16mb';
+/**
+ * Board JSON nests 6 deep (board, pages, page, objects, object, points or
+ * modifiers); pinned symbols 2. Checked on the raw bytes before `JSON.parse`.
+ */
+const MAX_JSON_DEPTH = 8;
+const MAX_PINNED_BODY = '64kb';
 
-type ErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'INTERNAL';
-const STATUS: Record<ErrorCode, number> = { BAD_REQUEST: 400, NOT_FOUND: 404, PAYLOAD_TOO_LARGE: 413, INTERNAL: 500 };
+type ErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'BOARD_FULL' | 'INTERNAL';
+const STATUS: Record<ErrorCode, number> = { BAD_REQUEST: 400, NOT_FOUND: 404, PAYLOAD_TOO_LARGE: 413, BOARD_FULL: 413, INTERNAL: 500 };
 
 function fail(res: Response, code: ErrorCode, message: string): void {
   res.status(STATUS[code]).json({ error: { code, message } });
+}
+
+class BadBody extends Error {
+  readonly status = 400;
+  readonly type = 'entity.refused';
+}
+
+/** Runs on the raw bytes, before `JSON.parse`. */
+function checkDepth(_req: IncomingMessage, _res: unknown, body: Buffer, encoding: string): void {
+  // The depth scan reads ASCII brackets and quotes, which only UTF-8 keeps as single bytes.
+  if (encoding.toLowerCase() !== 'utf-8' && encoding.toLowerCase() !== 'utf8') throw new BadBody('JSON bodies must be UTF-8');
+  if (!jsonDepthWithin(body, MAX_JSON_DEPTH)) throw new BadBody(`JSON bodies nest at most ${MAX_JSON_DEPTH} deep`);
+}
+
+/** Counts pages and objects of a parsed body before the schema walks them (the schema's totals come after it has). */
+function countsWithin(body: unknown): boolean {
+  const pages = (body as { pages?: unknown } | null)?.pages;
+  if (!Array.isArray(pages)) return true; // the schema says what is wrong
+  if (pages.length > MAX_PAGES_PER_BOARD) return false;
+  let objects = 0;
+  for (const page of pages) {
+    const list = (page as { objects?: unknown } | null)?.objects;
+    if (Array.isArray(list)) objects += list.length;
+  }
+  return objects <= MAX_OBJECTS_PER_BOARD;
 }
 
 /**
  * `/api/v1/boards` and `/api/v1/symbols/pinned`. Mount behind the Bearer
  * check; it parses its own (larger) JSON bodies, so mount it before any
  * smaller body parser.
+ *
+ * Import bounds: the body is at most twice the board size cap (JSON is
+ * larger than the Yjs state it makes), nests at most `MAX_JSON_DEPTH` (checked
+ * on the raw bytes before parsing), holds at most `MAX_PAGES_PER_BOARD` pages
+ * and `MAX_OBJECTS_PER_BOARD` objects (counted before the schema runs), and
+ * the board it makes must fit the size cap (BOARD_FULL, nothing replaced).
  */
 export function boardsApi(service: BoardService): Router {
   const router = express.Router();
-  const json = express.json({ limit: MAX_BOARD_BODY });
+  const boardBodyBytes = Math.max(1024 * 1024, 2 * service.maxBoardBytes);
+  const boardJson = express.json({ limit: boardBodyBytes, verify: checkDepth });
+  const pinnedJson = express.json({ limit: MAX_PINNED_BODY, verify: checkDepth });
 
   router.get('/boards', async (_req, res) => {
     const stored = await service.store.list();
@@ -36,13 +75,20 @@ export function boardsApi(service: BoardService): Router {
     res.json(board);
   });
 
-  router.put('/boards/:id', json, async (req, res) => {
+  router.put('/boards/:id', boardJson, async (req, res) => {
     const id = BoardIdSchema.safeParse(req.params.id);
     if (!id.success) return fail(res, 'BAD_REQUEST', 'invalid board id');
+    if (!countsWithin(req.body)) return fail(res, 'BAD_REQUEST', `a board holds at most ${MAX_PAGES_PER_BOARD} pages and ${MAX_OBJECTS_PER_BOARD} objects`);
     const body = BoardJsonSchema.safeParse(req.body);
     if (!body.success) return fail(res, 'BAD_REQUEST', zodMessage(body.error));
     if (body.data.id !== id.data) return fail(res, 'BAD_REQUEST', `the body is board ${body.data.id}, the URL board ${id.data}`);
-    const { created } = await service.importJson(id.data, body.data);
+    let created: boolean;
+    try {
+      ({ created } = await service.importJson(id.data, body.data));
+    } catch (error) {
+      if (error instanceof BoardError && error.code === 'BOARD_FULL') return fail(res, 'BOARD_FULL', error.message);
+      throw error;
+    }
     const objects = body.data.pages.reduce((n, p) => n + p.objects.length, 0);
     res.status(created ? 201 : 200).json({ id: id.data, pages: body.data.pages.length, objects });
   });
@@ -51,16 +97,17 @@ export function boardsApi(service: BoardService): Router {
     res.json(service.pinnedSymbols);
   });
 
-  router.put('/symbols/pinned', json, (req, res) => {
+  router.put('/symbols/pinned', pinnedJson, (req, res) => {
     const body = PinnedSymbolsSchema.safeParse(req.body);
     if (!body.success) return fail(res, 'BAD_REQUEST', zodMessage(body.error));
     service.setPinnedSymbols(body.data);
     res.json(service.pinnedSymbols);
   });
 
-  // Malformed or oversized JSON on these routes: a coded reply, never a stack trace.
+  // Malformed, oversized or too deep JSON on these routes: a coded reply, never a stack trace.
   router.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (error.type === 'entity.too.large') return fail(res, 'PAYLOAD_TOO_LARGE', `board bodies are limited to ${MAX_BOARD_BODY}`);
+    if (error.type === 'entity.too.large') return fail(res, 'PAYLOAD_TOO_LARGE', `this body is limited to ${(error as { limit?: number }).limit ?? boardBodyBytes} bytes`);
+    if (error instanceof BadBody) return fail(res, 'BAD_REQUEST', error.message);
     if (error.status && error.status >= 400 && error.status < 500) return fail(res, 'BAD_REQUEST', error.message);
     console.error('[whiteboard] REST error:', error);
     fail(res, 'INTERNAL', 'internal error');

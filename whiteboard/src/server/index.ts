@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { Server } from 'socket.io';
-import { attachBoardGateway } from './BoardGateway.ts';
+import type { TrustProxy } from '@muster/signaling/client-address';
+import type { LimitStore } from '@muster/signaling/limits';
+import { attachBoardGateway, type BoardQuotas } from './BoardGateway.ts';
 import { BoardService } from './BoardService.ts';
 import type { BoardStore } from './BoardStore.ts';
 import type { MeetingDirectory } from './meetingAccess.ts';
@@ -8,25 +10,55 @@ import { SqliteBoardStore } from './SqliteBoardStore.ts';
 
 export * from './access.ts';
 export { Board, SERVER_ORIGIN, type BoardMember } from './Board.ts';
-export { BOARD_NAMESPACE, attachBoardGateway } from './BoardGateway.ts';
+export {
+  BOARD_NAMESPACE,
+  DEFAULT_BOARD_QUOTAS,
+  DEFAULT_JOIN_TIMEOUT_MS,
+  attachBoardGateway,
+  type BoardGatewayOptions,
+  type BoardQuotas,
+  type RateSetting,
+} from './BoardGateway.ts';
 export { boardsApi } from './boardsApi.ts';
 export * from './BoardStore.ts';
-export { BoardService, type BoardServiceOptions } from './BoardService.ts';
+export { BoardService, type BoardServiceOptions, type OpenOptions } from './BoardService.ts';
 export { MemoryBoardStore } from './MemoryBoardStore.ts';
 export { meetingAccess, type MeetingDirectory } from './meetingAccess.ts';
 export { SqliteBoardStore } from './SqliteBoardStore.ts';
 export { standaloneAccess } from './standaloneAccess.ts';
 
+export interface WhiteboardOptions {
+  dataDir: string;
+  meetings?: MeetingDirectory;
+  store?: BoardStore;
+  /** The server's shared limits (per address, per server); a `MemoryLimits` of the whiteboard's own when absent. */
+  limits?: LimitStore;
+  /** Which reverse proxies may name the client's address (`trustProxyFrom(process.env.TRUST_PROXY)`); none when absent. */
+  trustProxy?: TrustProxy;
+  /** Sockets that open no board within this are disconnected (`DEFAULT_JOIN_TIMEOUT_MS`). */
+  joinTimeoutMs?: number;
+  /** Stored size cap per board (`DEFAULT_MAX_BOARD_BYTES`). */
+  maxBoardBytes?: number;
+  /** Per-address and server-wide limits (`DEFAULT_BOARD_QUOTAS`). */
+  quotas?: Partial<BoardQuotas>;
+}
+
 /**
  * The whiteboard as the Muster server embeds it: boards in SQLite under the
  * data directory, the organisation's pinned symbols in a JSON file beside it.
  */
-export async function createWhiteboard(options: { dataDir: string; meetings?: MeetingDirectory; store?: BoardStore }): Promise<{
+export async function createWhiteboard(options: WhiteboardOptions): Promise<{
   service: BoardService;
   attach(io: Server): void;
 }> {
   const dir = path.join(options.dataDir, 'whiteboard');
   const store = options.store ?? (await SqliteBoardStore.open(path.join(dir, 'boards.sqlite')));
-  const service = new BoardService({ store, meetings: options.meetings, pinnedSymbolsFile: path.join(dir, 'pinned-symbols.json') });
-  return { service, attach: (io) => void attachBoardGateway(io, service) };
+  const service = new BoardService({
+    store,
+    meetings: options.meetings,
+    pinnedSymbolsFile: path.join(dir, 'pinned-symbols.json'),
+    maxBoardBytes: options.maxBoardBytes,
+  });
+  const gateway = { limits: options.limits, trustProxy: options.trustProxy, joinTimeoutMs: options.joinTimeoutMs, quotas: options.quotas };
+  return { service, attach: (io) => void attachBoardGateway(io, service, gateway) };
 }

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { Server as SocketIoServer } from 'socket.io';
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { BoardClient, type BoardClientOptions } from '../client/BoardClient.ts';
-import { BOARD_NAMESPACE, attachBoardGateway } from '../server/BoardGateway.ts';
+import { BOARD_NAMESPACE, attachBoardGateway, type BoardGatewayOptions } from '../server/BoardGateway.ts';
 import { boardsApi } from '../server/boardsApi.ts';
 import { BoardService, type BoardServiceOptions } from '../server/BoardService.ts';
 import { MemoryBoardStore } from '../server/MemoryBoardStore.ts';
@@ -13,8 +13,8 @@ export interface BoardTestServer {
   url: string;
   service: BoardService;
   io: SocketIoServer;
-  /** A raw socket on the board namespace. */
-  socket(): Promise<Socket>;
+  /** A raw socket on the board namespace (on a connection of its own). */
+  socket(options?: Partial<ManagerOptions & SocketOptions>): Promise<Socket>;
   /** A joined client of a standalone board. */
   client(board: string, opts?: Partial<BoardClientOptions>): Promise<BoardClient>;
   close(): Promise<void>;
@@ -25,21 +25,21 @@ export interface BoardTestServer {
  * with the board namespace, and the REST router (no auth: the Bearer check
  * is the host server's). Enough for protocol, sync and fuzz tests.
  */
-export async function startBoardTestServer(options: Partial<BoardServiceOptions> = {}): Promise<BoardTestServer> {
+export async function startBoardTestServer(options: Partial<BoardServiceOptions> = {}, gateway: BoardGatewayOptions = {}): Promise<BoardTestServer> {
   const service = new BoardService({ store: new MemoryBoardStore(), saveDelayMs: 20, ...options });
   const app = express();
   app.use('/api/v1', boardsApi(service));
   const httpServer = http.createServer(app);
   const io = new SocketIoServer(httpServer, { maxHttpBufferSize: 1_000_000 });
-  attachBoardGateway(io, service);
+  attachBoardGateway(io, service, gateway);
   await new Promise<void>((resolve) => httpServer.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
   const sockets: Socket[] = [];
   const clients: BoardClient[] = [];
   let counter = 0;
 
-  const socket = async () => {
-    const s = connect(`${url}${BOARD_NAMESPACE}`, { transports: ['websocket'], forceNew: true });
+  const socket = async (opts: Partial<ManagerOptions & SocketOptions> = {}) => {
+    const s = connect(`${url}${BOARD_NAMESPACE}`, { transports: ['websocket'], forceNew: true, ...opts });
     sockets.push(s);
     await new Promise<void>((resolve, reject) => {
       s.once('connect', () => resolve());

@@ -72,6 +72,7 @@ export class ServerUnderTest {
         RATE_REQUESTS_PER_ADDRESS: '1000000',
         RATE_JOINS_PER_ADDRESS: '1000000',
         RATE_CHATS_PER_ADDRESS: '1000000',
+        RATE_JOINS_PER_MEETING: '1000000',
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
-import { DEFAULT_ADDRESS_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type AddressLimits } from './socket/SignalingGateway.ts';
+import { DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type RequestLimits } from './socket/SignalingGateway.ts';
 import { trustProxyFrom, type TrustProxy } from './util/clientAddress.ts';
 
 /** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
@@ -20,7 +20,7 @@ export interface SecurityConfig {
   metricsToken?: string;
   /** A socket that has not joined a meeting or board by then is closed. */
   joinTimeoutMs: number;
-  addressLimits: AddressLimits;
+  requestLimits: RequestLimits;
   /** Browser hardening headers; HSTS only when set (`MUSTER_HSTS_MAX_AGE`). */
   headers: SecurityHeadersOptions;
 }
@@ -47,7 +47,7 @@ export const DEFAULT_SECURITY: SecurityConfig = {
   allowedOrigins: [],
   trustProxy: trustProxyFrom(undefined),
   joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
-  addressLimits: DEFAULT_ADDRESS_LIMITS,
+  requestLimits: DEFAULT_REQUEST_LIMITS,
   headers: {},
 };
 
@@ -81,10 +81,11 @@ export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Sec
     trustProxy: trustProxyFrom(env.TRUST_PROXY),
     metricsToken: env.METRICS_TOKEN || undefined,
     joinTimeoutMs: msEnv(env, 'SOCKET_JOIN_TIMEOUT_MS', DEFAULT_JOIN_TIMEOUT_MS),
-    addressLimits: {
-      requestsPerSecond: countEnv(env, 'RATE_REQUESTS_PER_ADDRESS', DEFAULT_ADDRESS_LIMITS.requestsPerSecond),
-      joinsPerMinute: countEnv(env, 'RATE_JOINS_PER_ADDRESS', DEFAULT_ADDRESS_LIMITS.joinsPerMinute),
-      chatsPerMinute: countEnv(env, 'RATE_CHATS_PER_ADDRESS', DEFAULT_ADDRESS_LIMITS.chatsPerMinute),
+    requestLimits: {
+      requestsPerSecond: countEnv(env, 'RATE_REQUESTS_PER_ADDRESS', DEFAULT_REQUEST_LIMITS.requestsPerSecond),
+      joinsPerMinute: countEnv(env, 'RATE_JOINS_PER_ADDRESS', DEFAULT_REQUEST_LIMITS.joinsPerMinute),
+      chatsPerMinute: countEnv(env, 'RATE_CHATS_PER_ADDRESS', DEFAULT_REQUEST_LIMITS.chatsPerMinute),
+      joinsPerMeetingPerMinute: countEnv(env, 'RATE_JOINS_PER_MEETING', DEFAULT_REQUEST_LIMITS.joinsPerMeetingPerMinute),
     },
     headers: securityHeadersOptionsFromEnv(env),
   };

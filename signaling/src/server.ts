@@ -131,7 +131,7 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     // Every namespace (meetings and boards): a page of another site may not use a visitor's browser against this server.
     allowRequest: (req, callback) => callback(null, originAllowed(req, security.allowedOrigins, security.trustProxy)),
   });
-  attachSignaling(io, rooms, { trustProxy: security.trustProxy, limits, addressLimits: security.addressLimits, joinTimeoutMs: security.joinTimeoutMs });
+  attachSignaling(io, rooms, { trustProxy: security.trustProxy, limits, requestLimits: security.requestLimits, joinTimeoutMs: security.joinTimeoutMs });
   whiteboard.attach(io);
 
   const pollStats = setInterval(() => {

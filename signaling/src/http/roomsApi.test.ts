@@ -3,17 +3,7 @@ import { MusterRequestError } from '../client/Room.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { ProtocolClient } from '../testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
-
-/** Deterministic PRNG so a failing fuzz case can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../testing/random.ts';
 
 function randomJson(rand: () => number, depth = 0): unknown {
   switch (Math.floor(rand() * (depth > 2 ? 6 : 8))) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodePeer } from '../testing/nodePeer.ts';
+import { mediaBackOnNewSubscribers, meetingOfTwo } from '../testing/mediaRecovery.ts';
+import type { NodePeer } from '../testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
 
 describe('media worker crash in the middle of a meeting', () => {
@@ -15,12 +16,8 @@ describe('media worker crash in the middle of a meeting', () => {
   });
 
   it('moves the room to a live worker and everyone receives media again within 5 s, with no user action', async () => {
-    const alice = new NodePeer(server.url);
-    const bob = new NodePeer(server.url);
-    peers.push(alice, bob);
-    await alice.join('failover', 'Alice');
-    await bob.join('failover', 'Bob');
-    for (const peer of peers) await waitUntil(async () => (await peer.inboundPackets()).framesDecoded > 5, 20_000, 'initial media');
+    peers.push(...(await meetingOfTwo(server.url, 'failover')));
+    const [alice] = peers as [NodePeer];
 
     const room = server.rooms.get('failover')!;
     const doomed = room.worker;
@@ -32,14 +29,7 @@ describe('media worker crash in the middle of a meeting', () => {
     doomed.kill('SIGKILL');
 
     // Recovered = a new subscriber connection on each peer that decodes video and plays audio again.
-    for (const [i, peer] of peers.entries()) {
-      await waitUntil(async () => {
-        const pc = peer.room.peerConnections.subscriber;
-        if (!pc || pc === oldSubscribers[i]) return false;
-        const s = await peer.inboundPackets();
-        return s.framesDecoded > 0 && s.audio > 0;
-      }, 5_000, `${peer.room.localParticipant?.name} media back on a new worker`);
-    }
+    await mediaBackOnNewSubscribers(peers, oldSubscribers, killedAt + 5_000);
     const recoveredMs = Date.now() - killedAt;
     console.log(`[failover] media back ${recoveredMs} ms after the worker was killed`);
     expect(recoveredMs).toBeLessThan(5_000);

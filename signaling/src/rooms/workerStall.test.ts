@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NodePeer } from '../testing/nodePeer.ts';
+import { mediaBackOnNewSubscribers, meetingOfTwo } from '../testing/mediaRecovery.ts';
+import type { NodePeer } from '../testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
 
 /** Signals `pid` and ignores a process that is already gone. */
@@ -10,12 +11,6 @@ function signal(pid: number, name: NodeJS.Signals | 0): boolean {
   } catch {
     return false;
   }
-}
-
-/** What a peer's subscriber connection receives now: for a timeout's message. */
-async function describePeer(peer: NodePeer): Promise<string> {
-  const pc = peer.room.peerConnections.subscriber;
-  return `${peer.room.localParticipant?.name}: subscriber ${pc?.connectionState ?? 'none'}/${pc?.signalingState ?? '-'}, inbound ${JSON.stringify(await peer.inboundPackets())}`;
 }
 
 /**
@@ -47,12 +42,7 @@ describe('media worker that stalls in the middle of a meeting', () => {
   });
 
   it('kills the stalled worker, moves the room, and everyone receives media again on another worker within 10 s', async () => {
-    const alice = new NodePeer(server.url);
-    const bob = new NodePeer(server.url);
-    peers.push(alice, bob);
-    await alice.join('stall', 'Alice');
-    await bob.join('stall', 'Bob');
-    for (const peer of peers) await waitUntil(async () => (await peer.inboundPackets()).framesDecoded > 5, 20_000, 'initial media');
+    peers.push(...(await meetingOfTwo(server.url, 'stall')));
 
     const room = server.rooms.get('stall')!;
     const stuck = room.worker;
@@ -66,16 +56,7 @@ describe('media worker that stalls in the middle of a meeting', () => {
     expect(signal(stuckPid, 'SIGSTOP')).toBe(true);
 
     // Recovered = a new subscriber connection on each peer that decodes video and plays audio again.
-    for (const [i, peer] of peers.entries()) {
-      await waitUntil(async () => {
-        const pc = peer.room.peerConnections.subscriber;
-        if (!pc || pc === oldSubscribers[i]) return false;
-        const s = await peer.inboundPackets();
-        return s.framesDecoded > 0 && s.audio > 0;
-      }, Math.max(1, stoppedAt + 10_000 - Date.now()), `${peer.room.localParticipant?.name} media back on a new worker`).catch(async (error: Error) => {
-        throw new Error(`${error.message} (${(await Promise.all(peers.map(describePeer))).join('; ')})`);
-      });
-    }
+    await mediaBackOnNewSubscribers(peers, oldSubscribers, stoppedAt + 10_000);
     const recoveredMs = Date.now() - stoppedAt;
     console.log(`[stall] media back ${recoveredMs} ms after the worker was stopped`);
     expect(recoveredMs).toBeLessThan(10_000);

@@ -4,21 +4,11 @@ import { CONTROL_NAMES } from '../controls/RoomControls.ts';
 import { ClientRequests, ERROR_CODES, type ErrorCode } from '../protocol.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
+import { mulberry32 } from '../testing/random.ts';
 
 type Reply = { ok: boolean; data?: unknown; error?: { code: ErrorCode; message: string } };
 
 const SDP = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n';
-
-/** Deterministic PRNG so a failing fuzz case can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomValue(rand: () => number, depth = 0): unknown {
   const pick = Math.floor(rand() * (depth > 3 ? 6 : 9));
@@ -71,7 +61,7 @@ describe('signaling protocol under malformed, oversized and out-of-order input',
   beforeAll(async () => {
     // Every socket here comes from 127.0.0.1 and many are opened to stay under the per-socket limit:
     // the per-address budgets are lifted so that validation, not rate limiting, is what this suite sees (security.test.ts tests them).
-    server = await startTestServer({ security: { addressLimits: { requestsPerSecond: 1e6, joinsPerMinute: 1e6, chatsPerMinute: 1e6 } } });
+    server = await startTestServer({ security: { requestLimits: { requestsPerSecond: 1e6, joinsPerMinute: 1e6, chatsPerMinute: 1e6, joinsPerMeetingPerMinute: 1e6 } } });
     alice = new NodePeer(server.url);
     bob = new NodePeer(server.url);
     await alice.join('fuzzed', 'Alice');

@@ -36,20 +36,25 @@ interface HandlerContext {
   setSession: (session: Session | null) => void;
 }
 
-/** Limits per client address, across all its connections (a per-socket bucket cannot see twenty sockets). */
-export interface AddressLimits {
-  /** Requests of any kind, known or not, per second. */
+/**
+ * Limits per client address, across all its connections (a per-socket limit
+ * cannot see twenty sockets), and on joins per meeting, from all addresses.
+ */
+export interface RequestLimits {
+  /** Requests of any kind, known or not, per second and address. */
   requestsPerSecond: number;
   joinsPerMinute: number;
   chatsPerMinute: number;
+  /** Joins of one meeting per minute, whoever sends them: a flood of joiners (or of wrong passcodes) is slowed, the meeting is not swamped. */
+  joinsPerMeetingPerMinute: number;
 }
 
-export const DEFAULT_ADDRESS_LIMITS: AddressLimits = { requestsPerSecond: 300, joinsPerMinute: 120, chatsPerMinute: 120 };
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { requestsPerSecond: 300, joinsPerMinute: 120, chatsPerMinute: 120, joinsPerMeetingPerMinute: 1_000 };
 
 export interface SignalingOptions {
   trustProxy?: TrustProxy;
   limits?: LimitStore;
-  addressLimits?: AddressLimits;
+  requestLimits?: RequestLimits;
   /** A connection that has not joined (or entered a lobby) by then is closed: idle sockets cost a file each. */
   joinTimeoutMs?: number;
 }
@@ -151,13 +156,14 @@ function controlHandlers(): { [N in ControlName]: Handlers[N] } {
 export function attachSignaling(io: Server, rooms: RoomManager, options: SignalingOptions = {}): void {
   const trust = options.trustProxy ?? TRUST_NO_PROXY;
   const store = options.limits ?? new MemoryLimits();
-  const perAddress = options.addressLimits ?? DEFAULT_ADDRESS_LIMITS;
+  const budgets = options.requestLimits ?? DEFAULT_REQUEST_LIMITS;
   const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
-  const addressLimits: { requests: Limit; join: Limit; 'chat.send': Limit } = {
-    requests: store.rate({ name: 'signaling-requests', points: perAddress.requestsPerSecond, perSeconds: 1 }),
-    join: store.rate({ name: 'signaling-joins', points: perAddress.joinsPerMinute, perSeconds: 60 }),
-    'chat.send': store.rate({ name: 'signaling-chats', points: perAddress.chatsPerMinute, perSeconds: 60 }),
+  const requestLimits: { requests: Limit; join: Limit; 'chat.send': Limit } = {
+    requests: store.rate({ name: 'signaling-requests', points: budgets.requestsPerSecond, perSeconds: 1 }),
+    join: store.rate({ name: 'signaling-joins', points: budgets.joinsPerMinute, perSeconds: 60 }),
+    'chat.send': store.rate({ name: 'signaling-chats', points: budgets.chatsPerMinute, perSeconds: 60 }),
   };
+  const meetingJoins = store.rate({ name: 'signaling-meeting-joins', points: budgets.joinsPerMeetingPerMinute, perSeconds: 60 });
   const perSocket = store.bursty({ name: 'signaling-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST });
 
   io.on('connection', (socket) => {
@@ -186,7 +192,7 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
     /** The per-socket bucket, then the address's budget (and the event's own, for joins and chat). */
     const admitted = async (event: string): Promise<Ack<unknown> | null> => {
       if (!(await perSocket.take(socket.id)).allowed) return fail('RATE_LIMITED', 'too many requests; slow down');
-      for (const limit of [addressLimits.requests, Object.hasOwn(addressLimits, event) ? addressLimits[event as keyof typeof addressLimits] : null]) {
+      for (const limit of [requestLimits.requests, Object.hasOwn(requestLimits, event) ? requestLimits[event as keyof typeof requestLimits] : null]) {
         if (!limit) continue;
         const verdict = await limit.take(address);
         if (!verdict.allowed) return fail('RATE_LIMITED', `too many requests from your address; ${retryText(verdict.retryAfterMs)}`);
@@ -215,7 +221,13 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
         if (!parsed.success) return reply(name, ack, fail('BAD_REQUEST', zodMessage(parsed.error)));
         const handler = handlers[name] as (ctx: HandlerContext, request: unknown) => Promise<unknown>;
         // The context is made when the handler runs, so a queued join sees the session the one before it made.
-        const run = () => handler({ socket, address, rooms, session, setSession }, parsed.data);
+        const run = async () => {
+          if (name === 'join') {
+            const verdict = await meetingJoins.take((parsed.data as { room: string }).room);
+            if (!verdict.allowed) throw new MusterError('RATE_LIMITED', `too many people are joining this meeting at once; ${retryText(verdict.retryAfterMs)}`);
+          }
+          return handler({ socket, address, rooms, session, setSession }, parsed.data);
+        };
         const task = name === 'join' || name === 'leave' ? (membership = membership.then(run, run)) : run();
         try {
           const result = await task;

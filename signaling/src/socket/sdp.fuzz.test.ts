@@ -9,19 +9,9 @@ import { ERROR_CODES, MAX_REQUEST_BYTES, type ErrorCode } from '../protocol.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { ProtocolClient, type Reply } from '../testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
+import { mulberry32 } from '../testing/random.ts';
 
 const ROOM = 'sdp-fuzz';
-
-/** Deterministic PRNG so a failing fuzz case can be replayed. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const UFRAG = 'a=ice-ufrag:KrEo';
 const PWD = 'a=ice-pwd:Zsyoh9prWXhsnwG9/jWW+L2R';

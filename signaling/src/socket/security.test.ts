@@ -249,7 +249,7 @@ describe('meeting server security (issue 13)', () => {
   });
 
   it('unknown events count against a budget per address, across sockets', async () => {
-    const limited = await startTestServer({ security: { addressLimits: { requestsPerSecond: 50, joinsPerMinute: 100, chatsPerMinute: 20 } } });
+    const limited = await startTestServer({ security: { requestLimits: { requestsPerSecond: 50, joinsPerMinute: 100, chatsPerMinute: 20, joinsPerMeetingPerMinute: 100 } } });
     try {
       const sockets = await Promise.all(Array.from({ length: 20 }, () => ProtocolClient.connect(limited.url)));
       const replies = await Promise.all(sockets.flatMap((s) => Array.from({ length: 10 }, () => s.send('no.such.event' as never, {}))));
@@ -264,7 +264,7 @@ describe('meeting server security (issue 13)', () => {
   });
 
   it('chat counts against a budget per address, across sockets', async () => {
-    const limited = await startTestServer({ security: { addressLimits: { requestsPerSecond: 100, joinsPerMinute: 100, chatsPerMinute: 20 } } });
+    const limited = await startTestServer({ security: { requestLimits: { requestsPerSecond: 100, joinsPerMinute: 100, chatsPerMinute: 20, joinsPerMeetingPerMinute: 100 } } });
     try {
       // Chat: 20 a minute from one address, however many sockets send it.
       const chatters = [];
@@ -277,6 +277,29 @@ describe('meeting server security (issue 13)', () => {
       for (const c of chatters) c.close();
     } finally {
       await limited.close();
+    }
+  });
+
+  it('joins of one meeting are limited per minute whatever the address', async () => {
+    const proxied = await startTestServer({ security: { trustProxy: trustProxyFrom('loopback'), requestLimits: { requestsPerSecond: 1000, joinsPerMinute: 1000, chatsPerMinute: 100, joinsPerMeetingPerMinute: 10 } } });
+    try {
+      const codes: string[] = [];
+      for (let i = 0; i < 15; i++) {
+        const c = await connectWith(proxied.url, { 'X-Forwarded-For': `198.51.100.${i + 1}` });
+        if (c instanceof Error) throw c;
+        clients.push(c);
+        const reply = await c.send('join', { room: 'popular', name: `P${i}` });
+        codes.push(reply.ok ? 'OK' : reply.error.code);
+      }
+      expect(codes.slice(0, 10).every((c) => c === 'OK')).toBe(true);
+      expect(codes.slice(10).every((c) => c === 'RATE_LIMITED')).toBe(true);
+      // Another meeting is not affected.
+      const other = await connectWith(proxied.url, { 'X-Forwarded-For': '198.51.100.99' });
+      if (other instanceof Error) throw other;
+      clients.push(other);
+      expect(await other.send('join', { room: 'quiet', name: 'Q' })).toMatchObject({ ok: true });
+    } finally {
+      await proxied.close();
     }
   });
 

@@ -112,14 +112,5 @@ export function deletedRunProbe(client: number, claimed: number): Uint8Array {
   return new Uint8Array(bytes);
 }
 
-/** A small deterministic PRNG (mulberry32), so that a failing fuzz run can be repeated from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared seeded PRNG, so that a failing fuzz run can be repeated from its seed. */
+export { mulberry32 as prng } from '@muster/signaling/testing/random';

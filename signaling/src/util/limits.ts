@@ -74,18 +74,21 @@ function verdictOf(result: unknown): LimitVerdict {
   throw result;
 }
 
+/** A limit on one or more rate-limiter-flexible limiters: the first is the steady rate, any other a burst allowance on top. */
 class RateLimit implements Limit {
   readonly name: string;
-  readonly #limiter: RateLimiterAbstract;
+  readonly #consumer: { consume(key: string, points: number): Promise<unknown> };
+  readonly #limiters: RateLimiterAbstract[];
 
-  constructor(name: string, limiter: RateLimiterAbstract) {
+  constructor(name: string, limiters: [RateLimiterAbstract, ...RateLimiterAbstract[]]) {
     this.name = name;
-    this.#limiter = limiter;
+    this.#limiters = limiters;
+    this.#consumer = limiters.length === 1 ? limiters[0] : new BurstyRateLimiter(limiters[0], limiters[1]!);
   }
 
   async take(key: string, points = 1): Promise<LimitVerdict> {
     try {
-      await this.#limiter.consume(key, points);
+      await this.#consumer.consume(key, points);
       return { allowed: true };
     } catch (result) {
       return verdictOf(result);
@@ -93,42 +96,11 @@ class RateLimit implements Limit {
   }
 
   async reward(key: string, points = 1): Promise<void> {
-    await this.#limiter.reward(key, points);
+    await this.#limiters[0]!.reward(key, points);
   }
 
   async reset(key: string): Promise<void> {
-    await this.#limiter.delete(key);
-  }
-}
-
-class BurstLimit implements Limit {
-  readonly name: string;
-  readonly #steady: RateLimiterAbstract;
-  readonly #extra: RateLimiterAbstract;
-  readonly #both: BurstyRateLimiter;
-
-  constructor(name: string, steady: RateLimiterAbstract, extra: RateLimiterAbstract) {
-    this.name = name;
-    this.#steady = steady;
-    this.#extra = extra;
-    this.#both = new BurstyRateLimiter(steady, extra);
-  }
-
-  async take(key: string, points = 1): Promise<LimitVerdict> {
-    try {
-      await this.#both.consume(key, points);
-      return { allowed: true };
-    } catch (result) {
-      return verdictOf(result);
-    }
-  }
-
-  async reward(key: string, points = 1): Promise<void> {
-    await this.#steady.reward(key, points);
-  }
-
-  async reset(key: string): Promise<void> {
-    await Promise.all([this.#steady.delete(key), this.#extra.delete(key)]);
+    await Promise.all(this.#limiters.map((limiter) => limiter.delete(key)));
   }
 }
 
@@ -176,7 +148,7 @@ class LockoutLimit implements Limit {
 /** Limits kept in this process's memory: right for one process; the scale-out issue adds Redis. */
 export class MemoryLimits implements LimitStore {
   rate(options: RateOptions): Limit {
-    return new RateLimit(options.name, new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.perSeconds }));
+    return new RateLimit(options.name, [new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.perSeconds })]);
   }
 
   bursty(options: BurstOptions): Limit {
@@ -184,7 +156,7 @@ export class MemoryLimits implements LimitStore {
     // What a bucket holds beyond one second's rate, refilled over the time the steady rate takes to earn it.
     const extra = Math.max(1, options.burst - options.perSecond);
     const burst = new RateLimiterMemory({ keyPrefix: `${options.name}:burst`, points: extra, duration: Math.max(1, Math.ceil(extra / options.perSecond)) });
-    return new BurstLimit(options.name, steady, burst);
+    return new RateLimit(options.name, [steady, burst]);
   }
 
   lockout(options: LockoutOptions): Limit {

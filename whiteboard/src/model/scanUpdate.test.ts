@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { BoardError } from '../protocol.ts';
-import { Board, type BoardMember } from '../server/Board.ts';
+import { Board } from '../server/Board.ts';
+import { fakeMember } from '../testing/fixtures.ts';
 import { DEFAULT_ACCESS } from '../protocol.ts';
 import { lagDuring } from '../testing/lag.ts';
 import { deletedRunProbe, encodeTestUpdate, varuint, type TestUpdate } from '../testing/updates.ts';
@@ -15,14 +16,7 @@ function boardWithRect(): Board {
   return board;
 }
 
-const member: BoardMember = {
-  key: 'm',
-  identity: { userId: 'u', name: 'U' },
-  awarenessClients: new Set(),
-  standing: () => ({ isHost: false, isPresenter: false, mayDraw: true }),
-  send: () => undefined,
-  sendRights: () => undefined,
-};
+const member = fakeMember('m');
 
 function structCount(doc: Y.Doc): number {
   let n = 0;

@@ -12,7 +12,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { BoardError, DEFAULT_ACCESS } from '../protocol.ts';
-import { Board, type BoardMember } from '../server/Board.ts';
+import { Board } from '../server/Board.ts';
+import { fakeMember } from '../testing/fixtures.ts';
 import { encodeTestUpdate, prng, varuint, type TestId, type TestStruct, type TestUpdate } from '../testing/updates.ts';
 import { BoardDoc } from './BoardDoc.ts';
 import { scanStateVector } from './scanUpdate.ts';
@@ -22,14 +23,7 @@ const CASES = 3_000;
 const MAX_LAG_MS = 2_000;
 const MAX_BYTES_PER_CASE = 64 * 1024 * 1024;
 
-const member: BoardMember = {
-  key: 'fuzz',
-  identity: { userId: 'u', name: 'U' },
-  awarenessClients: new Set(),
-  standing: () => ({ isHost: false, isPresenter: false, mayDraw: true }),
-  send: () => undefined,
-  sendRights: () => undefined,
-};
+const member = fakeMember('fuzz');
 
 const HUGE = [2 ** 20, 4_000_000, 17_000_000, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40, 2 ** 53 - 1];
 

@@ -4,7 +4,8 @@ import * as Y from 'yjs';
 import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness';
 import { BoardError, DEFAULT_ACCESS } from '../protocol.ts';
 import { prng, varuint } from '../testing/updates.ts';
-import { Board, type BoardMember } from './Board.ts';
+import { Board } from './Board.ts';
+import { fakeMember } from '../testing/fixtures.ts';
 import { MAX_AWARENESS_CLIENTS_PER_MEMBER, MAX_AWARENESS_ENTRIES, MAX_AWARENESS_STATE_BYTES, decodeAwareness } from './awareness.ts';
 
 const user = { id: 'u1', name: 'Ada', color: '#123456' };
@@ -69,14 +70,7 @@ describe('awareness bounds', () => {
 
   it(`one connection speaks for at most ${MAX_AWARENESS_CLIENTS_PER_MEMBER} awareness clients`, () => {
     const board = new Board({ id: 'b', access: DEFAULT_ACCESS });
-    const member: BoardMember = {
-      key: 'm',
-      identity: { userId: 'u1', name: 'Ada' },
-      awarenessClients: new Set(),
-      standing: () => ({ isHost: false, isPresenter: false, mayDraw: true }),
-      send: () => undefined,
-      sendRights: () => undefined,
-    };
+    const member = fakeMember('m', { userId: 'u1', name: 'Ada' });
     board.addMember(member);
     for (let client = 1; client <= MAX_AWARENESS_CLIENTS_PER_MEMBER; client++) board.applyClientAwareness(member, handMade([{ client, state: JSON.stringify({ user }) }]));
     expect(code(() => board.applyClientAwareness(member, handMade([{ client: 99, state: JSON.stringify({ user }) }])))).toBe('BAD_REQUEST');

@@ -1,4 +1,17 @@
 import { BOARD_PROTOCOL_VERSION, TACTICAL_KINDS, type BoardJson, type BoardObject } from '../protocol.ts';
+import type { BoardMember } from '../server/Board.ts';
+
+/** A member who may draw and hears nothing: for driving a Board directly, without sockets. */
+export function fakeMember(key: string, identity: BoardMember['identity'] = { userId: 'u', name: 'U' }): BoardMember {
+  return {
+    key,
+    identity,
+    awarenessClients: new Set(),
+    standing: () => ({ isHost: false, isPresenter: false, mayDraw: true }),
+    send: () => undefined,
+    sendRights: () => undefined,
+  };
+}
 
 /** A deterministic pseudo-random board: `total` objects of every type, `symbols` of them military symbols. */
 export function makeBoard(id: string, total: number, symbols: number, seed = 1): BoardJson {

@@ -4,7 +4,7 @@ import type { MediaKind } from './codecs.ts';
 import type { Producer, RtpSink } from './Producer.ts';
 import type { MediaPacket } from './rtp/rtpPacket.ts';
 import type { RtpRewriter } from './rtp/RtpRewriter.ts';
-import type { ConsumerOutput } from './rtp/TransportMediaPath.ts';
+import type { ConsumerOutput } from './rtp/RtpStreamSender.ts';
 import { Av1LayerFilter, SimulcastLayerFilter, Vp9LayerFilter, type LayerFilter } from './svc/LayerFilter.ts';
 import { Vp8SimulcastPatch, type Vp8Descriptor } from './svc/vp8.ts';
 import { desiredLayers, type ConsumerPreferences, type Layers } from './svc/LayerSelector.ts';

@@ -32,7 +32,7 @@ import { Connection, StunProtocol } from 'werift';
 import { authenticateBindingRequest, bindInRange, icePasswordFor } from './icePatches.ts';
 import { ipv4ToNumber, nativePacket } from './rtp/nativePacket.ts';
 import { bindUdp, ipv4Strings, readDatagrams, sendBatch, socketFd, type TakeDatagram } from './rtp/udp.ts';
-import { wordView } from './rtp/srtp.ts';
+import { wordView } from './rtp/bytes.ts';
 
 /** Kernel buffers of the shared socket: it carries what thousands of sockets did (capped by net.core.[rw]mem_max). */
 const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
@@ -340,7 +340,7 @@ export class WebRtcServer {
 
 /**
  * werift's UdpTransport as seen by its StunProtocol and by the packet path
- * (TransportMediaPath's SecureLink), for one ICE protocol on a shared port.
+ * (rtp/SecureLink.ts), for one ICE protocol on a shared port.
  * `socket` is the shared socket: the packet path sends RTP on it directly.
  */
 export class SharedUdpTransport {

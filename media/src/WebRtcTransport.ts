@@ -9,7 +9,9 @@ import { supportedCodecs, supportedHeaderExtensions, type MediaKind, type Negoti
 import { rtcPortRange, type MediaConfig } from './config.ts';
 import { Consumer, type ConsumerDump } from './Consumer.ts';
 import { Producer, type ProducerDump } from './Producer.ts';
-import { DEPENDENCY_DESCRIPTOR_URI, TransportMediaPath, type RtpStreamSender } from './rtp/TransportMediaPath.ts';
+import { DEPENDENCY_DESCRIPTOR_URI } from './rtp/headerExtensions.ts';
+import type { RtpStreamSender } from './rtp/RtpStreamSender.ts';
+import { TransportMediaPath } from './rtp/TransportMediaPath.ts';
 import { negotiatedHeaderExtensions } from './rtp/weriftInternals.ts';
 import { BandwidthAllocator } from './bwe/BandwidthAllocator.ts';
 import type { WebRtcServer } from './WebRtcServer.ts';

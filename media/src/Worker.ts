@@ -10,6 +10,9 @@ import type {
 } from './channel.ts';
 import type { MediaConfig } from './config.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'media' });
 
 const ENTRY = fileURLToPath(new URL('./worker/entry.mjs', import.meta.url));
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -198,9 +201,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
   #killStalled(silentMs: number): void {
     this.#stalled = true;
     this.#stopWatchdog();
-    console.error(
-      `[media] worker ${this.id} (pid ${this.pid}) has not answered a ping for ${Math.round(silentMs)} ms: stalled; killing it so that its rooms move`,
-    );
+    log.error({ worker: this.id, workerPid: this.pid, silentMs: Math.round(silentMs) }, 'media worker has not answered a ping: stalled; killing it so that its rooms move');
     this.#child.kill('SIGKILL');
   }
 

@@ -7,6 +7,9 @@ import { recordableCodec, runFfmpeg } from './ffmpeg.ts';
 import type { ManifestTrack, RecordingInfo, RecordingProblemCode } from './manifest.ts';
 import type { RecordingStorage } from './RecordingStorage.ts';
 import { TrackRecorder } from './TrackRecorder.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'recorder' });
 
 /** How often the recording looks at the room for tracks that came or went. */
 const POLL_MS = 250;
@@ -121,7 +124,7 @@ export class Recording {
       try {
         (listener as (...a: unknown[]) => void)(...args);
       } catch (error) {
-        console.error('[recorder] listener failed:', error);
+        log.error({ err: error, recording: this.id }, 'a recording listener threw');
       }
     }
   }
@@ -324,7 +327,7 @@ export class Recording {
   /** Saves are serialised: the last one written is the latest state. */
   #save(): Promise<void> {
     const snapshot = JSON.parse(JSON.stringify(this.info)) as RecordingInfo;
-    this.#saving = this.#saving.then(() => this.#storage.save(snapshot)).catch((error) => console.error('[recorder] could not save', this.id, error));
+    this.#saving = this.#saving.then(() => this.#storage.save(snapshot)).catch((error) => log.error({ err: error, recording: this.id }, 'could not save the recording'));
     return this.#saving;
   }
 
@@ -387,7 +390,7 @@ export class Recording {
         } catch (error) {
           // The whole composite is made after the stop instead.
           this.#windowFailed = true;
-          console.warn(`[recorder] live composition of ${this.id} failed; composing after the stop:`, (error as Error).message);
+          log.warn({ err: error, recording: this.id }, 'live composition failed; composing after the stop');
         }
       }
     });

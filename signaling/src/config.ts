@@ -3,7 +3,7 @@ import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
 import { DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type RequestLimits } from './socket/SignalingGateway.ts';
-import { trustProxyFrom, type TrustProxy } from './util/clientAddress.ts';
+import { trustProxyFrom, type TrustProxy } from '@muster/kit/client-address';
 
 /** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
 export interface SecurityConfig {

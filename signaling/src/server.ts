@@ -14,8 +14,8 @@ import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
 import { jsonBody } from './http/jsonBody.ts';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { originAllowed } from './http/origin.ts';
-import { constantTimeEqual } from './util/constantTimeEqual.ts';
-import { MemoryLimits } from './util/limits.ts';
+import { constantTimeEqual } from '@muster/kit/constant-time';
+import { MemoryLimits } from '@muster/kit/limits';
 import { MeetingTokens } from './auth/MeetingTokens.ts';
 import { SqliteMeetingStore } from './rooms/SqliteMeetingStore.ts';
 import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
@@ -24,6 +24,9 @@ import { renderMetrics } from './http/metrics.ts';
 import { roomsApi } from './http/roomsApi.ts';
 import { RoomManager } from './rooms/RoomManager.ts';
 import { attachSignaling } from './socket/SignalingGateway.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'server' });
 
 export interface MusterServer {
   url: string;
@@ -54,7 +57,7 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
   const recorder = new Recorder({ ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording });
   const roomRecorder = new RoomRecorder(recorder);
   // Recordings a crash or restart cut short are finished from the files they left.
-  void recorder.recover().catch((error) => console.error('[recorder] recovery failed:', error));
+  void recorder.recover().catch((error) => log.error({ err: error }, 'recording recovery failed'));
   const rooms = new RoomManager({
     recorder: roomRecorder,
     pool,
@@ -66,7 +69,7 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     limits,
   });
   const whiteboard = await createWhiteboard({ dataDir: config.dataDir, meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
-  pool.on('workerdied', ({ worker }) => console.warn(`[media] worker ${worker.id} died; replacing it and moving its rooms`));
+  pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
 
   const app = express();
   app.disable('x-powered-by');
@@ -117,7 +120,7 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
     const code = error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
-    if (status === 500) console.error('[http]', error);
+    if (status === 500) log.error({ err: error, method: _req.method, path: _req.path }, 'request failed');
     res.status(status).json({ error: { code, message: status === 500 ? 'internal error' : error.message } });
   });
 

@@ -15,7 +15,8 @@
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { Consumer } from '../Consumer.ts';
-import { TRANSPORT_WIDE_CC_URI, TransportMediaPath } from '../rtp/TransportMediaPath.ts';
+import { TRANSPORT_WIDE_CC_URI } from '../rtp/headerExtensions.ts';
+import { TransportMediaPath } from '../rtp/TransportMediaPath.ts';
 import { senderView } from '../rtp/weriftInternals.ts';
 import {
   fakeDtls,

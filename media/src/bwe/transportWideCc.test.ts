@@ -22,7 +22,7 @@ import type { Consumer } from '../Consumer.ts';
 import type { WebRtcTransport } from '../WebRtcTransport.ts';
 import { RawRtcp } from '../rtp/rtcp.ts';
 import { parseRtp } from '../rtp/rtpPacket.ts';
-import { TRANSPORT_WIDE_CC_URI } from '../rtp/TransportMediaPath.ts';
+import { TRANSPORT_WIDE_CC_URI } from '../rtp/headerExtensions.ts';
 import { playStream, vp9CameraStream } from '../testing/svcStreams.ts';
 import { writeTransportFeedback } from '../testing/transportFeedbackWriter.ts';
 import { answerOffer, createClientPeer, loopbackMediaConfig, publishCamera, waitConnected, waitFor } from '../testing/weriftClient.ts';

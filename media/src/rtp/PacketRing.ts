@@ -1,5 +1,5 @@
 import { parseRtp, type MediaPacket } from './rtpPacket.ts';
-import { copyBytes, wordView } from './srtp.ts';
+import { copyBytes, wordView } from './bytes.ts';
 
 /** Bytes per slot: a full-size WebRTC packet (≈1200-byte payload plus headers) fits. */
 export const RING_SLOT_BYTES = 1280;

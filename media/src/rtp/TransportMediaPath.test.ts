@@ -27,7 +27,8 @@ import {
 } from '../testing/fakeWebrtc.ts';
 import { parseRtp } from './rtpPacket.ts';
 import { SRTP_AEAD_AES_128_GCM, SRTP_AES128_CM_HMAC_SHA1_80, type SrtpKeys, type SrtpProfile } from './srtp.ts';
-import { TransportMediaPath, type RtpStreamSender } from './TransportMediaPath.ts';
+import type { RtpStreamSender } from './RtpStreamSender.ts';
+import { TransportMediaPath } from './TransportMediaPath.ts';
 
 const paths: TransportMediaPath[] = [];
 afterEach(() => {

@@ -3,7 +3,7 @@
  * SRTP AES_CM_128_HMAC_SHA1_80 with OpenSSL from Node itself, a direct
  * sendto, and reading with recvmmsg (udp.ts readSocketNatively). Optional:
  * when it did not build, or MUSTER_NATIVE=0, this is null and srtp.ts /
- * TransportMediaPath.ts / Node's dgram do the same steps in JS. Both paths
+ * SecureLink.ts / Node's dgram do the same steps in JS. Both paths
  * produce identical bytes (nativePacket.test.ts checks them against each other).
  */
 import { createRequire } from 'node:module';

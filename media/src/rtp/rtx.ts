@@ -5,7 +5,7 @@
  * answers to our NACKs), and writes RTX towards subscribers that negotiated it.
  */
 import { parseRtp, type MediaPacket } from './rtpPacket.ts';
-import { wordView } from './srtp.ts';
+import { wordView } from './bytes.ts';
 
 /** RTX payload type → the payload type it carries (apt), from a receiver's negotiated codecs. */
 export function rtxPayloadTypes(codecs: Record<number, { payloadType: number; mimeType: string; parameters?: string }>): Map<number, number> | undefined {

@@ -10,9 +10,9 @@ import {
   SrtpContext,
   SrtpSession,
   SrtpStream,
-  xorInPlace,
   type SrtpProfile,
 } from './srtp.ts';
+import { xorInPlace } from './bytes.ts';
 
 const PROFILES: [string, SrtpProfile][] = [
   ['AES_CM_128_HMAC_SHA1_80', SRTP_AES128_CM_HMAC_SHA1_80],

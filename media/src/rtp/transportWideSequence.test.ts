@@ -10,7 +10,8 @@ import { Consumer } from '../Consumer.ts';
 import { fakeDtls, fakePeerConnection, fakePublisherPath, fakeSendTransceiver, peerSession, randomSrtpKeys } from '../testing/fakeWebrtc.ts';
 import { writeTransportFeedback } from '../testing/transportFeedbackWriter.ts';
 import { parseRtp } from './rtpPacket.ts';
-import { TRANSPORT_WIDE_CC_URI, TransportMediaPath } from './TransportMediaPath.ts';
+import { TRANSPORT_WIDE_CC_URI } from './headerExtensions.ts';
+import { TransportMediaPath } from './TransportMediaPath.ts';
 import { senderView } from './weriftInternals.ts';
 
 const TWCC_ID = 5;

@@ -15,7 +15,7 @@
 import type dgram from 'node:dgram';
 import { isIP } from 'node:net';
 import { nativePacket, type NativePacket, type NativeReader } from './nativePacket.ts';
-import { wordView } from './srtp.ts';
+import { wordView } from './bytes.ts';
 
 type LookupCallback = (error: Error | null, address?: string, family?: number) => void;
 type Lookup = (address: string, callback: LookupCallback) => void;

@@ -8,7 +8,7 @@
  * every packet that carries the template structure (a new structure makes
  * all targets active again); other packets go out unchanged.
  */
-import type { DependencyDescriptorPatch } from '../rtp/TransportMediaPath.ts';
+import type { DependencyDescriptorPatch } from '../rtp/RtpStreamSender.ts';
 import { Av1Descriptor, decodeTargetsWithin, parseDependencyDescriptor, writeActiveDecodeTargets } from './av1.ts';
 import type { LayerFilter } from './LayerFilter.ts';
 import type { ProducerLayers } from './ProducerLayers.ts';

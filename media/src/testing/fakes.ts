@@ -6,7 +6,7 @@ import { Consumer } from '../Consumer.ts';
 import { Producer, type ProducerOptions } from '../Producer.ts';
 import { parseRtp, type MediaPacket } from '../rtp/rtpPacket.ts';
 import { RtpRewriter } from '../rtp/RtpRewriter.ts';
-import type { ConsumerOutput, PayloadPatch } from '../rtp/TransportMediaPath.ts';
+import type { ConsumerOutput, PayloadPatch } from '../rtp/RtpStreamSender.ts';
 
 export function fakeReceiver() {
   return { sendRtcpPLI: vi.fn((_ssrc: number) => Promise.resolve()) };

@@ -7,7 +7,7 @@
  */
 import type { RTCPeerConnection, RTCRtpTransceiver } from 'werift';
 import type { MediaPacket } from '../rtp/rtpPacket.ts';
-import { SecureLink, type LinkOwner, type MediaPathCounters } from '../rtp/TransportMediaPath.ts';
+import { SecureLink, type LinkOwner, type MediaPathCounters } from '../rtp/SecureLink.ts';
 import { dtlsTransportOf, dtlsTransportsOf, negotiatedHeaderExtensions, senderView, type WeriftDtlsTransport } from '../rtp/weriftInternals.ts';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';

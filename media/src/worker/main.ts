@@ -2,9 +2,12 @@ import type { ChannelMessage } from '../channel.ts';
 import type { MediaConfig } from '../config.ts';
 import { nativePacketStatus } from '../rtp/nativePacket.ts';
 import { WorkerProcess } from './WorkerProcess.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'media-worker' });
 
 if (!process.send) {
-  console.error('media worker must be started by the main process over IPC');
+  log.error('media worker must be started by the main process over IPC');
   process.exit(1);
 }
 
@@ -32,14 +35,14 @@ process.on('SIGTERM', () => {
 process.on('uncaughtException', (error) => {
   // werift raises from socket callbacks on malformed packets; one bad peer must
   // not take down every room on this worker.
-  console.error(`[media worker ${process.pid}] uncaught exception:`, error);
+  log.error({ err: error }, 'uncaught exception');
 });
 process.on('unhandledRejection', (reason) => {
-  console.error(`[media worker ${process.pid}] unhandled rejection:`, reason);
+  log.error({ err: reason }, 'unhandled rejection');
 });
 if (!nativePacketStatus.loaded && process.env.MUSTER_NATIVE !== '0') {
   // Loud, once per worker: the JS path works but costs more CPU per packet (docs/operations.md, Platforms).
-  console.warn(`[media worker ${process.pid}] native packet path not loaded (${nativePacketStatus.reason}); using JavaScript. Run \`npm run build:native -w media\`.`);
+  log.warn({ reason: nativePacketStatus.reason }, 'native packet path not loaded; using JavaScript. Run `npm run build:native -w media`.');
 }
 starting.then(
   (started) => {
@@ -48,7 +51,7 @@ starting.then(
   },
   (error: Error) => {
     // Without its UDP port the worker can carry no media: exit, and the pool reports the failed start.
-    console.error(`[media worker ${process.pid}] cannot start: ${error.message}`);
+    log.error({ err: error }, 'media worker cannot start');
     process.exit(1);
   },
 );

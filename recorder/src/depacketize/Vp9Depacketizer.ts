@@ -3,6 +3,9 @@ import type { RtpPacket } from './RtpPacket.ts';
 import type { Depacketizer, DepacketizerEvents } from './Depacketizer.ts';
 import { Vp9FrameHeaderReader, hideVp9Frame, vp9ShowExistingFrame } from './Vp9FrameHeader.ts';
 import { buildVp9Superframe, parseVp9SuperframeIndex } from './Vp9Superframe.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'recorder' });
 
 /** Without an announced top layer (or when it stopped): the highest layer seen within this much RTP time (1 s). */
 const TOP_LAYER_WINDOW = 90_000;
@@ -128,7 +131,7 @@ export class Vp9Depacketizer implements Depacketizer {
       for (let sid = 0; sid <= here; sid++) if (spatialIds.includes(sid)) this.#lastSeen[sid] = timestamp;
       const top = this.#topLayer(timestamp);
       if (top !== this.#top && process.env.MUSTER_RECORDER_DEBUG) {
-        console.log(`[recorder] VP9 top layer ${this.#top} → ${top} (announced ${this.#announcedLayers}, this picture has ${spatialIds.join(',')})`);
+        log.debug({ from: this.#top, to: top, announced: this.#announcedLayers, spatialIds }, 'VP9 top layer changed');
       }
       this.#top = top;
       const last = infos[infos.length - 1]!;
@@ -151,7 +154,7 @@ export class Vp9Depacketizer implements Depacketizer {
       if (this.#topSize) size = this.#topSize;
     } catch (error) {
       // Still decodable; only a decoder that shows every frame shows the lower layers too.
-      if (!this.#warned) console.warn(`[recorder] VP9 header not understood, layers left visible: ${(error as Error).message}`);
+      if (!this.#warned) log.warn({ err: error }, 'VP9 header not understood, layers left visible');
       this.#warned = true;
     }
     this.#events.onFrame(buildVp9Superframe(out), timestamp, keyFrame, size);

@@ -18,9 +18,10 @@ import type {
   TrackSource,
 } from '../protocol.ts';
 import { rightsOf } from '../controls/policy.ts';
-import { Emitter } from './Emitter.ts';
+import { Emitter } from '@muster/kit/emitter';
 import { preferCodec, videoTransceiverInit, type VideoPublishOptions } from './videoEncoding.ts';
 import { LocalParticipant, RemoteParticipant, type RemoteTrack } from './Participant.ts';
+import { log } from '@muster/kit/log';
 
 /** `waiting`: held in the meeting's lobby until a host lets us in. */
 export type ConnectionState = 'disconnected' | 'connecting' | 'waiting' | 'connected' | 'reconnecting';
@@ -281,7 +282,7 @@ export class Room extends Emitter<RoomEvents> {
       this.#subscribeChain = this.#subscribeChain.then(() => this.#handleSubscriberOffer(offer)).catch((error) => {
         // An offer for a connection that was rebuilt meanwhile is moot; the server sends a new one.
         if (this.#left || this.#leaving || this.#subscriber?.signalingState === 'closed' || !this.#subscriber) return;
-        console.warn('[muster] subscriber negotiation failed', error);
+        log.warn({ err: error }, '[muster] subscriber negotiation failed');
       });
     });
     on('speaker.active', ({ participantId }) => {
@@ -294,7 +295,7 @@ export class Room extends Emitter<RoomEvents> {
     });
     on('room.closed', ({ reason }) => this.#teardown(reason));
     on('media.reset', ({ reason }) => void this.#rebuildMedia(reason, false));
-    on('server.error', (error) => console.warn('[muster] server error', error));
+    on('server.error', (error) => log.warn({ error }, '[muster] server error'));
     on('lobby.admitted', ({ ticket }) => {
       this.#admission?.resolve(ticket);
       this.#admission = undefined;
@@ -562,7 +563,7 @@ export class Room extends Emitter<RoomEvents> {
     this.#subscribeChain = Promise.resolve();
     for (const publication of this.#publications.values()) publication.transceiver = null;
     if (this.#publications.size > 0) {
-      await this.#serialPublish(() => this.#negotiatePublisher()).catch((error) => console.warn('[muster] republish failed', error));
+      await this.#serialPublish(() => this.#negotiatePublisher()).catch((error) => log.warn({ err: error }, '[muster] republish failed'));
     }
     this.emit('mediaReconnected');
   }

@@ -4,6 +4,9 @@ import { MusterError, type RecordingListEntry } from '../protocol.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import { isModerator } from './policy.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'recorder' });
 
 /**
  * The key a recording keeps for one of its session's hosts: a hash of their
@@ -97,7 +100,7 @@ export class RoomRecorder {
    */
   roomClosed(room: Room): void {
     if (this.isRecording(room.id)) void this.recorder.stop(room.id).catch(() => undefined);
-    void this.recorder.addHosts(room.sessionId, room.moderatorIdentities.map(hostKeyOf)).catch((error) => console.error('[recorder] could not update recording access:', error));
+    void this.recorder.addHosts(room.sessionId, room.moderatorIdentities.map(hostKeyOf)).catch((error) => log.error({ err: error, room: room.id }, 'could not update recording access'));
   }
 
   /**

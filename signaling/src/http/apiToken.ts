@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { RequestHandler } from 'express';
-import { constantTimeEqual } from '../util/constantTimeEqual.ts';
+import { constantTimeEqual } from '@muster/kit/constant-time';
 
 /**
  * The REST API token: from configuration, or generated once and kept in the

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { TrustProxy } from '../util/clientAddress.ts';
+import type { TrustProxy } from '@muster/kit/client-address';
 
 /**
  * Whether a browser page of `Origin` may open a socket here: the server's own

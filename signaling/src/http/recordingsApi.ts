@@ -4,7 +4,7 @@ import { summaryOf } from '@muster/recorder';
 import { COMPOSITE_LINK, type RoomRecorder } from '../controls/RoomRecorder.ts';
 import { RoomIdSchema } from '../protocol.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
-import { constantTimeEqual } from '../util/constantTimeEqual.ts';
+import { constantTimeEqual } from '@muster/kit/constant-time';
 import { HttpError, route } from './roomsApi.ts';
 
 const RecordingIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, 'not a recording id');

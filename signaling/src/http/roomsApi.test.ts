@@ -3,7 +3,7 @@ import { MusterRequestError } from '../client/Room.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { ProtocolClient } from '../testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
-import { mulberry32 } from '../testing/random.ts';
+import { mulberry32 } from '@muster/kit/testing';
 
 function randomJson(rand: () => number, depth = 0): unknown {
   switch (Math.floor(rand() * (depth > 2 ? 6 : 8))) {

@@ -16,6 +16,9 @@ import {
 import type { MeetingConfig } from '../rooms/MeetingStore.ts';
 import type { Room } from '../rooms/Room.ts';
 import { newMeetingConfig, type RoomManager } from '../rooms/RoomManager.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'http' });
 
 const ParticipantIdSchema = z.string().min(1).max(64);
 const KindSchema = z.enum(['audio', 'video']);
@@ -92,7 +95,7 @@ export function route(handler: (req: Request, res: Response) => unknown): (req: 
         res.status(STATUS[error.code] ?? 400).json({ error: { code: error.code, message: error.message } });
         return;
       }
-      console.error('[http] room API failed:', error);
+      log.error({ err: error, method: req.method, path: req.path }, 'room API failed');
       res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
     }
   };

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import { constantTimeEqual } from '../util/constantTimeEqual.ts';
+import { constantTimeEqual } from '@muster/kit/constant-time';
 import type { ConsumerInfo, ParticipantInfo, Role, ServerEvents, TrackInfo, TrackSource, VideoQuality } from '../protocol.ts';
 
 export interface PublishedTrack extends TrackInfo {

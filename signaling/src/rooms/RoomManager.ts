@@ -4,13 +4,16 @@ import type { WorkerPool } from '@muster/media';
 import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { RoomControls } from '../controls/RoomControls.ts';
 import { DEFAULT_SETTINGS, MusterError, type ClientRequest, type ClientResponses, type IceServer } from '../protocol.ts';
-import { MemoryLimits, type LimitStore } from '../util/limits.ts';
+import { MemoryLimits, type LimitStore } from '@muster/kit/limits';
 import { Admission, DEFAULT_PASSCODE_LIMITS, type PasscodeLimits } from './admission.ts';
 import type { Participant } from './Participant.ts';
 import type { AuditEntry } from '../controls/AuditLog.ts';
 import type { RoomRecorder } from '../controls/RoomRecorder.ts';
 import { InMemoryMeetingStore, type MeetingConfig, type MeetingStore } from './MeetingStore.ts';
 import { Room } from './Room.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'rooms' });
 
 export interface RoomManagerOptions {
   pool: WorkerPool;
@@ -79,7 +82,7 @@ export class RoomManager {
         void this.#options.pool
           .leastLoaded()
           .then((worker) => room.migrate(worker))
-          .catch((error) => console.error(`[rooms] could not move room ${room.id} to a new worker:`, error));
+          .catch((error) => log.error({ err: error, room: room.id }, 'could not move the room to a new worker'));
       }
     });
   }

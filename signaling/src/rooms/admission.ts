@@ -1,8 +1,8 @@
 import { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { isModerator } from '../controls/policy.ts';
 import { MusterError, type ClientRequest, type Role } from '../protocol.ts';
-import { constantTimeEqual } from '../util/constantTimeEqual.ts';
-import { MemoryLimits, retryText, type Limit, type LimitStore } from '../util/limits.ts';
+import { constantTimeEqual } from '@muster/kit/constant-time';
+import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
 
 /**
  * What admission needs to know of a meeting. A running Room answers from its

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RtpPacket, type RTCPeerConnection } from 'werift';
 import { createSfuClientPeer } from '@muster/media';
-import { generateStream } from '../../../media/src/testing/svcStreams.ts';
+import { generateStream } from '@muster/media/testing/svc-streams';
 import { ProtocolClient } from '../testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
 

@@ -4,7 +4,7 @@ import { CONTROL_NAMES } from '../controls/RoomControls.ts';
 import { ClientRequests, ERROR_CODES, type ErrorCode } from '../protocol.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
-import { mulberry32 } from '../testing/random.ts';
+import { mulberry32 } from '@muster/kit/testing';
 
 type Reply = { ok: boolean; data?: unknown; error?: { code: ErrorCode; message: string } };
 

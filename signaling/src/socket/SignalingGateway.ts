@@ -15,8 +15,11 @@ import { CONTROL_NAMES, type ControlName } from '../controls/RoomControls.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
-import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '../util/clientAddress.ts';
-import { MemoryLimits, retryText, type Limit, type LimitStore } from '../util/limits.ts';
+import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
+import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'signaling' });
 
 /** Per socket: a flooding client is refused, never served at others' expense. */
 const RATE_PER_SECOND = 30;
@@ -237,7 +240,8 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
           reply(name, ack, ok(result));
         } catch (error) {
           if (error instanceof MusterError) return reply(name, ack, fail(error.code, error.message));
-          console.error(`[signaling] ${name} failed:`, error);
+          const current = session as Session | null;
+          log.error({ err: error, event: name, room: current?.room.id, participant: current?.participant.id }, 'request failed');
           reply(name, ack, fail('INTERNAL', 'the server could not complete the request'));
         }
       });

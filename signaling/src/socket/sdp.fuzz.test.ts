@@ -9,7 +9,7 @@ import { ERROR_CODES, MAX_REQUEST_BYTES, type ErrorCode } from '../protocol.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { ProtocolClient, type Reply } from '../testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
-import { mulberry32 } from '../testing/random.ts';
+import { mulberry32 } from '@muster/kit/testing';
 
 const ROOM = 'sdp-fuzz';
 

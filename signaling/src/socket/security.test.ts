@@ -7,7 +7,7 @@
 import { io } from 'socket.io-client';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trustProxyFrom } from '../util/clientAddress.ts';
+import { trustProxyFrom } from '@muster/kit/client-address';
 import { ProtocolClient, type Reply } from '../testing/protocolClient.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
 

@@ -1,7 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import * as Y from 'yjs';
 import * as awarenessProtocol from 'y-protocols/awareness';
-import { Emitter } from '@muster/signaling/client';
+import { Emitter } from '@muster/kit/emitter';
 import { BoardDoc, newObjectId, type ObjectPatch } from '../model/BoardDoc.ts';
 import {
   BOARD_PROTOCOL_VERSION,

@@ -13,6 +13,9 @@ import {
 } from '../protocol.ts';
 import type { BoardIdentity, BoardStanding } from './access.ts';
 import { MAX_AWARENESS_CLIENTS_PER_MEMBER, decodeAwareness } from './awareness.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'whiteboard' });
 
 /** Origin of changes the server makes itself (clear, import). */
 export const SERVER_ORIGIN = Symbol('server');
@@ -177,7 +180,7 @@ export class Board extends EventEmitter<BoardEvents> {
     const store = this.doc.doc.store;
     if (store.pendingStructs || store.pendingDs) {
       // validateUpdate refuses whatever Yjs would keep pending; should anything slip through, do not keep it.
-      console.warn(`[whiteboard] board ${this.id}: an accepted update left pending changes; dropped them`);
+      log.warn({ board: this.id }, 'an accepted update left pending changes; dropped them');
       store.pendingStructs = null;
       store.pendingDs = null;
     }

@@ -1,7 +1,7 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import * as Y from 'yjs';
-import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/signaling/client-address';
-import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/signaling/limits';
+import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
+import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
 import { UpdateBoundError, scanStateVector } from '../model/scanUpdate.ts';
 import {
   BOARD_PROTOCOL_VERSION,
@@ -25,6 +25,9 @@ import type { BoardMember } from './Board.ts';
 import type { Board } from './Board.ts';
 import type { BoardService } from './BoardService.ts';
 import { hashKey } from './standaloneAccess.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'whiteboard' });
 
 export const BOARD_NAMESPACE = '/board';
 
@@ -308,7 +311,7 @@ export function attachBoardGateway(io: Server, service: BoardService, options: B
           reply(name, ack, boardOk(result));
         } catch (error) {
           if (error instanceof BoardError) return reply(name, ack, boardFail(error.code, error.message));
-          console.error(`[whiteboard] ${name} failed:`, error);
+          log.error({ err: error, event: name, boards: [...joined.keys()] }, 'board request failed');
           reply(name, ack, boardFail('INTERNAL', 'the server could not complete the request'));
         }
       });

@@ -18,6 +18,9 @@ import { Board } from './Board.ts';
 import type { BoardStore } from './BoardStore.ts';
 import { meetingAccess, type MeetingDirectory } from './meetingAccess.ts';
 import { hashKey, standaloneAccess } from './standaloneAccess.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'whiteboard' });
 
 export interface BoardServiceOptions {
   store: BoardStore;
@@ -201,9 +204,9 @@ export class BoardService {
     try {
       const parsed = PinnedSymbolsSchema.safeParse(JSON.parse(fs.readFileSync(this.#pinnedFile, 'utf8')));
       if (parsed.success) return parsed.data;
-      console.warn(`[whiteboard] ${this.#pinnedFile} is not a valid symbol list (${parsed.error.issues[0]?.message}); using the built-in set`);
+      log.warn({ file: this.#pinnedFile, problem: parsed.error.issues[0]?.message }, 'not a valid symbol list; using the built-in set');
     } catch (error) {
-      console.warn(`[whiteboard] could not read ${this.#pinnedFile}: ${(error as Error).message}; using the built-in set`);
+      log.warn({ file: this.#pinnedFile, err: error }, 'could not read the pinned symbols; using the built-in set');
     }
     return DEFAULT_PINNED_SYMBOLS;
   }
@@ -229,7 +232,7 @@ export class BoardService {
     board.noteEncodedSize(state.byteLength);
     const saving = this.store
       .save({ id: board.id, state, access: board.access, ownerKeyHash: board.ownerKeyHash, createdAt: board.createdAt, updatedAt: Date.now() })
-      .catch((error) => console.error(`[whiteboard] could not save board ${board.id}:`, error));
+      .catch((error) => log.error({ err: error, board: board.id }, 'could not save the board'));
     this.#saving.add(saving);
     void saving.finally(() => this.#saving.delete(saving));
     return saving;

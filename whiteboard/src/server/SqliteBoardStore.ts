@@ -2,6 +2,9 @@ import { openSqlFile, saveSqlFile } from '@muster/signaling/sql-file';
 import type { Database } from 'sql.js';
 import { AccessSettingsSchema, DEFAULT_ACCESS } from '../protocol.ts';
 import type { BoardStore, StoredBoard, StoredBoardSummary } from './BoardStore.ts';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'whiteboard' });
 
 /** How long writes are gathered before the database file is rewritten. */
 const FLUSH_DELAY_MS = 250;
@@ -104,7 +107,7 @@ export class SqliteBoardStore implements BoardStore {
       try {
         this.flush();
       } catch (error) {
-        console.error('[whiteboard] could not write the board database:', error);
+        log.error({ err: error }, 'could not write the board database');
         this.#dirty = true;
       }
     }, FLUSH_DELAY_MS);

@@ -2,7 +2,7 @@ import * as decoding from 'lib0/decoding';
 import { z } from 'zod';
 import { BoardError } from '../protocol.ts';
 import { MAX_CLIENT_ID } from '../model/scanUpdate.ts';
-import { jsonDepthWithin } from '@muster/signaling/json-depth';
+import { jsonDepthWithin } from '@muster/kit/json-depth';
 
 /** What a client may say about itself in awareness: who it is, where its cursor is, what it has selected. */
 export const AwarenessStateSchema = z

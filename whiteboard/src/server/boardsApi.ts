@@ -2,7 +2,10 @@ import type { IncomingMessage } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { BoardError, BoardIdSchema, BoardJsonSchema, MAX_OBJECTS_PER_BOARD, MAX_PAGES_PER_BOARD, PinnedSymbolsSchema, zodMessage } from '../protocol.ts';
 import type { BoardService } from './BoardService.ts';
-import { jsonDepthWithin } from '@muster/signaling/json-depth';
+import { jsonDepthWithin } from '@muster/kit/json-depth';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'whiteboard' });
 
 /**
  * Board JSON nests 6 deep (board, pages, page, objects, object, points or
@@ -109,7 +112,7 @@ export function boardsApi(service: BoardService): Router {
     if (error.type === 'entity.too.large') return fail(res, 'PAYLOAD_TOO_LARGE', `this body is limited to ${(error as { limit?: number }).limit ?? boardBodyBytes} bytes`);
     if (error instanceof BadBody) return fail(res, 'BAD_REQUEST', error.message);
     if (error.status && error.status >= 400 && error.status < 500) return fail(res, 'BAD_REQUEST', error.message);
-    console.error('[whiteboard] REST error:', error);
+    log.error({ err: error }, 'board REST request failed');
     fail(res, 'INTERNAL', 'internal error');
   });
 

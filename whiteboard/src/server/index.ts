@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Server } from 'socket.io';
-import type { TrustProxy } from '@muster/signaling/client-address';
-import type { LimitStore } from '@muster/signaling/limits';
+import type { TrustProxy } from '@muster/kit/client-address';
+import type { LimitStore } from '@muster/kit/limits';
 import { attachBoardGateway, type BoardQuotas } from './BoardGateway.ts';
 import { BoardService } from './BoardService.ts';
 import type { BoardStore } from './BoardStore.ts';

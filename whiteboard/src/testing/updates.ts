@@ -113,4 +113,4 @@ export function deletedRunProbe(client: number, claimed: number): Uint8Array {
 }
 
 /** The shared seeded PRNG, so that a failing fuzz run can be repeated from its seed. */
-export { mulberry32 as prng } from '@muster/signaling/testing/random';
+export { mulberry32 as prng } from '@muster/kit/testing';

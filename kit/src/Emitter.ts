@@ -1,3 +1,5 @@
+import { log } from './log.ts';
+
 /** A tiny typed event emitter that runs in browsers and Node alike. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyListener = (...args: any[]) => void;
@@ -28,7 +30,7 @@ export class Emitter<E extends Record<string, unknown[]>> {
       try {
         (listener as unknown as (...a: E[K]) => void)(...args);
       } catch (error) {
-        console.error(`listener for ${String(event)} threw`, error);
+        log.error({ err: error, event: String(event) }, 'an event listener threw');
       }
     }
   }

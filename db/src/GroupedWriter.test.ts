@@ -1,0 +1,188 @@
+import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from './Database.ts';
+import { SQLITE_FILE_NAME, type EngineName } from './Engine.ts';
+import { isDbError } from './errors.ts';
+import { GroupedWriter } from './GroupedWriter.ts';
+import type { Schema } from './schema.ts';
+import { testLocation, waitFor, type TestLocation } from './testing/databases.ts';
+import { postgresTestsEnabled } from './testing/postgres.ts';
+
+const withPostgres = await postgresTestsEnabled('the PostgreSQL grouped-writer tests (db/src/GroupedWriter.test.ts)');
+const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+
+function insertMeeting(db: Database, id: string) {
+  return db.writer.write(async (trx) => {
+    await trx.insertInto('meetings').values({ id, created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute();
+    return id;
+  });
+}
+
+async function ids(db: Database): Promise<string[]> {
+  return (await db.kysely.selectFrom('meetings').select('id').orderBy('id').execute()).map((r) => r.id);
+}
+
+describe.each(engines)('GroupedWriter (%s)', (engine) => {
+  let location: TestLocation;
+  let db: Database | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+    await location?.remove();
+  });
+
+  it('commits writes queued together in one transaction, each resolved with its result', async () => {
+    location = await testLocation(engine);
+    // No time budget: the batch is bounded by count alone, so the grouping is deterministic.
+    db = await location.open({ writer: { maxBatch: 100, maxBatchMs: 60_000 } });
+    const before = db.writer.stats().commits;
+    const names = Array.from({ length: 250 }, (_, i) => `w${String(i).padStart(3, '0')}`);
+    const results = await Promise.all(names.map((id) => insertMeeting(db!, id)));
+    expect(results).toEqual(names);
+    const stats = db.writer.stats();
+    expect(stats.commits - before).toBe(3);
+    expect(stats.maxBatchSize).toBe(100);
+    expect(stats.queueDepth).toBe(0);
+    expect(await ids(db)).toEqual(names);
+  });
+
+  it('fails only the failing write of a batch: its savepoint is rolled back, the others commit', async () => {
+    location = await testLocation(engine);
+    db = await location.open({ writer: { maxBatchMs: 60_000 } });
+    const d = db;
+    const before = d.writer.stats().commits;
+    const first = insertMeeting(d, 'a');
+    // Inserts a row, then fails: the row must go with it.
+    const failing = d.writer.write(async (trx) => {
+      await trx.insertInto('meetings').values({ id: 'half', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute();
+      throw new Error('caller bug');
+    });
+    // A database error (duplicate key) is one write's failure too.
+    const duplicate = insertMeeting(d, 'a');
+    const last = insertMeeting(d, 'b');
+    const outcomes = await Promise.allSettled([first, failing, duplicate, last]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect(((outcomes[1] as PromiseRejectedResult).reason as Error).message).toBe('caller bug');
+    expect(d.writer.stats().commits - before).toBe(1);
+    expect(await ids(d)).toEqual(['a', 'b']);
+    expect(d.writer.stats().failedWrites).toBe(2);
+  });
+
+  it('rolls back a lone failing write', async () => {
+    location = await testLocation(engine);
+    db = await location.open();
+    const d = db;
+    await expect(
+      d.writer.write(async (trx) => {
+        await trx.insertInto('meetings').values({ id: 'alone', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute();
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    expect(await ids(d)).toEqual([]);
+    await insertMeeting(d, 'next');
+    expect(await ids(d)).toEqual(['next']);
+  });
+
+  it('resolves a write only once it is committed: visible to a reader the moment it resolves', async () => {
+    location = await testLocation(engine);
+    db = await location.open();
+    const d = db;
+    const seen = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        insertMeeting(d, `v${i}`).then(async (id) => (await d.kysely.selectFrom('meetings').select('id').where('id', '=', id).executeTakeFirst())?.id),
+      ),
+    );
+    expect(seen).toEqual(Array.from({ length: 50 }, (_, i) => `v${i}`));
+  });
+
+  it('commits what is queued on close, then refuses writes with DB_CLOSED', async () => {
+    location = await testLocation(engine);
+    db = await location.open();
+    const d = db;
+    const pending = Array.from({ length: 20 }, (_, i) => insertMeeting(d, `c${i}`));
+    const closed = d.close();
+    await expect(insertMeeting(d, 'late')).rejects.toSatisfy((e) => isDbError(e, 'DB_CLOSED'));
+    await Promise.all(pending);
+    await closed;
+    await d.close();
+    db = await location.open();
+    expect(await ids(db)).toHaveLength(20);
+  });
+
+  it('refuses writes beyond its queue bound with WRITE_QUEUE_FULL', async () => {
+    location = await testLocation(engine);
+    db = await location.open({ writer: { maxQueue: 5 } });
+    const d = db;
+    const writes = Array.from({ length: 8 }, (_, i) => insertMeeting(d, `q${i}`));
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+    for (const o of outcomes.slice(5)) expect(isDbError((o as PromiseRejectedResult).reason, 'WRITE_QUEUE_FULL')).toBe(true);
+  });
+
+  it('reports queue depth, commits, writes and latency percentiles', async () => {
+    location = await testLocation(engine);
+    db = await location.open();
+    const d = db;
+    await Promise.all(Array.from({ length: 30 }, (_, i) => insertMeeting(d, `s${i}`)));
+    const { writer } = d.getStats();
+    expect(writer.writes).toBeGreaterThanOrEqual(30);
+    expect(writer.commits).toBeGreaterThan(0);
+    expect(writer.commitLatencyMs.samples).toBe(writer.commits);
+    expect(writer.ackLatencyMs.p99).toBeGreaterThanOrEqual(writer.ackLatencyMs.p50);
+    expect(writer.unavailableSince).toBeNull();
+  });
+
+  it('keeps the reader read-only: a write that bypasses the writer fails', async () => {
+    location = await testLocation(engine);
+    db = await location.open();
+    await expect(db.kysely.insertInto('meetings').values({ id: 'x', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute()).rejects.toThrow(/read-?only/);
+  });
+});
+
+describe('GroupedWriter while the database is unreachable', () => {
+  it('retries with back-off, fails a write only after the retry window, and resumes when the database is back', async () => {
+    const location = await testLocation('sqlite');
+    const db = await location.open();
+    await db.close();
+    // A writer over a connection that fails like a dropped PostgreSQL one while `down`.
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(location.dataDir, SQLITE_FILE_NAME)) }) });
+    let down = true;
+    const flaky = new Proxy(kysely, {
+      get(target, property) {
+        if (property === 'startTransaction' && down) {
+          return () => ({ execute: async () => Promise.reject(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })) });
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const errors: string[] = [];
+    const writer = new GroupedWriter({ db: flaky, engine: 'sqlite', retryWindowMs: 300, logger: { info() {}, warn() {}, error: (_o, msg) => errors.push(msg) } });
+    const insert = (id: string) =>
+      writer.write(async (trx) => {
+        await trx.insertInto('meetings').values({ id, created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute();
+        return id;
+      });
+    try {
+      await expect(insert('lost')).rejects.toSatisfy((e) => isDbError(e, 'DB_UNAVAILABLE') && /unreachable since/.test((e as Error).message));
+      expect(writer.stats().retries).toBeGreaterThan(1);
+      expect(writer.stats().unavailableSince).not.toBeNull();
+      expect(errors.some((m) => /unreachable/.test(m))).toBe(true);
+
+      // A write queued during the outage, within its window, commits once the database is back.
+      const waiting = insert('kept');
+      const retriesSoFar = writer.stats().retries;
+      await waitFor('another retry', () => writer.stats().retries > retriesSoFar);
+      down = false;
+      expect(await waiting).toBe('kept');
+      expect(writer.stats().unavailableSince).toBeNull();
+      expect((await kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id)).toEqual(['kept']);
+    } finally {
+      await writer.close();
+      await kysely.destroy();
+      await location.remove();
+    }
+  });
+});

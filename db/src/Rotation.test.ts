@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from './Database.ts';
+import type { EngineName } from './Engine.ts';
+import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
+import { SEALED_TABLES } from './tables.ts';
+import { spawnFixture, type TsxChild } from './testing/children.ts';
+import { rawQuery, testLocation, type TestLocation } from './testing/databases.ts';
+import { contents, fill } from './testing/sampleData.ts';
+import { postgresTestsEnabled } from './testing/postgres.ts';
+
+const withPostgres = await postgresTestsEnabled('the PostgreSQL key rotation tests (db/src/Rotation.test.ts)');
+const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+
+/** The key id inside every sealed value in the database, counted. */
+async function keyIdsAtRest(location: TestLocation): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const spec of SEALED_TABLES) {
+    for (const column of spec.sealed) {
+      for (const row of await rawQuery<Record<string, Buffer | null>>(location, `select ${column} as v from ${spec.name}`)) {
+        if (!row.v) continue;
+        const id = Buffer.from(row.v).subarray(1, 5).toString('hex');
+        counts[id] = (counts[id] ?? 0) + 1;
+      }
+    }
+  }
+  return counts;
+}
+
+describe.each(engines)('data key rotation (%s)', (engine) => {
+  let location: TestLocation;
+  let db: Database | undefined;
+  let child: TsxChild | undefined;
+  afterEach(async () => {
+    await child?.kill();
+    await db?.close();
+    db = undefined;
+    await location?.remove();
+  });
+
+  it('re-encrypts every sealed value while writes go on, then drops the old key', async () => {
+    location = await testLocation(engine);
+    db = await location.open({ rotationBatchSize: 7 });
+    const d = db;
+    await fill(d);
+    const oldKey = d.sealer.activeKeyId;
+    const expected = await contents(d);
+    const newKey = await d.rotation.start();
+    expect(newKey).not.toBe(oldKey);
+    expect((await d.rotation.status()).retiringKeyIds).toEqual([oldKey]);
+    // Writes during the rotation: sealed under the new key at once.
+    const meetings = new SqlMeetingRepository(d);
+    const during = Promise.all(Array.from({ length: 20 }, (_, i) => meetings.put({ id: `during${i}`, createdAt: 100 + i, startsAt: null, config: { i } })));
+    await Promise.all([d.rotation.run(), during]);
+
+    expect(await keyIdsAtRest(location)).toEqual({ [newKey]: expect.any(Number) });
+    expect((await rawQuery(location, 'select key_id, status from keyring')).map((r) => [r.key_id, r.status])).toEqual([[newKey, 'active']]);
+    expect(await rawQuery(location, 'select * from rotation_progress')).toEqual([]);
+    expect(await d.rotation.pending()).toBe(false);
+    const now = (await contents(d)) as { meetings: unknown[] };
+    expect({ ...now, meetings: now.meetings.filter((m) => !String((m as [string])[0]).startsWith('during')) }).toEqual(expected);
+    await d.close();
+    db = await location.open();
+    expect(db.sealer.keyIds).toEqual([newKey]);
+    expect((await contents(db)) as object).toMatchObject({ chainOk: true });
+  });
+
+  it('resumes a rotation killed with SIGKILL and loses nothing', async () => {
+    location = await testLocation(engine);
+    db = await location.open();
+    await fill(db);
+    const oldKey = db.sealer.activeKeyId;
+    const expected = await contents(db);
+    await db.close();
+    db = undefined;
+
+    child = spawnFixture('rotatingChild', { DB_DATA_DIR: location.dataDir, DB_URL: location.url });
+    const newKey = (await child.waitForLine((l) => l.startsWith('key '), 'the new key id')).slice(4);
+    let batches = 0;
+    await child.waitForLine((l) => l.startsWith('progress ') && ++batches >= 10, 'ten rotation batches');
+    await child.kill('SIGKILL');
+    expect(child.lines).not.toContain('finished');
+
+    // Interrupted: both keys stored, values under both, progress recorded.
+    expect((await rawQuery(location, 'select key_id, status from keyring order by status')).map((r) => [r.key_id, r.status])).toEqual([
+      [newKey, 'active'],
+      [oldKey, 'retiring'],
+    ]);
+    const midway = await keyIdsAtRest(location);
+    expect(midway[oldKey]).toBeGreaterThan(0);
+    expect(midway[newKey]).toBeGreaterThan(0);
+    expect(Number((await rawQuery<{ n: unknown }>(location, 'select count(*) as n from rotation_progress'))[0].n)).toBe(SEALED_TABLES.length);
+
+    // Reads work in the middle of it; the next open resumes it by itself.
+    db = await location.open();
+    expect(await contents(db)).toEqual(expected);
+    await db.rotation.run();
+    expect(await keyIdsAtRest(location)).toEqual({ [newKey]: expect.any(Number) });
+    expect((await rawQuery(location, 'select key_id from keyring')).map((r) => r.key_id)).toEqual([newKey]);
+    expect(await contents(db)).toEqual(expected);
+  });
+});

@@ -1,0 +1,18 @@
+export { openDatabase, Database, type OpenDatabaseOptions, type DatabaseStats } from './Database.ts';
+export { GroupedWriter, type WriteFn, type WriterStats, type GroupedWriterOptions, type LatencySummary } from './GroupedWriter.ts';
+export { Sealer, SEALED_OVERHEAD_BYTES, type SealAad } from './Sealer.ts';
+export { Keyring, DEFAULT_KDF_COST, KEY_PASSWORDS_WRONG_MESSAGE, type KeyPasswords, type KdfCost } from './Keyring.ts';
+export { resolveKeyPasswords, type ResolvedKeyPasswords } from './keyPasswords.ts';
+export { AuditLog, type AuditEntry, type AuditRecord, type ChainReport } from './AuditLog.ts';
+export { Rotation, type RotationStatus, type RotationProgress } from './Rotation.ts';
+export { backupDatabase, restoreDatabase, type BackupSummary } from './Backup.ts';
+export { DbError, isDbError, type DbErrorCode } from './errors.ts';
+export { isPostgresUrl, SQLITE_FILE_NAME, type EngineName } from './Engine.ts';
+export { silentLogger, type Logger } from './Logger.ts';
+export type { Schema } from './schema.ts';
+export type { Json, MeetingRepository, StoredMeeting, MeetingInput } from './repositories/MeetingRepository.ts';
+export { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
+export { MemoryMeetingRepository } from './repositories/MemoryMeetingRepository.ts';
+export type { BoardLogRepository, BoardLog, BoardMerge, BoardSummary, BoardSnapshot, BoardUpdateEntry } from './repositories/BoardLogRepository.ts';
+export { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
+export { MemoryBoardLogRepository } from './repositories/MemoryBoardLogRepository.ts';

@@ -1,0 +1,113 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { bytesType, type EngineHandles, type EngineName } from './Engine.ts';
+import type { Logger } from './Logger.ts';
+
+/**
+ * Every schema change, in order, in code: nothing is read from disk at run
+ * time, and one list serves both engines. A migration is never edited once
+ * released; a change is a new entry. The few engine differences go through
+ * helpers (bytesType).
+ */
+export function createMigrations(engine: EngineName): Record<string, Migration> {
+  const bytes = bytesType(engine);
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('meetings')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('starts_at', 'bigint')
+          .addColumn('config', bytes, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('meetings_created_at').on('meetings').columns(['created_at', 'id']).execute();
+
+        await db.schema
+          .createTable('boards')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('meta', bytes)
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('size_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .execute();
+        await db.schema
+          .createTable('board_updates')
+          .addColumn('board_id', 'text', (c) => c.notNull().references('boards.id').onDelete('cascade'))
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('data', bytes, (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('board_updates_pk', ['board_id', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('board_snapshots')
+          .addColumn('board_id', 'text', (c) => c.primaryKey().references('boards.id').onDelete('cascade'))
+          .addColumn('upto_seq', 'bigint', (c) => c.notNull())
+          .addColumn('state', bytes, (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('keyring')
+          .addColumn('key_id', 'text', (c) => c.primaryKey())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('wrapped', bytes, (c) => c.notNull())
+          .addColumn('kdf', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        // At most one active key, enforced by the database: two servers
+        // starting on an empty database at once cannot both create a data key.
+        await db.schema.createIndex('keyring_one_active').on('keyring').column('status').unique().where(sql.ref('status'), '=', 'active').execute();
+
+        await db.schema
+          .createTable('rotation_progress')
+          .addColumn('target_key_id', 'text', (c) => c.notNull())
+          .addColumn('table_name', 'text', (c) => c.notNull())
+          .addColumn('last_key', 'text')
+          .addColumn('done', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('rotation_progress_pk', ['target_key_id', 'table_name'])
+          .execute();
+
+        await db.schema
+          .createTable('audit_log')
+          .addColumn('seq', 'bigint', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('body', bytes, (c) => c.notNull())
+          .addColumn('prev_hash', bytes, (c) => c.notNull())
+          .addColumn('hash', bytes, (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+export function migrationNames(engine: EngineName): string[] {
+  return Object.keys(createMigrations(engine)).sort();
+}
+
+function migrator(handles: EngineHandles): Migrator {
+  const migrations = createMigrations(handles.engine);
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  // On PostgreSQL the schema is named: Kysely otherwise looks for its
+  // migration table in every schema and takes another schema's for ours.
+  return new Migrator({ db: handles.writer, provider, migrationTableSchema: handles.pgSchema });
+}
+
+export async function migrateToLatest(handles: EngineHandles, logger: Logger): Promise<void> {
+  const { error, results } = await migrator(handles).migrateToLatest();
+  for (const result of results ?? []) {
+    if (result.status === 'Success') logger.info({ migration: result.migrationName }, 'db: migration applied');
+    if (result.status === 'Error') logger.error({ migration: result.migrationName }, 'db: migration failed');
+  }
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${String(error)}`);
+}
+
+/** The names of the migrations applied to this database (empty for a new one). */
+export async function appliedMigrations(handles: EngineHandles): Promise<string[]> {
+  const migrations = await migrator(handles).getMigrations();
+  return migrations.filter((m) => m.executedAt !== undefined).map((m) => m.name);
+}

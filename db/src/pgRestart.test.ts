@@ -1,0 +1,108 @@
+import crypto from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Database } from './Database.ts';
+import { testLocation, waitFor, type TestLocation } from './testing/databases.ts';
+import { adminQuery, postgresTestsEnabled, TEST_POSTGRES_URL } from './testing/postgres.ts';
+
+const withPostgres = await postgresTestsEnabled('the PostgreSQL restart test (db/src/pgRestart.test.ts)');
+
+/**
+ * A PostgreSQL restart, simulated: the machine's shared server may not be
+ * restarted, so the writer's backend is terminated from another connection
+ * (pg_terminate_backend: the same 57P01 "terminating connection due to
+ * administrator command" a restart gives, then a dropped socket).
+ */
+describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is killed', () => {
+  let location: TestLocation;
+  let db: Database | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+    await location?.remove();
+  });
+
+  async function openTagged(): Promise<{ db: Database; writerPids: () => Promise<number[]>; terminate: () => Promise<number> }> {
+    location = await testLocation('postgres');
+    const tag = `mt_${crypto.randomBytes(4).toString('hex')}`;
+    const url = new URL(location.url!);
+    url.searchParams.set('application_name', tag);
+    const opened = await location.open({ url: url.toString(), logger: { info() {}, warn() {}, error() {} } });
+    const writerPids = async () => (await adminQuery<{ pid: number }>(TEST_POSTGRES_URL, 'select pid from pg_stat_activity where application_name = $1', [`${tag}:writer`])).map((r) => r.pid);
+    const terminate = async () =>
+      (await adminQuery<{ ok: boolean }>(TEST_POSTGRES_URL, 'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1', [`${tag}:writer`])).filter((r) => r.ok).length;
+    return { db: opened, writerPids, terminate };
+  }
+
+  const insert = (d: Database, id: string) =>
+    d.writer.write(async (trx) => {
+      await trx
+        .insertInto('meetings')
+        .values({ id, created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return id;
+    });
+
+  it('re-runs a batch whose connection died mid-transaction, in a new transaction', async () => {
+    const tagged = await openTagged();
+    db = tagged.db;
+    const d = db;
+    await insert(d, 'warm-up');
+    let runs = 0;
+    let killed!: () => void;
+    const terminated = new Promise<void>((resolve) => (killed = resolve));
+    const inTransaction = new Promise<void>((resolve) => {
+      void d.writer
+        .write(async (trx) => {
+          runs++;
+          await trx.insertInto('meetings').values({ id: 'first-half', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).onConflict((oc) => oc.doNothing()).execute();
+          resolve();
+          await terminated;
+          await trx.insertInto('meetings').values({ id: 'second-half', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).onConflict((oc) => oc.doNothing()).execute();
+          return 'done';
+        })
+        .then((value) => expect(value).toBe('done'));
+    });
+    await inTransaction;
+    expect(await tagged.terminate()).toBe(1);
+    killed();
+    await waitFor('the re-run write', () => runs >= 2);
+    await d.writer.whenIdle();
+    expect((await d.kysely.selectFrom('meetings').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['first-half', 'second-half', 'warm-up']);
+    expect(d.writer.stats().retries).toBeGreaterThanOrEqual(1);
+    expect(d.writer.stats().unavailableSince).toBeNull();
+  });
+
+  it('loses no acknowledged write while its backend is terminated three times under load', async () => {
+    const tagged = await openTagged();
+    db = tagged.db;
+    const d = db;
+    const acked = new Set<string>();
+    const failed: unknown[] = [];
+    let next = 0;
+    let stop = false;
+    const loops = Array.from({ length: 16 }, async () => {
+      while (!stop) {
+        const id = `load-${next++}`;
+        try {
+          acked.add(await insert(d, id));
+        } catch (error) {
+          failed.push(error);
+        }
+      }
+    });
+    for (const threshold of [150, 300, 450]) {
+      await waitFor(`${threshold} acknowledged writes`, () => acked.size >= threshold);
+      const before = await tagged.writerPids();
+      await tagged.terminate();
+      // Wait for the writer to be back on a new backend.
+      await waitFor('a new writer backend', async () => (await tagged.writerPids()).some((pid) => !before.includes(pid)));
+    }
+    await waitFor('600 acknowledged writes', () => acked.size >= 600);
+    stop = true;
+    await Promise.all(loops);
+    expect(failed).toEqual([]);
+    const stored = new Set((await d.kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id));
+    expect([...acked].filter((id) => !stored.has(id))).toEqual([]);
+  });
+});

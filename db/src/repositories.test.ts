@@ -1,0 +1,27 @@
+import { MemoryBoardLogRepository } from './repositories/MemoryBoardLogRepository.ts';
+import { MemoryMeetingRepository } from './repositories/MemoryMeetingRepository.ts';
+import { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
+import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
+import { repositoryContract } from './testing/contract.ts';
+import { testLocation } from './testing/databases.ts';
+import { postgresTestsEnabled } from './testing/postgres.ts';
+import type { EngineName } from './Engine.ts';
+
+const withPostgres = await postgresTestsEnabled('the PostgreSQL repository contract (db/src/repositories.test.ts)');
+
+repositoryContract('memory', async () => ({ meetings: new MemoryMeetingRepository(), boards: new MemoryBoardLogRepository(), close: async () => {} }));
+
+for (const engine of ['sqlite', ...(withPostgres ? ['postgres'] : [])] as EngineName[]) {
+  repositoryContract(engine, async () => {
+    const location = await testLocation(engine);
+    const db = await location.open();
+    return {
+      meetings: new SqlMeetingRepository(db),
+      boards: new SqlBoardLogRepository(db),
+      close: async () => {
+        await db.close();
+        await location.remove();
+      },
+    };
+  });
+}

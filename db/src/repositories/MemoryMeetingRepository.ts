@@ -1,0 +1,28 @@
+import type { MeetingInput, MeetingRepository, StoredMeeting } from './MeetingRepository.ts';
+
+/** Tests and embedding: the same contract as the SQL repository, in a Map (values are copied in and out). */
+export class MemoryMeetingRepository implements MeetingRepository {
+  readonly #meetings = new Map<string, StoredMeeting>();
+
+  async get(id: string): Promise<StoredMeeting | null> {
+    const meeting = this.#meetings.get(id);
+    return meeting ? structuredClone(meeting) : null;
+  }
+
+  async put(meeting: MeetingInput): Promise<void> {
+    const existing = this.#meetings.get(meeting.id);
+    this.#meetings.set(meeting.id, structuredClone({ ...meeting, createdAt: existing?.createdAt ?? meeting.createdAt, updatedAt: meeting.updatedAt ?? Date.now() }));
+  }
+
+  async list(): Promise<StoredMeeting[]> {
+    return [...this.#meetings.values()].sort((a, b) => a.createdAt - b.createdAt || compare(a.id, b.id)).map((m) => structuredClone(m));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#meetings.delete(id);
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

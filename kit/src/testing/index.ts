@@ -1,0 +1,2 @@
+/** Test helpers every package may use (exported as `@muster/kit/testing`). */
+export { mulberry32 } from './random.ts';

@@ -1,6 +1,7 @@
 import { MusterError, type ClientRequest, type ClientRequestName, type ClientResponses, type Right, type Role } from '../protocol.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
+import type { RoomTransaction } from '../rooms/RoomTransaction.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
 import type { AuditActor } from './AuditLog.ts';
 import { hasRight, isModerator, outranks } from './policy.ts';
@@ -31,6 +32,8 @@ export type Actor = { type: 'participant'; participant: Participant } | { type: 
 
 interface Ctx {
   room: Room;
+  /** The room's control primitives, valid while the control runs in its queue. */
+  tx: RoomTransaction;
   actor: Actor;
   /** The actor's name as targets see it in notices. */
   by: string;
@@ -54,13 +57,13 @@ export class RoomControls {
   /** Runs one control in the room's queue, checks first; audits what succeeded. */
   execute<N extends ControlName>(room: Room, actor: Actor, name: N, request: ClientRequest<N>): Promise<ClientResponses[N]> {
     const control = this.#controls[name] as unknown as Control<N>;
-    return room.exclusive(async () => {
+    return room.exclusive(async (tx) => {
       if (room.closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
       if (actor.type === 'participant' && (actor.participant.left || room.participants.get(actor.participant.id) !== actor.participant)) {
         throw new MusterError('NOT_JOINED', 'you are not in this meeting');
       }
       const by = actor.type === 'participant' ? actor.participant.name : 'The organiser';
-      const { reply, audit } = await control({ room, actor, by }, request);
+      const { reply, audit } = await control({ room, tx, actor, by }, request);
       if (audit !== false) {
         const target = audit?.target ?? null;
         room.audit.record({
@@ -85,26 +88,26 @@ export class RoomControls {
   }
 
   readonly #controls: { [N in ControlName]: Control<N> } = {
-    'participant.mute': async ({ room, actor, by }, { participantId, kind }) => {
+    'participant.mute': async ({ room, tx, actor, by }, { participantId, kind }) => {
       needRight(room, actor, 'moderate');
       const target = moderatable(room, actor, participantId);
-      await room.forceMuteNow(target, kind, true, by);
+      await tx.forceMute(target, kind, true, by);
       return { reply: {}, audit: { target } };
     },
-    'participant.askUnmute': async ({ room, actor, by }, { participantId, kind }) => {
+    'participant.askUnmute': async ({ room, tx, actor, by }, { participantId, kind }) => {
       needRight(room, actor, 'moderate');
       const target = targetOf(room, participantId);
-      room.askUnmuteNow(target, kind, by);
+      tx.askUnmute(target, kind, by);
       return { reply: {}, audit: { target } };
     },
-    'participant.remove': async ({ room, actor }, { participantId, ban }) => {
+    'participant.remove': async ({ room, tx, actor }, { participantId, ban }) => {
       needRight(room, actor, 'moderate');
       const target = moderatable(room, actor, participantId);
       if (actor.type === 'participant' && target === actor.participant) throw new MusterError('BAD_REQUEST', 'use leave to leave the meeting');
-      await room.removeNow(target, ban);
+      await tx.remove(target, ban);
       return { reply: {}, audit: { target, details: { ban } } };
     },
-    'participant.setRole': async ({ room, actor, by }, { participantId, role }) => {
+    'participant.setRole': async ({ room, tx, actor, by }, { participantId, role }) => {
       needRight(room, actor, 'moderate');
       const target = targetOf(room, participantId);
       const self = actor.type === 'participant' ? actor.participant : null;
@@ -115,76 +118,76 @@ export class RoomControls {
         // An ad-hoc meeting's key lives as long as this session, so its holder may pass it on;
         // a scheduled meeting's key is permanent and is never handed on (the role is, for this session).
         if (self?.holdsHostKey && !room.persistent) target.holdsHostKey = true;
-        room.setRoleNow(target, 'host', by);
-        if (self) room.setRoleNow(self, 'co-host', by);
+        tx.setRole(target, 'host', by);
+        if (self) tx.setRole(self, 'co-host', by);
       } else {
         if (self && !outranks(self.role, target.role)) throw new MusterError('FORBIDDEN', 'co-hosts cannot change the host’s role');
-        room.setRoleNow(target, role, by);
+        tx.setRole(target, role, by);
       }
       return { reply: {}, audit: { target, details: { role } } };
     },
-    'participant.setVideoQuality': async ({ room, actor }, { participantId, quality }) => {
+    'participant.setVideoQuality': async ({ room, tx, actor }, { participantId, quality }) => {
       needRight(room, actor, 'moderate');
       const target = moderatable(room, actor, participantId);
-      await room.setVideoQualityNow(target, quality);
+      await tx.setVideoQuality(target, quality);
       return { reply: {}, audit: { target } };
     },
-    'room.muteAll': async ({ room, actor, by }, { kind, allowUnmute }) => {
+    'room.muteAll': async ({ room, tx, actor, by }, { kind, allowUnmute }) => {
       needRight(room, actor, 'moderate');
       let muted = 0;
       for (const p of [...room.participants.values()]) {
         // Hosts and co-hosts keep their voice: "mute all" is for the audience.
         if (isModerator(p.role) || (actor.type === 'participant' && p === actor.participant)) continue;
-        await room.forceMuteNow(p, kind, allowUnmute, by);
+        await tx.forceMute(p, kind, allowUnmute, by);
         muted++;
       }
       return { reply: { muted }, audit: { details: { kind, allowUnmute, muted } } };
     },
-    'room.askUnmuteAll': async ({ room, actor, by }, { kind }) => {
+    'room.askUnmuteAll': async ({ room, tx, actor, by }, { kind }) => {
       needRight(room, actor, 'moderate');
       for (const p of room.participants.values()) {
         if (actor.type === 'participant' && p === actor.participant) continue;
-        room.askUnmuteNow(p, kind, by);
+        tx.askUnmute(p, kind, by);
       }
       return { reply: {} };
     },
-    'room.update': async ({ room, actor }, update) => {
+    'room.update': async ({ room, tx, actor }, update) => {
       needRight(room, actor, 'moderate');
-      await room.updateNow(update);
+      await tx.update(update);
       this.#rooms.saveConfig(room);
       return { reply: { room: room.info() } };
     },
-    'room.end': async ({ room, actor }) => {
+    'room.end': async ({ room, tx, actor }) => {
       needRight(room, actor, 'moderate');
       // Recorded before the room goes, so the log shows who ended it.
       room.audit.record({ actor: auditActor(actor), action: 'room.end', target: null, details: {} });
       this.#rooms.close(room.id, 'ended');
       return { reply: {}, audit: false };
     },
-    'lobby.admit': async ({ room, actor }, decision) => {
+    'lobby.admit': async ({ room, tx, actor }, decision) => {
       needRight(room, actor, 'moderate');
-      const admitted = room.admitNow('all' in decision ? 'all' : [decision.lobbyId]);
+      const admitted = tx.letIn('all' in decision ? 'all' : [decision.lobbyId]);
       if (!admitted && !('all' in decision)) throw new MusterError('NOT_FOUND', 'nobody with that id is waiting');
       return { reply: { admitted } };
     },
-    'lobby.deny': async ({ room, actor }, decision) => {
+    'lobby.deny': async ({ room, tx, actor }, decision) => {
       needRight(room, actor, 'moderate');
-      const denied = room.denyNow('all' in decision ? 'all' : [decision.lobbyId]);
+      const denied = tx.turnAway('all' in decision ? 'all' : [decision.lobbyId]);
       if (!denied && !('all' in decision)) throw new MusterError('NOT_FOUND', 'nobody with that id is waiting');
       return { reply: { denied } };
     },
-    'hands.lowerAll': async ({ room, actor, by }) => {
+    'hands.lowerAll': async ({ room, tx, actor, by }) => {
       needRight(room, actor, 'moderate');
       let lowered = 0;
       for (const p of room.participants.values()) {
-        if (room.setHandNow(p, false)) {
+        if (tx.setHand(p, false)) {
           lowered++;
           room.notify(p, { type: 'handLowered', by });
         }
       }
       return { reply: { lowered } };
     },
-    'recording.set': async ({ room, actor, by }, { on }) => {
+    'recording.set': async ({ room, tx, actor, by }, { on }) => {
       needRight(room, actor, 'moderate');
       const recorder = this.#rooms.recorder;
       // Asking for the state the meeting is already in changes nothing (two hosts clicking at once).
@@ -192,10 +195,10 @@ export class RoomControls {
         if (on) await recorder.start(room, by);
         else await recorder.stop(room);
       }
-      room.setRecordingNow(on);
+      tx.setRecording(on);
       return { reply: { room: room.info() } };
     },
-    'hand.set': async ({ room, actor, by }, { raised, participantId }) => {
+    'hand.set': async ({ room, tx, actor, by }, { raised, participantId }) => {
       const self = actor.type === 'participant' ? actor.participant : null;
       const target = participantId ? targetOf(room, participantId) : self;
       if (!target) throw new MusterError('BAD_REQUEST', 'participantId is required');
@@ -204,16 +207,16 @@ export class RoomControls {
         if (raised) throw new MusterError('FORBIDDEN', 'you can only raise your own hand');
         needRight(room, actor, 'moderate');
       }
-      const changed = room.setHandNow(target, raised);
+      const changed = tx.setHand(target, raised);
       if (changed && target !== self) room.notify(target, { type: 'handLowered', by });
       return { reply: {}, audit: target !== self ? { target } : false };
     },
-    'reaction.send': async ({ room, actor }, { emoji }) => {
+    'reaction.send': async ({ room, tx, actor }, { emoji }) => {
       if (actor.type !== 'participant') throw new MusterError('BAD_REQUEST', 'reactions come from participants');
       room.broadcast('reaction', { participantId: actor.participant.id, emoji });
       return { reply: {}, audit: false };
     },
-    'chat.send': async ({ room, actor }, { text, to }) => {
+    'chat.send': async ({ room, tx, actor }, { text, to }) => {
       if (actor.type !== 'participant') throw new MusterError('BAD_REQUEST', 'chat messages come from participants');
       needRight(room, actor, 'chat');
       const recipient = to ? targetOf(room, to) : null;

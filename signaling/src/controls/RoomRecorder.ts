@@ -76,8 +76,8 @@ export class RoomRecorder {
     });
     recording.on('stoppedByError', (message) => {
       tellHosts('DISK_FULL', message, true);
-      void room.exclusive(async () => {
-        if (!room.closed && !this.isRecording(room.id)) room.setRecordingNow(false);
+      void room.exclusive(async (tx) => {
+        if (!room.closed && !this.isRecording(room.id)) tx.setRecording(false);
       });
     });
     return recording.info;

@@ -26,6 +26,7 @@ import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { AuditLog } from '../controls/AuditLog.ts';
 import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
 import type { Admission, AdmissionState } from './admission.ts';
+import type { RoomTransaction } from './RoomTransaction.ts';
 import type { MeetingConfig } from './MeetingStore.ts';
 import { Participant } from './Participant.ts';
 
@@ -207,12 +208,36 @@ export class Room {
   }
 
   /**
-   * Runs `task` in the room's queue, after every state change before it. The
-   * controls run in here and use the `…Now` primitives below, which must only
-   * be called from inside it.
+   * Runs `task` in the room's queue, after every state change before it, with
+   * the room's control primitives (see RoomTransaction), valid until the task
+   * ends.
    */
-  exclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.#serial(task);
+  exclusive<T>(task: (tx: RoomTransaction) => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      let open = true;
+      const live = <A extends unknown[], R>(primitive: (...args: A) => R) => (...args: A): R => {
+        if (!open) throw new Error('a room transaction was used after its task ended');
+        return primitive(...args);
+      };
+      const tx: RoomTransaction = {
+        setSourcePaused: live((p, source, paused) => this.#setSourcePaused(p, source, paused)),
+        forceMute: live((target, kind, mayUnmute, by) => this.#forceMute(target, kind, mayUnmute, by)),
+        askUnmute: live((target, kind, by) => this.#askUnmute(target, kind, by)),
+        setRole: live((target, role, by) => this.#setRole(target, role, by)),
+        remove: live((target, ban) => this.#remove(target, ban)),
+        setHand: live((target, raised) => this.#setHand(target, raised)),
+        letIn: live((lobbyIds) => this.#letIn(lobbyIds)),
+        turnAway: live((lobbyIds, reason) => this.#turnAway(lobbyIds, reason)),
+        update: live((update) => this.#applyUpdate(update)),
+        setVideoQuality: live((target, quality) => this.#setVideoQuality(target, quality)),
+        setRecording: live((on) => this.#setRecording(on)),
+      };
+      try {
+        return await task(tx);
+      } finally {
+        open = false;
+      }
+    });
   }
 
   broadcast<E extends keyof ServerEvents>(event: E, args: Parameters<ServerEvents[E]>[0], except?: Participant): void {
@@ -238,14 +263,14 @@ export class Room {
   join(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
     return this.#serial(async () => {
       try {
-        return await this.#joinNow(socket, request, address);
+        return await this.#enter(socket, request, address);
       } finally {
         this.#emptied();
       }
     });
   }
 
-  async #joinNow(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+  async #enter(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
     if (this.#closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
     let participant: Participant | undefined;
     if (request.resume) {
@@ -408,11 +433,11 @@ export class Room {
   }
 
   leave(participant: Participant, reason: 'left' | 'disconnected' | 'removed' = 'left'): Promise<void> {
-    return this.#serial(() => this.leaveNow(participant, reason));
+    return this.#serial(() => this.#leaveInQueue(participant, reason));
   }
 
-  /** The body of `leave`; call inside `exclusive()`. */
-  async leaveNow(participant: Participant, reason: 'left' | 'disconnected' | 'removed'): Promise<void> {
+  /** The body of `leave`, inside the room's queue. */
+  async #leaveInQueue(participant: Participant, reason: 'left' | 'disconnected' | 'removed'): Promise<void> {
     if (participant.left) return;
     participant.left = true;
     clearTimeout(participant.disconnectTimer);
@@ -442,7 +467,7 @@ export class Room {
     if (present.length === 0 || present.some((p) => p.role === 'host')) return;
     const heir = present.find((p) => p.role === 'co-host') ?? present.find((p) => p.role === 'participant');
     if (!heir) return;
-    this.setRoleNow(heir, 'host', 'the server');
+    this.#setRole(heir, 'host', 'the server');
     this.audit.record({ actor: { type: 'system' }, action: 'participant.setRole', target: { participantId: heir.id, name: heir.name }, details: { role: 'host', reason: 'host-left' } });
   }
 
@@ -499,7 +524,7 @@ export class Room {
         // Muted before (a host's mute survives a media rebuild), or not allowed
         // to send this at all: forward nothing, whatever the client thinks.
         if (participant.mutedSources.has(source) || !hasRight(participant.role, this.settings, rightForSource(source))) {
-          await this.setSourcePausedNow(participant, source, true);
+          await this.#setSourcePaused(participant, source, true);
         }
       }
       this.#dropConsumersOfClosedTracks();
@@ -639,7 +664,7 @@ export class Room {
         const kind = source === 'camera' ? 'video' : source === 'microphone' ? 'audio' : null;
         if (kind && participant.blocked.has(kind)) throw new MusterError('FORBIDDEN', 'a host muted you; you can unmute when they ask you to');
       }
-      if (await this.setSourcePausedNow(participant, source, muted)) this.broadcast('participant.updated', participant.info(), participant);
+      if (await this.#setSourcePaused(participant, source, muted)) this.broadcast('participant.updated', participant.info(), participant);
       const track = participant.trackBySource(source);
       if (!track) return { track: null };
       const { mid: _mid, ...info } = track;
@@ -647,10 +672,10 @@ export class Room {
     });
   }
 
-  // ------------------------------------------------------------------ control primitives (inside exclusive())
+  // ------------------------------------------------------------------ control primitives (reached through exclusive()'s RoomTransaction)
 
   /** Pauses or resumes the producer of `source` and remembers the choice for republished media. True if a producer changed. */
-  async setSourcePausedNow(participant: Participant, source: TrackSource, paused: boolean): Promise<boolean> {
+  async #setSourcePaused(participant: Participant, source: TrackSource, paused: boolean): Promise<boolean> {
     if (paused) participant.mutedSources.add(source);
     else participant.mutedSources.delete(source);
     const track = participant.trackBySource(source);
@@ -661,8 +686,8 @@ export class Room {
   }
 
   /** A host's mute: the server pauses the producer; `mayUnmute: false` also bars the person from unmuting until asked. */
-  async forceMuteNow(target: Participant, kind: 'audio' | 'video', mayUnmute: boolean, by: string): Promise<void> {
-    await this.setSourcePausedNow(target, kind === 'audio' ? 'microphone' : 'camera', true);
+  async #forceMute(target: Participant, kind: 'audio' | 'video', mayUnmute: boolean, by: string): Promise<void> {
+    await this.#setSourcePaused(target, kind === 'audio' ? 'microphone' : 'camera', true);
     if (mayUnmute) target.blocked.delete(kind);
     else target.blocked.add(kind);
     this.broadcast('participant.updated', target.info());
@@ -670,12 +695,12 @@ export class Room {
   }
 
   /** Lifts a bar on unmuting and asks the person to unmute; their client prompts. */
-  askUnmuteNow(target: Participant, kind: 'audio' | 'video', by: string): void {
+  #askUnmute(target: Participant, kind: 'audio' | 'video', by: string): void {
     if (target.blocked.delete(kind)) this.broadcast('participant.updated', target.info());
     target.emit('control.notice', { type: 'askUnmute', kind, by });
   }
 
-  setRoleNow(target: Participant, role: Role, by: string): void {
+  #setRole(target: Participant, role: Role, by: string): void {
     if (target.role === role) return;
     const wasModerator = isModerator(target.role);
     target.role = role;
@@ -688,14 +713,14 @@ export class Room {
   }
 
   /** Removes a participant; `ban` bars the identity from rejoining for the meeting's life. */
-  async removeNow(target: Participant, ban: boolean): Promise<void> {
+  async #remove(target: Participant, ban: boolean): Promise<void> {
     this.#members.delete(target.identity);
     if (ban) this.#banned.add(target.identity);
     target.emit('room.closed', { reason: ban ? 'banned' : 'removed' });
-    await this.leaveNow(target, 'removed');
+    await this.#leaveInQueue(target, 'removed');
   }
 
-  setHandNow(target: Participant, raised: boolean): boolean {
+  #setHand(target: Participant, raised: boolean): boolean {
     if ((target.handRaisedAt !== null) === raised) return false;
     target.handRaisedAt = raised ? Date.now() : null;
     this.broadcast('participant.updated', target.info());
@@ -707,7 +732,7 @@ export class Room {
   }
 
   /** Lets waiting people in: each gets a one-time ticket to join with. Returns how many. */
-  admitNow(lobbyIds: string[] | 'all'): number {
+  #letIn(lobbyIds: string[] | 'all'): number {
     const waiters = lobbyIds === 'all' ? [...this.#lobby.values()] : lobbyIds.map((id) => this.#lobby.get(id)).filter((w) => !!w);
     for (const waiter of waiters) {
       this.#lobby.delete(waiter.lobbyId);
@@ -720,7 +745,7 @@ export class Room {
     return waiters.length;
   }
 
-  denyNow(lobbyIds: string[] | 'all', reason = 'denied'): number {
+  #turnAway(lobbyIds: string[] | 'all', reason = 'denied'): number {
     const waiters = lobbyIds === 'all' ? [...this.#lobby.values()] : lobbyIds.map((id) => this.#lobby.get(id)).filter((w) => !!w);
     for (const waiter of waiters) {
       this.#lobby.delete(waiter.lobbyId);
@@ -735,14 +760,14 @@ export class Room {
    * Topic, lock, lobby and settings; turning the lobby off lets everyone
    * waiting in, and a new video quality caps every video consumer at once.
    */
-  async updateNow(update: ClientRequest<'room.update'>): Promise<void> {
+  async #applyUpdate(update: ClientRequest<'room.update'>): Promise<void> {
     const quality = this.settings.videoQuality;
     if (update.topic !== undefined) this.topic = update.topic;
     if (update.locked !== undefined) this.locked = update.locked;
     if (update.settings) this.settings = { ...this.settings, ...update.settings };
     if (update.lobby !== undefined) {
       this.lobbyEnabled = update.lobby;
-      if (!update.lobby) this.admitNow('all');
+      if (!update.lobby) this.#letIn('all');
     }
     this.broadcast('room.updated', this.info());
     if (this.settings.videoQuality !== quality) await this.#applyHostCaps(() => true);
@@ -752,7 +777,7 @@ export class Room {
    * A host's cap on one person's video, for everyone who receives it, for the
    * rest of their time in the meeting (reloads and media rebuilds included).
    */
-  async setVideoQualityNow(target: Participant, quality: VideoQuality): Promise<void> {
+  async #setVideoQuality(target: Participant, quality: VideoQuality): Promise<void> {
     this.#videoQualities.set(target.identity, quality);
     if (target.videoQuality === quality) return;
     target.videoQuality = quality;
@@ -784,7 +809,7 @@ export class Room {
       .catch(() => undefined);
   }
 
-  setRecordingNow(on: boolean): void {
+  #setRecording(on: boolean): void {
     if (this.recording === on) return;
     this.recording = on;
     this.broadcast('room.updated', this.info());
@@ -864,7 +889,7 @@ export class Room {
   close(reason = 'ended'): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.denyNow('all', 'ended');
+    this.#turnAway('all', 'ended');
     this.#admissions.clear();
     for (const participant of this.participants.values()) {
       participant.left = true;

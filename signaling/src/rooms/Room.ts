@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import type { ConsumerDump, ProducerDump, Worker, WorkerEvents } from '@muster/media';
-import { checkRemoteSdp, MAX_ANSWER_MEDIA_SECTIONS, MAX_PUBLISH_MEDIA_SECTIONS } from '@muster/media';
+import { checkRemoteSdp, MAX_PUBLISH_MEDIA_SECTIONS } from '@muster/media';
 import {
   DEFAULT_SETTINGS,
   MusterError,
@@ -27,11 +27,10 @@ import { AuditLog } from '../controls/AuditLog.ts';
 import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
 import type { Admission, AdmissionState } from './admission.ts';
 import type { RoomTransaction } from './RoomTransaction.ts';
+import { SubscriberNegotiation } from './SubscriberNegotiation.ts';
 import type { MeetingConfig } from './MeetingStore.ts';
 import { Participant } from './Participant.ts';
 
-/** How long the server waits for a subscriber's answer before it may offer again. */
-const ANSWER_TIMEOUT_MS = 10_000;
 /** How long an admission from the lobby stays valid for the client to join with it. */
 const ADMISSION_TTL_MS = 60_000;
 /** Bounds a meeting's chat history in memory (kept for the meeting's life, up to this many messages). */
@@ -140,6 +139,8 @@ export class Room {
   #closed = false;
   #activeSpeakerProducerId: string | null = null;
   readonly #onNotification = (...args: WorkerEvents['notification']) => this.#onWorkerNotification(...args);
+  /** Offers to subscribers and their answers, on whichever worker the room is on now. */
+  readonly #negotiation = new SubscriberNegotiation(() => ({ worker: this.#worker, routerId: this.#routerId }));
 
   constructor(options: RoomOptions) {
     this.id = options.id;
@@ -287,7 +288,7 @@ export class Room {
       // An offer sent while the socket was down is lost: send a fresh one.
       participant.pendingOfferId = null;
       participant.renegotiationDue = false;
-      if (participant.consumers.size > 0) this.#negotiate(participant);
+      if (participant.consumers.size > 0) this.#negotiation.offer(participant);
     } else {
       const entry = await this.#admit(request, address);
       if (entry.waiting) {
@@ -455,7 +456,7 @@ export class Room {
           removed = true;
         }
       }
-      if (removed) this.#negotiate(other);
+      if (removed) this.#negotiation.offer(other);
     }
     if (participant.role === 'host') this.#ensureHost();
     this.#emptied();
@@ -547,7 +548,7 @@ export class Room {
           removed = true;
         }
       }
-      if (removed) this.#negotiate(p);
+      if (removed) this.#negotiation.offer(p);
     }
   }
 
@@ -585,72 +586,12 @@ export class Room {
         added = true;
       }
     }
-    if (added) this.#negotiate(participant);
-  }
-
-  /**
-   * Sends the subscriber a new offer, unless one is outstanding, in which case
-   * another follows its answer. Runs outside the room queue: it waits on the
-   * client, and one slow client must not stall the room.
-   */
-  #negotiate(participant: Participant): void {
-    if (participant.left) return;
-    if (participant.pendingOfferId !== null || !participant.connected) {
-      participant.renegotiationDue = true;
-      return;
-    }
-    participant.renegotiationDue = false;
-    const offerId = ++participant.offerId;
-    participant.pendingOfferId = offerId;
-    const routerId = this.#routerId;
-    const transportId = participant.recvTransportId;
-    this.#worker
-      .request('transport.createOffer', { routerId, transportId })
-      .then(({ sdp, consumers }) => {
-        if (participant.left || participant.pendingOfferId !== offerId || transportId !== participant.recvTransportId) return;
-        const midById = new Map(consumers.map((c) => [c.id, c.mid]));
-        const list = [];
-        for (const consumer of participant.consumers.values()) {
-          consumer.mid = midById.get(consumer.id) ?? '';
-          if (consumer.mid) {
-            const { paused: _paused, ...info } = consumer;
-            list.push(info);
-          }
-        }
-        participant.emit('subscriber.offer', { offerId, sdp, consumers: list });
-        clearTimeout(participant.pendingOfferTimer);
-        participant.pendingOfferTimer = setTimeout(() => this.#offerSettled(participant, offerId), ANSWER_TIMEOUT_MS);
-        participant.pendingOfferTimer.unref();
-      })
-      .catch(() => this.#offerSettled(participant, offerId));
-  }
-
-  #offerSettled(participant: Participant, offerId: number): void {
-    if (participant.pendingOfferId !== offerId) return;
-    clearTimeout(participant.pendingOfferTimer);
-    participant.pendingOfferId = null;
-    if (participant.renegotiationDue) this.#negotiate(participant);
+    if (added) this.#negotiation.offer(participant);
   }
 
   async answer(participant: Participant, request: ClientRequest<'subscriber.answer'>): Promise<ClientResponses['subscriber.answer']> {
     this.#assertPresent(participant);
-    if (participant.pendingOfferId === null || request.offerId !== participant.pendingOfferId) {
-      throw new MusterError('BAD_STATE', `no offer ${request.offerId} is awaiting an answer`);
-    }
-    const sdp = checkRemoteSdp(request.sdp, { kind: 'answer', maxMediaSections: MAX_ANSWER_MEDIA_SECTIONS });
-    // Refused like any invalid request, changing nothing: the offer still awaits a proper answer (or its timeout).
-    if (!sdp.ok) throw new MusterError('BAD_SDP', `the answer was refused: ${sdp.reason}`);
-    try {
-      await this.#worker.request('transport.applyAnswer', {
-        routerId: this.#routerId,
-        transportId: participant.recvTransportId,
-        sdp: request.sdp,
-      });
-    } catch (error) {
-      this.#offerSettled(participant, request.offerId);
-      throw new MusterError('BAD_REQUEST', `the answer could not be applied: ${(error as Error).message}`);
-    }
-    this.#offerSettled(participant, request.offerId);
+    await this.#negotiation.answer(participant, request);
     return {};
   }
 

@@ -19,8 +19,7 @@ describe('the package graph', () => {
       const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
       for (const name of Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })) {
         const target = /^@muster\/(.+)$/.exec(name)?.[1];
-        // whiteboard → signaling: sql-file, until boards move onto @muster/db (see KNOWN_EXCEPTIONS).
-        if (target && !allowed.includes(target) && !(workspace === 'whiteboard' && target === 'signaling')) problems.push(`${workspace} depends on ${name}`);
+        if (target && !allowed.includes(target)) problems.push(`${workspace} depends on ${name}`);
       }
     }
     expect(problems).toEqual([]);

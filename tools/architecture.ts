@@ -26,7 +26,6 @@ export const ALLOWED: Record<string, readonly string[]> = {
  * (so the list only shrinks).
  */
 export const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
-  { from: 'whiteboard/src/server/SqliteBoardStore.ts', to: '@muster/signaling/sql-file', why: 'boards move onto @muster/db (issue 14), and sql.js goes' },
   { from: 'whiteboard/src/server/meetingBoard.test.ts', to: 'signaling/src/testing', why: 'meeting-board tests boot the whole server: they move to the server package (issue 14)' },
   { from: 'whiteboard/src/bench/bench.ts', to: 'signaling/src/testing', why: 'the bench boots the whole server: it moves to the server package (issue 14)' },
   { from: 'whiteboard/src/bench/bench.ts', to: 'web-demo/src/testing', why: 'as above' },

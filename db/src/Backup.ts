@@ -139,8 +139,8 @@ const HeaderLine = z.object({
   engine: z.enum(['sqlite', 'postgres']),
   migrations: z.array(z.string().max(200)).max(10_000),
 });
-const RowLine = z.object({ kind: z.literal('row'), table: z.enum(TABLES.map((t) => t.name) as [string, ...string[]]), row: z.record(z.unknown()) });
-const EndLine = z.object({ kind: z.literal('end'), rows: z.record(z.number().int().nonnegative()) });
+const RowLine = z.object({ kind: z.literal('row'), table: z.enum(TABLES.map((t) => t.name) as [string, ...string[]]), row: z.record(z.string(), z.unknown()) });
+const EndLine = z.object({ kind: z.literal('end'), rows: z.record(z.string(), z.number().int().nonnegative()) });
 const Line = z.discriminatedUnion('kind', [HeaderLine, RowLine, EndLine]);
 
 export interface RestoreOptions {
@@ -246,7 +246,7 @@ async function insertBackup(trx: Transaction<Schema>, file: string, keys: KeyPas
         await flush();
         pending.table = tableSpec(line.table).name;
       }
-      pending.rows.push(row.data);
+      pending.rows.push(row.data as Record<string, unknown>);
       counts[line.table] = (counts[line.table] ?? 0) + 1;
       if (pending.rows.length >= INSERT_ROWS) await flush();
     }

@@ -43,11 +43,11 @@ interrupted rotation by itself at start-up).`;
 
 const Args = z.discriminatedUnion('command', [
   z.object({ command: z.literal('init') }),
-  z.object({ command: z.literal('change-password'), which: z.enum(['1', '2'], { message: '--which 1 or --which 2' }).transform((w) => (w === '1' ? 1 : 2) as 1 | 2) }),
+  z.object({ command: z.literal('change-password'), which: z.enum(['1', '2'], { error: '--which 1 or --which 2' }).transform((w) => (w === '1' ? 1 : 2) as 1 | 2) }),
   z.object({ command: z.literal('rotate') }),
   z.object({ command: z.literal('verify-audit') }),
-  z.object({ command: z.literal('backup'), out: z.string({ message: '--out FILE is required' }).min(1) }),
-  z.object({ command: z.literal('restore'), in: z.string({ message: '--in FILE is required' }).min(1) }),
+  z.object({ command: z.literal('backup'), out: z.string({ error: '--out FILE is required' }).min(1) }),
+  z.object({ command: z.literal('restore'), in: z.string({ error: '--in FILE is required' }).min(1) }),
   z.object({ command: z.literal('status') }),
 ]);
 type Args = z.infer<typeof Args>;

@@ -34,7 +34,7 @@ const Options = z
     'room-size': z.coerce.number().int().min(1).max(1_000).default(4),
     duration: z.coerce.number().min(1).max(86_400).default(30),
     ramp: z.coerce.number().min(0.1).max(10_000).default(20),
-    url: z.string().url().optional(),
+    url: z.url().optional(),
     workers: z.coerce.number().int().min(1).max(256).optional(),
     'bot-processes': z.coerce.number().int().min(1).max(64).optional(),
     'connect-timeout': z.coerce.number().min(1).max(600).default(30),

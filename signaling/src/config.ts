@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { KdfCost } from '@muster/db';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
@@ -41,6 +42,14 @@ export interface ServerConfig {
   recording?: Partial<RecorderConfig>;
   /** Origin checks, proxies and per-address limits; the defaults when not given. */
   security?: Partial<SecurityConfig>;
+  /** DATABASE_URL: `postgres://…` for PostgreSQL; unset, SQLite at `<dataDir>/muster.db`. */
+  databaseUrl?: string;
+  /**
+   * Tests only: the scrypt cost of a keyring created at this start (the
+   * default costs seconds per start on a small machine). An existing
+   * database keeps the cost it was created with.
+   */
+  kdfCost?: KdfCost;
 }
 
 export const DEFAULT_SECURITY: SecurityConfig = {
@@ -112,5 +121,6 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     webDistDir: path.resolve(env.MUSTER_WEB_DIST ?? new URL('../../web-demo/dist', import.meta.url).pathname),
     media: mediaConfigFromEnv(env),
     security: securityConfigFromEnv(env),
+    databaseUrl: env.DATABASE_URL || undefined,
   };
 }

@@ -6,6 +6,7 @@ import cors from 'cors';
 import express from 'express';
 import { Server as SocketIoServer } from 'socket.io';
 import { WorkerPool } from '@muster/media';
+import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, type Database } from '@muster/db';
 import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboard';
 import { Recorder, recorderConfigFromEnv } from '@muster/recorder';
 import { RoomRecorder } from './controls/RoomRecorder.ts';
@@ -17,7 +18,8 @@ import { originAllowed } from './http/origin.ts';
 import { constantTimeEqual } from '@muster/kit/constant-time';
 import { MemoryLimits } from '@muster/kit/limits';
 import { MeetingTokens } from './auth/MeetingTokens.ts';
-import { SqliteMeetingStore } from './rooms/SqliteMeetingStore.ts';
+import { MeetingStore } from './rooms/MeetingStore.ts';
+import { importLegacyMeetings } from './rooms/importLegacyMeetings.ts';
 import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { renderMetrics } from './http/metrics.ts';
@@ -40,6 +42,8 @@ export interface MusterServer {
   boards: BoardService;
   /** Meeting recordings (see recorder/). */
   recorder: Recorder;
+  /** The storage layer (meetings, boards): SQLite under dataDir, or PostgreSQL (DATABASE_URL). */
+  db: Database;
   io: SocketIoServer;
   close(): Promise<void>;
 }
@@ -49,6 +53,24 @@ const STATS_POLL_MS = 2_000;
 /** Builds and starts the whole server: media workers, HTTP, REST, socket.io and the web client. */
 export async function startMusterServer(config: ServerConfig): Promise<MusterServer> {
   const { token, generated, file } = loadOrCreateApiToken(config.dataDir, config.apiToken);
+  // Opened once, before anything that stores: meetings and boards live in it.
+  const dbLog = rootLog.child({ component: 'db' });
+  const db = await openDatabase({
+    dataDir: config.dataDir,
+    url: config.databaseUrl,
+    keys: resolveKeyPasswords(process.env, config.dataDir, dbLog),
+    kdfCost: config.kdfCost,
+    logger: dbLog,
+  });
+  try {
+    return await startOnDatabase(config, db, token, generated, file);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function startOnDatabase(config: ServerConfig, db: Database, token: string, generated: boolean, file: string | undefined): Promise<MusterServer> {
   const security = { ...DEFAULT_SECURITY, ...config.security };
   // One store for every per-address and per-meeting limit (Redis replaces it when the server scales out).
   const limits = new MemoryLimits();
@@ -58,6 +80,9 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
   const roomRecorder = new RoomRecorder(recorder);
   // Recordings a crash or restart cut short are finished from the files they left.
   void recorder.recover().catch((error) => log.error({ err: error }, 'recording recovery failed'));
+  const meetings = new MeetingStore(new SqlMeetingRepository(db));
+  // An older install's meetings.sqlite, once.
+  await importLegacyMeetings(config.dataDir, meetings);
   const rooms = new RoomManager({
     recorder: roomRecorder,
     pool,
@@ -65,10 +90,10 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     roomCloseGraceMs: config.roomCloseGraceMs,
     participantGraceMs: config.participantGraceMs,
     tokens: MeetingTokens.loadOrCreate(config.dataDir),
-    meetings: await SqliteMeetingStore.open(path.join(config.dataDir, 'meetings.sqlite')),
+    meetings,
     limits,
   });
-  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
+  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, boards: new SqlBoardLogRepository(db), meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
   pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
 
   const app = express();
@@ -160,17 +185,19 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
     rooms,
     boards: whiteboard.service,
     recorder,
+    db,
     io,
     close() {
       closing ??= (async () => {
         clearInterval(pollStats);
         rooms.closeAll();
         await recorder.close();
-        rooms.meetings.close?.();
         io.close();
         await whiteboard.service.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         pool.close();
+        // Last: whatever was queued (config saves, board updates) commits first.
+        await db.close();
       })();
       return closing;
     },

@@ -86,3 +86,16 @@ export async function rawQuery<R = Record<string, unknown>>(location: TestLocati
     db.close();
   }
 }
+
+/**
+ * Opens (creating) a plain SQLite file, runs `fn` on it and closes it: for
+ * fixtures such as the files of an install from before @muster/db.
+ */
+export function withSqliteFile<T>(file: string, fn: (db: BetterSqlite3.Database) => T): T {
+  const db = new BetterSqlite3(file);
+  try {
+    return fn(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,3 +1,3 @@
 export { repositoryContract, type RepositoryHarness } from './contract.ts';
 export { TEST_POSTGRES_URL, postgresReachable, postgresTestsEnabled, createTestSchema, withSearchPath, adminQuery, pgDumpSchema, type TestSchema } from './postgres.ts';
-export { TEST_KEYS, TEST_KDF_COST, tempDir, testLocation, waitFor, rawQuery, type TestLocation } from './databases.ts';
+export { TEST_KEYS, TEST_KDF_COST, tempDir, testLocation, waitFor, rawQuery, withSqliteFile, type TestLocation } from './databases.ts';

@@ -154,7 +154,7 @@ export class RoomControls {
     'room.update': async ({ room, tx, actor }, update) => {
       needRight(room, actor, 'moderate');
       await tx.update(update);
-      this.#rooms.saveConfig(room);
+      await this.#rooms.saveConfig(room);
       return { reply: { room: room.info() } };
     },
     'room.end': async ({ room, tx, actor }) => {

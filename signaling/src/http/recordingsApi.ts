@@ -7,9 +7,9 @@ import type { RoomManager } from '../rooms/RoomManager.ts';
 import { constantTimeEqual } from '@muster/kit/constant-time';
 import { HttpError, route } from './roomsApi.ts';
 
-const RecordingIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, 'not a recording id');
-const EmptyBodySchema = z.object({}).strict();
-const FileNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'not a file name');
+export const RecordingIdSchema = z.string().regex(/^[A-Za-z0-9-]{1,80}$/, 'not a recording id');
+export const EmptyBodySchema = z.object({}).strict();
+export const FileNameSchema = z.string().regex(/^[A-Za-z0-9_.-]{1,120}$/, 'not a file name');
 
 function roomOf(rooms: RoomManager, id: unknown) {
   const parsed = RoomIdSchema.safeParse(id);

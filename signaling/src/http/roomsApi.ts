@@ -20,7 +20,7 @@ import { log as rootLog } from '@muster/kit/log';
 
 const log = rootLog.child({ component: 'http' });
 
-const ParticipantIdSchema = z.string().min(1).max(64);
+export const ParticipantIdSchema = z.string().min(1).max(64);
 const KindSchema = z.enum(['audio', 'video']);
 /** A data message is for small signals between an integration and clients, not for files. */
 const MAX_DATA_BYTES = 16 * 1024;
@@ -30,7 +30,7 @@ export const CreateRoomSchema = z
     id: RoomIdSchema.optional(),
     topic: TopicSchema.optional(),
     /** ms since epoch, or an ISO 8601 date-time. */
-    startsAt: z.union([z.number().int().nonnegative().max(8.64e15), z.string().datetime({ offset: true })]).optional(),
+    startsAt: z.union([z.number().int().nonnegative().max(8.64e15), z.iso.datetime({ offset: true })]).optional(),
     passcode: PasscodeSchema.optional(),
     lobby: z.boolean().optional(),
     locked: z.boolean().optional(),
@@ -48,7 +48,7 @@ export const DataBodySchema = z
     to: z.array(ParticipantIdSchema).min(1).max(1000).optional(),
   })
   .strict();
-const BanQuerySchema = z.object({ ban: z.enum(['true', 'false']).optional() }).passthrough();
+export const BanQuerySchema = z.object({ ban: z.enum(['true', 'false']).optional() }).loose();
 
 const API: Actor = { type: 'api' };
 
@@ -78,7 +78,7 @@ function zodMessage(error: ZodError): string {
   return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
 }
 
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what = 'body'): T {
+function parse<T>(schema: z.ZodType<T>, value: unknown, what = 'body'): T {
   const result = schema.safeParse(value);
   if (!result.success) throw new HttpError('BAD_REQUEST', `${what}: ${zodMessage(result.error)}`);
   return result.data;
@@ -126,21 +126,21 @@ export function roomsApi(rooms: RoomManager): Router {
   const router = express.Router();
 
   const roomId = (req: Request) => parse(RoomIdSchema, req.params.id, 'room id');
-  const liveRoom = (req: Request): Room => {
+  const liveRoom = async (req: Request): Promise<Room> => {
     const id = roomId(req);
     const room = rooms.get(id);
-    if (!room || room.closed) throw new HttpError('NOT_FOUND', rooms.meetings.get(id) ? `room ${id} has nobody in it yet` : `no room ${id}`);
+    if (!room || room.closed) throw new HttpError('NOT_FOUND', (await rooms.meetings.get(id)) ? `room ${id} has nobody in it yet` : `no room ${id}`);
     return room;
   };
   const participantId = (req: Request) => parse(ParticipantIdSchema, req.params.pid, 'participant id');
 
   router.get(
     '/rooms',
-    route(() => {
+    route(async () => {
+      const stored = await rooms.meetings.list();
       const live = rooms.rooms.map((room) => ({ ...room.info(), createdAt: room.createdAt, live: true, participants: room.participants.size }));
       const liveIds = new Set(live.map((r) => r.id));
-      const scheduled = rooms.meetings
-        .list()
+      const scheduled = stored
         .filter((c) => !liveIds.has(c.id))
         .map(meetingView);
       return [...live, ...scheduled];
@@ -149,10 +149,10 @@ export function roomsApi(rooms: RoomManager): Router {
 
   router.post(
     '/rooms',
-    route((req, res) => {
+    route(async (req, res) => {
       const body = parse(CreateRoomSchema, req.body ?? {});
       const id = body.id ?? `m${randomBytes(6).toString('hex')}`;
-      if (rooms.get(id) || rooms.meetings.get(id)) throw new HttpError('CONFLICT', `room ${id} already exists`);
+      if (rooms.get(id) || (await rooms.meetings.get(id))) throw new HttpError('CONFLICT', `room ${id} already exists`);
       const config = newMeetingConfig(id, {
         topic: body.topic ?? id,
         startsAt: body.startsAt === undefined ? null : typeof body.startsAt === 'number' ? body.startsAt : Date.parse(body.startsAt),
@@ -162,7 +162,7 @@ export function roomsApi(rooms: RoomManager): Router {
         settings: { ...newMeetingConfig(id).settings, ...body.settings },
         persistent: true,
       });
-      rooms.meetings.put(config);
+      await rooms.meetings.put(config);
       const path = `/m/${encodeURIComponent(id)}`;
       res.status(201);
       return {
@@ -178,12 +178,12 @@ export function roomsApi(rooms: RoomManager): Router {
 
   router.get(
     '/rooms/:id',
-    route((req) => {
+    route(async (req) => {
       const id = roomId(req);
       const room = rooms.get(id);
       // With the media worker's view: codecs, SVC layers and bitrates, consumer layers and bandwidth.
       if (room && !room.closed) return room.dumpWithMedia();
-      const config = rooms.meetings.get(id);
+      const config = await rooms.meetings.get(id);
       if (config) return { ...meetingView(config), participants: [] };
       throw new HttpError('NOT_FOUND', `no room ${id}`);
     }),
@@ -196,7 +196,7 @@ export function roomsApi(rooms: RoomManager): Router {
       const update = parse(RoomUpdateSchema, req.body ?? {});
       const room = rooms.get(id);
       if (room && !room.closed) return (await rooms.controls.execute(room, API, 'room.update', update)).room;
-      const config = rooms.meetings.get(id);
+      const config = await rooms.meetings.get(id);
       if (!config) throw new HttpError('NOT_FOUND', `no room ${id}`);
       const next: MeetingConfig = {
         ...config,
@@ -205,7 +205,7 @@ export function roomsApi(rooms: RoomManager): Router {
         lobby: update.lobby ?? config.lobby,
         settings: { ...config.settings, ...update.settings },
       };
-      rooms.meetings.put(next);
+      await rooms.meetings.put(next);
       return meetingView(next);
     }),
   );
@@ -215,7 +215,7 @@ export function roomsApi(rooms: RoomManager): Router {
     route(async (req) => {
       const id = roomId(req);
       const room = rooms.get(id);
-      const scheduled = rooms.meetings.delete(id);
+      const scheduled = await rooms.meetings.delete(id);
       if (room && !room.closed) await rooms.controls.execute(room, API, 'room.end', {});
       else if (!scheduled) throw new HttpError('NOT_FOUND', `no room ${id}`);
       return { id, ended: true };
@@ -224,8 +224,8 @@ export function roomsApi(rooms: RoomManager): Router {
 
   router.get(
     '/rooms/:id/participants',
-    route((req) => {
-      const room = liveRoom(req);
+    route(async (req) => {
+      const room = await liveRoom(req);
       return [...room.participants.values()].map((p) => ({ ...p.info(), connected: p.connected }));
     }),
   );
@@ -233,7 +233,7 @@ export function roomsApi(rooms: RoomManager): Router {
   router.post(
     '/rooms/:id/participants/:pid/mute',
     route(async (req) => {
-      const room = liveRoom(req);
+      const room = await liveRoom(req);
       const { kind } = parse(MuteBodySchema, req.body ?? {});
       await rooms.controls.execute(room, API, 'participant.mute', { participantId: participantId(req), kind });
       return { muted: true };
@@ -243,7 +243,7 @@ export function roomsApi(rooms: RoomManager): Router {
   router.post(
     '/rooms/:id/participants/:pid/video-quality',
     route(async (req) => {
-      const room = liveRoom(req);
+      const room = await liveRoom(req);
       const { quality } = parse(VideoQualityBodySchema, req.body ?? {});
       const id = participantId(req);
       await rooms.controls.execute(room, API, 'participant.setVideoQuality', { participantId: id, quality });
@@ -254,7 +254,7 @@ export function roomsApi(rooms: RoomManager): Router {
   router.delete(
     '/rooms/:id/participants/:pid',
     route(async (req) => {
-      const room = liveRoom(req);
+      const room = await liveRoom(req);
       const { ban } = parse(BanQuerySchema, req.query, 'query');
       await rooms.controls.execute(room, API, 'participant.remove', { participantId: participantId(req), ban: ban === 'true' });
       return { removed: true, banned: ban === 'true' };
@@ -264,7 +264,7 @@ export function roomsApi(rooms: RoomManager): Router {
   router.post(
     '/rooms/:id/mute-all',
     route(async (req) => {
-      const room = liveRoom(req);
+      const room = await liveRoom(req);
       const body = parse(MuteAllBodySchema, req.body ?? {});
       return rooms.controls.execute(room, API, 'room.muteAll', body);
     }),
@@ -273,7 +273,7 @@ export function roomsApi(rooms: RoomManager): Router {
   router.post(
     '/rooms/:id/data',
     route(async (req) => {
-      const room = liveRoom(req);
+      const room = await liveRoom(req);
       const body = parse(DataBodySchema, req.body ?? {});
       if (Buffer.byteLength(JSON.stringify(body.data)) > MAX_DATA_BYTES) throw new HttpError('PAYLOAD_TOO_LARGE', `data is limited to ${MAX_DATA_BYTES} bytes`);
       return rooms.controls.sendData(room, body.data, body.topic ?? null, body.to ?? null);

@@ -1,4 +1,6 @@
-import type { MeetingSettings } from '../protocol.ts';
+import { randomBytes } from 'node:crypto';
+import { MemoryMeetingRepository, type Json, type MeetingRepository, type StoredMeeting } from '@muster/db';
+import { DEFAULT_SETTINGS, MeetingSettingsSchema, type MeetingSettings } from '../protocol.ts';
 
 /**
  * A meeting's configuration, apart from its live state: what a REST `POST
@@ -23,33 +25,75 @@ export interface MeetingConfig {
   persistent: boolean;
 }
 
-/** Where meeting configurations live: `InMemoryMeetingStore` (tests, embedding) or `SqliteMeetingStore` (the server's default). */
-export interface MeetingStore {
-  get(id: string): MeetingConfig | undefined;
-  list(): MeetingConfig[];
-  put(config: MeetingConfig): void;
-  delete(id: string): boolean;
-  /** Releases the storage (server shutdown). */
-  close?(): void;
+/** What goes into the repository's sealed `config` column: everything but the plain columns. */
+interface SealedConfig {
+  topic: string;
+  passcode: string | null;
+  hostKey: string;
+  settings: MeetingSettings;
+  lobby: boolean;
+  locked: boolean;
 }
 
-export class InMemoryMeetingStore implements MeetingStore {
-  readonly #meetings = new Map<string, MeetingConfig>();
+/**
+ * Where meeting configurations live: @muster/db's MeetingRepository (the
+ * server's database, where host keys and passcodes are sealed), or its
+ * in-memory twin (tests, embedding). Every call reads or writes the
+ * repository: the database is the truth, and a write has committed when its
+ * promise resolves.
+ */
+export class MeetingStore {
+  readonly repository: MeetingRepository;
 
-  get(id: string): MeetingConfig | undefined {
-    const config = this.#meetings.get(id);
-    return config && structuredClone(config);
+  constructor(repository: MeetingRepository = new MemoryMeetingRepository()) {
+    this.repository = repository;
   }
 
-  list(): MeetingConfig[] {
-    return [...this.#meetings.values()].map((c) => structuredClone(c));
+  async get(id: string): Promise<MeetingConfig | undefined> {
+    const stored = await this.repository.get(id);
+    return stored ? fromStored(stored) : undefined;
   }
 
-  put(config: MeetingConfig): void {
-    this.#meetings.set(config.id, structuredClone(config));
+  /** Oldest first. */
+  async list(): Promise<MeetingConfig[]> {
+    return (await this.repository.list()).map(fromStored);
   }
 
-  delete(id: string): boolean {
-    return this.#meetings.delete(id);
+  /** Inserts or replaces (the creation time of an existing meeting is kept). */
+  async put(config: MeetingConfig): Promise<void> {
+    const sealed: SealedConfig = {
+      topic: config.topic,
+      passcode: config.passcode,
+      hostKey: config.hostKey,
+      settings: config.settings,
+      lobby: config.lobby,
+      locked: config.locked,
+    };
+    await this.repository.put({ id: config.id, createdAt: config.createdAt, startsAt: config.startsAt, config: structuredClone(sealed) as unknown as Json });
   }
+
+  /** Whether there was such a meeting. */
+  delete(id: string): Promise<boolean> {
+    return this.repository.delete(id);
+  }
+}
+
+function fromStored(stored: StoredMeeting): MeetingConfig {
+  const raw = (stored.config && typeof stored.config === 'object' && !Array.isArray(stored.config) ? stored.config : {}) as Partial<Record<keyof SealedConfig, unknown>>;
+  // Settings written by an older version may lack newer keys: defaults fill them.
+  const settings = MeetingSettingsSchema.partial().safeParse(raw.settings);
+  return {
+    id: stored.id,
+    topic: typeof raw.topic === 'string' ? raw.topic : stored.id,
+    createdAt: stored.createdAt,
+    startsAt: stored.startsAt,
+    passcode: typeof raw.passcode === 'string' ? raw.passcode : null,
+    // Never empty: a missing key must not match an empty one.
+    hostKey: typeof raw.hostKey === 'string' && raw.hostKey !== '' ? raw.hostKey : randomBytes(18).toString('base64url'),
+    settings: { ...DEFAULT_SETTINGS, ...(settings.success ? settings.data : {}) },
+    lobby: raw.lobby === true,
+    locked: raw.locked === true,
+    // Only meetings worth keeping are stored: API-created and scheduled ones.
+    persistent: true,
+  };
 }

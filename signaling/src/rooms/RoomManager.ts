@@ -9,7 +9,7 @@ import { Admission, DEFAULT_PASSCODE_LIMITS, type PasscodeLimits } from './admis
 import type { Participant } from './Participant.ts';
 import type { AuditEntry } from '../controls/AuditLog.ts';
 import type { RoomRecorder } from '../controls/RoomRecorder.ts';
-import { InMemoryMeetingStore, type MeetingConfig, type MeetingStore } from './MeetingStore.ts';
+import { MeetingStore, type MeetingConfig } from './MeetingStore.ts';
 import { Room } from './Room.ts';
 import { log as rootLog } from '@muster/kit/log';
 
@@ -70,7 +70,7 @@ export class RoomManager {
     this.#options = options;
     this.#admission = new Admission(options.tokens, options.limits ?? new MemoryLimits(), options.passcodeLimits ?? DEFAULT_PASSCODE_LIMITS);
     this.recorder = options.recorder;
-    this.meetings = options.meetings ?? new InMemoryMeetingStore();
+    this.meetings = options.meetings ?? new MeetingStore();
     this.tokens = options.tokens;
     this.controls = new RoomControls(this);
     options.pool.on('workerdied', ({ routerIds }) => {
@@ -105,7 +105,7 @@ export class RoomManager {
     if (!this.#rooms.has(request.room)) {
       // Tickets and resumable sessions belong to a running meeting.
       if (request.admission || request.resume) throw new MusterError('NOT_FOUND', 'that meeting has ended; join again');
-      const config = this.meetings.get(request.room) ?? newMeetingConfig(request.room);
+      const config = (await this.meetings.get(request.room)) ?? newMeetingConfig(request.room);
       await this.#admission.decide(
         {
           roomId: request.room,
@@ -141,6 +141,7 @@ export class RoomManager {
     const opening = this.#opening.get(id);
     if (opening) return opening;
     const promise = (async () => {
+      const config = (await this.meetings.get(id)) ?? newMeetingConfig(id);
       const worker = await this.#options.pool.leastLoaded();
       const room = new Room({
         id,
@@ -148,7 +149,7 @@ export class RoomManager {
         iceServers: this.#options.iceServers,
         participantGraceMs: this.#options.participantGraceMs,
         onEmpty: (r) => this.#scheduleClose(r),
-        config: this.meetings.get(id) ?? newMeetingConfig(id),
+        config,
         tokens: this.tokens,
         admission: this.#admission,
       });
@@ -180,10 +181,10 @@ export class RoomManager {
   }
 
   /** Live state worth keeping after the room closes: a persistent meeting remembers its topic, lock, lobby and settings. */
-  saveConfig(room: Room): void {
-    const config = this.meetings.get(room.id);
+  async saveConfig(room: Room): Promise<void> {
+    const config = await this.meetings.get(room.id);
     if (!config) return;
-    this.meetings.put({ ...config, topic: room.topic, locked: room.locked, lobby: room.lobbyEnabled, settings: { ...room.settings } });
+    await this.meetings.put({ ...config, topic: room.topic, locked: room.locked, lobby: room.lobbyEnabled, settings: { ...room.settings } });
   }
 
   close(id: string, reason = 'ended'): boolean {

@@ -5,6 +5,9 @@ import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import { startMusterServer, type MusterServer } from '../server.ts';
 import type { ServerConfig } from '../config.ts';
 
+/** The cheapest scrypt cost the keyring accepts (as @muster/db's own tests use). */
+const TEST_KDF_COST = { logN: 10, r: 8, p: 1 };
+
 /** A real Muster server on a free port with its own data directory. */
 export async function startTestServer(
   overrides: Partial<Omit<ServerConfig, 'media'>> & { media?: Partial<MediaConfig> } = {},
@@ -19,6 +22,8 @@ export async function startTestServer(
     roomCloseGraceMs: 1_000,
     participantGraceMs: 3_000,
     webDistDir: path.resolve(new URL('../../../web-demo/dist', import.meta.url).pathname),
+    // scrypt at its minimum for the fresh keyring: the default costs seconds per start here.
+    kdfCost: TEST_KDF_COST,
     ...overrides,
     media,
     // Cheap composites: tests check the recording, not its picture quality.

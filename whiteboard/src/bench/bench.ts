@@ -31,7 +31,7 @@ function percentile(sorted: number[], p: number): number {
 const round = (n: number) => Math.round(n * 100) / 100;
 
 async function remoteLatency(): Promise<{ objects: number; updates: number; p50Ms: number; p95Ms: number; maxMs: number }> {
-  const server = await startBoardTestServer({ saveDelayMs: 500 });
+  const server = await startBoardTestServer({ measureDelayMs: 500 });
   try {
     const board = makeBoard('bench-latency', 2000, 500);
     await server.service.importJson('bench-latency', board);

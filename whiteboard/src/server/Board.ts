@@ -35,8 +35,10 @@ export interface BoardMember {
 }
 
 export type BoardEvents = {
-  /** The document or access changed and should be saved. */
-  changed: [];
+  /** The document changed: this update is to be stored (appended to the board's log). */
+  update: [update: Uint8Array];
+  /** The access settings or the owner changed and should be stored. */
+  meta: [];
   /** The last member left. */
   empty: [];
 };
@@ -59,19 +61,27 @@ export class Board extends EventEmitter<BoardEvents> {
   #updates = 0;
   #refused = 0;
   readonly #maxBytes: number;
-  /** Size of the encoded state when last measured (load, save)... */
+  /** Size of the encoded state when last measured (load, then after changes)... */
   #measuredBytes = 0;
   /** ...plus the bytes of every client update applied since: an upper bound on the stored size now. */
   #bytesSince = 0;
 
-  constructor(options: { id: string; state?: Uint8Array; access: AccessSettings; ownerKeyHash?: string; createdAt?: number; maxBytes?: number }) {
+  /**
+   * `updates`: the stored document (a snapshot and the updates after it),
+   * applied in order; `state`: the document as one update. A new board gets its first page, which is not reported
+   * as an update: the service stores the whole state of a new board.
+   */
+  constructor(options: { id: string; state?: Uint8Array; updates?: Uint8Array[]; access: AccessSettings; ownerKeyHash?: string; createdAt?: number; maxBytes?: number }) {
     super();
     this.id = options.id;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_BOARD_BYTES;
     this.doc = new BoardDoc(new Y.Doc({ gc: true }));
-    if (options.state && options.state.byteLength > 0) Y.applyUpdate(this.doc.doc, options.state, SERVER_ORIGIN);
+    const stored = [...(options.state ? [options.state] : []), ...(options.updates ?? [])].filter((u) => u.byteLength > 0);
+    if (stored.length > 0) Y.applyUpdate(this.doc.doc, stored.length === 1 ? stored[0]! : Y.mergeUpdates(stored), SERVER_ORIGIN);
     if (this.doc.pages.size === 0) this.doc.ensurePage(DEFAULT_PAGE_ID, 'Page 1', 0, SERVER_ORIGIN);
-    this.#measuredBytes = options.state && options.state.byteLength > 0 ? options.state.byteLength : this.encodeState().byteLength;
+    // One update is the encoded state as it was; several are measured, not summed
+    // (a log's updates hold content that later deletions made tombstones).
+    this.#measuredBytes = stored.length === 1 ? stored[0]!.byteLength : this.encodeState().byteLength;
     this.#access = options.access;
     this.ownerKeyHash = options.ownerKeyHash;
     this.createdAt = options.createdAt ?? Date.now();
@@ -81,7 +91,7 @@ export class Board extends EventEmitter<BoardEvents> {
     this.doc.doc.on('update', (update: Uint8Array, origin: unknown) => {
       const from = origin && typeof origin === 'object' && 'key' in origin ? (origin as BoardMember) : undefined;
       for (const member of this.members.values()) if (member !== from) member.send('board.update', { board: this.id, update });
-      this.emit('changed');
+      this.emit('update', update);
     });
   }
 
@@ -140,12 +150,12 @@ export class Board extends EventEmitter<BoardEvents> {
     return this.#maxBytes;
   }
 
-  /** An upper bound on the board's stored size now: exact at load and after each save, plus what clients added since. */
+  /** An upper bound on the board's encoded size now: exact at load and at each measurement, plus what clients added since. */
   get estimatedBytes(): number {
     return this.#measuredBytes + this.#bytesSince;
   }
 
-  /** The encoded state's exact size, as just measured (the service calls this when it saves). */
+  /** The encoded state's exact size, as just measured (the service measures after a quiet spell). */
   noteEncodedSize(bytes: number): void {
     this.#measuredBytes = bytes;
     this.#bytesSince = 0;
@@ -216,7 +226,7 @@ export class Board extends EventEmitter<BoardEvents> {
     this.#assertOpen();
     if (!this.rightsOf(member.identity, member.standing()).isHost) throw new BoardError('FORBIDDEN', 'only the host may change who draws');
     this.#access = access;
-    this.emit('changed');
+    this.emit('meta');
     this.refreshRights();
   }
 

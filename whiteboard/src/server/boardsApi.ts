@@ -14,7 +14,8 @@ const log = rootLog.child({ component: 'whiteboard' });
 const MAX_JSON_DEPTH = 8;
 const MAX_PINNED_BODY = '64kb';
 
-type ErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'BOARD_FULL' | 'INTERNAL';
+export const BOARDS_API_ERROR_CODES = ['BAD_REQUEST', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'BOARD_FULL', 'INTERNAL'] as const;
+type ErrorCode = (typeof BOARDS_API_ERROR_CODES)[number];
 const STATUS: Record<ErrorCode, number> = { BAD_REQUEST: 400, NOT_FOUND: 404, PAYLOAD_TOO_LARGE: 413, BOARD_FULL: 413, INTERNAL: 500 };
 
 function fail(res: Response, code: ErrorCode, message: string): void {

@@ -4,9 +4,10 @@ import type { TrustProxy } from '@muster/kit/client-address';
 import type { LimitStore } from '@muster/kit/limits';
 import { attachBoardGateway, type BoardQuotas } from './BoardGateway.ts';
 import { BoardService } from './BoardService.ts';
-import type { BoardStore } from './BoardStore.ts';
+import type { BoardLogRepository } from '@muster/db';
+import { BoardStore } from './BoardStore.ts';
+import { importLegacyBoards } from './importLegacyBoards.ts';
 import type { MeetingDirectory } from './meetingAccess.ts';
-import { SqliteBoardStore } from './SqliteBoardStore.ts';
 
 export * from './access.ts';
 export { Board, SERVER_ORIGIN, type BoardMember } from './Board.ts';
@@ -20,16 +21,18 @@ export {
   type RateSetting,
 } from './BoardGateway.ts';
 export { boardsApi } from './boardsApi.ts';
+export { registerBoardsOpenApi } from './boardsOpenApi.ts';
 export * from './BoardStore.ts';
-export { BoardService, type BoardServiceOptions, type OpenOptions } from './BoardService.ts';
-export { MemoryBoardStore } from './MemoryBoardStore.ts';
+export { BoardService, DEFAULT_COMPACTION, type BoardServiceOptions, type OpenOptions } from './BoardService.ts';
+export { importLegacyBoards, LEGACY_BOARDS_FILE } from './importLegacyBoards.ts';
 export { meetingAccess, type MeetingDirectory } from './meetingAccess.ts';
-export { SqliteBoardStore } from './SqliteBoardStore.ts';
 export { standaloneAccess } from './standaloneAccess.ts';
 
 export interface WhiteboardOptions {
   dataDir: string;
   meetings?: MeetingDirectory;
+  /** The server's board log (`SqlBoardLogRepository` over its database); in memory when neither this nor `store` is given. */
+  boards?: BoardLogRepository;
   store?: BoardStore;
   /** The server's shared limits (per address, per server); a `MemoryLimits` of the whiteboard's own when absent. */
   limits?: LimitStore;
@@ -44,15 +47,18 @@ export interface WhiteboardOptions {
 }
 
 /**
- * The whiteboard as the Muster server embeds it: boards in SQLite under the
- * data directory, the organisation's pinned symbols in a JSON file beside it.
+ * The whiteboard as the Muster server embeds it: boards in the server's
+ * database (an append-only log per board, compacted in the background), the
+ * organisation's pinned symbols in a JSON file under the data directory. An
+ * older install's `whiteboard/boards.sqlite` is imported once at start.
  */
 export async function createWhiteboard(options: WhiteboardOptions): Promise<{
   service: BoardService;
   attach(io: Server): void;
 }> {
   const dir = path.join(options.dataDir, 'whiteboard');
-  const store = options.store ?? (await SqliteBoardStore.open(path.join(dir, 'boards.sqlite')));
+  const store = options.store ?? new BoardStore(options.boards);
+  await importLegacyBoards(options.dataDir, store);
   const service = new BoardService({
     store,
     meetings: options.meetings,

@@ -8,7 +8,9 @@ import type { BoardObject } from '../protocol.ts';
 import { startBoardTestServer, until, type BoardTestServer } from '../testing/boardTestServer.ts';
 import { makeBoard } from '../testing/fixtures.ts';
 import { BoardService } from './BoardService.ts';
-import { SqliteBoardStore } from './SqliteBoardStore.ts';
+import { SqlBoardLogRepository } from '@muster/db';
+import { testLocation } from '@muster/db/testing';
+import { BoardStore } from './BoardStore.ts';
 
 const rect = (client: BoardClient, x: number, extra: Partial<BoardObject> = {}): BoardObject =>
   ({ id: client.newId(), type: 'rect', page: 'p1', x, y: 10, w: 50, h: 40, ...extra }) as BoardObject;
@@ -215,10 +217,10 @@ describe('board sync', () => {
 
 describe('board persistence', () => {
   it('a board survives a server restart in SQLite', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-board-'));
+    const location = await testLocation('sqlite');
     try {
-      const file = path.join(dir, 'boards.sqlite');
-      server = await startBoardTestServer({ store: await SqliteBoardStore.open(file) });
+      let db = await location.open();
+      server = await startBoardTestServer({ store: new BoardStore(new SqlBoardLogRepository(db)) });
       const a = await server.client('keep');
       const objects = Array.from({ length: 5 }, (_, i) => rect(a, i * 7));
       for (const o of objects) a.add(o);
@@ -228,17 +230,21 @@ describe('board persistence', () => {
       const before = server.service.get('keep')!.exportJson();
       await server.close();
       server = undefined;
+      await db.close();
 
-      const service = new BoardService({ store: await SqliteBoardStore.open(file) });
+      db = await location.open();
+      const service = new BoardService({ store: new BoardStore(new SqlBoardLogRepository(db)) });
       try {
         const { board } = await service.open('keep', { create: false });
         expect(board.exportJson()).toEqual(before);
         expect(board.access.mode).toBe('presenter');
       } finally {
         await service.close();
+        await db.close();
       }
     } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
+      await location.remove();
     }
   });
+
 });

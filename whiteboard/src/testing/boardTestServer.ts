@@ -7,7 +7,7 @@ import { BoardClient, type BoardClientOptions } from '../client/BoardClient.ts';
 import { BOARD_NAMESPACE, attachBoardGateway, type BoardGatewayOptions } from '../server/BoardGateway.ts';
 import { boardsApi } from '../server/boardsApi.ts';
 import { BoardService, type BoardServiceOptions } from '../server/BoardService.ts';
-import { MemoryBoardStore } from '../server/MemoryBoardStore.ts';
+import { BoardStore } from '../server/BoardStore.ts';
 
 export interface BoardTestServer {
   url: string;
@@ -26,7 +26,7 @@ export interface BoardTestServer {
  * is the host server's). Enough for protocol, sync and fuzz tests.
  */
 export async function startBoardTestServer(options: Partial<BoardServiceOptions> = {}, gateway: BoardGatewayOptions = {}): Promise<BoardTestServer> {
-  const service = new BoardService({ store: new MemoryBoardStore(), saveDelayMs: 20, ...options });
+  const service = new BoardService({ store: new BoardStore(), measureDelayMs: 20, ...options });
   const app = express();
   app.use('/api/v1', boardsApi(service));
   const httpServer = http.createServer(app);

@@ -31,9 +31,7 @@
  *    - a lite connection ignores remote candidates (SDP or trickle): it learns
  *      the client's address only from a signed request (peer-reflexive), so it
  *      never contacts an address a client merely names;
- *    - the first signed check selects its pair at once (as mediasoup's lite
- *      IceServer does), so DTLS starts before the client nominates; a signed
- *      USE-CANDIDATE on another pair than the selected one selects that one
+ *    - a signed USE-CANDIDATE on another pair than the selected one selects it
  *      (libwebrtc, facing a lite agent, nominates the pair it switches to);
  *    - consent, receiving side (RFC 7675): a lite agent sends no consent
  *      checks, the client does; with no signed request for
@@ -41,7 +39,7 @@
  *      as werift's own consent expiry does for a full agent.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { CandidatePairState, Connection, UdpTransport, interfaceAddress } from 'werift';
+import { Connection, UdpTransport, interfaceAddress } from 'werift';
 import { bindUdp } from './rtp/udp.ts';
 
 const PATCHED = Symbol.for('muster.werift.icePatches');
@@ -216,13 +214,11 @@ interface LiteConnection extends IceCredentials {
   checkList: CandidatePairLike[];
   remoteCandidatesEnd: boolean;
   setState(state: string): void;
-  checkComplete(pair: CandidatePairLike): void;
 }
 
 interface CandidatePairLike {
   protocol: unknown;
   nominated: boolean;
-  updateState(state: CandidatePairState): void;
   remoteCandidate: { host: string; port: number };
 }
 
@@ -302,21 +298,6 @@ export function applyIcePatches(): void {
     if (!this.iceLite) return originalCheckIncoming.call(this, message, addr, protocol);
     const selected = this.nominated;
     originalCheckIncoming.call(this, message, addr, protocol);
-    if (selected === undefined && this.nominated === undefined) {
-      // The first signed check selects its pair at once, as mediasoup's lite IceServer does: the
-      // client's nomination (USE-CANDIDATE) can come seconds later on a busy machine, while its DTLS
-      // ClientHello comes as soon as its first check is answered; waiting for the nomination dropped
-      // that ClientHello, and DTLS backs off to 15 s and more before it tries again. A later
-      // nomination of another pair switches to it (below).
-      const pair = this.checkList.find(
-        (p) => p.protocol === protocol && p.remoteCandidate.host === addr[0] && p.remoteCandidate.port === addr[1],
-      );
-      if (pair !== undefined) {
-        pair.nominated = true;
-        pair.updateState(CandidatePairState.SUCCEEDED);
-        this.checkComplete(pair);
-      }
-    }
     if (selected !== undefined && this.nominated === selected && message.attributesKeys.includes('USE-CANDIDATE')) {
       // werift keeps the first nominated pair for good; a controlling libwebrtc nominates the pair it moves to.
       const pair = this.checkList.find(

@@ -1,30 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { tempDir, withSqliteFile } from '@muster/db/testing';
+import { LEGACY_BOARDS_SCHEMA, LEGACY_MEETINGS_SCHEMA, tempDir, withSqliteFile } from '@muster/db/testing';
 import { Board, DEFAULT_ACCESS } from '@muster/whiteboard';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer } from './testing/testServer.ts';
-
-/** The schemas the sql.js stores of older installs wrote (SqliteMeetingStore.ts, SqliteBoardStore.ts before issue 14). */
-const LEGACY_MEETINGS_SCHEMA = `CREATE TABLE IF NOT EXISTS meetings (
-  id TEXT PRIMARY KEY,
-  topic TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  starts_at INTEGER,
-  passcode TEXT,
-  host_key TEXT NOT NULL,
-  settings TEXT NOT NULL,
-  lobby INTEGER NOT NULL,
-  locked INTEGER NOT NULL
-)`;
-const LEGACY_BOARDS_SCHEMA = `CREATE TABLE IF NOT EXISTS boards (
-  id TEXT PRIMARY KEY,
-  state BLOB NOT NULL,
-  access TEXT NOT NULL,
-  owner_key_hash TEXT,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-)`;
 
 const dirs: string[] = [];
 afterEach(() => {

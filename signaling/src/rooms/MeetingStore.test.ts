@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryMeetingRepository, SqlMeetingRepository, type Database } from '@muster/db';
-import { postgresTestsEnabled, tempDir, testLocation, withSqliteFile, type TestLocation } from '@muster/db/testing';
+import { postgresTestsEnabled, tempDir, testLocation, withSqliteFile, type TestLocation, LEGACY_MEETINGS_SCHEMA } from '@muster/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importLegacyMeetings } from './importLegacyMeetings.ts';
 import { MeetingStore } from './MeetingStore.ts';
@@ -66,19 +66,6 @@ describe('meeting store in the database', () => {
     }
   });
 });
-
-/** The schema of the sql.js meeting store (SqliteMeetingStore.ts) that installs before @muster/db wrote. */
-const LEGACY_MEETINGS_SCHEMA = `CREATE TABLE IF NOT EXISTS meetings (
-  id TEXT PRIMARY KEY,
-  topic TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  starts_at INTEGER,
-  passcode TEXT,
-  host_key TEXT NOT NULL,
-  settings TEXT NOT NULL,
-  lobby INTEGER NOT NULL,
-  locked INTEGER NOT NULL
-)`;
 
 describe('import of an older install', () => {
   it('reads meetings.sqlite once, imports every meeting, and renames the file', async () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryBoardLogRepository, SqlBoardLogRepository, type BoardLogRepository, type Database } from '@muster/db';
-import { postgresTestsEnabled, rawQuery, tempDir, testLocation, withSqliteFile, type TestLocation } from '@muster/db/testing';
+import { postgresTestsEnabled, rawQuery, tempDir, testLocation, withSqliteFile, type TestLocation, LEGACY_BOARDS_SCHEMA } from '@muster/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { BoardDoc } from '../model/BoardDoc.ts';
@@ -147,16 +147,6 @@ describe('board persistence in the database', () => {
     expect(Y.encodeStateAsUpdate(copy)).toEqual(Y.encodeStateAsUpdate(doc.doc));
   });
 });
-
-/** The schema of the sql.js board store (SqliteBoardStore.ts) that installs before @muster/db wrote. */
-const LEGACY_BOARDS_SCHEMA = `CREATE TABLE IF NOT EXISTS boards (
-  id TEXT PRIMARY KEY,
-  state BLOB NOT NULL,
-  access TEXT NOT NULL,
-  owner_key_hash TEXT,
-  created_at INTEGER NOT NULL,
-  updated_at INTEGER NOT NULL
-)`;
 
 describe('import of an older install', () => {
   it('reads whiteboard/boards.sqlite once, imports every board with its settings, and renames the file', async () => {

@@ -16,4 +16,4 @@ export { MemoryMeetingRepository } from './repositories/MemoryMeetingRepository.
 export type { BoardLogRepository, BoardLog, BoardMerge, BoardSummary, BoardSnapshot, BoardUpdateEntry } from './repositories/BoardLogRepository.ts';
 export { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
 export { MemoryBoardLogRepository } from './repositories/MemoryBoardLogRepository.ts';
-export { readLegacySqlite, retireLegacyFile } from './legacy.ts';
+export { parseLegacyJson, readLegacySqlite, retireLegacyFile } from './legacy.ts';

@@ -32,3 +32,12 @@ export function retireLegacyFile(file: string): string {
   fs.renameSync(file, target);
   return target;
 }
+
+/** A JSON column of a legacy row, or null when an older version left it unreadable (defaults then apply). */
+export function parseLegacyJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

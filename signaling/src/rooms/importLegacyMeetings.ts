@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readLegacySqlite, retireLegacyFile } from '@muster/db';
+import { parseLegacyJson, readLegacySqlite, retireLegacyFile } from '@muster/db';
 import { DEFAULT_SETTINGS, MeetingSettingsSchema } from '../protocol.ts';
 import type { MeetingStore } from './MeetingStore.ts';
 import { log as rootLog } from '@muster/kit/log';
@@ -33,7 +33,7 @@ export async function importLegacyMeetings(dataDir: string, meetings: MeetingSto
   if (rows === null) return 0;
   for (const row of rows) {
     // Settings written by an older version may lack newer keys: defaults fill them.
-    const settings = MeetingSettingsSchema.partial().safeParse(safeJson(String(row.settings)));
+    const settings = MeetingSettingsSchema.partial().safeParse(parseLegacyJson(String(row.settings)));
     await meetings.put({
       id: String(row.id),
       topic: String(row.topic),
@@ -50,12 +50,4 @@ export async function importLegacyMeetings(dataDir: string, meetings: MeetingSto
   const retired = retireLegacyFile(file);
   log.warn({ file, renamedTo: retired, meetings: rows.length }, 'imported the meetings of an older install into the database; delete the old file once satisfied');
   return rows.length;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

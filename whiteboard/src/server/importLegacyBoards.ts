@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { readLegacySqlite, retireLegacyFile } from '@muster/db';
+import { parseLegacyJson, readLegacySqlite, retireLegacyFile } from '@muster/db';
 import { AccessSettingsSchema, DEFAULT_ACCESS } from '../protocol.ts';
 import type { BoardStore } from './BoardStore.ts';
 import { log as rootLog } from '@muster/kit/log';
@@ -33,7 +33,7 @@ export async function importLegacyBoards(dataDir: string, store: BoardStore): Pr
   for (const row of rows) {
     const id = String(row.id);
     if (await store.exists(id)) continue;
-    const access = AccessSettingsSchema.safeParse(safeJson(String(row.access)));
+    const access = AccessSettingsSchema.safeParse(parseLegacyJson(String(row.access)));
     await store.putMeta(id, { access: access.success ? access.data : DEFAULT_ACCESS, ...(row.owner_key_hash === null ? {} : { ownerKeyHash: String(row.owner_key_hash) }) }, Number(row.created_at));
     await store.append(id, new Uint8Array(row.state), Number(row.updated_at));
     imported++;
@@ -41,12 +41,4 @@ export async function importLegacyBoards(dataDir: string, store: BoardStore): Pr
   const retired = retireLegacyFile(file);
   log.warn({ file, renamedTo: retired, boards: imported }, 'imported the boards of an older install into the database; delete the old file once satisfied');
   return imported;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
 }

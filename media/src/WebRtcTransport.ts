@@ -3,6 +3,7 @@ import { RTCPeerConnection, type RTCRtpTransceiver } from 'werift';
 import './closedNetwork.ts';
 import './dtlsCrypto.ts';
 import './icePatches.ts';
+import './dtlsPatches.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { Traffic } from './traffic.ts';
 import { supportedCodecs, supportedHeaderExtensions, type MediaKind, type NegotiationOptions } from './codecs.ts';

@@ -6,7 +6,8 @@
 import { createHmac } from 'node:crypto';
 import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Candidate, classes, Connection, Event, Message, methods, parseMessage } from 'werift';
+import { Candidate, classes, Connection, DtlsClient, Event, Message, methods, parseMessage, RTCDtlsParameters, RTCDtlsTransport } from 'werift';
+import { EARLY_DTLS_LIMIT } from './dtlsPatches.ts';
 import { authenticateBindingRequest, iceLiteTiming, STUN_REQUEST_LIMITS } from './icePatches.ts';
 import { makeProducer } from './testing/fakes.ts';
 import { answerOffer, createClientPeer, loopbackMediaConfig, publishAudioVideo, waitConnected, waitFor, withRetries } from './testing/weriftClient.ts';
@@ -389,6 +390,45 @@ describe('werift ICE patches: role attributes and nomination', () => {
     expect(internals.nominated?.remoteAddr).toEqual(['127.0.0.1', 50002]);
     expect(sent.map((m) => m.messageClass)).toEqual([classes.RESPONSE, classes.RESPONSE, classes.RESPONSE, classes.RESPONSE]);
     expect(protocol.request).not.toHaveBeenCalled();
+  });
+
+  it('lite: DTLS the client sends before it nominates is handled the moment DTLS starts, not after a retransmission', async () => {
+    const { connection, protocol, receive } = liteConnection();
+    const certificate = await RTCDtlsTransport.SetupCertificate();
+    // The client's first flight, as libwebrtc sends it once a check is answered, which may be before it nominates.
+    const flight: Buffer[] = [];
+    const client = new DtlsClient({
+      cert: certificate.certPem,
+      key: certificate.privateKey,
+      signatureHash: certificate.signatureHash,
+      transport: { type: 'test', address: {} as never, closed: false, onData: () => undefined, send: async (b: Buffer) => void flight.push(Buffer.from(b)), close: async () => undefined },
+      srtpProfiles: [1],
+      extendedMasterSecret: true,
+    });
+    void client.connect().catch(() => undefined);
+    cleanups.push(() => client.close());
+    await waitFor(() => flight.length > 0, 10_000, 'the client hello');
+    const ufrag = connection.localUsername;
+    const password = connection.localPassword;
+    const connected = connection.connect();
+    receive(bindingRequest(`${ufrag}:cli`, { password, controlling: 1n }));
+    // Retransmissions too, more than the connection keeps (EARLY_DTLS_LIMIT datagrams; the rest are dropped).
+    for (let i = 0; i < EARLY_DTLS_LIMIT + 4; i++) for (const datagram of flight) protocol.onDataReceived.execute(datagram);
+    // Anything else before DTLS is not held.
+    protocol.onDataReceived.execute(Buffer.from([0x80, 0x60, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]));
+    expect(protocol.sendData).not.toHaveBeenCalled();
+    receive(bindingRequest(`${ufrag}:cli`, { password, controlling: 1n, useCandidate: true }));
+    await connected;
+    const dtls = new RTCDtlsTransport({} as never, { connection, role: 'controlled', stop: async () => undefined } as never, certificate, [1]);
+    dtls.role = 'server';
+    dtls.setRemoteParams(new RTCDtlsParameters(certificate.getFingerprints(), 'client'));
+    void dtls.start().catch(() => undefined);
+    cleanups.push(() => dtls.stop());
+    // The server answers the held ClientHello right away: DTLS handshake records (content type 22) go to the client.
+    await waitFor(() => protocol.sendData.mock.calls.length > 0, 10_000, 'the server’s answer to the held ClientHello');
+    const answers = protocol.sendData.mock.calls.map((call) => (call as unknown[])[0] as Buffer);
+    expect(answers.every((datagram) => datagram[0] === 22)).toBe(true);
+    expect((protocol.sendData.mock.calls[0] as unknown[])[1]).toEqual(['127.0.0.1', 50000]);
   });
 
   it('lite: stops sending once no signed request came for the consent timeout', async () => {

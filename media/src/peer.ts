@@ -1,6 +1,7 @@
 import { RTCPeerConnection } from 'werift';
 import './closedNetwork.ts';
 import './dtlsCrypto.ts';
+import './dtlsPatches.ts';
 import { supportedCodecs, supportedHeaderExtensions, type NegotiationOptions } from './codecs.ts';
 
 /**

@@ -64,7 +64,12 @@ export function diagnoseRemoteVideo(page: Page, participantId: string): Promise<
     const camera = remote?.track('camera');
     const pc = room?.peerConnections.subscriber;
     const inbound: unknown[] = [];
+    let transport: unknown;
     (await pc?.getStats())?.forEach((s: Record<string, unknown>) => {
+      // DTLS and ICE as the browser sees them; sfuUfrag names the SFU's transport in its logs.
+      if (s.type === 'transport') {
+        transport = { dtls: s.dtlsState, role: s.dtlsRole, ice: s.iceState, pairChanges: s.selectedCandidatePairChanges, sent: s.packetsSent, received: s.packetsReceived };
+      }
       if (s.type === 'inbound-rtp' && s.kind === 'video') {
         inbound.push({ mid: s.mid, ssrc: s.ssrc, packets: s.packetsReceived, framesReceived: s.framesReceived, decoded: s.framesDecoded, keyFrames: s.keyFramesDecoded, pli: s.pliCount, nack: s.nackCount, lost: s.packetsLost, width: s.frameWidth });
       }
@@ -72,6 +77,8 @@ export function diagnoseRemoteVideo(page: Page, participantId: string): Promise<
     return JSON.stringify({
       state: room?.state,
       subscriber: pc && `${pc.connectionState}/${pc.iceConnectionState}/${pc.signalingState}`,
+      transport,
+      sfuUfrag: /a=ice-ufrag:(\S+)/.exec(pc?.remoteDescription?.sdp ?? '')?.[1],
       publications: remote?.publications.map((t) => `${t.source}:${t.id.slice(0, 8)}${t.paused ? ':paused' : ''}`),
       camera: camera && { sid: camera.sid.slice(0, 8), mid: pc?.getTransceivers().find((t) => t.receiver.track === camera.mediaStreamTrack)?.mid, muted: camera.mediaStreamTrack.muted, state: camera.mediaStreamTrack.readyState },
       element: video && { sameTrack: shown === camera?.mediaStreamTrack, paused: video.paused, readyState: video.readyState, width: video.videoWidth },

@@ -18,6 +18,8 @@ export const ALLOWED: Record<string, readonly string[]> = {
   signaling: ['kit', 'db', 'media', 'recorder', 'whiteboard'],
   'web-demo': ['kit', 'signaling', 'whiteboard'],
   loadtest: ['kit', 'media', 'signaling'],
+  // The browser suites: the real web client (built) against a whole server.
+  e2e: ['kit', 'recorder', 'signaling', 'whiteboard', 'web-demo'],
 };
 
 /**
@@ -27,23 +29,11 @@ export const ALLOWED: Record<string, readonly string[]> = {
  */
 export const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [
   { from: 'whiteboard/src/server/meetingBoard.test.ts', to: 'signaling/src/testing', why: 'meeting-board tests boot the whole server: they move to the server package (issue 14)' },
-  { from: 'whiteboard/src/bench/bench.ts', to: 'signaling/src/testing', why: 'the bench boots the whole server: it moves to the server package (issue 14)' },
-  { from: 'whiteboard/src/bench/bench.ts', to: 'web-demo/src/testing', why: 'as above' },
   { from: 'whiteboard/src/server/meetingBoard.test.ts', to: 'signaling/src/server.ts', why: 'as above: a meeting board needs the whole server' },
   { from: 'recorder/src/Recorder.test.ts', to: 'signaling/src/testing', why: 'recorder integration tests boot the whole server: they move to the server package (issue 14)' },
   { from: 'recorder/src/mediaWorkerCrash.test.ts', to: 'signaling/src/testing', why: 'as above' },
   { from: 'recorder/src/sync.test.ts', to: 'signaling/src/testing', why: 'as above' },
   { from: 'recorder/src/bench/composite.bench.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/board.test.ts', to: 'signaling/src/testing', why: 'browser suites move to the e2e workspace (issue 14)' },
-  { from: 'web-demo/src/failover.test.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/failover.test.ts', to: 'recorder/src/', why: 'as above' },
-  { from: 'web-demo/src/recording.test.ts', to: 'recorder/src/', why: 'as above' },
-  { from: 'web-demo/src/meeting.test.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/meeting/hostControls.test.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/mobile.test.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/recording.test.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/security.test.ts', to: 'signaling/src/testing', why: 'as above' },
-  { from: 'web-demo/src/svc.test.ts', to: 'signaling/src/testing', why: 'as above' },
 ];
 
 /** Workspaces whose non-test code must log through `@muster/kit/log`, never `console`. */

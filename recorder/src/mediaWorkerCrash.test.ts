@@ -5,7 +5,7 @@
  * workers, ffmpeg, Node peers on libwebrtc (VP8 camera and Opus tone: the
  * Node libwebrtc cannot be asked for VP9). The browsers' VP9 SVC across a
  * crash, through the recorder's own depacketizer, is in
- * web-demo/src/failover.test.ts.
+ * e2e/src/failover.test.ts.
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

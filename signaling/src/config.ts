@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { KdfCost } from '@muster/db';
+import type { KdfCost, KeyPasswords } from '@muster/db';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
@@ -50,6 +50,11 @@ export interface ServerConfig {
    * database keeps the cost it was created with.
    */
   kdfCost?: KdfCost;
+  /**
+   * The two key passwords, given directly (tests, or an embedding program);
+   * otherwise they come from the environment, or the embedded default.
+   */
+  keyPasswords?: KeyPasswords;
 }
 
 export const DEFAULT_SECURITY: SecurityConfig = {

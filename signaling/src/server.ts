@@ -58,7 +58,7 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
   const db = await openDatabase({
     dataDir: config.dataDir,
     url: config.databaseUrl,
-    keys: resolveKeyPasswords(process.env, config.dataDir, dbLog),
+    keys: config.keyPasswords ?? resolveKeyPasswords(process.env, config.dataDir, dbLog),
     kdfCost: config.kdfCost,
     logger: dbLog,
   });

@@ -2,11 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
+import { TEST_KDF_COST, TEST_KEYS } from '@muster/db/testing';
 import { startMusterServer, type MusterServer } from '../server.ts';
 import type { ServerConfig } from '../config.ts';
-
-/** The cheapest scrypt cost the keyring accepts (as @muster/db's own tests use). */
-const TEST_KDF_COST = { logN: 10, r: 8, p: 1 };
 
 /** A real Muster server on a free port with its own data directory. */
 export async function startTestServer(
@@ -24,6 +22,8 @@ export async function startTestServer(
     webDistDir: path.resolve(new URL('../../../web-demo/dist', import.meta.url).pathname),
     // scrypt at its minimum for the fresh keyring: the default costs seconds per start here.
     kdfCost: TEST_KDF_COST,
+    // Given, not generated into the data directory with the embedded default's loud warning.
+    keyPasswords: TEST_KEYS,
     ...overrides,
     media,
     // Cheap composites: tests check the recording, not its picture quality.

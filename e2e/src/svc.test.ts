@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
-import { probeVideos } from './testing/probes.ts';
-import { writeY4m } from './testing/y4m.ts';
+import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './fixtures/browser.ts';
+import { probeVideos } from './fixtures/probes.ts';
+import { writeY4m } from './fixtures/y4m.ts';
 
 const CASES = [
   { name: 'VP9 L3T3_KEY', room: 'e2e-svc', query: 'codec=vp9&svc=L3T3_KEY', codec: 'video/VP9', mode: /^L[23]T3/ },

@@ -12,8 +12,8 @@
  * Options: --updates N (default 300), --json (machine-readable output).
  */
 import { performance } from 'node:perf_hooks';
-import { makeBoard } from '../testing/fixtures.ts';
-import { startBoardTestServer } from '../testing/boardTestServer.ts';
+import { makeBoard } from '@muster/whiteboard/testing';
+import { startBoardTestServer } from '@muster/whiteboard/testing';
 
 const args = process.argv.slice(2);
 const argValue = (name: string, fallback: number) => {
@@ -74,14 +74,14 @@ async function remoteLatency(): Promise<{ objects: number; updates: number; p50M
 }
 
 async function renderSymbols(): Promise<Record<string, number | string>> {
-  const { chromiumInstalled, launchBrowser, assertWebClientBuilt } = await import('../../../web-demo/src/testing/browser.ts');
+  const { chromiumInstalled, launchBrowser, assertWebClientBuilt } = await import('../fixtures/browser.ts');
   if (!chromiumInstalled()) return { skipped: 'no Chromium (apt-get install chromium)' };
   try {
     assertWebClientBuilt();
   } catch (error) {
     return { skipped: (error as Error).message };
   }
-  const { startTestServer } = await import('../../../signaling/src/testing/testServer.ts');
+  const { startTestServer } = await import('@muster/signaling/testing');
   const server = await startTestServer();
   const browser = await launchBrowser();
   try {

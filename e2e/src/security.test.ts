@@ -9,8 +9,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startTestServer } from '../../signaling/src/testing/testServer.ts';
-import { type CspViolation, assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, takeCspViolations, waitForJoined } from './testing/browser.ts';
+import { startTestServer } from '@muster/signaling/testing';
+import { type CspViolation, assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, takeCspViolations, waitForJoined } from './fixtures/browser.ts';
 
 interface CreatedRoom {
   id: string;

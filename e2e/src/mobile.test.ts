@@ -8,9 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, waitForJoined } from './testing/browser.ts';
-import { diagnoseRemoteVideo, participantCount } from './testing/probes.ts';
+import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, waitForJoined } from './fixtures/browser.ts';
+import { diagnoseRemoteVideo, participantCount } from './fixtures/probes.ts';
 
 const PHONE = { width: 390, height: 844 };
 const PHONE_CONTEXT = { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };

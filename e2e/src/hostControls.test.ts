@@ -8,9 +8,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '../../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from '../testing/browser.ts';
-import { probeInboundAudio } from '../testing/probes.ts';
+import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './fixtures/browser.ts';
+import { probeInboundAudio } from './fixtures/probes.ts';
 
 const ROOM = 'e2e-host-controls';
 const total = (counts: Record<string, number>) => Object.values(counts).reduce((a, b) => a + b, 0);

@@ -5,9 +5,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId, waitForJoined } from './testing/browser.ts';
-import { diagnoseRemoteVideo, participantCount, probeAudioElements, probeInboundAudio, probeVideos } from './testing/probes.ts';
+import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId, waitForJoined } from './fixtures/browser.ts';
+import { diagnoseRemoteVideo, participantCount, probeAudioElements, probeInboundAudio, probeVideos } from './fixtures/probes.ts';
 
 const ROOM = 'e2e-three';
 const NAMES = ['Ada Lovelace', 'Grace Hopper', 'Katherine Johnson'];

@@ -6,12 +6,12 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ProtocolClient } from '../../signaling/src/testing/protocolClient.ts';
-import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import { decodesCleanly, frameSizes, meanVolume, probe } from '../../recorder/src/testing.ts';
-import type { RecordingInfo } from '../../recorder/src/manifest.ts';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting } from './testing/browser.ts';
-import { diagnoseOutboundVideo } from './testing/probes.ts';
+import { ProtocolClient } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { decodesCleanly, frameSizes, meanVolume, probe } from '@muster/recorder/testing';
+import type { RecordingInfo } from '@muster/recorder';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting } from './fixtures/browser.ts';
+import { diagnoseOutboundVideo, topEncodingFrames } from './fixtures/probes.ts';
 
 const ROOM = 'e2e-recording';
 
@@ -112,7 +112,10 @@ describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chro
       const started = await fetch(`${server.url}/api/v1/rooms/${room}/recordings`, { method: 'POST', headers: auth });
       expect(started.status).toBe(201);
       const { id } = (await started.json()) as { id: string };
-      await new Promise((r) => setTimeout(r, 5_000));
+      // Record until the publisher has sent enough frames at its top encoding; a busy machine's encoder starts
+      // the top simulcast encoding late (bandwidth ramp-up), so a fixed duration records too little of it.
+      const framesAtStart = await topEncodingFrames(page);
+      await waitUntil(async () => (await topEncodingFrames(page)) - framesAtStart >= 2 * minFrames + 20, 60_000, 'frames at the top encoding');
       // The largest layer the publisher sends, as the SFU saw it.
       const published = (await (await fetch(`${server.url}/api/v1/rooms/${room}`, { headers: auth })).json()) as {
         participants: { producers: { kind: string; resolutions?: { width: number; height: number }[] }[] }[];

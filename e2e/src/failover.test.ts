@@ -8,11 +8,11 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '../../signaling/src/testing/testServer.ts';
-import type { RecordingInfo } from '../../recorder/src/manifest.ts';
-import { decodesCleanly, frameSizes } from '../../recorder/src/testing.ts';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './testing/browser.ts';
-import { diagnoseRemoteVideo, probeInboundAudio, probeVideos } from './testing/probes.ts';
+import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import type { RecordingInfo } from '@muster/recorder';
+import { decodesCleanly, frameSizes } from '@muster/recorder/testing';
+import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './fixtures/browser.ts';
+import { diagnoseRemoteVideo, probeInboundAudio, probeVideos } from './fixtures/probes.ts';
 
 const ROOM = 'e2e-failover';
 

@@ -5,7 +5,9 @@
  * schema and an acknowledgement callback that receives an `Ack`. A request that
  * fails validation, comes at the wrong time, or is unknown gets an `Ack` with
  * `ok: false` and a stable `ErrorCode` (or, without a callback, a `server.error`
- * event) and changes nothing.
+ * event) and changes nothing. The checks every request goes through (limits,
+ * size, version, schema, error mapping) are the kit's gateway pipeline
+ * (`@muster/kit/gateway`), bound in `socket/SignalingGateway.ts`.
  *
  * Server → client: the events in `ServerEvents`.
  *
@@ -23,7 +25,7 @@ export const ERROR_CODES = [
   'BAD_REQUEST', // payload does not match the schema
   'UNKNOWN_EVENT', // no such request
   'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_VERSION',
+  'UNSUPPORTED_VERSION', // the request's `v` is present and not PROTOCOL_VERSION
   'NOT_JOINED', // request needs a joined participant
   'ALREADY_JOINED',
   'BAD_STATE', // request is valid but out of order (e.g. an answer with no offer outstanding)

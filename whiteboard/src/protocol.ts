@@ -5,7 +5,9 @@
  * namespace (socket.io multiplexes namespaces over one WebSocket, so there is
  * no second port and no second connection). Client → server requests are the
  * events in `BoardRequests`, each with a zod schema and an acknowledgement that
- * receives `BoardAck`; server → client events are `BoardServerEvents`.
+ * receives `BoardAck`; server → client events are `BoardServerEvents`. Every
+ * request goes through the kit's gateway pipeline (`@muster/kit/gateway`:
+ * limits, size, version, schema, error mapping) before its handler.
  *
  * The document itself is a Yjs doc whose updates travel as opaque binary
  * (`update`), validated structurally on the server (`model/validateUpdate.ts`);
@@ -49,7 +51,7 @@ export const BOARD_ERROR_CODES = [
   'BAD_UPDATE', // a document update that is not a valid board change (unknown field, bad value, too big)
   'UNKNOWN_EVENT',
   'PAYLOAD_TOO_LARGE',
-  'UNSUPPORTED_VERSION',
+  'UNSUPPORTED_VERSION', // the request's `v` is present and not BOARD_PROTOCOL_VERSION
   'NOT_JOINED', // the board request needs `board.join` first (or the meeting's join, for a meeting board)
   'NOT_FOUND',
   'FORBIDDEN', // the user may not do this on this board (draw, clear, change access)
@@ -342,9 +344,5 @@ export function boardFail(code: BoardErrorCode, message: string): BoardAck<never
   return { ok: false, error: { code, message } };
 }
 
-export function zodMessage(error: z.ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid request';
-  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
-  return `${path}${issue.message}`;
-}
+/** A zod error as one readable line (the gateway pipeline's, `@muster/kit/gateway`), for the REST routes too. */
+export { zodMessage } from '@muster/kit/gateway';

@@ -1,7 +1,7 @@
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTROL_NAMES } from '../controls/RoomControls.ts';
-import { ClientRequests, ERROR_CODES, type ErrorCode } from '../protocol.ts';
+import { ClientRequests, ERROR_CODES, PROTOCOL_VERSION, type ErrorCode } from '../protocol.ts';
 import { NodePeer } from '../testing/nodePeer.ts';
 import { startTestServer, waitUntil } from '../testing/testServer.ts';
 import { mulberry32 } from '@muster/kit/testing';
@@ -87,6 +87,16 @@ describe('signaling protocol under malformed, oversized and out-of-order input',
     expectError(await send(socket, 'constructor', {}), 'UNKNOWN_EVENT');
   });
 
+  it('refuses a request for another protocol version with UNSUPPORTED_VERSION, naming the version it speaks', async () => {
+    const socket = await rawSocket();
+    const reply = await send(socket, 'join', { v: PROTOCOL_VERSION + 1, room: 'fuzzed', name: 'Future' });
+    expectError(reply, 'UNSUPPORTED_VERSION');
+    expect(reply.error!.message).toMatch(new RegExp(`^this server speaks protocol version ${PROTOCOL_VERSION}; `));
+    expectError(await send(socket, 'leave', { v: 'two' }), 'UNSUPPORTED_VERSION');
+    // Nothing was joined: the connection is still outside any meeting.
+    expectError(await send(socket, 'leave', {}), 'NOT_JOINED');
+  });
+
   it('answers out-of-order requests after join with BAD_STATE / ALREADY_JOINED', async () => {
     const socket = await rawSocket();
     const joined = await send(socket, 'join', { room: 'fuzzed', name: 'Mallory' });
@@ -135,7 +145,7 @@ describe('signaling protocol under malformed, oversized and out-of-order input',
           continue;
         }
         expectError(reply);
-        expect(['BAD_REQUEST', 'NOT_JOINED', 'ALREADY_JOINED', 'BAD_STATE', 'PAYLOAD_TOO_LARGE']).toContain(reply.error!.code);
+        expect(['BAD_REQUEST', 'NOT_JOINED', 'ALREADY_JOINED', 'BAD_STATE', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_VERSION']).toContain(reply.error!.code);
       }
     }
   });

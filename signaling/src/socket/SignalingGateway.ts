@@ -1,23 +1,24 @@
 import type { Server, Socket } from 'socket.io';
-import type { ZodError } from 'zod';
 import {
   ClientRequests,
   MAX_REQUEST_BYTES,
   MusterError,
-  fail,
-  ok,
-  type Ack,
-  type ClientRequest,
+  PROTOCOL_VERSION,
   type ClientRequestName,
   type ClientResponses,
+  type ErrorCode,
 } from '../protocol.ts';
 import { CONTROL_NAMES, type ControlName } from '../controls/RoomControls.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
 import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
+import { GATEWAY_ERROR_CODES, SocketGateway, type GatewayHandlers } from '@muster/kit/gateway';
 import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
 import { log as rootLog } from '@muster/kit/log';
+
+// Every code the pipeline answers with is one of this protocol's.
+void (GATEWAY_ERROR_CODES satisfies readonly ErrorCode[]);
 
 const log = rootLog.child({ component: 'signaling' });
 
@@ -30,13 +31,21 @@ interface Session {
   participant: Participant;
 }
 
+/** One connection, as its handlers see it. */
 interface HandlerContext {
   socket: Socket;
   /** The client's address as limits count it (see clientAddress, addressKey). */
   address: string;
   rooms: RoomManager;
+  /** Joins of one meeting, from every address. */
+  meetingJoins: Limit;
+  /** The meeting this connection is in; null before its join (or while in the lobby) and after its leave. */
   session: Session | null;
-  setSession: (session: Session | null) => void;
+  /** Runs joins and leaves of this connection one at a time, in order. */
+  inOrder: (task: () => Promise<unknown>) => Promise<unknown>;
+  /** (Re)starts the timer that closes a connection that has not joined in time; `stopIdle` stops it. */
+  armIdle: () => void;
+  stopIdle: () => void;
 }
 
 /**
@@ -64,23 +73,7 @@ export interface SignalingOptions {
 
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
 
-type Handlers = { [N in ClientRequestName]: (ctx: HandlerContext, request: ClientRequest<N>) => Promise<ClientResponses[N]> };
-
-function zodMessage(error: ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid request';
-  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
-  return `${path}${issue.message}`;
-}
-
-function payloadSize(payload: unknown): number {
-  if (payload === undefined) return 0;
-  try {
-    return Buffer.byteLength(JSON.stringify(payload) ?? '');
-  } catch {
-    return Infinity;
-  }
-}
+type Handlers = GatewayHandlers<typeof ClientRequests, HandlerContext, ClientResponses>;
 
 function requireSession(session: Session | null): Session {
   if (!session || session.participant.left) throw new MusterError('NOT_JOINED', 'join a meeting first');
@@ -88,20 +81,23 @@ function requireSession(session: Session | null): Session {
 }
 
 const handlers: Handlers = {
-  async join({ socket, address, rooms, session, setSession }, request) {
+  async join(ctx, request) {
+    const { socket, address, rooms, meetingJoins, session } = ctx;
+    const verdict = await meetingJoins.take(request.room);
+    if (!verdict.allowed) throw new MusterError('RATE_LIMITED', `too many people are joining this meeting at once; ${retryText(verdict.retryAfterMs)}`);
     if (session && !session.participant.left) throw new MusterError('ALREADY_JOINED', 'this connection is already in a meeting');
     const { room, participant, response } = await rooms.join(socket, address, request);
     // Someone held in the lobby has no session yet: they join again once admitted.
     if (participant) {
-      setSession({ room, participant });
+      ctx.session = { room, participant };
       // The socket closed while the join ran: its disconnect found no session, so start the grace period now.
       if (socket.disconnected) room.socketLost(participant, socket);
     }
     return response;
   },
-  async leave({ session, setSession }) {
-    const { room, participant } = requireSession(session);
-    setSession(null);
+  async leave(ctx) {
+    const { room, participant } = requireSession(ctx.session);
+    ctx.session = null;
     await room.leave(participant, 'left');
     return {};
   },
@@ -146,10 +142,22 @@ function controlHandlers(): { [N in ControlName]: Handlers[N] } {
   return Object.fromEntries(entries) as { [N in ControlName]: Handlers[N] };
 }
 
+/** Joins and leaves of a connection run in order; after each, the idle timer follows what the connection is now. */
+async function run(ctx: HandlerContext, event: ClientRequestName, task: () => Promise<unknown>): Promise<unknown> {
+  if (event !== 'join' && event !== 'leave') return task();
+  const result = await ctx.inOrder(task);
+  // In the meeting or its lobby: no longer idle. After a leave, the connection must join again in time.
+  if (event === 'join') ctx.stopIdle();
+  else ctx.armIdle();
+  return result;
+}
+
 /**
- * Binds the versioned protocol to socket.io: rate limits (per socket and per
- * address), size limit, schema validation and error mapping happen here
- * once, so handlers only ever see valid requests from the right state.
+ * Binds the versioned protocol to socket.io through the kit's gateway
+ * pipeline (`@muster/kit/gateway`): rate limits (per socket, per address, and
+ * per event for joins and chat), size limit, version and schema validation and
+ * error mapping happen there once, so handlers only ever see valid requests
+ * from the right state.
  *
  * `join` and `leave` of one connection run one at a time, each seeing what the
  * one before it left: fifty joins sent at once make one participant and
@@ -161,95 +169,54 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
   const store = options.limits ?? new MemoryLimits();
   const budgets = options.requestLimits ?? DEFAULT_REQUEST_LIMITS;
   const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
-  const requestLimits: { requests: Limit; join: Limit; 'chat.send': Limit } = {
-    requests: store.rate({ name: 'signaling-requests', points: budgets.requestsPerSecond, perSeconds: 1 }),
-    join: store.rate({ name: 'signaling-joins', points: budgets.joinsPerMinute, perSeconds: 60 }),
-    'chat.send': store.rate({ name: 'signaling-chats', points: budgets.chatsPerMinute, perSeconds: 60 }),
-  };
+  const fromAddress = (retryAfterMs: number) => `too many requests from your address; ${retryText(retryAfterMs)}`;
+  const byAddress = (ctx: HandlerContext) => ctx.address;
+  const gateway = new SocketGateway<typeof ClientRequests, HandlerContext, ErrorCode, ClientResponses>({
+    requests: ClientRequests,
+    handlers,
+    version: PROTOCOL_VERSION,
+    maxBytes: MAX_REQUEST_BYTES,
+    // The per-socket bucket, then the address's budget (unknown events spend it too), then the event's own for joins and chat.
+    limits: [
+      { limit: store.bursty({ name: 'signaling-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST }), key: (ctx) => ctx.socket.id, refusal: () => 'too many requests; slow down' },
+      { limit: store.rate({ name: 'signaling-requests', points: budgets.requestsPerSecond, perSeconds: 1 }), key: byAddress, refusal: fromAddress },
+      { limit: store.rate({ name: 'signaling-joins', points: budgets.joinsPerMinute, perSeconds: 60 }), key: byAddress, events: ['join'], refusal: fromAddress },
+      { limit: store.rate({ name: 'signaling-chats', points: budgets.chatsPerMinute, perSeconds: 60 }), key: byAddress, events: ['chat.send'], refusal: fromAddress },
+    ],
+    run,
+    errorOf: (error) => (error instanceof MusterError ? { code: error.code, message: error.message } : undefined),
+    errorEvent: 'server.error',
+    log,
+    logFields: (ctx) => ({ room: ctx.session?.room.id, participant: ctx.session?.participant.id }),
+  });
   const meetingJoins = store.rate({ name: 'signaling-meeting-joins', points: budgets.joinsPerMeetingPerMinute, perSeconds: 60 });
-  const perSocket = store.bursty({ name: 'signaling-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST });
 
   io.on('connection', (socket) => {
-    const address = addressKey(clientAddress(socket.request, trust));
-    let session: Session | null = null;
-    const setSession = (s: Session | null) => {
-      session = s;
-    };
     /** Joins and leaves of this connection, in order. */
     let membership: Promise<unknown> = Promise.resolve();
     // A connection that never joins is closed: it holds a file and a slot for nothing.
     let idle: NodeJS.Timeout | undefined;
-    const armIdle = () => {
-      clearTimeout(idle);
-      if (socket.disconnected) return;
-      idle = setTimeout(() => socket.disconnect(true), joinTimeoutMs);
-      idle.unref();
+    const ctx: HandlerContext = {
+      socket,
+      address: addressKey(clientAddress(socket.request, trust)),
+      rooms,
+      meetingJoins,
+      session: null,
+      inOrder: (task) => (membership = membership.then(task, task)),
+      armIdle: () => {
+        clearTimeout(idle);
+        if (socket.disconnected) return;
+        idle = setTimeout(() => socket.disconnect(true), joinTimeoutMs);
+        idle.unref();
+      },
+      stopIdle: () => clearTimeout(idle),
     };
-    armIdle();
-
-    const reply = (event: string, ack: unknown, result: Ack<unknown>) => {
-      if (typeof ack === 'function') ack(result);
-      else if (!result.ok) socket.emit('server.error', { ...result.error, event });
-    };
-
-    /** The per-socket bucket, then the address's budget (and the event's own, for joins and chat). */
-    const admitted = async (event: string): Promise<Ack<unknown> | null> => {
-      if (!(await perSocket.take(socket.id)).allowed) return fail('RATE_LIMITED', 'too many requests; slow down');
-      for (const limit of [requestLimits.requests, Object.hasOwn(requestLimits, event) ? requestLimits[event as keyof typeof requestLimits] : null]) {
-        if (!limit) continue;
-        const verdict = await limit.take(address);
-        if (!verdict.allowed) return fail('RATE_LIMITED', `too many requests from your address; ${retryText(verdict.retryAfterMs)}`);
-      }
-      return null;
-    };
-
-    socket.onAny(async (event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && Object.hasOwn(ClientRequests, event)) return;
-      const name = String(event).slice(0, 64);
-      // Unknown events count against the same budgets: they cost us parsing too.
-      const refused = await admitted('unknown');
-      reply(name, args[args.length - 1], refused ?? fail('UNKNOWN_EVENT', `unknown request "${name}"`));
-    });
-
-    for (const name of Object.keys(ClientRequests) as ClientRequestName[]) {
-      socket.on(name, async (...args: unknown[]) => {
-        const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
-        const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-        const refused = await admitted(name);
-        if (refused) return reply(name, ack, refused);
-        if (payloadSize(payload) > MAX_REQUEST_BYTES) {
-          return reply(name, ack, fail('PAYLOAD_TOO_LARGE', `requests are limited to ${MAX_REQUEST_BYTES} bytes`));
-        }
-        const parsed = ClientRequests[name].safeParse(payload ?? {});
-        if (!parsed.success) return reply(name, ack, fail('BAD_REQUEST', zodMessage(parsed.error)));
-        const handler = handlers[name] as (ctx: HandlerContext, request: unknown) => Promise<unknown>;
-        // The context is made when the handler runs, so a queued join sees the session the one before it made.
-        const run = async () => {
-          if (name === 'join') {
-            const verdict = await meetingJoins.take((parsed.data as { room: string }).room);
-            if (!verdict.allowed) throw new MusterError('RATE_LIMITED', `too many people are joining this meeting at once; ${retryText(verdict.retryAfterMs)}`);
-          }
-          return handler({ socket, address, rooms, session, setSession }, parsed.data);
-        };
-        const task = name === 'join' || name === 'leave' ? (membership = membership.then(run, run)) : run();
-        try {
-          const result = await task;
-          // In the meeting or its lobby: no longer idle. After a leave, the connection must join again in time.
-          if (name === 'join') clearTimeout(idle);
-          if (name === 'leave') armIdle();
-          reply(name, ack, ok(result));
-        } catch (error) {
-          if (error instanceof MusterError) return reply(name, ack, fail(error.code, error.message));
-          const current = session as Session | null;
-          log.error({ err: error, event: name, room: current?.room.id, participant: current?.participant.id }, 'request failed');
-          reply(name, ack, fail('INTERNAL', 'the server could not complete the request'));
-        }
-      });
-    }
+    ctx.armIdle();
+    gateway.attach(socket, ctx);
 
     socket.on('disconnect', () => {
       clearTimeout(idle);
-      const current = session as Session | null;
+      const current = ctx.session;
       if (current) current.room.socketLost(current.participant, socket);
     });
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import type { Socket } from 'socket.io-client';
-import { BoardRequests, type BoardAck } from '../protocol.ts';
+import { BOARD_PROTOCOL_VERSION, BoardRequests, type BoardAck } from '../protocol.ts';
 import { startBoardTestServer, type BoardTestServer } from '../testing/boardTestServer.ts';
 
 function ask(socket: Socket, event: string, payload: unknown): Promise<BoardAck<unknown>> {
@@ -53,6 +53,10 @@ describe('board gateway under malformed input', () => {
       expect(reply.ok).toBe(false);
     }
     expect(await ask(attacker, 'board.nope', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_EVENT' } });
+    expect(await ask(attacker, 'board.join', { v: BOARD_PROTOCOL_VERSION + 1, board: 'fuzz', clientKey: 'attacker-key-0123456789' })).toMatchObject({
+      ok: false,
+      error: { code: 'UNSUPPORTED_VERSION', message: expect.stringMatching(new RegExp(`^this server speaks protocol version ${BOARD_PROTOCOL_VERSION}; `)) },
+    });
     expect(await ask(attacker, 'board.join', { board: 'fuzz' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await ask(attacker, 'board.join', { board: 'fuzz', clientKey: 'attacker-key-0123456789', stateVector: Buffer.from([255, 255, 255]) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
     expect(await ask(attacker, 'board.join', { board: 'fuzz', clientKey: 'attacker-key-0123456789' })).toMatchObject({ ok: true });

@@ -1,6 +1,7 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import * as Y from 'yjs';
 import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
+import { GATEWAY_ERROR_CODES, SocketGateway, type GatewayHandlers } from '@muster/kit/gateway';
 import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
 import { UpdateBoundError, scanStateVector } from '../model/scanUpdate.ts';
 import {
@@ -11,12 +12,8 @@ import {
   MAX_REQUEST_BYTES,
   MAX_STATE_VECTOR_BYTES,
   MAX_UPDATE_BYTES,
-  boardFail,
-  boardOk,
   meetingOfBoard,
-  zodMessage,
-  type BoardAck,
-  type BoardRequest,
+  type BoardErrorCode,
   type BoardRequestName,
   type BoardResponses,
 } from '../protocol.ts';
@@ -28,6 +25,9 @@ import { hashKey } from './standaloneAccess.ts';
 import { log as rootLog } from '@muster/kit/log';
 
 const log = rootLog.child({ component: 'whiteboard' });
+
+// Every code the pipeline answers with is one of this protocol's.
+void (GATEWAY_ERROR_CODES satisfies readonly BoardErrorCode[]);
 
 export const BOARD_NAMESPACE = '/board';
 
@@ -84,11 +84,25 @@ interface Membership {
   member: BoardMember;
 }
 
-type Handlers = {
-  [N in BoardRequestName]: (socket: Socket, joined: Map<string, Membership>, request: BoardRequest<N>) => Promise<BoardResponses[N]>;
-};
+/** One connection, as its handlers see it. */
+interface Connection {
+  socket: Socket;
+  /** The client's address as limits count it (see clientAddress, addressKey). */
+  address: string;
+  /** The boards open on this connection. */
+  joined: Map<string, Membership>;
+  /** (Re)starts the timer that closes a connection with no board open; `stopIdle` stops it. */
+  armIdle: () => void;
+  stopIdle: () => void;
+}
 
-function payloadSize(payload: unknown): number {
+type Handlers = GatewayHandlers<typeof BoardRequests, Connection, BoardResponses>;
+
+/**
+ * A board payload's size for the limits: its JSON, except that binary fields
+ * (updates, state vectors), which travel as attachments, count their bytes.
+ */
+function boardPayloadSize(payload: unknown): number {
   if (payload === undefined || payload === null) return 0;
   if (typeof payload !== 'object') return String(payload).length;
   let binary = 0;
@@ -130,7 +144,7 @@ interface GatewayLimits {
 
 function handlers(service: BoardService, limits: GatewayLimits): Handlers {
   return {
-    async 'board.join'(socket, joined, request) {
+    async 'board.join'({ socket, joined, address }, request) {
       if (joined.has(request.board)) throw new BoardError('BAD_REQUEST', 'this board is already open on this connection');
       if (joined.size >= MAX_BOARDS_PER_SOCKET) throw new BoardError('BAD_REQUEST', `at most ${MAX_BOARDS_PER_SOCKET} boards per connection`);
       let stateVector: Uint8Array | undefined;
@@ -146,7 +160,6 @@ function handlers(service: BoardService, limits: GatewayLimits): Handlers {
       const policy = service.policyFor(request.board);
       const connection: BoardConnection = { conn: socket.conn, join: request, ownsBoard: false };
       const identity = policy.identify(request.board, connection);
-      const address = socket.data.boardAddress as string;
       const { board, ownerKey: created } = await service.open(request.board, {
         create: true,
         forPerson: true,
@@ -188,26 +201,26 @@ function handlers(service: BoardService, limits: GatewayLimits): Handlers {
         ...(ownerKey ? { ownerKey } : {}),
       };
     },
-    async 'board.update'(_socket, joined, request) {
+    async 'board.update'({ joined }, request) {
       const { board, member } = membership(joined, request.board);
       board.applyClientUpdate(member, request.update);
       return {};
     },
-    async 'board.awareness'(_socket, joined, request) {
+    async 'board.awareness'({ joined }, request) {
       const { board, member } = membership(joined, request.board);
       board.applyClientAwareness(member, request.update);
       return {};
     },
-    async 'board.setAccess'(_socket, joined, request) {
+    async 'board.setAccess'({ joined }, request) {
       const { board, member } = membership(joined, request.board);
       board.setAccess(member, request.access);
       return { access: board.access };
     },
-    async 'board.clear'(_socket, joined, request) {
+    async 'board.clear'({ joined }, request) {
       const { board, member } = membership(joined, request.board);
       return { removed: board.clear(member, request.page) };
     },
-    async 'board.leave'(_socket, joined, request) {
+    async 'board.leave'({ joined }, request) {
       const { board, member } = membership(joined, request.board);
       joined.delete(request.board);
       board.removeMember(member);
@@ -228,9 +241,10 @@ const PAYLOAD_LIMITS: Record<BoardRequestName, number> = {
 
 /**
  * Binds the board protocol to the `/board` namespace of the meeting's
- * socket.io server: rate limits (per socket and per address), size limit,
- * schema and error mapping happen here once; the Board checks rights,
- * document shape and the board's size.
+ * socket.io server through the kit's gateway pipeline (`@muster/kit/gateway`):
+ * rate limits (per socket, and per address weighed by size), size limit per
+ * event, version and schema validation and error mapping happen there once;
+ * the Board checks rights, document shape and the board's size.
  */
 export function attachBoardGateway(io: Server, service: BoardService, options: BoardGatewayOptions = {}): Namespace {
   const namespace = io.of(BOARD_NAMESPACE);
@@ -242,15 +256,40 @@ export function attachBoardGateway(io: Server, service: BoardService, options: B
     newBoardsPerDay: store.rate({ name: 'board-new-address-day', ...quotas.newBoardsPerAddressPerDay }),
     newBoardsServer: store.rate({ name: 'board-new-server', ...quotas.newBoardsPerServer }),
   };
-  const perSocket = store.bursty({ name: 'board-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST });
   const trust = options.trustProxy ?? TRUST_NO_PROXY;
   const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
-  const table = handlers(service, limits);
+  const gateway = new SocketGateway<typeof BoardRequests, Connection, BoardErrorCode, BoardResponses>({
+    requests: BoardRequests,
+    handlers: handlers(service, limits),
+    version: BOARD_PROTOCOL_VERSION,
+    maxBytes: (event) => PAYLOAD_LIMITS[event],
+    measure: boardPayloadSize,
+    tooLarge: (max) => `board messages are limited to ${max} bytes`,
+    // The socket's own bucket first (cheap, and a flooding socket stops there), then the address's budget, weighed by size.
+    limits: [
+      { limit: store.bursty({ name: 'board-socket', perSecond: RATE_PER_SECOND, burst: RATE_BURST }), key: (c) => c.socket.id, refusal: () => 'too many board messages; slow down' },
+      {
+        limit: limits.events,
+        key: (c) => c.address,
+        points: (size) => 1 + Math.floor(Math.min(size, 2 * MAX_UPDATE_BYTES) / BYTES_PER_POINT),
+        refusal: (retryAfterMs) => `too many board messages from your address; ${retryText(retryAfterMs)}`,
+      },
+    ],
+    // After each request the idle timer follows what is open: none after the last leave starts it again.
+    run: async (c, event, task) => {
+      const result = await task();
+      if (c.joined.size > 0) c.stopIdle();
+      else if (event === 'board.leave') c.armIdle();
+      return result;
+    },
+    errorOf: (error) => (error instanceof BoardError ? { code: error.code, message: error.message } : undefined),
+    errorEvent: 'board.error',
+    log,
+    logFields: (c) => ({ boards: [...c.joined.keys()] }),
+  });
+
   namespace.on('connection', (socket) => {
     const joined = new Map<string, Membership>();
-    const address = addressKey(clientAddress(socket.request, trust));
-    socket.data.boardAddress = address;
-
     // A socket with no board open is closed after a while: idle sockets cost memory and count against nobody.
     let idleTimer: NodeJS.Timeout | undefined;
     const armIdle = () => {
@@ -264,58 +303,7 @@ export function attachBoardGateway(io: Server, service: BoardService, options: B
       }, joinTimeoutMs);
     };
     armIdle();
-
-    const reply = (event: string, ack: unknown, result: BoardAck<unknown>) => {
-      if (typeof ack === 'function') ack(result);
-      else if (!result.ok) socket.emit('board.error', { ...result.error, event });
-    };
-
-    /**
-     * The socket's own bucket first (cheap, and a flooding socket stops
-     * there), then the address's budget, weighed by the payload's size.
-     * Returns the size, or the refusal.
-     */
-    const admit = async (payload: unknown): Promise<{ size: number } | { refused: BoardAck<never> }> => {
-      if (!(await perSocket.take(socket.id)).allowed) return { refused: boardFail('RATE_LIMITED', 'too many board messages; slow down') };
-      const size = payloadSize(payload);
-      const points = 1 + Math.floor(Math.min(size, 2 * MAX_UPDATE_BYTES) / BYTES_PER_POINT);
-      const verdict = await limits.events.take(address, points);
-      return verdict.allowed ? { size } : { refused: boardFail('RATE_LIMITED', `too many board messages from your address; ${retryText(verdict.retryAfterMs)}`) };
-    };
-
-    socket.onAny(async (event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && Object.hasOwn(BoardRequests, event)) return;
-      // Unknown events are counted like known ones: they cost the server decoding and a reply.
-      const name = String(event).slice(0, 64);
-      const ack = args[args.length - 1];
-      const admitted = await admit(typeof ack === 'function' ? args.slice(0, -1) : args);
-      reply(name, ack, 'refused' in admitted ? admitted.refused : boardFail('UNKNOWN_EVENT', `unknown request "${name}"`));
-    });
-
-    for (const name of Object.keys(BoardRequests) as BoardRequestName[]) {
-      socket.on(name, async (...args: unknown[]) => {
-        const ack = typeof args[args.length - 1] === 'function' ? args[args.length - 1] : undefined;
-        const payload = ack ? (args.length > 1 ? args[0] : undefined) : args[0];
-        const admitted = await admit(payload);
-        if ('refused' in admitted) return reply(name, ack, admitted.refused);
-        const size = admitted.size;
-        const limit = PAYLOAD_LIMITS[name];
-        if (size > limit) return reply(name, ack, boardFail('PAYLOAD_TOO_LARGE', `board messages are limited to ${limit} bytes`));
-        const parsed = BoardRequests[name].safeParse(payload ?? {});
-        if (!parsed.success) return reply(name, ack, boardFail('BAD_REQUEST', zodMessage(parsed.error)));
-        try {
-          const handler = table[name] as (s: Socket, j: Map<string, Membership>, r: unknown) => Promise<unknown>;
-          const result = await handler(socket, joined, parsed.data);
-          if (joined.size > 0) clearTimeout(idleTimer);
-          else if (name === 'board.leave') armIdle();
-          reply(name, ack, boardOk(result));
-        } catch (error) {
-          if (error instanceof BoardError) return reply(name, ack, boardFail(error.code, error.message));
-          log.error({ err: error, event: name, boards: [...joined.keys()] }, 'board request failed');
-          reply(name, ack, boardFail('INTERNAL', 'the server could not complete the request'));
-        }
-      });
-    }
+    gateway.attach(socket, { socket, address: addressKey(clientAddress(socket.request, trust)), joined, armIdle, stopIdle: () => clearTimeout(idleTimer) });
 
     socket.on('disconnect', () => {
       clearTimeout(idleTimer);

@@ -32,8 +32,8 @@ export class Participant {
   readonly mutedSources = new Set<TrackSource>();
   /**
    * A host's cap on this person's video for everyone who receives it. Like
-   * `mutedSources` it outlives media rebuilds: the Room applies it to every
-   * consumer of this person's video, new ones included.
+   * `mutedSources` it outlives media rebuilds: the MediaSession applies it to
+   * every consumer of this person's video, new ones included.
    */
   videoQuality: VideoQuality = 'high';
   sendTransportId = '';

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import type { ConsumerDump, ProducerDump, Worker, WorkerEvents } from '@muster/media';
+import type { Worker } from '@muster/media';
 import { checkRemoteSdp, MAX_PUBLISH_MEDIA_SECTIONS } from '@muster/media';
 import {
   DEFAULT_SETTINGS,
@@ -20,14 +20,13 @@ import {
   type ServerEvents,
   type TrackSource,
   type VideoQuality,
-  VIDEO_QUALITY_SPATIAL_LAYER,
 } from '../protocol.ts';
 import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { AuditLog } from '../controls/AuditLog.ts';
 import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
 import type { Admission, AdmissionState } from './admission.ts';
+import { MediaSession, type ParticipantMediaDump } from './MediaSession.ts';
 import type { RoomTransaction } from './RoomTransaction.ts';
-import { SubscriberNegotiation } from './SubscriberNegotiation.ts';
 import type { MeetingConfig } from './MeetingStore.ts';
 import { Participant } from './Participant.ts';
 
@@ -69,7 +68,7 @@ export interface RoomDump extends RoomInfo {
   waiting: LobbyEntry[];
   workerId: number;
   activeSpeakerId: string | null;
-  participants: {
+  participants: ({
     id: string;
     name: string;
     role: string;
@@ -78,20 +77,15 @@ export interface RoomDump extends RoomInfo {
     blocked: string[];
     /** A host's cap on this person's video (`high`: none); the meeting's `videoQuality` applies on top. */
     videoQuality: VideoQuality;
-    producers: ({ id: string; kind: string; source: string; codec: string; paused: boolean } & ProducerMediaInfo)[];
-    consumers: ({ id: string; producerId: string; participantId: string; kind: string; paused: boolean } & ConsumerMediaInfo)[];
-  }[];
+  } & ParticipantMediaDump)[];
 }
 
-/** What the media worker adds to a producer in the REST dump (scalable video). */
-export type ProducerMediaInfo = Partial<Pick<ProducerDump, 'scalabilityMode' | 'layers' | 'resolutions'>>;
-/** What the media worker adds to a consumer in the REST dump. */
-export type ConsumerMediaInfo = Partial<Pick<ConsumerDump, 'layers' | 'preferences' | 'estimatedBandwidth' | 'bweSource'>>;
-
 /**
- * A meeting. All state changes run one at a time through `#queue`, so a
- * leave can never interleave with a publish of the same participant, and a
- * worker migration sees a stable room.
+ * A meeting: who is in it, waiting for it or barred from it, their roles, and
+ * what the meeting's settings let them do; its media is a MediaSession. All
+ * state changes run one at a time through `#queue`, so a leave can never
+ * interleave with a publish of the same participant, and a worker migration
+ * sees a stable room.
  */
 export class Room {
   readonly id: string;
@@ -130,17 +124,12 @@ export class Room {
   readonly #lobby = new Map<string, LobbyWaiter>();
   readonly #admissions = new Map<string, { identity: string; role: Role; expires: number }>();
   readonly #chat: StoredChat[] = [];
-  #worker: Worker;
-  #routerId = randomUUID();
+  readonly #media: MediaSession;
   readonly #iceServers: IceServer[];
   readonly #participantGraceMs: number;
   readonly #onEmpty: (room: Room) => void;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
-  #activeSpeakerProducerId: string | null = null;
-  readonly #onNotification = (...args: WorkerEvents['notification']) => this.#onWorkerNotification(...args);
-  /** Offers to subscribers and their answers, on whichever worker the room is on now. */
-  readonly #negotiation = new SubscriberNegotiation(() => ({ worker: this.#worker, routerId: this.#routerId }));
 
   constructor(options: RoomOptions) {
     this.id = options.id;
@@ -155,18 +144,24 @@ export class Room {
     this.persistent = config.persistent;
     this.#tokens = options.tokens;
     this.#admission = options.admission;
-    this.#worker = options.worker;
+    this.#media = new MediaSession({
+      worker: options.worker,
+      participants: this.participants,
+      maySend: (participant, source) => this.#maySend(participant, source),
+      videoQuality: () => this.settings.videoQuality,
+    });
+    this.#media.on('activeSpeaker', (participantId) => this.broadcast('speaker.active', { participantId }));
     this.#iceServers = options.iceServers;
     this.#participantGraceMs = options.participantGraceMs;
     this.#onEmpty = options.onEmpty;
   }
 
   get worker(): Worker {
-    return this.#worker;
+    return this.#media.worker;
   }
 
   get routerId(): string {
-    return this.#routerId;
+    return this.#media.routerId;
   }
 
   get closed(): boolean {
@@ -174,10 +169,8 @@ export class Room {
   }
 
   /** Creates the router; called once by the RoomManager before the room is used. */
-  async open(): Promise<void> {
-    await this.#worker.request('router.create', { routerId: this.#routerId });
-    this.#worker.routerIds.add(this.#routerId);
-    this.#worker.on('notification', this.#onNotification);
+  open(): Promise<void> {
+    return this.#media.open();
   }
 
   #serial<T>(task: () => Promise<T>): Promise<T> {
@@ -208,6 +201,10 @@ export class Room {
     return !!participant && !participant.left && hasRight(participant.role, this.settings, right);
   }
 
+  #maySend(participant: Participant, source: TrackSource): boolean {
+    return hasRight(participant.role, this.settings, rightForSource(source));
+  }
+
   /**
    * Runs `task` in the room's queue, after every state change before it, with
    * the room's control primitives (see RoomTransaction), valid until the task
@@ -221,16 +218,16 @@ export class Room {
         return primitive(...args);
       };
       const tx: RoomTransaction = {
-        setSourcePaused: live((p, source, paused) => this.#setSourcePaused(p, source, paused)),
-        forceMute: live((target, kind, mayUnmute, by) => this.#forceMute(target, kind, mayUnmute, by)),
+        setSourcePaused: live((p, source, paused) => this.#media.setSourcePaused(tx, p, source, paused)),
+        forceMute: live((target, kind, mayUnmute, by) => this.#forceMute(tx, target, kind, mayUnmute, by)),
         askUnmute: live((target, kind, by) => this.#askUnmute(target, kind, by)),
         setRole: live((target, role, by) => this.#setRole(target, role, by)),
-        remove: live((target, ban) => this.#remove(target, ban)),
+        remove: live((target, ban) => this.#remove(tx, target, ban)),
         setHand: live((target, raised) => this.#setHand(target, raised)),
         letIn: live((lobbyIds) => this.#letIn(lobbyIds)),
         turnAway: live((lobbyIds, reason) => this.#turnAway(lobbyIds, reason)),
-        update: live((update) => this.#applyUpdate(update)),
-        setVideoQuality: live((target, quality) => this.#setVideoQuality(target, quality)),
+        update: live((update) => this.#applyUpdate(tx, update)),
+        setVideoQuality: live((target, quality) => this.#setVideoQuality(tx, target, quality)),
         setRecording: live((on) => this.#setRecording(on)),
       };
       try {
@@ -248,9 +245,7 @@ export class Room {
   }
 
   get activeSpeakerId(): string | null {
-    if (!this.#activeSpeakerProducerId) return null;
-    for (const p of this.participants.values()) if (p.tracks.has(this.#activeSpeakerProducerId)) return p.id;
-    return null;
+    return this.#media.activeSpeakerId;
   }
 
   // ------------------------------------------------------------------ join / leave
@@ -262,16 +257,16 @@ export class Room {
    * join never leaves a room behind.
    */
   join(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
-    return this.#serial(async () => {
+    return this.exclusive(async (tx) => {
       try {
-        return await this.#enter(socket, request, address);
+        return await this.#enter(tx, socket, request, address);
       } finally {
         this.#emptied();
       }
     });
   }
 
-  async #enter(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+  async #enter(tx: RoomTransaction, socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
     if (this.#closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
     let participant: Participant | undefined;
     if (request.resume) {
@@ -285,10 +280,7 @@ export class Room {
       if (participant.socket && participant.socket !== socket) participant.socket.disconnect(true);
       participant.socket = socket;
       participant.name = request.name;
-      // An offer sent while the socket was down is lost: send a fresh one.
-      participant.pendingOfferId = null;
-      participant.renegotiationDue = false;
-      if (participant.consumers.size > 0) this.#negotiation.offer(participant);
+      this.#media.resume(tx, participant);
     } else {
       const entry = await this.#admit(request, address);
       if (entry.waiting) {
@@ -301,10 +293,10 @@ export class Room {
       participant.videoQuality = this.#videoQualities.get(entry.identity) ?? 'high';
       this.#members.add(entry.identity);
       if (isModerator(entry.role)) this.#moderatorIdentities.add(entry.identity);
-      await this.#createTransports(participant);
+      await this.#media.createTransports(tx, participant);
       this.participants.set(participant.id, participant);
       this.broadcast('participant.joined', participant.info(), participant);
-      await this.#syncSubscriptions(participant);
+      await this.#media.syncSubscriptions(tx, participant);
     }
     return { participant, response: this.#joinedReply(participant) };
   }
@@ -434,30 +426,17 @@ export class Room {
   }
 
   leave(participant: Participant, reason: 'left' | 'disconnected' | 'removed' = 'left'): Promise<void> {
-    return this.#serial(() => this.#leaveInQueue(participant, reason));
+    return this.exclusive((tx) => this.#leaveInQueue(tx, participant, reason));
   }
 
   /** The body of `leave`, inside the room's queue. */
-  async #leaveInQueue(participant: Participant, reason: 'left' | 'disconnected' | 'removed'): Promise<void> {
+  async #leaveInQueue(tx: RoomTransaction, participant: Participant, reason: 'left' | 'disconnected' | 'removed'): Promise<void> {
     if (participant.left) return;
     participant.left = true;
     clearTimeout(participant.disconnectTimer);
-    clearTimeout(participant.pendingOfferTimer);
     this.participants.delete(participant.id);
     this.broadcast('participant.left', { participantId: participant.id, reason });
-    await this.#closeTransports(participant);
-    // Consumers of this participant's tracks on other transports are closed by
-    // the worker (producer close cascades); drop them here too, and renegotiate.
-    for (const other of this.participants.values()) {
-      let removed = false;
-      for (const [consumerId, consumer] of other.consumers) {
-        if (consumer.participantId === participant.id) {
-          other.consumers.delete(consumerId);
-          removed = true;
-        }
-      }
-      if (removed) this.#negotiation.offer(other);
-    }
+    await this.#media.removeParticipant(tx, participant);
     if (participant.role === 'host') this.#ensureHost();
     this.#emptied();
   }
@@ -474,138 +453,36 @@ export class Room {
 
   // ------------------------------------------------------------------ media
 
-  async #createTransports(participant: Participant): Promise<void> {
-    participant.sendTransportId = randomUUID();
-    participant.recvTransportId = randomUUID();
-    await this.#worker.request('transport.create', { routerId: this.#routerId, transportId: participant.sendTransportId, direction: 'send' });
-    await this.#worker.request('transport.create', { routerId: this.#routerId, transportId: participant.recvTransportId, direction: 'recv' });
-  }
-
-  async #closeTransports(participant: Participant): Promise<void> {
-    for (const transportId of [participant.sendTransportId, participant.recvTransportId]) {
-      await this.#worker.request('transport.close', { routerId: this.#routerId, transportId }).catch(() => undefined);
-    }
-  }
-
   publish(participant: Participant, request: ClientRequest<'publish'>): Promise<ClientResponses['publish']> {
     // Refused here, before the room queue and the worker: this check is linear and bounded, werift's work on such an offer is not (see checkRemoteSdp).
     const sdp = checkRemoteSdp(request.sdp, { kind: 'offer', maxMediaSections: MAX_PUBLISH_MEDIA_SECTIONS });
     if (!sdp.ok) return Promise.reject(new MusterError('BAD_SDP', `the offer was refused: ${sdp.reason}`));
-    return this.#serial(async () => {
+    return this.exclusive(async (tx) => {
       this.#assertPresent(participant);
-      const sources = request.tracks.map((t) => t.source);
-      if (new Set(sources).size !== sources.length) throw new MusterError('BAD_REQUEST', 'each source may be published once');
-      const result = await this.#worker
-        .request('transport.publish', {
-          routerId: this.#routerId,
-          transportId: participant.sendTransportId,
-          sdp: request.sdp,
-          tracks: request.tracks,
-        })
-        .catch((error: Error) => {
-          throw new MusterError('BAD_REQUEST', `the offer could not be applied: ${error.message}`);
-        });
-      for (const id of result.closedProducerIds) participant.tracks.delete(id);
-      for (const producer of result.producers) {
-        // A source republished on a new m-section replaces the old producer.
-        const previous = participant.trackBySource(producer.source as TrackSource);
-        if (previous) {
-          participant.tracks.delete(previous.id);
-          await this.#worker.request('producer.close', { routerId: this.#routerId, producerId: previous.id }).catch(() => undefined);
-        }
-        const source = producer.source as TrackSource;
-        participant.tracks.set(producer.id, {
-          id: producer.id,
-          kind: producer.kind,
-          source,
-          codec: producer.codec,
-          paused: false,
-          mid: producer.mid,
-        });
-        // Muted before (a host's mute survives a media rebuild), or not allowed
-        // to send this at all: forward nothing, whatever the client thinks.
-        if (participant.mutedSources.has(source) || !hasRight(participant.role, this.settings, rightForSource(source))) {
-          await this.#setSourcePaused(participant, source, true);
-        }
-      }
-      this.#dropConsumersOfClosedTracks();
+      const answer = await this.#media.publish(tx, participant, request);
       this.broadcast('participant.updated', participant.info(), participant);
-      for (const other of this.participants.values()) if (other !== participant) await this.#syncSubscriptions(other);
-      const published = [...participant.tracks.values()];
-      return { sdp: result.sdp, tracks: published };
+      for (const other of this.participants.values()) if (other !== participant) await this.#media.syncSubscriptions(tx, other);
+      return { sdp: answer, tracks: [...participant.tracks.values()] };
     });
-  }
-
-  /** Removes consumers whose producer no longer exists, on every participant. */
-  #dropConsumersOfClosedTracks(): void {
-    const live = new Set<string>();
-    for (const p of this.participants.values()) for (const id of p.tracks.keys()) live.add(id);
-    for (const p of this.participants.values()) {
-      let removed = false;
-      for (const [consumerId, consumer] of p.consumers) {
-        if (!live.has(consumer.trackId)) {
-          p.consumers.delete(consumerId);
-          removed = true;
-        }
-      }
-      if (removed) this.#negotiation.offer(p);
-    }
-  }
-
-  /** Consumes every track of the others that `participant` does not consume yet. */
-  async #syncSubscriptions(participant: Participant): Promise<void> {
-    if (participant.left) return;
-    const consumed = new Set([...participant.consumers.values()].map((c) => c.trackId));
-    let added = false;
-    for (const other of this.participants.values()) {
-      if (other === participant) continue;
-      for (const track of other.tracks.values()) {
-        if (consumed.has(track.id)) continue;
-        const consumerId = randomUUID();
-        try {
-          await this.#worker.request('transport.consume', {
-            routerId: this.#routerId,
-            transportId: participant.recvTransportId,
-            producerId: track.id,
-            consumerId,
-          });
-        } catch {
-          continue; // the producer closed meanwhile
-        }
-        // Without a cap the worker forwards up to the top layer: only a lowered quality needs saying.
-        if (track.kind === 'video' && this.#hostCapOf(other) < VIDEO_QUALITY_SPATIAL_LAYER.high) await this.#applyHostCap(consumerId, other);
-        participant.consumers.set(consumerId, {
-          id: consumerId,
-          trackId: track.id,
-          participantId: other.id,
-          kind: track.kind,
-          source: track.source,
-          mid: '',
-          paused: false,
-        });
-        added = true;
-      }
-    }
-    if (added) this.#negotiation.offer(participant);
   }
 
   async answer(participant: Participant, request: ClientRequest<'subscriber.answer'>): Promise<ClientResponses['subscriber.answer']> {
     this.#assertPresent(participant);
-    await this.#negotiation.answer(participant, request);
+    await this.#media.answer(participant, request);
     return {};
   }
 
   setTrackMuted(participant: Participant, source: TrackSource, muted: boolean): Promise<ClientResponses['track.setMuted']> {
-    return this.#serial(async () => {
+    return this.exclusive(async (tx) => {
       this.#assertPresent(participant);
       if (!muted) {
-        if (!hasRight(participant.role, this.settings, rightForSource(source))) {
+        if (!this.#maySend(participant, source)) {
           throw new MusterError('FORBIDDEN', `the meeting's settings do not let you ${source === 'microphone' ? 'unmute' : source === 'camera' ? 'start your camera' : 'share your screen'}`);
         }
         const kind = source === 'camera' ? 'video' : source === 'microphone' ? 'audio' : null;
         if (kind && participant.blocked.has(kind)) throw new MusterError('FORBIDDEN', 'a host muted you; you can unmute when they ask you to');
       }
-      if (await this.#setSourcePaused(participant, source, muted)) this.broadcast('participant.updated', participant.info(), participant);
+      if (await this.#media.setSourcePaused(tx, participant, source, muted)) this.broadcast('participant.updated', participant.info(), participant);
       const track = participant.trackBySource(source);
       if (!track) return { track: null };
       const { mid: _mid, ...info } = track;
@@ -613,22 +490,43 @@ export class Room {
     });
   }
 
-  // ------------------------------------------------------------------ control primitives (reached through exclusive()'s RoomTransaction)
-
-  /** Pauses or resumes the producer of `source` and remembers the choice for republished media. True if a producer changed. */
-  async #setSourcePaused(participant: Participant, source: TrackSource, paused: boolean): Promise<boolean> {
-    if (paused) participant.mutedSources.add(source);
-    else participant.mutedSources.delete(source);
-    const track = participant.trackBySource(source);
-    if (!track || track.paused === paused) return false;
-    await this.#worker.request(paused ? 'producer.pause' : 'producer.resume', { routerId: this.#routerId, producerId: track.id });
-    track.paused = paused;
-    return true;
+  /**
+   * Passes the tile sizes, visibility and layer preferences the subscriber
+   * reports on to its consumers in the worker. Not queued: it changes no room
+   * state, and a client resizing its window sends these often.
+   */
+  async updateSubscriptions(participant: Participant, request: ClientRequest<'subscription.update'>): Promise<ClientResponses['subscription.update']> {
+    this.#assertPresent(participant);
+    return this.#media.updateSubscriptions(participant, request);
   }
 
+  /** New transports for one participant: after an ICE failure, or on request. */
+  restartMedia(participant: Participant): Promise<void> {
+    return this.exclusive(async (tx) => {
+      this.#assertPresent(participant);
+      await this.#media.restart(tx, participant);
+      this.broadcast('participant.updated', participant.info(), participant);
+      await this.#media.syncSubscriptions(tx, participant);
+    });
+  }
+
+  /**
+   * Moves the room to another worker after its worker died: new router, new
+   * transports for everyone, and every client told to publish again.
+   */
+  migrate(worker: Worker): Promise<void> {
+    return this.exclusive(async (tx) => {
+      if (this.#closed) return;
+      await this.#media.moveTo(tx, worker);
+      for (const participant of this.participants.values()) participant.emit('media.reset', { reason: 'worker-lost' });
+    });
+  }
+
+  // ------------------------------------------------------------------ control primitives (reached through exclusive()'s RoomTransaction)
+
   /** A host's mute: the server pauses the producer; `mayUnmute: false` also bars the person from unmuting until asked. */
-  async #forceMute(target: Participant, kind: 'audio' | 'video', mayUnmute: boolean, by: string): Promise<void> {
-    await this.#setSourcePaused(target, kind === 'audio' ? 'microphone' : 'camera', true);
+  async #forceMute(tx: RoomTransaction, target: Participant, kind: 'audio' | 'video', mayUnmute: boolean, by: string): Promise<void> {
+    await this.#media.setSourcePaused(tx, target, kind === 'audio' ? 'microphone' : 'camera', true);
     if (mayUnmute) target.blocked.delete(kind);
     else target.blocked.add(kind);
     this.broadcast('participant.updated', target.info());
@@ -654,11 +552,11 @@ export class Room {
   }
 
   /** Removes a participant; `ban` bars the identity from rejoining for the meeting's life. */
-  async #remove(target: Participant, ban: boolean): Promise<void> {
+  async #remove(tx: RoomTransaction, target: Participant, ban: boolean): Promise<void> {
     this.#members.delete(target.identity);
     if (ban) this.#banned.add(target.identity);
     target.emit('room.closed', { reason: ban ? 'banned' : 'removed' });
-    await this.#leaveInQueue(target, 'removed');
+    await this.#leaveInQueue(tx, target, 'removed');
   }
 
   #setHand(target: Participant, raised: boolean): boolean {
@@ -701,7 +599,7 @@ export class Room {
    * Topic, lock, lobby and settings; turning the lobby off lets everyone
    * waiting in, and a new video quality caps every video consumer at once.
    */
-  async #applyUpdate(update: ClientRequest<'room.update'>): Promise<void> {
+  async #applyUpdate(tx: RoomTransaction, update: ClientRequest<'room.update'>): Promise<void> {
     const quality = this.settings.videoQuality;
     if (update.topic !== undefined) this.topic = update.topic;
     if (update.locked !== undefined) this.locked = update.locked;
@@ -711,43 +609,19 @@ export class Room {
       if (!update.lobby) this.#letIn('all');
     }
     this.broadcast('room.updated', this.info());
-    if (this.settings.videoQuality !== quality) await this.#applyHostCaps(() => true);
+    if (this.settings.videoQuality !== quality) await this.#media.applyHostCaps(tx, () => true);
   }
 
   /**
    * A host's cap on one person's video, for everyone who receives it, for the
    * rest of their time in the meeting (reloads and media rebuilds included).
    */
-  async #setVideoQuality(target: Participant, quality: VideoQuality): Promise<void> {
+  async #setVideoQuality(tx: RoomTransaction, target: Participant, quality: VideoQuality): Promise<void> {
     this.#videoQualities.set(target.identity, quality);
     if (target.videoQuality === quality) return;
     target.videoQuality = quality;
     this.broadcast('participant.updated', target.info());
-    await this.#applyHostCaps((publisherId) => publisherId === target.id);
-  }
-
-  /** The highest spatial layer the hosts let through of `publisher`'s video: the meeting's cap and the person's, the lower. */
-  #hostCapOf(publisher: Participant | undefined): number {
-    const room = VIDEO_QUALITY_SPATIAL_LAYER[this.settings.videoQuality];
-    return publisher ? Math.min(room, VIDEO_QUALITY_SPATIAL_LAYER[publisher.videoQuality]) : room;
-  }
-
-  /** Re-applies the hosts' caps to every video consumer of the publishers `which` selects. */
-  async #applyHostCaps(which: (publisherId: string) => boolean): Promise<void> {
-    const consumers = [...this.participants.values()].flatMap((p) => [...p.consumers.values()]).filter((c) => c.kind === 'video' && which(c.participantId));
-    await Promise.all(consumers.map((c) => this.#applyHostCap(c.id, this.participants.get(c.participantId))));
-  }
-
-  /**
-   * The hosts' cap on a video consumer, apart from the subscriber's own layer
-   * preference (the worker keeps both and takes the lower).
-   */
-  async #applyHostCap(consumerId: string, publisher: Participant | undefined): Promise<void> {
-    const hostSpatialLayer = this.#hostCapOf(publisher);
-    await this.#worker
-      .request('consumer.setPreferences', { routerId: this.#routerId, consumerId, preferences: { hostSpatialLayer } })
-      // The consumer may have closed meanwhile: nothing to cap.
-      .catch(() => undefined);
+    await this.#media.applyHostCaps(tx, (publisherId) => publisherId === target.id);
   }
 
   #setRecording(on: boolean): void {
@@ -776,54 +650,8 @@ export class Room {
     return message;
   }
 
-  /** New transports for one participant: after an ICE failure, or on request. */
-  restartMedia(participant: Participant): Promise<void> {
-    return this.#serial(async () => {
-      this.#assertPresent(participant);
-      await this.#resetParticipantMedia(participant);
-      this.#dropConsumersOfClosedTracks();
-      this.broadcast('participant.updated', participant.info(), participant);
-      await this.#syncSubscriptions(participant);
-    });
-  }
-
-  async #resetParticipantMedia(participant: Participant): Promise<void> {
-    await this.#closeTransports(participant);
-    participant.forgetMedia();
-    await this.#createTransports(participant);
-  }
-
-  /**
-   * Moves the room to another worker after its worker died: new router, new
-   * transports for everyone, and every client told to publish again.
-   */
-  migrate(worker: Worker): Promise<void> {
-    return this.#serial(async () => {
-      if (this.#closed) return;
-      this.#worker.off('notification', this.#onNotification);
-      this.#worker.routerIds.delete(this.#routerId);
-      this.#worker = worker;
-      this.#routerId = randomUUID();
-      this.#activeSpeakerProducerId = null;
-      await this.open();
-      for (const participant of this.participants.values()) {
-        // The old transports died with the worker; nothing to close.
-        participant.forgetMedia();
-        await this.#createTransports(participant);
-      }
-      for (const participant of this.participants.values()) participant.emit('media.reset', { reason: 'worker-lost' });
-    });
-  }
-
   #assertPresent(participant: Participant): void {
     if (participant.left || this.#closed) throw new MusterError('NOT_JOINED', 'you are not in this meeting');
-  }
-
-  #onWorkerNotification(...[event, data]: WorkerEvents['notification']): void {
-    if (event === 'router.dominantspeaker' && data.routerId === this.#routerId) {
-      this.#activeSpeakerProducerId = data.producerId ?? null;
-      this.broadcast('speaker.active', { participantId: this.activeSpeakerId });
-    }
   }
 
   /** Ends the meeting for everyone. Idempotent. */
@@ -835,79 +663,27 @@ export class Room {
     for (const participant of this.participants.values()) {
       participant.left = true;
       clearTimeout(participant.disconnectTimer);
-      clearTimeout(participant.pendingOfferTimer);
       participant.emit('room.closed', { reason });
     }
+    this.#media.close();
     this.participants.clear();
-    this.#worker.off('notification', this.#onNotification);
-    this.#worker.routerIds.delete(this.#routerId);
-    this.#worker.request('router.close', { routerId: this.#routerId }).catch(() => undefined);
-  }
-
-  /**
-   * Passes the tile sizes, visibility and layer preferences the subscriber
-   * reports on to its consumers in the worker. Not queued: it changes no room
-   * state, and a client resizing its window sends these often.
-   */
-  async updateSubscriptions(
-    participant: Participant,
-    request: ClientRequest<'subscription.update'>,
-  ): Promise<ClientResponses['subscription.update']> {
-    this.#assertPresent(participant);
-    const unknownTrackIds: string[] = [];
-    const routerId = this.#routerId;
-    await Promise.all(
-      request.tracks.map(async ({ trackId, ...preferences }) => {
-        const consumer = [...participant.consumers.values()].find((c) => c.trackId === trackId);
-        if (!consumer) {
-          unknownTrackIds.push(trackId);
-          return;
-        }
-        const hidden = preferences.visible === false || (preferences.width === 0 && preferences.height === 0);
-        const visible = preferences.visible ?? (preferences.width !== undefined || preferences.height !== undefined ? !hidden : undefined);
-        await this.#worker
-          .request('consumer.setPreferences', { routerId, consumerId: consumer.id, preferences: { ...preferences, visible } })
-          .then(() => {
-            if (visible !== undefined) consumer.paused = !visible;
-          })
-          // The consumer may have closed meanwhile (producer gone, media restart): nothing to update.
-          .catch(() => undefined);
-      }),
-    );
-    return { unknownTrackIds };
   }
 
   /** dump() with the media worker's view: codecs, layers and bitrates, consumer layers and bandwidth. */
   async dumpWithMedia(): Promise<RoomDump> {
     const base = this.dump();
-    const media = await this.#worker.request('router.dump', { routerId: this.#routerId }).catch(() => null);
-    if (!media) return base;
-    const producers = new Map<string, ProducerDump>();
-    const consumers = new Map<string, ConsumerDump>();
-    for (const t of media.transports) {
-      for (const p of t.producers) producers.set(p.id, p);
-      for (const c of t.consumers) consumers.set(c.id, c);
-    }
-    for (const p of base.participants) {
-      p.producers = p.producers.map((entry) => {
-        const m = producers.get(entry.id);
-        return m ? { ...entry, scalabilityMode: m.scalabilityMode, layers: m.layers, resolutions: m.resolutions } : entry;
-      });
-      p.consumers = p.consumers.map((entry) => {
-        const m = consumers.get(entry.id);
-        return m ? { ...entry, layers: m.layers, preferences: m.preferences, estimatedBandwidth: m.estimatedBandwidth, bweSource: m.bweSource } : entry;
-      });
-    }
+    await this.#media.addWorkerView(base.participants);
     return base;
   }
 
   dump(): RoomDump {
+    const media = this.#media.dump();
     return {
       ...this.info(),
       createdAt: this.createdAt,
       waiting: this.lobby,
-      workerId: this.#worker.id,
-      activeSpeakerId: this.activeSpeakerId,
+      workerId: media.workerId,
+      activeSpeakerId: media.activeSpeakerId,
       participants: [...this.participants.values()].map((p) => ({
         id: p.id,
         name: p.name,
@@ -916,14 +692,7 @@ export class Room {
         handRaisedAt: p.handRaisedAt,
         blocked: [...p.blocked],
         videoQuality: p.videoQuality,
-        producers: [...p.tracks.values()].map((t) => ({ id: t.id, kind: t.kind, source: t.source, codec: t.codec, paused: t.paused })),
-        consumers: [...p.consumers.values()].map((c) => ({
-          id: c.id,
-          producerId: c.trackId,
-          participantId: c.participantId,
-          kind: c.kind,
-          paused: c.paused,
-        })),
+        ...media.participants[p.id],
       })),
     };
   }

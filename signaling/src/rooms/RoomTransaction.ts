@@ -2,11 +2,12 @@ import type { ClientRequest, Role, TrackSource, VideoQuality } from '../protocol
 import type { Participant } from './Participant.ts';
 
 /**
- * The changes a host control (or the recorder) may make to a room, handed out
- * only by `Room.exclusive()`: they assume the room's queue, where no join,
- * leave, publish or worker move can interleave with them, and the compiler
- * now checks that, instead of a naming convention. A transaction used after
- * its task has finished throws.
+ * Proof of holding the room's queue, handed out only by `Room.exclusive()`:
+ * joins, leaves, publishes, worker moves and host controls (or the recorder)
+ * all run in that queue, one at a time, and every change that assumes it
+ * (these methods, and MediaSession's) takes a transaction, so the compiler
+ * checks it instead of a naming convention. A transaction used after its task
+ * has finished throws.
  */
 export interface RoomTransaction {
   /** Pauses or resumes the producer of `source` and remembers the choice for republished media. True if a producer changed. */

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['{kit,media,signaling,web-demo,loadtest,whiteboard,recorder,db,e2e}/src/**/*.test.ts', 'tools/*.test.ts'],
+    include: ['{kit,media,signaling,web-demo,loadtest,whiteboard,recorder,db,server,e2e}/src/**/*.test.ts', 'tools/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Media and browser tests are CPU-bound on a 2-core machine, and several

@@ -30,11 +30,12 @@ describe('the package graph', () => {
       ['kit/src/limits.ts', "import { Room } from '@muster/signaling';\n"],
       ['media/src/Router.ts', "import type { Board } from '../../whiteboard/src/server/Board.ts';\n"],
       ['whiteboard/src/server/Board.ts', "export const x = 1;\nconsole.log('hello');\n"],
-      ['signaling/src/server.ts', "import { WorkerPool } from '@muster/media';\nimport { log } from '@muster/kit/log';\n"],
+      ['server/src/server.ts', "import { WorkerPool } from '@muster/media';\nimport { log } from '@muster/kit/log';\n"],
+      ['signaling/src/rooms/Room.ts', "import { startMusterServer } from '@muster/server';\n"],
       ['db/src/Database.ts', "import { Room } from '@muster/signaling/protocol';\n"],
     ]);
     const problems = check(planted).map((v) => `${v.file}:${v.line}`);
-    expect(problems).toEqual(['kit/src/limits.ts:1', 'media/src/Router.ts:1', 'whiteboard/src/server/Board.ts:2', 'db/src/Database.ts:1']);
+    expect(problems).toEqual(['kit/src/limits.ts:1', 'media/src/Router.ts:1', 'whiteboard/src/server/Board.ts:2', 'signaling/src/rooms/Room.ts:1', 'db/src/Database.ts:1']);
   });
 
   it('reads static, dynamic and side-effect imports and re-exports', () => {

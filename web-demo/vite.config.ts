@@ -1,7 +1,7 @@
 import { defineConfig, type Plugin } from 'vite';
 
 /**
- * The server sends a strict Content-Security-Policy (signaling/src/http/securityHeaders.ts):
+ * The server sends a strict Content-Security-Policy (server/src/http/securityHeaders.ts):
  * scripts and styles from the page's own origin only, no inline code. This
  * fails the build when the app shell would break that: an inline <script>,
  * a <style> element, a style="" attribute or an on…="" handler in index.html.

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '@muster/server/testing';
 import type { RecordingInfo } from '@muster/recorder';
 import { decodesCleanly, frameSizes } from '@muster/recorder/testing';
 import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './fixtures/browser.ts';

@@ -8,7 +8,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '@muster/server/testing';
 import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId } from './fixtures/browser.ts';
 import { probeInboundAudio } from './fixtures/probes.ts';
 

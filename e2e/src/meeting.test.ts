@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '@muster/server/testing';
 import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, participantId, waitForJoined } from './fixtures/browser.ts';
 import { diagnoseRemoteVideo, participantCount, probeAudioElements, probeInboundAudio, probeVideos } from './fixtures/probes.ts';
 

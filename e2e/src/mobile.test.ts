@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '@muster/server/testing';
 import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, waitForJoined } from './fixtures/browser.ts';
 import { diagnoseRemoteVideo, participantCount } from './fixtures/probes.ts';
 

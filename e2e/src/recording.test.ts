@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ProtocolClient } from '@muster/signaling/testing';
-import { startTestServer, waitUntil } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '@muster/server/testing';
 import { decodesCleanly, frameSizes, meanVolume, probe } from '@muster/recorder/testing';
 import type { RecordingInfo } from '@muster/recorder';
 import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting } from './fixtures/browser.ts';

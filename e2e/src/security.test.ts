@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startTestServer } from '@muster/signaling/testing';
+import { startTestServer } from '@muster/server/testing';
 import { type CspViolation, assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, takeCspViolations, waitForJoined } from './fixtures/browser.ts';
 
 interface CreatedRoom {

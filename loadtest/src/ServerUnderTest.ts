@@ -58,7 +58,7 @@ export class ServerUnderTest {
 
   static async start(options: { workers?: number } = {}): Promise<ServerUnderTest> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-loadtest-'));
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'signaling/src/main.ts')], {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'server/src/main.ts')], {
       cwd: REPO,
       env: {
         ...process.env,

@@ -2,5 +2,6 @@ export { Recorder, RecorderError } from './Recorder.ts';
 export { Recording, finishRecording, type RecordingSource, type SourceTrack, type RecordingEvents } from './Recording.ts';
 export { LocalDiskStorage, type RecordingStorage } from './RecordingStorage.ts';
 export { recorderConfigFromEnv, resolveFfmpegPath, ffprobeBeside, type RecorderConfig, type ComposeMode } from './config.ts';
-export { ffprobe, type ProbeResult } from './ffmpeg.ts';
+export { ffprobe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
 export { summaryOf, type Manifest, type ManifestTrack, type ManifestParticipant, type RecordingInfo, type RecordingState, type RecordingSummary, type RecordingProblemCode } from './manifest.ts';
+export { compositeArgs } from './composite.ts';

@@ -81,7 +81,7 @@ async function renderSymbols(): Promise<Record<string, number | string>> {
   } catch (error) {
     return { skipped: (error as Error).message };
   }
-  const { startTestServer } = await import('@muster/signaling/testing');
+  const { startTestServer } = await import('@muster/server/testing');
   const server = await startTestServer();
   const browser = await launchBrowser();
   try {

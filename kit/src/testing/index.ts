@@ -1,2 +1,3 @@
 /** Test helpers every package may use (exported as `@muster/kit/testing`). */
 export { mulberry32 } from './random.ts';
+export { waitUntil } from './waitUntil.ts';

@@ -1,5 +1,3 @@
-/** Test helpers other workspaces use (`@muster/signaling/testing`): a whole server, protocol and WebRTC clients. */
-export { startTestServer, waitUntil } from './testServer.ts';
+/** Test helpers other workspaces use (`@muster/signaling/testing`): protocol and WebRTC clients of a meeting. */
 export { ProtocolClient, type Reply } from './protocolClient.ts';
 export { NodePeer } from './nodePeer.ts';
-export { meetingOfTwo, mediaBackOnNewSubscribers } from './mediaRecovery.ts';

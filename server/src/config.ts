@@ -1,0 +1,131 @@
+import path from 'node:path';
+import type { KdfCost, KeyPasswords } from '@muster/db';
+import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
+import type { RecorderConfig } from '@muster/recorder';
+import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
+import { DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type RequestLimits } from '@muster/signaling';
+import { trustProxyFrom, type TrustProxy } from '@muster/kit/client-address';
+
+/** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
+export interface SecurityConfig {
+  /**
+   * Origins, besides the server's own, whose pages may open socket
+   * connections and call the API from a browser (`ALLOWED_ORIGINS`,
+   * comma-separated, e.g. `https://portal.example.org`). The API sends CORS
+   * headers only to these.
+   */
+  allowedOrigins: string[];
+  /** The reverse proxies whose `X-Forwarded-For` is believed (`TRUST_PROXY`); none by default. */
+  trustProxy: TrustProxy;
+  /** When set, `/metrics` needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken?: string;
+  /** A socket that has not joined a meeting or board by then is closed. */
+  joinTimeoutMs: number;
+  requestLimits: RequestLimits;
+  /** Browser hardening headers; HSTS only when set (`MUSTER_HSTS_MAX_AGE`). */
+  headers: SecurityHeadersOptions;
+}
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  /** Where Muster keeps its files (API token, later boards and recordings). */
+  dataDir: string;
+  /** Bearer token for the REST API; generated and kept under dataDir when unset. */
+  apiToken?: string;
+  roomCloseGraceMs: number;
+  participantGraceMs: number;
+  /** Built browser client to serve; absent in API-only deployments. */
+  webDistDir?: string;
+  media: MediaConfig;
+  /** Overrides of the recorder's settings, which otherwise come from the environment (FFMPEG_PATH, RECORDING_*). */
+  recording?: Partial<RecorderConfig>;
+  /** Origin checks, proxies and per-address limits; the defaults when not given. */
+  security?: Partial<SecurityConfig>;
+  /** DATABASE_URL: `postgres://…` for PostgreSQL; unset, SQLite at `<dataDir>/muster.db`. */
+  databaseUrl?: string;
+  /**
+   * Tests only: the scrypt cost of a keyring created at this start (the
+   * default costs seconds per start on a small machine). An existing
+   * database keeps the cost it was created with.
+   */
+  kdfCost?: KdfCost;
+  /**
+   * The two key passwords, given directly (tests, or an embedding program);
+   * otherwise they come from the environment, or the embedded default.
+   */
+  keyPasswords?: KeyPasswords;
+}
+
+export const DEFAULT_SECURITY: SecurityConfig = {
+  allowedOrigins: [],
+  trustProxy: trustProxyFrom(undefined),
+  joinTimeoutMs: DEFAULT_JOIN_TIMEOUT_MS,
+  requestLimits: DEFAULT_REQUEST_LIMITS,
+  headers: {},
+};
+
+function countEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number above 0, got "${raw}"`);
+  return value;
+}
+
+/** An origin as browsers send it: scheme, host and port, nothing else. */
+function originOf(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`${name}: "${value}" is not an origin such as https://portal.example.org`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${name}: "${value}" must be http or https`);
+  return url.origin;
+}
+
+export function securityConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SecurityConfig {
+  return {
+    allowedOrigins: (env.ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((o) => originOf(o, 'ALLOWED_ORIGINS')),
+    trustProxy: trustProxyFrom(env.TRUST_PROXY),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    joinTimeoutMs: msEnv(env, 'SOCKET_JOIN_TIMEOUT_MS', DEFAULT_JOIN_TIMEOUT_MS),
+    requestLimits: {
+      requestsPerSecond: countEnv(env, 'RATE_REQUESTS_PER_ADDRESS', DEFAULT_REQUEST_LIMITS.requestsPerSecond),
+      joinsPerMinute: countEnv(env, 'RATE_JOINS_PER_ADDRESS', DEFAULT_REQUEST_LIMITS.joinsPerMinute),
+      chatsPerMinute: countEnv(env, 'RATE_CHATS_PER_ADDRESS', DEFAULT_REQUEST_LIMITS.chatsPerMinute),
+      joinsPerMeetingPerMinute: countEnv(env, 'RATE_JOINS_PER_MEETING', DEFAULT_REQUEST_LIMITS.joinsPerMeetingPerMinute),
+    },
+    headers: securityHeadersOptionsFromEnv(env),
+  };
+}
+
+function msEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number of milliseconds, got "${raw}"`);
+  return value;
+}
+
+export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const port = env.PORT ? Number(env.PORT) : 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${env.PORT}"`);
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: path.resolve(env.MUSTER_DATA_DIR ?? './data'),
+    apiToken: env.MUSTER_API_TOKEN || undefined,
+    roomCloseGraceMs: msEnv(env, 'ROOM_CLOSE_GRACE_MS', 30_000),
+    participantGraceMs: msEnv(env, 'PARTICIPANT_GRACE_MS', 15_000),
+    webDistDir: path.resolve(env.MUSTER_WEB_DIST ?? new URL('../../web-demo/dist', import.meta.url).pathname),
+    media: mediaConfigFromEnv(env),
+    security: securityConfigFromEnv(env),
+    databaseUrl: env.DATABASE_URL || undefined,
+  };
+}

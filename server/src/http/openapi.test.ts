@@ -1,0 +1,217 @@
+/**
+ * The OpenAPI document is a contract: every REST route is called against a
+ * real server, and each reply must be documented for that route (its status)
+ * and match the documented schema (ajv, JSON Schema 2020-12 as OpenAPI 3.1
+ * uses). At the end every documented operation must have been seen to
+ * succeed and to fail, so neither the code nor the document can drift.
+ */
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NodePeer } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '../testing/index.ts';
+import { openApiDocument } from './openapi.ts';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+
+interface Operation {
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+}
+type Doc = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+const DOC_ID = 'https://muster.invalid/openapi.json';
+
+describe('OpenAPI document', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let doc: Doc;
+  let ajv: Ajv2020;
+  const host = new Map<string, NodePeer>();
+  /** `METHOD /path` → the statuses seen. */
+  const seen = new Map<string, Set<number>>();
+
+  /** The documented path template that `path` (below /api/v1, no query) falls under. */
+  function templateOf(method: string, path: string): string {
+    const matches = Object.keys(doc.paths).filter((template) => {
+      if (!doc.paths[template]![method]) return false;
+      const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+      return pattern.test(path);
+    });
+    // A literal segment wins over a parameter (`/rooms/{id}/recordings/current` over a `{name}`).
+    matches.sort((a, b) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
+    if (!matches[0]) throw new Error(`${method.toUpperCase()} ${path} is not in the OpenAPI document`);
+    return matches[0];
+  }
+
+  /** Calls the API and checks the reply against the document; returns the status and the parsed body. */
+  async function call(
+    method: string,
+    path: string,
+    init: { body?: unknown; raw?: string; type?: string; auth?: boolean; expect: number },
+  ): Promise<{ status: number; body: any }> {
+    const headers: Record<string, string> = {};
+    if (init.auth !== false) headers.authorization = `Bearer ${server.apiToken}`;
+    if (init.body !== undefined || init.raw !== undefined) headers['content-type'] = init.type ?? 'application/json';
+    const res = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined) });
+    const m = method.toLowerCase();
+    const template = templateOf(m, path.split('?')[0]!);
+    const key = `${method} ${template}`;
+    const text = await res.text();
+    if (!seen.has(key)) seen.set(key, new Set());
+    seen.get(key)!.add(res.status);
+    expect(res.status, `${method} ${path}: ${text.slice(0, 300)}`).toBe(init.expect);
+    const documented = doc.paths[template]![m]!.responses[String(res.status)];
+    expect(documented, `${key} answered ${res.status}, which the document does not list`).toBeDefined();
+    const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+    const content = documented!.content ?? {};
+    expect(Object.keys(content), `${key} ${res.status}: content type ${type} is not documented`).toContain(type);
+    if (type !== 'application/json' || !(content[type]!.schema as { $ref?: string; type?: string; contentMediaType?: string })) return { status: res.status, body: text };
+    const body = JSON.parse(text);
+    if ((content[type]!.schema as { contentMediaType?: string }).contentMediaType) return { status: res.status, body };
+    const pointer = ['paths', template, m, 'responses', String(res.status), 'content', type, 'schema'].map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
+    const validate = ajv.getSchema(`${DOC_ID}#/${pointer}`) ?? ajv.compile({ $ref: `${DOC_ID}#/${pointer}` });
+    if (!validate(body)) {
+      throw new Error(`${method} ${path} → ${res.status}: the body does not match the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
+    }
+    return { status: res.status, body };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const res = await fetch(`${server.url}/api/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    doc = (await res.json()) as Doc;
+    ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ ...doc, $id: DOC_ID });
+    for (const name of ['Dana', 'Eli']) {
+      const peer = new NodePeer(server.url);
+      await peer.join('contract', name);
+      host.set(name, peer);
+    }
+  });
+  afterAll(async () => {
+    for (const peer of host.values()) await peer.close().catch(() => undefined);
+    await server?.close();
+  });
+
+  it('is OpenAPI 3.1, served publicly, the same as the module builds, with the whiteboard routes', async () => {
+    expect(doc.openapi).toBe('3.1.0');
+    expect(JSON.parse(JSON.stringify(openApiDocument))).toEqual(doc);
+    await call('GET', '/openapi.json', { auth: false, expect: 200 });
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/rooms', '/rooms/{id}', '/rooms/{id}/audit', '/rooms/{id}/data', '/rooms/{id}/mute-all', '/rooms/{id}/participants', '/rooms/{id}/participants/{pid}', '/rooms/{id}/participants/{pid}/mute']),
+    );
+    expect(Object.keys(doc.paths['/rooms/{id}']!).sort()).toEqual(['delete', 'get', 'patch']);
+    expect(Object.keys(doc.paths['/boards/{id}']!).sort()).toEqual(['get', 'put']);
+    expect(JSON.stringify(doc.components.schemas.Board)).toContain('"symbol"');
+  });
+
+  it('rooms: every route, with its replies and errors, as documented', async () => {
+    await call('GET', '/rooms', { expect: 200 });
+    await call('GET', '/rooms', { auth: false, expect: 401 });
+
+    const created = await call('POST', '/rooms', { body: { id: 'planned', topic: 'Plan', startsAt: '2030-01-01T09:00:00Z', settings: { chat: 'participants' } }, expect: 201 });
+    expect(created.body).toMatchObject({ id: 'planned', live: false, startsAt: Date.parse('2030-01-01T09:00:00Z') });
+    await call('POST', '/rooms', { body: { id: 'planned' }, expect: 409 });
+    await call('POST', '/rooms', { body: { id: '../x' }, expect: 400 });
+    await call('POST', '/rooms', { body: { startsAt: 'next tuesday' }, expect: 400 });
+    await call('POST', '/rooms', { raw: 'id=x', type: 'text/plain', expect: 415 });
+    await call('POST', '/rooms', { raw: JSON.stringify({ topic: 'x'.repeat(300 * 1024) }), expect: 413 });
+
+    await call('GET', '/rooms/planned', { expect: 200 });
+    const dump = await waitUntil(async () => {
+      const d = await call('GET', '/rooms/contract', { expect: 200 });
+      return d.body.participants.every((p: { consumers: unknown[] }) => p.consumers.length === 2) ? d.body : null;
+    }, 15_000, 'consumers in the dump');
+    expect(dump.participants).toHaveLength(2);
+    await call('GET', '/rooms/nope', { expect: 404 });
+    await call('GET', `/rooms/${encodeURIComponent('bad id')}`, { expect: 400 });
+
+    await call('PATCH', '/rooms/planned', { body: { topic: 'Plan B' }, expect: 200 });
+    await call('PATCH', '/rooms/contract', { body: { lobby: false, settings: { share: 'moderators' } }, expect: 200 });
+    await call('PATCH', '/rooms/nope', { body: { topic: 'x' }, expect: 404 });
+    await call('PATCH', '/rooms/planned', { body: { colour: 'red' }, expect: 400 });
+
+    const people = await call('GET', '/rooms/contract/participants', { expect: 200 });
+    const eli = people.body.find((p: { name: string }) => p.name === 'Eli').id as string;
+    await call('GET', '/rooms/planned/participants', { expect: 404 });
+
+    await call('POST', `/rooms/contract/participants/${eli}/mute`, { body: { kind: 'audio' }, expect: 200 });
+    await call('POST', `/rooms/contract/participants/${eli}/mute`, { body: { kind: 'smell' }, expect: 400 });
+    await call('POST', `/rooms/contract/participants/${eli}/video-quality`, { body: { quality: 'low' }, expect: 200 });
+    await call('POST', `/rooms/contract/participants/${eli}/video-quality`, { body: { quality: 'ultra' }, expect: 400 });
+    await call('POST', '/rooms/contract/mute-all', { body: { kind: 'video', allowUnmute: true }, expect: 200 });
+    await call('POST', '/rooms/contract/mute-all', { body: { kind: 'video' }, expect: 400 });
+    await call('POST', '/rooms/contract/data', { body: { data: { hello: 1 }, topic: 'greeting' }, expect: 200 });
+    await call('POST', '/rooms/contract/data', { body: { data: 'x'.repeat(20_000) }, expect: 413 });
+    await call('POST', '/rooms/contract/data', { body: { topic: 'no data' }, expect: 400 });
+    await call('GET', '/rooms/contract/audit', { expect: 200 });
+    await call('GET', '/rooms/nope/audit', { expect: 404 });
+
+    await call('DELETE', `/rooms/contract/participants/${eli}?ban=true`, { expect: 200 });
+    await call('DELETE', '/rooms/contract/participants/nobody', { expect: 404 });
+    await call('DELETE', '/rooms/planned', { expect: 200 });
+    await call('DELETE', '/rooms/planned', { expect: 404 });
+  });
+
+  it('recordings: start, stop, list, get and download, as documented', async () => {
+    await call('POST', '/rooms/nope/recordings', { expect: 404 });
+    await call('POST', '/rooms/contract/recordings', { body: { compose: 'live' }, expect: 400 });
+    const started = await call('POST', '/rooms/contract/recordings', { body: {}, expect: 201 });
+    const id = started.body.id as string;
+    await call('POST', '/rooms/contract/recordings', { expect: 409 });
+    await new Promise((r) => setTimeout(r, 1_500));
+    await call('DELETE', '/rooms/contract/recordings/current', { expect: 200 });
+    await call('DELETE', '/rooms/contract/recordings/current', { expect: 404 });
+    await call('GET', '/rooms/contract/recordings', { expect: 200 });
+    await call('GET', `/rooms/${encodeURIComponent('bad id')}/recordings`, { expect: 400 });
+    await call('GET', '/recordings/nope', { expect: 404 });
+    const done = await waitUntil(async () => {
+      const r = await call('GET', `/recordings/${id}`, { expect: 200 });
+      return r.body.state === 'ready' || r.body.state === 'failed' ? r.body : null;
+    }, 60_000, 'the recording to be processed');
+    expect(done.state).toBe('ready');
+
+    await call('GET', `/recordings/${id}/file`, { auth: false, expect: 401 });
+    await call('GET', `/recordings/${id}/file`, { expect: 200 });
+    await call('GET', `/recordings/${id}/files/manifest.json`, { expect: 200 });
+    await call('GET', `/recordings/${id}/files/nothing.webm`, { expect: 404 });
+    // Downloads say 409 while a recording is still going.
+    const running = await call('POST', '/rooms/contract/recordings', { expect: 201 });
+    await call('GET', `/recordings/${running.body.id}/file`, { expect: 409 });
+    await call('DELETE', '/rooms/contract/recordings/current', { expect: 200 });
+  });
+
+  it('boards and pinned symbols: every route, as documented', async () => {
+    const board = {
+      id: 'contract-board',
+      pages: [{ id: 'p1', name: 'Page 1', objects: [{ id: 'o1', page: 'p1', type: 'rect', x: 10, y: 20, w: 30, h: 40, z: 1 }] }],
+    };
+    await call('PUT', '/boards/contract-board', { body: board, expect: 201 });
+    await call('PUT', '/boards/contract-board', { body: board, expect: 200 });
+    await call('PUT', '/boards/contract-board', { body: { ...board, id: 'other' }, expect: 400 });
+    await call('PUT', '/boards/contract-board', { body: board, auth: false, expect: 401 });
+    await call('GET', '/boards', { expect: 200 });
+    await call('GET', '/boards', { auth: false, expect: 401 });
+    const got = await call('GET', '/boards/contract-board', { expect: 200 });
+    expect(got.body.pages[0].objects[0]).toMatchObject({ id: 'o1', type: 'rect' });
+    await call('GET', '/boards/nope', { expect: 404 });
+    await call('GET', `/boards/${encodeURIComponent('bad id')}`, { expect: 400 });
+    await call('PUT', '/symbols/pinned', { body: [{ sidc: 'SFGPUCI--------', name: 'Infantry' }], expect: 200 });
+    await call('PUT', '/symbols/pinned', { body: [{ sidc: 'nope', name: 'x' }], expect: 400 });
+    await call('PUT', '/symbols/pinned', { raw: JSON.stringify([{ sidc: 'SFGPUCI--------', name: 'x'.repeat(70 * 1024) }]), expect: 413 });
+    await call('GET', '/symbols/pinned', { expect: 200 });
+    await call('GET', '/symbols/pinned', { auth: false, expect: 401 });
+  });
+
+  it('every documented operation was seen to succeed and to fail', () => {
+    const missing: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of Object.keys(item)) {
+        const statuses = [...(seen.get(`${method.toUpperCase()} ${path}`) ?? [])];
+        if (!statuses.some((s) => s < 300)) missing.push(`${method.toUpperCase()} ${path}: no success`);
+        if (path !== '/openapi.json' && !statuses.some((s) => s >= 400)) missing.push(`${method.toUpperCase()} ${path}: no error`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});

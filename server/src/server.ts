@@ -1,0 +1,205 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import cors from 'cors';
+import express from 'express';
+import { Server as SocketIoServer } from 'socket.io';
+import { WorkerPool } from '@muster/media';
+import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, type Database } from '@muster/db';
+import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboard';
+import { Recorder, recorderConfigFromEnv } from '@muster/recorder';
+import { RoomRecorder } from '@muster/signaling';
+import { recordingsApi, recordingFilesApi } from '@muster/signaling';
+import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
+import { jsonBody } from './http/jsonBody.ts';
+import { securityHeaders } from './http/securityHeaders.ts';
+import { originAllowed } from './http/origin.ts';
+import { constantTimeEqual } from '@muster/kit/constant-time';
+import { MemoryLimits } from '@muster/kit/limits';
+import { MeetingTokens } from '@muster/signaling';
+import { MeetingStore } from '@muster/signaling';
+import { importLegacyMeetings } from '@muster/signaling';
+import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
+import { openApiDocument } from './http/openapi.ts';
+import { renderMetrics } from './http/metrics.ts';
+import { roomsApi } from '@muster/signaling';
+import { RoomManager } from '@muster/signaling';
+import { attachSignaling } from '@muster/signaling';
+import { log as rootLog } from '@muster/kit/log';
+
+const log = rootLog.child({ component: 'server' });
+
+export interface MusterServer {
+  url: string;
+  port: number;
+  apiToken: string;
+  apiTokenGenerated: boolean;
+  apiTokenFile?: string;
+  pool: WorkerPool;
+  rooms: RoomManager;
+  /** Whiteboards: standalone (/b/<id>) and one per meeting. */
+  boards: BoardService;
+  /** Meeting recordings (see recorder/). */
+  recorder: Recorder;
+  /** The storage layer (meetings, boards): SQLite under dataDir, or PostgreSQL (DATABASE_URL). */
+  db: Database;
+  io: SocketIoServer;
+  close(): Promise<void>;
+}
+
+const STATS_POLL_MS = 2_000;
+
+/** Builds and starts the whole server: media workers, HTTP, REST, socket.io and the web client. */
+export async function startMusterServer(config: ServerConfig): Promise<MusterServer> {
+  const { token, generated, file } = loadOrCreateApiToken(config.dataDir, config.apiToken);
+  // Opened once, before anything that stores: meetings and boards live in it.
+  const dbLog = rootLog.child({ component: 'db' });
+  const db = await openDatabase({
+    dataDir: config.dataDir,
+    url: config.databaseUrl,
+    keys: config.keyPasswords ?? resolveKeyPasswords(process.env, config.dataDir, dbLog),
+    kdfCost: config.kdfCost,
+    logger: dbLog,
+  });
+  try {
+    return await startOnDatabase(config, db, token, generated, file);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+async function startOnDatabase(config: ServerConfig, db: Database, token: string, generated: boolean, file: string | undefined): Promise<MusterServer> {
+  const security = { ...DEFAULT_SECURITY, ...config.security };
+  // One store for every per-address and per-meeting limit (Redis replaces it when the server scales out).
+  const limits = new MemoryLimits();
+  const pool = new WorkerPool(config.media);
+  await pool.start();
+  const recorder = new Recorder({ ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording });
+  const roomRecorder = new RoomRecorder(recorder);
+  // Recordings a crash or restart cut short are finished from the files they left.
+  void recorder.recover().catch((error) => log.error({ err: error }, 'recording recovery failed'));
+  const meetings = new MeetingStore(new SqlMeetingRepository(db));
+  // An older install's meetings.sqlite, once.
+  await importLegacyMeetings(config.dataDir, meetings);
+  const rooms = new RoomManager({
+    recorder: roomRecorder,
+    pool,
+    iceServers: config.media.iceServers,
+    roomCloseGraceMs: config.roomCloseGraceMs,
+    participantGraceMs: config.participantGraceMs,
+    tokens: MeetingTokens.loadOrCreate(config.dataDir),
+    meetings,
+    limits,
+  });
+  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, boards: new SqlBoardLogRepository(db), meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
+  pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
+
+  const app = express();
+  app.disable('x-powered-by');
+  // req.ip: the socket's peer, or X-Forwarded-For only from the proxies TRUST_PROXY names.
+  app.set('trust proxy', security.trustProxy);
+  // CSP without inline code, no framing, nosniff, no referrer; HSTS only when configured.
+  app.use(securityHeaders(security.headers));
+  app.get('/healthz', (_req, res) => {
+    const workers = pool.workers.filter((w) => !w.closed).length;
+    res.status(workers > 0 ? 200 : 503).json({ status: workers > 0 ? 'ok' : 'degraded', workers, rooms: rooms.rooms.length });
+  });
+  app.get('/metrics', (req, res) => {
+    // Worker pids and UDP ports are for operators: METRICS_TOKEN keeps them from anyone else who can reach the port.
+    if (security.metricsToken) {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      if (!bearer || !constantTimeEqual(bearer[1]!, security.metricsToken)) {
+        res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'UNAUTHORIZED', message: 'a valid Bearer token is required' } });
+        return;
+      }
+    }
+    res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool));
+  });
+  // Browsers of other origins reach the API only when ALLOWED_ORIGINS names them; then with CORS headers, otherwise without any.
+  if (security.allowedOrigins.length > 0) {
+    app.use('/api', cors({ origin: security.allowedOrigins, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
+  }
+  // The API's description is public: integrators read it before they hold a token.
+  app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
+  // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
+  app.use('/api/v1', recordingFilesApi(roomRecorder, token));
+  // Before the rooms API's body parser: board imports are larger than its limit.
+  app.use('/api/v1', bearerAuth(token), boardsApi(whiteboard.service));
+  app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), recordingsApi(rooms, roomRecorder));
+  app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), roomsApi(rooms));
+  app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such API route' } }));
+
+  const webDist = config.webDistDir;
+  if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
+    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
+    // The client routes itself (/, /m/<room>); every other path gets the app shell.
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
+      res.set('Cache-Control', 'no-cache').sendFile(path.join(webDist, 'index.html'));
+    });
+  } else {
+    app.get('/', (_req, res) => res.type('text/plain').send('Muster is running, but the web client is not built: run `npm run build`.\n'));
+  }
+  // A malformed JSON body or any thrown error becomes a coded reply, never a stack trace.
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status >= 400 && error.status < 500 ? error.status : 500;
+    const code = error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL' : 'BAD_REQUEST';
+    if (status === 500) log.error({ err: error, method: _req.method, path: _req.path }, 'request failed');
+    res.status(status).json({ error: { code, message: status === 500 ? 'internal error' : error.message } });
+  });
+
+  const httpServer = http.createServer(app);
+  const io = new SocketIoServer(httpServer, {
+    // Above the protocol's own limit, so an oversized request gets a coded
+    // reply instead of a silent disconnect.
+    maxHttpBufferSize: 1_000_000,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    // Every namespace (meetings and boards): a page of another site may not use a visitor's browser against this server.
+    allowRequest: (req, callback) => callback(null, originAllowed(req, security.allowedOrigins, security.trustProxy)),
+  });
+  attachSignaling(io, rooms, { trustProxy: security.trustProxy, limits, requestLimits: security.requestLimits, joinTimeoutMs: security.joinTimeoutMs });
+  whiteboard.attach(io);
+
+  const pollStats = setInterval(() => {
+    for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
+  }, STATS_POLL_MS);
+  pollStats.unref();
+  await Promise.all(pool.workers.map((w) => w.getStats().catch(() => undefined)));
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, () => resolve());
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: `http://localhost:${port}`,
+    port,
+    apiToken: token,
+    apiTokenGenerated: generated,
+    apiTokenFile: file,
+    pool,
+    rooms,
+    boards: whiteboard.service,
+    recorder,
+    db,
+    io,
+    close() {
+      closing ??= (async () => {
+        clearInterval(pollStats);
+        rooms.closeAll();
+        await recorder.close();
+        io.close();
+        await whiteboard.service.close();
+        await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        pool.close();
+        // Last: whatever was queued (config saves, board updates) commits first.
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,4 +1,4 @@
-import { pino, type Logger as PinoLogger, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOptions } from 'pino';
 
 /**
  * The one logger of every Muster process: pino, structured JSON on stdout (one
@@ -18,18 +18,38 @@ export type Logger = PinoLogger;
 /** Field names whose values are never written, wherever they appear one level deep. */
 const REDACTED = ['token', 'apiToken', 'password', 'passcode', 'hostKey', 'resumeToken', 'meetingToken', 'invite', 'authorization', 'secret'];
 
+/**
+ * An error as a log line carries it: pino's standard fields (type, message
+ * and stack, its cause folded into both; code…) without the objects libraries
+ * hang on their errors.
+ * node-postgres puts its whole client on a connection error, connection
+ * parameters (a password among them) included; a line must not carry that,
+ * nor grow by kilobytes for it.
+ */
+export function serializeError(error: unknown): unknown {
+  const out = pino.stdSerializers.err(error as Error) as unknown;
+  if (out === null || typeof out !== 'object') return out;
+  for (const [key, value] of Object.entries(out)) {
+    if (value !== null && typeof value === 'object' && key !== 'aggregateErrors') delete (out as Record<string, unknown>)[key];
+  }
+  return out;
+}
+
 function isNodeTerminal(): boolean {
   return typeof process !== 'undefined' && typeof process.stdout === 'object' && process.stdout !== null && process.stdout.isTTY === true;
 }
 
-export function createLogger(options: { name?: string; level?: string; pretty?: boolean } = {}): Logger {
+/** `destination`: where lines go instead of stdout (tests). */
+export function createLogger(options: { name?: string; level?: string; pretty?: boolean; destination?: DestinationStream } = {}): Logger {
   const env = typeof process !== 'undefined' ? process.env : {};
   const config: LoggerOptions = {
     name: options.name,
     level: options.level ?? env.LOG_LEVEL ?? 'info',
     redact: { paths: [...REDACTED, ...REDACTED.map((k) => `*.${k}`)], censor: '[redacted]' },
     base: { pid: typeof process !== 'undefined' ? process.pid : undefined },
+    serializers: { err: serializeError },
   };
+  if (options.destination) return pino(config, options.destination);
   if (options.pretty ?? isNodeTerminal()) {
     // A worker thread formats the lines; nothing else changes for the code that logs.
     return pino(config, pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }));

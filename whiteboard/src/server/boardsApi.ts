@@ -109,11 +109,11 @@ export function boardsApi(service: BoardService): Router {
   });
 
   // Malformed, oversized or too deep JSON on these routes: a coded reply, never a stack trace.
-  router.use((error: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+  router.use((error: Error & { status?: number; type?: string }, req: Request, res: Response, _next: NextFunction) => {
     if (error.type === 'entity.too.large') return fail(res, 'PAYLOAD_TOO_LARGE', `this body is limited to ${(error as { limit?: number }).limit ?? boardBodyBytes} bytes`);
     if (error instanceof BadBody) return fail(res, 'BAD_REQUEST', error.message);
     if (error.status && error.status >= 400 && error.status < 500) return fail(res, 'BAD_REQUEST', error.message);
-    log.error({ err: error }, 'board REST request failed');
+    log.error({ err: error, method: req.method, path: req.path }, 'board REST request failed');
     fail(res, 'INTERNAL', 'internal error');
   });
 

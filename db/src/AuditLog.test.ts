@@ -1,24 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
-import type { EngineName } from './Engine.ts';
-import { rawQuery, testLocation, type TestLocation } from './testing/databases.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
+import { rawQuery } from './testing/databases.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL audit-log tests (db/src/AuditLog.test.ts)');
-const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+const engines = await testEngines('the PostgreSQL audit-log tests (db/src/AuditLog.test.ts)');
 
 describe.each(engines)('audit log (%s)', (engine) => {
-  let location: TestLocation;
-  let db: Database | undefined;
-  afterEach(async () => {
-    await db?.close();
-    db = undefined;
-    await location?.remove();
-  });
+  const testDb = useTestDatabase(engine);
 
   async function withRows(n: number): Promise<{ db: Database; hashes: string[] }> {
-    location = await testLocation(engine);
-    db = await location.open();
+    const db = await testDb.open();
     const hashes: string[] = [];
     for (let i = 1; i <= n; i++) hashes.push((await db.audit.append({ actor: `user-${i}`, action: 'meeting.update', target: `m${i}`, details: { field: 'topic', to: `topic ${i}` }, at: 1000 + i })).hash);
     return { db, hashes };
@@ -31,33 +22,33 @@ describe.each(engines)('audit log (%s)', (engine) => {
     expect(rows.map((r) => [r.seq, r.actor, r.action, r.target, r.details, r.at])).toEqual(
       [1, 2, 3, 4, 5].map((i) => [i, `user-${i}`, 'meeting.update', `m${i}`, { field: 'topic', to: `topic ${i}` }, 1000 + i]),
     );
-    const raw = await rawQuery<{ seq: number; prev_hash: Buffer; hash: Buffer }>(location, 'select seq, prev_hash, hash from audit_log order by seq');
+    const raw = await rawQuery<{ seq: number; prev_hash: Buffer; hash: Buffer }>(testDb.location, 'select seq, prev_hash, hash from audit_log order by seq');
     expect(Buffer.from(raw[0].prev_hash).equals(Buffer.alloc(32))).toBe(true);
     for (let i = 1; i < raw.length; i++) expect(Buffer.from(raw[i].prev_hash).equals(Buffer.from(raw[i - 1].hash))).toBe(true);
   });
 
   it('finds a row changed with direct SQL', async () => {
     const { db: d } = await withRows(5);
-    await rawQuery(location, "update audit_log set action = 'meeting.delete' where seq = 3");
+    await rawQuery(testDb.location, "update audit_log set action = 'meeting.delete' where seq = 3");
     expect(await d.audit.verifyChain()).toMatchObject({ ok: false, rows: 2, brokenAt: 3, reason: expect.stringMatching(/row 3: its content does not match its hash/) });
   });
 
   it('finds a sealed body moved from another row', async () => {
     const { db: d } = await withRows(5);
-    const [row2] = await rawQuery<{ body: Buffer }>(location, 'select body from audit_log where seq = 2');
-    await rawQuery(location, 'update audit_log set body = ? where seq = 4', [Buffer.from(row2.body)]);
+    const [row2] = await rawQuery<{ body: Buffer }>(testDb.location, 'select body from audit_log where seq = 2');
+    await rawQuery(testDb.location, 'update audit_log set body = ? where seq = 4', [Buffer.from(row2.body)]);
     expect(await d.audit.verifyChain()).toMatchObject({ ok: false, brokenAt: 4, reason: expect.stringMatching(/does not open/) });
   });
 
   it('finds a deleted row', async () => {
     const { db: d } = await withRows(5);
-    await rawQuery(location, 'delete from audit_log where seq = 2');
+    await rawQuery(testDb.location, 'delete from audit_log where seq = 2');
     expect(await d.audit.verifyChain()).toMatchObject({ ok: false, brokenAt: 2, reason: expect.stringMatching(/row 2 is missing/) });
   });
 
   it('finds a row whose hash was replaced to match an edit, at the next row', async () => {
     const { db: d } = await withRows(5);
-    await rawQuery(location, 'update audit_log set hash = ? where seq = 3', [Buffer.alloc(32, 7)]);
+    await rawQuery(testDb.location, 'update audit_log set hash = ? where seq = 3', [Buffer.alloc(32, 7)]);
     const report = await d.audit.verifyChain();
     expect(report).toMatchObject({ ok: false, brokenAt: 3 });
   });
@@ -77,10 +68,10 @@ describe.each(engines)('audit log (%s)', (engine) => {
 
   it('stays verifiable across a data key rotation (bodies re-encrypted, hashes unchanged)', async () => {
     const { db: d, hashes } = await withRows(4);
-    const before = await rawQuery<{ body: Buffer }>(location, 'select body from audit_log order by seq');
+    const before = await rawQuery<{ body: Buffer }>(testDb.location, 'select body from audit_log order by seq');
     await d.rotation.start();
     await d.rotation.run();
-    const after = await rawQuery<{ body: Buffer }>(location, 'select body from audit_log order by seq');
+    const after = await rawQuery<{ body: Buffer }>(testDb.location, 'select body from audit_log order by seq');
     expect(after.slice(0, 4).every((row, i) => !Buffer.from(row.body).equals(Buffer.from(before[i].body)))).toBe(true);
     // The hashes of the rows from before stay as they were; rotation adds its own two rows.
     expect((await d.audit.read()).map((r) => r.hash).slice(0, 4)).toEqual(hashes);

@@ -1,16 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
-import { backupDatabase, restoreDatabase } from './Backup.ts';
+import { describe, expect, it } from 'vitest';
+import { backupDatabase, restoreDatabase, type BackupOptions, type RestoreOptions } from './Backup.ts';
 import type { EngineName } from './Engine.ts';
 import { isDbError } from './errors.ts';
-import { rawQuery, TEST_KEYS, tempDir, testLocation, type TestLocation } from './testing/databases.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
+import { rawQuery, TEST_KEYS, tempDir, type TestLocation } from './testing/databases.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
+import { silentLogger } from './testing/logging.ts';
 import { contents, fill } from './testing/sampleData.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL backup/restore tests (db/src/Backup.test.ts)');
+const withPostgres = (await testEngines('the PostgreSQL backup/restore tests (db/src/Backup.test.ts)')).includes('postgres');
 const pairs: [EngineName, EngineName][] = [['sqlite', 'sqlite'], ...(withPostgres ? ([['postgres', 'postgres'], ['sqlite', 'postgres'], ['postgres', 'sqlite']] as [EngineName, EngineName][]) : [])];
+
+const backup = (options: BackupOptions) => backupDatabase({ logger: silentLogger, ...options });
+const restore = (options: RestoreOptions) => restoreDatabase({ logger: silentLogger, ...options });
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
   await expect(promise).rejects.toSatisfy((error) => isDbError(error) && error.code === code);
@@ -25,32 +29,23 @@ async function isEmpty(location: TestLocation): Promise<boolean> {
 }
 
 describe('backup and restore', () => {
-  const cleanup: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const fn of cleanup.splice(0).reverse()) await fn();
-  });
-
-  async function location(engine: EngineName): Promise<TestLocation> {
-    const l = await testLocation(engine);
-    cleanup.push(() => l.remove());
-    return l;
-  }
+  const testDb = useTestDatabase('sqlite');
 
   function backupFile(): string {
     const dir = tempDir('muster-backup-');
-    cleanup.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
+    testDb.defer(() => fs.rmSync(dir, { recursive: true, force: true }));
     return path.join(dir, 'backup.jsonl.gz');
   }
 
   async function sourceWithBackup(engine: EngineName): Promise<{ source: TestLocation; file: string; expected: unknown; keyIds: string[] }> {
-    const source = await location(engine);
+    const source = await testDb.create(engine);
     const db = await source.open();
     await fill(db);
     const expected = await contents(db);
     const keyIds = db.sealer.keyIds;
     const file = backupFile();
     // Taken while the source is open, as a cron job would.
-    const summary = await backupDatabase({ dataDir: source.dataDir, url: source.url, out: file });
+    const summary = await backup({ dataDir: source.dataDir, url: source.url, out: file });
     expect(summary.rows).toMatchObject({ keyring: 1, meetings: 40, boards: 5, board_snapshots: 2, audit_log: 30 });
     await db.close();
     return { source, file, expected, keyIds };
@@ -64,62 +59,56 @@ describe('backup and restore', () => {
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ kind: 'end' });
     expect(lines.join('\n')).not.toContain('topic 1');
 
-    const target = await location(to);
-    const restored = await restoreDatabase({ dataDir: target.dataDir, url: target.url, in: file, keys: TEST_KEYS });
+    const target = await testDb.create(to);
+    const restored = await restore({ dataDir: target.dataDir, url: target.url, in: file, keys: TEST_KEYS });
     expect(restored.auditRows).toBe(30);
     const db = await target.open();
-    try {
-      expect(db.sealer.keyIds).toEqual(keyIds);
-      expect(await contents(db)).toEqual(expected);
-      // Restored boards keep numbering where they were.
-      expect(await db.writer.write(async (trx) => (await trx.selectFrom('boards').select('last_seq').where('id', '=', 'b0').executeTakeFirstOrThrow()).last_seq)).toBe(70);
-    } finally {
-      await db.close();
-    }
+    expect(db.sealer.keyIds).toEqual(keyIds);
+    expect(await contents(db)).toEqual(expected);
+    // Restored boards keep numbering where they were.
+    expect(await db.writer.write(async (trx) => (await trx.selectFrom('boards').select('last_seq').where('id', '=', 'b0').executeTakeFirstOrThrow()).last_seq)).toBe(70);
   });
 
   it('refuses a target that is not empty, and changes nothing in it', async () => {
     const { file } = await sourceWithBackup('sqlite');
-    const target = await location('sqlite');
+    const target = await testDb.create('sqlite');
     const db = await target.open();
     await db.audit.append({ actor: 'a', action: 'x', target: 't' });
     await db.close();
     const before = await rawQuery(target, 'select * from audit_log');
-    await expectCode(restoreDatabase({ dataDir: target.dataDir, in: file, keys: TEST_KEYS }), 'RESTORE_TARGET_NOT_EMPTY');
+    await expectCode(restore({ dataDir: target.dataDir, in: file, keys: TEST_KEYS }), 'RESTORE_TARGET_NOT_EMPTY');
     expect(await rawQuery(target, 'select * from audit_log')).toEqual(before);
   });
 
   it('writes nothing with the wrong passwords, or from a truncated or altered file', async () => {
     const { file, expected } = await sourceWithBackup('sqlite');
-    const target = await location(withPostgres ? 'postgres' : 'sqlite');
-    const restore = (input: string, keys = TEST_KEYS) => restoreDatabase({ dataDir: target.dataDir, url: target.url, in: input, keys });
+    const target = await testDb.create(withPostgres ? 'postgres' : 'sqlite');
+    const restoreFrom = (input: string, keys = TEST_KEYS) => restore({ dataDir: target.dataDir, url: target.url, in: input, keys });
 
-    await expectCode(restore(file, { ...TEST_KEYS, password1: 'wrong' }), 'KEY_PASSWORDS_WRONG');
+    await expectCode(restoreFrom(file, { ...TEST_KEYS, password1: 'wrong' }), 'KEY_PASSWORDS_WRONG');
     expect(await isEmpty(target)).toBe(true);
 
     const raw = fs.readFileSync(file);
     const truncated = `${file}.truncated`;
     fs.writeFileSync(truncated, raw.subarray(0, Math.floor(raw.length / 2)));
-    await expectCode(restore(truncated), 'BACKUP_INVALID');
+    await expectCode(restoreFrom(truncated), 'BACKUP_INVALID');
     expect(await isEmpty(target)).toBe(true);
 
     const lines = zlib.gunzipSync(raw).toString().split('\n');
     const cut = `${file}.no-end`;
     fs.writeFileSync(cut, zlib.gzipSync(lines.slice(0, -2).join('\n')));
-    await expectCode(restore(cut), 'BACKUP_INVALID');
+    await expectCode(restoreFrom(cut), 'BACKUP_INVALID');
 
     const altered = `${file}.altered`;
     const index = lines.findIndex((l) => l.includes('"table":"meetings"'));
     const line = JSON.parse(lines[index]);
     line.row.extra = 'column';
     fs.writeFileSync(altered, zlib.gzipSync([...lines.slice(0, index), JSON.stringify(line), ...lines.slice(index + 1)].join('\n')));
-    await expectCode(restore(altered), 'BACKUP_INVALID');
+    await expectCode(restoreFrom(altered), 'BACKUP_INVALID');
     expect(await isEmpty(target)).toBe(true);
 
     // After all that, the real file still restores into the same target.
-    await restore(file);
-    const db = await target.open();
-    expect(await contents(db)).toEqual(expected);
-    await db.close();
+    await restoreFrom(file);
+    expect(await contents(await target.open())).toEqual(expected);
   });
 });

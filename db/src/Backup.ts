@@ -4,13 +4,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
+import type { Logger } from '@muster/kit/log';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { openDatabase } from './Database.ts';
 import { openEngine, type EngineHandles } from './Engine.ts';
 import { DbError } from './errors.ts';
 import { Keyring, type KeyPasswords } from './Keyring.ts';
-import { silentLogger, type Logger } from './Logger.ts';
+import { log } from './log.ts';
 import { appliedMigrations, migrateToLatest, migrationNames } from './migrations.ts';
 import type { KeyringTable, Schema } from './schema.ts';
 import { TABLES, tableSpec, type TableSpec } from './tables.ts';
@@ -42,11 +43,12 @@ export interface BackupOptions {
   dataDir: string;
   url?: string;
   out: string;
+  /** Default: the kit's logger as `component: 'db'`. */
   logger?: Logger;
 }
 
 export async function backupDatabase(options: BackupOptions): Promise<BackupSummary> {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? log;
   const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: 1 });
   const out = path.resolve(options.out);
   const temp = `${out}.partial-${process.pid}`;
@@ -149,6 +151,7 @@ export interface RestoreOptions {
   in: string;
   /** The passwords the backup's keyring opens with: checked before anything is written. */
   keys: KeyPasswords;
+  /** Default: the kit's logger as `component: 'db'`. */
   logger?: Logger;
 }
 
@@ -160,7 +163,7 @@ export interface RestoreOptions {
  * is opened normally and its audit chain verified.
  */
 export async function restoreDatabase(options: RestoreOptions): Promise<BackupSummary & { auditRows: number }> {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? log;
   const file = path.resolve(options.in);
   const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: 1 });
   let rows: Record<string, number>;

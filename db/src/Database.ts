@@ -1,3 +1,4 @@
+import type { Logger } from '@muster/kit/log';
 import { sql, type Kysely } from 'kysely';
 import { AuditLog } from './AuditLog.ts';
 import { openEngine, type EngineHandles, type EngineName } from './Engine.ts';
@@ -5,7 +6,7 @@ import { DbError, isDbError } from './errors.ts';
 import { GroupedWriter, type GroupedWriterOptions, type WriterStats } from './GroupedWriter.ts';
 import { DEFAULT_KDF_COST, Keyring, type KdfCost, type KeyPasswords } from './Keyring.ts';
 import { resolveKeyPasswords } from './keyPasswords.ts';
-import { silentLogger, type Logger } from './Logger.ts';
+import { log } from './log.ts';
 import { migrateToLatest } from './migrations.ts';
 import { Rotation, type RotationProgress } from './Rotation.ts';
 import { Sealer } from './Sealer.ts';
@@ -17,6 +18,7 @@ export interface OpenDatabaseOptions {
   dataDir: string;
   /** `postgres://…` or `postgresql://…` (the server passes DATABASE_URL): PostgreSQL instead of SQLite. */
   url?: string;
+  /** Default: the kit's logger as `component: 'db'`. */
   logger?: Logger;
   /**
    * The two key passwords. When absent: resolveKeyPasswords(process.env,
@@ -159,7 +161,7 @@ export class Database {
  * whose keyring is empty while sealed data exists (KEYRING_MISSING).
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
-  const logger = options.logger ?? silentLogger;
+  const logger = options.logger ?? log;
   const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: options.readerPoolSize });
   try {
     const rows = await Keyring.readRows(handles.writer);

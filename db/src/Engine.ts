@@ -4,7 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql, type RawBuilder, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
-import type { Logger } from './Logger.ts';
+import type { Logger } from '@muster/kit/log';
 import type { Schema } from './schema.ts';
 
 export type EngineName = 'sqlite' | 'postgres';

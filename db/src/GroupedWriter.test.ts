@@ -1,17 +1,17 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
-import { SQLITE_FILE_NAME, type EngineName } from './Engine.ts';
+import { SQLITE_FILE_NAME } from './Engine.ts';
 import { isDbError } from './errors.ts';
 import { GroupedWriter } from './GroupedWriter.ts';
 import type { Schema } from './schema.ts';
-import { testLocation, waitFor, type TestLocation } from './testing/databases.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
+import { waitFor } from './testing/databases.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
+import { recordingLogger } from './testing/logging.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL grouped-writer tests (db/src/GroupedWriter.test.ts)');
-const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+const engines = await testEngines('the PostgreSQL grouped-writer tests (db/src/GroupedWriter.test.ts)');
 
 function insertMeeting(db: Database, id: string) {
   return db.writer.write(async (trx) => {
@@ -25,21 +25,14 @@ async function ids(db: Database): Promise<string[]> {
 }
 
 describe.each(engines)('GroupedWriter (%s)', (engine) => {
-  let location: TestLocation;
-  let db: Database | undefined;
-  afterEach(async () => {
-    await db?.close();
-    db = undefined;
-    await location?.remove();
-  });
+  const testDb = useTestDatabase(engine);
 
   it('commits writes queued together in one transaction, each resolved with its result', async () => {
-    location = await testLocation(engine);
     // No time budget: the batch is bounded by count alone, so the grouping is deterministic.
-    db = await location.open({ writer: { maxBatch: 100, maxBatchMs: 60_000 } });
+    const db = await testDb.open({ writer: { maxBatch: 100, maxBatchMs: 60_000 } });
     const before = db.writer.stats().commits;
     const names = Array.from({ length: 250 }, (_, i) => `w${String(i).padStart(3, '0')}`);
-    const results = await Promise.all(names.map((id) => insertMeeting(db!, id)));
+    const results = await Promise.all(names.map((id) => insertMeeting(db, id)));
     expect(results).toEqual(names);
     const stats = db.writer.stats();
     expect(stats.commits - before).toBe(3);
@@ -49,9 +42,7 @@ describe.each(engines)('GroupedWriter (%s)', (engine) => {
   });
 
   it('fails only the failing write of a batch: its savepoint is rolled back, the others commit', async () => {
-    location = await testLocation(engine);
-    db = await location.open({ writer: { maxBatchMs: 60_000 } });
-    const d = db;
+    const d = await testDb.open({ writer: { maxBatchMs: 60_000 } });
     const before = d.writer.stats().commits;
     const first = insertMeeting(d, 'a');
     // Inserts a row, then fails: the row must go with it.
@@ -71,9 +62,7 @@ describe.each(engines)('GroupedWriter (%s)', (engine) => {
   });
 
   it('rolls back a lone failing write', async () => {
-    location = await testLocation(engine);
-    db = await location.open();
-    const d = db;
+    const d = await testDb.open();
     await expect(
       d.writer.write(async (trx) => {
         await trx.insertInto('meetings').values({ id: 'alone', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute();
@@ -86,9 +75,7 @@ describe.each(engines)('GroupedWriter (%s)', (engine) => {
   });
 
   it('resolves a write only once it is committed: visible to a reader the moment it resolves', async () => {
-    location = await testLocation(engine);
-    db = await location.open();
-    const d = db;
+    const d = await testDb.open();
     const seen = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
         insertMeeting(d, `v${i}`).then(async (id) => (await d.kysely.selectFrom('meetings').select('id').where('id', '=', id).executeTakeFirst())?.id),
@@ -98,23 +85,18 @@ describe.each(engines)('GroupedWriter (%s)', (engine) => {
   });
 
   it('commits what is queued on close, then refuses writes with DB_CLOSED', async () => {
-    location = await testLocation(engine);
-    db = await location.open();
-    const d = db;
+    const d = await testDb.open();
     const pending = Array.from({ length: 20 }, (_, i) => insertMeeting(d, `c${i}`));
     const closed = d.close();
     await expect(insertMeeting(d, 'late')).rejects.toSatisfy((e) => isDbError(e, 'DB_CLOSED'));
     await Promise.all(pending);
     await closed;
     await d.close();
-    db = await location.open();
-    expect(await ids(db)).toHaveLength(20);
+    expect(await ids(await testDb.open())).toHaveLength(20);
   });
 
   it('refuses writes beyond its queue bound with WRITE_QUEUE_FULL', async () => {
-    location = await testLocation(engine);
-    db = await location.open({ writer: { maxQueue: 5 } });
-    const d = db;
+    const d = await testDb.open({ writer: { maxQueue: 5 } });
     const writes = Array.from({ length: 8 }, (_, i) => insertMeeting(d, `q${i}`));
     const outcomes = await Promise.allSettled(writes);
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
@@ -122,9 +104,7 @@ describe.each(engines)('GroupedWriter (%s)', (engine) => {
   });
 
   it('reports queue depth, commits, writes and latency percentiles', async () => {
-    location = await testLocation(engine);
-    db = await location.open();
-    const d = db;
+    const d = await testDb.open();
     await Promise.all(Array.from({ length: 30 }, (_, i) => insertMeeting(d, `s${i}`)));
     const { writer } = d.getStats();
     expect(writer.writes).toBeGreaterThanOrEqual(30);
@@ -135,19 +115,19 @@ describe.each(engines)('GroupedWriter (%s)', (engine) => {
   });
 
   it('keeps the reader read-only: a write that bypasses the writer fails', async () => {
-    location = await testLocation(engine);
-    db = await location.open();
+    const db = await testDb.open();
     await expect(db.kysely.insertInto('meetings').values({ id: 'x', created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute()).rejects.toThrow(/read-?only/);
   });
 });
 
 describe('GroupedWriter while the database is unreachable', () => {
+  const testDb = useTestDatabase('sqlite');
+
   it('retries with back-off, fails a write only after the retry window, and resumes when the database is back', async () => {
-    const location = await testLocation('sqlite');
-    const db = await location.open();
-    await db.close();
+    await (await testDb.open()).close();
     // A writer over a connection that fails like a dropped PostgreSQL one while `down`.
-    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(location.dataDir, SQLITE_FILE_NAME)) }) });
+    const kysely = new Kysely<Schema>({ dialect: new SqliteDialect({ database: new BetterSqlite3(path.join(testDb.location.dataDir, SQLITE_FILE_NAME)) }) });
+    testDb.defer(() => kysely.destroy());
     let down = true;
     const flaky = new Proxy(kysely, {
       get(target, property) {
@@ -158,31 +138,27 @@ describe('GroupedWriter while the database is unreachable', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const errors: string[] = [];
-    const writer = new GroupedWriter({ db: flaky, engine: 'sqlite', retryWindowMs: 300, logger: { info() {}, warn() {}, error: (_o, msg) => errors.push(msg) } });
+    const log = recordingLogger();
+    const writer = new GroupedWriter({ db: flaky, engine: 'sqlite', retryWindowMs: 300, logger: log.logger });
+    testDb.defer(() => writer.close());
     const insert = (id: string) =>
       writer.write(async (trx) => {
         await trx.insertInto('meetings').values({ id, created_at: 1, updated_at: 1, starts_at: null, config: Buffer.from('x') }).execute();
         return id;
       });
-    try {
-      await expect(insert('lost')).rejects.toSatisfy((e) => isDbError(e, 'DB_UNAVAILABLE') && /unreachable since/.test((e as Error).message));
-      expect(writer.stats().retries).toBeGreaterThan(1);
-      expect(writer.stats().unavailableSince).not.toBeNull();
-      expect(errors.some((m) => /unreachable/.test(m))).toBe(true);
+    await expect(insert('lost')).rejects.toSatisfy((e) => isDbError(e, 'DB_UNAVAILABLE') && /unreachable since/.test((e as Error).message));
+    expect(writer.stats().retries).toBeGreaterThan(1);
+    expect(writer.stats().unavailableSince).not.toBeNull();
+    expect(log.messages('error').some((m) => /unreachable/.test(m))).toBe(true);
 
-      // A write queued during the outage, within its window, commits once the database is back.
-      const waiting = insert('kept');
-      const retriesSoFar = writer.stats().retries;
-      await waitFor('another retry', () => writer.stats().retries > retriesSoFar);
-      down = false;
-      expect(await waiting).toBe('kept');
-      expect(writer.stats().unavailableSince).toBeNull();
-      expect((await kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id)).toEqual(['kept']);
-    } finally {
-      await writer.close();
-      await kysely.destroy();
-      await location.remove();
-    }
+    // A write queued during the outage, within its window, commits once the database is back.
+    const waiting = insert('kept');
+    const retriesSoFar = writer.stats().retries;
+    await waitFor('another retry', () => writer.stats().retries > retriesSoFar);
+    down = false;
+    expect(await waiting).toBe('kept');
+    expect(writer.stats().unavailableSince).toBeNull();
+    expect(log.messages('info').some((m) => /reachable again/.test(m))).toBe(true);
+    expect((await kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id)).toEqual(['kept']);
   });
 });

@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { sql, type ControlledTransaction, type Kysely, type Transaction } from 'kysely';
+import type { Logger } from '@muster/kit/log';
 import { classifyFailure, DbError, type FailureKind } from './errors.ts';
-import type { Logger } from './Logger.ts';
+import { log } from './log.ts';
 import type { Schema } from './schema.ts';
 
 /** One queued write: runs inside the batch's transaction, in its own savepoint. */
@@ -10,6 +11,7 @@ export type WriteFn<T> = (trx: Transaction<Schema>) => Promise<T>;
 export interface GroupedWriterOptions {
   /** The writer connection (one connection: SQLite handle, or a PostgreSQL pool of one). */
   db: Kysely<Schema>;
+  /** Default: the kit's logger as `component: 'db'`. */
   logger?: Logger;
   /**
    * Most writes in one transaction. Default 256 on SQLite; 64 on PostgreSQL,
@@ -105,7 +107,7 @@ const MAX_BACKOFF_MS = 2_000;
  */
 export class GroupedWriter {
   readonly #db: Kysely<Schema>;
-  readonly #logger: Logger | undefined;
+  readonly #logger: Logger;
   readonly #maxBatch: number;
   readonly #maxBatchMs: number;
   readonly #intervalMs: number;
@@ -133,7 +135,7 @@ export class GroupedWriter {
 
   constructor(options: GroupedWriterOptions & { engine: 'sqlite' | 'postgres' }) {
     this.#db = options.db;
-    this.#logger = options.logger;
+    this.#logger = options.logger ?? log;
     this.#maxBatch = options.maxBatch ?? (options.engine === 'sqlite' ? 256 : 64);
     this.#maxBatchMs = options.maxBatchMs ?? (options.engine === 'sqlite' ? 10 : 50);
     this.#intervalMs = options.intervalMs ?? 2;
@@ -303,7 +305,7 @@ export class GroupedWriter {
       this.#backoffMs = Math.min(MAX_BACKOFF_MS, this.#backoffMs === 0 ? FIRST_BACKOFF_MS : this.#backoffMs * 2);
       if (now - this.#lastUnavailableLog > 5_000) {
         this.#lastUnavailableLog = now;
-        this.#logger?.warn({ err: abort.failure, kind: abort.kind, queued: this.#queue.length, retryInMs: this.#backoffMs }, 'db: a write batch failed; retrying it in a new transaction');
+        this.#logger.warn({ err: abort.failure, kind: abort.kind, queued: this.#queue.length, retryInMs: this.#backoffMs }, 'db: a write batch failed; retrying it in a new transaction');
       }
       this.#expireWaiting();
       return this.#queue.length > 0;
@@ -312,8 +314,8 @@ export class GroupedWriter {
       abort.kind === 'disk_full'
         ? new DbError('DISK_FULL', 'the database disk is full: the write was not saved (earlier writes are safe)', { cause: abort.failure })
         : abort.failure;
-    if (abort.kind === 'disk_full') this.#logger?.error({ err: abort.failure, writes: batch.length }, 'db: DISK FULL, a write batch was refused; free space on the database disk');
-    else this.#logger?.error({ err: abort.failure, writes: batch.length }, 'db: a write batch failed to commit');
+    if (abort.kind === 'disk_full') this.#logger.error({ err: abort.failure, writes: batch.length }, 'db: DISK FULL, a write batch was refused; free space on the database disk');
+    else this.#logger.error({ err: abort.failure, writes: batch.length }, 'db: a write batch failed to commit');
     this.#failedWrites += batch.length;
     for (const item of batch) item.reject(error);
     return false;
@@ -327,13 +329,13 @@ export class GroupedWriter {
     this.#queue = this.#queue.filter((item) => item.enqueuedAt > deadline);
     this.#failedWrites += expired.length;
     const since = new Date(this.#unavailableSince ?? Date.now()).toISOString();
-    this.#logger?.error({ writes: expired.length, since }, 'db: the database stayed unreachable; writes failed');
+    this.#logger.error({ writes: expired.length, since }, 'db: the database stayed unreachable; writes failed');
     for (const item of expired) item.reject(new DbError('DB_UNAVAILABLE', `the database has been unreachable since ${since}; the write was not saved`));
   }
 
   #recovered(): void {
     if (this.#unavailableSince === null) return;
-    this.#logger?.info({ downMs: Date.now() - this.#unavailableSince }, 'db: the database is reachable again; writes resumed');
+    this.#logger.info({ downMs: Date.now() - this.#unavailableSince }, 'db: the database is reachable again; writes resumed');
     this.#unavailableSince = null;
     this.#backoffMs = 0;
     this.#lastUnavailableLog = 0;

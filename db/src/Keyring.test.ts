@@ -1,17 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
-import type { EngineName } from './Engine.ts';
 import { isDbError } from './errors.ts';
 import { KEY_PASSWORDS_WRONG_MESSAGE, type KeyPasswords } from './Keyring.ts';
 import { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
 import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
-import { rawQuery, TEST_KEYS, testLocation, type TestLocation } from './testing/databases.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
+import { rawQuery, TEST_KEYS, type TestLocation } from './testing/databases.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
+import { recordingLogger } from './testing/logging.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL keyring tests (db/src/Keyring.test.ts)');
-const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+const engines = await testEngines('the PostgreSQL keyring tests (db/src/Keyring.test.ts)');
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<Error> {
   try {
@@ -46,13 +45,10 @@ async function expectReadable(db: Database): Promise<void> {
 }
 
 describe.each(engines)('keyring (%s)', (engine) => {
-  let location: TestLocation;
-  afterEach(async () => {
-    await location?.remove();
-  });
+  const testDb = useTestDatabase(engine);
 
   it('opens with both passwords, and with neither one alone', async () => {
-    location = await testLocation(engine);
+    const location = await testDb.create();
     const db = await location.open();
     await fill(db);
     const keyId = db.sealer.activeKeyId;
@@ -75,7 +71,7 @@ describe.each(engines)('keyring (%s)', (engine) => {
   });
 
   it('refuses to start with a wrong password and changes nothing', async () => {
-    location = await testLocation(engine);
+    const location = await testDb.create();
     const db = await location.open();
     await fill(db);
     await db.close();
@@ -85,7 +81,7 @@ describe.each(engines)('keyring (%s)', (engine) => {
   });
 
   it('never creates a second data key: reopening keeps the key, an emptied keyring with data is refused', async () => {
-    location = await testLocation(engine);
+    const location = await testDb.create();
     const db = await location.open();
     const keyId = db.sealer.activeKeyId;
     await fill(db);
@@ -101,7 +97,7 @@ describe.each(engines)('keyring (%s)', (engine) => {
   });
 
   it('changes either password: every value stays readable, the old pair stops working', async () => {
-    location = await testLocation(engine);
+    const location = await testDb.create();
     let db = await location.open();
     await fill(db);
     const keyId = db.sealer.activeKeyId;
@@ -134,41 +130,37 @@ describe.each(engines)('keyring (%s)', (engine) => {
 });
 
 describe('keyring KDF default', () => {
+  const testDb = useTestDatabase('sqlite');
+
   it('creates the keyring with scrypt N=2^17, r=8, p=1 unless told otherwise', async () => {
-    const location = await testLocation('sqlite');
-    try {
-      const db = await location.open({ kdfCost: undefined });
-      expect(db.dump().kdf).toEqual({ algorithm: 'scrypt', logN: 17, r: 8, p: 1 });
-      await db.close();
-      const [row] = await rawQuery<{ kdf: string }>(location, 'select kdf from keyring');
-      expect(JSON.parse(row.kdf)).toMatchObject({ algorithm: 'scrypt', logN: 17, r: 8, p: 1 });
-      await (await location.open()).close();
-    } finally {
-      await location.remove();
-    }
+    const db = await testDb.open({ kdfCost: undefined });
+    expect(db.dump().kdf).toEqual({ algorithm: 'scrypt', logN: 17, r: 8, p: 1 });
+    await db.close();
+    const [row] = await rawQuery<{ kdf: string }>(testDb.location, 'select kdf from keyring');
+    expect(JSON.parse(row.kdf)).toMatchObject({ algorithm: 'scrypt', logN: 17, r: 8, p: 1 });
+    await (await testDb.open()).close();
   });
 });
 
 describe('openDatabase without passwords given', () => {
+  const testDb = useTestDatabase('sqlite');
+
   it('uses the embedded default for a new database, and never generates it for one that has a key', async () => {
     expect(Object.keys(process.env).filter((k) => k.startsWith('MUSTER_KEY_PASSWORD'))).toEqual([]);
-    const fresh = await testLocation('sqlite');
-    const keyed = await testLocation('sqlite');
-    const warnings: string[] = [];
-    const logger = { info() {}, error() {}, warn: (_o: object, msg: string) => warnings.push(msg) };
-    try {
-      const db = await fresh.open({ keys: undefined, logger });
-      await db.close();
-      expect(fs.readdirSync(path.join(fresh.dataDir, 'keys')).sort()).toEqual(['password-1', 'password-2']);
-      expect(warnings.some((w) => /EMBEDDED DEFAULT/.test(w))).toBe(true);
-      await (await fresh.open({ keys: undefined, logger })).close();
+    const fresh = await testDb.create();
+    const keyed = await testDb.create();
+    const log = recordingLogger();
+    const db = await fresh.open({ keys: undefined, logger: log.logger });
+    await db.close();
+    expect(fs.readdirSync(path.join(fresh.dataDir, 'keys')).sort()).toEqual(['password-1', 'password-2']);
+    expect(log.messages('warn').some((w) => /EMBEDDED DEFAULT/.test(w))).toBe(true);
+    await (await fresh.open({ keys: undefined, logger: log.logger })).close();
+    // The generated passwords are in their files, never in a log line.
+    const logged = JSON.stringify(log.lines);
+    for (const file of ['password-1', 'password-2']) expect(logged).not.toContain(fs.readFileSync(path.join(fresh.dataDir, 'keys', file), 'utf8').trim());
 
-      await (await keyed.open()).close();
-      await expectCode(keyed.open({ keys: undefined, logger }), 'KEY_PASSWORDS_INVALID');
-      expect(fs.existsSync(path.join(keyed.dataDir, 'keys'))).toBe(false);
-    } finally {
-      await fresh.remove();
-      await keyed.remove();
-    }
+    await (await keyed.open()).close();
+    await expectCode(keyed.open({ keys: undefined, logger: log.logger }), 'KEY_PASSWORDS_INVALID');
+    expect(fs.existsSync(path.join(keyed.dataDir, 'keys'))).toBe(false);
   });
 });

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { Database } from './Database.ts';
-import type { EngineName } from './Engine.ts';
+import { describe, expect, it } from 'vitest';
 import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
 import { SEALED_TABLES } from './tables.ts';
-import { spawnFixture, type TsxChild } from './testing/children.ts';
-import { rawQuery, testLocation, type TestLocation } from './testing/databases.ts';
+import { spawnFixture } from './testing/children.ts';
+import { rawQuery, type TestLocation } from './testing/databases.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
 import { contents, fill } from './testing/sampleData.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL key rotation tests (db/src/Rotation.test.ts)');
-const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+const engines = await testEngines('the PostgreSQL key rotation tests (db/src/Rotation.test.ts)');
 
 /** The key id inside every sealed value in the database, counted. */
 async function keyIdsAtRest(location: TestLocation): Promise<Record<string, number>> {
@@ -27,20 +24,11 @@ async function keyIdsAtRest(location: TestLocation): Promise<Record<string, numb
 }
 
 describe.each(engines)('data key rotation (%s)', (engine) => {
-  let location: TestLocation;
-  let db: Database | undefined;
-  let child: TsxChild | undefined;
-  afterEach(async () => {
-    await child?.kill();
-    await db?.close();
-    db = undefined;
-    await location?.remove();
-  });
+  const testDb = useTestDatabase(engine);
 
   it('re-encrypts every sealed value while writes go on, then drops the old key', async () => {
-    location = await testLocation(engine);
-    db = await location.open({ rotationBatchSize: 7 });
-    const d = db;
+    const d = await testDb.open({ rotationBatchSize: 7 });
+    const location = testDb.location;
     await fill(d);
     const oldKey = d.sealer.activeKeyId;
     const expected = await contents(d);
@@ -59,21 +47,21 @@ describe.each(engines)('data key rotation (%s)', (engine) => {
     const now = (await contents(d)) as { meetings: unknown[] };
     expect({ ...now, meetings: now.meetings.filter((m) => !String((m as [string])[0]).startsWith('during')) }).toEqual(expected);
     await d.close();
-    db = await location.open();
-    expect(db.sealer.keyIds).toEqual([newKey]);
-    expect((await contents(db)) as object).toMatchObject({ chainOk: true });
+    const reopened = await testDb.open();
+    expect(reopened.sealer.keyIds).toEqual([newKey]);
+    expect((await contents(reopened)) as object).toMatchObject({ chainOk: true });
   });
 
   it('resumes a rotation killed with SIGKILL and loses nothing', async () => {
-    location = await testLocation(engine);
-    db = await location.open();
-    await fill(db);
-    const oldKey = db.sealer.activeKeyId;
-    const expected = await contents(db);
-    await db.close();
-    db = undefined;
+    const before = await testDb.open();
+    const location = testDb.location;
+    await fill(before);
+    const oldKey = before.sealer.activeKeyId;
+    const expected = await contents(before);
+    await before.close();
 
-    child = spawnFixture('rotatingChild', { DB_DATA_DIR: location.dataDir, DB_URL: location.url });
+    const child = spawnFixture('rotatingChild', { DB_DATA_DIR: location.dataDir, DB_URL: location.url });
+    testDb.defer(() => child.kill());
     const newKey = (await child.waitForLine((l) => l.startsWith('key '), 'the new key id')).slice(4);
     let batches = 0;
     await child.waitForLine((l) => l.startsWith('progress ') && ++batches >= 10, 'ten rotation batches');
@@ -91,7 +79,7 @@ describe.each(engines)('data key rotation (%s)', (engine) => {
     expect(Number((await rawQuery<{ n: unknown }>(location, 'select count(*) as n from rotation_progress'))[0].n)).toBe(SEALED_TABLES.length);
 
     // Reads work in the middle of it; the next open resumes it by itself.
-    db = await location.open();
+    const db = await testDb.open();
     expect(await contents(db)).toEqual(expected);
     await db.rotation.run();
     expect(await keyIdsAtRest(location)).toEqual({ [newKey]: expect.any(Number) });

@@ -1,9 +1,9 @@
+import type { Logger } from '@muster/kit/log';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { sealedKeyIdSql, type EngineName } from './Engine.ts';
 import type { AuditLog } from './AuditLog.ts';
 import type { GroupedWriter } from './GroupedWriter.ts';
 import type { Keyring } from './Keyring.ts';
-import type { Logger } from './Logger.ts';
 import type { Sealer } from './Sealer.ts';
 import type { Schema } from './schema.ts';
 import { SEALED_TABLES, type TableSpec } from './tables.ts';

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './Database.ts';
 import { rawQuery, TEST_KDF_COST, TEST_KEYS, tempDir, testLocation, type TestLocation } from './testing/databases.ts';
+import { silentLogger } from './testing/logging.ts';
 import { contents, fill } from './testing/sampleData.ts';
 
 const DB_ROOT = path.resolve(new URL('..', import.meta.url).pathname);
@@ -48,7 +49,7 @@ describe('the keys CLI', () => {
     expect(init.code).toBe(0);
     const again = await cli(['init', '--data-dir', dataDir], keysEnv());
     expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/KEYRING_EXISTS/) });
-    const db = await openDatabase({ dataDir, keys: TEST_KEYS });
+    const db = await openDatabase({ dataDir, keys: TEST_KEYS, logger: silentLogger });
     expect(db.dump().kdf).toMatchObject({ logN: 17 });
     await db.close();
   });
@@ -58,7 +59,7 @@ describe('the keys CLI', () => {
     let expected: unknown;
     beforeAll(async () => {
       location = await testLocation('sqlite');
-      const db = await openDatabase({ dataDir: location.dataDir, keys: TEST_KEYS, kdfCost: TEST_KDF_COST });
+      const db = await openDatabase({ dataDir: location.dataDir, keys: TEST_KEYS, kdfCost: TEST_KDF_COST, logger: silentLogger });
       await fill(db);
       expected = await contents(db);
       await db.close();
@@ -121,7 +122,7 @@ describe('the keys CLI', () => {
       const again = await cli(['restore', '--data-dir', target, '--in', out], keysEnv());
       expect(again).toMatchObject({ code: 1, stderr: expect.stringMatching(/RESTORE_TARGET_NOT_EMPTY/) });
 
-      const db = await openDatabase({ dataDir: target, keys: TEST_KEYS });
+      const db = await openDatabase({ dataDir: target, keys: TEST_KEYS, logger: silentLogger });
       expect(db.sealer.keyIds).toEqual([parsed.activeKeyId]);
       const now = (await contents(db)) as { meetings: unknown; logs: unknown };
       expect(now.meetings).toEqual((expected as { meetings: unknown }).meetings);

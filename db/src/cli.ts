@@ -9,6 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { createLogger, type Logger } from '@muster/kit/log';
+import { pino } from 'pino';
 import { z } from 'zod';
 import { backupDatabase, restoreDatabase } from './Backup.ts';
 import { openDatabase, type Database, type OpenDatabaseOptions } from './Database.ts';
@@ -16,7 +18,6 @@ import { isPostgresUrl, openEngine } from './Engine.ts';
 import { DbError, isDbError } from './errors.ts';
 import { Keyring, type KeyPasswords } from './Keyring.ts';
 import { readPasswordFile, resolveKeyPasswords, type ResolvedKeyPasswords } from './keyPasswords.ts';
-import { stderrLogger } from './Logger.ts';
 
 const USAGE = `Usage: npm run keys -w db -- <command> [options]
 
@@ -81,8 +82,16 @@ function parse(argv: string[]): { args: Args; dataDir: string } {
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
 
+/**
+ * The CLI's log: the kit's JSON lines (with its redaction), as `component:
+ * 'db'`, on stderr: here stdout carries the commands' output (`status` prints
+ * JSON for scripts), and a log line must not mix into it. Synchronous, so no
+ * line is lost when the command exits.
+ */
+const cliLog: Logger = createLogger({ pretty: false, destination: pino.destination({ fd: 2, sync: true }) }).child({ component: 'db' });
+
 function currentPasswords(dataDir: string): ResolvedKeyPasswords {
-  return resolveKeyPasswords(process.env, dataDir, stderrLogger, { createEmbedded: false });
+  return resolveKeyPasswords(process.env, dataDir, cliLog, { createEmbedded: false });
 }
 
 function newPassword(): string {
@@ -96,12 +105,12 @@ function newPassword(): string {
 
 function warnIfWeak(passwords: KeyPasswords): void {
   for (const [i, p] of [passwords.password1, passwords.password2].entries()) {
-    if (p.length < 12) stderrLogger.warn({ which: i + 1 }, `db: key password ${i + 1} is shorter than 12 characters; prefer long random passphrases`);
+    if (p.length < 12) cliLog.warn({ which: i + 1 }, `db: key password ${i + 1} is shorter than 12 characters; prefer long random passphrases`);
   }
 }
 
 async function withDatabase<T>(dataDir: string, keys: KeyPasswords, fn: (db: Database) => Promise<T>, extra: Partial<OpenDatabaseOptions> = {}): Promise<T> {
-  const db = await openDatabase({ dataDir, url: process.env.DATABASE_URL, keys, logger: stderrLogger, resumeRotation: false, ...extra });
+  const db = await openDatabase({ dataDir, url: process.env.DATABASE_URL, keys, logger: cliLog, resumeRotation: false, ...extra });
   try {
     return await fn(db);
   } finally {
@@ -114,10 +123,10 @@ async function run(args: Args, dataDir: string): Promise<number> {
   if (url && !isPostgresUrl(url)) throw new UsageError(`DATABASE_URL must start with postgres:// or postgresql:// (unset it for SQLite in the data directory)`);
   switch (args.command) {
     case 'init': {
-      const keys = resolveKeyPasswords(process.env, dataDir, stderrLogger, { createEmbedded: false });
+      const keys = resolveKeyPasswords(process.env, dataDir, cliLog, { createEmbedded: false });
       if (keys.source !== 'configured') throw new DbError('KEY_PASSWORDS_INVALID', 'init needs the two passwords: set MUSTER_KEY_PASSWORD_1/_2 (or MUSTER_KEY_PASSWORD_FILE_1/_2)');
       warnIfWeak(keys);
-      const handles = await openEngine({ dataDir, url, logger: stderrLogger, readerPoolSize: 1 });
+      const handles = await openEngine({ dataDir, url, logger: cliLog, readerPoolSize: 1 });
       try {
         const rows = await Keyring.readRows(handles.writer);
         if (rows && rows.length > 0) throw new DbError('KEYRING_EXISTS', `${handles.location} already has a data key: use change-password to change a password`);
@@ -145,7 +154,7 @@ async function run(args: Args, dataDir: string): Promise<number> {
       return 0;
     }
     case 'rotate': {
-      stderrLogger.warn({}, 'db: rotate with the server stopped: a running server would not know the new key');
+      cliLog.warn({}, 'db: rotate with the server stopped: a running server would not know the new key');
       await withDatabase(
         dataDir,
         currentPasswords(dataDir),
@@ -170,12 +179,12 @@ async function run(args: Args, dataDir: string): Promise<number> {
       return 1;
     }
     case 'backup': {
-      const summary = await backupDatabase({ dataDir, url, out: args.out, logger: stderrLogger });
+      const summary = await backupDatabase({ dataDir, url, out: args.out, logger: cliLog });
       print(`backup written to ${summary.file}: ${Object.entries(summary.rows).map(([t, n]) => `${t} ${n}`).join(', ')}`);
       return 0;
     }
     case 'restore': {
-      const summary = await restoreDatabase({ dataDir, url, in: args.in, keys: currentPasswords(dataDir), logger: stderrLogger });
+      const summary = await restoreDatabase({ dataDir, url, in: args.in, keys: currentPasswords(dataDir), logger: cliLog });
       print(`restored ${summary.file}: ${Object.entries(summary.rows).map(([t, n]) => `${t} ${n}`).join(', ')}; audit chain intact (${summary.auditRows} rows)`);
       return 0;
     }

@@ -1,26 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { EngineName } from './Engine.ts';
-import { spawnFixture, type TsxChild } from './testing/children.ts';
-import { testLocation, type TestLocation } from './testing/databases.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
+import { describe, expect, it } from 'vitest';
+import { spawnFixture } from './testing/children.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL crash test (db/src/crash.test.ts)');
-const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+const engines = await testEngines('the PostgreSQL crash test (db/src/crash.test.ts)');
 const ACKS = 400;
 
 describe.each(engines)('a writer process killed with SIGKILL (%s)', (engine) => {
-  let location: TestLocation;
-  let child: TsxChild | undefined;
-  afterEach(async () => {
-    await child?.kill();
-    await location?.remove();
-  });
+  const testDb = useTestDatabase(engine);
 
   it(`loses none of the ${ACKS} writes it acknowledged`, async () => {
-    location = await testLocation(engine);
     // Create the database (keyring, schema) before the child, as a server would find it.
-    await (await location.open()).close();
-    child = spawnFixture('ackingWriter', { DB_DATA_DIR: location.dataDir, DB_URL: location.url, DB_PREFIX: 'crash' });
+    await (await testDb.open()).close();
+    const { dataDir, url } = testDb.location;
+    const child = spawnFixture('ackingWriter', { DB_DATA_DIR: dataDir, DB_URL: url, DB_PREFIX: 'crash' });
+    testDb.defer(() => child.kill());
     const acked = new Set<string>();
     await child.waitForLine(
       (line) => {
@@ -34,14 +27,10 @@ describe.each(engines)('a writer process killed with SIGKILL (%s)', (engine) => 
     // Every line the child printed before dying, not only those seen when the count was reached.
     for (const line of child.lines) if (line.startsWith('ack ')) acked.add(line.slice(4));
 
-    const db = await location.open();
-    try {
-      const stored = new Set((await db.kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id));
-      const lost = [...acked].filter((id) => !stored.has(id));
-      expect(lost).toEqual([]);
-      expect(stored.size).toBeGreaterThanOrEqual(acked.size);
-    } finally {
-      await db.close();
-    }
+    const db = await testDb.open();
+    const stored = new Set((await db.kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id));
+    const lost = [...acked].filter((id) => !stored.has(id));
+    expect(lost).toEqual([]);
+    expect(stored.size).toBeGreaterThanOrEqual(acked.size);
   });
 });

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
 import { isDbError } from './errors.ts';
-import type { Logger } from './Logger.ts';
 import { openDatabase } from './Database.ts';
 import { TEST_KDF_COST, TEST_KEYS, tempDir } from './testing/databases.ts';
+import { recordingLogger } from './testing/logging.ts';
 
 /** A 2 MiB tmpfs to fill; needs root (or CAP_SYS_ADMIN). */
 function mountSmallDisk(): string | null {
@@ -29,8 +29,8 @@ const disk = mountSmallDisk();
 
 describe.skipIf(!disk)('SQLite on a full disk', () => {
   let db: Database | undefined;
-  const errors: string[] = [];
-  const logger: Logger = { info() {}, warn() {}, error: (_obj, msg) => errors.push(msg) };
+  const log = recordingLogger();
+  const logger = log.logger;
 
   beforeAll(async () => {
     db = await openDatabase({ dataDir: disk!, keys: TEST_KEYS, kdfCost: TEST_KDF_COST, logger });
@@ -70,7 +70,7 @@ describe.skipIf(!disk)('SQLite on a full disk', () => {
       expect(isDbError(failure, 'DISK_FULL')).toBe(true);
       expect((failure as Error).message).toMatch(/disk is full/);
     }
-    expect(errors.some((msg) => /DISK FULL/.test(msg))).toBe(true);
+    expect(log.messages('error').some((msg) => /DISK FULL/.test(msg))).toBe(true);
 
     // Still usable for reads, and everything acknowledged is there: now and after a reopen.
     const count = async (database: Database) => (await database.kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id);

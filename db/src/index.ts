@@ -8,7 +8,6 @@ export { Rotation, type RotationStatus, type RotationProgress } from './Rotation
 export { backupDatabase, restoreDatabase, type BackupSummary } from './Backup.ts';
 export { DbError, isDbError, type DbErrorCode } from './errors.ts';
 export { isPostgresUrl, SQLITE_FILE_NAME, type EngineName } from './Engine.ts';
-export { silentLogger, type Logger } from './Logger.ts';
 export type { Schema } from './schema.ts';
 export type { Json, MeetingRepository, StoredMeeting, MeetingInput } from './repositories/MeetingRepository.ts';
 export { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';

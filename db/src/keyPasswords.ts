@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Logger } from '@muster/kit/log';
 import { DbError } from './errors.ts';
 import type { KeyPasswords } from './Keyring.ts';
-import type { Logger } from './Logger.ts';
+import { log } from './log.ts';
 
 export interface ResolvedKeyPasswords extends KeyPasswords {
   /** 'configured': from the environment (values or files); 'embedded': the generated trial files. */
@@ -32,8 +33,11 @@ export const EMBEDDED_KEYS_DIR = 'keys';
  *
  * One slot configured and the other not is an error, not a fallback: it is
  * a deployment mistake, and a half-embedded key would be worse than either.
+ *
+ * `logger` (default: the kit's logger as `component: 'db'`) gets the
+ * embedded-default warning, which names the password files, never their content.
  */
-export function resolveKeyPasswords(env: Record<string, string | undefined>, dataDir: string, logger: Logger, options: ResolveKeyPasswordsOptions = {}): ResolvedKeyPasswords {
+export function resolveKeyPasswords(env: Record<string, string | undefined>, dataDir: string, logger: Logger = log, options: ResolveKeyPasswordsOptions = {}): ResolvedKeyPasswords {
   const slot1 = configuredSlot(env, 1);
   const slot2 = configuredSlot(env, 2);
   if (slot1 !== undefined && slot2 !== undefined) return { password1: slot1, password2: slot2, source: 'configured' };

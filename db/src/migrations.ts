@@ -1,6 +1,6 @@
+import type { Logger } from '@muster/kit/log';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { bytesType, type EngineHandles, type EngineName } from './Engine.ts';
-import type { Logger } from './Logger.ts';
 
 /**
  * Every schema change, in order, in code: nothing is read from disk at run

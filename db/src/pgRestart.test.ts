@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
-import { testLocation, waitFor, type TestLocation } from './testing/databases.ts';
+import { waitFor } from './testing/databases.ts';
+import { useTestDatabase } from './testing/fixture.ts';
 import { adminQuery, postgresTestsEnabled, TEST_POSTGRES_URL } from './testing/postgres.ts';
 
 const withPostgres = await postgresTestsEnabled('the PostgreSQL restart test (db/src/pgRestart.test.ts)');
@@ -13,20 +14,14 @@ const withPostgres = await postgresTestsEnabled('the PostgreSQL restart test (db
  * administrator command" a restart gives, then a dropped socket).
  */
 describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is killed', () => {
-  let location: TestLocation;
-  let db: Database | undefined;
-  afterEach(async () => {
-    await db?.close();
-    db = undefined;
-    await location?.remove();
-  });
+  const testDb = useTestDatabase('postgres');
 
   async function openTagged(): Promise<{ db: Database; writerPids: () => Promise<number[]>; terminate: () => Promise<number> }> {
-    location = await testLocation('postgres');
+    const location = await testDb.create();
     const tag = `mt_${crypto.randomBytes(4).toString('hex')}`;
     const url = new URL(location.url!);
     url.searchParams.set('application_name', tag);
-    const opened = await location.open({ url: url.toString(), logger: { info() {}, warn() {}, error() {} } });
+    const opened = await location.open({ url: url.toString() });
     const writerPids = async () => (await adminQuery<{ pid: number }>(TEST_POSTGRES_URL, 'select pid from pg_stat_activity where application_name = $1', [`${tag}:writer`])).map((r) => r.pid);
     const terminate = async () =>
       (await adminQuery<{ ok: boolean }>(TEST_POSTGRES_URL, 'select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = $1', [`${tag}:writer`])).filter((r) => r.ok).length;
@@ -45,8 +40,7 @@ describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is kil
 
   it('re-runs a batch whose connection died mid-transaction, in a new transaction', async () => {
     const tagged = await openTagged();
-    db = tagged.db;
-    const d = db;
+    const d = tagged.db;
     await insert(d, 'warm-up');
     let runs = 0;
     let killed!: () => void;
@@ -75,8 +69,7 @@ describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is kil
 
   it('loses no acknowledged write while its backend is terminated three times under load', async () => {
     const tagged = await openTagged();
-    db = tagged.db;
-    const d = db;
+    const d = tagged.db;
     const acked = new Set<string>();
     const failed: unknown[] = [];
     let next = 0;

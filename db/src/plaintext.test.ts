@@ -1,17 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { backupDatabase } from './Backup.ts';
 import type { Database } from './Database.ts';
-import type { EngineName } from './Engine.ts';
 import { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
 import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
-import { testLocation, type TestLocation } from './testing/databases.ts';
-import { pgDumpSchema, postgresTestsEnabled } from './testing/postgres.ts';
+import { testEngines, useTestDatabase } from './testing/fixture.ts';
+import { silentLogger } from './testing/logging.ts';
+import { pgDumpSchema } from './testing/postgres.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL plaintext-at-rest test (db/src/plaintext.test.ts)');
-const engines: EngineName[] = ['sqlite', ...(withPostgres ? (['postgres'] as const) : [])];
+const engines = await testEngines('the PostgreSQL plaintext-at-rest test (db/src/plaintext.test.ts)');
 
 const PHONE = '+8613800138000';
 const NAME = '张三丰测试';
@@ -46,14 +45,11 @@ async function writeMarkers(db: Database): Promise<void> {
 }
 
 describe.each(engines)('nothing in plaintext at rest (%s)', (engine) => {
-  let location: TestLocation;
-  afterEach(async () => {
-    await location?.remove();
-  });
+  const testDb = useTestDatabase(engine);
 
   it(`never stores ${PHONE} or ${NAME}: not in the database files, a dump, or a backup`, async () => {
-    location = await testLocation(engine);
-    const db = await location.open();
+    const db = await testDb.open();
+    const location = testDb.location;
     await writeMarkers(db);
 
     const haystacks: [string, Buffer][] = [];
@@ -66,7 +62,7 @@ describe.each(engines)('nothing in plaintext at rest (%s)', (engine) => {
       haystacks.push(['pg_dump', await pgDumpSchema(location.schema!.schema)]);
     }
     const backup = path.join(location.dataDir, 'backup.jsonl.gz');
-    await backupDatabase({ dataDir: location.dataDir, url: location.url, out: backup });
+    await backupDatabase({ dataDir: location.dataDir, url: location.url, out: backup, logger: silentLogger });
     haystacks.push(['backup', zlib.gunzipSync(fs.readFileSync(backup))]);
     fs.rmSync(backup);
     await db.close();

@@ -4,14 +4,13 @@ import { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
 import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
 import { repositoryContract } from './testing/contract.ts';
 import { testLocation } from './testing/databases.ts';
-import { postgresTestsEnabled } from './testing/postgres.ts';
-import type { EngineName } from './Engine.ts';
+import { testEngines } from './testing/fixture.ts';
 
-const withPostgres = await postgresTestsEnabled('the PostgreSQL repository contract (db/src/repositories.test.ts)');
+const engines = await testEngines('the PostgreSQL repository contract (db/src/repositories.test.ts)');
 
 repositoryContract('memory', async () => ({ meetings: new MemoryMeetingRepository(), boards: new MemoryBoardLogRepository(), close: async () => {} }));
 
-for (const engine of ['sqlite', ...(withPostgres ? ['postgres'] : [])] as EngineName[]) {
+for (const engine of engines) {
   repositoryContract(engine, async () => {
     const location = await testLocation(engine);
     const db = await location.open();

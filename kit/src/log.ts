@@ -16,7 +16,7 @@ import { pino, type DestinationStream, type Logger as PinoLogger, type LoggerOpt
 export type Logger = PinoLogger;
 
 /** Field names whose values are never written, wherever they appear one level deep. */
-const REDACTED = ['token', 'apiToken', 'password', 'passcode', 'hostKey', 'resumeToken', 'meetingToken', 'invite', 'authorization', 'secret'];
+const REDACTED = ['token', 'apiToken', 'password', 'password1', 'password2', 'passcode', 'hostKey', 'resumeToken', 'meetingToken', 'invite', 'authorization', 'secret'];
 
 /**
  * An error as a log line carries it: pino's standard fields (type, message

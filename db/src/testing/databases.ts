@@ -8,6 +8,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../Database.ts';
 import { SQLITE_FILE_NAME, type EngineName } from '../Engine.ts';
 import type { KdfCost, KeyPasswords } from '../Keyring.ts';
+import { silentLogger } from './logging.ts';
 import { adminQuery, createTestSchema, type TestSchema } from './postgres.ts';
 
 /** Fixed test passwords. */
@@ -27,6 +28,7 @@ export interface TestLocation {
   /** PostgreSQL URL (search_path set to a fresh schema); undefined for SQLite. */
   url?: string;
   schema?: TestSchema;
+  /** Opens with the test keys, the cheap KDF and a silent logger, unless given others. */
   open(options?: Partial<OpenDatabaseOptions>): Promise<Database>;
   /** Drops the schema / removes the directory. */
   remove(): Promise<void>;
@@ -46,7 +48,7 @@ export async function testLocation(engine: EngineName): Promise<TestLocation> {
     dataDir,
     url: schema?.url,
     schema,
-    open: (options = {}) => openDatabase({ dataDir, url: schema?.url, keys: TEST_KEYS, kdfCost: TEST_KDF_COST, ...options }),
+    open: (options = {}) => openDatabase({ dataDir, url: schema?.url, keys: TEST_KEYS, kdfCost: TEST_KDF_COST, logger: silentLogger, ...options }),
     remove: async () => {
       await schema?.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });

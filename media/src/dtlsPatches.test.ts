@@ -5,7 +5,7 @@
  * never reach werift, and our last flight is sent again instead.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DtlsClient, Event, RTCDtlsParameters, RTCDtlsTransport } from 'werift';
+import { DtlsClient, DtlsServer, Event, RTCDtlsParameters, RTCDtlsTransport, type RTCCertificate } from 'werift';
 import { DtlsRetransmissionGuard, RESEND_INTERVAL_MS, retransmissionGuardOf } from './dtlsPatches.ts';
 import { waitFor } from './testing/weriftClient.ts';
 
@@ -77,6 +77,29 @@ describe('DtlsRetransmissionGuard', () => {
   });
 });
 
+/** What a werift DtlsClient/DtlsServer of the test needs: the shared certificate, and an in-memory transport that sends with `send`. */
+function peerOptions(certificate: RTCCertificate, send: (data: Buffer) => void) {
+  return {
+    cert: certificate.certPem,
+    key: certificate.privateKey,
+    signatureHash: certificate.signatureHash,
+    transport: { type: 'test', address: {} as never, closed: false, onData: () => undefined, send: async (data: Buffer) => send(data), close: async () => undefined },
+    srtpProfiles: [1 as const],
+    extendedMasterSecret: true,
+  };
+}
+
+/** The SFU's side: an RTCDtlsTransport in `role` over a stand-in ICE connection (onData in, send out). */
+function sfuTransport(certificate: RTCCertificate, connection: { onData: Event<[Buffer]>; send: (data: Buffer) => Promise<void> }, role: 'client' | 'server') {
+  const transport = new RTCDtlsTransport({} as never, { connection, role: 'controlled', stop: async () => undefined } as never, certificate, [1]);
+  transport.role = role;
+  transport.setRemoteParams(new RTCDtlsParameters(certificate.getFingerprints(), role === 'server' ? 'client' : 'server'));
+  return transport;
+}
+
+/** Hands `data` to a werift DTLS peer as its transport would. */
+const receiveOn = (peer: object) => (data: Buffer) => (peer as { transport: { socket: { onData: (d: Buffer) => void } } }).transport.socket.onData(data);
+
 /**
  * A werift DTLS client and an SFU-side RTCDtlsTransport (server) joined by an
  * in-memory link; `toClient`/`toServer` may drop or duplicate datagrams.
@@ -92,31 +115,17 @@ async function association(link: { toClient?: (datagram: Buffer) => Buffer[]; to
       for (const datagram of link.toClient?.(data) ?? [data]) setImmediate(() => clientReceive(datagram));
     },
   };
-  const server = new RTCDtlsTransport({} as never, { connection, role: 'controlled', stop: async () => undefined } as never, certificate, [1]);
-  server.role = 'server';
-  server.setRemoteParams(new RTCDtlsParameters(certificate.getFingerprints(), 'client'));
+  const server = sfuTransport(certificate, connection, 'server');
   const serverConnected = server.start();
   serverConnected.catch(() => undefined);
   cleanups.push(() => server.stop());
 
-  const client = new DtlsClient({
-    cert: certificate.certPem,
-    key: certificate.privateKey,
-    signatureHash: certificate.signatureHash,
-    transport: {
-      type: 'test',
-      address: {} as never,
-      closed: false,
-      onData: () => undefined,
-      send: async (data: Buffer) => {
-        for (const datagram of link.toServer?.(data) ?? [data]) setImmediate(() => iceData.execute(Buffer.from(datagram)));
-      },
-      close: async () => undefined,
-    },
-    srtpProfiles: [1],
-    extendedMasterSecret: true,
-  });
-  clientReceive = (data) => (client as unknown as { transport: { socket: { onData: (d: Buffer) => void } } }).transport.socket.onData(data);
+  const client = new DtlsClient(
+    peerOptions(certificate, (data) => {
+      for (const datagram of link.toServer?.(data) ?? [data]) setImmediate(() => iceData.execute(Buffer.from(datagram)));
+    }),
+  );
+  clientReceive = receiveOn(client);
   let clientConnected = false;
   client.onConnect.once(() => (clientConnected = true));
   void client.connect().catch(() => undefined);
@@ -171,31 +180,16 @@ describe('werift DTLS client with a server that repeats its flight 4', { timeout
       onData: iceData,
       send: async (data: Buffer) => void setImmediate(() => serverReceive(Buffer.from(data))),
     };
-    const sfu = new RTCDtlsTransport({} as never, { connection, role: 'controlled', stop: async () => undefined } as never, certificate, [1]);
-    sfu.role = 'client';
-    sfu.setRemoteParams(new RTCDtlsParameters(certificate.getFingerprints(), 'server'));
-    const { DtlsServer } = await import('werift');
+    const sfu = sfuTransport(certificate, connection, 'client');
     const browser = new DtlsServer({
-      cert: certificate.certPem,
-      key: certificate.privateKey,
-      signatureHash: certificate.signatureHash,
-      transport: {
-        type: 'test',
-        address: {} as never,
-        closed: false,
-        onData: () => undefined,
-        send: async (data: Buffer) => {
-          if (data[0] === 22 && data.readUInt16BE(3) === 0 && data[13] !== 3) flight4.push(Buffer.from(data));
-          if (data[0] === 20) changeCipherSpecs++;
-          setImmediate(() => iceData.execute(Buffer.from(data)));
-        },
-        close: async () => undefined,
-      },
-      srtpProfiles: [1],
-      extendedMasterSecret: true,
+      ...peerOptions(certificate, (data) => {
+        if (data[0] === 22 && data.readUInt16BE(3) === 0 && data[13] !== 3) flight4.push(Buffer.from(data));
+        if (data[0] === 20) changeCipherSpecs++;
+        setImmediate(() => iceData.execute(Buffer.from(data)));
+      }),
       certificateRequest: true,
     });
-    serverReceive = (data) => (browser as unknown as { transport: { socket: { onData: (d: Buffer) => void } } }).transport.socket.onData(data);
+    serverReceive = receiveOn(browser);
     cleanups.push(() => browser.close());
     const started = sfu.start();
     cleanups.push(() => sfu.stop());

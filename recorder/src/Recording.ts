@@ -460,8 +460,8 @@ export async function finishRecording(
     info.error = message.slice(0, 2000);
     info.problems.push({ at: Date.now(), code: 'COMPOSITE_FAILED', message: 'the composite could not be made' });
   }
-  await fs.promises.writeFile(path.join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2)).catch(() => undefined);
   const files = manifest.tracks.flatMap((t) => t.parts.flatMap((p) => p.files));
   if (manifest.composite) files.push(manifest.composite.file);
+  // The storage keeps manifest.json from info.manifest (a plain file, or made from the sealed description).
   await storage.commit(info, [...files, 'manifest.json']);
 }

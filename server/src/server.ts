@@ -6,9 +6,9 @@ import cors from 'cors';
 import express from 'express';
 import { Server as SocketIoServer } from 'socket.io';
 import { WorkerPool } from '@muster/media';
-import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, type Database } from '@muster/db';
+import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, type Database, type SealAad } from '@muster/db';
 import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboard';
-import { Recorder, recorderConfigFromEnv } from '@muster/recorder';
+import { LocalDiskStorage, Recorder, recorderConfigFromEnv, type RecordingSealContext, type RecordingSealer } from '@muster/recorder';
 import { RoomRecorder } from '@muster/signaling';
 import { recordingsApi, recordingFilesApi } from '@muster/signaling';
 import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
@@ -76,7 +76,14 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   const limits = new MemoryLimits();
   const pool = new WorkerPool(config.media);
   await pool.start();
-  const recorder = new Recorder({ ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording });
+  const recorderConfig = { ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording };
+  // Recording descriptions (participants' names) are sealed under the database's data key, bound to the recording.
+  const recordingAad = (c: RecordingSealContext): SealAad => ({ table: 'recordings', column: c.item, rowId: c.recordingId });
+  const recordingSealer: RecordingSealer = {
+    seal: (plaintext, context) => db.sealer.seal(plaintext, recordingAad(context)),
+    open: (sealed, context) => db.sealer.open(sealed, recordingAad(context)),
+  };
+  const recorder = new Recorder(recorderConfig, new LocalDiskStorage(recorderConfig.dir, { sealer: recordingSealer }));
   const roomRecorder = new RoomRecorder(recorder);
   // Recordings a crash or restart cut short are finished from the files they left.
   void recorder.recover().catch((error) => log.error({ err: error }, 'recording recovery failed'));

@@ -3,8 +3,10 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { backupDatabase, restoreDatabase, type BackupOptions, type RestoreOptions } from './Backup.ts';
+import type { Database } from './Database.ts';
 import type { EngineName } from './Engine.ts';
 import { isDbError } from './errors.ts';
+import { SqlRecordingRepository } from './repositories/SqlRecordingRepository.ts';
 import { rawQuery, TEST_KEYS, tempDir, type TestLocation } from './testing/databases.ts';
 import { testEngines, useTestDatabase } from './testing/fixture.ts';
 import { silentLogger } from './testing/logging.ts';
@@ -20,8 +22,20 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
   await expect(promise).rejects.toSatisfy((error) => isDbError(error) && error.code === code);
 }
 
+/** fill() and a few recording descriptions. */
+async function fillAll(db: Database): Promise<void> {
+  await fill(db);
+  const recordings = new SqlRecordingRepository(db);
+  for (let i = 0; i < 3; i++) await recordings.put({ id: `rec${i}`, startedAt: 100 + i, info: { id: `rec${i}`, manifest: { participants: [{ name: `person ${i}` }] } } });
+}
+
+/** contents(), and the recording descriptions (every sealed value opened). */
+async function allContents(db: Database): Promise<unknown> {
+  return { ...((await contents(db)) as object), recordings: await new SqlRecordingRepository(db).list() };
+}
+
 async function isEmpty(location: TestLocation): Promise<boolean> {
-  for (const table of ['keyring', 'meetings', 'board_updates', 'audit_log']) {
+  for (const table of ['keyring', 'meetings', 'board_updates', 'audit_log', 'recordings']) {
     const rows = await rawQuery<{ n: unknown }>(location, `select count(*) as n from ${table}`);
     if (Number(rows[0].n) !== 0) return false;
   }
@@ -40,13 +54,13 @@ describe('backup and restore', () => {
   async function sourceWithBackup(engine: EngineName): Promise<{ source: TestLocation; file: string; expected: unknown; keyIds: string[] }> {
     const source = await testDb.create(engine);
     const db = await source.open();
-    await fill(db);
-    const expected = await contents(db);
+    await fillAll(db);
+    const expected = await allContents(db);
     const keyIds = db.sealer.keyIds;
     const file = backupFile();
     // Taken while the source is open, as a cron job would.
     const summary = await backup({ dataDir: source.dataDir, url: source.url, out: file });
-    expect(summary.rows).toMatchObject({ keyring: 1, meetings: 40, boards: 5, board_snapshots: 2, audit_log: 30 });
+    expect(summary.rows).toMatchObject({ keyring: 1, meetings: 40, boards: 5, board_snapshots: 2, audit_log: 30, recordings: 3 });
     await db.close();
     return { source, file, expected, keyIds };
   }
@@ -58,13 +72,14 @@ describe('backup and restore', () => {
     expect(JSON.parse(lines[0])).toMatchObject({ kind: 'header', format: 'muster-db-backup', version: 1, engine: from });
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ kind: 'end' });
     expect(lines.join('\n')).not.toContain('topic 1');
+    expect(lines.join('\n')).not.toContain('person 1');
 
     const target = await testDb.create(to);
     const restored = await restore({ dataDir: target.dataDir, url: target.url, in: file, keys: TEST_KEYS });
     expect(restored.auditRows).toBe(30);
     const db = await target.open();
     expect(db.sealer.keyIds).toEqual(keyIds);
-    expect(await contents(db)).toEqual(expected);
+    expect(await allContents(db)).toEqual(expected);
     // Restored boards keep numbering where they were.
     expect(await db.writer.write(async (trx) => (await trx.selectFrom('boards').select('last_seq').where('id', '=', 'b0').executeTakeFirstOrThrow()).last_seq)).toBe(70);
   });
@@ -109,6 +124,6 @@ describe('backup and restore', () => {
 
     // After all that, the real file still restores into the same target.
     await restoreFrom(file);
-    expect(await contents(await target.open())).toEqual(expected);
+    expect(await allContents(await target.open())).toEqual(expected);
   });
 });

@@ -78,6 +78,7 @@ export class Database {
     this.writer = new GroupedWriter({ ...options.writer, db: handles.writer, logger, engine: handles.engine });
     this.audit = new AuditLog(handles.reader, this.writer, this.sealer);
     this.rotation = new Rotation({
+      dataDir: options.dataDir,
       engine: handles.engine,
       reader: handles.reader,
       writer: this.writer,

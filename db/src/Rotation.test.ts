@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { Database } from './Database.ts';
 import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
+import { SqlRecordingRepository } from './repositories/SqlRecordingRepository.ts';
 import { SEALED_TABLES } from './tables.ts';
 import { spawnFixture } from './testing/children.ts';
 import { rawQuery, type TestLocation } from './testing/databases.ts';
@@ -23,6 +25,16 @@ async function keyIdsAtRest(location: TestLocation): Promise<Record<string, numb
   return counts;
 }
 
+/** Recording descriptions (sample data beside fill()'s): more rows than a rotation batch. */
+async function fillRecordings(db: Database): Promise<void> {
+  const recordings = new SqlRecordingRepository(db);
+  await Promise.all(Array.from({ length: 25 }, (_, i) => recordings.put({ id: `rec${i}`, startedAt: 1000 + i, info: { id: `rec${i}`, manifest: { participants: [{ name: `person ${i}` }] } } })));
+}
+
+async function recordingsIn(db: Database): Promise<unknown[]> {
+  return (await new SqlRecordingRepository(db).list()).map((r) => [r.id, r.startedAt, r.info]);
+}
+
 describe.each(engines)('data key rotation (%s)', (engine) => {
   const testDb = useTestDatabase(engine);
 
@@ -30,8 +42,11 @@ describe.each(engines)('data key rotation (%s)', (engine) => {
     const d = await testDb.open({ rotationBatchSize: 7 });
     const location = testDb.location;
     await fill(d);
+    await fillRecordings(d);
     const oldKey = d.sealer.activeKeyId;
     const expected = await contents(d);
+    const expectedRecordings = await recordingsIn(d);
+    expect(expectedRecordings).toHaveLength(25);
     const newKey = await d.rotation.start();
     expect(newKey).not.toBe(oldKey);
     expect((await d.rotation.status()).retiringKeyIds).toEqual([oldKey]);
@@ -46,18 +61,22 @@ describe.each(engines)('data key rotation (%s)', (engine) => {
     expect(await d.rotation.pending()).toBe(false);
     const now = (await contents(d)) as { meetings: unknown[] };
     expect({ ...now, meetings: now.meetings.filter((m) => !String((m as [string])[0]).startsWith('during')) }).toEqual(expected);
+    expect(await recordingsIn(d)).toEqual(expectedRecordings);
     await d.close();
     const reopened = await testDb.open();
     expect(reopened.sealer.keyIds).toEqual([newKey]);
     expect((await contents(reopened)) as object).toMatchObject({ chainOk: true });
+    expect(await recordingsIn(reopened)).toEqual(expectedRecordings);
   });
 
   it('resumes a rotation killed with SIGKILL and loses nothing', async () => {
     const before = await testDb.open();
     const location = testDb.location;
     await fill(before);
+    await fillRecordings(before);
     const oldKey = before.sealer.activeKeyId;
     const expected = await contents(before);
+    const expectedRecordings = await recordingsIn(before);
     await before.close();
 
     const child = spawnFixture('rotatingChild', { DB_DATA_DIR: location.dataDir, DB_URL: location.url });
@@ -85,5 +104,6 @@ describe.each(engines)('data key rotation (%s)', (engine) => {
     expect(await keyIdsAtRest(location)).toEqual({ [newKey]: expect.any(Number) });
     expect((await rawQuery(location, 'select key_id from keyring')).map((r) => r.key_id)).toEqual([newKey]);
     expect(await contents(db)).toEqual(expected);
+    expect(await recordingsIn(db)).toEqual(expectedRecordings);
   });
 });

@@ -6,6 +6,7 @@ import type { GroupedWriter } from './GroupedWriter.ts';
 import type { Keyring } from './Keyring.ts';
 import type { Sealer } from './Sealer.ts';
 import type { Schema } from './schema.ts';
+import { resealRetiredFiles } from './legacy.ts';
 import { SEALED_TABLES, type TableSpec } from './tables.ts';
 
 export interface RotationStatus {
@@ -30,6 +31,8 @@ export interface RotationOptions {
   sealer: Sealer;
   audit: AuditLog;
   logger: Logger;
+  /** Where retired files of older installs lie (re-sealed too, before the old keys go); none when absent. */
+  dataDir?: string;
   /** Rows re-encrypted per write (default 200: a few ms of the writer's time). */
   batchSize?: number;
   onProgress?: (progress: RotationProgress) => void;
@@ -199,6 +202,11 @@ export class Rotation {
   /** Drops the retiring keys if no value needs them any more; otherwise re-opens the tables that still have some. */
   async #finish(target: string): Promise<boolean> {
     const retiring = this.#o.keyring.keys().filter((k) => k.status === 'retiring').map((k) => k.keyId);
+    // Files sealed under a retiring key would not open once it is deleted.
+    if (this.#o.dataDir !== undefined && retiring.length > 0) {
+      const resealed = resealRetiredFiles(this.#o.dataDir, this.#o.sealer);
+      if (resealed > 0) this.#o.logger.info({ files: resealed }, 'db: retired files of an older install re-sealed under the new key');
+    }
     const finished = await this.#o.writer.write(async (trx) => {
       const db = trx as unknown as Transaction<any>;
       const ids = retiring.map((id) => Buffer.from(id, 'hex'));

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from './Database.ts';
+import { retireLegacyFile } from './legacy.ts';
 import { rawQuery, TEST_KDF_COST, TEST_KEYS, tempDir, testLocation, type TestLocation } from './testing/databases.ts';
 import { silentLogger } from './testing/logging.ts';
 import { contents, fill } from './testing/sampleData.ts';
@@ -66,6 +67,26 @@ describe('the keys CLI', () => {
     });
     afterAll(async () => {
       await location?.remove();
+    });
+
+    it('unseal-retired: gives back an older install\'s file put aside at import, with the passwords only', async () => {
+      const original = Buffer.from('SQLite format 3\u0000 the old meetings of 张三丰测试');
+      const file = path.join(location.dataDir, 'meetings.sqlite');
+      fs.writeFileSync(file, original);
+      const db = await openDatabase({ dataDir: location.dataDir, keys: TEST_KEYS, kdfCost: TEST_KDF_COST, logger: silentLogger });
+      const retired = retireLegacyFile(file, db.sealer);
+      await db.close();
+      const out = path.join(location.dataDir, 'restored.sqlite');
+      const wrong = await cli(['unseal-retired', '--in', retired, '--out', out, '--data-dir', location.dataDir], keysEnv({ ...TEST_KEYS, password2: 'not the password' }));
+      expect(wrong.code).not.toBe(0);
+      expect(fs.existsSync(out)).toBe(false);
+      const ok = await cli(['unseal-retired', '--in', retired, '--out', out, '--data-dir', location.dataDir], keysEnv());
+      expect(ok).toMatchObject({ code: 0, stdout: expect.stringContaining(`wrote ${out}`) });
+      expect(fs.readFileSync(out)).toEqual(original);
+      // Never over an existing file.
+      expect((await cli(['unseal-retired', '--in', retired, '--out', out, '--data-dir', location.dataDir], keysEnv())).code).not.toBe(0);
+      fs.rmSync(out);
+      fs.rmSync(retired);
     });
 
     it('verify-audit: reports the chain intact, and a tampered row', async () => {

@@ -18,6 +18,7 @@ import { isPostgresUrl, openEngine } from './Engine.ts';
 import { DbError, isDbError } from './errors.ts';
 import { Keyring, type KeyPasswords } from './Keyring.ts';
 import { readPasswordFile, resolveKeyPasswords, type ResolvedKeyPasswords } from './keyPasswords.ts';
+import { openRetiredFile } from './legacy.ts';
 
 const USAGE = `Usage: npm run keys -w db -- <command> [options]
 
@@ -29,6 +30,8 @@ Commands:
   backup --out FILE             sealed export (gzip'd JSON lines); needs no password
   restore --in FILE             import a backup into an empty database
   status                        keys, rotation progress
+  unseal-retired --in FILE --out FILE
+                                an older install's file put aside at import (<name>.migrated), back as it was
 
 Options:
   --data-dir DIR   the data directory (default: $MUSTER_DATA_DIR, else ./data)
@@ -50,6 +53,11 @@ const Args = z.discriminatedUnion('command', [
   z.object({ command: z.literal('backup'), out: z.string({ error: '--out FILE is required' }).min(1) }),
   z.object({ command: z.literal('restore'), in: z.string({ error: '--in FILE is required' }).min(1) }),
   z.object({ command: z.literal('status') }),
+  z.object({
+    command: z.literal('unseal-retired'),
+    in: z.string({ error: '--in FILE (a .migrated file) is required' }).min(1),
+    out: z.string({ error: '--out FILE is required' }).min(1),
+  }),
 ]);
 type Args = z.infer<typeof Args>;
 
@@ -192,6 +200,14 @@ async function run(args: Args, dataDir: string): Promise<number> {
       await withDatabase(dataDir, currentPasswords(dataDir), async (db) => {
         print(JSON.stringify({ ...db.dump(), rotation: await db.rotation.status() }, null, 2));
       });
+      return 0;
+    }
+    case 'unseal-retired': {
+      if (fs.existsSync(args.out)) throw new UsageError(`${args.out} exists: name a new file`);
+      await withDatabase(dataDir, currentPasswords(dataDir), async (db) => {
+        fs.writeFileSync(args.out, openRetiredFile(args.in, db.sealer), { mode: 0o600, flag: 'wx' });
+      });
+      print(`wrote ${args.out} (plaintext: delete it when done)`);
       return 0;
     }
   }

@@ -15,4 +15,7 @@ export { MemoryMeetingRepository } from './repositories/MemoryMeetingRepository.
 export type { BoardLogRepository, BoardLog, BoardMerge, BoardSummary, BoardSnapshot, BoardUpdateEntry } from './repositories/BoardLogRepository.ts';
 export { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
 export { MemoryBoardLogRepository } from './repositories/MemoryBoardLogRepository.ts';
-export { parseLegacyJson, readLegacySqlite, retireLegacyFile } from './legacy.ts';
+export type { RecordingRepository, StoredRecording } from './repositories/RecordingRepository.ts';
+export { SqlRecordingRepository } from './repositories/SqlRecordingRepository.ts';
+export { MemoryRecordingRepository } from './repositories/MemoryRecordingRepository.ts';
+export { openRetiredFile, parseLegacyJson, readLegacySqlite, resealRetiredFiles, retiredFiles, retireLegacyFile } from './legacy.ts';

@@ -82,6 +82,19 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
           .execute();
       },
     },
+    // Recording descriptions, which the recorder kept as recordings/<id>/recording.json:
+    // in the database they are re-encrypted by a rotation and included in backups.
+    '0002_recordings': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('recordings')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('info', bytes, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('recordings_started_at').on('recordings').columns(['started_at', 'id']).execute();
+      },
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { backupDatabase } from './Backup.ts';
 import type { Database } from './Database.ts';
 import { SqlBoardLogRepository } from './repositories/SqlBoardLogRepository.ts';
 import { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';
+import { SqlRecordingRepository } from './repositories/SqlRecordingRepository.ts';
 import { testEngines, useTestDatabase } from './testing/fixture.ts';
 import { silentLogger } from './testing/logging.ts';
 import { pgDumpSchema } from './testing/postgres.ts';
@@ -39,8 +40,12 @@ async function writeMarkers(db: Database): Promise<void> {
   await boards.compact('b1', (base, updates) => Buffer.concat([...(base ? [base] : []), ...updates]));
   await boards.append('b1', Buffer.from(`more:${PHONE}`));
   await db.audit.append({ actor: PHONE, action: 'user.login', target: CONTROL, details: { name: NAME, phone: PHONE } });
+  const recordings = new SqlRecordingRepository(db);
+  const participant = { participantId: 'u1', name: NAME, joinedAtMs: 0, leftAtMs: null };
+  await recordings.put({ id: 'r1', startedAt: 1, info: { id: 'r1', startedBy: NAME, manifest: { participants: [participant] }, note: PHONE } });
   // The values are there, and read back whole.
   expect((await meetings.get('m1'))!.config).toMatchObject({ host: { name: NAME, phone: PHONE } });
+  expect((await recordings.get('r1'))!.info).toMatchObject({ startedBy: NAME, manifest: { participants: [participant] } });
   expect((await db.audit.read())[0]).toMatchObject({ actor: PHONE, details: { name: NAME } });
 }
 

@@ -11,6 +11,7 @@ export interface Schema {
   keyring: KeyringTable;
   rotation_progress: RotationProgressTable;
   audit_log: AuditLogTable;
+  recordings: RecordingsTable;
 }
 
 export interface MeetingsTable {
@@ -84,6 +85,16 @@ export interface AuditLogTable {
   body: Buffer;
   prev_hash: Buffer;
   hash: Buffer;
+}
+
+/** Meeting recordings' descriptions; their media files stay on disk (see @muster/recorder). */
+export interface RecordingsTable {
+  /** The recording's id (the name of its directory of media files). */
+  id: string;
+  /** When the recording started (ms); plain, for ordering. */
+  started_at: number;
+  /** Sealed JSON: the recorder's RecordingInfo (state, hosts, who started it, the manifest with participants' names). */
+  info: Buffer;
 }
 
 export type TableName = keyof Schema;

@@ -77,6 +77,13 @@ export const TABLES: readonly TableSpec[] = [
     sealed: ['body'],
     rowId: (row) => Number(row.seq),
   },
+  {
+    name: 'recordings',
+    key: ['id'],
+    columns: { id: text, started_at: int, info: bytes },
+    sealed: ['info'],
+    rowId: (row) => String(row.id),
+  },
 ];
 
 export function tableSpec(name: string): TableSpec {

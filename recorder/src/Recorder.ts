@@ -147,7 +147,8 @@ export class Recorder {
    * Finishes recordings a crash left in 'recording' or 'processing': their
    * WebM segments are on disk (a segment cut short still plays), so the
    * files are listed again, the end taken from the last write, and the
-   * composite encoded.
+   * composite encoded. Its listing is the storage's first use at start-up:
+   * LocalDiskStorage imports earlier versions' `recording.json` files then.
    */
   async recover(): Promise<RecordingInfo[]> {
     const recovered: RecordingInfo[] = [];

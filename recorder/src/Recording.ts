@@ -462,6 +462,6 @@ export async function finishRecording(
   }
   const files = manifest.tracks.flatMap((t) => t.parts.flatMap((p) => p.files));
   if (manifest.composite) files.push(manifest.composite.file);
-  // The storage keeps manifest.json from info.manifest (a plain file, or made from the sealed description).
+  // The storage keeps manifest.json from info.manifest (a plain file, or made from the stored description).
   await storage.commit(info, [...files, 'manifest.json']);
 }

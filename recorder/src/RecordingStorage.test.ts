@@ -1,7 +1,9 @@
 /**
- * LocalDiskStorage with a sealer: `recording.json` holds no name readable on
- * disk, is bound to its recording, and hosts' `manifest.json` downloads are
- * made from it; plain descriptions from before still read (and get sealed).
+ * LocalDiskStorage with a descriptions store (the server's database): no
+ * description on disk, hosts' `manifest.json` downloads made from the stored
+ * description, and the `recording.json` files of earlier versions (plain, or
+ * sealed by the previous one) moved into the store once. Without a store:
+ * plain files, as before.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -9,26 +11,48 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RecorderConfig } from './config.ts';
 import type { RecordingInfo } from './manifest.ts';
-import { LocalDiskStorage, manifestJson, type RecordingSealContext, type RecordingSealer } from './RecordingStorage.ts';
+import { Recorder } from './Recorder.ts';
+import { LocalDiskStorage, manifestJson, type RecordingDescriptions, type SealedDescriptionOpener } from './RecordingStorage.ts';
 
 const NAME = '张三丰测试';
 
-/** AES-256-GCM bound to the context, as the server's (database) sealer does it. */
-function testSealer(key = crypto.randomBytes(32)): RecordingSealer & { sealed: number } {
-  const aad = (c: RecordingSealContext) => Buffer.from(JSON.stringify([c.recordingId, c.item]), 'utf8');
+/** A descriptions store in memory, as the server's database keeps them (copies in and out, oldest first). */
+function memoryDescriptions(): RecordingDescriptions & { rows: Map<string, RecordingInfo>; puts: number; failing: boolean } {
+  const rows = new Map<string, RecordingInfo>();
   return {
-    sealed: 0,
-    seal(plaintext, context) {
-      this.sealed++;
+    rows,
+    puts: 0,
+    failing: false,
+    async put(info) {
+      if (this.failing) throw new Error('the database is unavailable');
+      this.puts++;
+      rows.set(info.id, structuredClone(info));
+    },
+    async get(id) {
+      const info = rows.get(id);
+      return info && structuredClone(info);
+    },
+    async all() {
+      return [...rows.values()].sort((a, b) => a.startedAt - b.startedAt).map((i) => structuredClone(i));
+    },
+  };
+}
+
+/** `recording.json` as the previous version sealed it: AES-256-GCM bound to the recording's id. */
+function previousSealer(key = crypto.randomBytes(32)): { seal(info: RecordingInfo, recordingId?: string): Buffer; open: SealedDescriptionOpener } {
+  const aad = (recordingId: string) => Buffer.from(JSON.stringify([recordingId, 'info']), 'utf8');
+  return {
+    seal(info, recordingId = info.id) {
       const nonce = crypto.randomBytes(12);
-      const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce).setAAD(aad(context));
-      const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+      const cipher = crypto.createCipheriv('aes-256-gcm', key, nonce).setAAD(aad(recordingId));
+      const body = Buffer.concat([cipher.update(JSON.stringify(info, null, 2), 'utf8'), cipher.final()]);
       return Buffer.concat([Buffer.from([1]), nonce, body, cipher.getAuthTag()]);
     },
-    open(sealed, context) {
+    open(sealed, recordingId) {
       if (sealed[0] !== 1 || sealed.length < 29) throw new Error('not a sealed value');
-      const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 13)).setAAD(aad(context));
+      const decipher = crypto.createDecipheriv('aes-256-gcm', key, sealed.subarray(1, 13)).setAAD(aad(recordingId));
       decipher.setAuthTag(sealed.subarray(sealed.length - 16));
       return Buffer.concat([decipher.update(sealed.subarray(13, sealed.length - 16)), decipher.final()]);
     },
@@ -65,48 +89,64 @@ async function read(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Every file under `dir`, recursively, with its bytes. */
+/** Every file under `dir`, recursively, relative to it, with its bytes. */
 function filesUnder(dir: string): { file: string; bytes: Buffer }[] {
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.join(e.parentPath, e.name))
-    .map((file) => ({ file, bytes: fs.readFileSync(file) }));
+    .map((file) => ({ file: path.relative(dir, file), bytes: fs.readFileSync(file) }));
 }
 
 const holdsName = (bytes: Buffer) => bytes.includes(Buffer.from(NAME, 'utf8')) || bytes.includes(Buffer.from(NAME, 'utf16le'));
 
-describe('LocalDiskStorage with a sealer', () => {
+describe('LocalDiskStorage with a descriptions store', () => {
   let root: string;
   beforeEach(() => {
-    root = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-rec-sealed-'));
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-rec-store-'));
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('writes recording.json sealed, and reads it back through get(), all() and list()', async () => {
-    const storage = new LocalDiskStorage(root, { sealer: testSealer() });
-    const info = recording('r1');
-    await storage.save(info);
-    const bytes = fs.readFileSync(path.join(root, 'r1', 'recording.json'));
-    expect(holdsName(bytes)).toBe(false);
-    expect(bytes.includes(Buffer.from('"participants"'))).toBe(false);
-    // Write-then-rename: no temporary file is left behind.
-    expect(fs.readdirSync(path.join(root, 'r1'))).toEqual(['recording.json']);
+  /** An earlier version's recording directory: its description, its plain manifest.json, a media file. */
+  function oldRecording(info: RecordingInfo, description: string | Buffer = JSON.stringify(info, null, 2), folder = info.id): string {
+    const dir = path.join(root, folder);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'recording.json'), description);
+    fs.writeFileSync(path.join(dir, 'manifest.json'), manifestJson(info.manifest));
+    fs.writeFileSync(path.join(dir, 't0-p0-0000.webm'), 'webm');
+    return dir;
+  }
 
+  it('keeps the descriptions in the store, none on disk; get(), all() and list() read them from there', async () => {
+    const descriptions = memoryDescriptions();
+    const storage = new LocalDiskStorage(root, { descriptions });
+    const later = recording('r2', { roomId: 'other', startedAt: 2_000 });
+    const info = recording('r1');
+    const dir = await storage.workDir('r1');
+    fs.writeFileSync(path.join(dir, 't0-p0-0000.webm'), 'webm');
+    await storage.save(later);
+    await storage.save({ ...info, state: 'recording' });
+    await storage.commit(info, ['t0-p0-0000.webm', 'manifest.json']);
+
+    expect(descriptions.rows.get('r1')).toEqual(info);
+    expect(filesUnder(root).map((f) => f.file)).toEqual([path.join('r1', 't0-p0-0000.webm')]);
     expect(await storage.get('r1')).toEqual(info);
-    expect(await storage.all()).toEqual([info]);
+    expect(await storage.get('none')).toBeUndefined();
+    expect(await storage.get('../r1')).toBeUndefined();
+    await expect(storage.save(recording('../escape'))).rejects.toThrow('bad recording id');
+    expect((await storage.all()).map((i) => i.id)).toEqual(['r1', 'r2']);
     expect(await storage.list('room')).toEqual([info]);
-    expect(await storage.list('other')).toEqual([]);
+    expect(await storage.list('other')).toEqual([later]);
+    expect(await storage.list('none')).toEqual([]);
   });
 
-  it('keeps no manifest.json file: open() makes the download from the description, the bytes a plain store writes', async () => {
-    const sealer = testSealer();
-    const storage = new LocalDiskStorage(root, { sealer });
+  it('makes manifest.json on demand from the description: the bytes a plain store keeps as its file', async () => {
+    const storage = new LocalDiskStorage(root, { descriptions: memoryDescriptions() });
     const info = recording('r1');
     const dir = await storage.workDir('r1');
     fs.writeFileSync(path.join(dir, 't0-p0-0000.webm'), 'webm');
     await storage.commit(info, ['t0-p0-0000.webm', 'manifest.json']);
-    expect(fs.readdirSync(dir).sort()).toEqual(['recording.json', 't0-p0-0000.webm']);
-    for (const { file, bytes } of filesUnder(root)) expect(holdsName(bytes), file).toBe(false);
+    expect(fs.readdirSync(dir)).toEqual(['t0-p0-0000.webm']);
 
     const opened = (await storage.open('r1', 'manifest.json'))!;
     const body = await read(opened.stream);
@@ -114,89 +154,151 @@ describe('LocalDiskStorage with a sealer', () => {
     expect(JSON.parse(body.toString('utf8'))).toEqual(info.manifest);
     expect(body.toString('utf8')).toBe(manifestJson(info.manifest));
 
-    // Exactly what the same recording, unsealed, keeps as its file.
+    // Exactly what the same recording, without a store, keeps as its file.
     const plainRoot = path.join(root, 'plain');
     const plain = new LocalDiskStorage(plainRoot);
     await plain.commit(info, ['t0-p0-0000.webm', 'manifest.json']);
     expect(fs.readFileSync(path.join(plainRoot, 'r1', 'manifest.json'))).toEqual(body);
     expect(await read((await plain.open('r1', 'manifest.json'))!.stream)).toEqual(body);
 
-    // Other files are served from disk as before; an unfinished recording has no manifest to download yet.
+    // Other files are served from disk; an unfinished recording has no manifest to download yet.
     expect((await storage.open('r1', 't0-p0-0000.webm'))?.size).toBe(4);
+    expect(await storage.open('r1', 'missing.webm')).toBeUndefined();
+    expect(await storage.open('r1', '../r1')).toBeUndefined();
     await storage.save(recording('r2', { state: 'recording' }));
     expect(await storage.open('r2', 'manifest.json')).toBeUndefined();
     expect(await storage.open('nope', 'manifest.json')).toBeUndefined();
   });
 
-  it('a description copied into another recording’s folder does not open there, and does not break the listing', async () => {
-    const storage = new LocalDiskStorage(root, { sealer: testSealer() });
-    await storage.save(recording('r1', { roomId: 'a' }));
-    await storage.save(recording('r2', { roomId: 'b', startedAt: 2_000 }));
-    // r2's folder now holds r1's sealed description (say, to show r1's hosts r2's files).
-    fs.copyFileSync(path.join(root, 'r1', 'recording.json'), path.join(root, 'r2', 'recording.json'));
-    expect(await storage.get('r2')).toBeUndefined();
-    expect((await storage.all()).map((i) => i.id)).toEqual(['r1']);
-    expect(await storage.list('a')).toHaveLength(1);
-    expect(await storage.list('b')).toEqual([]);
-    expect(await storage.open('r2', 'manifest.json')).toBeUndefined();
-
-    // Altered bytes, garbage, an empty file, a folder without a description: left out, never thrown.
-    const sealed = fs.readFileSync(path.join(root, 'r1', 'recording.json'));
-    sealed[sealed.length - 20]! ^= 1;
-    fs.mkdirSync(path.join(root, 'r3'));
-    fs.writeFileSync(path.join(root, 'r3', 'recording.json'), sealed);
-    fs.mkdirSync(path.join(root, 'r4'));
-    fs.writeFileSync(path.join(root, 'r4', 'recording.json'), crypto.randomBytes(64));
-    fs.mkdirSync(path.join(root, 'r5'));
-    fs.writeFileSync(path.join(root, 'r5', 'recording.json'), '');
-    fs.mkdirSync(path.join(root, 'r6'));
+  it('moves the plain recording.json files of an earlier install into the store once, deleting them and their plain manifest.json', async () => {
+    const old1 = recording('old1');
+    const old2 = recording('old2', { roomId: 'other', startedAt: 500 });
+    oldRecording(old1);
+    oldRecording(old2);
+    fs.writeFileSync(path.join(root, 'old1', 'recording.json.tmp'), JSON.stringify(old1));
+    // A plain description in a folder not its own is not taken (nor moved), nor is garbage.
+    const stray = oldRecording(recording('old3'), undefined, 'old4');
+    fs.mkdirSync(path.join(root, 'junk'));
+    fs.writeFileSync(path.join(root, 'junk', 'recording.json'), '{ not json');
     fs.writeFileSync(path.join(root, 'stray-file'), 'x');
-    expect((await storage.all()).map((i) => i.id)).toEqual(['r1']);
 
-    // Under another key (another server's, or a key since deleted), nothing opens.
-    expect(await new LocalDiskStorage(root, { sealer: testSealer() }).all()).toEqual([]);
-  });
-
-  it('reads a plain recording.json from before sealing, then seals it in place and drops its plain manifest.json', async () => {
-    const info = recording('old1');
-    const dir = path.join(root, 'old1');
-    fs.mkdirSync(dir);
-    // What the recorder wrote before sealing existed.
-    fs.writeFileSync(path.join(dir, 'recording.json'), JSON.stringify(info, null, 2));
-    fs.writeFileSync(path.join(dir, 'manifest.json'), manifestJson(info.manifest));
-    fs.writeFileSync(path.join(dir, 't0-p0-0000.webm'), 'webm');
-
-    const sealer = testSealer();
-    const storage = new LocalDiskStorage(root, { sealer });
-    // Concurrent listings share one rewrite.
+    const descriptions = memoryDescriptions();
+    const storage = new LocalDiskStorage(root, { descriptions });
+    // The first uses, at once, share one import.
     const [all, listed, got] = await Promise.all([storage.all(), storage.list('room'), storage.get('old1')]);
-    expect(all).toEqual([info]);
-    expect(listed).toEqual([info]);
-    expect(got).toEqual(info);
-    expect(sealer.sealed).toBe(1);
+    expect(all).toEqual([old2, old1]);
+    expect(listed).toEqual([old1]);
+    expect(got).toEqual(old1);
+    expect(descriptions.puts).toBe(2);
 
-    expect(fs.readdirSync(dir).sort()).toEqual(['recording.json', 't0-p0-0000.webm']);
-    for (const { file, bytes } of filesUnder(root)) expect(holdsName(bytes), file).toBe(false);
-    expect(await storage.get('old1')).toEqual(info);
-    expect(JSON.parse((await read((await storage.open('old1', 'manifest.json'))!.stream)).toString('utf8'))).toEqual(info.manifest);
+    expect(fs.readdirSync(path.join(root, 'old1'))).toEqual(['t0-p0-0000.webm']);
+    expect(fs.readdirSync(path.join(root, 'old2'))).toEqual(['t0-p0-0000.webm']);
+    expect(fs.readdirSync(stray).sort()).toEqual(['manifest.json', 'recording.json', 't0-p0-0000.webm']);
+    expect(fs.existsSync(path.join(root, 'junk', 'recording.json'))).toBe(true);
+    expect(await storage.get('old4')).toBeUndefined();
+    expect(await storage.get('old3')).toBeUndefined();
+    expect(JSON.parse((await read((await storage.open('old1', 'manifest.json'))!.stream)).toString('utf8'))).toEqual(old1.manifest);
 
-    // A plain description in a folder not its own is not taken (nor moved).
-    const stray = path.join(root, 'old2');
-    fs.mkdirSync(stray);
-    fs.writeFileSync(path.join(stray, 'recording.json'), JSON.stringify(recording('old3')));
-    expect(await storage.get('old2')).toBeUndefined();
-    expect(fs.existsSync(path.join(root, 'old3'))).toBe(false);
+    // The next start finds nothing more to move.
+    const next = new LocalDiskStorage(root, { descriptions });
+    expect((await next.all()).map((i) => i.id)).toEqual(['old2', 'old1']);
+    expect(descriptions.puts).toBe(2);
   });
 
-  it('without a sealer, works as before: plain recording.json and manifest.json files', async () => {
+  it('moves the recording.json files the previous version sealed, opened with openSealedFile; what does not open stays on disk, unlisted', async () => {
+    const previous = previousSealer();
+    const r1 = recording('r1');
+    oldRecording(r1, previous.seal(r1));
+    // r1's sealed description copied into r2's folder (to show r1's hosts r2's files): bound to r1, it does not open there.
+    oldRecording(recording('r2'), previous.seal(r1));
+    const altered = previous.seal(recording('r3'));
+    altered[altered.length - 20]! ^= 1;
+    oldRecording(recording('r3'), altered);
+    oldRecording(recording('r4'), previousSealer().seal(recording('r4'))); // under another key (one since deleted)
+    oldRecording(recording('r5'), crypto.randomBytes(64));
+    oldRecording(recording('r6'), '');
+
+    // Without the opener nothing sealed is taken.
+    const unopened = memoryDescriptions();
+    expect(await new LocalDiskStorage(root, { descriptions: unopened }).all()).toEqual([]);
+    expect(fs.existsSync(path.join(root, 'r1', 'recording.json'))).toBe(true);
+
+    const descriptions = memoryDescriptions();
+    const storage = new LocalDiskStorage(root, { descriptions, openSealedFile: previous.open });
+    expect(await storage.all()).toEqual([r1]);
+    expect(fs.readdirSync(path.join(root, 'r1'))).toEqual(['t0-p0-0000.webm']);
+    for (const id of ['r2', 'r3', 'r4', 'r5', 'r6']) expect(fs.existsSync(path.join(root, id, 'recording.json')), id).toBe(true);
+    expect(await storage.get('r2')).toBeUndefined();
+    expect(await storage.open('r2', 'manifest.json')).toEqual(undefined);
+    expect(JSON.parse((await read((await storage.open('r1', 'manifest.json'))!.stream)).toString('utf8'))).toEqual(r1.manifest);
+  });
+
+  it('keeps the stored description over a leftover file, and tries a failed move again at the next start', async () => {
+    // An earlier import stored the description, then stopped before deleting the file; the recording has moved on since.
+    const descriptions = memoryDescriptions();
+    const finished = recording('r1');
+    descriptions.rows.set('r1', finished);
+    oldRecording(recording('r1', { state: 'recording', endedAt: null }));
+    expect(await new LocalDiskStorage(root, { descriptions }).get('r1')).toEqual(finished);
+    expect(fs.readdirSync(path.join(root, 'r1'))).toEqual(['t0-p0-0000.webm']);
+
+    // The store refuses the write: the file stays, and the next start moves it.
+    const r2 = recording('r2');
+    oldRecording(r2);
+    descriptions.failing = true;
+    expect((await new LocalDiskStorage(root, { descriptions }).all()).map((i) => i.id)).toEqual(['r1']);
+    expect(fs.existsSync(path.join(root, 'r2', 'recording.json'))).toBe(true);
+    descriptions.failing = false;
+    expect(await new LocalDiskStorage(root, { descriptions }).get('r2')).toEqual(r2);
+    expect(fs.readdirSync(path.join(root, 'r2'))).toEqual(['t0-p0-0000.webm']);
+  });
+
+  it('recover() at start-up moves a recording a crash cut short into the store and finishes it from its files', async () => {
+    const cut = recording('cut', { state: 'recording', endedAt: null, durationMs: null, startedAt: Date.now() - 60_000 });
+    cut.manifest.tracks[0]!.status = 'recording';
+    cut.manifest.tracks[0]!.parts = [{ startMs: 10, endMs: null, files: [], endReason: null }];
+    cut.manifest.participants[0]!.leftAtMs = null;
+    const dir = oldRecording(cut);
+    fs.rmSync(path.join(dir, 'manifest.json'));
+    const descriptions = memoryDescriptions();
+    const storage = new LocalDiskStorage(root, { descriptions });
+    // No ffmpeg needed: the composite fails at once, and the per-track file still makes the recording.
+    const config: RecorderConfig = { dir: root, ffmpegPath: '/bin/false', ffprobePath: '/bin/false', compose: 'after', segmentSeconds: 300, width: 320, height: 180, fps: 15, preset: 'ultrafast', minFreeBytes: 0 };
+
+    const recovered = await new Recorder(config, storage).recover();
+    expect(recovered.map((r) => r.id)).toEqual(['cut']);
+    const stored = descriptions.rows.get('cut')!;
+    expect(stored).toMatchObject({ state: 'ready', problems: [{ code: 'TRACK_FAILED' }, { code: 'COMPOSITE_FAILED' }] });
+    expect(stored.manifest.tracks[0]!.parts[0]).toMatchObject({ files: ['t0-p0-0000.webm'], endReason: 'server-stopped' });
+    expect(fs.readdirSync(dir)).toEqual(['t0-p0-0000.webm']);
+    expect(JSON.parse((await read((await storage.open('cut', 'manifest.json'))!.stream)).toString('utf8'))).toEqual(stored.manifest);
+    // Already finished: the next start leaves it alone.
+    expect(await new Recorder(config, new LocalDiskStorage(root, { descriptions })).recover()).toEqual([]);
+  });
+});
+
+describe('LocalDiskStorage without a descriptions store', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-rec-plain-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('works as before: plain recording.json and manifest.json files', async () => {
     const storage = new LocalDiskStorage(root);
     const info = recording('r1');
+    await storage.save({ ...info, state: 'recording' });
     await storage.commit(info, ['manifest.json']);
+    expect(fs.readdirSync(path.join(root, 'r1')).sort()).toEqual(['manifest.json', 'recording.json']);
     expect(JSON.parse(fs.readFileSync(path.join(root, 'r1', 'recording.json'), 'utf8'))).toEqual(info);
     expect(fs.readFileSync(path.join(root, 'r1', 'manifest.json'), 'utf8')).toBe(manifestJson(info.manifest));
+    expect(await storage.get('r1')).toEqual(info);
     expect(await storage.all()).toEqual([info]);
-    // A sealed description cannot be read without the sealer; it is left out, not thrown.
-    await new LocalDiskStorage(root, { sealer: testSealer() }).save(recording('r2'));
+    expect(await storage.list('room')).toEqual([info]);
+    expect(await read((await storage.open('r1', 'manifest.json'))!.stream)).toEqual(Buffer.from(manifestJson(info.manifest)));
+    // A description the previous version sealed cannot be read here; it is left out, not thrown.
+    fs.mkdirSync(path.join(root, 'r2'));
+    fs.writeFileSync(path.join(root, 'r2', 'recording.json'), previousSealer().seal(recording('r2')));
     expect((await storage.all()).map((i) => i.id)).toEqual(['r1']);
   });
 });

@@ -34,32 +34,37 @@ export interface RecordingStorage {
   freeBytes(): Promise<number | null>;
 }
 
-/** What a sealed item of a recording is bound to: opened for another recording (or item), it fails. */
-export interface RecordingSealContext {
-  recordingId: string;
-  /** `info`: the recording's description (`recording.json`: state, hosts, the manifest with participants' names). */
-  item: 'info';
+/**
+ * Where recording descriptions live instead of `recording.json` files: the
+ * server keeps them in its database (sealed under the data key, so a key
+ * rotation re-encrypts them and a backup holds them). The recorder knows
+ * nothing of databases or keys.
+ */
+export interface RecordingDescriptions {
+  /** Inserts or replaces a recording's description. */
+  put(info: RecordingInfo): Promise<void>;
+  get(recordingId: string): Promise<RecordingInfo | undefined>;
+  /** Every recording's description, oldest first (startedAt). */
+  all(): Promise<RecordingInfo[]>;
 }
 
 /**
- * Encryption at rest for what a recording stores about people. The server
- * backs it with the database's sealer (AES-256-GCM under the data key); the
- * recorder only needs these two calls, and knows nothing of keys.
+ * Opens a `recording.json` that an earlier version sealed (bound to its
+ * recording's id); throws if it does not open. Used only to import such files.
  */
-export interface RecordingSealer {
-  /** Encrypts and authenticates `plaintext`, bound to `context`. */
-  seal(plaintext: Uint8Array, context: RecordingSealContext): Buffer;
-  /** The plaintext of `sealed`; throws if it was altered or sealed for another context (or under a key no longer held). */
-  open(sealed: Buffer, context: RecordingSealContext): Buffer;
-}
+export type SealedDescriptionOpener = (sealed: Buffer, recordingId: string) => Buffer;
 
 export interface LocalDiskStorageOptions {
   /**
-   * Seals `recording.json` (participants' names are in it) and keeps no
-   * `manifest.json` file: hosts' `manifest.json` downloads are made from the
-   * opened description. Without it both are plain JSON files, as before.
+   * Keeps the descriptions there and writes neither `recording.json` nor
+   * `manifest.json` (hosts' `manifest.json` downloads are made from the
+   * description). `recording.json` files of earlier versions are imported
+   * into it once, at the storage's first use, and deleted. Without it both
+   * are plain JSON files in the recording's directory.
    */
-  sealer?: RecordingSealer;
+  descriptions?: RecordingDescriptions;
+  /** For that import only: opens the `recording.json` files an earlier version wrote sealed. Unused without `descriptions`. */
+  openSealedFile?: SealedDescriptionOpener;
 }
 
 const INFO_FILE = 'recording.json';
@@ -67,12 +72,12 @@ const MANIFEST_FILE = 'manifest.json';
 const SAFE_ID = /^[A-Za-z0-9_-]{1,80}$/;
 const SAFE_NAME = /^[A-Za-z0-9_.-]{1,120}$/;
 
-/** `manifest.json` as hosts download it (the same bytes whether kept as a file or made from a sealed description). */
+/** `manifest.json` as hosts download it (the same bytes whether kept as a file or made from a stored description). */
 export function manifestJson(manifest: Manifest): string {
   return JSON.stringify(manifest, null, 2);
 }
 
-/** A description written as JSON: before sealing existed, or without a sealer. */
+/** A description written as plain JSON (undefined for anything else). */
 function plainJson(bytes: Buffer): RecordingInfo | undefined {
   const text = bytes.toString('utf8').trimStart();
   if (!text.startsWith('{')) return undefined;
@@ -84,23 +89,22 @@ function plainJson(bytes: Buffer): RecordingInfo | undefined {
 }
 
 /**
- * Recordings as directories under one root: `<root>/<recordingId>/{recording.json, *.webm, composite.mp4}`,
- * and `manifest.json` when there is no sealer. With a sealer `recording.json`
- * is sealed, bound to the recording's id (a file copied into another
- * recording's folder does not open there); a plain one left from before is
- * still read, and sealed in place the first time it is.
+ * Recordings as directories under one root: `<root>/<recordingId>/{*.webm,
+ * tN-pK.sdp, composite.mp4}`. The description (state, hosts, the manifest
+ * with participants' names) is kept in a RecordingDescriptions store when one
+ * is given; otherwise in `recording.json`, with `manifest.json` beside it.
  */
 export class LocalDiskStorage implements RecordingStorage {
   readonly root: string;
-  readonly #sealer: RecordingSealer | undefined;
-  /** Plain descriptions being sealed in place, by id: concurrent reads share one rewrite. */
-  readonly #sealing = new Map<string, Promise<void>>();
-  /** Recordings whose description did not open, already logged (listings read them again and again). */
-  readonly #unreadable = new Set<string>();
+  readonly #descriptions: RecordingDescriptions | undefined;
+  readonly #openSealedFile: SealedDescriptionOpener | undefined;
+  /** The one import of earlier versions' `recording.json` files; every use of the store waits for it. */
+  #imported: Promise<void> | undefined;
 
   constructor(root: string, options: LocalDiskStorageOptions = {}) {
     this.root = root;
-    this.#sealer = options.sealer;
+    this.#descriptions = options.descriptions;
+    this.#openSealedFile = options.openSealedFile;
   }
 
   #dir(recordingId: string): string {
@@ -116,18 +120,21 @@ export class LocalDiskStorage implements RecordingStorage {
   }
 
   async save(info: RecordingInfo): Promise<void> {
+    if (this.#descriptions) {
+      if (!SAFE_ID.test(info.id)) throw new Error('bad recording id');
+      await (await this.#store()).put(info);
+      return;
+    }
     const dir = await this.workDir(info.id);
-    const json = JSON.stringify(info, null, 2);
-    const bytes = this.#sealer ? this.#sealer.seal(Buffer.from(json, 'utf8'), { recordingId: info.id, item: 'info' }) : json;
     // Write-then-rename: a crash mid-write never leaves a torn description.
     const tmp = path.join(dir, `${INFO_FILE}.tmp`);
-    await fs.promises.writeFile(tmp, bytes);
+    await fs.promises.writeFile(tmp, JSON.stringify(info, null, 2));
     await fs.promises.rename(tmp, path.join(dir, INFO_FILE));
   }
 
   async commit(info: RecordingInfo, files: string[]): Promise<void> {
-    // Sealed, the manifest is only ever in the description; open() makes the download from it.
-    if (!this.#sealer && files.includes(MANIFEST_FILE)) {
+    // With a descriptions store the manifest is only ever in the description; open() makes the download from it.
+    if (!this.#descriptions && files.includes(MANIFEST_FILE)) {
       await fs.promises.writeFile(path.join(await this.workDir(info.id), MANIFEST_FILE), manifestJson(info.manifest)).catch(() => undefined);
     }
     await this.save(info);
@@ -135,47 +142,16 @@ export class LocalDiskStorage implements RecordingStorage {
 
   async get(recordingId: string): Promise<RecordingInfo | undefined> {
     if (!SAFE_ID.test(recordingId)) return undefined;
-    let bytes: Buffer;
+    if (this.#descriptions) return (await this.#store()).get(recordingId);
     try {
-      bytes = await fs.promises.readFile(path.join(this.#dir(recordingId), INFO_FILE));
+      return plainJson(await fs.promises.readFile(path.join(this.#dir(recordingId), INFO_FILE)));
     } catch {
       return undefined;
     }
-    if (!this.#sealer) return plainJson(bytes);
-    try {
-      return JSON.parse(this.#sealer.open(bytes, { recordingId, item: 'info' }).toString('utf8')) as RecordingInfo;
-    } catch (error) {
-      const plain = plainJson(bytes);
-      // From before sealing: read it, once it is its own recording's, and seal it now.
-      if (plain && plain.id === recordingId) {
-        await this.#sealInPlace(plain);
-        return plain;
-      }
-      if (!this.#unreadable.has(recordingId)) {
-        this.#unreadable.add(recordingId);
-        log.warn({ err: error, recording: recordingId }, 'a recording description does not open (altered, copied from another recording, or sealed under a key no longer held): the recording is left out');
-      }
-      return undefined;
-    }
-  }
-
-  /** Rewrites a plain description sealed, and deletes its plain `manifest.json`: no name stays readable on disk. */
-  #sealInPlace(info: RecordingInfo): Promise<void> {
-    let sealing = this.#sealing.get(info.id);
-    if (!sealing) {
-      sealing = (async () => {
-        await this.save(info);
-        await fs.promises.rm(path.join(this.#dir(info.id), MANIFEST_FILE), { force: true });
-        log.info({ recording: info.id }, 'a recording description from before sealing is now sealed');
-      })()
-        .catch((error: unknown) => log.warn({ err: error, recording: info.id }, 'could not seal a recording description from before sealing; it stays readable as it is'))
-        .finally(() => this.#sealing.delete(info.id));
-      this.#sealing.set(info.id, sealing);
-    }
-    return sealing;
   }
 
   async all(): Promise<RecordingInfo[]> {
+    if (this.#descriptions) return (await this.#store()).all();
     let names: string[];
     try {
       names = await fs.promises.readdir(this.root);
@@ -192,8 +168,8 @@ export class LocalDiskStorage implements RecordingStorage {
 
   async open(recordingId: string, name: string): Promise<{ stream: Readable; size: number } | undefined> {
     if (!SAFE_ID.test(recordingId) || !SAFE_NAME.test(name)) return undefined;
-    if (this.#sealer && name === MANIFEST_FILE) {
-      // Made from the opened description, as the file was written when the recording was finished.
+    if (this.#descriptions && name === MANIFEST_FILE) {
+      // Made from the description, as the file was written when the recording was finished.
       const info = await this.get(recordingId);
       if (!info || (info.state !== 'ready' && info.state !== 'failed')) return undefined;
       const bytes = Buffer.from(manifestJson(info.manifest), 'utf8');
@@ -217,5 +193,68 @@ export class LocalDiskStorage implements RecordingStorage {
     } catch {
       return null;
     }
+  }
+
+  /** The descriptions store, once the files of earlier versions are in it. */
+  async #store(): Promise<RecordingDescriptions> {
+    this.#imported ??= this.#importFiles();
+    await this.#imported;
+    return this.#descriptions!;
+  }
+
+  /**
+   * Moves the `recording.json` files of earlier versions (plain, or sealed:
+   * opened with openSealedFile) into the descriptions store, then deletes
+   * them and their plain `manifest.json`. A file that cannot be read, or that
+   * describes another recording than its folder's, is left where it is (and
+   * logged); one whose import failed is tried again at the next start.
+   */
+  async #importFiles(): Promise<void> {
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(this.root);
+    } catch {
+      return;
+    }
+    const results = await Promise.all(names.filter((name) => SAFE_ID.test(name)).map((name) => this.#importFile(name)));
+    const imported = results.filter(Boolean).length;
+    if (imported > 0) log.info({ recordings: imported, dir: this.root }, 'recording descriptions moved from recording.json files into the descriptions store');
+  }
+
+  async #importFile(recordingId: string): Promise<boolean> {
+    const dir = this.#dir(recordingId);
+    let bytes: Buffer;
+    try {
+      bytes = await fs.promises.readFile(path.join(dir, INFO_FILE));
+    } catch {
+      return false; // no description file: a recording of this version, or not a recording
+    }
+    const info = this.#readFile(recordingId, bytes);
+    if (!info) {
+      log.warn({ recording: recordingId }, 'a recording.json does not open (altered, copied from another recording, or sealed under a key no longer held): left in place, the recording is not listed');
+      return false;
+    }
+    try {
+      // The store wins: a description already there is newer (an import cut short before the delete).
+      if (!(await this.#descriptions!.get(recordingId))) await this.#descriptions!.put(info);
+      for (const file of [INFO_FILE, `${INFO_FILE}.tmp`, MANIFEST_FILE]) await fs.promises.rm(path.join(dir, file), { force: true });
+      return true;
+    } catch (error) {
+      log.warn({ err: error, recording: recordingId }, 'could not move a recording.json into the descriptions store; tried again at the next start');
+      return false;
+    }
+  }
+
+  /** A description file's contents if it is its own folder's recording: plain JSON, or sealed and opened. */
+  #readFile(recordingId: string, bytes: Buffer): RecordingInfo | undefined {
+    let info = plainJson(bytes);
+    if (!info && this.#openSealedFile) {
+      try {
+        info = JSON.parse(this.#openSealedFile(bytes, recordingId).toString('utf8')) as RecordingInfo;
+      } catch {
+        info = undefined;
+      }
+    }
+    return info?.id === recordingId ? info : undefined;
   }
 }

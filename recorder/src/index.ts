@@ -1,6 +1,6 @@
 export { Recorder, RecorderError } from './Recorder.ts';
 export { Recording, finishRecording, type RecordingSource, type SourceTrack, type RecordingEvents } from './Recording.ts';
-export { LocalDiskStorage, type LocalDiskStorageOptions, type RecordingStorage, type RecordingSealer, type RecordingSealContext } from './RecordingStorage.ts';
+export { LocalDiskStorage, type LocalDiskStorageOptions, type RecordingStorage, type RecordingDescriptions, type SealedDescriptionOpener } from './RecordingStorage.ts';
 export { recorderConfigFromEnv, resolveFfmpegPath, ffprobeBeside, type RecorderConfig, type ComposeMode } from './config.ts';
 export { ffprobe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
 export { summaryOf, type Manifest, type ManifestTrack, type ManifestParticipant, type RecordingInfo, type RecordingState, type RecordingSummary, type RecordingProblemCode } from './manifest.ts';

@@ -6,9 +6,9 @@ import cors from 'cors';
 import express from 'express';
 import { Server as SocketIoServer } from 'socket.io';
 import { WorkerPool } from '@muster/media';
-import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, type Database, type SealAad } from '@muster/db';
+import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, SqlRecordingRepository, type Database, type Json, type StoredRecording } from '@muster/db';
 import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboard';
-import { LocalDiskStorage, Recorder, recorderConfigFromEnv, type RecordingSealContext, type RecordingSealer } from '@muster/recorder';
+import { LocalDiskStorage, Recorder, recorderConfigFromEnv, type RecordingDescriptions, type RecordingInfo } from '@muster/recorder';
 import { RoomRecorder } from '@muster/signaling';
 import { recordingsApi, recordingFilesApi } from '@muster/signaling';
 import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
@@ -77,19 +77,26 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   const pool = new WorkerPool(config.media);
   await pool.start();
   const recorderConfig = { ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording };
-  // Recording descriptions (participants' names) are sealed under the database's data key, bound to the recording.
-  const recordingAad = (c: RecordingSealContext): SealAad => ({ table: 'recordings', column: c.item, rowId: c.recordingId });
-  const recordingSealer: RecordingSealer = {
-    seal: (plaintext, context) => db.sealer.seal(plaintext, recordingAad(context)),
-    open: (sealed, context) => db.sealer.open(sealed, recordingAad(context)),
+  // Recording descriptions (participants' names) live in the database, sealed: a key rotation re-encrypts them, a backup holds them.
+  const recordingRows = new SqlRecordingRepository(db);
+  const toInfo = (row: StoredRecording) => row.info as unknown as RecordingInfo;
+  const descriptions: RecordingDescriptions = {
+    put: (info) => recordingRows.put({ id: info.id, startedAt: info.startedAt, info: info as unknown as Json }),
+    get: async (id) => {
+      const row = await recordingRows.get(id);
+      return row ? toInfo(row) : undefined;
+    },
+    all: async () => (await recordingRows.list()).map(toInfo),
   };
-  const recorder = new Recorder(recorderConfig, new LocalDiskStorage(recorderConfig.dir, { sealer: recordingSealer }));
+  // The recording.json files of earlier versions are moved in at start-up; those sealed on disk open as that version sealed them.
+  const openSealedFile = (sealed: Buffer, recordingId: string) => db.sealer.open(sealed, { table: 'recordings', column: 'info', rowId: recordingId });
+  const recorder = new Recorder(recorderConfig, new LocalDiskStorage(recorderConfig.dir, { descriptions, openSealedFile }));
   const roomRecorder = new RoomRecorder(recorder);
   // Recordings a crash or restart cut short are finished from the files they left.
   void recorder.recover().catch((error) => log.error({ err: error }, 'recording recovery failed'));
   const meetings = new MeetingStore(new SqlMeetingRepository(db));
   // An older install's meetings.sqlite, once.
-  await importLegacyMeetings(config.dataDir, meetings);
+  await importLegacyMeetings(config.dataDir, meetings, db.sealer);
   const rooms = new RoomManager({
     recorder: roomRecorder,
     pool,
@@ -100,7 +107,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     meetings,
     limits,
   });
-  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, boards: new SqlBoardLogRepository(db), meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
+  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, boards: new SqlBoardLogRepository(db), sealer: db.sealer, meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
   pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
 
   const app = express();

@@ -7,10 +7,12 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BoardLogRepository } from '../repositories/BoardLogRepository.ts';
 import type { MeetingRepository } from '../repositories/MeetingRepository.ts';
+import type { RecordingRepository } from '../repositories/RecordingRepository.ts';
 
 export interface RepositoryHarness {
   meetings: MeetingRepository;
   boards: BoardLogRepository;
+  recordings: RecordingRepository;
   close(): Promise<void>;
 }
 
@@ -168,6 +170,61 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryH
         // A board of the same id starts afresh.
         expect(await harness.boards.append(board, new Uint8Array([3]))).toBe(1);
         expect((await harness.boards.read(board))!.snapshot).toBeNull();
+      });
+    });
+
+    describe('RecordingRepository', () => {
+      const description = (id: string, name: string) => ({
+        id,
+        state: 'ready',
+        hosts: ['h1'],
+        error: null,
+        manifest: { version: 1, participants: [{ participantId: 'u1', name, joinedAtMs: 0, leftAtMs: null }], tracks: [], composite: null },
+      });
+
+      it('returns null for an unknown recording', async () => {
+        expect(await harness.recordings.get(id('none'))).toBeNull();
+      });
+
+      it('stores and returns the description as given', async () => {
+        const recordingId = id('r');
+        const info = description(recordingId, '张三丰 ✓');
+        await harness.recordings.put({ id: recordingId, startedAt: 1_700_000_000_000, info });
+        expect(await harness.recordings.get(recordingId)).toEqual({ id: recordingId, startedAt: 1_700_000_000_000, info });
+      });
+
+      it('replaces on put: the latest description is the one kept', async () => {
+        const recordingId = id('r');
+        await harness.recordings.put({ id: recordingId, startedAt: 1000, info: { ...description(recordingId, 'a'), state: 'recording' } });
+        await harness.recordings.put({ id: recordingId, startedAt: 1000, info: description(recordingId, 'b') });
+        expect(await harness.recordings.get(recordingId)).toEqual({ id: recordingId, startedAt: 1000, info: description(recordingId, 'b') });
+      });
+
+      it('hands out copies: changing a returned description changes nothing stored', async () => {
+        const recordingId = id('r');
+        await harness.recordings.put({ id: recordingId, startedAt: 1, info: { state: 'kept' } });
+        const first = await harness.recordings.get(recordingId);
+        (first!.info as { state: string }).state = 'changed';
+        expect((await harness.recordings.get(recordingId))!.info).toEqual({ state: 'kept' });
+      });
+
+      it('lists by start time, then by id', async () => {
+        const prefix = id('list');
+        await harness.recordings.put({ id: `${prefix}-c`, startedAt: 10, info: {} });
+        await harness.recordings.put({ id: `${prefix}-b`, startedAt: 20, info: {} });
+        await harness.recordings.put({ id: `${prefix}-a`, startedAt: 20, info: {} });
+        await harness.recordings.put({ id: `${prefix}-d`, startedAt: 5, info: {} });
+        const listed = (await harness.recordings.list()).filter((r) => r.id.startsWith(prefix)).map((r) => r.id);
+        expect(listed).toEqual([`${prefix}-d`, `${prefix}-c`, `${prefix}-a`, `${prefix}-b`]);
+      });
+
+      it('deletes, reporting whether there was a recording', async () => {
+        const recordingId = id('r');
+        await harness.recordings.put({ id: recordingId, startedAt: 1, info: { x: 1 } });
+        expect(await harness.recordings.delete(recordingId)).toBe(true);
+        expect(await harness.recordings.delete(recordingId)).toBe(false);
+        expect(await harness.recordings.get(recordingId)).toBeNull();
+        expect((await harness.recordings.list()).some((r) => r.id === recordingId)).toBe(false);
       });
     });
   });

@@ -1,6 +1,7 @@
 /**
  * Opening throw-away databases of either engine in tests.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { openDatabase, type Database, type OpenDatabaseOptions } from '../Database.ts';
 import { SQLITE_FILE_NAME, type EngineName } from '../Engine.ts';
 import type { KdfCost, KeyPasswords } from '../Keyring.ts';
+import { DATA_KEY_BYTES, newKeyId, Sealer } from '../Sealer.ts';
 import { silentLogger } from './logging.ts';
 import { adminQuery, createTestSchema, type TestSchema } from './postgres.ts';
 
@@ -100,4 +102,10 @@ export function withSqliteFile<T>(file: string, fn: (db: BetterSqlite3.Database)
   } finally {
     db.close();
   }
+}
+
+/** A sealer under one fresh random data key, for code that seals without a database. */
+export function testSealer(): Sealer {
+  const keyId = newKeyId();
+  return new Sealer([{ keyId, dataKey: crypto.randomBytes(DATA_KEY_BYTES) }], keyId);
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { MemoryMeetingRepository, SqlMeetingRepository, type Database } from '@muster/db';
-import { postgresTestsEnabled, tempDir, testLocation, withSqliteFile, type TestLocation, LEGACY_MEETINGS_SCHEMA } from '@muster/db/testing';
+import { MemoryMeetingRepository, openRetiredFile, SqlMeetingRepository, type Database } from '@muster/db';
+import { postgresTestsEnabled, tempDir, testLocation, testSealer, withSqliteFile, type TestLocation, LEGACY_MEETINGS_SCHEMA } from '@muster/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { importLegacyMeetings } from './importLegacyMeetings.ts';
 import { MeetingStore } from './MeetingStore.ts';
@@ -80,15 +80,19 @@ describe('import of an older install', () => {
     });
 
     const store = new MeetingStore(new MemoryMeetingRepository());
-    expect(await importLegacyMeetings(dir, store)).toBe(2);
+    const sealer = testSealer();
+    expect(await importLegacyMeetings(dir, store, sealer)).toBe(2);
     expect(fs.existsSync(file)).toBe(false);
-    expect(fs.existsSync(`${file}.migrated`)).toBe(true);
+    // Put aside sealed: the old file's text is not in it, and it opens back to the old database.
+    const retired = fs.readFileSync(`${file}.migrated`);
+    expect(retired.includes(Buffer.from('host-key-weekly'))).toBe(false);
+    expect(openRetiredFile(`${file}.migrated`, sealer).includes(Buffer.from('host-key-weekly'))).toBe(true);
     const defaults = newMeetingConfig('x').settings;
     expect(await store.list()).toEqual([
       { id: 'weekly', topic: 'Weekly', createdAt: 1_700_000_000_000, startsAt: 1_900_000_000_000, passcode: '4711', hostKey: 'host-key-weekly', settings: { ...defaults, chat: 'moderators' }, lobby: true, locked: false, persistent: true },
       { id: 'retro', topic: 'Retro', createdAt: 1_700_000_000_001, startsAt: null, passcode: null, hostKey: 'host-key-retro', settings: defaults, lobby: false, locked: true, persistent: true },
     ]);
     // Once only: the next start finds nothing to import.
-    expect(await importLegacyMeetings(dir, store)).toBe(0);
+    expect(await importLegacyMeetings(dir, store, sealer)).toBe(0);
   });
 });

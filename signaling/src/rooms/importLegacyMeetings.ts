@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseLegacyJson, readLegacySqlite, retireLegacyFile } from '@muster/db';
+import { parseLegacyJson, readLegacySqlite, retireLegacyFile, type Sealer } from '@muster/db';
 import { DEFAULT_SETTINGS, MeetingSettingsSchema } from '../protocol.ts';
 import type { MeetingStore } from './MeetingStore.ts';
 import { log as rootLog } from '@muster/kit/log';
@@ -27,7 +27,7 @@ interface LegacyMeetingRow {
  * upserts, so an import cut short by a crash simply runs again at the next
  * start. Returns how many meetings were imported (0 without a file).
  */
-export async function importLegacyMeetings(dataDir: string, meetings: MeetingStore): Promise<number> {
+export async function importLegacyMeetings(dataDir: string, meetings: MeetingStore, sealer: Sealer): Promise<number> {
   const file = path.join(dataDir, LEGACY_MEETINGS_FILE);
   const rows = readLegacySqlite<LegacyMeetingRow>(file, 'SELECT id, topic, created_at, starts_at, passcode, host_key, settings, lobby, locked FROM meetings ORDER BY created_at');
   if (rows === null) return 0;
@@ -47,7 +47,7 @@ export async function importLegacyMeetings(dataDir: string, meetings: MeetingSto
       persistent: true,
     });
   }
-  const retired = retireLegacyFile(file);
+  const retired = retireLegacyFile(file, sealer);
   log.warn({ file, renamedTo: retired, meetings: rows.length }, 'imported the meetings of an older install into the database; delete the old file once satisfied');
   return rows.length;
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { MemoryBoardLogRepository, SqlBoardLogRepository, type BoardLogRepository, type Database } from '@muster/db';
-import { postgresTestsEnabled, rawQuery, tempDir, testLocation, withSqliteFile, type TestLocation, LEGACY_BOARDS_SCHEMA } from '@muster/db/testing';
+import { postgresTestsEnabled, rawQuery, tempDir, testLocation, testSealer, withSqliteFile, type TestLocation, LEGACY_BOARDS_SCHEMA } from '@muster/db/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as Y from 'yjs';
 import { BoardDoc } from '../model/BoardDoc.ts';
@@ -166,7 +166,8 @@ describe('import of an older install', () => {
 
     const { repository } = await sqlRepository('sqlite');
     const store = new BoardStore(repository);
-    expect(await importLegacyBoards(dir, store)).toBe(2);
+    const sealer = testSealer();
+    expect(await importLegacyBoards(dir, store, sealer)).toBe(2);
     expect(fs.existsSync(file)).toBe(false);
     expect(fs.existsSync(`${file}.migrated`)).toBe(true);
 
@@ -177,6 +178,6 @@ describe('import of an older install', () => {
     const { board } = await service.open('plan', { create: false });
     expect(board.exportJson()).toEqual(doc.toJSON('plan'));
     expect((await store.load('empty'))!.access).toEqual({ mode: 'everyone', allowed: [] });
-    expect(await importLegacyBoards(dir, store)).toBe(0);
+    expect(await importLegacyBoards(dir, store, sealer)).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { parseLegacyJson, readLegacySqlite, retireLegacyFile } from '@muster/db';
+import { parseLegacyJson, readLegacySqlite, retireLegacyFile, type Sealer } from '@muster/db';
 import { AccessSettingsSchema, DEFAULT_ACCESS } from '../protocol.ts';
 import type { BoardStore } from './BoardStore.ts';
 import { log as rootLog } from '@muster/kit/log';
@@ -25,7 +25,7 @@ interface LegacyBoardRow {
  * store is left alone, so an import cut short by a crash can run again.
  * Returns how many boards were imported (0 without a file).
  */
-export async function importLegacyBoards(dataDir: string, store: BoardStore): Promise<number> {
+export async function importLegacyBoards(dataDir: string, store: BoardStore, sealer: Sealer): Promise<number> {
   const file = path.join(dataDir, LEGACY_BOARDS_FILE);
   const rows = readLegacySqlite<LegacyBoardRow>(file, 'SELECT id, state, access, owner_key_hash, created_at, updated_at FROM boards ORDER BY created_at');
   if (rows === null) return 0;
@@ -38,7 +38,7 @@ export async function importLegacyBoards(dataDir: string, store: BoardStore): Pr
     await store.append(id, new Uint8Array(row.state), Number(row.updated_at));
     imported++;
   }
-  const retired = retireLegacyFile(file);
+  const retired = retireLegacyFile(file, sealer);
   log.warn({ file, renamedTo: retired, boards: imported }, 'imported the boards of an older install into the database; delete the old file once satisfied');
   return imported;
 }

@@ -4,7 +4,7 @@ import type { TrustProxy } from '@muster/kit/client-address';
 import type { LimitStore } from '@muster/kit/limits';
 import { attachBoardGateway, type BoardQuotas } from './BoardGateway.ts';
 import { BoardService } from './BoardService.ts';
-import type { BoardLogRepository } from '@muster/db';
+import type { BoardLogRepository, Sealer } from '@muster/db';
 import { BoardStore } from './BoardStore.ts';
 import { importLegacyBoards } from './importLegacyBoards.ts';
 import type { MeetingDirectory } from './meetingAccess.ts';
@@ -44,6 +44,8 @@ export interface WhiteboardOptions {
   maxBoardBytes?: number;
   /** Per-address and server-wide limits (`DEFAULT_BOARD_QUOTAS`). */
   quotas?: Partial<BoardQuotas>;
+  /** The database's sealer: with it, an older install's `whiteboard/boards.sqlite` is imported and put aside sealed. */
+  sealer?: Sealer;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function createWhiteboard(options: WhiteboardOptions): Promise<{
 }> {
   const dir = path.join(options.dataDir, 'whiteboard');
   const store = options.store ?? new BoardStore(options.boards);
-  await importLegacyBoards(options.dataDir, store);
+  if (options.sealer) await importLegacyBoards(options.dataDir, store, options.sealer);
   const service = new BoardService({
     store,
     meetings: options.meetings,

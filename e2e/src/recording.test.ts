@@ -3,6 +3,7 @@
  * devices, the host records about 10 s from the meeting UI, everyone (and a
  * late joiner) sees the indicator, and ffprobe checks what was recorded.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,9 +12,20 @@ import { startTestServer, waitUntil } from '@muster/server/testing';
 import { decodesCleanly, frameSizes, meanVolume, probe } from '@muster/recorder/testing';
 import type { RecordingInfo } from '@muster/recorder';
 import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting } from './fixtures/browser.ts';
-import { diagnoseOutboundVideo, topEncodingFrames } from './fixtures/probes.ts';
+import { diagnoseOutboundVideo } from './fixtures/probes.ts';
 
 const ROOM = 'e2e-recording';
+
+/** Video frames in the recording's track files so far (ffprobe reads a file still being written up to its last cluster). */
+async function recordedVideoFrames(dir: string): Promise<number> {
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.webm')) : [];
+  let most = 0;
+  for (const file of files) {
+    const p = await probe(path.join(dir, file)).catch(() => null);
+    if (p?.streams.some((s) => s.codec_type === 'video')) most = Math.max(most, p.videoFrames);
+  }
+  return most;
+}
 
 describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chromium', () => {
   // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
@@ -112,10 +124,10 @@ describe.skipIf(!browserTestsEnabled())('web client: recording a meeting in Chro
       const started = await fetch(`${server.url}/api/v1/rooms/${room}/recordings`, { method: 'POST', headers: auth });
       expect(started.status).toBe(201);
       const { id } = (await started.json()) as { id: string };
-      // Record until the publisher has sent enough frames at its top encoding; a busy machine's encoder starts
-      // the top simulcast encoding late (bandwidth ramp-up), so a fixed duration records too little of it.
-      const framesAtStart = await topEncodingFrames(page);
-      await waitUntil(async () => (await topEncodingFrames(page)) - framesAtStart >= 2 * minFrames + 20, 60_000, 'frames at the top encoding');
+      // Record until the track file holds enough frames: a busy machine's encoder starts the top layer late
+      // (bandwidth ramp-up) and the recording waits for a keyframe, so a fixed duration records too little.
+      const workDir = path.join(server.recorder.config.dir, id);
+      await waitUntil(async () => (await recordedVideoFrames(workDir)) >= minFrames + 20, 60_000, 'frames in the recorded track file');
       // The largest layer the publisher sends, as the SFU saw it.
       const published = (await (await fetch(`${server.url}/api/v1/rooms/${room}`, { headers: auth })).json()) as {
         participants: { producers: { kind: string; resolutions?: { width: number; height: number }[] }[] }[];

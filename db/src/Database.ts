@@ -64,6 +64,11 @@ export class Database {
   readonly #handles: EngineHandles;
   readonly #keyring: Keyring;
   readonly #logger: Logger;
+
+  /** Where the database and its repositories log. */
+  get logger(): Logger {
+    return this.#logger;
+  }
   #closing: Promise<void> | undefined;
 
   /** @internal use openDatabase() */

@@ -1,4 +1,5 @@
 import type { Database } from '../Database.ts';
+import { openEach } from './openEach.ts';
 import type { Json, MeetingInput, MeetingRepository, StoredMeeting } from './MeetingRepository.ts';
 
 const aad = (id: string) => ({ table: 'meetings', column: 'config', rowId: id });
@@ -31,7 +32,7 @@ export class SqlMeetingRepository implements MeetingRepository {
 
   async list(): Promise<StoredMeeting[]> {
     const rows = await this.#db.kysely.selectFrom('meetings').selectAll().orderBy('created_at').orderBy('id').execute();
-    return rows.map((row) => this.#toMeeting(row));
+    return openEach(this.#db, 'meetings', rows, (row) => this.#toMeeting(row));
   }
 
   async delete(id: string): Promise<boolean> {

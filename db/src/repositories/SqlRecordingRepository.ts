@@ -1,4 +1,5 @@
 import type { Database } from '../Database.ts';
+import { openEach } from './openEach.ts';
 import type { Json } from './MeetingRepository.ts';
 import type { RecordingRepository, StoredRecording } from './RecordingRepository.ts';
 
@@ -31,7 +32,7 @@ export class SqlRecordingRepository implements RecordingRepository {
 
   async list(): Promise<StoredRecording[]> {
     const rows = await this.#db.kysely.selectFrom('recordings').selectAll().orderBy('started_at').orderBy('id').execute();
-    return rows.map((row) => this.#toRecording(row));
+    return openEach(this.#db, 'recordings', rows, (row) => this.#toRecording(row));
   }
 
   async delete(id: string): Promise<boolean> {

@@ -175,8 +175,9 @@ class PlainConsumer implements RtpSink {
   readonly #timers: NodeJS.Timeout[] = [];
   #paused = true;
   #sequenceNumber = 0;
-  /** Simulcast: the one encoding forwarded; -1 for a single stream. */
+  /** VP8 simulcast: the one encoding forwarded, chosen at resume(); -1 for a single stream. */
   #encoding = -1;
+  readonly #simulcast: boolean;
   packetsSent = 0;
   bytesSent = 0;
   #firstPacketAt: number | null = null;
@@ -196,15 +197,19 @@ class PlainConsumer implements RtpSink {
       this.#filter = new Vp9LayerFilter(producer.layers);
       this.#filter.setTarget(0, MAX_LAYER);
     }
-    // VP8 simulcast: one encoding, the best the publisher offers; its own
-    // SSRC and numbering reach the receiver untouched.
-    if (producer.layers && producer.layers.codec === 'vp8') this.#encoding = producer.layers.spatialLayers - 1;
+    this.#simulcast = producer.layers?.codec === 'vp8';
     producer.addSink(this);
   }
 
   resume(): void {
     if (!this.#paused) return;
     this.#paused = false;
+    // VP8 simulcast: one encoding, the best the publisher sends now (its top
+    // one may be off for want of bandwidth or CPU, and one that is not sent
+    // would record nothing); its own SSRC and numbering reach the receiver
+    // untouched. An encoding that stops later ends the receiver's input, and
+    // the recorder's next part resumes a new consumer, which chooses again.
+    if (this.#simulcast) this.#encoding = Math.max(0, this.#producer.layers!.activeSpatialLayers - 1);
     this.requestKeyFrames();
   }
 

@@ -4,7 +4,10 @@
  * sees one stream with continuous sequence numbers, timestamps that follow
  * the clock, and continuous picture ids / TL0PICIDX.
  */
-import { describe, expect, it } from 'vitest';
+import dgram from 'node:dgram';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PlainTransport } from '../PlainTransport.ts';
+import { waitFor } from '../testing/weriftClient.ts';
 import {
   fakeSimulcastConsumer,
   mediaPacket,
@@ -118,5 +121,49 @@ describe('VP8 simulcast consumer', () => {
     consumer.setTargetLayers(0, 2);
     await new Promise((r) => setTimeout(r, 10));
     expect(new Set(receiver.sendRtcpPLI.mock.calls.map((c) => c[0]))).toEqual(new Set(SSRCS));
+  });
+});
+
+describe('VP8 simulcast to a plain receiver (a recorder)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The SSRCs a plain consumer forwards when it resumes after 2.5 s of the publisher sending its first `encodingsSent` encodings. */
+  async function forwardedAfter(encodingsSent: number): Promise<number[]> {
+    // The producer measures its layers' rates on packet arrival times against performance.now(): a clock the test sets.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    vi.advanceTimersByTime(10_000);
+    const { producer } = fakeSimulcastConsumer();
+    const frames = 75;
+    const feed = (f: number) => {
+      for (let e = 0; e < encodingsSent; e++) {
+        const packet = vp8Packet(e, f, f % 30 === 0);
+        packet.receivedAt = performance.now() - (frames - f) * 33.3;
+        producer.receiveRtp(packet);
+      }
+    };
+    for (let f = 0; f < frames; f++) feed(f);
+    const transport = new PlainTransport({ id: 'rec' });
+    const socket = dgram.createSocket('udp4');
+    try {
+      await transport.listen();
+      const received: number[] = [];
+      socket.on('message', (m) => received.push(m.readUInt32BE(8)));
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', () => resolve()));
+      transport.consume(producer, { consumerId: 'c', remotePort: socket.address().port });
+      transport.resume('c');
+      feed(frames);
+      await waitFor(() => transport.dump().consumers[0]!.packetsSent === received.length && received.length > 0, 5_000, 'the forwarded packet');
+      return received;
+    } finally {
+      transport.close();
+      socket.close();
+    }
+  }
+
+  it('forwards the top encoding while the publisher sends it, else the best one it sends: one that is off would record nothing', async () => {
+    expect(await forwardedAfter(3)).toEqual([SSRCS[2]]);
+    expect(await forwardedAfter(2)).toEqual([SSRCS[1]]);
   });
 });

@@ -7,7 +7,7 @@ import { SQLITE_FILE_NAME } from './Engine.ts';
 import { isDbError } from './errors.ts';
 import { GroupedWriter } from './GroupedWriter.ts';
 import type { Schema } from './schema.ts';
-import { waitFor } from './testing/databases.ts';
+import { waitUntil } from '@muster/kit/testing';
 import { testEngines, useTestDatabase } from './testing/fixture.ts';
 import { recordingLogger } from './testing/logging.ts';
 
@@ -154,7 +154,7 @@ describe('GroupedWriter while the database is unreachable', () => {
     // A write queued during the outage, within its window, commits once the database is back.
     const waiting = insert('kept');
     const retriesSoFar = writer.stats().retries;
-    await waitFor('another retry', () => writer.stats().retries > retriesSoFar);
+    await waitUntil(() => writer.stats().retries > retriesSoFar, 20_000, 'another retry', 10);
     down = false;
     expect(await waiting).toBe('kept');
     expect(writer.stats().unavailableSince).toBeNull();

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
-import { waitFor } from './testing/databases.ts';
+import { waitUntil } from '@muster/kit/testing';
 import { useTestDatabase } from './testing/fixture.ts';
 import { adminQuery, postgresTestsEnabled, TEST_POSTGRES_URL } from './testing/postgres.ts';
 
@@ -60,7 +60,7 @@ describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is kil
     await inTransaction;
     expect(await tagged.terminate()).toBe(1);
     killed();
-    await waitFor('the re-run write', () => runs >= 2);
+    await waitUntil(() => runs >= 2, 20_000, 'the re-run write', 10);
     await d.writer.whenIdle();
     expect((await d.kysely.selectFrom('meetings').select('id').orderBy('id').execute()).map((r) => r.id)).toEqual(['first-half', 'second-half', 'warm-up']);
     expect(d.writer.stats().retries).toBeGreaterThanOrEqual(1);
@@ -85,13 +85,13 @@ describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is kil
       }
     });
     for (const threshold of [150, 300, 450]) {
-      await waitFor(`${threshold} acknowledged writes`, () => acked.size >= threshold);
+      await waitUntil(() => acked.size >= threshold, 20_000, `${threshold} acknowledged writes`, 10);
       const before = await tagged.writerPids();
       await tagged.terminate();
       // Wait for the writer to be back on a new backend.
-      await waitFor('a new writer backend', async () => (await tagged.writerPids()).some((pid) => !before.includes(pid)));
+      await waitUntil(async () => (await tagged.writerPids()).some((pid) => !before.includes(pid)), 20_000, 'a new writer backend', 10);
     }
-    await waitFor('600 acknowledged writes', () => acked.size >= 600);
+    await waitUntil(() => acked.size >= 600, 20_000, '600 acknowledged writes', 10);
     stop = true;
     await Promise.all(loops);
     expect(failed).toEqual([]);

@@ -59,20 +59,6 @@ export async function testLocation(engine: EngineName): Promise<TestLocation> {
 }
 
 /**
- * Waits until `check` returns a truthy value (polling; no fixed sleeps in
- * tests). Rejects after `timeoutMs` with `what` in the message.
- */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 10): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
-}
-
-/**
  * Runs SQL straight on the database, around the code under test (tampering,
  * inspecting raw bytes): its own connection, `?` placeholders on both engines.
  */

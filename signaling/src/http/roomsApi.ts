@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import express, { type Request, type Response, type Router } from 'express';
-import { z, type ZodError } from 'zod';
+import { z } from 'zod';
+import { zodMessage } from '@muster/kit/gateway';
 import type { Actor } from '../controls/RoomControls.ts';
 import {
   MeetingSettingsSchema,
@@ -70,12 +71,6 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-function zodMessage(error: ZodError): string {
-  const issue = error.issues[0];
-  if (!issue) return 'invalid request';
-  return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what = 'body'): T {

@@ -175,12 +175,19 @@ export class Rotation {
     const rows = (await query.limit(this.#batchSize).execute()) as Record<string, unknown>[];
     let reencrypted = 0;
     for (const row of rows) {
-      const changes: Record<string, Buffer> = {};
+      const changes: Record<string, Buffer | string | null> = {};
       for (const column of spec.sealed) {
         const value = row[column] as Buffer | null;
         if (value === null || this.#o.sealer.keyIdOf(value) === target) continue;
         const aad = { table: spec.name, column, rowId: spec.rowId!(row) };
-        changes[column] = this.#o.sealer.seal(this.#o.sealer.open(value, aad), aad);
+        const plain = this.#o.sealer.open(value, aad);
+        changes[column] = this.#o.sealer.seal(plain, aad);
+        // Indexes keyed by the old key would no longer be found once it is gone.
+        for (const index of spec.blindIndexes ?? []) {
+          if (index.from !== column) continue;
+          const normalised = index.value(JSON.parse(Buffer.from(plain).toString('utf8')));
+          changes[index.column] = normalised === null ? null : this.#o.sealer.blindIndex(index.kind, normalised);
+        }
       }
       if (Object.keys(changes).length === 0) continue;
       let update = db.updateTable(spec.name).set(changes);

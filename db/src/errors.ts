@@ -63,3 +63,13 @@ export function classifyFailure(error: unknown): FailureKind {
   if (/Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|terminating connection/i.test(message)) return 'connection';
   return 'other';
 }
+
+/**
+ * A write refused by a unique index (SQLite SQLITE_CONSTRAINT_UNIQUE or
+ * _PRIMARYKEY, PostgreSQL 23505): the caller turns it into its own conflict
+ * code (PHONE_TAKEN…). Only that write's savepoint is rolled back.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}

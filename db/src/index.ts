@@ -6,7 +6,8 @@ export { resolveKeyPasswords, type ResolvedKeyPasswords } from './keyPasswords.t
 export { AuditLog, type AuditEntry, type AuditRecord, type ChainReport } from './AuditLog.ts';
 export { Rotation, type RotationStatus, type RotationProgress } from './Rotation.ts';
 export { backupDatabase, restoreDatabase, type BackupSummary } from './Backup.ts';
-export { DbError, isDbError, type DbErrorCode } from './errors.ts';
+export { DbError, isDbError, isUniqueViolation, type DbErrorCode } from './errors.ts';
+export { openEach } from './repositories/openEach.ts';
 export { isPostgresUrl, SQLITE_FILE_NAME, type EngineName } from './Engine.ts';
 export type { Schema } from './schema.ts';
 export type { Json, MeetingRepository, StoredMeeting, MeetingInput } from './repositories/MeetingRepository.ts';

@@ -95,6 +95,91 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
         await db.schema.createIndex('recordings_started_at').on('recordings').columns(['started_at', 'id']).execute();
       },
     },
+    // Accounts, their devices, one-time codes and links, security events, settings (see @muster/accounts).
+    '0003_accounts': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('phone_index', 'text')
+          .addColumn('muster_id', 'text')
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('locked_until', 'bigint')
+          .addColumn('profile', bytes, (c) => c.notNull())
+          .addColumn('credentials', bytes)
+          .execute();
+        await db.schema.createIndex('accounts_phone_index').on('accounts').column('phone_index').unique().execute();
+        await db.schema.createIndex('accounts_muster_id').on('accounts').column('muster_id').unique().execute();
+        await db.schema.createIndex('accounts_created_at').on('accounts').columns(['created_at', 'id']).execute();
+
+        await db.schema
+          .createTable('account_avatars')
+          .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id').onDelete('cascade'))
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('small', bytes, (c) => c.notNull())
+          .addColumn('large', bytes, (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('account_sessions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+          .addColumn('generation', 'integer', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('secret', bytes, (c) => c.notNull())
+          .addColumn('device', bytes, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('account_sessions_account').on('account_sessions').columns(['account_id', 'created_at']).execute();
+        // Every process polls this for revocations made by the others (SessionGuard).
+        await db.schema.createIndex('account_sessions_revoked').on('account_sessions').column('revoked_at').execute();
+
+        await db.schema
+          .createTable('auth_codes')
+          .addColumn('phone_index', 'text', (c) => c.notNull())
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('code_hash', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('auth_codes_pk', ['phone_index', 'purpose'])
+          .execute();
+
+        await db.schema
+          .createTable('one_time_links')
+          .addColumn('token_hash', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id').onDelete('cascade'))
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('used_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+
+        await db.schema
+          .createTable('security_events')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('account_id', 'text')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('details', bytes, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('security_events_at').on('security_events').columns(['at', 'id']).execute();
+        await db.schema.createIndex('security_events_account').on('security_events').columns(['account_id', 'at']).execute();
+
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', bytes, (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -12,6 +12,13 @@ export interface Schema {
   rotation_progress: RotationProgressTable;
   audit_log: AuditLogTable;
   recordings: RecordingsTable;
+  accounts: AccountsTable;
+  account_avatars: AccountAvatarsTable;
+  account_sessions: AccountSessionsTable;
+  auth_codes: AuthCodesTable;
+  one_time_links: OneTimeLinksTable;
+  security_events: SecurityEventsTable;
+  settings: SettingsTable;
 }
 
 export interface MeetingsTable {
@@ -95,6 +102,95 @@ export interface RecordingsTable {
   started_at: number;
   /** Sealed JSON: the recorder's RecordingInfo (state, hosts, who started it, the manifest with participants' names). */
   info: Buffer;
+}
+
+/**
+ * People who sign in (see @muster/accounts). Whatever identifies a person is
+ * sealed; the phone number is found through its blind index.
+ */
+export interface AccountsTable {
+  id: string;
+  /** Sealer.blindIndex('phone', E.164): unique among accounts; null for guests. */
+  phone_index: string | null;
+  /** The public handle (lower case), unique; plain, so "find by Muster ID" is a query. */
+  muster_id: string | null;
+  role: 'user' | 'admin' | 'guest';
+  status: 'active' | 'pending' | 'disabled';
+  created_at: number;
+  updated_at: number;
+  /** Guests: after this (ms) the account cannot sign in. */
+  expires_at: number | null;
+  /** Password sign-in is refused until then (ms); code sign-in still works. */
+  locked_until: number | null;
+  /** Sealed JSON: phone, nickname, gender, region, signature, avatar version, Muster ID change time. */
+  profile: Buffer;
+  /** Sealed JSON: password hash, console password hash, TOTP secret; null before any is set. */
+  credentials: Buffer | null;
+}
+
+export interface AccountAvatarsTable {
+  account_id: string;
+  /** Bumped on every upload: part of the avatar's URL, so caches never show an old one. */
+  version: number;
+  /** Sealed WebP, 64 px. */
+  small: Buffer;
+  /** Sealed WebP, 256 px. */
+  large: Buffer;
+  updated_at: number;
+}
+
+/** One signed-in device: its rotating refresh token and what the device list shows. */
+export interface AccountSessionsTable {
+  id: string;
+  account_id: string;
+  created_at: number;
+  last_seen_at: number;
+  /** The generation of the refresh token now valid; an older one presented again is a reuse. */
+  generation: number;
+  revoked_at: number | null;
+  /** Sealed: the secret refresh tokens are derived from (HMAC of the generation). */
+  secret: Buffer;
+  /** Sealed JSON: device name, platform, address. */
+  device: Buffer;
+}
+
+/** One-time sign-up, log-in and reset codes: only their keyed hash is kept. */
+export interface AuthCodesTable {
+  /** Sealer.blindIndex('phone', E.164). */
+  phone_index: string;
+  purpose: string;
+  /** Sealer.blindIndex('auth-code', purpose:phone:code). */
+  code_hash: string;
+  expires_at: number;
+  attempts: number;
+  created_at: number;
+}
+
+/** Single-use links (guest log-in, the first admin's set-up): only a hash of the token is kept. */
+export interface OneTimeLinksTable {
+  token_hash: string;
+  account_id: string;
+  purpose: string;
+  expires_at: number;
+  used_at: number | null;
+  created_at: number;
+}
+
+/** Log-ins, failures, lock-outs, password changes: what an admin reviews. */
+export interface SecurityEventsTable {
+  id: string;
+  at: number;
+  account_id: string | null;
+  kind: string;
+  /** Sealed JSON: address, device, other details. */
+  details: Buffer;
+}
+
+/** Organisation-wide settings (sign-up policy, signing keys…), sealed. */
+export interface SettingsTable {
+  key: string;
+  value: Buffer;
+  updated_at: number;
 }
 
 export type TableName = keyof Schema;

@@ -21,6 +21,21 @@ export interface TableSpec {
   sealed: readonly string[];
   /** The row id bound into this table's sealed values (see SealAad). */
   rowId?: (row: Record<string, unknown>) => string | number;
+  /**
+   * Blind-index columns derived from a sealed JSON column: the index is keyed
+   * by the data key, so a rotation recomputes it when it re-seals the row.
+   */
+  blindIndexes?: readonly BlindIndexSpec[];
+}
+
+export interface BlindIndexSpec {
+  /** The plain column holding Sealer.blindIndex(kind, value). */
+  column: string;
+  kind: string;
+  /** The sealed JSON column the value comes from. */
+  from: string;
+  /** The normalised value inside the opened JSON, or null for no index. */
+  value: (opened: unknown) => string | null;
 }
 
 const text = { kind: 'text' } as const;
@@ -83,6 +98,76 @@ export const TABLES: readonly TableSpec[] = [
     columns: { id: text, started_at: int, info: bytes },
     sealed: ['info'],
     rowId: (row) => String(row.id),
+  },
+  {
+    name: 'accounts',
+    key: ['id'],
+    columns: {
+      id: text,
+      phone_index: { kind: 'text', nullable: true },
+      muster_id: { kind: 'text', nullable: true },
+      role: text,
+      status: text,
+      created_at: int,
+      updated_at: int,
+      expires_at: { kind: 'int', nullable: true },
+      locked_until: { kind: 'int', nullable: true },
+      profile: bytes,
+      credentials: { kind: 'bytes', nullable: true },
+    },
+    sealed: ['profile', 'credentials'],
+    rowId: (row) => String(row.id),
+    blindIndexes: [{ column: 'phone_index', kind: 'phone', from: 'profile', value: (opened) => (opened as { phone?: string | null }).phone ?? null }],
+  },
+  {
+    name: 'account_avatars',
+    key: ['account_id'],
+    columns: { account_id: text, version: int, small: bytes, large: bytes, updated_at: int },
+    sealed: ['small', 'large'],
+    rowId: (row) => `${row.account_id}/${row.version}`,
+  },
+  {
+    name: 'account_sessions',
+    key: ['id'],
+    columns: {
+      id: text,
+      account_id: text,
+      created_at: int,
+      last_seen_at: int,
+      generation: int,
+      revoked_at: { kind: 'int', nullable: true },
+      secret: bytes,
+      device: bytes,
+    },
+    sealed: ['secret', 'device'],
+    rowId: (row) => String(row.id),
+  },
+  {
+    // Codes live 5 minutes: a rotation leaves them alone (they are checked against every key's hash).
+    name: 'auth_codes',
+    key: ['phone_index', 'purpose'],
+    columns: { phone_index: text, purpose: text, code_hash: text, expires_at: int, attempts: int, created_at: int },
+    sealed: [],
+  },
+  {
+    name: 'one_time_links',
+    key: ['token_hash'],
+    columns: { token_hash: text, account_id: text, purpose: text, expires_at: int, used_at: { kind: 'int', nullable: true }, created_at: int },
+    sealed: [],
+  },
+  {
+    name: 'security_events',
+    key: ['id'],
+    columns: { id: text, at: int, account_id: { kind: 'text', nullable: true }, kind: text, details: bytes },
+    sealed: ['details'],
+    rowId: (row) => String(row.id),
+  },
+  {
+    name: 'settings',
+    key: ['key'],
+    columns: { key: text, value: bytes, updated_at: int },
+    sealed: ['value'],
+    rowId: (row) => String(row.key),
   },
 ];
 

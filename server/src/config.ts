@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { KdfCost, KeyPasswords } from '@muster/db';
+import type { CodeChannel, PasswordCost } from '@muster/accounts';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
@@ -55,6 +56,19 @@ export interface ServerConfig {
    * otherwise they come from the environment, or the embedded default.
    */
   keyPasswords?: KeyPasswords;
+  /** Accounts: phone region, public URL, the code channel. */
+  accounts?: AccountsConfig;
+}
+
+export interface AccountsConfig {
+  /** DEFAULT_PHONE_REGION: how numbers without +country are read (default CN). */
+  phoneRegion?: string;
+  /** PUBLIC_URL: the address people use (https://muster.example.org), for links shown outside the browser. */
+  publicUrl?: string;
+  /** CODE_CHANNEL (log | http) and SMS_GATEWAY_*, read at start when not given. */
+  channel?: CodeChannel;
+  /** Tests only: a cheaper Argon2id. */
+  passwordCost?: PasswordCost;
 }
 
 export const DEFAULT_SECURITY: SecurityConfig = {
@@ -127,5 +141,6 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     media: mediaConfigFromEnv(env),
     security: securityConfigFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
+    accounts: { phoneRegion: env.DEFAULT_PHONE_REGION || 'CN', publicUrl: env.PUBLIC_URL || undefined },
   };
 }

@@ -12,7 +12,7 @@ import { LocalDiskStorage, Recorder, recorderConfigFromEnv, type RecordingDescri
 import { RoomRecorder } from '@muster/signaling';
 import { recordingsApi, recordingFilesApi } from '@muster/signaling';
 import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
-import { jsonBody } from './http/jsonBody.ts';
+import { jsonBody } from '@muster/kit/json-body';
 import { securityHeaders } from './http/securityHeaders.ts';
 import { originAllowed } from './http/origin.ts';
 import { constantTimeEqual } from '@muster/kit/constant-time';
@@ -27,6 +27,9 @@ import { roomsApi } from '@muster/signaling';
 import { RoomManager } from '@muster/signaling';
 import { attachSignaling } from '@muster/signaling';
 import { log as rootLog } from '@muster/kit/log';
+import { Accounts, codeChannelFromEnv } from '@muster/accounts';
+import { accountsApi } from '@muster/accounts/rest';
+import { attachAccountSockets } from './accountSockets.ts';
 
 const log = rootLog.child({ component: 'server' });
 
@@ -44,6 +47,8 @@ export interface MusterServer {
   recorder: Recorder;
   /** The storage layer (meetings, boards): SQLite under dataDir, or PostgreSQL (DATABASE_URL). */
   db: Database;
+  /** People: sign-up, log-in, devices, profiles, the admin console's rules. */
+  accounts: Accounts;
   io: SocketIoServer;
   close(): Promise<void>;
 }
@@ -107,6 +112,16 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     meetings,
     limits,
   });
+  const accountsLog = rootLog.child({ component: 'accounts' });
+  const accounts = await Accounts.open({
+    db,
+    logger: accountsLog,
+    limits,
+    channel: config.accounts?.channel ?? codeChannelFromEnv(process.env, accountsLog),
+    phoneRegion: config.accounts?.phoneRegion,
+    publicUrl: config.accounts?.publicUrl,
+    passwordCost: config.accounts?.passwordCost,
+  });
   const whiteboard = await createWhiteboard({ dataDir: config.dataDir, boards: new SqlBoardLogRepository(db), sealer: db.sealer, meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
   pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
 
@@ -137,6 +152,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   }
   // The API's description is public: integrators read it before they hold a token.
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
+  // People's routes (their own tokens; sign-up and log-in need none) come before the API token's.
+  app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
   // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
   app.use('/api/v1', recordingFilesApi(roomRecorder, token));
   // Before the rooms API's body parser: board imports are larger than its limit.
@@ -175,6 +192,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   });
   attachSignaling(io, rooms, { trustProxy: security.trustProxy, limits, requestLimits: security.requestLimits, joinTimeoutMs: security.joinTimeoutMs });
   whiteboard.attach(io);
+  const accountSockets = attachAccountSockets(io, accounts);
 
   const pollStats = setInterval(() => {
     for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
@@ -200,12 +218,15 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     boards: whiteboard.service,
     recorder,
     db,
+    accounts,
     io,
     close() {
       closing ??= (async () => {
         clearInterval(pollStats);
         rooms.closeAll();
         await recorder.close();
+        accountSockets.close();
+        accounts.close();
         io.close();
         await whiteboard.service.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));

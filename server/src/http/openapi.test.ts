@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodePeer } from '@muster/signaling/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
 import { openApiDocument } from './openapi.ts';
+import sharp from 'sharp';
+import type { LogCodeChannel } from '@muster/accounts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
@@ -45,12 +47,14 @@ describe('OpenAPI document', () => {
   async function call(
     method: string,
     path: string,
-    init: { body?: unknown; raw?: string; type?: string; auth?: boolean; expect: number },
+    init: { body?: unknown; raw?: string | Buffer; type?: string; auth?: boolean; token?: string; expect: number },
   ): Promise<{ status: number; body: any }> {
     const headers: Record<string, string> = {};
-    if (init.auth !== false) headers.authorization = `Bearer ${server.apiToken}`;
+    // `token`: a person's access token instead of the organisation's API token.
+    if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
+    else if (init.auth !== false) headers.authorization = `Bearer ${server.apiToken}`;
     if (init.body !== undefined || init.raw !== undefined) headers['content-type'] = init.type ?? 'application/json';
-    const res = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: init.raw ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined) });
+    const res = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: (typeof init.raw === 'string' ? init.raw : init.raw ? new Uint8Array(init.raw) : undefined) ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined) });
     const m = method.toLowerCase();
     const template = templateOf(m, path.split('?')[0]!);
     const key = `${method} ${template}`;
@@ -60,9 +64,11 @@ describe('OpenAPI document', () => {
     expect(res.status, `${method} ${path}: ${text.slice(0, 300)}`).toBe(init.expect);
     const documented = doc.paths[template]![m]!.responses[String(res.status)];
     expect(documented, `${key} answered ${res.status}, which the document does not list`).toBeDefined();
+    if (res.status === 204) return { status: res.status, body: text };
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
     const content = documented!.content ?? {};
     expect(Object.keys(content), `${key} ${res.status}: content type ${type} is not documented`).toContain(type);
+    if (type === 'image/webp') return { status: res.status, body: text };
     if (type !== 'application/json' || !(content[type]!.schema as { $ref?: string; type?: string; contentMediaType?: string })) return { status: res.status, body: text };
     const body = JSON.parse(text);
     if ((content[type]!.schema as { contentMediaType?: string }).contentMediaType) return { status: res.status, body };
@@ -201,6 +207,104 @@ describe('OpenAPI document', () => {
     await call('PUT', '/symbols/pinned', { raw: JSON.stringify([{ sidc: 'SFGPUCI--------', name: 'x'.repeat(70 * 1024) }]), expect: 413 });
     await call('GET', '/symbols/pinned', { expect: 200 });
     await call('GET', '/symbols/pinned', { auth: false, expect: 401 });
+  });
+
+  it('accounts: auth, me, devices, profiles, avatars and the admin console, as documented', async () => {
+    const channel = server.accounts.channel as LogCodeChannel;
+    const codeFor = (phone: string, purpose: string) => {
+      const found = channel.pending().find((p) => p.phone === phone && p.purpose === purpose);
+      if (!found) throw new Error(`no ${purpose} code for ${phone}`);
+      return found.code;
+    };
+    const phone = '+8613800000001';
+    await call('POST', '/auth/codes', { body: { phone, purpose: 'signup' }, auth: false, expect: 204 });
+    await call('POST', '/auth/codes', { body: { phone: 'not a number', purpose: 'signup' }, auth: false, expect: 400 });
+    await call('POST', '/auth/signup', { body: { phone, nickname: 'Lin' }, auth: false, expect: 400 });
+    const signed = await call('POST', '/auth/signup', { body: { phone, code: codeFor(phone, 'signup'), password: 'orchid-lantern-42', nickname: 'Lin' }, auth: false, expect: 201 });
+    await call('POST', '/auth/signup', { body: { phone, code: '000000', nickname: 'Lin' }, auth: false, expect: 409 });
+    const token = signed.body.accessToken as string;
+
+    const login = await call('POST', '/auth/login', { body: { phone, password: 'orchid-lantern-42', device: { name: 'Laptop', platform: 'web' } }, auth: false, expect: 200 });
+    await call('POST', '/auth/login', { body: { phone, password: 'wrong-password-1' }, auth: false, expect: 401 });
+    const refreshed = await call('POST', '/auth/refresh', { body: { refreshToken: login.body.refreshToken }, auth: false, expect: 200 });
+    await call('POST', '/auth/refresh', { body: { refreshToken: 'r1.nothing.1.x' }, auth: false, expect: 401 });
+
+    await call('GET', '/me', { token, expect: 200 });
+    await call('GET', '/me', { auth: false, expect: 401 });
+    await call('PATCH', '/me', { token, body: { signature: 'hello', musterId: 'lin_2026' }, expect: 200 });
+    await call('PATCH', '/me', { token, body: { musterId: '1bad' }, expect: 400 });
+    const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#3a7' } }).png().toBuffer();
+    const withAvatar = await call('PUT', '/me/avatar', { token, raw: png, type: 'image/png', expect: 200 });
+    await call('PUT', '/me/avatar', { token, raw: 'not an image', type: 'image/png', expect: 400 });
+    await call('PUT', '/me/avatar', { token, raw: '{}', type: 'application/json', expect: 415 });
+    await call('GET', withAvatar.body.avatar.small.replace('/api/v1', ''), { auth: false, expect: 200 });
+    await call('GET', withAvatar.body.avatar.small.replace('/api/v1', '').replace(/sig=.*/, 'sig=forged'), { auth: false, expect: 404 });
+    await call('PUT', '/me/password', { token, body: { currentPassword: 'orchid-lantern-42', password: 'willow-canyon-77' }, expect: 204 });
+    await call('PUT', '/me/password', { token, body: { currentPassword: 'willow-canyon-77', password: 'password' }, expect: 400 });
+
+    const second = await call('POST', '/auth/login', { body: { phone, password: 'willow-canyon-77' }, auth: false, expect: 200 });
+    const devices = await call('GET', '/me/devices', { token, expect: 200 });
+    expect(devices.body.length).toBeGreaterThanOrEqual(2);
+    await call('GET', '/me/devices', { auth: false, expect: 401 });
+    await call('DELETE', `/me/devices/${second.body.deviceId}`, { token, expect: 204 });
+    await call('DELETE', `/me/devices/${second.body.deviceId}`, { token, expect: 404 });
+    const third = await call('POST', '/auth/login', { body: { phone, password: 'willow-canyon-77' }, auth: false, expect: 200 });
+    await call('POST', '/me/devices/sign-out-others', { token, expect: 200 });
+    await call('POST', '/me/devices/sign-out-others', { token: third.body.accessToken, expect: 401 });
+
+    await call('GET', `/users/${signed.body.user.id}`, { token, expect: 200 });
+    await call('GET', '/users/u-nobody-here', { token, expect: 404 });
+
+    await call('POST', '/auth/codes', { body: { phone, purpose: 'reset' }, auth: false, expect: 204 });
+    await call('POST', '/auth/password-reset', { body: { phone, code: '000000', password: 'maple-harbour-19' }, auth: false, expect: 401 });
+    await call('POST', '/auth/password-reset', { body: { phone, code: codeFor(phone, 'reset'), password: 'maple-harbour-19' }, auth: false, expect: 204 });
+    const afterReset = await call('POST', '/auth/login', { body: { phone, password: 'maple-harbour-19' }, auth: false, expect: 200 });
+    await call('POST', '/auth/logout', { token: afterReset.body.accessToken, expect: 204 });
+    await call('POST', '/auth/logout', { auth: false, body: { refreshToken: refreshed.body.refreshToken }, expect: 401 });
+
+    // The console: the first admin, the set-up link, the second factor.
+    const made = await server.accounts.admin.createAdmin('+8613800000002');
+    const setupToken = made.link.split('#')[1]!;
+    await call('POST', '/admin/setup', { auth: false, body: { token: 'x'.repeat(43), password: 'granite-meadow-55', consolePassword: 'second-factor-909' }, expect: 401 });
+    const admin = await call('POST', '/admin/setup', { auth: false, body: { token: setupToken, password: 'granite-meadow-55', consolePassword: 'second-factor-909' }, expect: 201 });
+    const adminToken = admin.body.accessToken as string;
+    await call('GET', '/admin/users', { token: adminToken, expect: 403 });
+    await call('POST', '/admin/elevate', { token: adminToken, body: { consolePassword: 'wrong-second-1' }, expect: 401 });
+    await call('POST', '/admin/elevate', { token, body: { consolePassword: 'second-factor-909' }, expect: 404 });
+    const elevated = await call('POST', '/admin/elevate', { token: adminToken, body: { consolePassword: 'second-factor-909' }, expect: 200 });
+    const root = elevated.body.accessToken as string;
+    const found = await call('GET', '/admin/users?q=Lin', { token: root, expect: 200 });
+    const lin = found.body.find((u: { nickname: string }) => u.nickname === 'Lin').id as string;
+    await call('GET', '/admin/users', { token, expect: 404 });
+    await call('GET', `/admin/users/${lin}`, { token: root, expect: 200 });
+    await call('GET', '/admin/users/u-nobody-here', { token: root, expect: 404 });
+    for (const action of ['unlock', 'sign-out', 'reset-password', 'disable', 'enable']) {
+      await call('POST', `/admin/users/${lin}/${action}`, { token: root, expect: 200 });
+      await call('POST', `/admin/users/u-nobody-here/${action}`, { token: root, expect: 404 });
+    }
+    await call('PATCH', '/admin/settings', { token: root, body: { signupPolicy: 'approval' }, expect: 200 });
+    await call('PATCH', '/admin/settings', { token: root, body: { signupPolicy: 'never' }, expect: 400 });
+    await call('GET', '/admin/settings', { token: root, expect: 200 });
+    await call('GET', '/admin/settings', { token, expect: 404 });
+    const pendingPhone = '+8613800000003';
+    const pending = await call('POST', '/auth/signup', { auth: false, body: { phone: pendingPhone, password: 'quartz-ribbon-31', nickname: 'Mo' }, expect: 202 });
+    await call('POST', '/auth/login', { auth: false, body: { phone: pendingPhone, password: 'quartz-ribbon-31' }, expect: 403 });
+    await call('POST', `/admin/users/${pending.body.user.id}/approve`, { token: root, expect: 200 });
+    await call('POST', `/admin/users/${pending.body.user.id}/approve`, { token: root, expect: 400 });
+    await call('PATCH', '/admin/settings', { token: root, body: { signupPolicy: 'code' }, expect: 200 });
+    await call('GET', '/admin/codes', { token: root, expect: 200 });
+    await call('GET', '/admin/codes', { token, expect: 404 });
+    await call('GET', '/admin/security-events', { token: root, expect: 200 });
+    await call('GET', '/admin/security-events', { auth: false, expect: 404 });
+
+    const guests = await call('POST', '/admin/guests', { token: root, body: { csv: 'name\n访客 一\n"Guest, Two"\n', expiresAt: Date.now() + 3_600_000 }, expect: 201 });
+    expect(guests.body.map((g: { user: { nickname: string } }) => g.user.nickname)).toEqual(['访客 一', 'Guest, Two']);
+    await call('POST', '/admin/guests', { token: root, body: { expiresAt: Date.now() + 3_600_000 }, expect: 400 });
+    const guestToken = guests.body[0].link.split('#')[1];
+    await call('POST', '/auth/guest', { auth: false, body: { token: guestToken }, expect: 200 });
+    await call('POST', '/auth/guest', { auth: false, body: { token: guestToken }, expect: 401 });
+    await call('DELETE', `/admin/users/${guests.body[1].user.id}`, { token: root, expect: 204 });
+    await call('DELETE', `/admin/users/${guests.body[1].user.id}`, { token: root, expect: 404 });
   });
 
   it('every documented operation was seen to succeed and to fail', () => {

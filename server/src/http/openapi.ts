@@ -9,6 +9,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { registerBoardsOpenApi } from '@muster/whiteboard';
+import { registerAccountsOpenApi } from '@muster/accounts/rest';
 import { RoomIdSchema, RoomUpdateSchema } from '@muster/signaling/protocol';
 import {
   ApiErrorSchema,
@@ -244,6 +245,7 @@ export function buildOpenApiDocument() {
   roomRoutes(registry);
   recordingRoutes(registry);
   registerBoardsOpenApi(registry);
+  registerAccountsOpenApi(registry);
   registry.registerPath({
     method: 'get',
     path: '/openapi.json',

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import { TEST_KDF_COST, TEST_KEYS } from '@muster/db/testing';
+import { TEST_PASSWORD_COST } from '@muster/accounts';
 import { startMusterServer, type MusterServer } from '../server.ts';
 import type { ServerConfig } from '../config.ts';
 
@@ -25,6 +26,8 @@ export async function startTestServer(
     // Given, not generated into the data directory with the embedded default's loud warning.
     keyPasswords: TEST_KEYS,
     ...overrides,
+    // Argon2id at its cheapest: tests check the rules, the benchmark measures the cost.
+    accounts: { passwordCost: TEST_PASSWORD_COST, ...overrides.accounts },
     media,
     // Cheap composites: tests check the recording, not its picture quality.
     recording: { width: 320, height: 180, fps: 15, preset: 'ultrafast', minFreeBytes: 0, ...overrides.recording },

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { jsonDepthWithin } from '@muster/kit/json-depth';
+import { jsonDepthWithin } from './jsonDepth.ts';
 
 /** What the body parser's `verify` throws: the error handler answers with its status and code. */
 class TooDeep extends Error {

@@ -1,0 +1,111 @@
+import crypto from 'node:crypto';
+import type { Logger } from '@muster/kit/log';
+import { MemoryLimits, type LimitStore } from '@muster/kit/limits';
+import type { Database } from '@muster/db';
+import type { AccountSettings } from '../protocol.ts';
+import { Administration } from './Administration.ts';
+import { Authenticator } from './Authenticator.ts';
+import { LogCodeChannel, type CodeChannel } from './CodeChannel.ts';
+import { DEFAULT_SETTINGS, repositories, SETTINGS_KEY, type AccountsContext } from './context.ts';
+import { DEFAULT_PASSWORD_COST, Passwords, type PasswordCost } from './passwords.ts';
+import { PhoneNumbers } from './phone.ts';
+import { Profiles } from './Profiles.ts';
+import { SessionGuard } from './SessionGuard.ts';
+import { TokenService } from './TokenService.ts';
+
+export interface AccountsOptions {
+  db: Database;
+  logger: Logger;
+  /** The server's shared limits (Redis when scaled out); a memory store of its own otherwise. */
+  limits?: LimitStore;
+  /** Where codes go; the `log` channel by default. */
+  channel?: CodeChannel;
+  /** DEFAULT_PHONE_REGION: how numbers typed without +country are read (default CN). */
+  phoneRegion?: string;
+  /** PUBLIC_URL, for links shown outside the browser (the admin set-up link); relative paths when absent. */
+  publicUrl?: string;
+  /** Tests only: a cheaper Argon2id. */
+  passwordCost?: PasswordCost;
+  now?: () => number;
+}
+
+const AVATAR_KEY_SETTING = 'accounts.avatar-url-key';
+
+/**
+ * The accounts domain, assembled: `auth` (codes, sign-up, log-in, tokens,
+ * devices, passwords), `profiles`, `admin` (console, guests, settings) and
+ * `guard` (which access tokens still speak for a device).
+ */
+export class Accounts {
+  readonly auth: Authenticator;
+  readonly profiles: Profiles;
+  readonly admin: Administration;
+  readonly guard: SessionGuard;
+  readonly channel: CodeChannel;
+  readonly phones: PhoneNumbers;
+  readonly #context: AccountsContext;
+  #closed = false;
+
+  private constructor(context: AccountsContext) {
+    this.#context = context;
+    this.guard = context.guard;
+    this.channel = context.channel;
+    this.phones = context.phones;
+    this.profiles = new Profiles(context);
+    this.auth = new Authenticator(context, this.profiles);
+    this.admin = new Administration(context, this.auth, this.profiles);
+  }
+
+  static async open(options: AccountsOptions): Promise<Accounts> {
+    const { db, logger } = options;
+    const stores = repositories(db);
+    const tokens = await TokenService.open(stores.settings);
+    const avatarKey = Buffer.from(await stores.settings.putIfAbsent(AVATAR_KEY_SETTING, crypto.randomBytes(32).toString('base64')), 'base64');
+    const now = options.now ?? Date.now;
+    const guard = new SessionGuard({ tokens, sessions: stores.sessions, accounts: stores.accounts, db, logger, now });
+    let settingsCache: AccountSettings | undefined;
+    let settingsReadAt = 0;
+    const context: AccountsContext = {
+      db,
+      ...stores,
+      audit: db.audit,
+      tokens,
+      guard,
+      passwords: new Passwords(options.passwordCost ?? DEFAULT_PASSWORD_COST),
+      phones: new PhoneNumbers(options.phoneRegion ?? 'CN'),
+      channel: options.channel ?? new LogCodeChannel(logger),
+      limits: options.limits ?? new MemoryLimits(),
+      logger,
+      now,
+      publicUrl: (options.publicUrl ?? '').replace(/\/+$/, ''),
+      avatarKey,
+      // Read through a short cache: another process's change shows within a few seconds.
+      async readSettings() {
+        if (!settingsCache || now() - settingsReadAt > 5_000) {
+          settingsCache = { ...DEFAULT_SETTINGS, ...((await stores.settings.get<Partial<AccountSettings>>(SETTINGS_KEY)) ?? {}) };
+          settingsReadAt = now();
+        }
+        return settingsCache;
+      },
+      async writeSettings(settings) {
+        await stores.settings.put(SETTINGS_KEY, settings);
+        settingsCache = settings;
+        settingsReadAt = now();
+      },
+      async securityEvent(kind, accountId, details) {
+        await stores.events.add({ at: now(), accountId, kind, details });
+      },
+    };
+    return new Accounts(context);
+  }
+
+  settings(): Promise<AccountSettings> {
+    return this.#context.readSettings();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.guard.close();
+  }
+}

@@ -1,0 +1,151 @@
+import crypto from 'node:crypto';
+import sharp from 'sharp';
+import { AccountError } from '../errors.ts';
+import type { PublicProfile, User } from '../protocol.ts';
+import type { StoredAccount } from '../store/AccountRepository.ts';
+import type { AccountsContext } from './context.ts';
+import type { Principal } from './SessionGuard.ts';
+
+/** A Muster ID may be changed again this long after its owner last set it. */
+export const MUSTER_ID_CHANGE_MS = 365 * 24 * 3600_000;
+export const AVATAR_SIZES = { small: 64, large: 256 } as const;
+export type AvatarSize = keyof typeof AVATAR_SIZES;
+/** An upload bigger than this is refused before decoding. */
+export const AVATAR_MAX_BYTES = 10 * 1024 * 1024;
+/** Decoding stops past this many pixels (a small file can claim a huge image). */
+const AVATAR_MAX_PIXELS = 50_000_000;
+
+export interface ProfileChange {
+  nickname?: string;
+  musterId?: string;
+  gender?: User['gender'];
+  region?: string;
+  signature?: string;
+}
+
+/**
+ * What a person shows of themselves: their own full view (`User`), what
+ * others see (`PublicProfile`), the profile settings, and the avatar.
+ */
+export class Profiles {
+  readonly #c: AccountsContext;
+
+  constructor(context: AccountsContext) {
+    this.#c = context;
+  }
+
+  async userOf(account: StoredAccount): Promise<User> {
+    const changedAt = account.profile.musterIdChangedAt;
+    const changeableAt = changedAt === null ? null : changedAt + MUSTER_ID_CHANGE_MS;
+    return {
+      ...this.publicOf(account),
+      phone: account.profile.phone,
+      phoneVerified: account.profile.phoneVerified,
+      role: account.role,
+      status: account.status,
+      gender: account.profile.gender,
+      region: account.profile.region,
+      signature: account.profile.signature,
+      createdAt: account.createdAt,
+      expiresAt: account.expiresAt,
+      musterIdChangeableAt: changeableAt !== null && changeableAt > this.#c.now() ? changeableAt : null,
+      hasPassword: account.credentials.passwordHash !== undefined,
+    };
+  }
+
+  publicOf(account: StoredAccount): PublicProfile {
+    const version = account.profile.avatarVersion;
+    return {
+      id: account.id,
+      nickname: account.profile.nickname,
+      musterId: account.musterId,
+      avatar: version === null ? null : { small: this.avatarPath(account.id, version, 'small'), large: this.avatarPath(account.id, version, 'large') },
+    };
+  }
+
+  async me(principal: Principal): Promise<User> {
+    return this.userOf(await this.#own(principal));
+  }
+
+  /** Anyone signed in may see a person's public profile; an unknown id is NOT_FOUND. */
+  async publicProfile(id: string): Promise<PublicProfile> {
+    const account = await this.#c.accounts.get(id);
+    if (!account || account.status !== 'active') throw new AccountError('NOT_FOUND', 'no such user');
+    return this.publicOf(account);
+  }
+
+  async update(principal: Principal, change: ProfileChange): Promise<User> {
+    const now = this.#c.now();
+    const updated = await this.#c.accounts.update(principal.accountId, (account) => {
+      const next = { ...account, updatedAt: now, profile: { ...account.profile } };
+      if (change.nickname !== undefined) next.profile.nickname = change.nickname;
+      if (change.gender !== undefined) next.profile.gender = change.gender;
+      if (change.region !== undefined) next.profile.region = change.region;
+      if (change.signature !== undefined) next.profile.signature = change.signature;
+      if (change.musterId !== undefined && change.musterId.toLowerCase() !== account.musterId) {
+        const last = account.profile.musterIdChangedAt;
+        if (last !== null && last + MUSTER_ID_CHANGE_MS > now) {
+          const date = new Date(last + MUSTER_ID_CHANGE_MS).toISOString().slice(0, 10);
+          throw new AccountError('MUSTER_ID_TOO_SOON', `a Muster ID can be changed once a year; next on ${date}`);
+        }
+        next.musterId = change.musterId.toLowerCase();
+        next.profile.musterIdChangedAt = now;
+      }
+      return next;
+    });
+    if (!updated) throw new AccountError('UNAUTHORIZED', 'sign in again');
+    return this.userOf(updated);
+  }
+
+  /**
+   * Any image sharp reads (JPEG, PNG, WebP, GIF, AVIF, HEIF…): turned
+   * upright, cropped to the middle square, and stored as 64 and 256 px WebP.
+   * Metadata (GPS position in a phone photo) is dropped.
+   */
+  async setAvatar(principal: Principal, image: Buffer): Promise<User> {
+    if (image.length === 0) throw new AccountError('IMAGE_INVALID', 'the upload is empty');
+    if (image.length > AVATAR_MAX_BYTES) throw new AccountError('PAYLOAD_TOO_LARGE', `an avatar is at most ${AVATAR_MAX_BYTES / 1024 / 1024} MiB`);
+    let small: Buffer;
+    let large: Buffer;
+    try {
+      const source = sharp(image, { limitInputPixels: AVATAR_MAX_PIXELS, failOn: 'error' }).rotate();
+      const square = (size: number) => source.clone().resize(size, size, { fit: 'cover', position: 'centre' }).webp({ quality: 82 }).toBuffer();
+      [small, large] = await Promise.all([square(AVATAR_SIZES.small), square(AVATAR_SIZES.large)]);
+    } catch {
+      throw new AccountError('IMAGE_INVALID', 'this file is not an image Muster can read (JPEG, PNG, WebP, GIF…)');
+    }
+    const account = await this.#own(principal);
+    const version = (account.profile.avatarVersion ?? 0) + 1;
+    await this.#c.accounts.putAvatar(account.id, { version, small, large });
+    const updated = await this.#c.accounts.update(account.id, (a) => ({ ...a, updatedAt: this.#c.now(), profile: { ...a.profile, avatarVersion: version } }));
+    return this.userOf(updated ?? account);
+  }
+
+  /**
+   * The image behind a signed avatar path. Image elements cannot send a
+   * Bearer token, so the path carries a signature instead: only someone the
+   * server showed the profile to has it, and a new avatar gets a new path.
+   */
+  async avatar(id: string, version: number, size: AvatarSize, signature: string): Promise<Buffer> {
+    const expected = Buffer.from(this.#sign(id, version, size));
+    const given = Buffer.from(signature);
+    if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw new AccountError('NOT_FOUND', 'no such avatar');
+    const images = await this.#c.accounts.getAvatar(id);
+    if (!images || images.version !== version) throw new AccountError('NOT_FOUND', 'no such avatar');
+    return images[size];
+  }
+
+  avatarPath(id: string, version: number, size: AvatarSize): string {
+    return `/api/v1/avatars/${id}/${version}/${size}.webp?sig=${this.#sign(id, version, size)}`;
+  }
+
+  #sign(id: string, version: number, size: AvatarSize): string {
+    return crypto.createHmac('sha256', this.#c.avatarKey).update(`${id}/${version}/${size}`).digest('base64url').slice(0, 32);
+  }
+
+  async #own(principal: Principal): Promise<StoredAccount> {
+    const account = await this.#c.accounts.get(principal.accountId);
+    if (!account) throw new AccountError('UNAUTHORIZED', 'sign in again');
+    return account;
+  }
+}

@@ -1,0 +1,2 @@
+export { accountsApi, accountErrors, bearerToken, namesFromCsv, readPrincipal, type AccountsApiOptions } from './accountsApi.ts';
+export { registerAccountsOpenApi } from './accountsOpenApi.ts';

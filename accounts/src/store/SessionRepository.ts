@@ -1,0 +1,158 @@
+import { openEach, type Database } from '@muster/db';
+
+export interface DeviceInfo {
+  name: string;
+  platform: string;
+  /** The address it last signed in or refreshed from. */
+  address: string;
+}
+
+/** One signed-in device. */
+export interface StoredSession {
+  id: string;
+  accountId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  /** The refresh token of this generation is the one valid now. */
+  generation: number;
+  revokedAt: number | null;
+  /** What refresh tokens are derived from (see RefreshTokens). */
+  secret: Buffer;
+  device: DeviceInfo;
+}
+
+interface Row {
+  id: string;
+  account_id: string;
+  created_at: number;
+  last_seen_at: number;
+  generation: number;
+  revoked_at: number | null;
+  secret: Buffer;
+  device: Buffer;
+}
+
+const aad = (id: string, column: 'secret' | 'device') => ({ table: 'account_sessions', column, rowId: id });
+
+/** Devices and their refresh-token state in `account_sessions`, either engine. */
+export class SessionRepository {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async create(session: StoredSession): Promise<void> {
+    await this.#db.writer.write(async (trx) => {
+      await trx
+        .insertInto('account_sessions')
+        .values({
+          id: session.id,
+          account_id: session.accountId,
+          created_at: session.createdAt,
+          last_seen_at: session.lastSeenAt,
+          generation: session.generation,
+          revoked_at: session.revokedAt,
+          secret: this.#db.sealer.seal(session.secret, aad(session.id, 'secret')),
+          device: this.#db.sealer.sealJson(session.device, aad(session.id, 'device')),
+        })
+        .execute();
+    });
+  }
+
+  async get(id: string): Promise<StoredSession | null> {
+    const row = await this.#db.kysely.selectFrom('account_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.#toSession(row) : null;
+  }
+
+  /**
+   * Moves the session from `generation` to the next one, only if it is still
+   * at `generation` and not revoked: of two refreshes racing with the same
+   * token, one wins and the other sees a reuse.
+   */
+  async advance(id: string, generation: number, at: number, address: string): Promise<boolean> {
+    return this.#db.writer.write(async (trx) => {
+      const row = await trx.selectFrom('account_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row || row.revoked_at !== null || Number(row.generation) !== generation) return false;
+      const device = { ...this.#db.sealer.openJson<DeviceInfo>(row.device, aad(id, 'device')), address };
+      const result = await trx
+        .updateTable('account_sessions')
+        .set({ generation: generation + 1, last_seen_at: at, device: this.#db.sealer.sealJson(device, aad(id, 'device')) })
+        .where('id', '=', id)
+        .where('generation', '=', generation)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  /** Records activity (at most a write a minute per device: callers throttle). */
+  async touch(id: string, at: number): Promise<void> {
+    await this.#db.writer.write(async (trx) => {
+      await trx.updateTable('account_sessions').set({ last_seen_at: at }).where('id', '=', id).where('revoked_at', 'is', null).execute();
+    });
+  }
+
+  /** Revokes one session; false if it was not active. */
+  async revoke(id: string, at: number): Promise<boolean> {
+    return this.#db.writer.write(async (trx) => {
+      const result = await trx.updateTable('account_sessions').set({ revoked_at: at }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  /** Revokes every active session of an account but `exceptId`; returns the ids revoked. */
+  async revokeAll(accountId: string, at: number, exceptId?: string): Promise<string[]> {
+    return this.#db.writer.write(async (trx) => {
+      let query = trx.selectFrom('account_sessions').select('id').where('account_id', '=', accountId).where('revoked_at', 'is', null);
+      if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+      const ids = (await query.execute()).map((r) => r.id);
+      if (ids.length > 0) await trx.updateTable('account_sessions').set({ revoked_at: at }).where('id', 'in', ids).execute();
+      return ids;
+    });
+  }
+
+  /** The account's signed-in devices, most recently seen first. */
+  async listActive(accountId: string): Promise<StoredSession[]> {
+    const rows = await this.#db.kysely
+      .selectFrom('account_sessions')
+      .selectAll()
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .orderBy('last_seen_at', 'desc')
+      .orderBy('id')
+      .execute();
+    return openEach(this.#db, 'account_sessions', rows, (row) => this.#toSession(row));
+  }
+
+  async countActive(accountId: string): Promise<number> {
+    const row = await this.#db.kysely
+      .selectFrom('account_sessions')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('account_id', '=', accountId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Forgets sessions revoked before `before` (they only served reuse detection). */
+  async purgeRevoked(before: number): Promise<number> {
+    return this.#db.writer.write(async (trx) => {
+      const result = await trx.deleteFrom('account_sessions').where('revoked_at', '<', before).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    });
+  }
+
+  #toSession(row: Row): StoredSession {
+    return {
+      id: row.id,
+      accountId: row.account_id,
+      createdAt: Number(row.created_at),
+      lastSeenAt: Number(row.last_seen_at),
+      generation: Number(row.generation),
+      revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      secret: this.#db.sealer.open(row.secret, aad(row.id, 'secret')),
+      device: this.#db.sealer.openJson<DeviceInfo>(row.device, aad(row.id, 'device')),
+    };
+  }
+}

@@ -127,7 +127,7 @@ export function readTree(root: string): Map<string, string> {
       const rel = path.posix.join(dir, entry.name);
       if (entry.isDirectory()) {
         if (entry.name !== 'node_modules' && entry.name !== 'dist' && !entry.name.startsWith('.')) walk(rel);
-      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
+      } else if ((entry.name.endsWith('.ts') || entry.name.endsWith('.tsx')) && !entry.name.endsWith('.d.ts')) {
         files.set(rel, fs.readFileSync(path.join(root, rel), 'utf8'));
       }
     }

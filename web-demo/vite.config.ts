@@ -30,6 +30,13 @@ function strictCspShell(): Plugin {
 export default defineConfig({
   root: new URL('.', import.meta.url).pathname,
   plugins: [strictCspShell()],
+  // Preact's automatic JSX runtime (the root tsconfig.json says the same for the typecheck).
+  // Vite 8 transforms TypeScript and JSX with oxc; no Preact plugin is needed for a build.
+  oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  resolve: {
+    // One copy of Preact, whatever a dependency asks for: @preact/signals hooks into the instance that renders.
+    dedupe: ['preact', '@preact/signals'],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

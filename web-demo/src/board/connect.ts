@@ -1,6 +1,6 @@
 import { io, type Manager } from 'socket.io-client';
 import { BoardClient, meetingBoardId } from '@muster/whiteboard/client';
-import { hueFor } from '../lib/dom.ts';
+import { hueFor } from '../lib/avatar.ts';
 
 const CLIENT_KEY = 'muster.board.clientKey';
 const ownerKeyName = (board: string) => `muster.board.owner.${board}`;

@@ -1,20 +1,21 @@
-import { meetingLink } from '../router.ts';
+import { meetingLink } from '../app/router.ts';
 
-/** Copies the meeting link and says so on the button for a moment. */
-export async function copyLink(roomId: string, button: HTMLElement): Promise<void> {
-  const link = meetingLink(roomId);
-  const label = button.querySelector('span');
-  // Remembered on the element, so a second click while it says "Copied" restores the right text.
-  if (label && !label.dataset.label) label.dataset.label = label.textContent ?? '';
-  const original = label?.dataset.label ?? '';
+/**
+ * Puts text on the clipboard. Resolves true when it did; false when the
+ * Clipboard API is unavailable (it needs a secure context) and the person was
+ * shown a prompt to copy from instead, which needs no DOM of our own.
+ */
+export async function copyText(text: string, promptLabel = 'Copy this link'): Promise<boolean> {
   try {
-    await navigator.clipboard.writeText(link);
-    if (label) label.textContent = 'Copied';
+    await navigator.clipboard.writeText(text);
+    return true;
   } catch {
-    // Clipboard API needs a secure context; fall back to a prompt people can copy from.
-    window.prompt('Copy this meeting link', link);
+    window.prompt(promptLabel, text);
+    return false;
   }
-  setTimeout(() => {
-    if (label) label.textContent = original;
-  }, 1500);
+}
+
+/** Copies the meeting link (see copyText). */
+export function copyMeetingLink(roomId: string): Promise<boolean> {
+  return copyText(meetingLink(roomId), 'Copy this meeting link');
 }

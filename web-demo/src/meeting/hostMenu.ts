@@ -1,98 +1,65 @@
-import type { Participant, Room } from '@muster/signaling/client';
-import { h } from '../lib/dom.ts';
+import type { ClientRequest, ClientRequestName, VideoQuality } from '@muster/signaling/client';
+import { isModerator, type PersonView } from './model.ts';
 
-export interface MenuItem {
+/** A request to the server, as a value: the menu says what to ask, the view sends it. */
+export type HostRequest = { [N in ClientRequestName]: { name: N; payload: ClientRequest<N> } }[ClientRequestName];
+
+/** One entry of the ⋯ menu on another person's tile or row. */
+export interface HostMenuItem {
   label: string;
   testId: string;
   danger?: boolean;
-  run(): unknown;
+  request: HostRequest;
+  /** Asked first (and nothing is sent if the answer is no). */
+  confirm?: string;
 }
 
-let openMenu: (() => void) | null = null;
-
-const VIDEO_LIMITS: [Participant['videoQuality'], string][] = [
+const VIDEO_LIMITS: [VideoQuality, string][] = [
   ['standard', 'Limit video to standard'],
   ['low', 'Limit video to low'],
   ['high', 'Lift video limit'],
 ];
 
-/** A small menu by `anchor`; one at a time, closed by a choice, a click elsewhere or Escape. */
-export function showMenu(anchor: HTMLElement, items: MenuItem[], testId = 'menu'): () => void {
-  openMenu?.();
-  const menu = h('div', { class: 'popover-menu', role: 'menu', 'data-testid': testId });
-  const close = () => {
-    menu.remove();
-    document.removeEventListener('pointerdown', onOutside, true);
-    document.removeEventListener('keydown', onKey, true);
-    if (openMenu === close) openMenu = null;
-  };
-  const onOutside = (event: Event) => {
-    if (!menu.contains(event.target as Node) && event.target !== anchor) close();
-  };
-  const onKey = (event: KeyboardEvent) => {
-    if (event.key === 'Escape') close();
-  };
-  for (const item of items) {
-    const button = h('button', { class: `popover-item${item.danger ? ' danger' : ''}`, type: 'button', role: 'menuitem', 'data-testid': item.testId }, item.label);
-    button.addEventListener('click', (event) => {
-      event.stopPropagation();
-      close();
-      void Promise.resolve(item.run()).catch(() => undefined);
-    });
-    menu.append(button);
-  }
-  // Fixed to the viewport so a menu from a tile in a scrolled strip or a panel is not clipped.
-  document.body.append(menu);
-  const r = anchor.getBoundingClientRect();
-  const width = menu.offsetWidth;
-  const height = menu.offsetHeight;
-  menu.style.left = `${Math.max(8, Math.min(innerWidth - width - 8, r.right - width))}px`;
-  menu.style.top = `${r.bottom + height + 8 < innerHeight ? r.bottom + 4 : Math.max(8, r.top - height - 4)}px`;
-  document.addEventListener('pointerdown', onOutside, true);
-  document.addEventListener('keydown', onKey, true);
-  (menu.firstElementChild as HTMLElement | null)?.focus();
-  openMenu = close;
-  return close;
-}
+type Person = Pick<PersonView, 'id' | 'name' | 'role' | 'micMuted' | 'cameraMuted' | 'handRaisedAt' | 'videoQuality'>;
 
 /**
- * What a host or co-host may do to one person. The server checks every one
- * of these again; the menu only leaves out what would be refused.
+ * What you, as host or co-host, may do to one person. The server checks
+ * every one of these again; the menu only leaves out what it would refuse.
+ * Empty when you do not moderate, for yourself, and for a co-host looking at
+ * the host.
  */
-export function hostMenuItems(room: Room, target: Participant, report: (error: unknown) => void): MenuItem[] {
-  const self = room.localParticipant;
-  if (!self || !self.isModerator || target.id === self.id) return [];
-  // Co-hosts do not act on the host.
+export function hostMenuItems(self: Pick<PersonView, 'id' | 'role'> | null, target: Person): HostMenuItem[] {
+  if (!self || !isModerator(self) || target.id === self.id) return [];
   if (self.role === 'co-host' && target.role === 'host') return [];
-  const act = (name: Parameters<Room['request']>[0], payload: object) => () => room.request(name, payload as never).catch(report);
-  const items: MenuItem[] = [];
-  const micOn = !target.isMuted('microphone');
-  const camOn = !target.isMuted('camera');
+  const participantId = target.id;
+  const items: HostMenuItem[] = [];
   items.push(
-    micOn
-      ? { label: 'Mute', testId: 'host-mute', run: act('participant.mute', { participantId: target.id, kind: 'audio' }) }
-      : { label: 'Ask to unmute', testId: 'host-ask-unmute', run: act('participant.askUnmute', { participantId: target.id, kind: 'audio' }) },
+    target.micMuted
+      ? { label: 'Ask to unmute', testId: 'host-ask-unmute', request: { name: 'participant.askUnmute', payload: { participantId, kind: 'audio' } } }
+      : { label: 'Mute', testId: 'host-mute', request: { name: 'participant.mute', payload: { participantId, kind: 'audio' } } },
   );
-  if (camOn) items.push({ label: 'Stop video', testId: 'host-stop-video', run: act('participant.mute', { participantId: target.id, kind: 'video' }) });
-  else items.push({ label: 'Ask to start video', testId: 'host-ask-video', run: act('participant.askUnmute', { participantId: target.id, kind: 'video' }) });
-  // A cap on what everyone receives of this person's video (kept while they stay); the two choices it is not at now.
+  items.push(
+    target.cameraMuted
+      ? { label: 'Ask to start video', testId: 'host-ask-video', request: { name: 'participant.askUnmute', payload: { participantId, kind: 'video' } } }
+      : { label: 'Stop video', testId: 'host-stop-video', request: { name: 'participant.mute', payload: { participantId, kind: 'video' } } },
+  );
+  // A cap on what everyone receives of this person's video (kept while they stay): the two choices it is not at now.
   for (const [quality, label] of VIDEO_LIMITS) {
     if (quality === target.videoQuality) continue;
-    items.push({ label, testId: `host-video-${quality}`, run: act('participant.setVideoQuality', { participantId: target.id, quality }) });
+    items.push({ label, testId: `host-video-${quality}`, request: { name: 'participant.setVideoQuality', payload: { participantId, quality } } });
   }
-  if (target.handRaisedAt !== null) items.push({ label: 'Lower hand', testId: 'host-lower-hand', run: act('hand.set', { participantId: target.id, raised: false }) });
-  if (target.role === 'co-host') items.push({ label: 'Remove co-host', testId: 'host-remove-cohost', run: act('participant.setRole', { participantId: target.id, role: 'participant' }) });
-  else if (target.role !== 'host') items.push({ label: 'Make co-host', testId: 'host-make-cohost', run: act('participant.setRole', { participantId: target.id, role: 'co-host' }) });
-  if (self.role === 'host' && target.role !== 'host') items.push({ label: 'Make host', testId: 'host-make-host', run: act('participant.setRole', { participantId: target.id, role: 'host' }) });
+  if (target.handRaisedAt !== null) items.push({ label: 'Lower hand', testId: 'host-lower-hand', request: { name: 'hand.set', payload: { participantId, raised: false } } });
+  if (target.role === 'co-host') items.push({ label: 'Remove co-host', testId: 'host-remove-cohost', request: { name: 'participant.setRole', payload: { participantId, role: 'participant' } } });
+  else if (target.role !== 'host') items.push({ label: 'Make co-host', testId: 'host-make-cohost', request: { name: 'participant.setRole', payload: { participantId, role: 'co-host' } } });
+  if (self.role === 'host' && target.role !== 'host') items.push({ label: 'Make host', testId: 'host-make-host', request: { name: 'participant.setRole', payload: { participantId, role: 'host' } } });
   items.push(
-    { label: 'Remove from meeting', testId: 'host-remove', danger: true, run: act('participant.remove', { participantId: target.id, ban: false }) },
+    { label: 'Remove from meeting', testId: 'host-remove', danger: true, request: { name: 'participant.remove', payload: { participantId, ban: false } } },
     {
       label: 'Remove and block',
       testId: 'host-ban',
       danger: true,
-      run: () => {
-        if (confirm(`Remove ${target.name} and stop them from rejoining this meeting?`)) return act('participant.remove', { participantId: target.id, ban: true })();
-      },
+      request: { name: 'participant.remove', payload: { participantId, ban: true } },
+      confirm: `Remove ${target.name} and stop them from rejoining this meeting?`,
     },
   );
   return items;

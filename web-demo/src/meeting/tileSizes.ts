@@ -16,7 +16,7 @@ interface Reported {
  * and pauses what nobody sees. The check is cheap (a few rectangles) and a
  * request is sent only when a size moved by more than a few percent.
  */
-export function reportTileSizes(room: Room, root: ParentNode = document): () => void {
+export function reportTileSizes(room: Room, root: ParentNode = document): { check(): void; stop(): void } {
   const reported = new Map<string, Reported>();
   let pending = false;
 
@@ -72,10 +72,14 @@ export function reportTileSizes(room: Room, root: ParentNode = document): () => 
 
   const timer = setInterval(check, CHECK_MS);
   addEventListener('resize', check);
-  return () => {
-    clearInterval(timer);
-    resize?.disconnect();
-    removeEventListener('resize', check);
+  return {
+    // After the view re-renders: a tile that moved to another container is a new <video>, reported now rather than at the next tick.
+    check,
+    stop() {
+      clearInterval(timer);
+      resize?.disconnect();
+      removeEventListener('resize', check);
+    },
   };
 }
 

@@ -1,0 +1,90 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { meetingPath, navigate } from '../app/router.ts';
+import { Icon } from '../ui/Icon.tsx';
+import { generateRoomCode, parseRoomInput } from '../lib/roomCode.ts';
+import { Brand } from '../ui/Brand.tsx';
+
+/** `/`: start a meeting, or join one by code or pasted link. */
+export function HomePage() {
+  const [code, setCode] = useState('');
+  const [error, setError] = useState('');
+  const input = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    document.title = 'Muster';
+    // Focus the code field on desktop only: on phones it would pop the keyboard over the page.
+    if (matchMedia('(pointer: fine)').matches) input.current?.focus();
+  }, []);
+
+  const join = (event: Event) => {
+    event.preventDefault();
+    const room = parseRoomInput(code);
+    if (!room) {
+      setError('That is not a meeting code. Codes use letters, digits and dashes, like “bamo-kite-ruso”.');
+      return;
+    }
+    navigate(meetingPath(room));
+  };
+
+  return (
+    <div class="home">
+      <header class="home-header">
+        <Brand />
+      </header>
+      <main class="home-main">
+        <section class="home-hero">
+          <h1>Meetings that stay on your network.</h1>
+          <p class="lead">Start a video meeting and share the link. No accounts, no installs, nothing leaves your servers.</p>
+          <div class="home-actions">
+            <button class="btn btn-primary btn-lg" type="button" data-testid="home-create" onClick={() => navigate(meetingPath(generateRoomCode()))}>
+              <Icon name="plus" />
+              <span>New meeting</span>
+            </button>
+            <span class="or">or</span>
+            <form class="join-form" onSubmit={join}>
+              <div class="join-row">
+                <input
+                  ref={input}
+                  class="input"
+                  type="text"
+                  name="code"
+                  placeholder="Enter a code or link"
+                  autocomplete="off"
+                  autocapitalize="off"
+                  spellcheck={false}
+                  aria-label="Meeting code or link"
+                  data-testid="home-code-input"
+                  value={code}
+                  onInput={(event) => {
+                    setCode(event.currentTarget.value);
+                    setError('');
+                  }}
+                />
+                <button class="btn btn-ghost" type="submit" disabled={!code.trim()} data-testid="home-join">
+                  Join
+                </button>
+              </div>
+              <p class="form-error" role="alert">
+                {error}
+              </p>
+            </form>
+          </div>
+        </section>
+        <section class="home-art" aria-hidden="true">
+          <div class="art-tile art-a">
+            <span>AL</span>
+          </div>
+          <div class="art-tile art-b">
+            <span>GH</span>
+          </div>
+          <div class="art-tile art-c">
+            <span>KJ</span>
+          </div>
+          <div class="art-tile art-d">
+            <span>MT</span>
+          </div>
+        </section>
+      </main>
+    </div>
+  );
+}

@@ -180,6 +180,13 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
           .execute();
       },
     },
+    // Meetings owned by an account ("my meetings"): the owner hosts on any device.
+    '0004_meeting_owner': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('meetings').addColumn('owner_id', 'text').execute();
+        await db.schema.createIndex('meetings_owner').on('meetings').columns(['owner_id', 'created_at']).execute();
+      },
+    },
   };
 }
 

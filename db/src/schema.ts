@@ -27,6 +27,8 @@ export interface MeetingsTable {
   updated_at: number;
   /** Scheduled start (ms) or null; plain, so "upcoming meetings" is a query. */
   starts_at: number | null;
+  /** The owning account's id, or null (API-created, or made before accounts). */
+  owner_id: string | null;
   /** Sealed JSON: the whole meeting configuration (topic, passcode, host key, settings…). */
   config: Buffer;
 }

@@ -58,7 +58,7 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: 'meetings',
     key: ['id'],
-    columns: { id: text, created_at: int, updated_at: int, starts_at: { kind: 'int', nullable: true }, config: bytes },
+    columns: { id: text, created_at: int, updated_at: int, starts_at: { kind: 'int', nullable: true }, owner_id: { kind: 'text', nullable: true }, config: bytes },
     sealed: ['config'],
     rowId: (row) => String(row.id),
   },

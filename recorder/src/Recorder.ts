@@ -102,6 +102,12 @@ export class Recorder {
     return stored.filter((info) => (this.#live(info.id) ?? info).hosts?.some((h) => hostKeys.includes(h))).map((info) => summaryOf(this.#live(info.id) ?? info));
   }
 
+  /** Recordings of any room that one of these hosts hosted. */
+  async hostedBy(hostKeys: readonly string[]): Promise<RecordingSummary[]> {
+    const stored = await this.storage.all();
+    return stored.filter((info) => (this.#live(info.id) ?? info).hosts?.some((h) => hostKeys.includes(h))).map((info) => summaryOf(this.#live(info.id) ?? info));
+  }
+
   /** Adds hosts to every recording of a session, running or stored. */
   async addHosts(sessionId: string, hosts: readonly string[]): Promise<void> {
     if (hosts.length === 0) return;

@@ -23,7 +23,8 @@ import { importLegacyMeetings } from '@muster/signaling';
 import { bearerAuth, loadOrCreateApiToken } from './http/apiToken.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { renderMetrics } from './http/metrics.ts';
-import { roomsApi } from '@muster/signaling';
+import { roomsApi, MusterError } from '@muster/signaling';
+import { myMeetingsApi } from '@muster/signaling/rest';
 import { RoomManager } from '@muster/signaling';
 import { attachSignaling } from '@muster/signaling';
 import { log as rootLog } from '@muster/kit/log';
@@ -122,7 +123,17 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     publicUrl: config.accounts?.publicUrl,
     passwordCost: config.accounts?.passwordCost,
   });
-  const whiteboard = await createWhiteboard({ dataDir: config.dataDir, boards: new SqlBoardLogRepository(db), sealer: db.sealer, meetings: rooms, limits, trustProxy: security.trustProxy, joinTimeoutMs: security.joinTimeoutMs });
+  const whiteboard = await createWhiteboard({
+    dataDir: config.dataDir,
+    boards: new SqlBoardLogRepository(db),
+    sealer: db.sealer,
+    meetings: rooms,
+    limits,
+    trustProxy: security.trustProxy,
+    joinTimeoutMs: security.joinTimeoutMs,
+    // An organisation may keep standalone boards to signed-in people.
+    standaloneAllowed: async (socket) => socket.data.principal !== undefined || !(await accounts.settings()).boardsSignedInOnly,
+  });
   pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
 
   const app = express();
@@ -154,6 +165,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   // People's routes (their own tokens; sign-up and log-in need none) come before the API token's.
   app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
+  // A signed-in person's meetings (their access token, read by the accounts router above).
+  app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
+  app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
   // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
   app.use('/api/v1', recordingFilesApi(roomRecorder, token));
   // Before the rooms API's body parser: board imports are larger than its limit.
@@ -190,7 +204,21 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     // Every namespace (meetings and boards): a page of another site may not use a visitor's browser against this server.
     allowRequest: (req, callback) => callback(null, originAllowed(req, security.allowedOrigins, security.trustProxy)),
   });
-  attachSignaling(io, rooms, { trustProxy: security.trustProxy, limits, requestLimits: security.requestLimits, joinTimeoutMs: security.joinTimeoutMs });
+  attachSignaling(io, rooms, {
+    trustProxy: security.trustProxy,
+    limits,
+    requestLimits: security.requestLimits,
+    joinTimeoutMs: security.joinTimeoutMs,
+    // A socket connected with an access token joins as its account: profile name and avatar, owner's rights.
+    identify: async (socket) => {
+      const principal = socket.data.principal;
+      if (!principal) return null;
+      const identity = await accounts.meetingIdentity(principal);
+      if (!identity) throw new MusterError('SIGN_IN_REQUIRED', 'your sign-in has ended; sign in again');
+      return identity;
+    },
+    anonymousJoins: async () => (await accounts.settings()).anonymousJoins,
+  });
   whiteboard.attach(io);
   const accountSockets = attachAccountSockets(io, accounts);
 

@@ -6,6 +6,7 @@
 export * from './protocol.ts';
 export { RoomManager, newMeetingConfig } from './rooms/RoomManager.ts';
 export { MeetingStore, type MeetingConfig } from './rooms/MeetingStore.ts';
+export { userIdentity, type SignedInUser } from './rooms/admission.ts';
 export { importLegacyMeetings } from './rooms/importLegacyMeetings.ts';
 export type { RoomTransaction } from './rooms/RoomTransaction.ts';
 export { MeetingTokens } from './auth/MeetingTokens.ts';

@@ -37,6 +37,7 @@ export const ERROR_CODES = [
   'RATE_LIMITED',
   'MEDIA_UNAVAILABLE', // no media worker can take the request right now; retry
   'NAME_TAKEN', // join: the name is the host's (or a co-host's) in this meeting: pick another
+  'SIGN_IN_REQUIRED', // join: this organisation lets only signed-in people join meetings
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -331,6 +332,12 @@ export interface ParticipantInfo {
    * (`high`: none). The meeting's `videoQuality` applies on top: the lower wins.
    */
   videoQuality: VideoQuality;
+  /** The account of a signed-in participant (their name and avatar come from its profile); null for a link joiner. */
+  userId: string | null;
+  /** Path of a signed-in participant's avatar (64 px), or null. */
+  avatar: string | null;
+  /** Joined by link without an account, or with a temporary (guest) account: shown as "guest". */
+  guest: boolean;
 }
 
 export interface RoomInfo {

@@ -58,6 +58,7 @@ export const BOARD_ERROR_CODES = [
   'RATE_LIMITED',
   'BOARD_FULL', // the board is at its stored-size cap: only deletions are accepted
   'QUOTA_EXCEEDED', // this address has created as many boards as it may for now
+  'SIGN_IN_REQUIRED', // standalone boards are for signed-in people in this organisation
   'INTERNAL',
 ] as const;
 export type BoardErrorCode = (typeof BOARD_ERROR_CODES)[number];

@@ -10,7 +10,7 @@ import { DEFAULT_SETTINGS, repositories, SETTINGS_KEY, type AccountsContext } fr
 import { DEFAULT_PASSWORD_COST, Passwords, type PasswordCost } from './passwords.ts';
 import { PhoneNumbers } from './phone.ts';
 import { Profiles } from './Profiles.ts';
-import { SessionGuard } from './SessionGuard.ts';
+import { SessionGuard, type Principal } from './SessionGuard.ts';
 import { TokenService } from './TokenService.ts';
 
 export interface AccountsOptions {
@@ -97,6 +97,19 @@ export class Accounts {
       },
     };
     return new Accounts(context);
+  }
+
+  /**
+   * Who a signed-in device is in a meeting or on a board: the account's id,
+   * nickname and small avatar; null when its session is no longer active or
+   * the account cannot sign in.
+   */
+  async meetingIdentity(principal: Principal): Promise<{ userId: string; name: string; avatar: string | null; guest: boolean } | null> {
+    if (!(await this.guard.isActive(principal.sessionId))) return null;
+    const account = await this.#context.accounts.get(principal.accountId);
+    if (!account || account.status !== 'active') return null;
+    const profile = this.profiles.publicOf(account);
+    return { userId: account.id, name: profile.nickname, avatar: profile.avatar?.small ?? null, guest: account.role === 'guest' };
   }
 
   settings(): Promise<AccountSettings> {

@@ -12,6 +12,8 @@ export interface StoredMeeting<C extends Json = Json> {
   updatedAt: number;
   /** Scheduled start (ms), or null. */
   startsAt: number | null;
+  /** The account that owns the meeting (plain, so "my meetings" is a query); absent when none. */
+  ownerId?: string | null;
   config: C;
 }
 
@@ -24,6 +26,8 @@ export interface MeetingRepository {
   put(meeting: MeetingInput): Promise<void>;
   /** Oldest first (created_at, then id). */
   list(): Promise<StoredMeeting[]>;
+  /** The meetings an account owns, oldest first. */
+  listByOwner(ownerId: string): Promise<StoredMeeting[]>;
   /** Whether there was such a meeting. */
   delete(id: string): Promise<boolean>;
 }

@@ -11,7 +11,14 @@ export class MemoryMeetingRepository implements MeetingRepository {
 
   async put(meeting: MeetingInput): Promise<void> {
     const existing = this.#meetings.get(meeting.id);
-    this.#meetings.set(meeting.id, structuredClone({ ...meeting, createdAt: existing?.createdAt ?? meeting.createdAt, updatedAt: meeting.updatedAt ?? Date.now() }));
+    const { ownerId, ...rest } = meeting;
+    const stored: StoredMeeting = { ...rest, createdAt: existing?.createdAt ?? meeting.createdAt, updatedAt: meeting.updatedAt ?? Date.now() };
+    if (ownerId) stored.ownerId = ownerId;
+    this.#meetings.set(meeting.id, structuredClone(stored));
+  }
+
+  async listByOwner(ownerId: string): Promise<StoredMeeting[]> {
+    return (await this.list()).filter((m) => m.ownerId === ownerId);
   }
 
   async list(): Promise<StoredMeeting[]> {

@@ -24,14 +24,19 @@ export class SqlMeetingRepository implements MeetingRepository {
       const config = this.#db.sealer.sealJson(meeting.config, aad(meeting.id));
       await trx
         .insertInto('meetings')
-        .values({ id: meeting.id, created_at: meeting.createdAt, updated_at: updatedAt, starts_at: meeting.startsAt, config })
-        .onConflict((oc) => oc.column('id').doUpdateSet({ updated_at: updatedAt, starts_at: meeting.startsAt, config }))
+        .values({ id: meeting.id, created_at: meeting.createdAt, updated_at: updatedAt, starts_at: meeting.startsAt, owner_id: meeting.ownerId ?? null, config })
+        .onConflict((oc) => oc.column('id').doUpdateSet({ updated_at: updatedAt, starts_at: meeting.startsAt, owner_id: meeting.ownerId ?? null, config }))
         .execute();
     });
   }
 
   async list(): Promise<StoredMeeting[]> {
     const rows = await this.#db.kysely.selectFrom('meetings').selectAll().orderBy('created_at').orderBy('id').execute();
+    return openEach(this.#db, 'meetings', rows, (row) => this.#toMeeting(row));
+  }
+
+  async listByOwner(ownerId: string): Promise<StoredMeeting[]> {
+    const rows = await this.#db.kysely.selectFrom('meetings').selectAll().where('owner_id', '=', ownerId).orderBy('created_at').orderBy('id').execute();
     return openEach(this.#db, 'meetings', rows, (row) => this.#toMeeting(row));
   }
 
@@ -42,7 +47,9 @@ export class SqlMeetingRepository implements MeetingRepository {
     });
   }
 
-  #toMeeting(row: { id: string; created_at: number; updated_at: number; starts_at: number | null; config: Buffer }): StoredMeeting {
-    return { id: row.id, createdAt: row.created_at, updatedAt: row.updated_at, startsAt: row.starts_at, config: this.#db.sealer.openJson<Json>(row.config, aad(row.id)) };
+  #toMeeting(row: { id: string; created_at: number; updated_at: number; starts_at: number | null; owner_id: string | null; config: Buffer }): StoredMeeting {
+    const meeting: StoredMeeting = { id: row.id, createdAt: row.created_at, updatedAt: row.updated_at, startsAt: row.starts_at, config: this.#db.sealer.openJson<Json>(row.config, aad(row.id)) };
+    if (row.owner_id !== null) meeting.ownerId = row.owner_id;
+    return meeting;
   }
 }

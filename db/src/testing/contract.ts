@@ -36,6 +36,17 @@ export function repositoryContract(name: string, open: () => Promise<RepositoryH
         expect(await harness.meetings.get(id('none'))).toBeNull();
       });
 
+      it('keeps the owner, and lists an owner’s meetings oldest first', async () => {
+        const owner = id('owner');
+        const [a, b, c] = [id('m'), id('m'), id('m')];
+        await harness.meetings.put({ id: b, createdAt: 2_000, startsAt: null, ownerId: owner, config: { topic: 'b' } });
+        await harness.meetings.put({ id: a, createdAt: 1_000, startsAt: 5_000, ownerId: owner, config: { topic: 'a' } });
+        await harness.meetings.put({ id: c, createdAt: 1_500, startsAt: null, ownerId: id('someone-else'), config: { topic: 'c' } });
+        expect((await harness.meetings.get(a))!.ownerId).toBe(owner);
+        expect((await harness.meetings.listByOwner(owner)).map((m) => m.id)).toEqual([a, b]);
+        expect(await harness.meetings.listByOwner(id('nobody'))).toEqual([]);
+      });
+
       it('stores and returns the configuration as given', async () => {
         const meetingId = id('m');
         const config = { topic: 'Weekly 周会 ✓', passcode: '0042', hostKey: 'hk', settings: { video: true, max: 50, tags: ['a', null] }, lobby: false };

@@ -5,6 +5,8 @@
  * uses). At the end every documented operation must have been seen to
  * succeed and to fail, so neither the code nor the document can drift.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,7 +167,13 @@ describe('OpenAPI document', () => {
     const started = await call('POST', '/rooms/contract/recordings', { body: {}, expect: 201 });
     const id = started.body.id as string;
     await call('POST', '/rooms/contract/recordings', { expect: 409 });
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Until both people's media is on disk (a busy machine starts the track recorders late), not for a fixed time.
+    const dir = path.join(server.recorder.config.dir, id);
+    await waitUntil(
+      () => fs.existsSync(dir) && fs.readdirSync(dir).filter((f) => f.endsWith('.webm')).reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0) > 40_000,
+      30_000,
+      'media on disk',
+    );
     await call('DELETE', '/rooms/contract/recordings/current', { expect: 200 });
     await call('DELETE', '/rooms/contract/recordings/current', { expect: 404 });
     await call('GET', '/rooms/contract/recordings', { expect: 200 });
@@ -305,6 +313,17 @@ describe('OpenAPI document', () => {
     await call('POST', '/auth/guest', { auth: false, body: { token: guestToken }, expect: 401 });
     await call('DELETE', `/admin/users/${guests.body[1].user.id}`, { token: root, expect: 204 });
     await call('DELETE', `/admin/users/${guests.body[1].user.id}`, { token: root, expect: 404 });
+
+    // My meetings, with the signed-in person's token.
+    const me = (await call('POST', '/auth/login', { body: { phone: pendingPhone, password: 'quartz-ribbon-31' }, auth: false, expect: 200 })).body.accessToken as string;
+    const scheduled = await call('POST', '/me/meetings', { token: me, body: { topic: 'Review', startsAt: '2031-05-01T09:00:00+08:00' }, expect: 201 });
+    await call('POST', '/me/meetings', { token: me, body: { topic: 'Review', startsAt: 'tomorrow' }, expect: 400 });
+    await call('GET', '/me/meetings', { token: me, expect: 200 });
+    await call('GET', '/me/meetings', { auth: false, expect: 401 });
+    await call('PATCH', `/me/meetings/${scheduled.body.id}`, { token: me, body: { topic: 'Review 2' }, expect: 200 });
+    await call('PATCH', `/me/meetings/${scheduled.body.id}`, { token: root, body: { topic: 'Not mine' }, expect: 404 });
+    await call('DELETE', `/me/meetings/${scheduled.body.id}`, { token: me, expect: 204 });
+    await call('DELETE', `/me/meetings/${scheduled.body.id}`, { token: me, expect: 404 });
   });
 
   it('every documented operation was seen to succeed and to fail', () => {

@@ -30,6 +30,7 @@ import {
   VideoQualityCappedSchema,
 } from '@muster/signaling/rest';
 import { EmptyBodySchema, FileNameSchema, RecordingIdSchema } from '@muster/signaling/rest';
+import { MyMeetingSchema, MyMeetingsSchema, MyMeetingUpdateSchema, ScheduleMeetingSchema } from '@muster/signaling/rest';
 import {
   BanQuerySchema,
   CreateRoomSchema,
@@ -179,6 +180,44 @@ function roomRoutes(registry: OpenAPIRegistry): void {
   });
 }
 
+/** A signed-in person's meetings: their access token, not the API token. */
+function myMeetingRoutes(registry: OpenAPIRegistry): void {
+  const route = (config: RouteConfig) => registry.registerPath({ tags: ['me'], security: [{ userToken: [] }], ...config });
+  const unauthorized = error('UNAUTHORIZED: no valid access token');
+  const notYours = error('NOT_FOUND: no such meeting of yours');
+  route({
+    method: 'get',
+    path: '/me/meetings',
+    operationId: 'listMyMeetings',
+    summary: 'Your meetings (scheduled, and the others you opened while signed in) and the recordings of sessions you hosted',
+    responses: { 200: ok('Your meetings', MyMeetingsSchema), 401: unauthorized },
+  });
+  route({
+    method: 'post',
+    path: '/me/meetings',
+    operationId: 'scheduleMeeting',
+    summary: 'Schedule a meeting you own: you host it from any device, signed in, without a host key',
+    request: { body: body(ScheduleMeetingSchema) },
+    responses: { 201: ok('Scheduled', MyMeetingSchema), 400: E[400], 401: unauthorized, 413: E[413], 415: E[415] },
+  });
+  route({
+    method: 'patch',
+    path: '/me/meetings/{id}',
+    operationId: 'updateMyMeeting',
+    summary: 'Change the topic of a meeting you own (everyone in it sees the change at once)',
+    request: { params: RoomParams, body: body(MyMeetingUpdateSchema) },
+    responses: { 200: ok('The meeting', MyMeetingSchema), 400: E[400], 401: unauthorized, 404: notYours, 413: E[413], 415: E[415] },
+  });
+  route({
+    method: 'delete',
+    path: '/me/meetings/{id}',
+    operationId: 'deleteMyMeeting',
+    summary: 'Forget a meeting you own (ending it for everyone if it is running)',
+    request: { params: RoomParams },
+    responses: { 204: { description: 'Forgotten' }, 401: unauthorized, 404: notYours },
+  });
+}
+
 function recordingRoutes(registry: OpenAPIRegistry): void {
   const route = (config: RouteConfig) => registry.registerPath({ tags: ['recordings'], ...config });
   route({
@@ -246,6 +285,7 @@ export function buildOpenApiDocument() {
   recordingRoutes(registry);
   registerBoardsOpenApi(registry);
   registerAccountsOpenApi(registry);
+  myMeetingRoutes(registry);
   registry.registerPath({
     method: 'get',
     path: '/openapi.json',

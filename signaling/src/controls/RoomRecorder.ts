@@ -117,6 +117,11 @@ export class RoomRecorder {
     return [...current, ...earlier.filter((r) => !seen.has(r.id))].sort((a, b) => a.startedAt - b.startedAt).map((r) => this.#withLinks(r));
   }
 
+  /** Every recording of a session this meeting identity hosted (a signed-in person's: any room, any device), with links. */
+  async hostedBy(identity: string): Promise<RecordingListEntry[]> {
+    return (await this.recorder.hostedBy([hostKeyOf(identity)])).map((r) => this.#withLinks(r));
+  }
+
   #withLinks(r: RecordingSummary): RecordingListEntry {
     return {
       ...r,

@@ -63,6 +63,9 @@ export const ParticipantSchema = z
     blocked: z.array(Kind),
     videoQuality: VideoQualitySchema.meta({ description: "A host's cap on this person's video (high: none); the meeting's settings.videoQuality applies on top" }),
     connected: z.boolean(),
+    userId: z.string().nullable().meta({ description: 'The account of a signed-in participant; null for a link joiner' }),
+    avatar: z.string().nullable(),
+    guest: z.boolean().meta({ description: 'Joined by link without an account, or with a guest account' }),
   })
   .meta({ id: 'Participant' });
 

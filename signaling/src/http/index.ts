@@ -4,5 +4,6 @@
  * generated from.
  */
 export * from './roomsApi.ts';
+export * from './myMeetingsApi.ts';
 export * from './recordingsApi.ts';
 export * from './apiSchemas.ts';

@@ -53,8 +53,9 @@ export const BanQuerySchema = z.object({ ban: z.enum(['true', 'false']).optional
 
 const API: Actor = { type: 'api' };
 
-const STATUS: Partial<Record<ErrorCode | 'CONFLICT', number>> = {
+const STATUS: Partial<Record<ErrorCode | 'CONFLICT' | 'UNAUTHORIZED', number>> = {
   BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
@@ -66,7 +67,7 @@ const STATUS: Partial<Record<ErrorCode | 'CONFLICT', number>> = {
 
 export class HttpError extends Error {
   constructor(
-    readonly code: ErrorCode | 'CONFLICT',
+    readonly code: ErrorCode | 'CONFLICT' | 'UNAUTHORIZED',
     message: string,
   ) {
     super(message);

@@ -23,6 +23,8 @@ export interface MeetingConfig {
    * its first joiner is not made host (only the host key makes a host).
    */
   persistent: boolean;
+  /** The account that created or scheduled it while signed in (its host on any device), or null. */
+  ownerId?: string | null;
 }
 
 /** What goes into the repository's sealed `config` column: everything but the plain columns. */
@@ -33,6 +35,7 @@ interface SealedConfig {
   settings: MeetingSettings;
   lobby: boolean;
   locked: boolean;
+  ownerId?: string | null;
 }
 
 /**
@@ -59,6 +62,11 @@ export class MeetingStore {
     return (await this.repository.list()).map(fromStored);
   }
 
+  /** The meetings an account owns, oldest first. */
+  async listOwnedBy(ownerId: string): Promise<MeetingConfig[]> {
+    return (await this.repository.listByOwner(ownerId)).map(fromStored);
+  }
+
   /** Inserts or replaces (the creation time of an existing meeting is kept). */
   async put(config: MeetingConfig): Promise<void> {
     const sealed: SealedConfig = {
@@ -68,8 +76,9 @@ export class MeetingStore {
       settings: config.settings,
       lobby: config.lobby,
       locked: config.locked,
+      ...(config.ownerId ? { ownerId: config.ownerId } : {}),
     };
-    await this.repository.put({ id: config.id, createdAt: config.createdAt, startsAt: config.startsAt, config: structuredClone(sealed) as unknown as Json });
+    await this.repository.put({ id: config.id, createdAt: config.createdAt, startsAt: config.startsAt, ownerId: config.ownerId ?? null, config: structuredClone(sealed) as unknown as Json });
   }
 
   /** Whether there was such a meeting. */
@@ -95,5 +104,11 @@ function fromStored(stored: StoredMeeting): MeetingConfig {
     locked: raw.locked === true,
     // Only meetings worth keeping are stored: API-created and scheduled ones.
     persistent: true,
+    // Only an owned meeting says whose it is.
+    ...(ownerOf(stored, raw) ? { ownerId: ownerOf(stored, raw) } : {}),
   };
+}
+
+function ownerOf(stored: StoredMeeting, raw: Partial<Record<keyof SealedConfig, unknown>>): string | null {
+  return stored.ownerId ?? (typeof raw.ownerId === 'string' ? raw.ownerId : null);
 }

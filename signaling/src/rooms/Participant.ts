@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
 import { constantTimeEqual } from '@muster/kit/constant-time';
 import type { ConsumerInfo, ParticipantInfo, Role, ServerEvents, TrackInfo, TrackSource, VideoQuality } from '../protocol.ts';
+import type { SignedInUser } from './admission.ts';
 
 export interface PublishedTrack extends TrackInfo {
   mid: string;
@@ -52,7 +53,15 @@ export class Participant {
   /** Came with the meeting's host key, or made this ad-hoc meeting: may be shown the key (see Admission). */
   holdsHostKey = false;
 
-  constructor(options: { name: string; role: Role; socket: Socket; identity: string }) {
+  /** The signed-in account behind this participant, or null (joined by link). */
+  readonly userId: string | null;
+  avatar: string | null;
+  readonly guest: boolean;
+
+  constructor(options: { name: string; role: Role; socket: Socket; identity: string; user?: SignedInUser | null }) {
+    this.userId = options.user?.userId ?? null;
+    this.avatar = options.user?.avatar ?? null;
+    this.guest = options.user ? options.user.guest : true;
     this.name = options.name;
     this.role = options.role;
     this.identity = options.identity;
@@ -95,6 +104,9 @@ export class Participant {
       handRaisedAt: this.handRaisedAt,
       blocked: [...this.blocked],
       videoQuality: this.videoQuality,
+      userId: this.userId,
+      avatar: this.avatar,
+      guest: this.guest,
     };
   }
 }

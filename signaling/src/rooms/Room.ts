@@ -24,7 +24,7 @@ import {
 import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { AuditLog } from '../controls/AuditLog.ts';
 import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
-import type { Admission, AdmissionState } from './admission.ts';
+import type { Admission, AdmissionState, SignedInUser } from './admission.ts';
 import { MediaSession, type ParticipantMediaDump } from './MediaSession.ts';
 import type { RoomTransaction } from './RoomTransaction.ts';
 import type { MeetingConfig } from './MeetingStore.ts';
@@ -107,6 +107,8 @@ export class Room {
   readonly #hostKey: string;
   /** API-created or scheduled: the first joiner is not made host. */
   readonly persistent: boolean;
+  /** The account that owns the meeting: its host on any device, without a host key. */
+  readonly ownerId: string | null;
   readonly audit = new AuditLog();
   readonly participants = new Map<string, Participant>();
   readonly #tokens: MeetingTokens;
@@ -142,6 +144,7 @@ export class Room {
     this.#passcode = config.passcode;
     this.#hostKey = config.hostKey;
     this.persistent = config.persistent;
+    this.ownerId = config.ownerId ?? null;
     this.#tokens = options.tokens;
     this.#admission = options.admission;
     this.#media = new MediaSession({
@@ -256,17 +259,19 @@ export class Room {
    * with nobody in it and nobody waiting is handed to `onEmpty`, so a refused
    * join never leaves a room behind.
    */
-  join(socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+  join(socket: Socket, request: ClientRequest<'join'>, address: string, user: SignedInUser | null = null): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+    // A signed-in person's name is their profile's, whatever the client sent.
+    const named = user ? { ...request, name: user.name } : request;
     return this.exclusive(async (tx) => {
       try {
-        return await this.#enter(tx, socket, request, address);
+        return await this.#enter(tx, socket, named, address, user);
       } finally {
         this.#emptied();
       }
     });
   }
 
-  async #enter(tx: RoomTransaction, socket: Socket, request: ClientRequest<'join'>, address: string): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
+  async #enter(tx: RoomTransaction, socket: Socket, request: ClientRequest<'join'>, address: string, user: SignedInUser | null): Promise<{ participant: Participant | null; response: ClientResponses['join'] }> {
     if (this.#closed) throw new MusterError('NOT_FOUND', 'the meeting has ended');
     let participant: Participant | undefined;
     if (request.resume) {
@@ -282,13 +287,13 @@ export class Room {
       participant.name = request.name;
       this.#media.resume(tx, participant);
     } else {
-      const entry = await this.#admit(request, address);
+      const entry = await this.#admit(request, address, user);
       if (entry.waiting) {
         const waiting = this.#enterLobby(socket, request.name, entry.identity, entry.role);
         return { participant: null, response: { status: 'waiting', lobbyId: waiting.lobbyId, room: this.info() } };
       }
       if (!isModerator(entry.role)) this.#assertNameFree(request.name, null);
-      participant = new Participant({ name: request.name, role: entry.role, socket, identity: entry.identity });
+      participant = new Participant({ name: request.name, role: entry.role, socket, identity: entry.identity, user });
       participant.holdsHostKey = entry.holdsHostKey;
       participant.videoQuality = this.#videoQualities.get(entry.identity) ?? 'high';
       this.#members.add(entry.identity);
@@ -339,7 +344,7 @@ export class Room {
   }
 
   /** A new joiner: through a one-time lobby ticket, or through the meeting's admission rules. */
-  async #admit(request: ClientRequest<'join'>, address: string): Promise<{ identity: string; role: Role; holdsHostKey: boolean; waiting: boolean }> {
+  async #admit(request: ClientRequest<'join'>, address: string, user: SignedInUser | null): Promise<{ identity: string; role: Role; holdsHostKey: boolean; waiting: boolean }> {
     if (request.admission) {
       const ticket = this.#admissions.get(request.admission);
       this.#admissions.delete(request.admission);
@@ -347,12 +352,13 @@ export class Room {
       if (this.#banned.has(ticket.identity)) throw new MusterError('FORBIDDEN', 'you were removed from this meeting and may not rejoin');
       return { identity: ticket.identity, role: ticket.role, holdsHostKey: false, waiting: false };
     }
-    return this.#admission.decide(this.#admissionState(), request, address);
+    return this.#admission.decide(this.#admissionState(), request, address, user);
   }
 
   #admissionState(): AdmissionState {
     return {
       roomId: this.id,
+      ownerId: this.ownerId,
       persistent: this.persistent,
       empty: this.participants.size === 0,
       locked: this.locked,

@@ -5,7 +5,7 @@ import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { RoomControls } from '../controls/RoomControls.ts';
 import { DEFAULT_SETTINGS, MusterError, type ClientRequest, type ClientResponses, type IceServer } from '../protocol.ts';
 import { MemoryLimits, type LimitStore } from '@muster/kit/limits';
-import { Admission, DEFAULT_PASSCODE_LIMITS, type PasscodeLimits } from './admission.ts';
+import { Admission, DEFAULT_PASSCODE_LIMITS, type PasscodeLimits, type SignedInUser } from './admission.ts';
 import type { Participant } from './Participant.ts';
 import type { AuditEntry } from '../controls/AuditLog.ts';
 import type { RoomRecorder } from '../controls/RoomRecorder.ts';
@@ -101,14 +101,24 @@ export class RoomManager {
    * router, once admission would let this joiner in (or into its lobby): a
    * wrong passcode, a lock or a stale ticket leaves nothing behind.
    */
-  async join(socket: Socket, address: string, request: ClientRequest<'join'>): Promise<{ room: Room; participant: Participant | null; response: ClientResponses['join'] }> {
+  async join(
+    socket: Socket,
+    address: string,
+    request: ClientRequest<'join'>,
+    user: SignedInUser | null = null,
+  ): Promise<{ room: Room; participant: Participant | null; response: ClientResponses['join'] }> {
     if (!this.#rooms.has(request.room)) {
       // Tickets and resumable sessions belong to a running meeting.
       if (request.admission || request.resume) throw new MusterError('NOT_FOUND', 'that meeting has ended; join again');
-      const config = (await this.meetings.get(request.room)) ?? newMeetingConfig(request.room);
+      const stored = await this.meetings.get(request.room);
+      // A signed-in person who opens a new meeting owns it: it is kept (their
+      // "my meetings"), and they host it on any device without a host key.
+      // Guests (temporary accounts) open meetings as link joiners do.
+      const config = stored ?? newMeetingConfig(request.room, user && !user.guest ? { ownerId: user.userId, persistent: true } : {});
       await this.#admission.decide(
         {
           roomId: request.room,
+          ownerId: config.ownerId ?? null,
           persistent: config.persistent,
           empty: true,
           locked: config.locked,
@@ -122,7 +132,9 @@ export class RoomManager {
         },
         request,
         address,
+        user,
       );
+      if (!stored && config.ownerId) await this.meetings.put(config);
     }
     let room: Room;
     try {
@@ -130,7 +142,7 @@ export class RoomManager {
     } catch (error) {
       throw new MusterError('MEDIA_UNAVAILABLE', `no media server could take the meeting: ${(error as Error).message}`);
     }
-    const { participant, response } = await room.join(socket, request, address);
+    const { participant, response } = await room.join(socket, request, address, user);
     return { room, participant, response };
   }
 

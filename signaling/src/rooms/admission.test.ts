@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryLimits } from '@muster/kit/limits';
 import { MeetingTokens } from '../auth/MeetingTokens.ts';
 import type { Role } from '../protocol.ts';
-import { Admission, type AdmissionState, type PasscodeLimits } from './admission.ts';
+import { Admission, userIdentity, type AdmissionState, type PasscodeLimits, type SignedInUser } from './admission.ts';
 
 const tokens = new MeetingTokens(crypto.randomBytes(32));
 
@@ -12,6 +12,7 @@ function meeting(overrides: Partial<AdmissionState> & { banned?: string[]; membe
   const { banned = [], members = {}, ...state } = overrides;
   return {
     roomId: 'ops',
+    ownerId: null,
     persistent: true,
     empty: false,
     locked: false,
@@ -33,6 +34,24 @@ const LIMITS: PasscodeLimits = {
 };
 
 describe('admission', () => {
+  const ada: SignedInUser = { userId: 'u-ada', name: 'Ada', avatar: null, guest: false };
+
+  it('the owner hosts on any device without a key, past passcode, lock and lobby; others are not made host by being signed in', async () => {
+    const admission = new Admission(tokens);
+    const guarded = meeting({ ownerId: 'u-ada', passcode: '4242', locked: true, lobbyEnabled: true });
+    expect(await admission.decide(guarded, join(), 'a', ada)).toEqual({ identity: userIdentity('u-ada'), role: 'host', holdsHostKey: true, waiting: false });
+    const bob: SignedInUser = { userId: 'u-bob', name: 'Bob', avatar: null, guest: false };
+    await expect(admission.decide(meeting({ ownerId: 'u-ada', passcode: '4242' }), join(), 'a', bob)).rejects.toMatchObject({ code: 'PASSCODE_REQUIRED' });
+    expect(await admission.decide(meeting({ ownerId: 'u-ada' }), join(), 'a', bob)).toMatchObject({ identity: userIdentity('u-bob'), role: 'participant', holdsHostKey: false });
+  });
+
+  it('a signed-in person is their account in the meeting: a role given earlier follows them to another device', async () => {
+    const admission = new Admission(tokens);
+    const state = meeting({ members: { [userIdentity('u-ada')]: 'co-host' }, passcode: '4242', lobbyEnabled: true });
+    expect(await admission.decide(state, join(), 'a', ada)).toMatchObject({ identity: userIdentity('u-ada'), role: 'co-host', waiting: false });
+    await expect(admission.decide(meeting({ banned: [userIdentity('u-ada')] }), join(), 'a', ada)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
   it('makes the first joiner of an ad-hoc meeting its host, with the key; a scheduled meeting gives its default role', async () => {
     const admission = new Admission(tokens);
     expect(await admission.decide(meeting({ persistent: false, empty: true }), join(), 'a')).toMatchObject({ role: 'host', holdsHostKey: true, waiting: false });

@@ -10,8 +10,29 @@ import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/ki
  * configuration with nobody in it, so a join that would be refused is refused
  * before any room or media router exists for it.
  */
+/**
+ * A joiner who is signed in: the server's accounts vouch for them. Their
+ * identity in every meeting is their account, their name comes from their
+ * profile, and the meeting's owner hosts it on any device.
+ */
+export interface SignedInUser {
+  userId: string;
+  name: string;
+  /** Path of their 64 px avatar, or null. */
+  avatar: string | null;
+  /** A temporary (guest) account. */
+  guest: boolean;
+}
+
+/** The identity a signed-in person has in every meeting. */
+export function userIdentity(userId: string): string {
+  return `user:${userId}`;
+}
+
 export interface AdmissionState {
   readonly roomId: string;
+  /** The account that owns the meeting (created or scheduled it while signed in), or null. */
+  readonly ownerId: string | null;
   /** API-created or scheduled: the first joiner is not made host. */
   readonly persistent: boolean;
   /** Nobody is in the meeting: the first joiner of an ad-hoc meeting hosts it. */
@@ -74,9 +95,11 @@ export class Admission {
     this.#byMeeting = limits.lockout({ name: 'passcode-meeting', ...passcodeLimits.perMeeting });
   }
 
-  async decide(state: AdmissionState, request: ClientRequest<'join'>, address: string): Promise<AdmissionDecision> {
+  async decide(state: AdmissionState, request: ClientRequest<'join'>, address: string, user: SignedInUser | null = null): Promise<AdmissionDecision> {
     const token = request.token ? this.#tokens.verifyMeetingToken(request.token, state.roomId) : null;
-    const identity = token?.sub ?? MeetingTokens.newIdentity();
+    // A signed-in person is their account on every device; a link joiner is whoever their meeting token says.
+    const identity = user ? userIdentity(user.userId) : (token?.sub ?? MeetingTokens.newIdentity());
+    const owner = user !== null && state.ownerId !== null && state.ownerId === user.userId;
     if (state.isBanned(identity)) throw new MusterError('FORBIDDEN', 'you were removed from this meeting and may not rejoin');
     const member = state.isMember(identity);
     // A key or invite that does not fit (an old link of a meeting that was
@@ -88,7 +111,12 @@ export class Admission {
     let role: Role;
     let holdsHostKey = hostKey;
     if (hostKey) role = 'host';
-    else if (member && token) role = state.roleOf(identity) ?? token.role;
+    else if (owner) {
+      // The owner hosts their meeting without a host key, and may see it.
+      role = 'host';
+      holdsHostKey = true;
+    } else if (member && token) role = state.roleOf(identity) ?? token.role;
+    else if (member && user) role = state.roleOf(identity) ?? state.defaultRole;
     else if (invite) role = invite.role;
     // Whoever creates a meeting by joining it first hosts it.
     else if (!state.persistent && state.empty) {
@@ -96,7 +124,7 @@ export class Admission {
       holdsHostKey = true;
     } else role = state.defaultRole;
 
-    const trusted = hostKey || member || !!invite;
+    const trusted = hostKey || owner || member || !!invite;
     if (!trusted && state.passcode !== null) await this.#checkPasscode(state, request.passcode, address);
     if (state.locked && !isModerator(role)) throw new MusterError('LOCKED', 'the meeting is locked');
     return { identity, role, holdsHostKey, waiting: state.lobbyEnabled && !isModerator(role) && !member };

@@ -12,6 +12,7 @@ import { CONTROL_NAMES, type ControlName } from '../controls/RoomControls.ts';
 import type { Participant } from '../rooms/Participant.ts';
 import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
+import type { SignedInUser } from '../rooms/admission.ts';
 import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
 import { GATEWAY_ERROR_CODES, SocketGateway, type GatewayHandlers } from '@muster/kit/gateway';
 import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
@@ -39,6 +40,8 @@ interface HandlerContext {
   rooms: RoomManager;
   /** Joins of one meeting, from every address. */
   meetingJoins: Limit;
+  identify?: (socket: Socket) => Promise<SignedInUser | null>;
+  anonymousJoins?: () => Promise<boolean>;
   /** The meeting this connection is in; null before its join (or while in the lobby) and after its leave. */
   session: Session | null;
   /** Runs joins and leaves of this connection one at a time, in order. */
@@ -69,6 +72,14 @@ export interface SignalingOptions {
   requestLimits?: RequestLimits;
   /** A connection that has not joined (or entered a lobby) by then is closed: idle sockets cost a file each. */
   joinTimeoutMs?: number;
+  /**
+   * Who a connection is, when it connected signed in (the server resolves
+   * the account's profile from its access token); null for a link joiner.
+   * Asked at each join, so a changed nickname shows at the next one.
+   */
+  identify?: (socket: Socket) => Promise<SignedInUser | null>;
+  /** Whether people without an account may join meetings (an organisation setting); yes when absent. */
+  anonymousJoins?: () => Promise<boolean>;
 }
 
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
@@ -86,7 +97,9 @@ const handlers: Handlers = {
     const verdict = await meetingJoins.take(request.room);
     if (!verdict.allowed) throw new MusterError('RATE_LIMITED', `too many people are joining this meeting at once; ${retryText(verdict.retryAfterMs)}`);
     if (session && !session.participant.left) throw new MusterError('ALREADY_JOINED', 'this connection is already in a meeting');
-    const { room, participant, response } = await rooms.join(socket, address, request);
+    const user = (await ctx.identify?.(socket)) ?? null;
+    if (!user && ctx.anonymousJoins && !(await ctx.anonymousJoins())) throw new MusterError('SIGN_IN_REQUIRED', 'sign in to join meetings of this organisation');
+    const { room, participant, response } = await rooms.join(socket, address, request, user);
     // Someone held in the lobby has no session yet: they join again once admitted.
     if (participant) {
       ctx.session = { room, participant };
@@ -201,6 +214,8 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
       address: addressKey(clientAddress(socket.request, trust)),
       rooms,
       meetingJoins,
+      identify: options.identify,
+      anonymousJoins: options.anonymousJoins,
       session: null,
       inOrder: (task) => (membership = membership.then(task, task)),
       armIdle: () => {

@@ -17,9 +17,15 @@ export class ProtocolClient {
     socket.onAny((event: string, payload: unknown) => this.events.push({ event, payload }));
   }
 
-  /** `headers`: what a browser or proxy would add (Origin, X-Forwarded-For). */
-  static async connect(url: string, headers?: Record<string, string>): Promise<ProtocolClient> {
-    const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true, ...(headers ? { extraHeaders: headers } : {}) });
+  /** `headers`: what a browser or proxy would add (Origin, X-Forwarded-For); `accessToken`: connect signed in. */
+  static async connect(url: string, headers?: Record<string, string>, accessToken?: string): Promise<ProtocolClient> {
+    const socket = io(url, {
+      transports: ['websocket'],
+      reconnection: false,
+      forceNew: true,
+      ...(headers ? { extraHeaders: headers } : {}),
+      ...(accessToken ? { auth: { accessToken } } : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
       socket.once('connect_error', reject);
@@ -28,8 +34,8 @@ export class ProtocolClient {
   }
 
   /** Connects and joins; fails the test if the server does not say `joined`. */
-  static async join(url: string, room: string, name: string, extra: Partial<ClientRequest<'join'>> = {}): Promise<ProtocolClient> {
-    const client = await ProtocolClient.connect(url);
+  static async join(url: string, room: string, name: string, extra: Partial<ClientRequest<'join'>> = {}, accessToken?: string): Promise<ProtocolClient> {
+    const client = await ProtocolClient.connect(url, undefined, accessToken);
     const reply = await client.send('join', { room, name, ...extra });
     if (!reply.ok || reply.data.status !== 'joined') throw new Error(`${name} could not join: ${JSON.stringify(reply)}`);
     client.joined = reply.data;

@@ -77,6 +77,12 @@ export interface BoardGatewayOptions {
   trustProxy?: TrustProxy;
   joinTimeoutMs?: number;
   quotas?: Partial<BoardQuotas>;
+  /**
+   * Whether this connection may open standalone boards (`/b/<id>`): the
+   * server answers from its setting and whether the socket is signed in.
+   * Everyone may when absent; meeting boards follow the meeting.
+   */
+  standaloneAllowed?: (socket: Socket) => Promise<boolean>;
 }
 
 interface Membership {
@@ -142,10 +148,13 @@ interface GatewayLimits {
   newBoardsServer: Limit;
 }
 
-function handlers(service: BoardService, limits: GatewayLimits): Handlers {
+function handlers(service: BoardService, limits: GatewayLimits, standaloneAllowed?: (socket: Socket) => Promise<boolean>): Handlers {
   return {
     async 'board.join'({ socket, joined, address }, request) {
       if (joined.has(request.board)) throw new BoardError('BAD_REQUEST', 'this board is already open on this connection');
+      if (standaloneAllowed && meetingOfBoard(request.board) === null && !(await standaloneAllowed(socket))) {
+        throw new BoardError('SIGN_IN_REQUIRED', 'sign in to open boards of this organisation');
+      }
       if (joined.size >= MAX_BOARDS_PER_SOCKET) throw new BoardError('BAD_REQUEST', `at most ${MAX_BOARDS_PER_SOCKET} boards per connection`);
       let stateVector: Uint8Array | undefined;
       if (request.stateVector) {
@@ -260,7 +269,7 @@ export function attachBoardGateway(io: Server, service: BoardService, options: B
   const joinTimeoutMs = options.joinTimeoutMs ?? DEFAULT_JOIN_TIMEOUT_MS;
   const gateway = new SocketGateway<typeof BoardRequests, Connection, BoardErrorCode, BoardResponses>({
     requests: BoardRequests,
-    handlers: handlers(service, limits),
+    handlers: handlers(service, limits, options.standaloneAllowed),
     version: BOARD_PROTOCOL_VERSION,
     maxBytes: (event) => PAYLOAD_LIMITS[event],
     measure: boardPayloadSize,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Server } from 'socket.io';
 import type { TrustProxy } from '@muster/kit/client-address';
 import type { LimitStore } from '@muster/kit/limits';
-import { attachBoardGateway, type BoardQuotas } from './BoardGateway.ts';
+import { attachBoardGateway, type BoardGatewayOptions, type BoardQuotas } from './BoardGateway.ts';
 import { BoardService } from './BoardService.ts';
 import type { BoardLogRepository, Sealer } from '@muster/db';
 import { BoardStore } from './BoardStore.ts';
@@ -46,6 +46,8 @@ export interface WhiteboardOptions {
   quotas?: Partial<BoardQuotas>;
   /** The database's sealer: with it, an older install's `whiteboard/boards.sqlite` is imported and put aside sealed. */
   sealer?: Sealer;
+  /** Who may open standalone boards (see BoardGatewayOptions); everyone when absent. */
+  standaloneAllowed?: BoardGatewayOptions['standaloneAllowed'];
 }
 
 /**
@@ -67,6 +69,12 @@ export async function createWhiteboard(options: WhiteboardOptions): Promise<{
     pinnedSymbolsFile: path.join(dir, 'pinned-symbols.json'),
     maxBoardBytes: options.maxBoardBytes,
   });
-  const gateway = { limits: options.limits, trustProxy: options.trustProxy, joinTimeoutMs: options.joinTimeoutMs, quotas: options.quotas };
+  const gateway: BoardGatewayOptions = {
+    limits: options.limits,
+    trustProxy: options.trustProxy,
+    joinTimeoutMs: options.joinTimeoutMs,
+    quotas: options.quotas,
+    standaloneAllowed: options.standaloneAllowed,
+  };
   return { service, attach: (io) => void attachBoardGateway(io, service, gateway) };
 }

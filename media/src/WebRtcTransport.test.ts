@@ -1,8 +1,10 @@
 import dgram from 'node:dgram';
 import dns from 'node:dns';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { waitUntil } from '@muster/kit/testing';
 import { mediaConfigFromEnv } from './config.ts';
 import { makeProducer } from './testing/fakes.ts';
+import { FIREFOX_ESR_PUBLISH_OFFER } from './testing/firefoxOffer.ts';
 import {
   answerOffer,
   collectRtp,
@@ -26,6 +28,26 @@ function transport(direction: 'send' | 'recv', config = loopbackMediaConfig()): 
   const t = new WebRtcTransport({ id: `t-${direction}-${Math.random()}`, direction, config });
   cleanups.push(() => t.close());
   return t;
+}
+
+/**
+ * `sdp` with the sections of `mids` written the way Firefox writes a bundled
+ * section that is not the BUNDLE group's tagged one: port 0 and a=bundle-only.
+ */
+function asBundleOnly(sdp: string, mids: string[]): string {
+  return sdp
+    .split('\r\n\m=')
+    .map((section) => {
+      const mid = /\r\na=mid:(\S+)/.exec(section)?.[1];
+      if (mid === undefined || !mids.includes(mid)) return section;
+      return section.replace(/^((?:m=)?\w+) 9 /, '$1 0 ').replace(/(\r\na=mid:\S+)/, '$1\r\na=bundle-only');
+    })
+    .join('\r\nm=');
+}
+
+function sectionOf(sdp: string, mid: string): string[] {
+  const section = sdp.split('\r\nm=').find((s) => s.includes(`\r\na=mid:${mid}\r\n`));
+  return section ? `m=${section}`.split('\r\n') : [];
 }
 
 function candidates(sdp: string): { address: string; port: number; type: string }[] {
@@ -88,6 +110,68 @@ describe('WebRtcTransport', { timeout: 240_000 }, () => {
       const timer = setInterval(() => audio.send(), 20);
       onDispose(() => clearInterval(timer));
       await waitFor(() => received.get('audio')!.length > 5, 30_000, 'audio through the port range');
+    });
+    cleanups.push(dispose);
+  });
+
+  it("answers a real Firefox ESR offer: the bundle-only camera becomes a VP8 simulcast producer", async () => {
+    const send = transport('send');
+    const { sdp, producers } = await send.publish(FIREFOX_ESR_PUBLISH_OFFER, [
+      { mid: '0', source: 'microphone' },
+      { mid: '1', source: 'camera' },
+    ]);
+    // werift used to take the port-0 section for a rejected one: no camera producer, and an inactive answer.
+    expect(producers.map((p) => [p.kind, p.source, p.codec])).toEqual([
+      ['audio', 'microphone', 'audio/opus'],
+      ['video', 'camera', 'video/VP8'],
+    ]);
+    expect(send.producers.find((p) => p.kind === 'video')!.dump().encodings?.map((e) => e.rid)).toEqual(['r0', 'r1', 'r2']);
+    const camera = sectionOf(sdp, '1');
+    expect(camera[0]).toMatch(/^m=video 9 UDP\/TLS\/RTP\/SAVPF 120 /);
+    expect(camera).toContain('a=recvonly');
+    expect(camera).toContain('a=rtpmap:120 VP8/90000');
+    // (werift ends the line with a space.)
+    expect(camera.map((l) => l.trim())).toContain('a=simulcast:recv r0;r1;r2');
+    expect(sdp.split('\r\n')).toContain('a=group:BUNDLE 0 1');
+    // Renegotiating the same offer changes nothing and closes nothing.
+    const again = await send.publish(FIREFOX_ESR_PUBLISH_OFFER, [
+      { mid: '0', source: 'microphone' },
+      { mid: '1', source: 'camera' },
+    ]);
+    expect([again.producers.length, again.closedProducerIds]).toEqual([0, []]);
+    expect(send.producers).toHaveLength(2);
+  });
+
+  it('carries media on bundle-only sections: a publisher offer and a subscriber answer written as Firefox writes them', async () => {
+    const { dispose } = await withRetries(3, async (onDispose) => {
+      const send = new WebRtcTransport({ id: 'bundle-only-send', direction: 'send', config: loopbackMediaConfig() });
+      onDispose(() => send.close());
+      // The werift publisher offers port 9; the SFU receives its video section as Firefox sends one.
+      const publisher = await publishAudioVideo((sdp, tracks) => send.publish(asBundleOnly(sdp, [tracks[1]!.mid]), tracks));
+      onDispose(() => publisher.pc.close());
+      expect(send.producers.map((p) => p.kind).sort()).toEqual(['audio', 'video']);
+
+      const recv = new WebRtcTransport({ id: 'bundle-only-recv', direction: 'recv', config: loopbackMediaConfig() });
+      onDispose(() => recv.close());
+      for (const p of send.producers) recv.consume(p);
+      const subscriber = createClientPeer();
+      onDispose(() => subscriber.close());
+      const received = collectRtp(subscriber);
+      const offer = await recv.createOffer();
+      const mids = [...offer.matchAll(/^a=mid:(\S+)$/gm)].map((m) => m[1]!);
+      expect(mids).toHaveLength(2);
+      // Every section after the tagged one comes back bundle-only.
+      await answerOffer(subscriber, offer, (answer) => recv.applyAnswer(asBundleOnly(answer, mids.slice(1))));
+      await waitConnected({ send, recv, publisher: publisher.pc, subscriber }, 30_000);
+
+      const sources = [new SyntheticSource(publisher.audio), new SyntheticSource(publisher.video)];
+      const timer = setInterval(() => sources.forEach((source) => source.send()), 20);
+      onDispose(() => clearInterval(timer));
+      await waitUntil(
+        () => received.get('audio')!.length > 5 && received.get('video')!.length > 5,
+        30_000,
+        'audio and video through the bundle-only sections',
+      );
     });
     cleanups.push(dispose);
   });

@@ -28,6 +28,7 @@ import {
   parseMediaSections,
   remoteSends,
   simulcastRids,
+  withBundleOnlySectionsLive,
   withMsid,
   withoutRecvOnlySsrcs,
   withStartBitrate,
@@ -171,13 +172,15 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
    * Applies a publisher's offer. Every section the client sends on and lists in
    * `tracks` becomes a Producer; a section it stopped sending on closes its Producer.
    */
-  publish(offerSdp: string, tracks: PublishedTrack[]): Promise<PublishResult> {
+  publish(clientOfferSdp: string, tracks: PublishedTrack[]): Promise<PublishResult> {
     return this.#serialise(async () => {
       this.#assertOpen();
       if (this.direction !== 'send') throw new Error('publish on a recv transport');
       // Signaling checks this too; a worker never hands werift an SDP whose cost it has not bounded (see checkRemoteSdp).
-      const check = checkRemoteSdp(offerSdp, { kind: 'offer' });
+      const check = checkRemoteSdp(clientOfferSdp, { kind: 'offer' });
       if (!check.ok) throw new Error(`bad SDP: ${check.reason}`);
+      // Firefox's bundle-only sections (port 0) would read as rejected, to werift and to remoteSends below.
+      const offerSdp = withBundleOnlySectionsLive(clientOfferSdp);
       const sections = parseMediaSections(offerSdp);
       const sourceByMid = new Map(tracks.map((t) => [t.mid, t.source]));
       await this.#pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
@@ -346,7 +349,8 @@ export class WebRtcTransport extends EnhancedEventEmitter<WebRtcTransportEvents>
         throw new Error(`bad SDP: the answer has ${check.mediaSections} media sections, the offer had ${offered}`);
       }
       this.#mediaPath.attach();
-      await this.#pc.setRemoteDescription({ type: 'answer', sdp: answerSdp });
+      // An answer may mark its bundled sections bundle-only too (RFC 8843); werift would drop those consumers.
+      await this.#pc.setRemoteDescription({ type: 'answer', sdp: withBundleOnlySectionsLive(answerSdp) });
       this.#mediaPath.attach();
       // Ask for a keyframe for every consumer that may just have started, so
       // the subscriber's decoder has something to begin with.

@@ -11,10 +11,12 @@ import {
   parseMediaSections,
   remoteSends,
   simulcastRids,
+  withBundleOnlySectionsLive,
   withMsid,
   withoutRecvOnlySsrcs,
   withStartBitrate,
 } from './sdp.ts';
+import { FIREFOX_ESR_PUBLISH_OFFER } from './testing/firefoxOffer.ts';
 
 const OFFER = [
   'v=0',
@@ -182,6 +184,56 @@ describe('simulcastRids', () => {
     const sdp = ['v=0', 'm=video 9 X 96', 'a=mid:0', 'a=simulcast:send r0;~r1,r1b;r2 recv x', 'm=video 9 X 96', 'a=mid:1', ''].join('\r\n');
     expect(simulcastRids(sdp, '0')).toEqual(['r0', 'r1', 'r2']);
     expect(simulcastRids(sdp, '1')).toEqual([]);
+  });
+});
+
+
+describe('withBundleOnlySectionsLive', () => {
+  it("makes Firefox's bundle-only camera section live: port 9, no a=bundle-only, nothing else changed", () => {
+    // As Firefox sends it, the camera reads as rejected (port 0): the bug this fixes.
+    const before = parseMediaSections(FIREFOX_ESR_PUBLISH_OFFER);
+    expect(before.map((s) => [s.mid, s.kind, s.port, remoteSends(s)])).toEqual([
+      ['0', 'audio', 9, true],
+      ['1', 'video', 0, false],
+    ]);
+    const out = withBundleOnlySectionsLive(FIREFOX_ESR_PUBLISH_OFFER);
+    expect(parseMediaSections(out).map((s) => [s.mid, s.kind, s.port, remoteSends(s)])).toEqual([
+      ['0', 'audio', 9, true],
+      ['1', 'video', 9, true],
+    ]);
+    expect(out).not.toContain('a=bundle-only');
+    const lines = FIREFOX_ESR_PUBLISH_OFFER.split('\r\n');
+    const expected = lines.filter((l) => l !== 'a=bundle-only').map((l) => (l.startsWith('m=video 0 ') ? l.replace('m=video 0 ', 'm=video 9 ') : l));
+    expect(out.split('\r\n')).toEqual(expected);
+    // What the SFU reads from the section is there once it is live.
+    expect(simulcastRids(out, '1')).toEqual(['r0', 'r1', 'r2']);
+    expect(offeredCodecOrder(out, '1')).toEqual(['video/vp8', 'video/vp9', 'video/av1']);
+    expect(checkRemoteSdp(out, { kind: 'offer' })).toEqual({ ok: true, mediaSections: 2 });
+  });
+
+  it('leaves stopped sections, sections outside the BUNDLE group and bundle-less SDPs alone', () => {
+    const head = ['v=0', 'o=- 1 2 IN IP4 0.0.0.0', 's=-', 't=0 0'];
+    const section = (mid: string, port: number, extra: string[] = []) => [`m=video ${port} UDP/TLS/RTP/SAVPF 96`, `a=mid:${mid}`, ...extra, 'a=sendonly', 'a=rtpmap:96 VP8/90000'];
+    // Firefox stops a transceiver as port 0 without bundle-only, outside the group.
+    const stopped = [...head, 'a=group:BUNDLE 0 2', ...section('0', 9), ...section('1', 0), ...section('2', 0, ['a=bundle-only']), ''].join('\r\n');
+    expect(parseMediaSections(withBundleOnlySectionsLive(stopped)).map((s) => [s.mid, s.port])).toEqual([
+      ['0', 9],
+      ['1', 0],
+      ['2', 9],
+    ]);
+    const outside = [...head, 'a=group:BUNDLE 0', ...section('0', 9), ...section('1', 0, ['a=bundle-only']), ''].join('\r\n');
+    expect(withBundleOnlySectionsLive(outside)).toBe(outside);
+    const noBundle = [...head, ...section('0', 0, ['a=bundle-only']), ''].join('\r\n');
+    expect(withBundleOnlySectionsLive(noBundle)).toBe(noBundle);
+    // Chromium's offers have no bundle-only section: returned as they are.
+    expect(withBundleOnlySectionsLive(PUBLISH_OFFER)).toBe(PUBLISH_OFFER);
+  });
+
+  it('keeps bare \\n line ends', () => {
+    const sdp = FIREFOX_ESR_PUBLISH_OFFER.replace(/\r\n/g, '\n');
+    const out = withBundleOnlySectionsLive(sdp);
+    expect(out).not.toContain('\r');
+    expect(out).toBe(withBundleOnlySectionsLive(FIREFOX_ESR_PUBLISH_OFFER).replace(/\r\n/g, '\n'));
   });
 });
 

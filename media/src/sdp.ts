@@ -33,6 +33,50 @@ export function remoteSends(section: MediaSection): boolean {
 }
 
 /**
+ * A client's SDP with its bundle-only m-sections written as ordinary bundled
+ * ones: port 9 instead of 0, no `a=bundle-only`.
+ *
+ * Why: under `bundlePolicy: 'max-bundle'` Firefox offers every m-section
+ * after the BUNDLE group's tagged one with port 0 and `a=bundle-only`
+ * (RFC 8843 §6, JSEP §5.2.1): "live, but only inside the bundle". Chromium
+ * writes port 9 instead. werift 0.25 reads any port 0 as a rejected section:
+ * it answered Firefox's camera with port 0 and `a=inactive`, so Firefox never
+ * sent it and no Producer was made. A section the client stopped has port 0
+ * without `a=bundle-only` and is no longer in the BUNDLE group: it stays
+ * rejected. Only sections the SDP's BUNDLE group names are rewritten
+ * (checkRemoteSdp refuses an offer with a live section outside the group).
+ */
+export function withBundleOnlySectionsLive(sdp: string): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = sdp.split(/\r?\n/);
+  const bundled = new Set<string>();
+  for (const line of lines) {
+    if (line.startsWith('m=')) break;
+    if (line.startsWith('a=group:BUNDLE ')) for (const mid of line.slice(15).split(' ')) if (mid) bundled.add(mid);
+  }
+  if (bundled.size === 0) return sdp;
+  const out: string[] = [];
+  let section: string[] = [];
+  const flush = () => {
+    const mid = section.find((l) => l.startsWith('a=mid:'))?.slice(6);
+    const mLine = /^m=(\S+) 0( .*)$/.exec(section[0] ?? '');
+    const bundleOnly = (l: string) => l.trim() === 'a=bundle-only';
+    if (mLine && mid !== undefined && bundled.has(mid) && section.some(bundleOnly)) {
+      out.push(`m=${mLine[1]} 9${mLine[2]}`, ...section.slice(1).filter((l) => !bundleOnly(l)));
+    } else {
+      out.push(...section);
+    }
+    section = [];
+  };
+  for (const line of lines) {
+    if (line.startsWith('m=')) flush();
+    section.push(line);
+  }
+  flush();
+  return out.join(eol);
+}
+
+/**
  * Rewrites the address of our host candidates to the announced one, the way
  * mediasoup's announcedIp does, for a server behind 1:1 NAT.
  */

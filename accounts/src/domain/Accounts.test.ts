@@ -244,6 +244,19 @@ describe('accounts', () => {
       expect(await t.accounts.guard.authenticate(session.accessToken)).toBeNull();
     });
 
+    it('a device in use is seen; housekeeping forgets spent codes and long-revoked devices', async () => {
+      const t = await setup();
+      const { phone, session, principal } = await signedUp(t);
+      t.clock.advance(5 * 60_000);
+      await t.accounts.guard.authenticate(session.accessToken);
+      const { waitUntil } = await import('@muster/kit/testing');
+      await waitUntil(async () => (await t.accounts.auth.devices(principal))[0]!.lastSeenAt === t.clock.now(), 5_000, 'last seen to be written');
+      await t.accounts.auth.requestCode(phone, 'login', client);
+      await t.accounts.auth.logout(principal);
+      t.clock.advance(31 * 24 * 3600_000);
+      expect(await t.accounts.housekeeping()).toEqual({ codes: 1, sessions: 1 });
+    });
+
     it('a forged or malformed refresh token is refused without touching the device', async () => {
       const t = await setup();
       const { session } = await signedUp(t);

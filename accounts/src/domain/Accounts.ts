@@ -30,6 +30,8 @@ export interface AccountsOptions {
 }
 
 const AVATAR_KEY_SETTING = 'accounts.avatar-url-key';
+const HOUSEKEEPING_MS = 3600_000;
+const REVOKED_KEPT_MS = 30 * 24 * 3600_000;
 
 /**
  * The accounts domain, assembled: `auth` (codes, sign-up, log-in, tokens,
@@ -44,6 +46,7 @@ export class Accounts {
   readonly channel: CodeChannel;
   readonly phones: PhoneNumbers;
   readonly #context: AccountsContext;
+  readonly #housekeeping: NodeJS.Timeout;
   #closed = false;
 
   private constructor(context: AccountsContext) {
@@ -54,6 +57,22 @@ export class Accounts {
     this.profiles = new Profiles(context);
     this.auth = new Authenticator(context, this.profiles);
     this.admin = new Administration(context, this.auth, this.profiles);
+    this.#housekeeping = setInterval(() => void this.housekeeping(), HOUSEKEEPING_MS);
+    this.#housekeeping.unref();
+  }
+
+  /**
+   * Drops what only served for a while: expired codes, and devices signed out
+   * long ago (kept a month, so a reused refresh token is still recognised).
+   */
+  async housekeeping(): Promise<{ codes: number; sessions: number }> {
+    const now = this.#context.now();
+    try {
+      return { codes: await this.#context.codes.purgeExpired(now), sessions: await this.#context.sessions.purgeRevoked(now - REVOKED_KEPT_MS) };
+    } catch (error) {
+      if (!this.#closed) this.#context.logger.warn({ err: error }, 'accounts: housekeeping failed; retrying later');
+      return { codes: 0, sessions: 0 };
+    }
   }
 
   static async open(options: AccountsOptions): Promise<Accounts> {
@@ -119,6 +138,7 @@ export class Accounts {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#housekeeping);
     this.guard.close();
   }
 }

@@ -32,6 +32,8 @@ interface CachedSession {
 
 /** How long a looked-up session is believed without asking the database again (ms). */
 const CACHE_MS = 30_000;
+/** A device's "last seen" is written at most this often (ms). */
+const SEEN_WRITE_MS = 60_000;
 /** How often other processes' revocations are picked up from the database (ms): "within 1 s, on every process". */
 export const REVOCATION_POLL_MS = 500;
 
@@ -52,6 +54,8 @@ export class SessionGuard {
   readonly #now: () => number;
   readonly #cache = new Map<string, CachedSession>();
   readonly #listeners = new Set<RevocationListener>();
+  /** When each device was last recorded as seen (its "last seen" is written at most once a minute). */
+  readonly #seen = new Map<string, number>();
   #lastPoll: number;
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
@@ -73,7 +77,18 @@ export class SessionGuard {
   async authenticate(accessToken: string, now = this.#now()): Promise<Principal | null> {
     const claims = await this.#tokens.verifyAccess(accessToken);
     if (!claims) return null;
-    return (await this.#active(claims, now)) ? principalOf(claims) : null;
+    if (!(await this.#active(claims, now))) return null;
+    this.#markSeen(claims.sessionId, now);
+    return principalOf(claims);
+  }
+
+  /** The device list's "last seen": a device in use is seen, not only when it refreshes. */
+  #markSeen(sessionId: string, now: number): void {
+    const last = this.#seen.get(sessionId) ?? 0;
+    if (now - last < SEEN_WRITE_MS) return;
+    this.#seen.set(sessionId, now);
+    if (this.#seen.size > 100_000) this.#seen.delete(this.#seen.keys().next().value!);
+    this.#sessions.touch(sessionId, now).catch((error: unknown) => this.#logger.warn({ err: error }, 'accounts: could not record a device as seen'));
   }
 
   /** Whether a session is active now (sockets re-check theirs with this). */

@@ -145,24 +145,43 @@ class LockoutLimit implements Limit {
   }
 }
 
-/** Limits kept in this process's memory: right for one process; the scale-out issue adds Redis. */
-export class MemoryLimits implements LimitStore {
+/** What one counter needs: rate-limiter-flexible's options common to every store. */
+export interface CounterOptions {
+  keyPrefix: string;
+  points: number;
+  duration: number;
+}
+
+/**
+ * The shapes of limit, over any rate-limiter-flexible store: a subclass
+ * says where counters live (this process's memory, Redis).
+ */
+export abstract class CounterLimits implements LimitStore {
+  protected abstract counter(options: CounterOptions): RateLimiterAbstract;
+
   rate(options: RateOptions): Limit {
-    return new RateLimit(options.name, [new RateLimiterMemory({ keyPrefix: options.name, points: options.points, duration: options.perSeconds })]);
+    return new RateLimit(options.name, [this.counter({ keyPrefix: options.name, points: options.points, duration: options.perSeconds })]);
   }
 
   bursty(options: BurstOptions): Limit {
-    const steady = new RateLimiterMemory({ keyPrefix: options.name, points: options.perSecond, duration: 1 });
+    const steady = this.counter({ keyPrefix: options.name, points: options.perSecond, duration: 1 });
     // What a bucket holds beyond one second's rate, refilled over the time the steady rate takes to earn it.
     const extra = Math.max(1, options.burst - options.perSecond);
-    const burst = new RateLimiterMemory({ keyPrefix: `${options.name}:burst`, points: extra, duration: Math.max(1, Math.ceil(extra / options.perSecond)) });
+    const burst = this.counter({ keyPrefix: `${options.name}:burst`, points: extra, duration: Math.max(1, Math.ceil(extra / options.perSecond)) });
     return new RateLimit(options.name, [steady, burst]);
   }
 
   lockout(options: LockoutOptions): Limit {
-    const attempts = new RateLimiterMemory({ keyPrefix: options.name, points: options.attempts, duration: options.perSeconds });
-    const lockouts = new RateLimiterMemory({ keyPrefix: `${options.name}:lockouts`, points: Number.MAX_SAFE_INTEGER, duration: DAY_SECONDS });
+    const attempts = this.counter({ keyPrefix: options.name, points: options.attempts, duration: options.perSeconds });
+    const lockouts = this.counter({ keyPrefix: `${options.name}:lockouts`, points: Number.MAX_SAFE_INTEGER, duration: DAY_SECONDS });
     return new LockoutLimit(options, attempts, lockouts);
+  }
+}
+
+/** Limits kept in this process's memory: right for one process (RedisLimits shares them between processes). */
+export class MemoryLimits extends CounterLimits {
+  protected counter(options: CounterOptions): RateLimiterAbstract {
+    return new RateLimiterMemory(options);
   }
 }
 

@@ -58,6 +58,10 @@ export interface ServerConfig {
   keyPasswords?: KeyPasswords;
   /** Accounts: phone region, public URL, the code channel. */
   accounts?: AccountsConfig;
+  /** REDIS_URL: limits (codes, log-ins, joins…) shared by every server process; this process's memory when unset. */
+  redisUrl?: string;
+  /** REDIS_KEY_PREFIX: keeps this installation's keys apart in a shared Redis (default `muster`). */
+  redisKeyPrefix?: string;
 }
 
 export interface AccountsConfig {
@@ -142,5 +146,7 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     security: securityConfigFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     accounts: { phoneRegion: env.DEFAULT_PHONE_REGION || 'CN', publicUrl: env.PUBLIC_URL || undefined },
+    redisUrl: env.REDIS_URL || undefined,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
   };
 }

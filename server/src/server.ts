@@ -17,6 +17,7 @@ import { securityHeaders } from './http/securityHeaders.ts';
 import { originAllowed } from './http/origin.ts';
 import { constantTimeEqual } from '@muster/kit/constant-time';
 import { MemoryLimits } from '@muster/kit/limits';
+import { RedisLimits } from '@muster/kit/redis-limits';
 import { MeetingTokens } from '@muster/signaling';
 import { MeetingStore } from '@muster/signaling';
 import { importLegacyMeetings } from '@muster/signaling';
@@ -78,8 +79,10 @@ export async function startMusterServer(config: ServerConfig): Promise<MusterSer
 
 async function startOnDatabase(config: ServerConfig, db: Database, token: string, generated: boolean, file: string | undefined): Promise<MusterServer> {
   const security = { ...DEFAULT_SECURITY, ...config.security };
-  // One store for every per-address and per-meeting limit (Redis replaces it when the server scales out).
-  const limits = new MemoryLimits();
+  // One store for every limit (per address, number, account, meeting): shared through Redis when REDIS_URL is set.
+  const redisLimits = config.redisUrl ? new RedisLimits(config.redisUrl, { prefix: `${config.redisKeyPrefix ?? 'muster'}:limits` }) : undefined;
+  if (redisLimits && !(await redisLimits.ready(5_000))) log.warn('redis: not reachable at start; limits count in this process until it is');
+  const limits = redisLimits ?? new MemoryLimits();
   const pool = new WorkerPool(config.media);
   await pool.start();
   const recorderConfig = { ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording };
@@ -259,6 +262,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         await whiteboard.service.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         pool.close();
+        await redisLimits?.close();
         // Last: whatever was queued (config saves, board updates) commits first.
         await db.close();
       })();

@@ -1,3 +1,4 @@
 /** Test helpers every package may use (exported as `@muster/kit/testing`). */
 export { mulberry32 } from './random.ts';
 export { waitUntil } from './waitUntil.ts';
+export { TEST_REDIS_URL, redisReachable, redisTestsEnabled } from './redis.ts';

@@ -1,4 +1,4 @@
-import { isUniqueViolation, openEach, type Database } from '@muster/db';
+import { isUniqueViolation, openEach, type AccountsTable, type Database } from '@muster/db';
 import { AccountError } from '../errors.ts';
 import type { AccountRole, AccountStatus } from '../protocol.ts';
 
@@ -48,19 +48,7 @@ export interface AvatarImages {
   large: Buffer;
 }
 
-interface Row {
-  id: string;
-  phone_index: string | null;
-  muster_id: string | null;
-  role: AccountRole;
-  status: AccountStatus;
-  created_at: number;
-  updated_at: number;
-  expires_at: number | null;
-  locked_until: number | null;
-  profile: Buffer;
-  credentials: Buffer | null;
-}
+type Row = AccountsTable;
 
 const aad = (id: string, column: 'profile' | 'credentials') => ({ table: 'accounts', column, rowId: id });
 const avatarAad = (id: string, version: number, column: 'small' | 'large') => ({ table: 'account_avatars', column, rowId: `${id}/${version}` });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { openEach, type Database } from '@muster/db';
+import { openEach, type Database, type SecurityEventsTable } from '@muster/db';
 
 export type SecurityEventKind =
   | 'signup'
@@ -23,13 +23,7 @@ export interface SecurityEvent {
   details: Record<string, unknown>;
 }
 
-interface Row {
-  id: string;
-  at: number;
-  account_id: string | null;
-  kind: string;
-  details: Buffer;
-}
+type Row = SecurityEventsTable;
 
 const aad = (id: string) => ({ table: 'security_events', column: 'details', rowId: id });
 

@@ -1,4 +1,4 @@
-import { openEach, type Database } from '@muster/db';
+import { openEach, type Database, type AccountSessionsTable } from '@muster/db';
 
 export interface DeviceInfo {
   name: string;
@@ -21,16 +21,7 @@ export interface StoredSession {
   device: DeviceInfo;
 }
 
-interface Row {
-  id: string;
-  account_id: string;
-  created_at: number;
-  last_seen_at: number;
-  generation: number;
-  revoked_at: number | null;
-  secret: Buffer;
-  device: Buffer;
-}
+type Row = AccountSessionsTable;
 
 const aad = (id: string, column: 'secret' | 'device') => ({ table: 'account_sessions', column, rowId: id });
 

@@ -168,6 +168,7 @@ export const SignupPolicySchema = z.enum(['code', 'password', 'approval']).meta(
   description: 'code: a one-time code is required; password: a password is enough (the number stays unverified); approval: an admin approves each account',
 });
 export type SignupPolicy = z.infer<typeof SignupPolicySchema>;
+export const SignupPolicyReplySchema = z.object({ signupPolicy: SignupPolicySchema }).meta({ id: 'SignupPolicyReply' });
 export const AccountSettingsSchema = z
   .object({
     signupPolicy: SignupPolicySchema,

@@ -334,7 +334,7 @@ export interface ParticipantInfo {
   videoQuality: VideoQuality;
   /** The account of a signed-in participant (their name and avatar come from its profile); null for a link joiner. */
   userId: string | null;
-  /** Path of a signed-in participant's avatar (64 px), or null. */
+  /** Path of a signed-in participant's avatar (256 px WebP), or null. */
   avatar: string | null;
   /** Joined by link without an account, or with a temporary (guest) account: shown as "guest". */
   guest: boolean;

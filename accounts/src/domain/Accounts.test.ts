@@ -362,6 +362,10 @@ describe('accounts', () => {
       expect(() => t.accounts.admin.assertConsole(principal)).toThrow(expect.objectContaining({ code: 'SECOND_FACTOR_REQUIRED' }));
       expect(await codeOf(t.accounts.admin.elevate(principal, { consolePassword: 'slate-meadow-21' }, client))).toBe('INVALID_CREDENTIALS');
       const byPassword = await t.accounts.admin.elevate(principal, { consolePassword: 'console-only-pass' }, client);
+      expect(byPassword.accessTokenExpiresAt).toBe(byPassword.elevatedUntil);
+      for (const selfAction of [(): Promise<unknown> => t.accounts.admin.setStatus(principal, principal.accountId, 'disabled'), () => t.accounts.admin.resetPassword(principal, principal.accountId), () => t.accounts.admin.signOutEverywhere(principal, principal.accountId), () => t.accounts.admin.deleteUser(principal, principal.accountId)]) {
+        expect(await codeOf(selfAction())).toBe('BAD_REQUEST');
+      }
       const elevated = (await t.accounts.guard.authenticate(byPassword.accessToken))!;
       expect(() => t.accounts.admin.assertConsole(elevated)).not.toThrow();
       const code = new TOTP({ secret: Secret.fromBase32(totp!.secret), digits: 6, period: 30 }).generate({ timestamp: t.clock.now() });

@@ -128,7 +128,8 @@ export class Accounts {
     const account = await this.#context.accounts.get(principal.accountId);
     if (!account || account.status !== 'active') return null;
     const profile = this.profiles.publicOf(account);
-    return { userId: account.id, name: profile.nickname, avatar: profile.avatar?.small ?? null, guest: account.role === 'guest' };
+    // The 256 px image: a camera-off tile shows it large.
+    return { userId: account.id, name: profile.nickname, avatar: profile.avatar?.large ?? null, guest: account.role === 'guest' };
   }
 
   settings(): Promise<AccountSettings> {

@@ -192,6 +192,7 @@ export class Administration {
   }
 
   async setStatus(admin: Principal, id: string, status: 'active' | 'disabled'): Promise<AdminUser> {
+    notSelf(admin, id, 'disable or enable');
     const account = await this.#change(admin, id, `user.${status === 'disabled' ? 'disable' : 'enable'}`, (a) => ({ ...a, status }));
     if (status === 'disabled') await this.#auth.signOutEverywhere(id, 'disabled');
     this.#c.guard.forgetAccount(id);
@@ -210,6 +211,7 @@ export class Administration {
 
   /** Sets a temporary password (returned once) and signs every device out. */
   async resetPassword(admin: Principal, id: string): Promise<{ user: AdminUser; temporaryPassword: string }> {
+    notSelf(admin, id, 'reset the password of');
     const temporaryPassword = `${crypto.randomBytes(6).toString('base64url')}-${crypto.randomBytes(6).toString('base64url')}`;
     const hash = await this.#c.passwords.hash(temporaryPassword);
     const now = this.#c.now();
@@ -220,6 +222,7 @@ export class Administration {
   }
 
   async signOutEverywhere(admin: Principal, id: string): Promise<{ devices: number }> {
+    notSelf(admin, id, 'sign out');
     await this.#existing(id);
     const devices = await this.#auth.signOutEverywhere(id, 'signed-out');
     await this.#c.audit.append({ actor: admin.accountId, action: 'user.sign-out-everywhere', target: id, details: { devices } });
@@ -228,7 +231,7 @@ export class Administration {
 
   /** Deletes an account and everything stored with it (an expired guest's data stays until this). */
   async deleteUser(admin: Principal, id: string): Promise<void> {
-    if (id === admin.accountId) throw new AccountError('BAD_REQUEST', 'an admin cannot delete their own account');
+    notSelf(admin, id, 'delete');
     await this.#existing(id);
     await this.#auth.signOutEverywhere(id, 'deleted');
     await this.#c.accounts.delete(id);
@@ -315,6 +318,11 @@ export class Administration {
   #totp(account: StoredAccount, secret: string): TOTP {
     return new TOTP({ issuer: 'Muster', label: account.profile.phone ?? account.id, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) });
   }
+}
+
+/** An admin does not lock themselves out of the console from it: another admin (or the settings page) does that. */
+function notSelf(admin: Principal, id: string, what: string): void {
+  if (id === admin.accountId) throw new AccountError('BAD_REQUEST', `an admin cannot ${what} their own account from the console`);
 }
 
 function matches(account: StoredAccount, q: string): boolean {

@@ -52,7 +52,8 @@ export class TokenService {
 
   async signAccess(claims: Omit<AccessClaims, 'expiresAt'>, now = Date.now()): Promise<{ token: string; expiresAt: number }> {
     const iat = Math.floor(now / 1000);
-    const exp = iat + ACCESS_TOKEN_TTL_SECONDS;
+    // An elevated token lasts as long as its elevation (the console's 30 minutes); any other, 15 minutes.
+    const exp = claims.elevatedUntil !== undefined ? Math.max(iat + 1, claims.elevatedUntil) : iat + ACCESS_TOKEN_TTL_SECONDS;
     const payload: Record<string, unknown> = { sid: claims.sessionId, role: claims.role };
     if (claims.elevatedUntil !== undefined) payload.elv = claims.elevatedUntil;
     const token = await new SignJWT(payload)

@@ -102,6 +102,10 @@ export function accountsApi(accounts: Accounts, options: AccountsApiOptions): Ro
   router.use(readPrincipal(accounts));
 
   // ---------------------------------------------------------------- auth
+  // Public: a sign-up form says up front what it needs.
+  router.get('/auth/policy', route(async (_req, res) => {
+    res.json({ signupPolicy: (await accounts.settings()).signupPolicy });
+  }));
   router.post('/auth/codes', json, route(async (req, res) => {
     const body = parse(RequestCodeSchema, req.body);
     await auth.requestCode(body.phone, body.purpose, client(req));

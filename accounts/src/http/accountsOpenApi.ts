@@ -27,6 +27,7 @@ import {
   SecurityEventSchema,
   SessionSchema,
   SignupSchema,
+  SignupPolicyReplySchema,
   UserSchema,
 } from '../protocol.ts';
 
@@ -76,6 +77,11 @@ export function registerAccountsOpenApi(registry: OpenAPIRegistry): void {
   const open: Record<string, string[]>[] = [];
   const route = (tag: string, config: RouteConfig) => registry.registerPath({ tags: [tag], ...config });
 
+  route('auth', {
+    method: 'get', path: '/auth/policy', operationId: 'signupPolicy', security: open,
+    summary: 'What sign-up needs here: a code (code), a password alone (password), or an admin\'s approval (approval)',
+    responses: { 200: ok('The policy', SignupPolicyReplySchema), 429: E[429] },
+  });
   route('auth', {
     method: 'post', path: '/auth/codes', operationId: 'requestCode', security: open,
     summary: 'Send a one-time code (6 digits, 5 minutes, 5 tries) by the configured channel',

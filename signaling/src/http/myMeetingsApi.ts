@@ -42,6 +42,7 @@ export const MyRecordingSchema = z
   .object({
     id: z.string(),
     roomId: z.string(),
+    topic: z.string().nullable().meta({ description: "The meeting's topic now (null when the meeting is no longer kept)" }),
     startedAt: z.number().int(),
     durationMs: z.number().int().nullable(),
     state: z.string(),
@@ -110,9 +111,10 @@ export function myMeetingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
       const scheduled = mine.filter((m) => m.startsAt !== null && m.startsAt + SCHEDULED_GRACE_MS > now && !m.live).sort((a, b) => a.startsAt! - b.startsAt!);
       const upcoming = new Set(scheduled.map((m) => m.id));
       const recent = mine.filter((m) => !upcoming.has(m.id)).sort((a, b) => Number(b.live) - Number(a.live) || b.createdAt - a.createdAt);
+      const topics = new Map(mine.map((m) => [m.id, m.topic]));
       const recordings = (await recorder.hostedBy(userIdentity(accountId)))
         .sort((a, b) => b.startedAt - a.startedAt)
-        .map((r) => ({ id: r.id, roomId: r.roomId, startedAt: r.startedAt, durationMs: r.durationMs, state: r.state, download: r.downloadUrl }));
+        .map((r) => ({ id: r.id, roomId: r.roomId, topic: topics.get(r.roomId) ?? null, startedAt: r.startedAt, durationMs: r.durationMs, state: r.state, download: r.downloadUrl }));
       return { scheduled, recent, recordings };
     }),
   );

@@ -18,7 +18,7 @@ import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/ki
 export interface SignedInUser {
   userId: string;
   name: string;
-  /** Path of their 64 px avatar, or null. */
+  /** Path of their avatar (256 px), or null. */
   avatar: string | null;
   /** A temporary (guest) account. */
   guest: boolean;

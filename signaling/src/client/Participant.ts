@@ -26,6 +26,12 @@ export class Participant {
   blocked: ('audio' | 'video')[];
   /** A host's cap on this person's video for everyone (`high`: none). */
   videoQuality: VideoQuality;
+  /** The account of a signed-in participant; null for a link joiner. */
+  userId: string | null;
+  /** Path of a signed-in participant's avatar (64 px), or null. */
+  avatar: string | null;
+  /** Joined by link without an account, or with a guest account. */
+  guest: boolean;
 
   constructor(info: ParticipantInfo) {
     this.id = info.id;
@@ -36,6 +42,10 @@ export class Participant {
     this.handRaisedAt = info.handRaisedAt ?? null;
     this.blocked = info.blocked ?? [];
     this.videoQuality = info.videoQuality ?? 'high';
+    // A server from before accounts sends none of these: nobody is marked a guest then.
+    this.userId = info.userId ?? null;
+    this.avatar = info.avatar ?? null;
+    this.guest = info.guest ?? false;
   }
 
   update(info: ParticipantInfo): void {
@@ -45,6 +55,9 @@ export class Participant {
     this.handRaisedAt = info.handRaisedAt ?? null;
     this.blocked = info.blocked ?? [];
     this.videoQuality = info.videoQuality ?? 'high';
+    this.userId = info.userId ?? null;
+    this.avatar = info.avatar ?? null;
+    this.guest = info.guest ?? false;
   }
 
   get isModerator(): boolean {

@@ -77,10 +77,19 @@ export interface RoomOptions {
   requestTimeoutMs?: number;
   /** How long a transport may stay "disconnected" before media is rebuilt. */
   iceDisconnectedGraceMs?: number;
+  /**
+   * Join signed in: the socket connects with `auth: { accessToken }`, and the
+   * server takes the name and avatar from the account's profile (the name
+   * given to `connect` is then only a fallback it ignores). A function is
+   * asked at every (re)connection, so a long meeting reconnects with a fresh
+   * token (`AccountClient.accessToken`); resolving null connects without one.
+   */
+  accessToken?: string | (() => string | null | undefined | Promise<string | null | undefined>);
 }
 
 export class MusterRequestError extends Error {
-  readonly code: ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'DENIED';
+  /** `UNAUTHORIZED`: the server refused the access token the socket connected with (expired, or the device was signed out). */
+  readonly code: ErrorCode | 'TIMEOUT' | 'DISCONNECTED' | 'DENIED' | 'UNAUTHORIZED';
   constructor(code: MusterRequestError['code'], message: string) {
     super(message);
     this.code = code;
@@ -118,7 +127,7 @@ export class Room extends Emitter<RoomEvents> {
   moderator: ModeratorInfo | null = null;
   #credentials: JoinCredentials = {};
   #admission?: { resolve: (ticket: string) => void; reject: (error: Error) => void };
-  readonly #options: Required<Omit<RoomOptions, 'url'>> & { url?: string };
+  readonly #options: Required<Omit<RoomOptions, 'url' | 'accessToken'>> & Pick<RoomOptions, 'url' | 'accessToken'>;
   #socket?: Socket;
   #roomId = '';
   #name = '';
@@ -145,6 +154,24 @@ export class Room extends Emitter<RoomEvents> {
       io: options.io ?? defaultIo,
       requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
       iceDisconnectedGraceMs: options.iceDisconnectedGraceMs ?? 4_000,
+      accessToken: options.accessToken,
+    };
+  }
+
+  /** socket.io's `auth` option: the access token of a signed-in join, fetched anew for every (re)connection. */
+  #auth(): { auth?: (callback: (data: object) => void) => void } {
+    const source = this.#options.accessToken;
+    if (source === undefined) return {};
+    return {
+      auth: (callback) => {
+        Promise.resolve()
+          .then(() => (typeof source === 'function' ? source() : source))
+          .then(
+            (token) => callback(token ? { accessToken: token } : {}),
+            // No token to be had (offline): connect as a link joiner would rather than not at all.
+            () => callback({}),
+          );
+      },
     };
   }
 
@@ -189,13 +216,23 @@ export class Room extends Emitter<RoomEvents> {
       transports: ['websocket'],
       reconnectionDelay: 250,
       reconnectionDelayMax: 2_000,
+      ...this.#auth(),
     });
     this.#socket = socket;
     this.#bindServerEvents(socket);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new MusterRequestError('TIMEOUT', 'could not reach the server')), this.#options.requestTimeoutMs);
+      const refused = (error: Error & { data?: { code?: string; message?: string } }) => {
+        // A refused access token is final (socket.io does not retry a handshake the server refused): say so at once.
+        if (error?.data?.code !== 'UNAUTHORIZED') return;
+        clearTimeout(timer);
+        socket.off('connect_error', refused);
+        reject(new MusterRequestError('UNAUTHORIZED', error.data.message ?? error.message));
+      };
+      socket.on('connect_error', refused);
       socket.once('connect', () => {
         clearTimeout(timer);
+        socket.off('connect_error', refused);
         resolve();
       });
     });

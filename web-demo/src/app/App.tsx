@@ -1,22 +1,57 @@
 import { Fragment } from 'preact';
+import { useEffect } from 'preact/hooks';
+import type { User } from '@muster/accounts/client';
+import { AccountNoticeBanner } from '../account/AccountNotice.tsx';
+import { GuestPage } from '../account/GuestPage.tsx';
+import { LoginPage } from '../account/LoginPage.tsx';
+import { MeetingsTab } from '../account/MeetingsTab.tsx';
+import { ResetPage } from '../account/ResetPage.tsx';
+import { currentUser } from '../account/session.ts';
+import { forSignedOut, needsSignIn, shellTabOf } from '../account/shell.ts';
+import { Shell } from '../account/Shell.tsx';
+import { SignupPage } from '../account/SignupPage.tsx';
+import { SetupPage } from '../admin/SetupPage.tsx';
 import { HomePage } from '../pages/HomePage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { RoomPage } from '../pages/RoomPage.tsx';
 import { lazy } from './lazy.tsx';
-import { currentRoute } from './router.ts';
-import type { Route } from './routes.ts';
+import { currentRoute, navigate } from './router.ts';
+import { loginPath, type Route } from './routes.ts';
 
 // The board code (fabric.js, milsymbol, Yjs) is its own chunk: meetings load without it.
 const BoardPage = lazy(() => import('../board/BoardPage.tsx').then((m) => m.BoardPage));
+// Settings and the console are not the first screen anyone sees: the shell's Meetings tab loads without them.
+const SettingsPage = lazy(() => import('../account/SettingsPage.tsx').then((m) => m.SettingsPage));
+const AdminPage = lazy(() => import('../admin/AdminPage.tsx').then((m) => m.default));
 
-function page(route: Route) {
+/** Goes elsewhere at once, replacing this entry of the history (a page one may not be on). */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), []);
+  return null;
+}
+
+function page(route: Route, user: User | null) {
   switch (route.name) {
     case 'home':
-      return <HomePage />;
+      return user ? <MeetingsTab /> : <HomePage />;
     case 'room':
       return <RoomPage roomId={route.roomId} params={route.params} />;
     case 'board':
       return <BoardPage boardId={route.boardId} params={route.params} />;
+    case 'login':
+      return <LoginPage next={route.next} />;
+    case 'signup':
+      return <SignupPage next={route.next} />;
+    case 'reset':
+      return <ResetPage />;
+    case 'guest':
+      return <GuestPage />;
+    case 'adminSetup':
+      return <SetupPage />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'admin':
+      return <AdminPage />;
     default:
       return <NotFoundPage />;
   }
@@ -27,13 +62,33 @@ function page(route: Route) {
  * renders its page anew and the old one's teardown runs (leaving a call,
  * releasing the camera).
  *
- * Signed out there is no shell: every page is the whole screen. The
- * signed-in shell (sidebar on a desktop, bottom tab bar on a phone, Meetings
- * its first tab) goes here, around the pages that are not full screen
- * (`isFullScreen` in app/routes.ts), with the account routes (/login, /signup, /settings,
- * /admin) added to app/routes.ts and their pages to account/ and admin/.
+ * Signed out there is no shell: every page is the whole screen, as before
+ * accounts. Signed in, the start page, settings and the console render in
+ * the shell (a sidebar on a desktop, a bottom tab bar on a phone); meetings
+ * and boards stay edge to edge. Pages that need an account send the signed
+ * out to /login (and back afterwards); /login and /signup send the signed in on.
  */
 export function App() {
   const { route, visit } = currentRoute.value;
-  return <Fragment key={visit}>{page(route)}</Fragment>;
+  const user = currentUser.value;
+  let content;
+  if (user && forSignedOut(route)) content = <Redirect to={((route.name === 'login' || route.name === 'signup') && route.next) || '/'} />;
+  else if (!user && needsSignIn(route)) content = <Redirect to={loginPath(location.pathname)} />;
+  else {
+    const tab = user ? shellTabOf(route) : null;
+    content =
+      tab && user ? (
+        <Shell tab={tab} user={user}>
+          {page(route, user)}
+        </Shell>
+      ) : (
+        page(route, user)
+      );
+  }
+  return (
+    <Fragment key={visit}>
+      {content}
+      {user && <AccountNoticeBanner />}
+    </Fragment>
+  );
 }

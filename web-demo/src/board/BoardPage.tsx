@@ -1,5 +1,6 @@
 import { BoardIdSchema } from '@muster/whiteboard/client';
 import { useEffect, useState } from 'preact/hooks';
+import { currentUser, socketAccessToken } from '../account/session.ts';
 import { getPref, setPref } from '../lib/prefs.ts';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { Brand } from '../ui/Brand.tsx';
@@ -13,7 +14,8 @@ import { standaloneBoardClient } from './connect.ts';
  */
 export function BoardPage({ boardId, params }: { boardId: string; params: URLSearchParams }) {
   const valid = BoardIdSchema.safeParse(boardId).success && !boardId.startsWith('m.');
-  const [name, setName] = useState(() => (params.get('name')?.trim() || getPref('name') || '').slice(0, 64));
+  // Signed in, the board names you from your profile.
+  const [name, setName] = useState(() => (currentUser.peek()?.nickname || params.get('name')?.trim() || getPref('name') || '').slice(0, 64));
   const [typed, setTyped] = useState('');
   useEffect(() => {
     if (valid) document.title = `${boardId} · Board · Muster`;
@@ -46,8 +48,9 @@ export function BoardPage({ boardId, params }: { boardId: string; params: URLSea
 
 function OpenBoard({ boardId, name }: { boardId: string; name: string }) {
   const [client] = useState(() => {
-    setPref('name', name);
-    return standaloneBoardClient(boardId, name);
+    const accessToken = socketAccessToken();
+    if (!accessToken) setPref('name', name);
+    return standaloneBoardClient(boardId, name, accessToken);
   });
   const [status, setStatus] = useState('Connecting…');
   useEffect(() => {

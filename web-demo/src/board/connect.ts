@@ -29,9 +29,14 @@ export function colourFor(name: string): string {
   return `hsl(${hueFor(name)} 70% 45%)`;
 }
 
-/** A standalone board at /b/<id>: its own socket.io connection on the same origin and port. */
-export function standaloneBoardClient(board: string, name: string): BoardClient {
-  const socket = io('/board', { transports: ['websocket'] });
+/**
+ * A standalone board at /b/<id>: its own socket.io connection on the same
+ * origin and port. Signed in, the socket carries the access token (fetched
+ * anew at each reconnection): an organisation may keep boards to signed-in people.
+ */
+export function standaloneBoardClient(board: string, name: string, accessToken?: () => Promise<string | null>): BoardClient {
+  const auth = accessToken ? { auth: (cb: (data: object) => void) => void accessToken().then((t) => cb(t ? { accessToken: t } : {}), () => cb({})) } : {};
+  const socket = io('/board', { transports: ['websocket'], ...auth });
   const client = new BoardClient({ socket, board, name, clientKey: clientKey(), ownerKey: storage()?.getItem(ownerKeyName(board)) ?? undefined, color: colourFor(name) });
   // Whoever creates a board is its host; the key that says so stays in this browser.
   client.on('ownerKey', (key) => storage()?.setItem(ownerKeyName(board), key));

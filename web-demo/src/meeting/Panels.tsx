@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { hueFor, initials } from '../lib/avatar.ts';
 import { canSelectSpeaker, deviceIdOf, listDevices, type DeviceLists } from '../lib/devices.ts';
+import { Avatar } from '../ui/Avatar.tsx';
 import { Icon, type IconName } from '../ui/Icon.tsx';
 import { getPref } from '../lib/prefs.ts';
 import { DeviceSelect } from '../ui/DeviceSelect.tsx';
@@ -76,16 +76,15 @@ function PersonRow({ entry: e, onMenu }: { entry: PersonEntry; onMenu(anchor: HT
       data-participant-list-id={e.id}
       data-muted={String(e.micMuted)}
       data-host={String(e.host)}
+      data-guest={String(e.guest)}
       data-cohost={String(e.coHost)}
       data-hand-raised={String(e.hand)}
       data-video-quality={e.videoQuality}
     >
-      <span class="avatar-circle avatar-sm" style={{ '--hue': String(hueFor(e.name)) }}>
-        {initials(e.name)}
-      </span>
+      <Avatar name={e.name} src={e.avatar} />
       <span class="person-name">
         <span class="person-text">{e.name}</span>
-        {(e.you || e.host || e.coHost || e.videoQuality !== 'high') && (
+        {(e.you || e.host || e.coHost || e.guest || e.videoQuality !== 'high') && (
           <span class="person-sub">
             {e.host && (
               <span class="badge badge-host" data-testid="host-badge">
@@ -95,6 +94,11 @@ function PersonRow({ entry: e, onMenu }: { entry: PersonEntry; onMenu(anchor: HT
             {e.coHost && (
               <span class="badge badge-cohost" data-testid="cohost-badge">
                 Co-host
+              </span>
+            )}
+            {e.guest && (
+              <span class="badge badge-guest" data-testid="guest-badge" title="Joined without an account, or with a guest account">
+                Guest
               </span>
             )}
             {e.videoQuality !== 'high' && (

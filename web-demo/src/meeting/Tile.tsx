@@ -89,9 +89,13 @@ export function Tile({ tile, pinned, isMain, inStrip, onPin, onMenu, children }:
       }}
     >
       <div class="tile-avatar">
-        <span class="avatar-circle" style={{ '--hue': String(hueFor(tile.name)) }}>
-          {initials(tile.name)}
-        </span>
+        {tile.avatar ? (
+          <img class="avatar-circle avatar-img" src={tile.avatar} alt="" draggable={false} />
+        ) : (
+          <span class="avatar-circle" style={{ '--hue': String(hueFor(tile.name)) }}>
+            {initials(tile.name)}
+          </span>
+        )}
       </div>
       <video ref={video} class={tile.mirrored ? 'mirror' : undefined} autoplay playsInline muted disablePictureInPicture />
       <div class="tile-footer">

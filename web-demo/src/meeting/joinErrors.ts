@@ -17,6 +17,10 @@ export function joinErrorMessage(error: unknown): string {
       return message || 'The meeting code or your name was not accepted.';
     case 'RATE_LIMITED':
       return 'Too many attempts. Wait a moment and try again.';
+    case 'SIGN_IN_REQUIRED':
+      return 'Only people with an account may join meetings here. Log in, then open the link again.';
+    case 'UNAUTHORIZED':
+      return 'Your sign-in is no longer valid. Log in again, then rejoin.';
     case 'MEDIA_UNAVAILABLE':
       return 'The media server is busy or restarting. Try again in a moment.';
     default:

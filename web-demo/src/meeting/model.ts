@@ -47,6 +47,10 @@ export interface PersonView {
   cameraTrack: MediaStreamTrack | null;
   /** Their screen share, when they publish one; `track` once received. */
   screen: { paused: boolean; track: MediaStreamTrack | null } | null;
+  /** Path of their avatar (signed in, with a photo), else null: initials stand in. */
+  avatar: string | null;
+  /** Joined by link without an account, or with a guest account: shown as "guest". */
+  guest: boolean;
 }
 
 /** Your own devices (meeting/localMedia.ts). */

@@ -9,8 +9,20 @@ describe('peopleList', () => {
       remotes: [person('bob', { role: 'co-host', cameraMuted: true, videoQuality: 'low', screen: { paused: false, track: null } })],
     });
     expect(peopleList(m)).toEqual([
-      { id: 'me', name: 'Me', you: true, host: true, coHost: false, hand: false, menu: false, micMuted: true, videoOff: true, sharing: true, videoQuality: 'high' },
-      { id: 'bob', name: 'Bob', you: false, host: false, coHost: true, hand: false, menu: true, micMuted: false, videoOff: true, sharing: true, videoQuality: 'low' },
+      { id: 'me', name: 'Me', you: true, host: true, coHost: false, hand: false, menu: false, micMuted: true, videoOff: true, sharing: true, videoQuality: 'high', avatar: null, guest: false },
+      { id: 'bob', name: 'Bob', you: false, host: false, coHost: true, hand: false, menu: true, micMuted: false, videoOff: true, sharing: true, videoQuality: 'low', avatar: null, guest: false },
+    ]);
+  });
+
+  it('carries avatars of signed-in people and marks guests', () => {
+    const m = snapshot({
+      self: person('me', { role: 'host', avatar: '/api/v1/avatars/u1/1/small.webp?sig=x' }),
+      remotes: [person('bob', { guest: true }), person('cy')],
+    });
+    expect(peopleList(m).map((e) => [e.id, e.avatar, e.guest])).toEqual([
+      ['me', '/api/v1/avatars/u1/1/small.webp?sig=x', false],
+      ['bob', null, true],
+      ['cy', null, false],
     ]);
   });
 

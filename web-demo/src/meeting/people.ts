@@ -16,6 +16,8 @@ export interface PersonEntry {
   videoOff: boolean;
   sharing: boolean;
   videoQuality: VideoQuality;
+  avatar: string | null;
+  guest: boolean;
 }
 
 /** Everyone in the meeting, you first, then in the order they joined. */
@@ -35,6 +37,8 @@ export function peopleList(m: MeetingSnapshot): PersonEntry[] {
       videoOff: !local.camera,
       sharing: !!local.screen,
       videoQuality: self.videoQuality,
+      avatar: self.avatar,
+      guest: self.guest,
     });
   }
   for (const p of m.remotes) {
@@ -50,6 +54,8 @@ export function peopleList(m: MeetingSnapshot): PersonEntry[] {
       videoOff: p.cameraMuted,
       sharing: !!p.screen,
       videoQuality: p.videoQuality,
+      avatar: p.avatar,
+      guest: p.guest,
     });
   }
   return entries;

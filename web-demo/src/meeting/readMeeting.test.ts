@@ -3,7 +3,7 @@ import { LocalParticipant, RemoteParticipant, type ParticipantInfo, type TrackIn
 import { track } from '../testing/snapshots.ts';
 import { readMeeting, type LocalState, type RoomState } from './readMeeting.ts';
 
-const info = (id: string, over: Partial<ParticipantInfo> = {}): ParticipantInfo => ({ id, name: id, role: 'participant', joinedAt: 0, tracks: [], handRaisedAt: null, blocked: [], videoQuality: 'high', ...over });
+const info = (id: string, over: Partial<ParticipantInfo> = {}): ParticipantInfo => ({ id, name: id, role: 'participant', joinedAt: 0, tracks: [], handRaisedAt: null, blocked: [], videoQuality: 'high', userId: null, avatar: null, guest: false, ...over });
 const pub = (source: TrackInfo['source'], paused = false): TrackInfo => ({ id: `${source}-producer`, kind: source === 'microphone' || source === 'screen-audio' ? 'audio' : 'video', source, codec: 'x', paused });
 
 function room(over: Partial<RoomState> = {}): RoomState {

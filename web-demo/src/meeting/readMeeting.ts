@@ -55,5 +55,7 @@ function readPerson(p: Participant, remote?: RemoteParticipant): PersonView {
     cameraMuted: p.isMuted('camera'),
     cameraTrack: remote?.track('camera')?.mediaStreamTrack ?? null,
     screen: screen ? { paused: screen.paused, track: remote?.track('screen')?.mediaStreamTrack ?? null } : null,
+    avatar: p.avatar,
+    guest: p.guest,
   };
 }

@@ -1,5 +1,5 @@
 import { batch, computed, effect, signal } from '@preact/signals';
-import { Room, type ChatMessage, type ClientRequest, type ClientRequestName, type ClientResponses, type ControlNotice, type JoinCredentials, type LobbyEntry, type RemoteParticipant } from '@muster/signaling/client';
+import { Room, type RoomOptions, type ChatMessage, type ClientRequest, type ClientRequestName, type ClientResponses, type ControlNotice, type JoinCredentials, type LobbyEntry, type RemoteParticipant } from '@muster/signaling/client';
 import { MeetingBoard } from '../board/meetingBoard.ts';
 import { stopTrack } from '../lib/devices.ts';
 import { getPref, setPref } from '../lib/prefs.ts';
@@ -34,6 +34,8 @@ export interface MeetingOptions {
   onEnd(end: MeetingEnd): void;
   /** Host key, invite or passcode from the link; the meeting token of an earlier visit is added here. */
   credentials?: JoinCredentials;
+  /** Signed in: the socket connects with the account's access token, and the server names you from your profile. */
+  accessToken?: RoomOptions['accessToken'];
 }
 
 export type PanelName = 'people' | 'settings' | 'chat';
@@ -108,7 +110,7 @@ export class MeetingStore {
     // The SDK's 4 s default turns every Wi-Fi hiccup or busy-CPU stall into a full
     // media rebuild, which interrupts everyone's view of this person; ICE usually
     // recovers from a short blip by itself.
-    this.room = new Room({ iceDisconnectedGraceMs: 10_000 });
+    this.room = new Room({ iceDisconnectedGraceMs: 10_000, ...(opts.accessToken ? { accessToken: opts.accessToken } : {}) });
     window.__muster = { room: this.room };
     // The SFU picks each video's layers from the size we show it at.
     this.#tileSizes = reportTileSizes(this.room);
@@ -171,8 +173,8 @@ export class MeetingStore {
       void opts.start.then((s) => [s.mic, s.camera].forEach(stopTrack));
       void this.room.leave();
       const code = (error as { code?: string })?.code;
-      // These have their own screens: a passcode form, "not let in", "locked".
-      const reason = code === 'PASSCODE_REQUIRED' ? 'passcode' : code === 'DENIED' ? 'denied' : code === 'LOCKED' ? 'locked' : 'error';
+      // These have their own screens: a passcode form, "not let in", "locked", "log in first".
+      const reason = code === 'PASSCODE_REQUIRED' ? 'passcode' : code === 'DENIED' ? 'denied' : code === 'LOCKED' ? 'locked' : code === 'SIGN_IN_REQUIRED' || code === 'UNAUTHORIZED' ? 'sign-in' : 'error';
       this.#finish({ reason, error: joinErrorMessage(error) });
       return;
     }

@@ -16,6 +16,15 @@ describe('tileList', () => {
     expect(tiles.filter((t) => t.kind === 'camera').map((t) => t.participantId)).toEqual(['me', 'bob', 'cy']);
   });
 
+  it('carries each person’s avatar onto their tiles, for when the camera is off', () => {
+    const m = snapshot({ remotes: [person('bob', { avatar: '/a/bob.webp', screen: { paused: false, track: null } })] });
+    expect(tileList(m).map((t) => [t.key, t.avatar])).toEqual([
+      ['screen:bob', '/a/bob.webp'],
+      ['local', null],
+      ['p:bob', '/a/bob.webp'],
+    ]);
+  });
+
   it('gives each person exactly one camera tile, camera on or not', () => {
     const m = snapshot({ remotes: [person('bob', { cameraTrack: null, cameraMuted: true })], local: localView({ camera: null }) });
     const cameras = tileList(m).filter((t) => t.kind === 'camera');

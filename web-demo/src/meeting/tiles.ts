@@ -8,6 +8,8 @@ export interface TileModel {
   kind: 'camera' | 'screen';
   participantId: string;
   name: string;
+  /** Their avatar image (shown while the camera is off), or null for initials. */
+  avatar: string | null;
   /** Shown under the name: "You", "Presenting"… */
   label?: string;
   videoTrack: MediaStreamTrack | null;
@@ -37,10 +39,10 @@ export function tileList(m: MeetingSnapshot): TileModel[] {
   const screen = { micMuted: false, speaking: false, host: false, coHost: false, handRaised: false, menu: false, mirrored: false };
   for (const p of m.remotes) {
     if (!p.screen) continue;
-    tiles.push({ ...screen, key: `screen:${p.id}`, kind: 'screen', participantId: p.id, name: p.name, label: 'Presenting', videoTrack: p.screen.track, videoOn: !!p.screen.track && !p.screen.paused, local: false });
+    tiles.push({ ...screen, key: `screen:${p.id}`, kind: 'screen', participantId: p.id, name: p.name, avatar: p.avatar, label: 'Presenting', videoTrack: p.screen.track, videoOn: !!p.screen.track && !p.screen.paused, local: false });
   }
   if (self && local.screen) {
-    tiles.push({ ...screen, key: 'screen:local', kind: 'screen', participantId: self.id, name: self.name, label: 'You are presenting', videoTrack: local.screen, videoOn: true, local: true });
+    tiles.push({ ...screen, key: 'screen:local', kind: 'screen', participantId: self.id, name: self.name, avatar: self.avatar, label: 'You are presenting', videoTrack: local.screen, videoOn: true, local: true });
   }
   if (self) {
     tiles.push({
@@ -76,6 +78,7 @@ function people(p: PersonView, m: MeetingSnapshot) {
   return {
     participantId: p.id,
     name: p.name,
+    avatar: p.avatar,
     speaking: m.activeSpeakerId === p.id,
     host: p.role === 'host',
     coHost: p.role === 'co-host',

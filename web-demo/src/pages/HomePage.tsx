@@ -1,10 +1,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { Link } from '../app/Link.tsx';
 import { meetingPath, navigate } from '../app/router.ts';
 import { Icon } from '../ui/Icon.tsx';
 import { generateRoomCode, parseRoomInput } from '../lib/roomCode.ts';
 import { Brand } from '../ui/Brand.tsx';
 
-/** `/`: start a meeting, or join one by code or pasted link. */
+/** `/` signed out: start a meeting, or join one by code or pasted link; or sign in. (Signed in, `/` is the shell's Meetings tab.) */
 export function HomePage() {
   const [code, setCode] = useState('');
   const [error, setError] = useState('');
@@ -30,11 +31,16 @@ export function HomePage() {
     <div class="home">
       <header class="home-header">
         <Brand />
+        <nav class="home-account">
+          <Link class="btn btn-ghost" href="/login" data-testid="home-sign-in">
+            Sign in
+          </Link>
+        </nav>
       </header>
       <main class="home-main">
         <section class="home-hero">
           <h1>Meetings that stay on your network.</h1>
-          <p class="lead">Start a video meeting and share the link. No accounts, no installs, nothing leaves your servers.</p>
+          <p class="lead">Start a video meeting and share the link: joining needs no account and no install, and nothing leaves your servers. Sign in to keep your meetings and host them from any device.</p>
           <div class="home-actions">
             <button class="btn btn-primary btn-lg" type="button" data-testid="home-create" onClick={() => navigate(meetingPath(generateRoomCode()))}>
               <Icon name="plus" />

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { Link } from '../app/Link.tsx';
+import { loginPath } from '../app/routes.ts';
 import type { MeetingEnd } from '../meeting/store.ts';
 import { Brand } from '../ui/Brand.tsx';
 import { describeEnd } from './leftReason.ts';
@@ -58,7 +59,7 @@ export function LeftPage({ end, onRejoin }: { end: MeetingEnd; onRejoin(passcode
             class="btn btn-primary"
             type={needsCode ? 'submit' : 'button'}
             data-testid="rejoin"
-            hidden={action === 'none'}
+            hidden={action === 'none' || action === 'sign-in'}
             onClick={(event) => {
               event.preventDefault();
               if (needsCode) withCode();
@@ -67,6 +68,11 @@ export function LeftPage({ end, onRejoin }: { end: MeetingEnd; onRejoin(passcode
           >
             {needsCode ? 'Join' : action === 'retry' ? 'Try again' : 'Rejoin'}
           </button>
+          {action === 'sign-in' && (
+            <Link class="btn btn-primary" href={loginPath(location.pathname)} data-testid="left-sign-in">
+              Log in
+            </Link>
+          )}
           <Link class="btn btn-ghost" href="/" data-testid="home-link">
             Back to start
           </Link>

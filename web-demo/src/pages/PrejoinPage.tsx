@@ -6,6 +6,7 @@ import { Icon } from '../ui/Icon.tsx';
 import { MicLevel } from '../lib/micLevel.ts';
 import { getPref, setPref } from '../lib/prefs.ts';
 import type { LocalStart } from '../meeting/localMedia.ts';
+import { Avatar } from '../ui/Avatar.tsx';
 import { Brand } from '../ui/Brand.tsx';
 import { CopyButton } from '../ui/CopyButton.tsx';
 import { DeviceSelect } from '../ui/DeviceSelect.tsx';
@@ -15,6 +16,8 @@ import { validateName } from './names.ts';
 export interface PrejoinProps {
   roomId: string;
   initialName: string;
+  /** Signed in: the meeting names you from your profile, so there is no name to ask for. */
+  profile?: { name: string; avatar: string | null } | null;
   /** `start` settles once the devices asked for on this screen have opened (or failed to). */
   onJoin(name: string, start: Promise<LocalStart>): void;
 }
@@ -29,7 +32,7 @@ function chosen(devices: MediaDeviceInfo[], wanted: string | null | undefined): 
  * The tracks opened here are handed to the meeting, so joining does not
  * blink the camera off and on again.
  */
-export function PrejoinPage({ roomId, initialName, onJoin }: PrejoinProps) {
+export function PrejoinPage({ roomId, initialName, profile = null, onJoin }: PrejoinProps) {
   const [name, setName] = useState(initialName);
   const [nameError, setNameError] = useState('');
   const [notice, setNotice] = useState('');
@@ -92,7 +95,7 @@ export function PrejoinPage({ roomId, initialName, onJoin }: PrejoinProps) {
     live.current.started = start();
     const onDeviceChange = () => void fillDeviceLists();
     navigator.mediaDevices?.addEventListener?.('devicechange', onDeviceChange);
-    if (!initialName && matchMedia('(pointer: fine)').matches) nameInput.current?.focus();
+    if (!initialName && !profile && matchMedia('(pointer: fine)').matches) nameInput.current?.focus();
     return () => {
       const state = live.current;
       state.disposed = true;
@@ -185,14 +188,14 @@ export function PrejoinPage({ roomId, initialName, onJoin }: PrejoinProps) {
 
   const join = (event: Event) => {
     event.preventDefault();
-    const problem = validateName(name);
+    const problem = profile ? null : validateName(name);
     if (problem) {
       setNameError(problem);
       nameInput.current?.focus();
       return;
     }
-    const trimmed = name.trim();
-    setPref('name', trimmed);
+    const trimmed = profile ? profile.name : name.trim();
+    if (!profile) setPref('name', trimmed);
     const state = live.current;
     state.handedOff = true;
     meter.close();
@@ -205,7 +208,7 @@ export function PrejoinPage({ roomId, initialName, onJoin }: PrejoinProps) {
   };
 
   const micLive = micOn && !!mic;
-  const avatarName = name.trim() || '?';
+  const avatarName = (profile ? profile.name : name.trim()) || '?';
   return (
     // An AudioContext made before any gesture stays suspended: the first tap anywhere wakes the meter.
     <div class="prejoin" data-testid="prejoin" onPointerDown={() => meter.resume()}>
@@ -215,9 +218,13 @@ export function PrejoinPage({ roomId, initialName, onJoin }: PrejoinProps) {
       <main class="prejoin-main">
         <section class="preview" aria-label="Camera preview">
           <div class={`preview-avatar${showVideo ? ' hidden' : ''}`}>
-            <span class="avatar-circle" style={{ '--hue': String(hueFor(avatarName)) }}>
-              {initials(avatarName)}
-            </span>
+            {profile?.avatar ? (
+              <img class="avatar-circle avatar-img" src={profile.avatar} alt="" draggable={false} />
+            ) : (
+              <span class="avatar-circle" style={{ '--hue': String(hueFor(avatarName)) }}>
+                {initials(avatarName)}
+              </span>
+            )}
           </div>
           <video ref={video} class={`preview-video mirror${showVideo ? '' : ' hidden'}`} autoplay playsInline muted />
           <div class={`preview-status${showVideo ? ' hidden' : ''}`}>{starting ? 'Starting camera…' : cameraOn && !camera ? 'Camera unavailable' : 'Camera is off'}</div>
@@ -256,25 +263,34 @@ export function PrejoinPage({ roomId, initialName, onJoin }: PrejoinProps) {
             </span>
             <CopyButton class="link-btn" icon="copy" label="Copy link" title="Copy meeting link" promptLabel="Copy this meeting link" text={() => meetingLink(roomId)} />
           </p>
-          <label class="field">
-            <span class="field-label">Your name</span>
-            <input
-              ref={nameInput}
-              class="input"
-              id="display-name"
-              type="text"
-              maxLength={64}
-              autocomplete="name"
-              enterKeyHint="go"
-              placeholder="Your name"
-              data-testid="prejoin-name"
-              value={name}
-              onInput={(event) => {
-                setName(event.currentTarget.value);
-                setNameError('');
-              }}
-            />
-          </label>
+          {profile ? (
+            <div class="prejoin-profile" data-testid="prejoin-profile">
+              <Avatar name={profile.name} src={profile.avatar} />
+              <span>
+                Joining as <strong data-testid="prejoin-profile-name">{profile.name}</strong>
+              </span>
+            </div>
+          ) : (
+            <label class="field">
+              <span class="field-label">Your name</span>
+              <input
+                ref={nameInput}
+                class="input"
+                id="display-name"
+                type="text"
+                maxLength={64}
+                autocomplete="name"
+                enterKeyHint="go"
+                placeholder="Your name"
+                data-testid="prejoin-name"
+                value={name}
+                onInput={(event) => {
+                  setName(event.currentTarget.value);
+                  setNameError('');
+                }}
+              />
+            </label>
+          )}
           <p class="form-error" role="alert">
             {nameError}
           </p>

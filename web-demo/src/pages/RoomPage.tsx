@@ -1,4 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { currentUser, socketAccessToken } from '../account/session.ts';
 import { captureLocal } from '../lib/devices.ts';
 import { getPref } from '../lib/prefs.ts';
 import { isValidRoomCode } from '../lib/roomCode.ts';
@@ -33,12 +34,14 @@ function Room({ roomId, params }: { roomId: string; params: URLSearchParams }) {
   // Read once, on arrival: this also takes them out of the address bar.
   const [credentials] = useState(() => takeCredentials(roomId, params));
   const nameParam = params.get('name')?.trim() ?? '';
+  // Signed in, the server names you from your profile: the name here is only what the screens show meanwhile.
+  const user = currentUser.value;
   const [screen, setScreen] = useState<Screen>(() => {
-    if (params.get('autojoin') === '1' && !validateName(nameParam)) {
+    if (params.get('autojoin') === '1' && (user || !validateName(nameParam))) {
       // Links for kiosks and tests: straight in, default devices, no questions.
       // `&camera=0` / `&mic=0` join without that device (receive-only test participants).
       const start = captureLocal({ mic: params.get('mic') !== '0', camera: params.get('camera') !== '0' }).then((r) => ({ ...r, micMuted: false }));
-      return { name: 'meeting', person: nameParam, start, attempt: 0 };
+      return { name: 'meeting', person: user?.nickname ?? nameParam, start, attempt: 0 };
     }
     return { name: 'prejoin' };
   });
@@ -52,7 +55,7 @@ function Room({ roomId, params }: { roomId: string; params: URLSearchParams }) {
 
   switch (screen.name) {
     case 'prejoin':
-      return <PrejoinPage roomId={roomId} initialName={nameParam || getPref('name') || ''} onJoin={meeting} />;
+      return <PrejoinPage roomId={roomId} initialName={nameParam || getPref('name') || ''} profile={user ? { name: user.nickname, avatar: user.avatar?.large ?? null } : null} onJoin={meeting} />;
     case 'meeting':
       return (
         <MeetingView
@@ -61,6 +64,7 @@ function Room({ roomId, params }: { roomId: string; params: URLSearchParams }) {
           name={screen.person}
           start={screen.start}
           credentials={credentials}
+          accessToken={socketAccessToken()}
           onEnd={(end) => setScreen({ name: 'left', person: screen.person, end })}
         />
       );

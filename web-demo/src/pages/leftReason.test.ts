@@ -8,6 +8,7 @@ describe('describeEnd', () => {
     expect(describeEnd({ reason: 'locked' }).action).toBe('retry');
     expect(describeEnd({ reason: 'denied' }).action).toBe('retry');
     expect(describeEnd({ reason: 'banned' }).action).toBe('none');
+    expect(describeEnd({ reason: 'sign-in', error: 'Only people with an account may join meetings here.' })).toMatchObject({ title: 'Log in to join', action: 'sign-in' });
     expect(describeEnd({ reason: 'room-ended' })).toMatchObject({ title: 'The meeting has ended', action: 'rejoin' });
   });
 

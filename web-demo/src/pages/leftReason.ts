@@ -1,7 +1,7 @@
 import type { MeetingEnd } from '../meeting/store.ts';
 
 /** What the "you left" screen says, and which way back in it offers, for how the meeting ended. */
-export function describeEnd(end: MeetingEnd): { title: string; detail: string; action: 'rejoin' | 'retry' | 'passcode' | 'none' } {
+export function describeEnd(end: MeetingEnd): { title: string; detail: string; action: 'rejoin' | 'retry' | 'passcode' | 'sign-in' | 'none' } {
   switch (end.reason) {
     case 'left':
       return { title: 'You left the meeting', detail: 'Your camera and microphone are off. Rejoin whenever you are ready.', action: 'rejoin' };
@@ -22,6 +22,9 @@ export function describeEnd(end: MeetingEnd): { title: string; detail: string; a
       };
     case 'locked':
       return { title: 'The meeting is locked', detail: 'A host has locked this meeting. Ask them to unlock it, then try again.', action: 'retry' };
+    case 'sign-in':
+      // The organisation lets only people with an account join (or this device's sign-in lapsed): log in, then come back.
+      return { title: 'Log in to join', detail: end.error ?? 'Only people with an account may join meetings here.', action: 'sign-in' };
     case 'denied':
       return { title: 'You were not let in', detail: end.error ?? 'The host did not let you in.', action: 'retry' };
     default:

@@ -18,6 +18,8 @@ export function person(id: string, over: Partial<PersonView> = {}): PersonView {
     cameraMuted: false,
     cameraTrack: track(`${id}-camera`),
     screen: null,
+    avatar: null,
+    guest: false,
     ...over,
   };
 }

@@ -134,6 +134,46 @@ const PATHS = {
       <circle cx="5.5" cy="12" r="1.2" fill="currentColor"/><circle cx="12" cy="12" r="1.2" fill="currentColor"/><circle cx="18.5" cy="12" r="1.2" fill="currentColor"/>
     </>
   ),
+  calendar: () => (
+    <>
+      <rect x="3" y="5" width="18" height="16" rx="2.5"/><path d="M3 10h18M8 3v4M16 3v4"/>
+    </>
+  ),
+  shield: () => (
+    <>
+      <path d="M12 2.8 4.5 6v5.5c0 4.6 3.2 8.4 7.5 9.7 4.3-1.3 7.5-5.1 7.5-9.7V6z"/><path d="m8.8 12 2.2 2.2 4.3-4.4"/>
+    </>
+  ),
+  logout: () => (
+    <>
+      <path d="M14 4.5h3.5A2.5 2.5 0 0 1 20 7v10a2.5 2.5 0 0 1-2.5 2.5H14"/><path d="M10 16.5 5.5 12 10 7.5M5.5 12H15"/>
+    </>
+  ),
+  edit: () => (
+    <>
+      <path d="M4 20h4L19 9a2.8 2.8 0 0 0-4-4L4 16z"/><path d="m13.5 6.5 4 4"/>
+    </>
+  ),
+  trash: () => (
+    <>
+      <path d="M4 7h16M10 11v6M14 11v6M6 7l1 12.5A1.5 1.5 0 0 0 8.5 21h7a1.5 1.5 0 0 0 1.5-1.5L18 7M9 7V4.5A1.5 1.5 0 0 1 10.5 3h3A1.5 1.5 0 0 1 15 4.5V7"/>
+    </>
+  ),
+  download: () => (
+    <>
+      <path d="M12 3.5v11M7.5 10 12 14.5 16.5 10"/><path d="M4 16.5V19a1.5 1.5 0 0 0 1.5 1.5h13A1.5 1.5 0 0 0 20 19v-2.5"/>
+    </>
+  ),
+  search: () => (
+    <>
+      <circle cx="10.5" cy="10.5" r="6.5"/><path d="m15.5 15.5 5 5"/>
+    </>
+  ),
+  device: () => (
+    <>
+      <rect x="2.5" y="4" width="15" height="11" rx="2"/><path d="M6 19h8M10 15v4"/><rect x="16.5" y="9" width="5" height="11" rx="1.5"/>
+    </>
+  ),
 } as const;
 
 export type IconName = keyof typeof PATHS;

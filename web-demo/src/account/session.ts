@@ -1,0 +1,59 @@
+import { signal } from '@preact/signals';
+import { io } from 'socket.io-client';
+import { AccountClient, watchAccount, type AccountNotice, type SignedOutReason, type User } from '@muster/accounts/client';
+import { navigate } from '../app/router.ts';
+import { signedOutMessage } from './errors.ts';
+import { LocalTokenStore } from './tokenStore.ts';
+
+/**
+ * The signed-in person, for the whole app: one AccountClient (the
+ * framework-free SDK) and signals the views read. Signed out, `currentUser`
+ * is null and the app looks as it did before accounts.
+ */
+export const accounts = new AccountClient({ store: new LocalTokenStore() });
+
+export const currentUser = signal<User | null>(accounts.user);
+/** What /login says on arrival: why this device was signed out. */
+export const signInNotice = signal<string | null>(null);
+/** An account notice for the signed-in person (a lock-out after wrong passwords elsewhere). */
+export const accountNotice = signal<AccountNotice | null>(null);
+
+let started = false;
+
+/** Wires the client to the signals and opens the `/account` socket while signed in. Once, from main.tsx. */
+export function startAccount(): void {
+  if (started) return;
+  started = true;
+  accounts.on('signedIn', (user) => {
+    currentUser.value = user;
+    signInNotice.value = null;
+  });
+  accounts.on('userChanged', (user) => {
+    currentUser.value = user;
+  });
+  accounts.on('signedOut', (reason: SignedOutReason) => {
+    currentUser.value = null;
+    accountNotice.value = null;
+    if (reason === 'logout') return;
+    // The server ended this device's session: say why on the log-in page.
+    signInNotice.value = signedOutMessage(reason);
+    navigate('/login', { replace: true });
+  });
+  accounts.on('notice', (notice) => {
+    accountNotice.value = notice;
+  });
+  watchAccount(accounts, io);
+  // The profile may have changed on another device since this one last looked.
+  if (accounts.signedIn) void accounts.me().catch(() => undefined);
+}
+
+/** Logs this device out and goes to the start page. */
+export async function logOut(): Promise<void> {
+  await accounts.logout();
+  navigate('/', { replace: true });
+}
+
+/** The access token for the sockets of a signed-in person (meetings, boards), or undefined for a link join. */
+export function socketAccessToken(): (() => Promise<string | null>) | undefined {
+  return accounts.signedIn ? () => accounts.accessToken() : undefined;
+}

@@ -1,0 +1,51 @@
+import type { User } from '@muster/accounts/client';
+import type { Route } from '../app/routes.ts';
+import type { IconName } from '../ui/Icon.tsx';
+
+/**
+ * The signed-in shell's tabs: a sidebar on a desktop, a bottom tab bar on a
+ * phone (the same list; CSS places it). Meetings comes first; chat and
+ * contacts join the list when they exist.
+ */
+export type ShellTab = 'meetings' | 'settings' | 'admin';
+
+export interface TabEntry {
+  id: ShellTab;
+  label: string;
+  href: string;
+  icon: IconName;
+}
+
+export function shellTabs(user: Pick<User, 'role'>): TabEntry[] {
+  const tabs: TabEntry[] = [
+    { id: 'meetings', label: 'Meetings', href: '/', icon: 'calendar' },
+    { id: 'settings', label: 'Settings', href: '/settings', icon: 'settings' },
+  ];
+  // Others never see the console's door; its routes answer them 404 anyway.
+  if (user.role === 'admin') tabs.push({ id: 'admin', label: 'Admin', href: '/admin', icon: 'shield' });
+  return tabs;
+}
+
+/** The tab a route belongs to, or null when it is drawn without the shell. */
+export function shellTabOf(route: Route): ShellTab | null {
+  switch (route.name) {
+    case 'home':
+      return 'meetings';
+    case 'settings':
+      return 'settings';
+    case 'admin':
+      return 'admin';
+    default:
+      return null;
+  }
+}
+
+/** Routes that need a signed-in person: signed out, they go to /login and come back. */
+export function needsSignIn(route: Route): boolean {
+  return route.name === 'settings' || route.name === 'admin';
+}
+
+/** Routes for the signed-out: signed in, they go to the start page (or where `next` says). */
+export function forSignedOut(route: Route): boolean {
+  return route.name === 'login' || route.name === 'signup' || route.name === 'reset';
+}

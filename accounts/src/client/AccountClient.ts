@@ -11,6 +11,7 @@ import type {
   PublicProfile,
   SecurityEventSchema,
   SessionReply,
+  SignupPolicy,
   User,
 } from '../protocol.ts';
 import type { CreateMeetingInput, MyMeeting, MyMeetings } from './meetings.ts';
@@ -241,6 +242,11 @@ export class AccountClient extends Emitter<AccountEvents> {
   }
 
   // ---------------------------------------------------------------- signing in and out
+
+  /** What sign-up needs here: a code, a password alone, or an admin's approval (public). */
+  async signupPolicy(): Promise<SignupPolicy> {
+    return (await this.#call<{ signupPolicy: SignupPolicy }>('GET', '/auth/policy', { auth: 'none' })).signupPolicy;
+  }
 
   /** Asks for a one-time code by SMS (or the server's log channel). */
   async requestCode(phone: string, purpose: CodePurpose): Promise<void> {

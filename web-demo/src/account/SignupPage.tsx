@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import type { SignupPolicy } from '@muster/accounts/protocol';
 import { Link } from '../app/Link.tsx';
 import { AuthLayout, Field } from './AuthLayout.tsx';
 import { CodeButton } from './CodeButton.tsx';
@@ -22,6 +23,11 @@ export function SignupPage({ next }: { next: string | null }) {
   const [info, setInfo] = useState('');
   const [busy, setBusy] = useState(false);
   const [pending, setPending] = useState(false);
+  const [policy, setPolicy] = useState<SignupPolicy | null>(null);
+  // Say up front what this organisation asks for; the form still works (and the server still decides) without it.
+  useEffect(() => {
+    accounts.signupPolicy().then(setPolicy, () => undefined);
+  }, []);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -57,6 +63,11 @@ export function SignupPage({ next }: { next: string | null }) {
 
   return (
     <AuthLayout title="Create an account" testId="signup-page">
+      {policy && (
+        <p class="auth-text" data-testid="signup-policy" data-policy={policy}>
+          {POLICY_TEXT[policy]}
+        </p>
+      )}
       <form class="auth-form" noValidate onSubmit={(e) => void submit(e)}>
         <Field label="Phone number" testId="signup-phone" type="tel" autocomplete="tel" inputMode="tel" placeholder="+86 138 0013 8000" value={phone} onInput={(v) => (setPhone(v), setError(''))} />
         <Field label="Code" testId="signup-code" autocomplete="one-time-code" inputMode="numeric" maxLength={6} placeholder="6 digits" value={code} onInput={(v) => (setCode(v), setError(''))}>
@@ -82,3 +93,9 @@ export function SignupPage({ next }: { next: string | null }) {
     </AuthLayout>
   );
 }
+
+const POLICY_TEXT: Record<SignupPolicy, string> = {
+  code: 'You need the code we send to your phone. A password is optional: without one, you log in with a code.',
+  password: 'A password is enough; with the code sent to your phone, your number is also verified.',
+  approval: 'An administrator approves new accounts here before they can be used.',
+};

@@ -91,6 +91,8 @@ describe.skipIf(!browserTestsEnabled())('accounts in the web client', () => {
     await page.getByTestId('home-sign-in').click();
     await page.getByTestId('login-page').waitFor();
     await page.getByTestId('to-signup').click();
+    // The form says what this organisation asks for (GET /auth/policy).
+    await page.locator('[data-testid=signup-policy][data-policy=code]').waitFor({ timeout: 10_000 });
 
     await page.getByTestId('signup-phone').fill(phone);
     await page.getByTestId('signup-password').fill(PASSWORD);
@@ -314,6 +316,7 @@ describe.skipIf(!browserTestsEnabled())('accounts in the web client', () => {
     await waitUntil(async () => (await admin.getByTestId('admin-settings-saved').textContent()) === 'Saved.', 10_000, 'the settings saved');
     const newcomer = await device('newcomer');
     await newcomer.goto(`${server.url}/signup`);
+    await newcomer.locator('[data-testid=signup-policy][data-policy=approval]').waitFor({ timeout: 10_000 });
     await newcomer.getByTestId('signup-phone').fill('+8613900000207');
     await newcomer.getByTestId('signup-password').fill(PASSWORD);
     await newcomer.getByTestId('signup-nickname').fill('Christine Darden');

@@ -123,6 +123,38 @@ describe('accounts over HTTP and sockets', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
+  it('fuzzes the signed-in and console routes with malformed bodies: never a 500, and the server keeps serving', async () => {
+    const rand = mulberry32(15_2027);
+    const user = await signup('+8613900000105');
+    const made = await server.accounts.admin.createAdmin('+8613900000106');
+    const admin = (await (await post('/admin/setup', { token: made.link.split('#')[1], password: 'admin-quartz-55', consolePassword: 'console-ember-66' })).json()) as SessionReply;
+    const elevated = ((await (await post('/admin/elevate', { consolePassword: 'console-ember-66' }, { token: admin.accessToken })).json()) as { accessToken: string }).accessToken;
+    const targets: [string, string, string][] = [
+      ['PATCH', '/me', user.accessToken],
+      ['PUT', '/me/password', user.accessToken],
+      ['POST', '/me/meetings', user.accessToken],
+      ['PATCH', '/me/meetings/owned-by-nobody', user.accessToken],
+      ['POST', '/admin/guests', elevated],
+      ['PATCH', '/admin/settings', elevated],
+      ['POST', '/admin/elevate', admin.accessToken],
+    ];
+    const values = [null, true, -1, 1e308, '', 'x'.repeat(3000), '2031-13-45T99:00:00Z', '\u0000', [], {}, { a: { b: { c: [] } } }, ['a', 'b']];
+    const keys = ['nickname', 'musterId', 'gender', 'region', 'signature', 'password', 'currentPassword', 'topic', 'startsAt', 'passcode', 'lobby', 'csv', 'nicknames', 'expiresAt', 'signupPolicy', 'anonymousJoins', 'totp', 'consolePassword', '__proto__'];
+    const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
+    for (let i = 0; i < 200; i++) {
+      const [method, url, token] = pick(targets);
+      const body: Record<string, unknown> = {};
+      for (let k = 0; k < 1 + Math.floor(rand() * 3); k++) body[pick(keys)] = pick(values);
+      const res = await fetch(`${server.url}/api/v1${url}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: i % 9 === 0 ? '{"broken": ' : JSON.stringify(body) });
+      expect(res.status, `${method} ${url} #${i}`).toBeLessThan(500);
+      if (res.status >= 400) expect(((await res.json()) as { error: { code: string } }).error.code).toMatch(/^[A-Z_]+$/);
+      else await res.arrayBuffer();
+    }
+    // The settings the fuzzer may have changed are put back; the server still answers its owner.
+    await fetch(`${server.url}/api/v1/admin/settings`, { method: 'PATCH', headers: { 'content-type': 'application/json', authorization: `Bearer ${elevated}` }, body: JSON.stringify({ signupPolicy: 'code', anonymousJoins: true, boardsSignedInOnly: false }) });
+    expect((await get('/me', admin.accessToken)).status).toBe(200);
+  });
+
   it('a person’s token reaches only their own routes; the API token still works for the integration routes', async () => {
     const session = await signup('+8613900000102');
     expect((await get('/rooms', session.accessToken)).status).toBe(401);

@@ -53,11 +53,13 @@ export const MyRecordingSchema = z
 export const MyMeetingsSchema = z
   .object({
     scheduled: z.array(MyMeetingSchema).meta({ description: 'Meetings with a start time that has not long passed, soonest first' }),
-    recent: z.array(MyMeetingSchema).meta({ description: 'The others: live ones first, then the newest' }),
-    recordings: z.array(MyRecordingSchema).meta({ description: 'Recordings of sessions you hosted, newest first' }),
+    recent: z.array(MyMeetingSchema).meta({ description: 'The others: live ones first, then the newest (at most 100)' }),
+    recordings: z.array(MyRecordingSchema).meta({ description: 'Recordings of sessions you hosted, newest first (at most 100)' }),
   })
   .meta({ id: 'MyMeetings' });
 
+/** The newest this many recent meetings and recordings are listed (scheduled ones all are). */
+const MAX_LISTED = 100;
 /** A scheduled meeting counts as upcoming until this long after its start. */
 const SCHEDULED_GRACE_MS = 2 * 3600_000;
 
@@ -110,10 +112,14 @@ export function myMeetingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
       const mine = (await rooms.meetings.listOwnedBy(accountId)).map(view);
       const scheduled = mine.filter((m) => m.startsAt !== null && m.startsAt + SCHEDULED_GRACE_MS > now && !m.live).sort((a, b) => a.startsAt! - b.startsAt!);
       const upcoming = new Set(scheduled.map((m) => m.id));
-      const recent = mine.filter((m) => !upcoming.has(m.id)).sort((a, b) => Number(b.live) - Number(a.live) || b.createdAt - a.createdAt);
+      const recent = mine
+        .filter((m) => !upcoming.has(m.id))
+        .sort((a, b) => Number(b.live) - Number(a.live) || b.createdAt - a.createdAt)
+        .slice(0, MAX_LISTED);
       const topics = new Map(mine.map((m) => [m.id, m.topic]));
       const recordings = (await recorder.hostedBy(userIdentity(accountId)))
         .sort((a, b) => b.startedAt - a.startedAt)
+        .slice(0, MAX_LISTED)
         .map((r) => ({ id: r.id, roomId: r.roomId, topic: topics.get(r.roomId) ?? null, startedAt: r.startedAt, durationMs: r.durationMs, state: r.state, download: r.downloadUrl }));
       return { scheduled, recent, recordings };
     }),

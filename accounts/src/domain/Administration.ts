@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
+import type { Limit } from '@muster/kit/limits';
 import { AccountError } from '../errors.ts';
 import type { AccountSettings, AdminUser, SessionReply, User } from '../protocol.ts';
 import type { StoredAccount } from '../store/AccountRepository.ts';
@@ -32,7 +33,7 @@ export class Administration {
   readonly #c: AccountsContext;
   readonly #auth: Authenticator;
   readonly #profiles: Profiles;
-  readonly #elevationLimit;
+  readonly #elevationLimit: Limit;
 
   constructor(context: AccountsContext, auth: Authenticator, profiles: Profiles) {
     this.#c = context;

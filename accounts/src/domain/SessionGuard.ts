@@ -166,6 +166,7 @@ export class SessionGuard {
         if (cached && !cached.active) continue;
         byAccount.set(row.account_id, [...(byAccount.get(row.account_id) ?? []), row.id]);
       }
+      // The database keeps when, not why: another process's revocation reaches sockets here as a sign-out.
       for (const [accountId, sessionIds] of byAccount) this.revoked({ accountId, sessionIds, reason: 'signed-out' });
     } catch (error) {
       if (!this.#closed) this.#logger.warn({ err: error }, 'accounts: could not read revocations; retrying');

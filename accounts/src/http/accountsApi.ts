@@ -34,8 +34,8 @@ declare module 'express-serve-static-core' {
 }
 
 export interface AccountsApiOptions {
+  /** Where a failed request (a 500) is logged. */
   logger: Logger;
-  /** Routes outside this router that an access token may call (the server marks them); others ignore user tokens. */
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i;

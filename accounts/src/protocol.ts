@@ -102,6 +102,12 @@ export const ProfileUpdateSchema = z
   })
   .strict()
   .meta({ id: 'ProfileUpdate' });
+/** `GET /users/lookup`: exactly one of a phone number or a Muster ID, matched exactly. */
+export const LookupQuerySchema = z
+  .object({ phone: PhoneInputSchema.optional(), musterId: z.string().trim().min(1).max(20).optional() })
+  .strict()
+  .refine((q) => (q.phone === undefined) !== (q.musterId === undefined), { message: 'give phone or musterId', path: ['phone'] })
+  .meta({ id: 'LookupQuery' });
 export const IdParamSchema = z.string().regex(/^[A-Za-z0-9_-]{6,64}$/, 'not an id');
 
 // ------------------------------------------------------------------ replies

@@ -17,7 +17,7 @@ import { openTestAccounts, type TestAccounts } from '../testing/index.ts';
 import { LOCKOUT_FAILURES, LOCKOUT_MS, CODE_TTL_MS } from './Authenticator.ts';
 import { HttpCodeChannel } from './CodeChannel.ts';
 import { createLogger } from '@muster/kit/log';
-import { MUSTER_ID_CHANGE_MS } from './Profiles.ts';
+import { LOOKUPS_PER_HOUR, MUSTER_ID_CHANGE_MS } from './Profiles.ts';
 import type { Principal } from './SessionGuard.ts';
 
 const client = { address: '10.9.8.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0 Safari/537.36' };
@@ -393,6 +393,13 @@ describe('accounts', () => {
       expect((await t.accounts.profiles.update(principal, { musterId: 'another_one' })).musterId).toBe('another_one');
       expect(await t.accounts.profiles.publicProfile(me.id)).toEqual({ id: me.id, nickname: '小王', musterId: 'another_one', avatar: null });
       expect(await codeOf(t.accounts.profiles.publicProfile('u-nobody'))).toBe('NOT_FOUND');
+      // Found by the exact Muster ID or number only, and at a person's pace.
+      expect((await t.accounts.profiles.lookup(other.principal, { musterId: 'ANOTHER_ONE' })).id).toBe(me.id);
+      expect((await t.accounts.profiles.lookup(other.principal, { phone: me.phone!.slice(3) })).id).toBe(me.id);
+      expect(await codeOf(t.accounts.profiles.lookup(other.principal, { musterId: 'another' }))).toBe('NOT_FOUND');
+      expect(await codeOf(t.accounts.profiles.lookup(other.principal, { phone: 'nonsense' }))).toBe('NOT_FOUND');
+      for (let i = 0; i < LOOKUPS_PER_HOUR; i++) await t.accounts.profiles.lookup(principal, { musterId: 'nobody_here' }).catch(() => undefined);
+      expect(await codeOf(t.accounts.profiles.lookup(principal, { musterId: 'another_one' }))).toBe('RATE_LIMITED');
     });
 
     it('an avatar is cropped square and stored as 64 and 256 px WebP, behind signed paths', async () => {

@@ -1,11 +1,14 @@
 import crypto from 'node:crypto';
 import sharp from 'sharp';
+import type { Limit } from '@muster/kit/limits';
 import { AccountError } from '../errors.ts';
 import type { PublicProfile, User } from '../protocol.ts';
 import type { StoredAccount } from '../store/AccountRepository.ts';
 import type { AccountsContext } from './context.ts';
 import type { Principal } from './SessionGuard.ts';
 
+/** Look-ups by phone or Muster ID one person may make in an hour. */
+export const LOOKUPS_PER_HOUR = 60;
 /** A Muster ID may be changed again this long after its owner last set it. */
 export const MUSTER_ID_CHANGE_MS = 365 * 24 * 3600_000;
 export const AVATAR_SIZES = { small: 64, large: 256 } as const;
@@ -29,9 +32,11 @@ export interface ProfileChange {
  */
 export class Profiles {
   readonly #c: AccountsContext;
+  readonly #lookups: Limit;
 
   constructor(context: AccountsContext) {
     this.#c = context;
+    this.#lookups = context.limits.rate({ name: 'user-lookups', points: LOOKUPS_PER_HOUR, perSeconds: 3600 });
   }
 
   async userOf(account: StoredAccount): Promise<User> {
@@ -71,6 +76,30 @@ export class Profiles {
   async publicProfile(id: string): Promise<PublicProfile> {
     const account = await this.#c.accounts.get(id);
     if (!account || account.status !== 'active') throw new AccountError('NOT_FOUND', 'no such user');
+    return this.publicOf(account);
+  }
+
+  /**
+   * Finds a person by exact phone number or Muster ID (never by a part of
+   * one: no enumeration). Counted per asker: a crawler of numbers is slowed
+   * to a person's pace.
+   */
+  async lookup(principal: Principal, by: { phone?: string; musterId?: string }): Promise<PublicProfile> {
+    const verdict = await this.#lookups.take(principal.accountId);
+    if (!verdict.allowed) throw new AccountError('RATE_LIMITED', 'too many look-ups; try again later', verdict.retryAfterMs / 1000);
+    let account: StoredAccount | null = null;
+    if (by.phone !== undefined) {
+      let phone: string | null = null;
+      try {
+        phone = this.#c.phones.normalise(by.phone);
+      } catch {
+        phone = null;
+      }
+      account = phone === null ? null : await this.#c.accounts.findByPhone(phone);
+    } else if (by.musterId !== undefined) {
+      account = await this.#c.accounts.findByMusterId(by.musterId);
+    }
+    if (!account || account.status !== 'active' || account.role === 'guest') throw new AccountError('NOT_FOUND', 'nobody has that number or Muster ID');
     return this.publicOf(account);
   }
 

@@ -18,6 +18,7 @@ import {
   GuestLoginSchema,
   IdParamSchema,
   LoginSchema,
+  LookupQuerySchema,
   LogoutSchema,
   ProfileUpdateSchema,
   RefreshSchema,
@@ -177,6 +178,12 @@ export function accountsApi(accounts: Accounts, options: AccountsApiOptions): Ro
   }));
 
   // ---------------------------------------------------------------- people
+  // Before /users/:id, which would read "lookup" as an id.
+  router.get('/users/lookup', route(async (req, res) => {
+    const principal = signedIn(req);
+    const query = parse(LookupQuerySchema, req.query, 'query');
+    res.json(await profiles.lookup(principal, query));
+  }));
   router.get('/users/:id', route(async (req, res) => {
     signedIn(req);
     const id = IdParamSchema.safeParse(req.params.id);

@@ -162,6 +162,12 @@ export function registerAccountsOpenApi(registry: OpenAPIRegistry): void {
     responses: { 200: ok('How many', z.object({ signedOut: z.number().int() })), ...errors(401) },
   });
   route('users', {
+    method: 'get', path: '/users/lookup', operationId: 'lookupUser', security: user,
+    summary: 'Find a person by exact phone number or Muster ID (no partial matches; at most 60 an hour)',
+    request: { query: z.object({ phone: z.string().optional(), musterId: z.string().optional() }) },
+    responses: { 200: ok('Their public profile', PublicProfileSchema), ...errors(400, 401, 404, 429) },
+  });
+  route('users', {
     method: 'get', path: '/users/{id}', operationId: 'getUser', security: user,
     summary: "A person's public profile: id, nickname, avatar, Muster ID",
     request: { params: UserParams },

@@ -263,6 +263,12 @@ describe('OpenAPI document', () => {
 
     await call('GET', `/users/${signed.body.user.id}`, { token, expect: 200 });
     await call('GET', '/users/u-nobody-here', { token, expect: 404 });
+    const found1 = await call('GET', `/users/lookup?phone=${encodeURIComponent('138 0000 0001')}`, { token, expect: 200 });
+    expect(found1.body.id).toBe(signed.body.user.id);
+    expect((await call('GET', '/users/lookup?musterId=LIN_2026', { token, expect: 200 })).body.id).toBe(signed.body.user.id);
+    await call('GET', '/users/lookup?musterId=lin_20', { token, expect: 404 });
+    await call('GET', '/users/lookup?phone=1&musterId=x', { token, expect: 400 });
+    await call('GET', '/users/lookup?musterId=lin_2026', { auth: false, expect: 401 });
 
     await call('POST', '/auth/codes', { body: { phone, purpose: 'reset' }, auth: false, expect: 204 });
     await call('POST', '/auth/password-reset', { body: { phone, code: '000000', password: 'maple-harbour-19' }, auth: false, expect: 401 });

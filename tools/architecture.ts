@@ -18,8 +18,10 @@ export const ALLOWED: Record<string, readonly string[]> = {
   signaling: ['kit', 'db', 'media', 'recorder'],
   // People: sign-up, log-in, devices, profiles, guests, the admin console's rules and routes.
   accounts: ['kit', 'db'],
+  // Messaging: contacts (and next conversations, messages, sync), on top of accounts.
+  im: ['kit', 'db', 'accounts'],
   // The app: main.ts, configuration, HTTP wiring. The only package that imports every other one.
-  server: ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts'],
+  server: ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im'],
   'web-demo': ['kit', 'signaling', 'whiteboard', 'accounts'],
   loadtest: ['kit', 'media', 'signaling'],
   // The browser suites: the real web client (built) against a whole server.
@@ -34,7 +36,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
 export const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [];
 
 /** Workspaces whose non-test code must log through `@muster/kit/log`, never `console`. */
-export const LOGGED_WORKSPACES = ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'server'];
+export const LOGGED_WORKSPACES = ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im', 'server'];
 
 export interface Violation {
   file: string;

@@ -187,6 +187,40 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
         await db.schema.createIndex('meetings_owner').on('meetings').columns(['owner_id', 'created_at']).execute();
       },
     },
+    // Contacts (see @muster/im): friend requests, friendships (a row per side), blocks.
+    '0005_contacts': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('contact_requests')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('from_id', 'text', (c) => c.notNull())
+          .addColumn('to_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('greeting', bytes)
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('contact_requests_to').on('contact_requests').columns(['to_id', 'created_at']).execute();
+        await db.schema.createIndex('contact_requests_from').on('contact_requests').columns(['from_id', 'to_id']).execute();
+        await db.schema
+          .createTable('contacts')
+          .addColumn('owner_id', 'text', (c) => c.notNull())
+          .addColumn('contact_id', 'text', (c) => c.notNull())
+          .addColumn('details', bytes)
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('contacts_pk', ['owner_id', 'contact_id'])
+          .execute();
+        await db.schema
+          .createTable('blocks')
+          .addColumn('owner_id', 'text', (c) => c.notNull())
+          .addColumn('blocked_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('blocks_pk', ['owner_id', 'blocked_id'])
+          .execute();
+      },
+    },
   };
 }
 

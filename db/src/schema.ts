@@ -19,6 +19,9 @@ export interface Schema {
   one_time_links: OneTimeLinksTable;
   security_events: SecurityEventsTable;
   settings: SettingsTable;
+  contact_requests: ContactRequestsTable;
+  contacts: ContactsTable;
+  blocks: BlocksTable;
 }
 
 export interface MeetingsTable {
@@ -193,6 +196,35 @@ export interface SettingsTable {
   key: string;
   value: Buffer;
   updated_at: number;
+}
+
+/** Friend requests (see @muster/im): pending, accepted, declined; a pending one expires. */
+export interface ContactRequestsTable {
+  id: string;
+  from_id: string;
+  to_id: string;
+  state: 'pending' | 'accepted' | 'declined';
+  /** Sealed greeting line, or null. */
+  greeting: Buffer | null;
+  created_at: number;
+  updated_at: number;
+  expires_at: number;
+}
+
+/** One side of a friendship: `owner_id` has `contact_id` in their list. */
+export interface ContactsTable {
+  owner_id: string;
+  contact_id: string;
+  /** Sealed JSON { remark, tags }: only the owner sees them. */
+  details: Buffer | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface BlocksTable {
+  owner_id: string;
+  blocked_id: string;
+  created_at: number;
 }
 
 export type TableName = keyof Schema;

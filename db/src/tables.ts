@@ -169,6 +169,26 @@ export const TABLES: readonly TableSpec[] = [
     sealed: ['value'],
     rowId: (row) => String(row.key),
   },
+  {
+    name: 'contact_requests',
+    key: ['id'],
+    columns: { id: text, from_id: text, to_id: text, state: text, greeting: { kind: 'bytes', nullable: true }, created_at: int, updated_at: int, expires_at: int },
+    sealed: ['greeting'],
+    rowId: (row) => String(row.id),
+  },
+  {
+    name: 'contacts',
+    key: ['owner_id', 'contact_id'],
+    columns: { owner_id: text, contact_id: text, details: { kind: 'bytes', nullable: true }, created_at: int, updated_at: int },
+    sealed: ['details'],
+    rowId: (row) => `${row.owner_id}/${row.contact_id}`,
+  },
+  {
+    name: 'blocks',
+    key: ['owner_id', 'blocked_id'],
+    columns: { owner_id: text, blocked_id: text, created_at: int },
+    sealed: [],
+  },
 ];
 
 export function tableSpec(name: string): TableSpec {

@@ -31,6 +31,8 @@ import { attachSignaling } from '@muster/signaling';
 import { log as rootLog } from '@muster/kit/log';
 import { Accounts, codeChannelFromEnv } from '@muster/accounts';
 import { accountsApi } from '@muster/accounts/rest';
+import { ContactRepository, Contacts } from '@muster/im';
+import { contactsApi } from '@muster/im/rest';
 import { attachAccountSockets } from './accountSockets.ts';
 
 const log = rootLog.child({ component: 'server' });
@@ -168,6 +170,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   // People's routes (their own tokens; sign-up and log-in need none) come before the API token's.
   app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
+  // Contacts (their access token, read by the accounts router above).
+  const contacts = new Contacts({ contacts: new ContactRepository(db), accounts, limits });
+  app.use('/api/v1', contactsApi(contacts, { logger: rootLog.child({ component: 'im' }) }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));

@@ -4,7 +4,7 @@ import type { Limit } from '@muster/kit/limits';
 import { AccountError } from '../errors.ts';
 import type { PublicProfile, User } from '../protocol.ts';
 import type { StoredAccount } from '../store/AccountRepository.ts';
-import type { AccountsContext } from './context.ts';
+import { isExpired, type AccountsContext } from './context.ts';
 import type { Principal } from './SessionGuard.ts';
 
 /** Look-ups by phone or Muster ID one person may make in an hour. */
@@ -70,6 +70,18 @@ export class Profiles {
 
   async me(principal: Principal): Promise<User> {
     return this.userOf(await this.#own(principal));
+  }
+
+  /** Public profiles of active accounts, by id (unknown or disabled ones left out). */
+  async publicProfiles(ids: readonly string[]): Promise<Map<string, PublicProfile>> {
+    const accounts = await this.#c.accounts.getMany([...new Set(ids)]);
+    return new Map(accounts.filter((a) => a.status === 'active').map((a) => [a.id, this.publicOf(a)]));
+  }
+
+  /** Whether an account may befriend, message and be found: active, and not a guest (temporary) account. */
+  async isRegularUser(id: string): Promise<boolean> {
+    const account = await this.#c.accounts.get(id);
+    return account !== null && account.status === 'active' && account.role !== 'guest' && !isExpired(account, this.#c.now());
   }
 
   /** Anyone signed in may see a person's public profile; an unknown id is NOT_FOUND. */

@@ -88,6 +88,17 @@ export class AccountRepository {
     return row ? this.#toAccount(row) : null;
   }
 
+  /** Several accounts at once (a contact list), in no particular order; unknown ids are left out. */
+  async getMany(ids: readonly string[]): Promise<StoredAccount[]> {
+    const found: StoredAccount[] = [];
+    // Bounded IN lists: PostgreSQL and SQLite both take 500 parameters comfortably.
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.#db.kysely.selectFrom('accounts').selectAll().where('id', 'in', ids.slice(i, i + 500)).execute();
+      found.push(...openEach(this.#db, 'accounts', rows, (row) => this.#toAccount(row)));
+    }
+    return found;
+  }
+
   async findByPhone(phone: string): Promise<StoredAccount | null> {
     const row = await this.#db.kysely.selectFrom('accounts').selectAll().where('phone_index', 'in', this.#db.sealer.blindIndexCandidates('phone', phone)).executeTakeFirst();
     return row ? this.#toAccount(row) : null;

@@ -324,6 +324,33 @@ describe('OpenAPI document', () => {
     await call('DELETE', `/admin/users/${guests.body[1].user.id}`, { token: root, expect: 204 });
     await call('DELETE', `/admin/users/${guests.body[1].user.id}`, { token: root, expect: 404 });
 
+    // Contacts: Mo asks Lin (re-logged in after the admin's reset), Lin accepts.
+    const lin2 = (await call('POST', '/admin/users/' + lin + '/reset-password', { token: root, expect: 200 })).body.temporaryPassword as string;
+    const linToken = (await call('POST', '/auth/login', { body: { phone, password: lin2 }, auth: false, expect: 200 })).body.accessToken as string;
+    const mo = (await call('POST', '/auth/login', { body: { phone: pendingPhone, password: 'quartz-ribbon-31' }, auth: false, expect: 200 })).body;
+    const asked = await call('POST', '/contacts/requests', { token: mo.accessToken, body: { to: lin, greeting: '你好' }, expect: 201 });
+    await call('POST', '/contacts/requests', { token: mo.accessToken, body: { to: 'u-nobody-here' }, expect: 404 });
+    await call('GET', '/contacts/requests', { token: linToken, expect: 200 });
+    await call('GET', '/contacts/requests', { auth: false, expect: 401 });
+    await call('POST', `/contacts/requests/${asked.body.id}/accept`, { token: mo.accessToken, expect: 404 });
+    await call('POST', `/contacts/requests/${asked.body.id}/accept`, { token: linToken, expect: 204 });
+    await call('POST', `/contacts/requests/${asked.body.id}/decline`, { token: linToken, expect: 409 });
+    const other = await call('POST', '/contacts/requests', { token: root, body: { to: lin }, expect: 201 });
+    await call('POST', `/contacts/requests/${other.body.id}/decline`, { token: linToken, expect: 204 });
+    await call('POST', '/contacts/requests', { token: mo.accessToken, body: { to: lin }, expect: 409 });
+    expect((await call('GET', '/contacts?q=lin', { token: mo.accessToken, expect: 200 })).body.map((c: { userId: string }) => c.userId)).toEqual([lin]);
+    await call('GET', `/contacts?q=${'x'.repeat(100)}`, { token: mo.accessToken, expect: 400 });
+    await call('PATCH', `/contacts/${lin}`, { token: mo.accessToken, body: { remark: '小林' }, expect: 200 });
+    await call('PATCH', `/contacts/${lin}`, { token: mo.accessToken, body: { remark: 7 }, expect: 400 });
+    await call('PUT', `/contacts/blocked/${mo.user.id}`, { token: linToken, expect: 204 });
+    await call('PUT', `/contacts/blocked/${lin}`, { token: linToken, expect: 400 });
+    await call('GET', '/contacts/blocked', { token: linToken, expect: 200 });
+    await call('GET', '/contacts/blocked', { auth: false, expect: 401 });
+    await call('DELETE', `/contacts/blocked/${mo.user.id}`, { token: linToken, expect: 204 });
+    await call('DELETE', `/contacts/blocked/${mo.user.id}`, { token: linToken, expect: 404 });
+    await call('DELETE', `/contacts/${lin}`, { token: mo.accessToken, expect: 204 });
+    await call('DELETE', `/contacts/${lin}`, { token: mo.accessToken, expect: 404 });
+
     // My meetings, with the signed-in person's token.
     const me = (await call('POST', '/auth/login', { body: { phone: pendingPhone, password: 'quartz-ribbon-31' }, auth: false, expect: 200 })).body.accessToken as string;
     const scheduled = await call('POST', '/me/meetings', { token: me, body: { topic: 'Review', startsAt: '2031-05-01T09:00:00+08:00' }, expect: 201 });

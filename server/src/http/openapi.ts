@@ -10,6 +10,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from '@asteaso
 import { z } from 'zod';
 import { registerBoardsOpenApi } from '@muster/whiteboard';
 import { registerAccountsOpenApi } from '@muster/accounts/rest';
+import { registerImOpenApi } from '@muster/im/rest';
 import { RoomIdSchema, RoomUpdateSchema } from '@muster/signaling/protocol';
 import {
   ApiErrorSchema,
@@ -285,6 +286,7 @@ export function buildOpenApiDocument() {
   recordingRoutes(registry);
   registerBoardsOpenApi(registry);
   registerAccountsOpenApi(registry);
+  registerImOpenApi(registry);
   myMeetingRoutes(registry);
   registry.registerPath({
     method: 'get',

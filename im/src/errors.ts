@@ -1,0 +1,34 @@
+import type { ImErrorCode } from './protocol.ts';
+
+export const IM_STATUS: Record<ImErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ALREADY_CONTACTS: 409,
+  REQUEST_EXPIRED: 409,
+  REFUSED_BY_RECIPIENT: 403,
+  RATE_LIMITED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INTERNAL: 500,
+};
+
+/** A refusal with a stable code and a readable message. */
+export class ImError extends Error {
+  readonly code: ImErrorCode;
+  readonly status: number;
+  readonly retryAfterSeconds?: number;
+
+  constructor(code: ImErrorCode, message: string, retryAfterSeconds?: number) {
+    super(message);
+    this.name = 'ImError';
+    this.code = code;
+    this.status = IM_STATUS[code];
+    if (retryAfterSeconds !== undefined) this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  }
+}
+
+export function isImError(error: unknown, code?: ImErrorCode): error is ImError {
+  return error instanceof ImError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,2 @@
+export { contactsApi } from './contactsApi.ts';
+export { registerImOpenApi } from './imOpenApi.ts';

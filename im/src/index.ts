@@ -1,0 +1,5 @@
+export { Contacts, REQUEST_TTL_MS, REQUESTS_PER_HOUR, type ContactsOptions } from './domain/Contacts.ts';
+export { nameIndex, matchesName, compareNames, groupByLetter, type NameIndex } from './domain/pinyinNames.ts';
+export { ContactRepository, type Contact, type ContactDetails, type ContactRequest, type RequestState } from './store/ContactRepository.ts';
+export { ImError, isImError, IM_STATUS } from './errors.ts';
+export * from './protocol.ts';

@@ -123,7 +123,7 @@ describe('accounts over HTTP and sockets', () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
   });
 
-  it('fuzzes the signed-in and console routes with malformed bodies: never a 500, and the server keeps serving', async () => {
+  it('fuzzes the signed-in, contacts and console routes with malformed bodies: never a 500, and the server keeps serving', async () => {
     const rand = mulberry32(15_2027);
     const user = await signup('+8613900000105');
     const made = await server.accounts.admin.createAdmin('+8613900000106');
@@ -137,9 +137,13 @@ describe('accounts over HTTP and sockets', () => {
       ['POST', '/admin/guests', elevated],
       ['PATCH', '/admin/settings', elevated],
       ['POST', '/admin/elevate', admin.accessToken],
+      ['POST', '/contacts/requests', user.accessToken],
+      ['PATCH', `/contacts/${admin.user.id}`, user.accessToken],
+      ['POST', '/contacts/requests/fr0123456789abcdef/accept', user.accessToken],
+      ['PUT', '/contacts/blocked/not-an-id!', user.accessToken],
     ];
     const values = [null, true, -1, 1e308, '', 'x'.repeat(3000), '2031-13-45T99:00:00Z', '\u0000', [], {}, { a: { b: { c: [] } } }, ['a', 'b']];
-    const keys = ['nickname', 'musterId', 'gender', 'region', 'signature', 'password', 'currentPassword', 'topic', 'startsAt', 'passcode', 'lobby', 'csv', 'nicknames', 'expiresAt', 'signupPolicy', 'anonymousJoins', 'totp', 'consolePassword', '__proto__'];
+    const keys = ['to', 'greeting', 'remark', 'tags', 'nickname', 'musterId', 'gender', 'region', 'signature', 'password', 'currentPassword', 'topic', 'startsAt', 'passcode', 'lobby', 'csv', 'nicknames', 'expiresAt', 'signupPolicy', 'anonymousJoins', 'totp', 'consolePassword', '__proto__'];
     const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
     for (let i = 0; i < 200; i++) {
       const [method, url, token] = pick(targets);

@@ -221,6 +221,48 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
           .execute();
       },
     },
+    // Conversations and messages (see @muster/im): a message is stored once per
+    // conversation under a gap-free seq; each member has a read pointer.
+    '0006_conversations': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('conversations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('direct_key', 'text')
+          .addColumn('last_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('meta', bytes)
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('conversations_direct').on('conversations').column('direct_key').unique().execute();
+        await db.schema
+          .createTable('conversation_members')
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('read_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('joined_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_members_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema.createIndex('conversation_members_user').on('conversation_members').columns(['user_id', 'conversation_id']).execute();
+        await db.schema
+          .createTable('messages')
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('id', 'text', (c) => c.notNull())
+          .addColumn('sender_id', 'text', (c) => c.notNull())
+          .addColumn('client_msg_id', 'text', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('body', bytes, (c) => c.notNull())
+          .addColumn('sent_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('messages_pk', ['conversation_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('messages_id').on('messages').column('id').unique().execute();
+        // A retried send finds the first one: idempotence by the client's id, per sender and conversation.
+        await db.schema.createIndex('messages_client').on('messages').columns(['conversation_id', 'sender_id', 'client_msg_id']).unique().execute();
+      },
+    },
   };
 }
 

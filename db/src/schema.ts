@@ -22,6 +22,9 @@ export interface Schema {
   contact_requests: ContactRequestsTable;
   contacts: ContactsTable;
   blocks: BlocksTable;
+  conversations: ConversationsTable;
+  conversation_members: ConversationMembersTable;
+  messages: MessagesTable;
 }
 
 export interface MeetingsTable {
@@ -225,6 +228,42 @@ export interface BlocksTable {
   owner_id: string;
   blocked_id: string;
   created_at: number;
+}
+
+/** A one-to-one or group conversation (see @muster/im). */
+export interface ConversationsTable {
+  id: string;
+  kind: 'direct' | 'group';
+  /** Direct conversations: the two user ids, sorted, joined by '|' (one conversation per pair). */
+  direct_key: string | null;
+  /** The last seq handed out; the next message takes last_seq + 1 in the same transaction. */
+  last_seq: number;
+  /** Sealed JSON: a group's name, notice… (null for direct ones). */
+  meta: Buffer | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConversationMembersTable {
+  conversation_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  /** Everything up to this seq is read; unread = conversations.last_seq - read_seq. */
+  read_seq: number;
+  joined_at: number;
+}
+
+/** A message, stored once per conversation (a 1000-member group's message is one row). */
+export interface MessagesTable {
+  conversation_id: string;
+  seq: number;
+  id: string;
+  sender_id: string;
+  client_msg_id: string;
+  type: string;
+  /** Sealed JSON: the text, mentions, reply, and later media references. */
+  body: Buffer;
+  sent_at: number;
 }
 
 export type TableName = keyof Schema;

@@ -189,6 +189,26 @@ export const TABLES: readonly TableSpec[] = [
     columns: { owner_id: text, blocked_id: text, created_at: int },
     sealed: [],
   },
+  {
+    name: 'conversations',
+    key: ['id'],
+    columns: { id: text, kind: text, direct_key: { kind: 'text', nullable: true }, last_seq: int, meta: { kind: 'bytes', nullable: true }, created_at: int, updated_at: int },
+    sealed: ['meta'],
+    rowId: (row) => String(row.id),
+  },
+  {
+    name: 'conversation_members',
+    key: ['conversation_id', 'user_id'],
+    columns: { conversation_id: text, user_id: text, role: text, read_seq: int, joined_at: int },
+    sealed: [],
+  },
+  {
+    name: 'messages',
+    key: ['conversation_id', 'seq'],
+    columns: { conversation_id: text, seq: int, id: text, sender_id: text, client_msg_id: text, type: text, body: bytes, sent_at: int },
+    sealed: ['body'],
+    rowId: (row) => `${row.conversation_id}/${row.seq}`,
+  },
 ];
 
 export function tableSpec(name: string): TableSpec {

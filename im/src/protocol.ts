@@ -14,6 +14,7 @@ export const IM_ERROR_CODES = [
   'ALREADY_CONTACTS',
   'REQUEST_EXPIRED',
   'REFUSED_BY_RECIPIENT',
+  'TEXT_TOO_LONG',
   'RATE_LIMITED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
@@ -69,3 +70,57 @@ export const ContactSchema = z
   })
   .meta({ id: 'Contact' });
 export type ContactView = z.infer<typeof ContactSchema>;
+
+// ------------------------------------------------------------------ conversations and messages
+
+/** Text is limited in bytes of UTF-8, not characters: 2048 bytes are 682 Chinese characters or 2048 Latin letters. */
+export const MAX_TEXT_BYTES = 2048;
+export const ConversationIdSchema = z.string().regex(/^cv[A-Za-z0-9_-]{8,40}$/, 'not a conversation id');
+export const OpenConversationSchema = z.object({ userId: UserIdSchema }).strict().meta({ id: 'OpenConversation' });
+export const SendMessageSchema = z
+  .object({
+    clientMsgId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).meta({ description: 'The client\'s own id: a retried send with the same one returns the first message' }),
+    type: z.literal('text'),
+    text: z.string().min(1).max(MAX_TEXT_BYTES * 4),
+    replyTo: z.string().max(64).nullable().optional(),
+    mentions: z.array(UserIdSchema).max(100).optional(),
+  })
+  .strict()
+  .meta({ id: 'SendMessage' });
+export const MessagesQuerySchema = z
+  .object({
+    afterSeq: z.coerce.number().int().nonnegative().optional(),
+    beforeSeq: z.coerce.number().int().positive().optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+export const ReadSchema = z.object({ seq: z.number().int().nonnegative() }).strict().meta({ id: 'MarkRead' });
+
+export const SentSchema = z.object({ id: z.string(), seq: z.number().int(), sentAt: z.number().int() }).meta({ id: 'Sent' });
+export const MessageSchema = z
+  .object({
+    id: z.string(),
+    conversationId: z.string(),
+    seq: z.number().int(),
+    senderId: z.string(),
+    type: z.string(),
+    text: z.string().optional(),
+    replyTo: z.string().nullable().optional(),
+    mentions: z.array(z.string()).optional(),
+    sentAt: z.number().int(),
+  })
+  .meta({ id: 'Message' });
+export type MessageView = z.infer<typeof MessageSchema>;
+export const ConversationSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(['direct', 'group']),
+    peer: z.object({ id: z.string(), nickname: z.string(), avatar: AvatarSchema, musterId: z.string().nullable() }).nullable().meta({ description: 'Direct conversations: the other person' }),
+    lastSeq: z.number().int(),
+    readSeq: z.number().int(),
+    unread: z.number().int().nonnegative(),
+    lastMessage: MessageSchema.nullable(),
+    updatedAt: z.number().int(),
+  })
+  .meta({ id: 'Conversation' });
+export type ConversationView = z.infer<typeof ConversationSchema>;

@@ -31,8 +31,8 @@ import { attachSignaling } from '@muster/signaling';
 import { log as rootLog } from '@muster/kit/log';
 import { Accounts, codeChannelFromEnv } from '@muster/accounts';
 import { accountsApi } from '@muster/accounts/rest';
-import { ContactRepository, Contacts } from '@muster/im';
-import { contactsApi } from '@muster/im/rest';
+import { ContactRepository, Contacts, ConversationRepository, Conversations } from '@muster/im';
+import { contactsApi, conversationsApi } from '@muster/im/rest';
 import { attachAccountSockets } from './accountSockets.ts';
 
 const log = rootLog.child({ component: 'server' });
@@ -172,7 +172,10 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
   // Contacts (their access token, read by the accounts router above).
   const contacts = new Contacts({ contacts: new ContactRepository(db), accounts, limits });
-  app.use('/api/v1', contactsApi(contacts, { logger: rootLog.child({ component: 'im' }) }));
+  const imLog = rootLog.child({ component: 'im' });
+  app.use('/api/v1', contactsApi(contacts, { logger: imLog }));
+  const conversations = new Conversations({ conversations: new ConversationRepository(db), contacts, accounts });
+  app.use('/api/v1', conversationsApi(conversations, { logger: imLog }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));

@@ -138,6 +138,11 @@ export class Contacts {
     if (!(await this.#store.remove(principal.accountId, userId))) throw new ImError('NOT_FOUND', 'no such contact');
   }
 
+  /** Whether `b` is in `a`'s contact list. */
+  isContact(a: string, b: string): Promise<boolean> {
+    return this.#store.isContact(a, b);
+  }
+
   /** Whether `a` may reach `b` (requests, and next messages and calls): false when `b` blocked `a`. */
   async mayReach(a: string, b: string): Promise<boolean> {
     return !(await this.#store.blocked(b, a));

@@ -2,14 +2,26 @@
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { PublicProfileSchema } from '@muster/accounts/protocol';
-import { ContactRequestBodySchema, ContactRequestSchema, ContactSchema, ContactUpdateSchema, ImErrorSchema } from '../protocol.ts';
+import {
+  ContactRequestBodySchema,
+  ContactRequestSchema,
+  ContactSchema,
+  ContactUpdateSchema,
+  ConversationSchema,
+  ImErrorSchema,
+  MessageSchema,
+  OpenConversationSchema,
+  ReadSchema,
+  SendMessageSchema,
+  SentSchema,
+} from '../protocol.ts';
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const ok = (description: string, schema: z.ZodType) => ({ description, content: json(schema) });
 const none = (description: string) => ({ description });
 const err = (description: string) => ({ description, content: json(ImErrorSchema) });
 const E = {
-  400: err('BAD_REQUEST: the body or query does not match the schema'),
+  400: err('BAD_REQUEST: the body or query does not match the schema; TEXT_TOO_LONG: over 2048 bytes of UTF-8'),
   401: err('UNAUTHORIZED: no valid access token'),
   403: err('FORBIDDEN (a guest account) or REFUSED_BY_RECIPIENT (they blocked you; nothing was stored)'),
   404: err('NOT_FOUND: no such person, contact or request of yours'),
@@ -55,6 +67,31 @@ export function registerImOpenApi(registry: OpenAPIRegistry): void {
     method: 'put', path: '/contacts/blocked/{userId}', operationId: 'blockUser',
     summary: 'Block someone: their requests (and next their messages and calls) are refused with REFUSED_BY_RECIPIENT',
     request: { params: UserParams }, responses: { 204: none('Blocked'), ...errors(400, 401, 404) },
+  });
+  const talk = (config: RouteConfig) => registry.registerPath({ tags: ['conversations'], security: [{ userToken: [] }], ...config });
+  const ConversationParams = z.object({ id: z.string().meta({ description: 'Conversation id' }) });
+  talk({
+    method: 'post', path: '/conversations', operationId: 'openConversation', summary: 'Open (or return) the one-to-one conversation with a contact',
+    request: { body: { required: true, content: json(OpenConversationSchema) } },
+    responses: { 200: ok('The conversation', ConversationSchema), ...errors(400, 401, 403, 404, 413, 415) },
+  });
+  talk({ method: 'get', path: '/conversations', operationId: 'listConversations', summary: 'Your conversations, most recently active first, with unread counts', responses: { 200: ok('Conversations', z.array(ConversationSchema)), ...errors(401) } });
+  talk({
+    method: 'post', path: '/conversations/{id}/messages', operationId: 'sendMessage',
+    summary: 'Send a text (at most 2048 bytes of UTF-8); a retry with the same clientMsgId returns the first message (200) instead of storing another',
+    request: { params: ConversationParams, body: { required: true, content: json(SendMessageSchema) } },
+    responses: { 201: ok('Stored under the next seq', SentSchema), 200: ok('A retry: the message first stored', SentSchema), ...errors(400, 401, 403, 404, 413, 415) },
+  });
+  talk({
+    method: 'get', path: '/conversations/{id}/messages', operationId: 'listMessages',
+    summary: 'Messages by seq: afterSeq (catching up, oldest first) and/or beforeSeq (paging back: the newest below it), limit ≤ 200 (50)',
+    request: { params: ConversationParams, query: z.object({ afterSeq: z.string().optional(), beforeSeq: z.string().optional(), limit: z.string().optional() }) },
+    responses: { 200: ok('Messages, oldest first', z.array(MessageSchema)), ...errors(400, 401, 404) },
+  });
+  talk({
+    method: 'post', path: '/conversations/{id}/read', operationId: 'markRead', summary: 'Move your read pointer forward to seq (never back, never past the last message)',
+    request: { params: ConversationParams, body: { required: true, content: json(ReadSchema) } },
+    responses: { 200: ok('Your read pointer and unread count', z.object({ readSeq: z.number().int(), unread: z.number().int() })), ...errors(400, 401, 404, 413, 415) },
   });
   route({ method: 'delete', path: '/contacts/blocked/{userId}', operationId: 'unblockUser', summary: 'Unblock', request: { params: UserParams }, responses: { 204: none('Unblocked'), ...errors(401, 404) } });
 }

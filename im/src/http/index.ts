@@ -1,2 +1,3 @@
 export { contactsApi } from './contactsApi.ts';
+export { conversationsApi } from './conversationsApi.ts';
 export { registerImOpenApi } from './imOpenApi.ts';

@@ -342,6 +342,20 @@ describe('OpenAPI document', () => {
     await call('GET', `/contacts?q=${'x'.repeat(100)}`, { token: mo.accessToken, expect: 400 });
     await call('PATCH', `/contacts/${lin}`, { token: mo.accessToken, body: { remark: '小林' }, expect: 200 });
     await call('PATCH', `/contacts/${lin}`, { token: mo.accessToken, body: { remark: 7 }, expect: 400 });
+    // A conversation between the two contacts.
+    const convo = await call('POST', '/conversations', { token: mo.accessToken, body: { userId: lin }, expect: 200 });
+    await call('POST', '/conversations', { token: mo.accessToken, body: { userId: admin.body.user.id }, expect: 404 });
+    const first = await call('POST', `/conversations/${convo.body.id}/messages`, { token: mo.accessToken, body: { clientMsgId: 'mo-msg-0001', type: 'text', text: '你好 Lin' }, expect: 201 });
+    await call('POST', `/conversations/${convo.body.id}/messages`, { token: mo.accessToken, body: { clientMsgId: 'mo-msg-0001', type: 'text', text: '你好 Lin' }, expect: 200 });
+    await call('POST', `/conversations/${convo.body.id}/messages`, { token: mo.accessToken, body: { clientMsgId: 'mo-msg-0002', type: 'text', text: '长'.repeat(700) }, expect: 400 });
+    await call('POST', `/conversations/${convo.body.id}/messages`, { token: root, body: { clientMsgId: 'root-msg-01', type: 'text', text: 'hi' }, expect: 404 });
+    expect((await call('GET', `/conversations/${convo.body.id}/messages?afterSeq=0`, { token: linToken, expect: 200 })).body.map((m: { seq: number }) => m.seq)).toEqual([first.body.seq]);
+    await call('GET', `/conversations/${convo.body.id}/messages?limit=1000`, { token: linToken, expect: 400 });
+    expect((await call('GET', '/conversations', { token: linToken, expect: 200 })).body[0]).toMatchObject({ id: convo.body.id, unread: 1 });
+    await call('GET', '/conversations', { auth: false, expect: 401 });
+    expect((await call('POST', `/conversations/${convo.body.id}/read`, { token: linToken, body: { seq: first.body.seq }, expect: 200 })).body).toEqual({ readSeq: 1, unread: 0 });
+    await call('POST', `/conversations/cvnot-a-real-one/read`, { token: linToken, body: { seq: 1 }, expect: 404 });
+
     await call('PUT', `/contacts/blocked/${mo.user.id}`, { token: linToken, expect: 204 });
     await call('PUT', `/contacts/blocked/${lin}`, { token: linToken, expect: 400 });
     await call('GET', '/contacts/blocked', { token: linToken, expect: 200 });

@@ -1,0 +1,129 @@
+import crypto from 'node:crypto';
+import type { Accounts, Principal } from '@muster/accounts';
+import { ImError } from '../errors.ts';
+import { MAX_TEXT_BYTES, type ConversationView, type MessageView } from '../protocol.ts';
+import type { ConversationRepository, StoredMessage } from '../store/ConversationRepository.ts';
+import type { Contacts } from './Contacts.ts';
+
+/** Conversations listed at once, most recently active first. */
+const CONVERSATIONS_LISTED = 200;
+const DEFAULT_PAGE = 50;
+
+export interface ConversationsOptions {
+  conversations: ConversationRepository;
+  contacts: Contacts;
+  accounts: Accounts;
+  now?: () => number;
+}
+
+/**
+ * One-to-one conversations and their messages (groups come next): open one
+ * with a contact, send text (at most 2048 bytes of UTF-8; a retry with the
+ * same client id returns the first message), read by seq ranges, move the
+ * read pointer. Only members reach a conversation: anyone else gets
+ * NOT_FOUND, so a probe cannot tell one exists. A person who blocked the
+ * sender refuses their messages (REFUSED_BY_RECIPIENT), and nothing is stored.
+ */
+export class Conversations {
+  readonly #store: ConversationRepository;
+  readonly #contacts: Contacts;
+  readonly #accounts: Accounts;
+  readonly #now: () => number;
+
+  constructor(options: ConversationsOptions) {
+    this.#store = options.conversations;
+    this.#contacts = options.contacts;
+    this.#accounts = options.accounts;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The direct conversation with a contact, opened if needed. */
+  async openDirect(principal: Principal, userId: string): Promise<ConversationView> {
+    if (userId === principal.accountId) throw new ImError('BAD_REQUEST', 'a conversation with yourself is not one');
+    if (!(await this.#contacts.isContact(principal.accountId, userId))) throw new ImError('NOT_FOUND', 'no such contact');
+    if (!(await this.#contacts.mayReach(principal.accountId, userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your messages');
+    const conversation = await this.#store.openDirect(`cv${crypto.randomBytes(12).toString('base64url')}`, principal.accountId, userId, this.#now());
+    return (await this.#view(principal, conversation.id))!;
+  }
+
+  async list(principal: Principal): Promise<ConversationView[]> {
+    const rows = await this.#store.listFor(principal.accountId, CONVERSATIONS_LISTED);
+    const views = await Promise.all(rows.map((row) => this.#view(principal, row.conversation.id)));
+    return views.filter((v): v is ConversationView => v !== null);
+  }
+
+  async send(principal: Principal, conversationId: string, input: { clientMsgId: string; text: string; replyTo?: string | null; mentions?: string[] }): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
+    await this.#member(principal, conversationId);
+    if (Buffer.byteLength(input.text, 'utf8') > MAX_TEXT_BYTES) {
+      throw new ImError('TEXT_TOO_LONG', `a text message is at most ${MAX_TEXT_BYTES} bytes of UTF-8 (${Buffer.byteLength(input.text, 'utf8')} given)`);
+    }
+    if (input.text.trim() === '') throw new ImError('BAD_REQUEST', 'an empty message says nothing');
+    const others = (await this.#store.members(conversationId)).filter((m) => m.userId !== principal.accountId);
+    for (const other of others) {
+      if (!(await this.#contacts.mayReach(principal.accountId, other.userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your messages');
+    }
+    const body = { text: input.text, ...(input.replyTo ? { replyTo: input.replyTo } : {}), ...(input.mentions?.length ? { mentions: [...new Set(input.mentions)] } : {}) };
+    const { message, duplicate } = await this.#store.append({
+      id: `msg${crypto.randomBytes(12).toString('base64url')}`,
+      conversationId,
+      senderId: principal.accountId,
+      clientMsgId: input.clientMsgId,
+      type: 'text',
+      body,
+      sentAt: this.#now(),
+    });
+    return { id: message.id, seq: message.seq, sentAt: message.sentAt, duplicate };
+  }
+
+  async messages(principal: Principal, conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit?: number }): Promise<MessageView[]> {
+    await this.#member(principal, conversationId);
+    return (await this.#store.messages(conversationId, { ...range, limit: range.limit ?? DEFAULT_PAGE })).map(messageView);
+  }
+
+  async markRead(principal: Principal, conversationId: string, seq: number): Promise<{ readSeq: number; unread: number }> {
+    await this.#member(principal, conversationId);
+    const readSeq = await this.#store.markRead(conversationId, principal.accountId, seq);
+    const conversation = await this.#store.get(conversationId);
+    return { readSeq, unread: Math.max(0, (conversation?.lastSeq ?? 0) - readSeq) };
+  }
+
+  async #member(principal: Principal, conversationId: string): Promise<void> {
+    if (!(await this.#store.membership(conversationId, principal.accountId))) throw new ImError('NOT_FOUND', 'no such conversation');
+  }
+
+  async #view(principal: Principal, conversationId: string): Promise<ConversationView | null> {
+    const [conversation, membership] = await Promise.all([this.#store.get(conversationId), this.#store.membership(conversationId, principal.accountId)]);
+    if (!conversation || !membership) return null;
+    let peer: ConversationView['peer'] = null;
+    if (conversation.kind === 'direct') {
+      const other = (await this.#store.members(conversationId)).find((m) => m.userId !== principal.accountId);
+      const profile = other ? (await this.#accounts.profiles.publicProfiles([other.userId])).get(other.userId) : undefined;
+      if (profile) peer = profile;
+    }
+    const [last] = await this.#store.messages(conversationId, { limit: 1 });
+    return {
+      id: conversation.id,
+      kind: conversation.kind,
+      peer,
+      lastSeq: conversation.lastSeq,
+      readSeq: membership.readSeq,
+      unread: Math.max(0, conversation.lastSeq - membership.readSeq),
+      lastMessage: last ? messageView(last) : null,
+      updatedAt: conversation.updatedAt,
+    };
+  }
+}
+
+function messageView(m: StoredMessage): MessageView {
+  return {
+    id: m.id,
+    conversationId: m.conversationId,
+    seq: m.seq,
+    senderId: m.senderId,
+    type: m.type,
+    ...(m.body.text !== undefined ? { text: m.body.text } : {}),
+    ...(m.body.replyTo ? { replyTo: m.body.replyTo } : {}),
+    ...(m.body.mentions ? { mentions: m.body.mentions } : {}),
+    sentAt: m.sentAt,
+  };
+}

@@ -1,0 +1,240 @@
+import { isUniqueViolation, openEach, type ConversationsTable, type Database, type MessagesTable } from '@muster/db';
+
+export type ConversationKind = 'direct' | 'group';
+export type MemberRole = 'owner' | 'admin' | 'member';
+
+export interface Conversation {
+  id: string;
+  kind: ConversationKind;
+  lastSeq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Membership {
+  conversationId: string;
+  userId: string;
+  role: MemberRole;
+  readSeq: number;
+  joinedAt: number;
+}
+
+/** What a message says: sealed as one value (text now; media references next). */
+export interface MessageBody {
+  text?: string;
+  mentions?: string[];
+  replyTo?: string | null;
+}
+
+export interface StoredMessage {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  clientMsgId: string;
+  type: string;
+  body: MessageBody;
+  sentAt: number;
+}
+
+const bodyAad = (conversationId: string, seq: number) => ({ table: 'messages', column: 'body', rowId: `${conversationId}/${seq}` });
+
+/** The key of the one direct conversation of two people, whoever opens it. */
+export function directKey(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/**
+ * Conversations, members and messages, either engine, in the OpenIM model:
+ * each conversation has a gap-free seq allocated in the transaction that
+ * stores the message (never in memory: every process shares it); a message
+ * is one row whatever the number of members; each member has a read
+ * pointer, and unread is last_seq − read_seq. Message bodies are sealed.
+ */
+export class ConversationRepository {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** The direct conversation of two people, made (with both as members) if there is none. */
+  async openDirect(id: string, a: string, b: string, at: number): Promise<Conversation> {
+    const key = directKey(a, b);
+    const existing = await this.#db.kysely.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirst();
+    if (existing) return toConversation(existing);
+    try {
+      await this.#db.writer.write(async (trx) => {
+        await trx.insertInto('conversations').values({ id, kind: 'direct', direct_key: key, last_seq: 0, meta: null, created_at: at, updated_at: at }).execute();
+        await trx
+          .insertInto('conversation_members')
+          .values([a, b].map((userId) => ({ conversation_id: id, user_id: userId, role: 'member' as const, read_seq: 0, joined_at: at })))
+          .execute();
+      });
+    } catch (error) {
+      // Both opened it at once (another process): theirs stands.
+      if (!isUniqueViolation(error)) throw error;
+    }
+    const row = await this.#db.kysely.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirstOrThrow();
+    return toConversation(row);
+  }
+
+  async get(id: string): Promise<Conversation | null> {
+    const row = await this.#db.kysely.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? toConversation(row) : null;
+  }
+
+  async membership(conversationId: string, userId: string): Promise<Membership | null> {
+    const row = await this.#db.kysely.selectFrom('conversation_members').selectAll().where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
+    return row ? toMembership(row) : null;
+  }
+
+  async members(conversationId: string): Promise<Membership[]> {
+    const rows = await this.#db.kysely.selectFrom('conversation_members').selectAll().where('conversation_id', '=', conversationId).orderBy('joined_at').orderBy('user_id').execute();
+    return rows.map(toMembership);
+  }
+
+  /** A person's conversations with their membership, most recently active first. */
+  async listFor(userId: string, limit: number): Promise<{ conversation: Conversation; membership: Membership }[]> {
+    const rows = await this.#db.kysely
+      .selectFrom('conversation_members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .selectAll('c')
+      .select(['m.role', 'm.read_seq', 'm.joined_at', 'm.user_id'])
+      .where('m.user_id', '=', userId)
+      .orderBy('c.updated_at', 'desc')
+      .orderBy('c.id')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      conversation: toConversation(row),
+      membership: { conversationId: row.id, userId: row.user_id, role: row.role, readSeq: Number(row.read_seq), joinedAt: Number(row.joined_at) },
+    }));
+  }
+
+  /**
+   * Stores a message under the next seq, in one write: the seq is taken and
+   * the row inserted together. A send repeated with the same client id
+   * returns the message first stored (`duplicate: true`), never a second one.
+   */
+  async append(message: Omit<StoredMessage, 'seq'>): Promise<{ message: StoredMessage; duplicate: boolean }> {
+    const earlier = await this.#byClientId(message.conversationId, message.senderId, message.clientMsgId);
+    if (earlier) return { message: earlier, duplicate: true };
+    try {
+      return await this.#db.writer.write(async (trx) => {
+        const again = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('conversation_id', '=', message.conversationId)
+          .where('sender_id', '=', message.senderId)
+          .where('client_msg_id', '=', message.clientMsgId)
+          .executeTakeFirst();
+        if (again) return { message: this.#toMessage(again), duplicate: true };
+        // The row lock of this update orders concurrent senders on PostgreSQL; SQLite has one writer.
+        const bumped = await trx
+          .updateTable('conversations')
+          .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: message.sentAt }))
+          .where('id', '=', message.conversationId)
+          .returning('last_seq')
+          .executeTakeFirstOrThrow();
+        const seq = Number(bumped.last_seq);
+        await trx
+          .insertInto('messages')
+          .values({
+            conversation_id: message.conversationId,
+            seq,
+            id: message.id,
+            sender_id: message.senderId,
+            client_msg_id: message.clientMsgId,
+            type: message.type,
+            body: this.#db.sealer.sealJson(message.body, bodyAad(message.conversationId, seq)),
+            sent_at: message.sentAt,
+          })
+          .execute();
+        // The sender has read what they sent.
+        await trx
+          .updateTable('conversation_members')
+          .set({ read_seq: seq })
+          .where('conversation_id', '=', message.conversationId)
+          .where('user_id', '=', message.senderId)
+          .where('read_seq', '<', seq)
+          .execute();
+        return { message: { ...message, seq }, duplicate: false };
+      });
+    } catch (error) {
+      // The same client id from two processes at once: the first one stored stands.
+      if (!isUniqueViolation(error)) throw error;
+      const first = await this.#byClientId(message.conversationId, message.senderId, message.clientMsgId);
+      if (!first) throw error;
+      return { message: first, duplicate: true };
+    }
+  }
+
+  /** Messages with afterSeq < seq < beforeSeq, oldest first, at most `limit` (the newest ones when only beforeSeq bounds them). */
+  async messages(conversationId: string, range: { afterSeq?: number; beforeSeq?: number; limit: number }): Promise<StoredMessage[]> {
+    let query = this.#db.kysely.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId);
+    if (range.afterSeq !== undefined) query = query.where('seq', '>', range.afterSeq);
+    if (range.beforeSeq !== undefined) query = query.where('seq', '<', range.beforeSeq);
+    // Paging back in history takes the newest below beforeSeq; catching up takes the oldest above afterSeq.
+    const newestFirst = range.afterSeq === undefined;
+    const rows = await query.orderBy('seq', newestFirst ? 'desc' : 'asc').limit(range.limit).execute();
+    const messages = openEach(this.#db, 'messages', rows, (row) => this.#toMessage(row));
+    return newestFirst ? messages.reverse() : messages;
+  }
+
+  /** Moves a member's read pointer forward (never back), up to the conversation's last seq; returns it. */
+  async markRead(conversationId: string, userId: string, seq: number): Promise<number> {
+    return this.#db.writer.write(async (trx) => {
+      const conversation = await trx.selectFrom('conversations').select('last_seq').where('id', '=', conversationId).executeTakeFirst();
+      const target = Math.min(seq, Number(conversation?.last_seq ?? 0));
+      await trx
+        .updateTable('conversation_members')
+        .set({ read_seq: target })
+        .where('conversation_id', '=', conversationId)
+        .where('user_id', '=', userId)
+        .where('read_seq', '<', target)
+        .execute();
+      const row = await trx.selectFrom('conversation_members').select('read_seq').where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
+      return Number(row?.read_seq ?? 0);
+    });
+  }
+
+  /** How many rows a conversation's messages occupy (tests: one per message, whatever the members). */
+  async countMessages(conversationId: string): Promise<number> {
+    const row = await this.#db.kysely.selectFrom('messages').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', conversationId).executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async #byClientId(conversationId: string, senderId: string, clientMsgId: string): Promise<StoredMessage | null> {
+    const row = await this.#db.kysely
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('sender_id', '=', senderId)
+      .where('client_msg_id', '=', clientMsgId)
+      .executeTakeFirst();
+    return row ? this.#toMessage(row) : null;
+  }
+
+  #toMessage(row: MessagesTable): StoredMessage {
+    const seq = Number(row.seq);
+    return {
+      id: row.id,
+      conversationId: row.conversation_id,
+      seq,
+      senderId: row.sender_id,
+      clientMsgId: row.client_msg_id,
+      type: row.type,
+      body: this.#db.sealer.openJson<MessageBody>(row.body, bodyAad(row.conversation_id, seq)),
+      sentAt: Number(row.sent_at),
+    };
+  }
+}
+
+function toConversation(row: ConversationsTable): Conversation {
+  return { id: row.id, kind: row.kind, lastSeq: Number(row.last_seq), createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
+}
+
+function toMembership(row: { conversation_id: string; user_id: string; role: MemberRole; read_seq: number; joined_at: number }): Membership {
+  return { conversationId: row.conversation_id, userId: row.user_id, role: row.role, readSeq: Number(row.read_seq), joinedAt: Number(row.joined_at) };
+}

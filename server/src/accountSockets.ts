@@ -19,7 +19,7 @@ declare module 'socket.io' {
  * the others when their SessionGuard reads the revocation (≤ 0.5 s).
  * `/account` needs a token and carries the account's notices.
  */
-export function attachAccountSockets(io: SocketIoServer, accounts: Accounts): { close(): void } {
+export function attachAccountSockets(io: SocketIoServer, accounts: Accounts): { toAccounts(accountIds: readonly string[], event: string, payload: unknown): void; close(): void } {
   const bySession = new Map<string, Set<Socket>>();
 
   const authenticate = async (socket: Socket, next: (error?: Error) => void, required: boolean) => {
@@ -65,6 +65,11 @@ export function attachAccountSockets(io: SocketIoServer, accounts: Accounts): { 
   });
 
   return {
+    /** Sends an event to every connected device of these accounts (live IM delivery). */
+    toAccounts(accountIds: readonly string[], event: string, payload: unknown) {
+      const rooms = [...new Set(accountIds)].map((id) => `account:${id}`);
+      if (rooms.length > 0) account.to(rooms).emit(event, payload);
+    },
     close() {
       stopRevoked();
       stopNotices();

@@ -232,6 +232,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   });
   whiteboard.attach(io);
   const accountSockets = attachAccountSockets(io, accounts);
+  // Live IM delivery to every connected device of every member (one process; the scale-out issue fans out through Redis).
+  const stopDelivery = conversations.onDelivery((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
 
   const pollStats = setInterval(() => {
     for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
@@ -264,6 +266,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         clearInterval(pollStats);
         rooms.closeAll();
         await recorder.close();
+        stopDelivery();
         accountSockets.close();
         accounts.close();
         io.close();

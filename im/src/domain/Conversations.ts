@@ -9,6 +9,11 @@ import type { Contacts } from './Contacts.ts';
 const CONVERSATIONS_LISTED = 200;
 const DEFAULT_PAGE = 50;
 
+/** What live delivery hands to every connected device of these people (the socket layer sends it). */
+export type ImDelivery =
+  | { event: 'im.message'; to: string[]; payload: MessageView }
+  | { event: 'im.read'; to: string[]; payload: { conversationId: string; userId: string; readSeq: number } };
+
 export interface ConversationsOptions {
   conversations: ConversationRepository;
   contacts: Contacts;
@@ -29,12 +34,27 @@ export class Conversations {
   readonly #contacts: Contacts;
   readonly #accounts: Accounts;
   readonly #now: () => number;
+  readonly #listeners = new Set<(delivery: ImDelivery) => void>();
 
   constructor(options: ConversationsOptions) {
     this.#store = options.conversations;
     this.#contacts = options.contacts;
     this.#accounts = options.accounts;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Live delivery: called with each stored message (to every member, the
+   * sender's other devices included) and each read pointer that moved (to
+   * every member: the sender's "read", the reader's other devices).
+   */
+  onDelivery(listener: (delivery: ImDelivery) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #deliver(delivery: ImDelivery): void {
+    for (const listener of this.#listeners) listener(delivery);
   }
 
   /** The direct conversation with a contact, opened if needed. */
@@ -63,6 +83,7 @@ export class Conversations {
       if (!(await this.#contacts.mayReach(principal.accountId, other.userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your messages');
     }
     const body = { text: input.text, ...(input.replyTo ? { replyTo: input.replyTo } : {}), ...(input.mentions?.length ? { mentions: [...new Set(input.mentions)] } : {}) };
+    const members = [principal.accountId, ...others.map((m) => m.userId)];
     const { message, duplicate } = await this.#store.append({
       id: `msg${crypto.randomBytes(12).toString('base64url')}`,
       conversationId,
@@ -72,6 +93,8 @@ export class Conversations {
       body,
       sentAt: this.#now(),
     });
+    // A retry was delivered the first time; catch-up covers a device that missed it.
+    if (!duplicate) this.#deliver({ event: 'im.message', to: members, payload: messageView(message) });
     return { id: message.id, seq: message.seq, sentAt: message.sentAt, duplicate };
   }
 
@@ -82,8 +105,13 @@ export class Conversations {
 
   async markRead(principal: Principal, conversationId: string, seq: number): Promise<{ readSeq: number; unread: number }> {
     await this.#member(principal, conversationId);
+    const before = (await this.#store.membership(conversationId, principal.accountId))!.readSeq;
     const readSeq = await this.#store.markRead(conversationId, principal.accountId, seq);
     const conversation = await this.#store.get(conversationId);
+    if (readSeq > before) {
+      const members = (await this.#store.members(conversationId)).map((m) => m.userId);
+      this.#deliver({ event: 'im.read', to: members, payload: { conversationId, userId: principal.accountId, readSeq } });
+    }
     return { readSeq, unread: Math.max(0, (conversation?.lastSeq ?? 0) - readSeq) };
   }
 

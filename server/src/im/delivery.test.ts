@@ -1,0 +1,78 @@
+/**
+ * Live IM delivery through a whole server: a message reaches every connected
+ * device of every member, the sender's other device included, and nobody
+ * else; a read pointer that moves reaches the sender ("read") and the
+ * reader's other devices. A retried send is not delivered twice.
+ */
+import { io as connect, type Socket } from 'socket.io-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LogCodeChannel, SessionReply } from '@muster/accounts';
+import { startTestServer, waitUntil } from '../testing/index.ts';
+
+describe('live IM delivery', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const sockets: Socket[] = [];
+
+  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
+    const res = await fetch(`${server.url}/api/v1${url}`, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  async function signup(phone: string, nickname: string): Promise<SessionReply> {
+    await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' });
+    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
+    return (await api('POST', '/auth/signup', undefined, { phone, code, password: 'cedar-harbor-52', nickname })).body as SessionReply;
+  }
+  async function device(accessToken: string): Promise<{ socket: Socket; events: { event: string; payload: any }[] }> {
+    const socket = connect(`${server.url}/account`, { transports: ['websocket'], auth: { accessToken }, reconnection: false, forceNew: true });
+    sockets.push(socket);
+    const events: { event: string; payload: any }[] = [];
+    socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    return { socket, events };
+  }
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await server?.close();
+  });
+
+  it('reaches every device of every member, once, and nobody else', async () => {
+    const ann = await signup('+8613900000301', 'Ann');
+    const ben = await signup('+8613900000302', 'Ben');
+    const eve = await signup('+8613900000303', 'Eve');
+    const annPhone = (await api('POST', '/auth/login', undefined, { phone: '+8613900000301', password: 'cedar-harbor-52' })).body as SessionReply;
+    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
+    expect((await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken)).status).toBe(204);
+    const [annLaptop, annMobile, benLaptop, eveLaptop] = [await device(ann.accessToken), await device(annPhone.accessToken), await device(ben.accessToken), await device(eve.accessToken)];
+
+    const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
+    const sent = await api('POST', `/conversations/${conversation.id}/messages`, ann.accessToken, { clientMsgId: 'ann-live-0001', type: 'text', text: '会议改到三点' });
+    expect(sent.status).toBe(201);
+    const got = (d: { events: { event: string; payload: any }[] }) => d.events.filter((e) => e.event === 'im.message').map((e) => [e.payload.seq, e.payload.text, e.payload.senderId]);
+    await waitUntil(() => [annLaptop, annMobile, benLaptop].every((d) => got(d).length === 1), 5_000, 'the message on all three devices');
+    for (const d of [annLaptop, annMobile, benLaptop]) expect(got(d)).toEqual([[1, '会议改到三点', ann.user.id]]);
+
+    // A retry is answered, not delivered again.
+    expect((await api('POST', `/conversations/${conversation.id}/messages`, ann.accessToken, { clientMsgId: 'ann-live-0001', type: 'text', text: '会议改到三点' })).status).toBe(200);
+    const marker = await api('POST', `/conversations/${conversation.id}/messages`, ben.accessToken, { clientMsgId: 'ben-live-0001', type: 'text', text: 'ok' });
+    await waitUntil(() => got(annLaptop).length === 2, 5_000, 'the reply');
+    expect(got(annLaptop).map(([seq]) => seq)).toEqual([1, marker.body.seq]);
+
+    // Ann reads on her phone: Ben sees "read", Ann's laptop follows.
+    expect((await api('POST', `/conversations/${conversation.id}/read`, annPhone.accessToken, { seq: 2 })).body).toEqual({ readSeq: 2, unread: 0 });
+    const reads = (d: { events: { event: string; payload: any }[] }) => d.events.filter((e) => e.event === 'im.read').map((e) => e.payload);
+    await waitUntil(() => reads(benLaptop).some((r) => r.userId === ann.user.id && r.readSeq === 2) && reads(annLaptop).some((r) => r.readSeq === 2), 5_000, 'the read pointer on Ben’s and Ann’s devices');
+    expect(eveLaptop.events.filter((e) => e.event.startsWith('im.'))).toEqual([]);
+  });
+});

@@ -116,6 +116,7 @@ export const ConversationSchema = z
     id: z.string(),
     kind: z.enum(['direct', 'group']),
     peer: z.object({ id: z.string(), nickname: z.string(), avatar: AvatarSchema, musterId: z.string().nullable() }).nullable().meta({ description: 'Direct conversations: the other person' }),
+    name: z.string().nullable().meta({ description: 'Groups: the group’s name' }),
     lastSeq: z.number().int(),
     readSeq: z.number().int(),
     unread: z.number().int().nonnegative(),
@@ -124,3 +125,17 @@ export const ConversationSchema = z
   })
   .meta({ id: 'Conversation' });
 export type ConversationView = z.infer<typeof ConversationSchema>;
+
+/** A group holds at most this many people, its owner included. */
+export const MAX_GROUP_MEMBERS = 1000;
+export const CreateGroupSchema = z
+  .object({
+    name: Text(60).pipe(z.string().min(1, 'a group needs a name')),
+    members: z.array(UserIdSchema).min(1).max(MAX_GROUP_MEMBERS - 1).meta({ description: 'Your contacts to add (you are its owner)' }),
+    temporary: z.boolean().optional().meta({ description: 'Cleared when idle (the console sets how long)' }),
+  })
+  .strict()
+  .meta({ id: 'CreateGroup' });
+export const GroupSchema = z
+  .object({ id: z.string(), conversationId: z.string(), name: z.string(), members: z.number().int(), temporary: z.boolean(), createdAt: z.number().int() })
+  .meta({ id: 'Group' });

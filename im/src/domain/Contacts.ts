@@ -138,6 +138,11 @@ export class Contacts {
     if (!(await this.#store.remove(principal.accountId, userId))) throw new ImError('NOT_FOUND', 'no such contact');
   }
 
+  /** The ids of `a`'s contacts. */
+  contactIds(a: string): Promise<Set<string>> {
+    return this.#store.contactIds(a);
+  }
+
   /** Whether `b` is in `a`'s contact list. */
   isContact(a: string, b: string): Promise<boolean> {
     return this.#store.isContact(a, b);

@@ -90,6 +90,25 @@ describe('conversations', () => {
     expect((await conversations.messages(ben, c.id, { beforeSeq: 11, limit: 3 })).map((m) => m.text)).toEqual(['#8', '#9', '#10']);
   });
 
+  it('a group is made from contacts; everyone in it reads its messages; a block does not silence a group', async () => {
+    const { contacts, conversations, person, befriend } = await setup();
+    const [ann, ben, cy, eve] = [await person('Ann'), await person('Ben'), await person('Cy'), await person('Eve')];
+    await befriend(ann, ben);
+    await befriend(ann, cy);
+    expect(await codeOf(conversations.createGroup(ann, { name: 'Team', members: [ben.accountId, eve.accountId] }))).toBe('BAD_REQUEST');
+    expect(await codeOf(conversations.createGroup(ann, { name: 'Alone', members: [ann.accountId] }))).toBe('BAD_REQUEST');
+    const group = await conversations.createGroup(ann, { name: '项目组', members: [ben.accountId, cy.accountId] });
+    expect(group).toMatchObject({ name: '项目组', members: 3, temporary: false });
+    await contacts.block(cy, ben.accountId);
+    const deliveries: string[][] = [];
+    conversations.onDelivery((d) => d.event === 'im.message' && deliveries.push([...d.to].sort()));
+    expect((await conversations.send(ben, group.conversationId, { clientMsgId: 'ben-group-01', text: '大家好' })).seq).toBe(1);
+    expect(deliveries).toEqual([[ann.accountId, ben.accountId, cy.accountId].sort()]);
+    expect((await conversations.messages(cy, group.conversationId, {})).map((m) => m.text)).toEqual(['大家好']);
+    expect((await conversations.list(cy))[0]).toMatchObject({ kind: 'group', name: '项目组', unread: 1, peer: null });
+    expect(await codeOf(conversations.messages(eve, group.conversationId, {}))).toBe('NOT_FOUND');
+  });
+
   it('someone who blocked you refuses your messages, and nothing is stored', async () => {
     const { contacts, conversations, store, person, befriend } = await setup();
     const [ann, ben] = [await person('Ann'), await person('Ben')];

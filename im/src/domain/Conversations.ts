@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Accounts, Principal } from '@muster/accounts';
 import { ImError } from '../errors.ts';
-import { MAX_TEXT_BYTES, type ConversationView, type MessageView } from '../protocol.ts';
+import { MAX_GROUP_MEMBERS, MAX_TEXT_BYTES, type ConversationView, type MessageView } from '../protocol.ts';
 import type { ConversationRepository, StoredMessage } from '../store/ConversationRepository.ts';
 import type { Contacts } from './Contacts.ts';
 
@@ -66,6 +66,23 @@ export class Conversations {
     return (await this.#view(principal, conversation.id))!;
   }
 
+  /**
+   * A group made from the owner's contacts (at most 1000 people with the
+   * owner). Guests cannot make groups. Its conversation id is its id.
+   */
+  async createGroup(principal: Principal, input: { name: string; members: string[]; temporary?: boolean }): Promise<{ id: string; conversationId: string; name: string; members: number; temporary: boolean; createdAt: number }> {
+    if (principal.role === 'guest') throw new ImError('FORBIDDEN', 'guest accounts cannot make groups');
+    const members = [...new Set(input.members)].filter((m) => m !== principal.accountId);
+    if (members.length === 0) throw new ImError('BAD_REQUEST', 'a group needs someone besides you');
+    if (members.length + 1 > MAX_GROUP_MEMBERS) throw new ImError('BAD_REQUEST', `a group holds at most ${MAX_GROUP_MEMBERS} people`);
+    const mine = await this.#contacts.contactIds(principal.accountId);
+    const stranger = members.find((m) => !mine.has(m));
+    if (stranger) throw new ImError('BAD_REQUEST', `${stranger} is not one of your contacts`);
+    const id = `cv${crypto.randomBytes(12).toString('base64url')}`;
+    const conversation = await this.#store.createGroup(id, principal.accountId, members, { name: input.name, notice: '', temporary: input.temporary ?? false }, this.#now());
+    return { id, conversationId: id, name: input.name, members: members.length + 1, temporary: conversation.meta!.temporary, createdAt: conversation.createdAt };
+  }
+
   async list(principal: Principal): Promise<ConversationView[]> {
     const rows = await this.#store.listFor(principal.accountId, CONVERSATIONS_LISTED);
     const views = await Promise.all(rows.map((row) => this.#view(principal, row.conversation.id)));
@@ -78,9 +95,13 @@ export class Conversations {
       throw new ImError('TEXT_TOO_LONG', `a text message is at most ${MAX_TEXT_BYTES} bytes of UTF-8 (${Buffer.byteLength(input.text, 'utf8')} given)`);
     }
     if (input.text.trim() === '') throw new ImError('BAD_REQUEST', 'an empty message says nothing');
+    const conversation = (await this.#store.get(conversationId))!;
     const others = (await this.#store.members(conversationId)).filter((m) => m.userId !== principal.accountId);
-    for (const other of others) {
-      if (!(await this.#contacts.mayReach(principal.accountId, other.userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your messages');
+    // A block is between two people: it refuses one-to-one messages, not a group's.
+    if (conversation.kind === 'direct') {
+      for (const other of others) {
+        if (!(await this.#contacts.mayReach(principal.accountId, other.userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your messages');
+      }
     }
     const body = { text: input.text, ...(input.replyTo ? { replyTo: input.replyTo } : {}), ...(input.mentions?.length ? { mentions: [...new Set(input.mentions)] } : {}) };
     const members = [principal.accountId, ...others.map((m) => m.userId)];
@@ -133,6 +154,7 @@ export class Conversations {
       id: conversation.id,
       kind: conversation.kind,
       peer,
+      name: conversation.meta?.name ?? null,
       lastSeq: conversation.lastSeq,
       readSeq: membership.readSeq,
       unread: Math.max(0, conversation.lastSeq - membership.readSeq),

@@ -3,7 +3,7 @@ import { jsonBody } from '@muster/kit/json-body';
 import type { Logger } from '@muster/kit/log';
 import type { Conversations } from '../domain/Conversations.ts';
 import { ImError } from '../errors.ts';
-import { ConversationIdSchema, MessagesQuerySchema, OpenConversationSchema, ReadSchema, SendMessageSchema } from '../protocol.ts';
+import { ConversationIdSchema, CreateGroupSchema, MessagesQuerySchema, OpenConversationSchema, ReadSchema, SendMessageSchema } from '../protocol.ts';
 import { imErrors, parse, route, who } from './routing.ts';
 
 function conversationParam(req: Request): string {
@@ -21,6 +21,11 @@ export function conversationsApi(conversations: Conversations, options: { logger
   router.post('/conversations', json, route(async (req, res) => {
     const body = parse(OpenConversationSchema, req.body);
     res.json(await conversations.openDirect(who(req), body.userId));
+  }));
+  // 999 ids of up to 64 characters: well under 128 KiB.
+  router.post('/groups', jsonBody({ limit: '128kb' }), route(async (req, res) => {
+    const principal = who(req);
+    res.status(201).json(await conversations.createGroup(principal, parse(CreateGroupSchema, req.body)));
   }));
   router.get('/conversations', route(async (req, res) => {
     res.json(await conversations.list(who(req)));

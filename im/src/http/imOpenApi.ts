@@ -8,6 +8,8 @@ import {
   ContactSchema,
   ContactUpdateSchema,
   ConversationSchema,
+  CreateGroupSchema,
+  GroupSchema,
   ImErrorSchema,
   MessageSchema,
   OpenConversationSchema,
@@ -74,6 +76,12 @@ export function registerImOpenApi(registry: OpenAPIRegistry): void {
     method: 'post', path: '/conversations', operationId: 'openConversation', summary: 'Open (or return) the one-to-one conversation with a contact',
     request: { body: { required: true, content: json(OpenConversationSchema) } },
     responses: { 200: ok('The conversation', ConversationSchema), ...errors(400, 401, 403, 404, 413, 415) },
+  });
+  talk({
+    method: 'post', path: '/groups', operationId: 'createGroup',
+    summary: 'Make a group from your contacts (at most 1000 people with you; you are its owner); its conversation id is its id',
+    request: { body: { required: true, content: json(CreateGroupSchema) } },
+    responses: { 201: ok('The group', GroupSchema), ...errors(400, 401, 403, 413, 415) },
   });
   talk({ method: 'get', path: '/conversations', operationId: 'listConversations', summary: 'Your conversations, most recently active first, with unread counts', responses: { 200: ok('Conversations', z.array(ConversationSchema)), ...errors(401) } });
   talk({

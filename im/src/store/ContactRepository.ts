@@ -127,6 +127,12 @@ export class ContactRepository {
     return row ? this.#toContact(row) : null;
   }
 
+  /** The ids in a person's contact list (no details opened). */
+  async contactIds(ownerId: string): Promise<Set<string>> {
+    const rows = await this.#db.kysely.selectFrom('contacts').select('contact_id').where('owner_id', '=', ownerId).execute();
+    return new Set(rows.map((r) => r.contact_id));
+  }
+
   /** Everyone in a person's contact list. */
   async list(ownerId: string): Promise<Contact[]> {
     const rows = await this.#db.kysely.selectFrom('contacts').selectAll().where('owner_id', '=', ownerId).orderBy('contact_id').execute();

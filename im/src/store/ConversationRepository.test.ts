@@ -83,6 +83,20 @@ describe.each(engines)('conversations store (%s)', (engine) => {
     expect(listed.map((l) => [l.conversation.id, l.conversation.lastSeq, l.membership.readSeq])).toEqual([[c.id, 5, 5]]);
   });
 
+  it('a 1000-member group’s message is one row, and every member’s unread counts it', async () => {
+    const store = new ConversationRepository(await testDb.open());
+    const owner = uid();
+    const members = Array.from({ length: 999 }, () => uid());
+    const group = await store.createGroup(uid('cv'), owner, members, { name: '全体 1000', notice: '', temporary: true }, 1);
+    expect(group).toMatchObject({ kind: 'group', meta: { name: '全体 1000', temporary: true }, lastSeq: 0 });
+    expect(await store.countMembers(group.id)).toBe(1000);
+    expect((await store.membership(group.id, owner))!.role).toBe('owner');
+    await store.append(text(group.id, owner, 'hello, all'));
+    expect(await store.countMessages(group.id)).toBe(1);
+    const [someone] = await store.listFor(members[500]!, 10);
+    expect(someone!.conversation.lastSeq - someone!.membership.readSeq).toBe(1);
+  });
+
   it('stores message bodies sealed', async () => {
     const store = new ConversationRepository(await testDb.open());
     const [a, b] = [uid(), uid()];

@@ -3,9 +3,19 @@ import { isUniqueViolation, openEach, type ConversationsTable, type Database, ty
 export type ConversationKind = 'direct' | 'group';
 export type MemberRole = 'owner' | 'admin' | 'member';
 
+/** A group's description, sealed. */
+export interface GroupMeta {
+  name: string;
+  notice: string;
+  /** Temporary groups are cleared when idle (see the console's setting). */
+  temporary: boolean;
+}
+
 export interface Conversation {
   id: string;
   kind: ConversationKind;
+  /** Groups: name, notice, temporary; null for direct conversations. */
+  meta: GroupMeta | null;
   lastSeq: number;
   createdAt: number;
   updatedAt: number;
@@ -37,6 +47,7 @@ export interface StoredMessage {
   sentAt: number;
 }
 
+const metaAad = (id: string) => ({ table: 'conversations', column: 'meta', rowId: id });
 const bodyAad = (conversationId: string, seq: number) => ({ table: 'messages', column: 'body', rowId: `${conversationId}/${seq}` });
 
 /** The key of the one direct conversation of two people, whoever opens it. */
@@ -62,7 +73,7 @@ export class ConversationRepository {
   async openDirect(id: string, a: string, b: string, at: number): Promise<Conversation> {
     const key = directKey(a, b);
     const existing = await this.#db.kysely.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirst();
-    if (existing) return toConversation(existing);
+    if (existing) return this.#toConversation(existing);
     try {
       await this.#db.writer.write(async (trx) => {
         await trx.insertInto('conversations').values({ id, kind: 'direct', direct_key: key, last_seq: 0, meta: null, created_at: at, updated_at: at }).execute();
@@ -76,12 +87,33 @@ export class ConversationRepository {
       if (!isUniqueViolation(error)) throw error;
     }
     const row = await this.#db.kysely.selectFrom('conversations').selectAll().where('direct_key', '=', key).executeTakeFirstOrThrow();
-    return toConversation(row);
+    return this.#toConversation(row);
   }
 
   async get(id: string): Promise<Conversation | null> {
     const row = await this.#db.kysely.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toConversation(row) : null;
+    return row ? this.#toConversation(row) : null;
+  }
+
+  /** A group with its owner and members, in one write (members in batches: a 1000-member group is fine on both engines). */
+  async createGroup(id: string, ownerId: string, memberIds: readonly string[], meta: GroupMeta, at: number): Promise<Conversation> {
+    await this.#db.writer.write(async (trx) => {
+      await trx.insertInto('conversations').values({ id, kind: 'group', direct_key: null, last_seq: 0, meta: this.#db.sealer.sealJson(meta, metaAad(id)), created_at: at, updated_at: at }).execute();
+      const rows = [ownerId, ...memberIds.filter((m) => m !== ownerId)].map((userId) => ({
+        conversation_id: id,
+        user_id: userId,
+        role: userId === ownerId ? ('owner' as const) : ('member' as const),
+        read_seq: 0,
+        joined_at: at,
+      }));
+      for (let i = 0; i < rows.length; i += 200) await trx.insertInto('conversation_members').values(rows.slice(i, i + 200)).execute();
+    });
+    return (await this.get(id))!;
+  }
+
+  async countMembers(conversationId: string): Promise<number> {
+    const row = await this.#db.kysely.selectFrom('conversation_members').select((eb) => eb.fn.countAll<number>().as('n')).where('conversation_id', '=', conversationId).executeTakeFirst();
+    return Number(row?.n ?? 0);
   }
 
   async membership(conversationId: string, userId: string): Promise<Membership | null> {
@@ -107,7 +139,7 @@ export class ConversationRepository {
       .limit(limit)
       .execute();
     return rows.map((row) => ({
-      conversation: toConversation(row),
+      conversation: this.#toConversation(row),
       membership: { conversationId: row.id, userId: row.user_id, role: row.role, readSeq: Number(row.read_seq), joinedAt: Number(row.joined_at) },
     }));
   }
@@ -216,6 +248,17 @@ export class ConversationRepository {
     return row ? this.#toMessage(row) : null;
   }
 
+  #toConversation(row: ConversationsTable): Conversation {
+    return {
+      id: row.id,
+      kind: row.kind,
+      meta: row.meta === null ? null : this.#db.sealer.openJson<GroupMeta>(row.meta, metaAad(row.id)),
+      lastSeq: Number(row.last_seq),
+      createdAt: Number(row.created_at),
+      updatedAt: Number(row.updated_at),
+    };
+  }
+
   #toMessage(row: MessagesTable): StoredMessage {
     const seq = Number(row.seq);
     return {
@@ -231,9 +274,6 @@ export class ConversationRepository {
   }
 }
 
-function toConversation(row: ConversationsTable): Conversation {
-  return { id: row.id, kind: row.kind, lastSeq: Number(row.last_seq), createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
-}
 
 function toMembership(row: { conversation_id: string; user_id: string; role: MemberRole; read_seq: number; joined_at: number }): Membership {
   return { conversationId: row.conversation_id, userId: row.user_id, role: row.role, readSeq: Number(row.read_seq), joinedAt: Number(row.joined_at) };

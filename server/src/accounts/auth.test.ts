@@ -142,11 +142,12 @@ describe('accounts over HTTP and sockets', () => {
       ['POST', '/contacts/requests/fr0123456789abcdef/accept', user.accessToken],
       ['PUT', '/contacts/blocked/not-an-id!', user.accessToken],
       ['POST', '/conversations', user.accessToken],
+      ['POST', '/groups', user.accessToken],
       ['POST', '/conversations/cvunknown0000000/messages', user.accessToken],
       ['POST', '/conversations/cvunknown0000000/read', user.accessToken],
     ];
     const values = [null, true, -1, 1e308, '', 'x'.repeat(3000), '2031-13-45T99:00:00Z', '\u0000', [], {}, { a: { b: { c: [] } } }, ['a', 'b']];
-    const keys = ['userId', 'clientMsgId', 'type', 'text', 'seq', 'replyTo', 'mentions', 'to', 'greeting', 'remark', 'tags', 'nickname', 'musterId', 'gender', 'region', 'signature', 'password', 'currentPassword', 'topic', 'startsAt', 'passcode', 'lobby', 'csv', 'nicknames', 'expiresAt', 'signupPolicy', 'anonymousJoins', 'totp', 'consolePassword', '__proto__'];
+    const keys = ['name', 'members', 'temporary', 'userId', 'clientMsgId', 'type', 'text', 'seq', 'replyTo', 'mentions', 'to', 'greeting', 'remark', 'tags', 'nickname', 'musterId', 'gender', 'region', 'signature', 'password', 'currentPassword', 'topic', 'startsAt', 'passcode', 'lobby', 'csv', 'nicknames', 'expiresAt', 'signupPolicy', 'anonymousJoins', 'totp', 'consolePassword', '__proto__'];
     const pick = <T>(list: readonly T[]) => list[Math.floor(rand() * list.length)]!;
     for (let i = 0; i < 200; i++) {
       const [method, url, token] = pick(targets);

@@ -356,6 +356,10 @@ describe('OpenAPI document', () => {
     expect((await call('POST', `/conversations/${convo.body.id}/read`, { token: linToken, body: { seq: first.body.seq }, expect: 200 })).body).toEqual({ readSeq: 1, unread: 0 });
     await call('POST', `/conversations/cvnot-a-real-one/read`, { token: linToken, body: { seq: 1 }, expect: 404 });
 
+    const group = await call('POST', '/groups', { token: mo.accessToken, body: { name: 'Pair', members: [lin] }, expect: 201 });
+    expect(group.body).toMatchObject({ name: 'Pair', members: 2 });
+    await call('POST', '/groups', { token: mo.accessToken, body: { name: 'Strangers', members: [admin.body.user.id] }, expect: 400 });
+
     await call('PUT', `/contacts/blocked/${mo.user.id}`, { token: linToken, expect: 204 });
     await call('PUT', `/contacts/blocked/${lin}`, { token: linToken, expect: 400 });
     await call('GET', '/contacts/blocked', { token: linToken, expect: 200 });

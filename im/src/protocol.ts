@@ -139,3 +139,28 @@ export const CreateGroupSchema = z
 export const GroupSchema = z
   .object({ id: z.string(), conversationId: z.string(), name: z.string(), members: z.number().int(), temporary: z.boolean(), createdAt: z.number().int() })
   .meta({ id: 'Group' });
+
+// ------------------------------------------------------------------ socket protocol
+
+/**
+ * The IM socket protocol (on the signed-in `/account` connection): requests
+ * acknowledged with `{ ok: true, data } | { ok: false, error: { code, message } }`,
+ * mirroring the REST routes. A request may name `v`; another version is
+ * refused with UNSUPPORTED_VERSION.
+ */
+export const IM_PROTOCOL_VERSION = 1;
+const V = z.literal(IM_PROTOCOL_VERSION).optional();
+export const ImRequests = {
+  'im.send': SendMessageSchema.extend({ v: V, conversationId: ConversationIdSchema }).strict(),
+  'im.read': ReadSchema.extend({ v: V, conversationId: ConversationIdSchema }).strict(),
+  'im.messages': z
+    .object({
+      v: V,
+      conversationId: ConversationIdSchema,
+      afterSeq: z.number().int().nonnegative().optional(),
+      beforeSeq: z.number().int().positive().optional(),
+      limit: z.number().int().min(1).max(200).optional(),
+    })
+    .strict(),
+} as const;
+export type ImRequestName = keyof typeof ImRequests;

@@ -19,7 +19,11 @@ declare module 'socket.io' {
  * the others when their SessionGuard reads the revocation (≤ 0.5 s).
  * `/account` needs a token and carries the account's notices.
  */
-export function attachAccountSockets(io: SocketIoServer, accounts: Accounts): { toAccounts(accountIds: readonly string[], event: string, payload: unknown): void; close(): void } {
+export function attachAccountSockets(
+  io: SocketIoServer,
+  accounts: Accounts,
+  options: { onConnection?: (socket: Socket, principal: Principal) => void } = {},
+): { toAccounts(accountIds: readonly string[], event: string, payload: unknown): void; close(): void } {
   const bySession = new Map<string, Set<Socket>>();
 
   const authenticate = async (socket: Socket, next: (error?: Error) => void, required: boolean) => {
@@ -47,6 +51,7 @@ export function attachAccountSockets(io: SocketIoServer, accounts: Accounts): { 
   account.on('connection', (socket) => {
     const principal = socket.data.principal!;
     void socket.join(`account:${principal.accountId}`);
+    options.onConnection?.(socket, principal);
   });
 
   const stopRevoked = accounts.guard.onRevoked((revocation) => {

@@ -33,6 +33,7 @@ import { Accounts, codeChannelFromEnv } from '@muster/accounts';
 import { accountsApi } from '@muster/accounts/rest';
 import { ContactRepository, Contacts, ConversationRepository, Conversations } from '@muster/im';
 import { contactsApi, conversationsApi } from '@muster/im/rest';
+import { imGateway } from '@muster/im/gateway';
 import { attachAccountSockets } from './accountSockets.ts';
 
 const log = rootLog.child({ component: 'server' });
@@ -231,7 +232,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     anonymousJoins: async () => (await accounts.settings()).anonymousJoins,
   });
   whiteboard.attach(io);
-  const accountSockets = attachAccountSockets(io, accounts);
+  // The IM requests (send, read, history) on the same signed-in connection as its live deliveries.
+  const im = imGateway(conversations, { limits });
+  const accountSockets = attachAccountSockets(io, accounts, { onConnection: (socket, principal) => im.attach(socket, principal) });
   // Live IM delivery to every connected device of every member (one process; the scale-out issue fans out through Redis).
   const stopDelivery = conversations.onDelivery((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
 

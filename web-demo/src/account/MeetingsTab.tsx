@@ -2,10 +2,11 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { MyMeetings } from '@muster/accounts/client';
 import { Link } from '../app/Link.tsx';
 import { meetingLink, meetingPath, navigate } from '../app/router.ts';
-import { generateRoomCode, parseRoomInput } from '../lib/roomCode.ts';
+import { generateRoomCode } from '../lib/roomCode.ts';
 import { toLocalInput } from '../lib/time.ts';
 import { CopyButton } from '../ui/CopyButton.tsx';
 import { Icon } from '../ui/Icon.tsx';
+import { JoinByCode } from '../ui/JoinByCode.tsx';
 import { accountErrorText } from './errors.ts';
 import { meetingSections, recordingRow, scheduleRequest, topicProblem, type MeetingRow, type ScheduleForm } from './meetings.ts';
 import { accounts, currentUser } from './session.ts';
@@ -60,7 +61,7 @@ export function MeetingsTab() {
           <Icon name="calendar" />
           <span>Schedule</span>
         </button>
-        <JoinByCode />
+        <JoinByCode placeholder="Code or link" invalid="That is not a meeting code or link." inputTestId="join-code" submitTestId="join-submit" />
       </section>
       {scheduling && (
         <ScheduleMeeting
@@ -132,32 +133,6 @@ export function MeetingsTab() {
         </section>
       )}
     </div>
-  );
-}
-
-function JoinByCode() {
-  const [code, setCode] = useState('');
-  const [error, setError] = useState('');
-  return (
-    <form
-      class="join-form"
-      onSubmit={(event) => {
-        event.preventDefault();
-        const room = parseRoomInput(code);
-        if (!room) return setError('That is not a meeting code or link.');
-        navigate(meetingPath(room));
-      }}
-    >
-      <div class="join-row">
-        <input class="input" type="text" placeholder="Code or link" aria-label="Meeting code or link" autocomplete="off" autocapitalize="off" spellcheck={false} data-testid="join-code" value={code} onInput={(e) => (setCode(e.currentTarget.value), setError(''))} />
-        <button class="btn btn-ghost" type="submit" disabled={!code.trim()} data-testid="join-submit">
-          Join
-        </button>
-      </div>
-      <p class="form-error" role="alert">
-        {error}
-      </p>
-    </form>
   );
 }
 

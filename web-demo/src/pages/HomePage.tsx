@@ -1,31 +1,16 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect } from 'preact/hooks';
 import { Link } from '../app/Link.tsx';
 import { meetingPath, navigate } from '../app/router.ts';
+import { JoinByCode } from '../ui/JoinByCode.tsx';
 import { Icon } from '../ui/Icon.tsx';
-import { generateRoomCode, parseRoomInput } from '../lib/roomCode.ts';
+import { generateRoomCode } from '../lib/roomCode.ts';
 import { Brand } from '../ui/Brand.tsx';
 
 /** `/` signed out: start a meeting, or join one by code or pasted link; or sign in. (Signed in, `/` is the shell's Meetings tab.) */
 export function HomePage() {
-  const [code, setCode] = useState('');
-  const [error, setError] = useState('');
-  const input = useRef<HTMLInputElement>(null);
-
   useEffect(() => {
     document.title = 'Muster';
-    // Focus the code field on desktop only: on phones it would pop the keyboard over the page.
-    if (matchMedia('(pointer: fine)').matches) input.current?.focus();
   }, []);
-
-  const join = (event: Event) => {
-    event.preventDefault();
-    const room = parseRoomInput(code);
-    if (!room) {
-      setError('That is not a meeting code. Codes use letters, digits and dashes, like “bamo-kite-ruso”.');
-      return;
-    }
-    navigate(meetingPath(room));
-  };
 
   return (
     <div class="home">
@@ -47,33 +32,13 @@ export function HomePage() {
               <span>New meeting</span>
             </button>
             <span class="or">or</span>
-            <form class="join-form" onSubmit={join}>
-              <div class="join-row">
-                <input
-                  ref={input}
-                  class="input"
-                  type="text"
-                  name="code"
-                  placeholder="Enter a code or link"
-                  autocomplete="off"
-                  autocapitalize="off"
-                  spellcheck={false}
-                  aria-label="Meeting code or link"
-                  data-testid="home-code-input"
-                  value={code}
-                  onInput={(event) => {
-                    setCode(event.currentTarget.value);
-                    setError('');
-                  }}
-                />
-                <button class="btn btn-ghost" type="submit" disabled={!code.trim()} data-testid="home-join">
-                  Join
-                </button>
-              </div>
-              <p class="form-error" role="alert">
-                {error}
-              </p>
-            </form>
+            <JoinByCode
+              placeholder="Enter a code or link"
+              invalid="That is not a meeting code. Codes use letters, digits and dashes, like “bamo-kite-ruso”."
+              inputTestId="home-code-input"
+              submitTestId="home-join"
+              autoFocus
+            />
           </div>
         </section>
         <section class="home-art" aria-hidden="true">

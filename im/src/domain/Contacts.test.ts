@@ -4,37 +4,13 @@
  * search, remarks seen only by their owner.
  */
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '@muster/accounts';
-import { openTestAccounts } from '@muster/accounts/testing';
 import { useTestDatabase } from '@muster/db/testing';
-import { isImError } from '../errors.ts';
-import { ContactRepository } from '../store/ContactRepository.ts';
-import { Contacts, REQUEST_TTL_MS } from './Contacts.ts';
-
-const client = { address: '10.1.2.3' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  if (!isImError(error)) throw new Error(`expected an ImError, got ${String(error)}`);
-  return error.code;
-}
+import { imErrorCode, openImTestWorld } from '../testing/index.ts';
+import { REQUEST_TTL_MS } from './Contacts.ts';
 
 describe('contacts', () => {
   const testDb = useTestDatabase('sqlite');
-  let n = 0;
-
-  async function setup() {
-    const db = await testDb.open();
-    const t = await openTestAccounts(db);
-    await t.accounts.admin.updateSettings({ accountId: 'root', sessionId: 's', role: 'admin' }, { signupPolicy: 'password' });
-    const contacts = new Contacts({ contacts: new ContactRepository(db), accounts: t.accounts, now: t.clock.now });
-    const person = async (nickname: string): Promise<Principal> => {
-      const phone = `+86137${String(10_000_000 + n++ * 7_919).slice(-8)}`;
-      const { session } = await t.accounts.auth.signup({ phone, password: 'tulip-granite-73', nickname }, client);
-      return (await t.accounts.guard.authenticate(session!.accessToken))!;
-    };
-    return { t, contacts, person };
-  }
+  const setup = async () => openImTestWorld(await testDb.open());
 
   it('a request, seen by both, accepted by the one asked, makes two contacts; only the one asked may answer', async () => {
     const { contacts, person } = await setup();
@@ -42,15 +18,15 @@ describe('contacts', () => {
     const { id, state } = await contacts.request(zhang, li.accountId, '我是张三');
     expect(state).toBe('pending');
     expect((await contacts.requests(li)).map((r) => [r.from.nickname, r.to.nickname, r.greeting, r.state])).toEqual([['张三', '李四', '我是张三', 'pending']]);
-    expect(await codeOf(contacts.answer(zhang, id, true))).toBe('NOT_FOUND');
-    expect(await codeOf(contacts.answer(wang, id, true))).toBe('NOT_FOUND');
+    expect(await imErrorCode(contacts.answer(zhang, id, true))).toBe('NOT_FOUND');
+    expect(await imErrorCode(contacts.answer(wang, id, true))).toBe('NOT_FOUND');
     await contacts.answer(li, id, true);
-    expect(await codeOf(contacts.answer(li, id, false))).toBe('REQUEST_EXPIRED');
+    expect(await imErrorCode(contacts.answer(li, id, false))).toBe('REQUEST_EXPIRED');
     expect((await contacts.list(zhang)).map((c) => c.nickname)).toEqual(['李四']);
     expect((await contacts.list(li)).map((c) => c.nickname)).toEqual(['张三']);
-    expect(await codeOf(contacts.request(li, zhang.accountId))).toBe('ALREADY_CONTACTS');
-    expect(await codeOf(contacts.request(zhang, zhang.accountId))).toBe('BAD_REQUEST');
-    expect(await codeOf(contacts.request(zhang, 'u-nobody-at-all'))).toBe('NOT_FOUND');
+    expect(await imErrorCode(contacts.request(li, zhang.accountId))).toBe('ALREADY_CONTACTS');
+    expect(await imErrorCode(contacts.request(zhang, zhang.accountId))).toBe('BAD_REQUEST');
+    expect(await imErrorCode(contacts.request(zhang, 'u-nobody-at-all'))).toBe('NOT_FOUND');
   });
 
   it('asking someone who asked you accepts their request; an unanswered one lapses after 30 days', async () => {
@@ -61,14 +37,14 @@ describe('contacts', () => {
     const lapsing = await contacts.request(a, c.accountId);
     t.clock.advance(REQUEST_TTL_MS + 1);
     expect((await contacts.requests(c))[0]!.state).toBe('expired');
-    expect(await codeOf(contacts.answer(c, lapsing.id, true))).toBe('REQUEST_EXPIRED');
+    expect(await imErrorCode(contacts.answer(c, lapsing.id, true))).toBe('REQUEST_EXPIRED');
   });
 
   it('a blocked person’s request is refused with REFUSED_BY_RECIPIENT and nothing is stored; guests cannot add friends', async () => {
     const { t, contacts, person } = await setup();
     const [a, b] = [await person('Ann'), await person('Ben')];
     await contacts.block(b, a.accountId);
-    expect(await codeOf(contacts.request(a, b.accountId, 'hello?'))).toBe('REFUSED_BY_RECIPIENT');
+    expect(await imErrorCode(contacts.request(a, b.accountId, 'hello?'))).toBe('REFUSED_BY_RECIPIENT');
     expect(await contacts.requests(b)).toEqual([]);
     expect(await contacts.mayReach(a.accountId, b.accountId)).toBe(false);
     expect(await contacts.mayReach(b.accountId, a.accountId)).toBe(true);
@@ -76,10 +52,10 @@ describe('contacts', () => {
     await contacts.unblock(b, a.accountId);
     expect((await contacts.request(a, b.accountId)).state).toBe('pending');
     const [guest] = await t.accounts.admin.createGuests({ accountId: 'root', sessionId: 's', role: 'admin' }, ['Visitor'], t.clock.now() + 3_600_000);
-    const session = await t.accounts.auth.guestLogin(guest!.link.split('#')[1]!, undefined, client);
+    const session = await t.accounts.auth.guestLogin(guest!.link.split('#')[1]!, undefined, { address: '10.1.2.3' });
     const guestPrincipal = (await t.accounts.guard.authenticate(session.accessToken))!;
-    expect(await codeOf(contacts.request(guestPrincipal, a.accountId))).toBe('FORBIDDEN');
-    expect(await codeOf(contacts.request(a, guestPrincipal.accountId))).toBe('NOT_FOUND');
+    expect(await imErrorCode(contacts.request(guestPrincipal, a.accountId))).toBe('FORBIDDEN');
+    expect(await imErrorCode(contacts.request(a, guestPrincipal.accountId))).toBe('NOT_FOUND');
   });
 
   it('lists in pinyin order with A–Z letters and finds by name, full pinyin or initials; remarks are the owner’s alone', async () => {
@@ -114,9 +90,9 @@ describe('contacts', () => {
     expect((await contacts.list(me, 'lz')).map((c) => c.nickname)).toEqual(['张三']);
     expect((await contacts.list(me, '张三')).map((c) => c.displayName)).toEqual(['老张']);
     expect((await contacts.list(zhang)).map((c) => c.remark)).toEqual([null]);
-    expect(await codeOf(contacts.update(zhang, people[1]!.accountId, { remark: 'x' }))).toBe('NOT_FOUND');
+    expect(await imErrorCode(contacts.update(zhang, people[1]!.accountId, { remark: 'x' }))).toBe('NOT_FOUND');
     await contacts.remove(zhang, me.accountId);
     expect((await contacts.list(me)).map((c) => c.nickname)).not.toContain('张三');
-    expect(await codeOf(contacts.remove(zhang, me.accountId))).toBe('NOT_FOUND');
+    expect(await imErrorCode(contacts.remove(zhang, me.accountId))).toBe('NOT_FOUND');
   });
 });

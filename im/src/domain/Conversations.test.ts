@@ -5,52 +5,24 @@
  * pointer, and a device that was away catches up by seq.
  */
 import { describe, expect, it } from 'vitest';
-import type { Principal } from '@muster/accounts';
-import { openTestAccounts } from '@muster/accounts/testing';
 import { useTestDatabase } from '@muster/db/testing';
-import { isImError } from '../errors.ts';
-import { ContactRepository } from '../store/ContactRepository.ts';
-import { ConversationRepository } from '../store/ConversationRepository.ts';
-import { Contacts } from './Contacts.ts';
-import { Conversations } from './Conversations.ts';
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  if (!isImError(error)) throw new Error(`expected an ImError, got ${String(error)}`);
-  return error.code;
-}
+import { imErrorCode, openImTestWorld } from '../testing/index.ts';
 
 describe('conversations', () => {
   const testDb = useTestDatabase('sqlite');
-  let n = 0;
-
-  async function setup() {
-    const db = await testDb.open();
-    const t = await openTestAccounts(db);
-    await t.accounts.admin.updateSettings({ accountId: 'root', sessionId: 's', role: 'admin' }, { signupPolicy: 'password' });
-    const contacts = new Contacts({ contacts: new ContactRepository(db), accounts: t.accounts });
-    const store = new ConversationRepository(db);
-    const conversations = new Conversations({ conversations: store, contacts, accounts: t.accounts });
-    const person = async (nickname: string): Promise<Principal> => {
-      const phone = `+86136${String(10_000_000 + n++ * 7_919).slice(-8)}`;
-      const { session } = await t.accounts.auth.signup({ phone, password: 'birch-lantern-37', nickname }, { address: '10.0.0.1' });
-      return (await t.accounts.guard.authenticate(session!.accessToken))!;
-    };
-    const befriend = async (a: Principal, b: Principal) => contacts.answer(b, (await contacts.request(a, b.accountId)).id, true);
-    return { contacts, conversations, store, person, befriend };
-  }
+  const setup = async () => openImTestWorld(await testDb.open());
 
   it('only contacts open a conversation; only its members reach it', async () => {
     const { conversations, person, befriend } = await setup();
     const [ann, ben, eve] = [await person('Ann'), await person('Ben'), await person('Eve')];
-    expect(await codeOf(conversations.openDirect(ann, ben.accountId))).toBe('NOT_FOUND');
+    expect(await imErrorCode(conversations.openDirect(ann, ben.accountId))).toBe('NOT_FOUND');
     await befriend(ann, ben);
     const c = await conversations.openDirect(ann, ben.accountId);
     expect(c).toMatchObject({ kind: 'direct', peer: { nickname: 'Ben' }, lastSeq: 0, unread: 0, lastMessage: null });
     expect((await conversations.openDirect(ben, ann.accountId)).id).toBe(c.id);
-    expect(await codeOf(conversations.send(eve, c.id, { clientMsgId: 'eve-00001', text: 'hi' }))).toBe('NOT_FOUND');
-    expect(await codeOf(conversations.messages(eve, c.id, {}))).toBe('NOT_FOUND');
-    expect(await codeOf(conversations.markRead(eve, c.id, 1))).toBe('NOT_FOUND');
+    expect(await imErrorCode(conversations.send(eve, c.id, { clientMsgId: 'eve-00001', text: 'hi' }))).toBe('NOT_FOUND');
+    expect(await imErrorCode(conversations.messages(eve, c.id, {}))).toBe('NOT_FOUND');
+    expect(await imErrorCode(conversations.markRead(eve, c.id, 1))).toBe('NOT_FOUND');
   });
 
   it('sends text up to 2048 bytes of UTF-8; a retry returns the first message; unread follows the read pointer', async () => {
@@ -60,8 +32,8 @@ describe('conversations', () => {
     const c = await conversations.openDirect(ann, ben.accountId);
     // 682 Chinese characters are 2046 bytes: fine; one more is 2049: refused, and nothing stored.
     await conversations.send(ann, c.id, { clientMsgId: 'ann-000001', text: '会'.repeat(682) });
-    expect(await codeOf(conversations.send(ann, c.id, { clientMsgId: 'ann-000002', text: '会'.repeat(683) }))).toBe('TEXT_TOO_LONG');
-    expect(await codeOf(conversations.send(ann, c.id, { clientMsgId: 'ann-000003', text: '   ' }))).toBe('BAD_REQUEST');
+    expect(await imErrorCode(conversations.send(ann, c.id, { clientMsgId: 'ann-000002', text: '会'.repeat(683) }))).toBe('TEXT_TOO_LONG');
+    expect(await imErrorCode(conversations.send(ann, c.id, { clientMsgId: 'ann-000003', text: '   ' }))).toBe('BAD_REQUEST');
     const sent = await conversations.send(ann, c.id, { clientMsgId: 'ann-000004', text: '明天开会', mentions: [ben.accountId, ben.accountId] });
     const retried = await conversations.send(ann, c.id, { clientMsgId: 'ann-000004', text: '明天开会' });
     expect(retried).toEqual({ ...sent, duplicate: true });
@@ -95,8 +67,8 @@ describe('conversations', () => {
     const [ann, ben, cy, eve] = [await person('Ann'), await person('Ben'), await person('Cy'), await person('Eve')];
     await befriend(ann, ben);
     await befriend(ann, cy);
-    expect(await codeOf(conversations.createGroup(ann, { name: 'Team', members: [ben.accountId, eve.accountId] }))).toBe('BAD_REQUEST');
-    expect(await codeOf(conversations.createGroup(ann, { name: 'Alone', members: [ann.accountId] }))).toBe('BAD_REQUEST');
+    expect(await imErrorCode(conversations.createGroup(ann, { name: 'Team', members: [ben.accountId, eve.accountId] }))).toBe('BAD_REQUEST');
+    expect(await imErrorCode(conversations.createGroup(ann, { name: 'Alone', members: [ann.accountId] }))).toBe('BAD_REQUEST');
     const group = await conversations.createGroup(ann, { name: '项目组', members: [ben.accountId, cy.accountId] });
     expect(group).toMatchObject({ name: '项目组', members: 3, temporary: false });
     await contacts.block(cy, ben.accountId);
@@ -106,7 +78,7 @@ describe('conversations', () => {
     expect(deliveries).toEqual([[ann.accountId, ben.accountId, cy.accountId].sort()]);
     expect((await conversations.messages(cy, group.conversationId, {})).map((m) => m.text)).toEqual(['大家好']);
     expect((await conversations.list(cy))[0]).toMatchObject({ kind: 'group', name: '项目组', unread: 1, peer: null });
-    expect(await codeOf(conversations.messages(eve, group.conversationId, {}))).toBe('NOT_FOUND');
+    expect(await imErrorCode(conversations.messages(eve, group.conversationId, {}))).toBe('NOT_FOUND');
   });
 
   it('someone who blocked you refuses your messages, and nothing is stored', async () => {
@@ -115,9 +87,9 @@ describe('conversations', () => {
     await befriend(ann, ben);
     const c = await conversations.openDirect(ann, ben.accountId);
     await contacts.block(ben, ann.accountId);
-    expect(await codeOf(conversations.send(ann, c.id, { clientMsgId: 'ann-blocked', text: 'hello?' }))).toBe('REFUSED_BY_RECIPIENT');
+    expect(await imErrorCode(conversations.send(ann, c.id, { clientMsgId: 'ann-blocked', text: 'hello?' }))).toBe('REFUSED_BY_RECIPIENT');
     expect(await store.countMessages(c.id)).toBe(0);
-    expect(await codeOf(conversations.openDirect(ann, ben.accountId))).toBe('REFUSED_BY_RECIPIENT');
+    expect(await imErrorCode(conversations.openDirect(ann, ben.accountId))).toBe('REFUSED_BY_RECIPIENT');
     // Ben may still write to Ann.
     expect((await conversations.send(ben, c.id, { clientMsgId: 'ben-000001', text: 'I blocked you' })).seq).toBe(1);
   });

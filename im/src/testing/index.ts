@@ -1,0 +1,51 @@
+/**
+ * Test helpers: the IM domain on a test database with real accounts (the
+ * cheapest Argon2id, a clock the test moves), people who sign up in one
+ * call, and the coded error a promise was refused with.
+ */
+import type { Principal } from '@muster/accounts';
+import { openTestAccounts, type TestAccounts } from '@muster/accounts/testing';
+import type { Database } from '@muster/db';
+import { Contacts } from '../domain/Contacts.ts';
+import { Conversations } from '../domain/Conversations.ts';
+import { isImError } from '../errors.ts';
+import { ContactRepository } from '../store/ContactRepository.ts';
+import { ConversationRepository } from '../store/ConversationRepository.ts';
+
+export interface ImTestWorld {
+  t: TestAccounts;
+  contacts: Contacts;
+  conversations: Conversations;
+  store: ConversationRepository;
+  /** A new person (sign-up policy "password"), signed in. */
+  person(nickname: string): Promise<Principal>;
+  /** `a` asks, `b` accepts. */
+  befriend(a: Principal, b: Principal): Promise<void>;
+}
+
+let people = 0;
+
+export async function openImTestWorld(db: Database): Promise<ImTestWorld> {
+  const t = await openTestAccounts(db);
+  await t.accounts.admin.updateSettings({ accountId: 'root', sessionId: 's', role: 'admin' }, { signupPolicy: 'password' });
+  const contacts = new Contacts({ contacts: new ContactRepository(db), accounts: t.accounts, now: t.clock.now });
+  const store = new ConversationRepository(db);
+  const conversations = new Conversations({ conversations: store, contacts, accounts: t.accounts, now: t.clock.now });
+  const person = async (nickname: string): Promise<Principal> => {
+    const phone = `+86137${String(10_000_000 + people++ * 7_919).slice(-8)}`;
+    const { session } = await t.accounts.auth.signup({ phone, password: 'tulip-granite-73', nickname }, { address: '10.1.2.3' });
+    return (await t.accounts.guard.authenticate(session!.accessToken))!;
+  };
+  const befriend = async (a: Principal, b: Principal) => contacts.answer(b, (await contacts.request(a, b.accountId)).id, true);
+  return { t, contacts, conversations, store, person, befriend };
+}
+
+/** The IM error code a promise is refused with (fails the test on success or another error). */
+export async function imErrorCode(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  if (!isImError(error)) throw new Error(`expected an ImError, got ${error === null ? 'success' : String(error)}`);
+  return error.code;
+}

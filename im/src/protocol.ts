@@ -96,6 +96,23 @@ export const MessagesQuerySchema = z
   .strict();
 export const ReadSchema = z.object({ seq: z.number().int().nonnegative() }).strict().meta({ id: 'MarkRead' });
 
+/**
+ * A system notice: a seq'd message of type `system` in the conversation it
+ * concerns (a member joined, left or was removed; the group was renamed…).
+ * Clients render it from `kind` and the people it names, in their own language.
+ */
+export const SYSTEM_NOTICE_KINDS = ['created', 'joined', 'left', 'removed', 'renamed', 'notice', 'owner', 'admin', 'muted', 'unmuted', 'recalled', 'dissolved', 'expiring', 'call'] as const;
+export const SystemNoticeSchema = z
+  .object({
+    kind: z.enum(SYSTEM_NOTICE_KINDS),
+    actorId: z.string().meta({ description: 'Who did it' }),
+    userIds: z.array(z.string()).optional().meta({ description: 'Whom it concerns (joined, removed, admin…)' }),
+    text: z.string().optional().meta({ description: 'A new name or notice' }),
+    detail: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  })
+  .meta({ id: 'SystemNotice' });
+export type SystemNotice = z.infer<typeof SystemNoticeSchema>;
+
 export const SentSchema = z.object({ id: z.string(), seq: z.number().int(), sentAt: z.number().int() }).meta({ id: 'Sent' });
 export const MessageSchema = z
   .object({
@@ -107,6 +124,7 @@ export const MessageSchema = z
     text: z.string().optional(),
     replyTo: z.string().nullable().optional(),
     mentions: z.array(z.string()).optional(),
+    notice: SystemNoticeSchema.optional().meta({ description: 'Type system: what happened' }),
     sentAt: z.number().int(),
   })
   .meta({ id: 'Message' });

@@ -31,8 +31,8 @@ import { attachSignaling } from '@muster/signaling';
 import { log as rootLog } from '@muster/kit/log';
 import { Accounts, codeChannelFromEnv } from '@muster/accounts';
 import { accountsApi } from '@muster/accounts/rest';
-import { ContactRepository, Contacts, ConversationRepository, Conversations } from '@muster/im';
-import { contactsApi, conversationsApi } from '@muster/im/rest';
+import { Im } from '@muster/im';
+import { imApi } from '@muster/im/rest';
 import { imGateway } from '@muster/im/gateway';
 import { attachAccountSockets } from './accountSockets.ts';
 
@@ -54,6 +54,8 @@ export interface MusterServer {
   db: Database;
   /** People: sign-up, log-in, devices, profiles, the admin console's rules. */
   accounts: Accounts;
+  /** Contacts, conversations and the rest of IM. */
+  im: Im;
   io: SocketIoServer;
   close(): Promise<void>;
 }
@@ -171,12 +173,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   // People's routes (their own tokens; sign-up and log-in need none) come before the API token's.
   app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
-  // Contacts (their access token, read by the accounts router above).
-  const contacts = new Contacts({ contacts: new ContactRepository(db), accounts, limits });
-  const imLog = rootLog.child({ component: 'im' });
-  app.use('/api/v1', contactsApi(contacts, { logger: imLog }));
-  const conversations = new Conversations({ conversations: new ConversationRepository(db), contacts, accounts });
-  app.use('/api/v1', conversationsApi(conversations, { logger: imLog }));
+  // Contacts, conversations and the rest of IM (their access token, read by the accounts router above).
+  const im = new Im({ db, accounts, limits });
+  app.use('/api/v1', imApi(im, { logger: rootLog.child({ component: 'im' }) }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
@@ -233,10 +232,10 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   });
   whiteboard.attach(io);
   // The IM requests (send, read, history) on the same signed-in connection as its live deliveries.
-  const im = imGateway(conversations, { limits });
-  const accountSockets = attachAccountSockets(io, accounts, { onConnection: (socket, principal) => im.attach(socket, principal) });
+  const imRequests = imGateway(im, { limits });
+  const accountSockets = attachAccountSockets(io, accounts, { onConnection: (socket, principal) => imRequests.attach(socket, principal) });
   // Live IM delivery to every connected device of every member (one process; the scale-out issue fans out through Redis).
-  const stopDelivery = conversations.onDelivery((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
+  const stopDelivery = im.hub.subscribe((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
 
   const pollStats = setInterval(() => {
     for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
@@ -263,6 +262,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     recorder,
     db,
     accounts,
+    im,
     io,
     close() {
       closing ??= (async () => {
@@ -270,6 +270,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         rooms.closeAll();
         await recorder.close();
         stopDelivery();
+        await im.close();
         accountSockets.close();
         accounts.close();
         io.close();

@@ -63,7 +63,7 @@ describe('conversations', () => {
   });
 
   it('a group is made from contacts; everyone in it reads its messages; a block does not silence a group', async () => {
-    const { contacts, conversations, person, befriend } = await setup();
+    const { contacts, conversations, person, befriend, im } = await setup();
     const [ann, ben, cy, eve] = [await person('Ann'), await person('Ben'), await person('Cy'), await person('Eve')];
     await befriend(ann, ben);
     await befriend(ann, cy);
@@ -73,7 +73,7 @@ describe('conversations', () => {
     expect(group).toMatchObject({ name: '项目组', members: 3, temporary: false });
     await contacts.block(cy, ben.accountId);
     const deliveries: string[][] = [];
-    conversations.onDelivery((d) => d.event === 'im.message' && deliveries.push([...d.to].sort()));
+    im.hub.subscribe((d) => d.event === 'im.message' && deliveries.push([...d.to].sort()));
     expect((await conversations.send(ben, group.conversationId, { clientMsgId: 'ben-group-01', text: '大家好' })).seq).toBe(1);
     expect(deliveries).toEqual([[ann.accountId, ben.accountId, cy.accountId].sort()]);
     expect((await conversations.messages(cy, group.conversationId, {})).map((m) => m.text)).toEqual(['大家好']);

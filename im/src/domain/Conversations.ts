@@ -1,25 +1,39 @@
 import crypto from 'node:crypto';
 import type { Accounts, Principal } from '@muster/accounts';
 import { ImError } from '../errors.ts';
-import { MAX_GROUP_MEMBERS, MAX_TEXT_BYTES, type ConversationView, type MessageView } from '../protocol.ts';
-import type { ConversationRepository, StoredMessage } from '../store/ConversationRepository.ts';
+import { MAX_GROUP_MEMBERS, MAX_TEXT_BYTES, type ConversationView, type MessageView, type SystemNotice } from '../protocol.ts';
+import type { Conversation, ConversationRepository, Membership, StoredMessage } from '../store/ConversationRepository.ts';
+import type { ImHub } from './ImHub.ts';
 import type { Contacts } from './Contacts.ts';
 
 /** Conversations listed at once, most recently active first. */
 const CONVERSATIONS_LISTED = 200;
 const DEFAULT_PAGE = 50;
 
-/** What live delivery hands to every connected device of these people (the socket layer sends it). */
-export type ImDelivery =
-  | { event: 'im.message'; to: string[]; payload: MessageView }
-  | { event: 'im.read'; to: string[]; payload: { conversationId: string; userId: string; readSeq: number } };
-
 export interface ConversationsOptions {
   conversations: ConversationRepository;
   contacts: Contacts;
   accounts: Accounts;
+  /** Where live events go (the socket layer and the sync long-poll listen). */
+  hub: ImHub;
   now?: () => number;
 }
+
+/** What a send check sees: it throws an ImError to refuse the message (nothing is stored then). */
+export interface SendAttempt {
+  principal: Principal;
+  conversation: Conversation;
+  /** Everyone in the conversation but the sender. */
+  others: readonly Membership[];
+  input: { text: string; mentions?: string[] };
+}
+
+/**
+ * A rule a message must pass before it is stored, kept small and
+ * pluggable: groups add "muted" and "@everyone is for owners and admins",
+ * the direct-conversation block rule is built in.
+ */
+export type SendCheck = (attempt: SendAttempt) => Promise<void> | void;
 
 /**
  * One-to-one conversations and their messages (groups come next): open one
@@ -34,27 +48,41 @@ export class Conversations {
   readonly #contacts: Contacts;
   readonly #accounts: Accounts;
   readonly #now: () => number;
-  readonly #listeners = new Set<(delivery: ImDelivery) => void>();
+  readonly #hub: ImHub;
+  readonly #sendChecks: SendCheck[] = [];
 
   constructor(options: ConversationsOptions) {
     this.#store = options.conversations;
     this.#contacts = options.contacts;
     this.#accounts = options.accounts;
+    this.#hub = options.hub;
     this.#now = options.now ?? Date.now;
   }
 
-  /**
-   * Live delivery: called with each stored message (to every member, the
-   * sender's other devices included) and each read pointer that moved (to
-   * every member: the sender's "read", the reader's other devices).
-   */
-  onDelivery(listener: (delivery: ImDelivery) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /** Adds a rule every message must pass before it is stored (see SendCheck). */
+  useSendCheck(check: SendCheck): void {
+    this.#sendChecks.push(check);
   }
 
-  #deliver(delivery: ImDelivery): void {
-    for (const listener of this.#listeners) listener(delivery);
+  /**
+   * Stores a system notice in a conversation (someone joined, left, renamed
+   * it…) under the next seq, like any message, and delivers it live to every
+   * member. `actorId` is its sender; the notice is never refused.
+   */
+  async appendSystem(conversationId: string, notice: SystemNotice): Promise<MessageView> {
+    const { message } = await this.#store.append({
+      id: `msg${crypto.randomBytes(12).toString('base64url')}`,
+      conversationId,
+      senderId: notice.actorId,
+      clientMsgId: `sys-${crypto.randomBytes(12).toString('base64url')}`,
+      type: 'system',
+      body: { notice },
+      sentAt: this.#now(),
+    });
+    const view = messageView(message);
+    const members = (await this.#store.members(conversationId)).map((m) => m.userId);
+    this.#hub.publish('im.message', members, view);
+    return view;
   }
 
   /** The direct conversation with a contact, opened if needed. */
@@ -103,6 +131,7 @@ export class Conversations {
         if (!(await this.#contacts.mayReach(principal.accountId, other.userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your messages');
       }
     }
+    for (const check of this.#sendChecks) await check({ principal, conversation, others, input });
     const body = { text: input.text, ...(input.replyTo ? { replyTo: input.replyTo } : {}), ...(input.mentions?.length ? { mentions: [...new Set(input.mentions)] } : {}) };
     const members = [principal.accountId, ...others.map((m) => m.userId)];
     const { message, duplicate } = await this.#store.append({
@@ -115,7 +144,7 @@ export class Conversations {
       sentAt: this.#now(),
     });
     // A retry was delivered the first time; catch-up covers a device that missed it.
-    if (!duplicate) this.#deliver({ event: 'im.message', to: members, payload: messageView(message) });
+    if (!duplicate) this.#hub.publish('im.message', members, messageView(message));
     return { id: message.id, seq: message.seq, sentAt: message.sentAt, duplicate };
   }
 
@@ -131,7 +160,7 @@ export class Conversations {
     const conversation = await this.#store.get(conversationId);
     if (readSeq > before) {
       const members = (await this.#store.members(conversationId)).map((m) => m.userId);
-      this.#deliver({ event: 'im.read', to: members, payload: { conversationId, userId: principal.accountId, readSeq } });
+      this.#hub.publish('im.read', members, { conversationId, userId: principal.accountId, readSeq });
     }
     return { readSeq, unread: Math.max(0, (conversation?.lastSeq ?? 0) - readSeq) };
   }
@@ -174,6 +203,7 @@ function messageView(m: StoredMessage): MessageView {
     ...(m.body.text !== undefined ? { text: m.body.text } : {}),
     ...(m.body.replyTo ? { replyTo: m.body.replyTo } : {}),
     ...(m.body.mentions ? { mentions: m.body.mentions } : {}),
+    ...(m.body.notice ? { notice: m.body.notice } : {}),
     sentAt: m.sentAt,
   };
 }

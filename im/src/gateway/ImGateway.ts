@@ -3,6 +3,7 @@ import { GATEWAY_ERROR_CODES, SocketGateway, type GatewayHandlers, type GatewayS
 import { MemoryLimits, type LimitStore } from '@muster/kit/limits';
 import { log as rootLog } from '@muster/kit/log';
 import type { Conversations } from '../domain/Conversations.ts';
+import type { Im } from '../Im.ts';
 import { isImError } from '../errors.ts';
 import { IM_PROTOCOL_VERSION, ImRequests, MAX_TEXT_BYTES, type ImErrorCode, type MessageView } from '../protocol.ts';
 
@@ -47,7 +48,8 @@ const handlers: GatewayHandlers<typeof ImRequests, ImConnection & { conversation
  * (limits → unknown event → size → version → schema → handler → ack): the
  * same rules as the REST routes, since both call `Conversations`.
  */
-export function imGateway(conversations: Conversations, options: { limits?: LimitStore } = {}) {
+export function imGateway(im: Im, options: { limits?: LimitStore } = {}) {
+  const { conversations } = im;
   const store = options.limits ?? new MemoryLimits();
   const gateway = new SocketGateway<typeof ImRequests, ImConnection & { conversations: Conversations }, Code, ImResponses>({
     requests: ImRequests,

@@ -1,3 +1,4 @@
+import type { SystemNotice } from '../protocol.ts';
 import { isUniqueViolation, openEach, type ConversationsTable, type Database, type MessagesTable } from '@muster/db';
 
 export type ConversationKind = 'direct' | 'group';
@@ -32,6 +33,8 @@ export interface Membership {
 /** What a message says: sealed as one value (text now; media references next). */
 export interface MessageBody {
   text?: string;
+  /** Type system: what happened. */
+  notice?: SystemNotice;
   mentions?: string[];
   replyTo?: string | null;
 }

@@ -6,14 +6,18 @@
 import type { Principal } from '@muster/accounts';
 import { openTestAccounts, type TestAccounts } from '@muster/accounts/testing';
 import type { Database } from '@muster/db';
-import { Contacts } from '../domain/Contacts.ts';
-import { Conversations } from '../domain/Conversations.ts';
+import type { Contacts } from '../domain/Contacts.ts';
+import type { Conversations } from '../domain/Conversations.ts';
+import type { ImDelivery } from '../domain/ImHub.ts';
 import { isImError } from '../errors.ts';
-import { ContactRepository } from '../store/ContactRepository.ts';
+import { Im } from '../Im.ts';
 import { ConversationRepository } from '../store/ConversationRepository.ts';
 
 export interface ImTestWorld {
   t: TestAccounts;
+  im: Im;
+  /** Every live event published so far, oldest first. */
+  deliveries: ImDelivery[];
   contacts: Contacts;
   conversations: Conversations;
   store: ConversationRepository;
@@ -28,16 +32,18 @@ let people = 0;
 export async function openImTestWorld(db: Database): Promise<ImTestWorld> {
   const t = await openTestAccounts(db);
   await t.accounts.admin.updateSettings({ accountId: 'root', sessionId: 's', role: 'admin' }, { signupPolicy: 'password' });
-  const contacts = new Contacts({ contacts: new ContactRepository(db), accounts: t.accounts, now: t.clock.now });
+  const im = new Im({ db, accounts: t.accounts, now: t.clock.now });
+  const { contacts, conversations } = im;
   const store = new ConversationRepository(db);
-  const conversations = new Conversations({ conversations: store, contacts, accounts: t.accounts, now: t.clock.now });
+  const deliveries: ImDelivery[] = [];
+  im.hub.subscribe((d) => deliveries.push(d));
   const person = async (nickname: string): Promise<Principal> => {
     const phone = `+86137${String(10_000_000 + people++ * 7_919).slice(-8)}`;
     const { session } = await t.accounts.auth.signup({ phone, password: 'tulip-granite-73', nickname }, { address: '10.1.2.3' });
     return (await t.accounts.guard.authenticate(session!.accessToken))!;
   };
   const befriend = async (a: Principal, b: Principal) => contacts.answer(b, (await contacts.request(a, b.accountId)).id, true);
-  return { t, contacts, conversations, store, person, befriend };
+  return { t, im, deliveries, contacts, conversations, store, person, befriend };
 }
 
 /** The IM error code a promise is refused with (fails the test on success or another error). */

@@ -263,6 +263,25 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
         await db.schema.createIndex('messages_client').on('messages').columns(['conversation_id', 'sender_id', 'client_msg_id']).unique().execute();
       },
     },
+    '0007_message_revisions': {
+      async up(db: Kysely<any>) {
+        // Every change to a conversation's messages (a new one, an edit, a recall) takes the next rev,
+        // so a device catches up on changes, not only on new seqs.
+        await db.schema.alterTable('conversations').addColumn('last_rev', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.alterTable('messages').addColumn('rev', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex('messages_rev').on('messages').columns(['conversation_id', 'rev']).execute();
+        // "Delete for me": hidden on every device of one person only.
+        await db.schema
+          .createTable('message_hides')
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('message_hides_pk', ['user_id', 'conversation_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('message_hides_at').on('message_hides').columns(['user_id', 'at']).execute();
+      },
+    },
   };
 }
 

@@ -25,6 +25,7 @@ export interface Schema {
   conversations: ConversationsTable;
   conversation_members: ConversationMembersTable;
   messages: MessagesTable;
+  message_hides: MessageHidesTable;
 }
 
 export interface MeetingsTable {
@@ -238,6 +239,8 @@ export interface ConversationsTable {
   direct_key: string | null;
   /** The last seq handed out; the next message takes last_seq + 1 in the same transaction. */
   last_seq: number;
+  /** The last rev handed out: every new, edited or recalled message takes the next one (catch-up on changes). */
+  last_rev: number;
   /** Sealed JSON: a group's name, notice… (null for direct ones). */
   meta: Buffer | null;
   created_at: number;
@@ -264,6 +267,16 @@ export interface MessagesTable {
   /** Sealed JSON: the text, mentions, reply, and later media references. */
   body: Buffer;
   sent_at: number;
+  /** The conversation's rev when this message last changed (sent, edited, recalled). */
+  rev: number;
+}
+
+/** "Delete for me": a message one person hides on all of their devices. */
+export interface MessageHidesTable {
+  user_id: string;
+  conversation_id: string;
+  seq: number;
+  at: number;
 }
 
 export type TableName = keyof Schema;

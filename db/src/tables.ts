@@ -192,7 +192,7 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: 'conversations',
     key: ['id'],
-    columns: { id: text, kind: text, direct_key: { kind: 'text', nullable: true }, last_seq: int, meta: { kind: 'bytes', nullable: true }, created_at: int, updated_at: int },
+    columns: { id: text, kind: text, direct_key: { kind: 'text', nullable: true }, last_seq: int, last_rev: int, meta: { kind: 'bytes', nullable: true }, created_at: int, updated_at: int },
     sealed: ['meta'],
     rowId: (row) => String(row.id),
   },
@@ -205,9 +205,15 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: 'messages',
     key: ['conversation_id', 'seq'],
-    columns: { conversation_id: text, seq: int, id: text, sender_id: text, client_msg_id: text, type: text, body: bytes, sent_at: int },
+    columns: { conversation_id: text, seq: int, id: text, sender_id: text, client_msg_id: text, type: text, body: bytes, sent_at: int, rev: int },
     sealed: ['body'],
     rowId: (row) => `${row.conversation_id}/${row.seq}`,
+  },
+  {
+    name: 'message_hides',
+    key: ['user_id', 'conversation_id', 'seq'],
+    columns: { user_id: text, conversation_id: text, seq: int, at: int },
+    sealed: [],
   },
 ];
 

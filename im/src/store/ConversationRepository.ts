@@ -18,6 +18,8 @@ export interface Conversation {
   /** Groups: name, notice, temporary; null for direct conversations. */
   meta: GroupMeta | null;
   lastSeq: number;
+  /** The last change to its messages (new, edited, recalled): catch-up asks for what changed after a rev. */
+  lastRev: number;
   createdAt: number;
   updatedAt: number;
 }
@@ -48,6 +50,8 @@ export interface StoredMessage {
   type: string;
   body: MessageBody;
   sentAt: number;
+  /** The conversation's rev when this message last changed. */
+  rev: number;
 }
 
 const metaAad = (id: string) => ({ table: 'conversations', column: 'meta', rowId: id });
@@ -79,7 +83,7 @@ export class ConversationRepository {
     if (existing) return this.#toConversation(existing);
     try {
       await this.#db.writer.write(async (trx) => {
-        await trx.insertInto('conversations').values({ id, kind: 'direct', direct_key: key, last_seq: 0, meta: null, created_at: at, updated_at: at }).execute();
+        await trx.insertInto('conversations').values({ id, kind: 'direct', direct_key: key, last_seq: 0, last_rev: 0, meta: null, created_at: at, updated_at: at }).execute();
         await trx
           .insertInto('conversation_members')
           .values([a, b].map((userId) => ({ conversation_id: id, user_id: userId, role: 'member' as const, read_seq: 0, joined_at: at })))
@@ -101,7 +105,7 @@ export class ConversationRepository {
   /** A group with its owner and members, in one write (members in batches: a 1000-member group is fine on both engines). */
   async createGroup(id: string, ownerId: string, memberIds: readonly string[], meta: GroupMeta, at: number): Promise<Conversation> {
     await this.#db.writer.write(async (trx) => {
-      await trx.insertInto('conversations').values({ id, kind: 'group', direct_key: null, last_seq: 0, meta: this.#db.sealer.sealJson(meta, metaAad(id)), created_at: at, updated_at: at }).execute();
+      await trx.insertInto('conversations').values({ id, kind: 'group', direct_key: null, last_seq: 0, last_rev: 0, meta: this.#db.sealer.sealJson(meta, metaAad(id)), created_at: at, updated_at: at }).execute();
       const rows = [ownerId, ...memberIds.filter((m) => m !== ownerId)].map((userId) => ({
         conversation_id: id,
         user_id: userId,
@@ -152,7 +156,7 @@ export class ConversationRepository {
    * the row inserted together. A send repeated with the same client id
    * returns the message first stored (`duplicate: true`), never a second one.
    */
-  async append(message: Omit<StoredMessage, 'seq'>): Promise<{ message: StoredMessage; duplicate: boolean }> {
+  async append(message: Omit<StoredMessage, 'seq' | 'rev'>): Promise<{ message: StoredMessage; duplicate: boolean }> {
     const earlier = await this.#byClientId(message.conversationId, message.senderId, message.clientMsgId);
     if (earlier) return { message: earlier, duplicate: true };
     try {
@@ -168,11 +172,12 @@ export class ConversationRepository {
         // The row lock of this update orders concurrent senders on PostgreSQL; SQLite has one writer.
         const bumped = await trx
           .updateTable('conversations')
-          .set((eb) => ({ last_seq: eb('last_seq', '+', 1), updated_at: message.sentAt }))
+          .set((eb) => ({ last_seq: eb('last_seq', '+', 1), last_rev: eb('last_rev', '+', 1), updated_at: message.sentAt }))
           .where('id', '=', message.conversationId)
-          .returning('last_seq')
+          .returning(['last_seq', 'last_rev'])
           .executeTakeFirstOrThrow();
         const seq = Number(bumped.last_seq);
+        const rev = Number(bumped.last_rev);
         await trx
           .insertInto('messages')
           .values({
@@ -184,6 +189,7 @@ export class ConversationRepository {
             type: message.type,
             body: this.#db.sealer.sealJson(message.body, bodyAad(message.conversationId, seq)),
             sent_at: message.sentAt,
+            rev,
           })
           .execute();
         // The sender has read what they sent.
@@ -194,7 +200,7 @@ export class ConversationRepository {
           .where('user_id', '=', message.senderId)
           .where('read_seq', '<', seq)
           .execute();
-        return { message: { ...message, seq }, duplicate: false };
+        return { message: { ...message, seq, rev }, duplicate: false };
       });
     } catch (error) {
       // The same client id from two processes at once: the first one stored stands.
@@ -215,6 +221,19 @@ export class ConversationRepository {
     const rows = await query.orderBy('seq', newestFirst ? 'desc' : 'asc').limit(range.limit).execute();
     const messages = openEach(this.#db, 'messages', rows, (row) => this.#toMessage(row));
     return newestFirst ? messages.reverse() : messages;
+  }
+
+  /** Messages that changed (sent, edited, recalled) after `afterRev`, in rev order, at most `limit`: catch-up on changes. */
+  async changedSince(conversationId: string, afterRev: number, limit: number): Promise<StoredMessage[]> {
+    const rows = await this.#db.kysely
+      .selectFrom('messages')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('rev', '>', afterRev)
+      .orderBy('rev')
+      .limit(limit)
+      .execute();
+    return openEach(this.#db, 'messages', rows, (row) => this.#toMessage(row));
   }
 
   /** Moves a member's read pointer forward (never back), up to the conversation's last seq; returns it. */
@@ -257,6 +276,7 @@ export class ConversationRepository {
       kind: row.kind,
       meta: row.meta === null ? null : this.#db.sealer.openJson<GroupMeta>(row.meta, metaAad(row.id)),
       lastSeq: Number(row.last_seq),
+      lastRev: Number(row.last_rev),
       createdAt: Number(row.created_at),
       updatedAt: Number(row.updated_at),
     };
@@ -273,6 +293,7 @@ export class ConversationRepository {
       type: row.type,
       body: this.#db.sealer.openJson<MessageBody>(row.body, bodyAad(row.conversation_id, seq)),
       sentAt: Number(row.sent_at),
+      rev: Number(row.rev),
     };
   }
 }

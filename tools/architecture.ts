@@ -22,8 +22,8 @@ export const ALLOWED: Record<string, readonly string[]> = {
   im: ['kit', 'db', 'accounts'],
   // The app: main.ts, configuration, HTTP wiring. The only package that imports every other one.
   server: ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im'],
-  'web-demo': ['kit', 'signaling', 'whiteboard', 'accounts'],
-  loadtest: ['kit', 'media', 'signaling'],
+  'web-demo': ['kit', 'signaling', 'whiteboard', 'accounts', 'im'],
+  loadtest: ['kit', 'media', 'signaling', 'accounts', 'im'],
   // The browser suites: the real web client (built) against a whole server.
   e2e: ['kit', 'recorder', 'signaling', 'whiteboard', 'accounts', 'web-demo', 'server'],
 };

@@ -36,6 +36,13 @@ export interface SendAttempt {
 export type SendCheck = (attempt: SendAttempt) => Promise<void> | void;
 
 /**
+ * Adds one person's own state to their conversation views (pinned, muted,
+ * draft… from the conversation settings) and may reorder them; list()
+ * runs every decorator in turn.
+ */
+export type ViewDecorator = (userId: string, views: ConversationView[]) => Promise<ConversationView[]>;
+
+/**
  * One-to-one conversations and their messages (groups come next): open one
  * with a contact, send text (at most 2048 bytes of UTF-8; a retry with the
  * same client id returns the first message), read by seq ranges, move the
@@ -50,6 +57,7 @@ export class Conversations {
   readonly #now: () => number;
   readonly #hub: ImHub;
   readonly #sendChecks: SendCheck[] = [];
+  readonly #decorators: ViewDecorator[] = [];
 
   constructor(options: ConversationsOptions) {
     this.#store = options.conversations;
@@ -62,6 +70,11 @@ export class Conversations {
   /** Adds a rule every message must pass before it is stored (see SendCheck). */
   useSendCheck(check: SendCheck): void {
     this.#sendChecks.push(check);
+  }
+
+  /** Adds a decorator of the views list() returns (see ViewDecorator). */
+  useViewDecorator(decorator: ViewDecorator): void {
+    this.#decorators.push(decorator);
   }
 
   /**
@@ -114,7 +127,9 @@ export class Conversations {
   async list(principal: Principal): Promise<ConversationView[]> {
     const rows = await this.#store.listFor(principal.accountId, CONVERSATIONS_LISTED);
     const views = await Promise.all(rows.map((row) => this.#view(principal, row.conversation.id)));
-    return views.filter((v): v is ConversationView => v !== null);
+    let listed = views.filter((v): v is ConversationView => v !== null);
+    for (const decorate of this.#decorators) listed = await decorate(principal.accountId, listed);
+    return listed;
   }
 
   async send(principal: Principal, conversationId: string, input: { clientMsgId: string; text: string; replyTo?: string | null; mentions?: string[] }): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {

@@ -15,6 +15,8 @@ describe('classifyFailure', () => {
     expect(classifyFailure(error('Connection terminated unexpectedly'))).toBe('connection');
     expect(classifyFailure(error('Client has encountered a connection error and is not queryable'))).toBe('connection');
     expect(classifyFailure(error('database is locked', 'SQLITE_BUSY'))).toBe('busy');
+    expect(classifyFailure(error('deadlock detected', '40P01'))).toBe('busy');
+    expect(classifyFailure(error('could not serialize access due to concurrent update', '40001'))).toBe('busy');
     expect(classifyFailure(error('duplicate key value violates unique constraint', '23505'))).toBe('other');
     expect(classifyFailure(error('UNIQUE constraint failed: meetings.id', 'SQLITE_CONSTRAINT_PRIMARYKEY'))).toBe('other');
     expect(classifyFailure('not an error')).toBe('other');

@@ -48,7 +48,11 @@ const CONNECTION_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIME
 /**
  * Sorts an engine error. PostgreSQL SQLSTATE classes: 08 (connection
  * exception), 57P01–57P03 (admin shutdown, crash shutdown, cannot connect
- * now: a restart), 53100 (disk full). node-postgres reports a dropped socket
+ * now: a restart), 53100 (disk full), 40P01 and 40001 (a deadlock or a
+ * serialization failure: PostgreSQL aborted this transaction so another could
+ * go on; a batch takes row locks in its writes' order, which two processes'
+ * batches may take oppositely, so the batch is re-run in a new transaction,
+ * as for a busy SQLite). node-postgres reports a dropped socket
  * with plain messages and no code. better-sqlite3 puts SQLite's extended
  * result code in `code` (SQLITE_FULL; SQLITE_BUSY when another process holds
  * the write lock beyond the busy timeout).
@@ -58,7 +62,7 @@ export function classifyFailure(error: unknown): FailureKind {
   const code = String((error as { code?: unknown }).code ?? '');
   const message = error.message;
   if (code === '53100' || code === 'SQLITE_FULL' || code === 'ENOSPC' || /ENOSPC|database or disk is full|No space left on device/i.test(message)) return 'disk_full';
-  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'busy';
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === '40P01' || code === '40001') return 'busy';
   if (code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || CONNECTION_ERRNOS.has(code)) return 'connection';
   if (/Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|terminating connection/i.test(message)) return 'connection';
   return 'other';

@@ -282,6 +282,106 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
         await db.schema.createIndex('message_hides_at').on('message_hides').columns(['user_id', 'at']).execute();
       },
     },
+    // Group administration (see @muster/im Groups): plain flags and times beside the sealed
+    // conversations.meta, so the temporary-group sweeper finds its groups without opening any.
+    '0009_groups': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('groups')
+          .addColumn('conversation_id', 'text', (c) => c.primaryKey())
+          .addColumn('temporary', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('expires_at', 'bigint')
+          .addColumn('join_approval', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('mute_all', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('dissolved_at', 'bigint')
+          .addColumn('expiry_notice_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('groups_temporary').on('groups').columns(['temporary', 'dissolved_at']).execute();
+        await db.schema
+          .createTable('group_mutes')
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('until', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('group_mutes_pk', ['conversation_id', 'user_id'])
+          .execute();
+        await db.schema
+          .createTable('group_join_requests')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('inviter_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('group_join_requests_group').on('group_join_requests').columns(['conversation_id', 'state', 'created_at']).execute();
+      },
+    },
+    '0010_sync_prefs_presence': {
+      async up(db: Kysely<any>) {
+        // A REST sync client's position: a sealed snapshot of what it was last sent (per conversation:
+        // rev, read pointers, settings version), and the one before it, so a reply lost on the way is
+        // asked for again with the same token. Bound to one account; unused for 7 days, it lapses.
+        await db.schema
+          .createTable('sync_cursors')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('gen', 'bigint', (c) => c.notNull())
+          .addColumn('state', bytes, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('sync_cursors_expires').on('sync_cursors').columns(['expires_at']).execute();
+        // One person's settings of one conversation: flags plain, the draft sealed.
+        await db.schema
+          .createTable('conversation_prefs')
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('pinned_at', 'bigint')
+          .addColumn('muted', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('hidden_seq', 'bigint')
+          .addColumn('marked_unread', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('draft', bytes)
+          .addColumn('version', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_prefs_pk', ['user_id', 'conversation_id'])
+          .execute();
+        // A person's IM privacy settings and when they were last seen online.
+        await db.schema
+          .createTable('im_settings')
+          .addColumn('account_id', 'text', (c) => c.primaryKey())
+          .addColumn('hide_last_seen', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('accept_from_non_friends', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('last_seen_at', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+    '0011_message_search': {
+      async up(db: Kysely<any>) {
+        // Message search (see im/src/domain/SearchIndexer.ts): one row per distinct token of a
+        // message, the token as a keyed hash (Sealer.blindIndex 'search-term'), never the word.
+        await db.schema
+          .createTable('message_terms')
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('term', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('message_terms_pk', ['conversation_id', 'term', 'seq'])
+          .execute();
+        // Re-indexing one message deletes its terms by seq.
+        await db.schema.createIndex('message_terms_seq').on('message_terms').columns(['conversation_id', 'seq']).execute();
+        // How far each conversation is indexed (its rev), and under which data key the terms are hashed.
+        await db.schema
+          .createTable('search_progress')
+          .addColumn('conversation_id', 'text', (c) => c.primaryKey())
+          .addColumn('indexed_rev', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('key_id', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -26,6 +26,14 @@ export interface Schema {
   conversation_members: ConversationMembersTable;
   messages: MessagesTable;
   message_hides: MessageHidesTable;
+  message_terms: MessageTermsTable;
+  search_progress: SearchProgressTable;
+  sync_cursors: SyncCursorsTable;
+  conversation_prefs: ConversationPrefsTable;
+  im_settings: ImSettingsTable;
+  groups: GroupsTable;
+  group_mutes: GroupMutesTable;
+  group_join_requests: GroupJoinRequestsTable;
 }
 
 export interface MeetingsTable {
@@ -279,4 +287,97 @@ export interface MessageHidesTable {
   at: number;
 }
 
+/** A REST sync client's position (see im/src/domain/Sync.ts). */
+export interface SyncCursorsTable {
+  id: string;
+  account_id: string;
+  /** Bumped by each reply that moves the cursor; the token names the generation it was given for. */
+  gen: number;
+  /** Sealed JSON: the snapshot of this generation and of the one before. */
+  state: Buffer;
+  created_at: number;
+  /** Moved 7 days ahead on each use; past it the token is SYNC_TOKEN_EXPIRED. */
+  expires_at: number;
+}
+
+/** One person's settings of one conversation, synced to all of their devices. */
+export interface ConversationPrefsTable {
+  user_id: string;
+  conversation_id: string;
+  /** When it was pinned, or null. */
+  pinned_at: number | null;
+  muted: number;
+  /** Hidden while the conversation's last seq is at most this; a new message shows it again. */
+  hidden_seq: number | null;
+  marked_unread: number;
+  /** Sealed JSON: the draft text, or null. */
+  draft: Buffer | null;
+  /** Bumped by every change: the sync notices changed settings by it. */
+  version: number;
+  updated_at: number;
+}
+
+/** A person's IM privacy settings, and when they were last seen online. */
+export interface ImSettingsTable {
+  account_id: string;
+  hide_last_seen: number;
+  accept_from_non_friends: number;
+  last_seen_at: number | null;
+  updated_at: number;
+}
+
+/**
+ * Message search: one row per distinct token of a message. `term` is a keyed
+ * hash of the token (Sealer.blindIndex 'search-term'), never the word.
+ */
+export interface MessageTermsTable {
+  conversation_id: string;
+  term: string;
+  seq: number;
+}
+
+/** How far a conversation's messages are indexed for search, and under which data key the terms are hashed. */
+export interface SearchProgressTable {
+  conversation_id: string;
+  indexed_rev: number;
+  key_id: string;
+  updated_at: number;
+}
+
 export type TableName = keyof Schema;
+
+/** A group's settings and lifecycle beside its sealed conversations.meta (see @muster/im Groups); flags 0/1. */
+export interface GroupsTable {
+  conversation_id: string;
+  /** Cleared when idle for the console's number of days, or at expires_at. */
+  temporary: number;
+  expires_at: number | null;
+  /** A plain member's invitation becomes a join request the owner or an admin answers. */
+  join_approval: number;
+  /** Only the owner and admins may send. */
+  mute_all: number;
+  /** Dissolved (by its owner, or cleared): nobody sends; members keep what is left. */
+  dissolved_at: number | null;
+  /** When the "expiring" notice of the current idle stretch went out. */
+  expiry_notice_at: number | null;
+  updated_at: number;
+}
+
+/** A member muted in a group, until a time or (null) until unmuted. */
+export interface GroupMutesTable {
+  conversation_id: string;
+  user_id: string;
+  until: number | null;
+  created_at: number;
+}
+
+/** A plain member's invitation into a group with join approval: pending, approved or declined. */
+export interface GroupJoinRequestsTable {
+  id: string;
+  conversation_id: string;
+  user_id: string;
+  inviter_id: string;
+  state: 'pending' | 'approved' | 'declined';
+  created_at: number;
+  updated_at: number;
+}

@@ -215,6 +215,77 @@ export const TABLES: readonly TableSpec[] = [
     columns: { user_id: text, conversation_id: text, seq: int, at: int },
     sealed: [],
   },
+  {
+    name: 'sync_cursors',
+    key: ['id'],
+    columns: { id: text, account_id: text, gen: int, state: bytes, created_at: int, expires_at: int },
+    sealed: ['state'],
+    rowId: (row) => String(row.id),
+  },
+  {
+    name: 'conversation_prefs',
+    key: ['user_id', 'conversation_id'],
+    columns: {
+      user_id: text,
+      conversation_id: text,
+      pinned_at: { kind: 'int', nullable: true },
+      muted: int,
+      hidden_seq: { kind: 'int', nullable: true },
+      marked_unread: int,
+      draft: { kind: 'bytes', nullable: true },
+      version: int,
+      updated_at: int,
+    },
+    sealed: ['draft'],
+    rowId: (row) => `${row.user_id}/${row.conversation_id}`,
+  },
+  {
+    name: 'im_settings',
+    key: ['account_id'],
+    columns: { account_id: text, hide_last_seen: int, accept_from_non_friends: int, last_seen_at: { kind: 'int', nullable: true }, updated_at: int },
+    sealed: [],
+  },
+  {
+    // Search terms are keyed hashes (not sealed values): a key rotation leaves them to the
+    // search indexer, which re-hashes a conversation whose search_progress.key_id is not the active key.
+    name: 'message_terms',
+    key: ['conversation_id', 'term', 'seq'],
+    columns: { conversation_id: text, term: text, seq: int },
+    sealed: [],
+  },
+  {
+    name: 'search_progress',
+    key: ['conversation_id'],
+    columns: { conversation_id: text, indexed_rev: int, key_id: text, updated_at: int },
+    sealed: [],
+  },
+  {
+    name: 'groups',
+    key: ['conversation_id'],
+    columns: {
+      conversation_id: text,
+      temporary: int,
+      expires_at: { kind: 'int', nullable: true },
+      join_approval: int,
+      mute_all: int,
+      dissolved_at: { kind: 'int', nullable: true },
+      expiry_notice_at: { kind: 'int', nullable: true },
+      updated_at: int,
+    },
+    sealed: [],
+  },
+  {
+    name: 'group_mutes',
+    key: ['conversation_id', 'user_id'],
+    columns: { conversation_id: text, user_id: text, until: { kind: 'int', nullable: true }, created_at: int },
+    sealed: [],
+  },
+  {
+    name: 'group_join_requests',
+    key: ['id'],
+    columns: { id: text, conversation_id: text, user_id: text, inviter_id: text, state: text, created_at: int, updated_at: int },
+    sealed: [],
+  },
 ];
 
 export function tableSpec(name: string): TableSpec {

@@ -3,9 +3,24 @@ import type { Database } from '@muster/db';
 import type { LimitStore } from '@muster/kit/limits';
 import { Contacts } from './domain/Contacts.ts';
 import { Conversations } from './domain/Conversations.ts';
+import { Calls } from './domain/Calls.ts';
 import { ImHub } from './domain/ImHub.ts';
+import { MessageSearch } from './domain/MessageSearch.ts';
+import { SearchIndexer, type SearchIndexerTuning } from './domain/SearchIndexer.ts';
 import { ContactRepository } from './store/ContactRepository.ts';
 import { ConversationRepository } from './store/ConversationRepository.ts';
+import { SearchIndexRepository } from './store/SearchIndexRepository.ts';
+import { ConversationPrefs } from './domain/ConversationPrefs.ts';
+import { Presence } from './domain/Presence.ts';
+import { PrivacySettings } from './domain/PrivacySettings.ts';
+import { Sync } from './domain/Sync.ts';
+import { ImSettingsRepository } from './store/ImSettingsRepository.ts';
+import { PrefsRepository } from './store/PrefsRepository.ts';
+import { SyncRepository } from './store/SyncRepository.ts';
+import { SettingsRepository } from '@muster/accounts';
+import { Groups } from './domain/Groups.ts';
+import { TemporaryGroups } from './domain/TemporaryGroups.ts';
+import { GroupRepository } from './store/GroupRepository.ts';
 
 export interface ImOptions {
   db: Database;
@@ -14,6 +29,12 @@ export interface ImOptions {
   limits?: LimitStore;
   /** Tests move time by hand. */
   now?: () => number;
+  /** How long people may recall their own messages (default 2 minutes; the server reads IM_RECALL_WINDOW_S). */
+  recallWindowMs?: number;
+  /** Message search's indexer: `indexer: false` leaves indexing to another process (or to a test). */
+  search?: SearchIndexerTuning & { indexer?: boolean };
+  /** How often the temporary-group sweeper runs (default 10 minutes); 0: never (a test calls `temporaryGroups.sweep()`). */
+  temporaryGroupSweepMs?: number;
 }
 
 /**
@@ -26,13 +47,79 @@ export class Im {
   readonly hub = new ImHub();
   readonly contacts: Contacts;
   readonly conversations: Conversations;
+  /** Voice and video calls from a chat (the server wires the meeting rooms in: `calls.useRooms`). */
+  readonly calls: Calls;
+  /** Search in messages, and the indexer that builds its index off the send path (started here; stopped by close()). */
+  readonly search: MessageSearch;
+  readonly searchIndexer: SearchIndexer;
+  /** Each person's pin, mute, hide, marked-unread and draft per conversation (in the conversation views). */
+  readonly prefs: ConversationPrefs;
+  /** Each person's hideLastSeen and acceptFromNonFriends. */
+  readonly privacy: PrivacySettings;
+  /** Online, offline, last seen (the server reports each /account socket). */
+  readonly presence: Presence;
+  /** The REST sync and its long-polls (ended by close()). */
+  readonly sync: Sync;
+  /** Group administration: roles, invitations and approval, mutes, transfer, dissolve (and the send rule of groups). */
+  readonly groups: Groups;
+  /** The idle sweeper of temporary groups, and the console's IM settings. */
+  readonly temporaryGroups: TemporaryGroups;
   readonly #closers: (() => void | Promise<void>)[] = [];
   #closed: Promise<void> | undefined;
 
   constructor(options: ImOptions) {
     const now = options.now ?? Date.now;
-    this.contacts = new Contacts({ contacts: new ContactRepository(options.db), accounts: options.accounts, ...(options.limits ? { limits: options.limits } : {}), now });
-    this.conversations = new Conversations({ conversations: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now });
+    this.contacts = new Contacts({ contacts: new ContactRepository(options.db), accounts: options.accounts, hub: this.hub, ...(options.limits ? { limits: options.limits } : {}), now });
+    this.conversations = new Conversations({ conversations: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now, ...(options.recallWindowMs !== undefined ? { recallWindowMs: options.recallWindowMs } : {}) });
+    this.calls = new Calls({ conversations: this.conversations, store: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now });
+    // Unanswered calls are missed after 45 s: checked every second.
+    const ringSweep = setInterval(() => void this.calls.sweep().catch(() => undefined), 1_000);
+    ringSweep.unref();
+    const searchIndex = new SearchIndexRepository(options.db);
+    const messageStore = new ConversationRepository(options.db);
+    this.search = new MessageSearch({ index: searchIndex, conversations: messageStore });
+    this.searchIndexer = new SearchIndexer({ ...options.search, index: searchIndex, conversations: messageStore, hub: this.hub, logger: options.db.logger.child({ component: 'im' }), now });
+    if (options.search?.indexer !== false) this.searchIndexer.start();
+    this.onClose(() => this.searchIndexer.stop());
+    this.onClose(async () => {
+      clearInterval(ringSweep);
+      await this.calls.closeAll();
+    });
+    const prefsStore = new PrefsRepository(options.db);
+    const settingsStore = new ImSettingsRepository(options.db);
+    this.prefs = new ConversationPrefs({ prefs: prefsStore, conversations: new ConversationRepository(options.db), hub: this.hub, now });
+    this.conversations.useViewDecorator(this.prefs.decorate);
+    this.conversations.useReadHook(this.prefs.onRead);
+    this.privacy = new PrivacySettings({ settings: settingsStore, now });
+    this.conversations.useStrangerRule((_from, to) => this.privacy.acceptsStrangers(to));
+    this.presence = new Presence({ settings: settingsStore, contacts: this.contacts, hub: this.hub, now });
+    this.sync = new Sync({ store: new SyncRepository(options.db), conversations: this.conversations, prefs: prefsStore, hub: this.hub, now });
+    this.onClose(() => this.presence.close());
+    this.onClose(() => this.sync.close());
+    const groupStore = new GroupRepository(options.db);
+    this.groups = new Groups({
+      groups: groupStore,
+      store: new ConversationRepository(options.db),
+      conversations: this.conversations,
+      contacts: this.contacts,
+      contactStore: new ContactRepository(options.db),
+      accounts: options.accounts,
+      hub: this.hub,
+      now,
+    });
+    this.conversations.useSendCheck((attempt) => this.groups.checkSend(attempt));
+    const imLog = options.db.logger.child({ component: 'im' });
+    this.temporaryGroups = new TemporaryGroups({
+      groups: this.groups,
+      store: groupStore,
+      settings: new SettingsRepository(options.db),
+      accounts: options.accounts,
+      audit: options.db.audit,
+      now,
+      onError: (error) => imLog.error({ err: error }, 'im: temporary-group sweep failed'),
+    });
+    if (options.temporaryGroupSweepMs !== 0) this.temporaryGroups.start(options.temporaryGroupSweepMs);
+    this.onClose(() => this.temporaryGroups.stop());
   }
 
   /** Something to stop when the IM domain closes (a timer, a sweeper, pending long-polls). */

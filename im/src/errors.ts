@@ -9,6 +9,18 @@ export const IM_STATUS: Record<ImErrorCode, number> = {
   REQUEST_EXPIRED: 409,
   REFUSED_BY_RECIPIENT: 403,
   TEXT_TOO_LONG: 400,
+  RECALL_WINDOW_PASSED: 409,
+  // The sync token lapsed (unused for 7 days) or fell behind: start over without `since`.
+  SYNC_TOKEN_EXPIRED: 410,
+  // Groups: muted (one member, or everyone but the owner and admins); dissolved (gone for good); full (1000 people).
+  MUTED: 403,
+  GROUP_DISSOLVED: 410,
+  GROUP_FULL: 409,
+  // The console's routes want an elevated admin (as the accounts console does).
+  SECOND_FACTOR_REQUIRED: 403,
+  // Calls: the call is past what was asked (accepting a cancelled call, hanging up one that rings); you are in another call.
+  CALL_STATE: 409,
+  IN_CALL: 409,
   RATE_LIMITED: 429,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

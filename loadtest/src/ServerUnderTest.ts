@@ -45,6 +45,7 @@ export async function fetchWorkerMetrics(url: string): Promise<WorkerMetrics[]> 
 export class ServerUnderTest {
   readonly #child: ChildProcess;
   readonly #dataDir: string;
+  readonly #lineListeners = new Set<(line: string) => void>();
   url = '';
 
   private constructor(child: ChildProcess, dataDir: string) {
@@ -56,7 +57,14 @@ export class ServerUnderTest {
     return this.#child.pid!;
   }
 
-  static async start(options: { workers?: number } = {}): Promise<ServerUnderTest> {
+  /** Every line the server writes to stdout from now on (its log: the chat scenario reads sign-up codes there). */
+  onLine(listener: (line: string) => void): () => void {
+    this.#lineListeners.add(listener);
+    return () => this.#lineListeners.delete(listener);
+  }
+
+  /** `env`: more environment for the server (the chat scenario's TRUST_PROXY, DATABASE_URL). */
+  static async start(options: { workers?: number; env?: Record<string, string> } = {}): Promise<ServerUnderTest> {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-loadtest-'));
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'server/src/main.ts')], {
       cwd: REPO,
@@ -73,10 +81,17 @@ export class ServerUnderTest {
         RATE_JOINS_PER_ADDRESS: '1000000',
         RATE_CHATS_PER_ADDRESS: '1000000',
         RATE_JOINS_PER_MEETING: '1000000',
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const server = new ServerUnderTest(child, dataDir);
+    let partial = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      if (server.#lineListeners.size > 0) for (const line of lines) for (const listener of server.#lineListeners) listener(line);
+    });
     server.url = await new Promise<string>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);

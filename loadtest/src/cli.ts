@@ -5,7 +5,17 @@ import { z } from 'zod';
 import { runLoadTest } from './LoadTest.ts';
 import { markdownReport, timelineSvg } from './report.ts';
 
+// The chat scenario (issue 16) has flags and a report of its own (src/chat/).
+{
+  const argv = process.argv.slice(2);
+  if (argv[argv.indexOf('--scenario') + 1] === 'chat' && argv.includes('--scenario') || argv.includes('--scenario=chat')) {
+    const { chatMain } = await import('./chat/chatCli.ts');
+    process.exit(await chatMain(argv));
+  }
+}
+
 const USAGE = `Usage: npm run loadtest -- --scenario calls|meeting|webinar [options]
+       npm run loadtest -- --scenario chat --help   (the chat scenario's own flags)
 
   --video-calls N     1:1 video calls (calls scenario)
   --voice-calls M     1:1 voice calls (calls scenario)

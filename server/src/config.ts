@@ -62,6 +62,13 @@ export interface ServerConfig {
   redisUrl?: string;
   /** REDIS_KEY_PREFIX: keeps this installation's keys apart in a shared Redis (default `muster`). */
   redisKeyPrefix?: string;
+  /** Instant messaging settings; the defaults when not given. */
+  im?: ImConfig;
+}
+
+export interface ImConfig {
+  /** IM_RECALL_WINDOW_S: how long after sending people may recall their own messages (default 120 s). */
+  recallWindowMs?: number;
 }
 
 export interface AccountsConfig {
@@ -148,5 +155,14 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     accounts: { phoneRegion: env.DEFAULT_PHONE_REGION || 'CN', publicUrl: env.PUBLIC_URL || undefined },
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
+    im: imConfigFromEnv(env),
   };
+}
+
+export function imConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ImConfig {
+  const raw = env.IM_RECALL_WINDOW_S;
+  if (!raw) return {};
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`IM_RECALL_WINDOW_S must be a number of seconds, got "${raw}"`);
+  return { recallWindowMs: seconds * 1000 };
 }

@@ -27,6 +27,8 @@ import { renderMetrics } from './http/metrics.ts';
 import { roomsApi, MusterError } from '@muster/signaling';
 import { myMeetingsApi } from '@muster/signaling/rest';
 import { RoomManager } from '@muster/signaling';
+import { newMeetingConfig } from '@muster/signaling';
+import { randomBytes } from 'node:crypto';
 import { attachSignaling } from '@muster/signaling';
 import { log as rootLog } from '@muster/kit/log';
 import { Accounts, codeChannelFromEnv } from '@muster/accounts';
@@ -174,7 +176,22 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   // People's routes (their own tokens; sign-up and log-in need none) come before the API token's.
   app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
   // Contacts, conversations and the rest of IM (their access token, read by the accounts router above).
-  const im = new Im({ db, accounts, limits });
+  const im = new Im({ db, accounts, limits, ...config.im });
+  // Calls from a chat run in meeting rooms: a private two-person room per call, a normal meeting for a group call.
+  im.calls.useRooms({
+    openPrivate: (roomId, userIds) => rooms.openPrivate(roomId, { allowedUserIds: userIds, topic: 'Call' }),
+    closePrivate: (roomId) => rooms.closePrivate(roomId, 'call-ended'),
+    occupancy: (roomId) => rooms.get(roomId)?.participants.size ?? 0,
+    openMeeting: async (ownerId, topic) => {
+      const id = `gc-${randomBytes(9).toString('base64url')}`;
+      await rooms.meetings.put(newMeetingConfig(id, { topic, ownerId, persistent: true }));
+      return { roomId: id, link: `/m/${encodeURIComponent(id)}` };
+    },
+    meetingOf: async (roomId, userId) => {
+      const config = await rooms.meetings.get(roomId);
+      return config && config.ownerId === userId ? { link: `/m/${encodeURIComponent(roomId)}`, topic: config.topic } : null;
+    },
+  });
   app.use('/api/v1', imApi(im, { logger: rootLog.child({ component: 'im' }) }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
@@ -233,7 +250,13 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   whiteboard.attach(io);
   // The IM requests (send, read, history) on the same signed-in connection as its live deliveries.
   const imRequests = imGateway(im, { limits });
-  const accountSockets = attachAccountSockets(io, accounts, { onConnection: (socket, principal) => imRequests.attach(socket, principal) });
+  const accountSockets = attachAccountSockets(io, accounts, {
+    onConnection: (socket, principal) => {
+      imRequests.attach(socket, principal);
+      // Online while any /account socket of the account is connected (to this process).
+      socket.once('disconnect', im.presence.connected(principal.accountId));
+    },
+  });
   // Live IM delivery to every connected device of every member (one process; the scale-out issue fans out through Redis).
   const stopDelivery = im.hub.subscribe((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
 

@@ -433,6 +433,28 @@ describe('watchAccount', () => {
     expect(sockets[0]!.disconnected).toBe(true);
     stop();
   });
+
+  it('tells onSocket of each socket it opens and closes, so other layers (IM) ride on the same connection', async () => {
+    const server = new FakeServer();
+    const client = clientOf(server);
+    const told: (FakeSocket | null)[] = [];
+    const sockets: FakeSocket[] = [];
+    const stop = watchAccount(
+      client,
+      (url, options) => {
+        const socket = new FakeSocket(url, options);
+        sockets.push(socket);
+        return socket;
+      },
+      { onSocket: (s) => told.push(s as FakeSocket | null) },
+    );
+    expect(told).toEqual([]);
+    await client.login({ phone: '1', password: 'right-one-123' });
+    expect(told).toEqual([sockets[0]]);
+    await client.logout();
+    expect(told).toEqual([sockets[0], null]);
+    stop();
+  });
 });
 
 /** A shared store with a lock and change notices, as the browser's localStorage + Web Locks give tabs. */

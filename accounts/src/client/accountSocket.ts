@@ -33,7 +33,15 @@ const MAX_REFUSALS = 5;
  * device slept) is not retried by socket.io, so it is retried here after a
  * refresh, with a growing delay. Returns a function that stops watching.
  */
-export function watchAccount(client: AccountClient, connect: AccountSocketFactory, options: { url?: string } = {}): () => void {
+export function watchAccount(
+  client: AccountClient,
+  connect: AccountSocketFactory,
+  options: {
+    url?: string;
+    /** Told of each socket opened (and null when it closes): other layers (the IM SDK) ride on the same connection. */
+    onSocket?: (socket: AccountSocketLike | null) => void;
+  } = {},
+): () => void {
   let socket: AccountSocketLike | null = null;
   let retry: ReturnType<typeof setTimeout> | undefined;
   let refusals = 0;
@@ -52,6 +60,7 @@ export function watchAccount(client: AccountClient, connect: AccountSocketFactor
       },
     });
     socket = s;
+    options.onSocket?.(s);
     s.on('connect', () => {
       refusals = 0;
     });
@@ -82,6 +91,7 @@ export function watchAccount(client: AccountClient, connect: AccountSocketFactor
     refusals = 0;
     const s = socket;
     socket = null;
+    if (s) options.onSocket?.(null);
     s?.disconnect();
   };
 

@@ -5,6 +5,7 @@ import { MemoryLimits } from '@muster/kit/limits';
 import { ImError } from '../errors.ts';
 import type { ContactRequestView, ContactView } from '../protocol.ts';
 import type { ContactRepository, ContactRequest } from '../store/ContactRepository.ts';
+import type { ImEventMap, ImHub } from './ImHub.ts';
 import { compareNames, matchesName, nameIndex, type NameIndex } from './pinyinNames.ts';
 
 /** A friend request nobody answers lapses after this. */
@@ -19,6 +20,8 @@ export interface ContactsOptions {
   accounts: Accounts;
   limits?: LimitStore;
   now?: () => number;
+  /** Live events (`im.contactRequest`, `im.contacts`) for the people concerned; none without one. */
+  hub?: ImHub;
 }
 
 /**
@@ -35,6 +38,7 @@ export class Contacts {
   readonly #accounts: Accounts;
   readonly #requests: Limit;
   readonly #now: () => number;
+  readonly #hub: ImHub | undefined;
   /** Name indexes by name: pinyin is worked out once per distinct name, not per listing. */
   readonly #indexes = new Map<string, NameIndex>();
 
@@ -43,6 +47,7 @@ export class Contacts {
     this.#accounts = options.accounts;
     this.#requests = (options.limits ?? new MemoryLimits()).rate({ name: 'contact-requests', points: REQUESTS_PER_HOUR, perSeconds: 3600 });
     this.#now = options.now ?? Date.now;
+    this.#hub = options.hub;
   }
 
   async request(principal: Principal, to: string, greeting?: string): Promise<{ id: string; state: 'pending' | 'accepted' }> {
@@ -57,7 +62,10 @@ export class Contacts {
     const now = this.#now();
     // They asked first: asking back is accepting.
     const theirs = (await this.#store.listRequests(principal.accountId, REQUESTS_LISTED)).find((r) => r.fromId === to && r.toId === principal.accountId && r.state === 'pending' && r.expiresAt > now);
-    if (theirs && (await this.#store.settle(theirs.id, 'accepted', now))) return { id: theirs.id, state: 'accepted' };
+    if (theirs && (await this.#store.settle(theirs.id, 'accepted', now))) {
+      await this.#announce({ ...theirs, state: 'accepted', updatedAt: now });
+      return { id: theirs.id, state: 'accepted' };
+    }
     const request: ContactRequest = {
       id: `fr${crypto.randomBytes(12).toString('base64url')}`,
       fromId: principal.accountId,
@@ -69,6 +77,7 @@ export class Contacts {
       expiresAt: now + REQUEST_TTL_MS,
     };
     await this.#store.putRequest(request);
+    await this.#announce(request);
     return { id: request.id, state: 'pending' };
   }
 
@@ -98,6 +107,7 @@ export class Contacts {
     if (request.expiresAt <= this.#now()) throw new ImError('REQUEST_EXPIRED', 'this request has lapsed; ask them to send a new one');
     if (accept && (await this.#store.blocked(request.toId, request.fromId))) await this.#store.unblock(request.toId, request.fromId);
     if (!(await this.#store.settle(id, accept ? 'accepted' : 'declined', this.#now()))) throw new ImError('REQUEST_EXPIRED', 'this request was answered on another device');
+    await this.#announce({ ...request, state: accept ? 'accepted' : 'declined', updatedAt: this.#now() });
   }
 
   /**
@@ -129,6 +139,7 @@ export class Contacts {
     const remark = change.remark === undefined ? contact.remark : change.remark === null || change.remark === '' ? null : change.remark;
     const tags = change.tags === undefined ? contact.tags : [...new Set(change.tags)];
     await this.#store.setDetails(principal.accountId, userId, { remark, tags }, this.#now());
+    this.#publish('im.contacts', [principal.accountId], { change: 'updated', userId });
     const displayName = remark ?? person.nickname;
     return viewOf(person, remark, tags, contact.createdAt, this.#index(displayName).letter, displayName);
   }
@@ -136,6 +147,8 @@ export class Contacts {
   /** Ends the friendship on both sides. */
   async remove(principal: Principal, userId: string): Promise<void> {
     if (!(await this.#store.remove(principal.accountId, userId))) throw new ImError('NOT_FOUND', 'no such contact');
+    this.#publish('im.contacts', [principal.accountId], { change: 'removed', userId });
+    this.#publish('im.contacts', [userId], { change: 'removed', userId: principal.accountId });
   }
 
   /** The ids of `a`'s contacts. */
@@ -157,10 +170,12 @@ export class Contacts {
     if (userId === principal.accountId) throw new ImError('BAD_REQUEST', 'you cannot block yourself');
     if ((await this.#accounts.profiles.publicProfiles([userId])).size === 0) throw new ImError('NOT_FOUND', 'no such user');
     await this.#store.block(principal.accountId, userId, this.#now());
+    this.#publish('im.contacts', [principal.accountId], { change: 'blocked', userId });
   }
 
   async unblock(principal: Principal, userId: string): Promise<void> {
     if (!(await this.#store.unblock(principal.accountId, userId))) throw new ImError('NOT_FOUND', 'this person is not blocked');
+    this.#publish('im.contacts', [principal.accountId], { change: 'unblocked', userId });
   }
 
   async blocked(principal: Principal): Promise<(PublicProfile & { since: number })[]> {
@@ -170,6 +185,25 @@ export class Contacts {
       const person = people.get(r.userId);
       return person ? [{ ...person, since: r.at }] : [];
     });
+  }
+
+  #publish<E extends 'im.contactRequest' | 'im.contacts'>(event: E, to: string[], payload: ImEventMap[E]): void {
+    this.#hub?.publish(event, to, payload);
+  }
+
+  /** A request sent or answered, to both people's devices; an accepted one also changes both contact lists. */
+  async #announce(request: ContactRequest): Promise<void> {
+    if (!this.#hub) return;
+    const people = await this.#accounts.profiles.publicProfiles([request.fromId, request.toId]);
+    const from = people.get(request.fromId);
+    const to = people.get(request.toId);
+    if (!from || !to) return;
+    const view: ContactRequestView = { id: request.id, from, to, greeting: request.greeting, state: request.state, createdAt: request.createdAt, expiresAt: request.expiresAt };
+    this.#publish('im.contactRequest', [request.fromId, request.toId], view);
+    if (request.state === 'accepted') {
+      this.#publish('im.contacts', [request.fromId], { change: 'added', userId: request.toId });
+      this.#publish('im.contacts', [request.toId], { change: 'added', userId: request.fromId });
+    }
   }
 
   #index(name: string): NameIndex {

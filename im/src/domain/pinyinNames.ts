@@ -119,16 +119,27 @@ export function nameIndex(name: string): NameIndex {
  * show the whole list when the box is empty.
  */
 export function matchesName(query: string, index: NameIndex): boolean {
-  const trimmed = query.trim();
-  if (!trimmed) return false;
-  if (index.name.toLowerCase().includes(trimmed.toLowerCase())) return true;
+  return nameMatcher(query)(index);
+}
 
+/**
+ * `matchesName` with the query worked out once, for filtering a long list
+ * on every keystroke (5,000 contacts): the same rules, the query folded and
+ * lower-cased once instead of once per name.
+ */
+export function nameMatcher(query: string): (index: NameIndex) => boolean {
+  const trimmed = query.trim();
+  if (!trimmed) return () => false;
+  const lower = trimmed.toLowerCase();
   // Spaces only separate syllables, which the matching below finds by itself.
   const q = fold(trimmed).replace(/\s+/g, '');
-  if (!q) return false;
-  if (index.full.includes(q)) return true;
-  if (index.initials.startsWith(q)) return true;
-  return matchesSyllablePrefixes(q, index.syllables);
+  return (index) => {
+    if (index.name.toLowerCase().includes(lower)) return true;
+    if (!q) return false;
+    if (index.full.includes(q)) return true;
+    if (index.initials.startsWith(q)) return true;
+    return matchesSyllablePrefixes(q, index.syllables);
+  };
 }
 
 /**
@@ -138,6 +149,8 @@ export function matchesName(query: string, index: NameIndex): boolean {
  * every reachable query position is carried forward, not just the longest.
  */
 function matchesSyllablePrefixes(q: string, syllables: readonly string[]): boolean {
+  // The first piece starts the first syllable: most names fail here, before any set is made.
+  if (syllables.length === 0 || syllables[0]![0] !== q[0]) return false;
   let reached = new Set<number>([0]);
   for (const syllable of syllables) {
     const next = new Set<number>();

@@ -3,12 +3,22 @@ import { jsonBody } from '@muster/kit/json-body';
 import type { Logger } from '@muster/kit/log';
 import type { Conversations } from '../domain/Conversations.ts';
 import { ImError } from '../errors.ts';
-import { ConversationIdSchema, CreateGroupSchema, MessagesQuerySchema, OpenConversationSchema, ReadSchema, SendMessageSchema } from '../protocol.ts';
-import { imErrors, parse, route, who } from './routing.ts';
+import {
+  ConversationListQuerySchema,
+  EditMessageSchema,
+  ForwardMessagesSchema,
+  MessageIdSchema,
+  MessagesQuerySchema,
+  OpenConversationSchema,
+  ReadSchema,
+  SendMessageSchema,
+} from '../protocol.ts';
+import { conversationParam, imErrors, parse, route, who } from './routing.ts';
 
-function conversationParam(req: Request): string {
-  const id = ConversationIdSchema.safeParse(req.params.id);
-  if (!id.success) throw new ImError('NOT_FOUND', 'no such conversation');
+/** A malformed message id names no message of yours: NOT_FOUND, as a conversation's. */
+function messageParam(req: Request): string {
+  const id = MessageIdSchema.safeParse(req.params.messageId);
+  if (!id.success) throw new ImError('NOT_FOUND', 'no such message');
   return id.data;
 }
 
@@ -22,13 +32,10 @@ export function conversationsApi(conversations: Conversations, options: { logger
     const body = parse(OpenConversationSchema, req.body);
     res.json(await conversations.openDirect(who(req), body.userId));
   }));
-  // 999 ids of up to 64 characters: well under 128 KiB.
-  router.post('/groups', jsonBody({ limit: '128kb' }), route(async (req, res) => {
-    const principal = who(req);
-    res.status(201).json(await conversations.createGroup(principal, parse(CreateGroupSchema, req.body)));
-  }));
   router.get('/conversations', route(async (req, res) => {
-    res.json(await conversations.list(who(req)));
+    const principal = who(req);
+    // Hidden conversations (the person's setting) are left out unless asked for.
+    res.json(await conversations.list(principal, { hidden: parse(ConversationListQuerySchema, req.query, 'query').hidden === '1' }));
   }));
   router.post('/conversations/:id/messages', json, route(async (req, res) => {
     const principal = who(req);
@@ -47,6 +54,40 @@ export function conversationsApi(conversations: Conversations, options: { logger
     const principal = who(req);
     const id = conversationParam(req);
     res.json(await conversations.markRead(principal, id, parse(ReadSchema, req.body).seq));
+  }));
+
+  router.post('/conversations/:id/messages/:messageId/recall', json, route(async (req, res) => {
+    const principal = who(req);
+    const id = conversationParam(req);
+    res.json(await conversations.recall(principal, id, messageParam(req)));
+  }));
+  router.patch('/conversations/:id/messages/:messageId', json, route(async (req, res) => {
+    const principal = who(req);
+    const id = conversationParam(req);
+    const messageId = messageParam(req);
+    res.json(await conversations.edit(principal, id, messageId, parse(EditMessageSchema, req.body).text));
+  }));
+  // "Delete for me": the message leaves this person's history on all of their devices.
+  router.delete('/conversations/:id/messages/:messageId', route(async (req, res) => {
+    const principal = who(req);
+    const id = conversationParam(req);
+    await conversations.hide(principal, id, [messageParam(req)]);
+    res.status(204).end();
+  }));
+  router.get('/conversations/:id/messages/:messageId/readers', route(async (req, res) => {
+    const principal = who(req);
+    const id = conversationParam(req);
+    res.json(await conversations.readers(principal, id, messageParam(req)));
+  }));
+  router.post('/conversations/:id/typing', json, route(async (req, res) => {
+    const principal = who(req);
+    await conversations.typing(principal, conversationParam(req));
+    res.status(204).end();
+  }));
+  // 100 ids and 9 targets: a few KiB.
+  router.post('/messages/forward', json, route(async (req, res) => {
+    const principal = who(req);
+    res.json(await conversations.forward(principal, parse(ForwardMessagesSchema, req.body)));
   }));
 
   router.use(imErrors(options.logger));

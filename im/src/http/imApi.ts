@@ -3,6 +3,10 @@ import type { Logger } from '@muster/kit/log';
 import type { Im } from '../Im.ts';
 import { contactsApi } from './contactsApi.ts';
 import { conversationsApi } from './conversationsApi.ts';
+import { callsApi } from './callsApi.ts';
+import { searchApi } from './searchApi.ts';
+import { groupsApi } from './groupsApi.ts';
+import { syncApi } from './syncApi.ts';
 
 /**
  * Every IM route under /api/v1, one router per capability (each answers its
@@ -13,5 +17,9 @@ export function imApi(im: Im, options: { logger: Logger }): Router {
   const router = express.Router();
   router.use(contactsApi(im.contacts, options));
   router.use(conversationsApi(im.conversations, options));
+  router.use(groupsApi(im.groups, im.temporaryGroups, options));
+  router.use(callsApi(im.calls, options));
+  router.use(searchApi(im.search, options));
+  router.use(syncApi(im, options));
   return router;
 }

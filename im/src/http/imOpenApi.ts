@@ -1,5 +1,10 @@
 /** The IM routes in the OpenAPI document (server/src/http/openapi.ts adds them), from the zod schemas they parse with. */
 import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { registerCallsOpenApi } from './callsOpenApi.ts';
+import { registerSearchOpenApi } from './searchOpenApi.ts';
+import { registerGroupsOpenApi } from './groupsOpenApi.ts';
+import { registerMessagesOpenApi } from './messagesOpenApi.ts';
+import { registerSyncOpenApi } from './syncOpenApi.ts';
 import { z } from 'zod';
 import { PublicProfileSchema } from '@muster/accounts/protocol';
 import {
@@ -8,8 +13,6 @@ import {
   ContactSchema,
   ContactUpdateSchema,
   ConversationSchema,
-  CreateGroupSchema,
-  GroupSchema,
   ImErrorSchema,
   MessageSchema,
   OpenConversationSchema,
@@ -36,6 +39,11 @@ const errors = (...codes: (keyof typeof E)[]) => Object.fromEntries(codes.map((c
 const UserParams = z.object({ userId: z.string() });
 
 export function registerImOpenApi(registry: OpenAPIRegistry): void {
+  registerCallsOpenApi(registry);
+  registerSearchOpenApi(registry);
+  registerGroupsOpenApi(registry);
+  registerMessagesOpenApi(registry);
+  registerSyncOpenApi(registry);
   const route = (config: RouteConfig) => registry.registerPath({ tags: ['contacts'], security: [{ userToken: [] }], ...config });
   route({
     method: 'post', path: '/contacts/requests', operationId: 'sendContactRequest',
@@ -78,17 +86,23 @@ export function registerImOpenApi(registry: OpenAPIRegistry): void {
     responses: { 200: ok('The conversation', ConversationSchema), ...errors(400, 401, 403, 404, 413, 415) },
   });
   talk({
-    method: 'post', path: '/groups', operationId: 'createGroup',
-    summary: 'Make a group from your contacts (at most 1000 people with you; you are its owner); its conversation id is its id',
-    request: { body: { required: true, content: json(CreateGroupSchema) } },
-    responses: { 201: ok('The group', GroupSchema), ...errors(400, 401, 403, 413, 415) },
+    method: 'get', path: '/conversations', operationId: 'listConversations',
+    summary: 'Your conversations, pinned first, then most recently active first, with unread counts and your settings of each; hidden ones only with hidden=1',
+    request: { query: z.object({ hidden: z.enum(['0', '1']).optional().meta({ description: '1: include the conversations you hid' }) }) },
+    responses: { 200: ok('Conversations', z.array(ConversationSchema)), ...errors(400, 401) },
   });
-  talk({ method: 'get', path: '/conversations', operationId: 'listConversations', summary: 'Your conversations, most recently active first, with unread counts', responses: { 200: ok('Conversations', z.array(ConversationSchema)), ...errors(401) } });
   talk({
     method: 'post', path: '/conversations/{id}/messages', operationId: 'sendMessage',
-    summary: 'Send a text (at most 2048 bytes of UTF-8); a retry with the same clientMsgId returns the first message (200) instead of storing another',
+    summary: 'Send a text (at most 2048 bytes of UTF-8) or one emoji, maybe replying to a message of this conversation (replyTo: NOT_FOUND if it is not there) and @mentioning members; a retry with the same clientMsgId returns the first message (200) instead of storing another',
     request: { params: ConversationParams, body: { required: true, content: json(SendMessageSchema) } },
-    responses: { 201: ok('Stored under the next seq', SentSchema), 200: ok('A retry: the message first stored', SentSchema), ...errors(400, 401, 403, 404, 413, 415) },
+    responses: {
+      201: ok('Stored under the next seq', SentSchema),
+      200: ok('A retry: the message first stored', SentSchema),
+      ...errors(400, 401, 403, 404, 413, 415),
+      // Groups' send rules (Groups.checkSend): nothing is stored.
+      403: err('REFUSED_BY_RECIPIENT (they blocked you); MUTED (you are muted in this group, or only its owner and admins may speak now); FORBIDDEN (@everyone is for the owner and admins). Nothing was stored'),
+      410: err('GROUP_DISSOLVED: the group was dissolved; nobody sends in it any more'),
+    },
   });
   talk({
     method: 'get', path: '/conversations/{id}/messages', operationId: 'listMessages',

@@ -4,7 +4,7 @@ import type { Principal } from '@muster/accounts';
 import { zodMessage } from '@muster/kit/gateway';
 import type { Logger } from '@muster/kit/log';
 import { ImError, isImError } from '../errors.ts';
-import { UserIdSchema } from '../protocol.ts';
+import { ConversationIdSchema, UserIdSchema } from '../protocol.ts';
 
 /** Set by the accounts router from the access token (see @muster/accounts readPrincipal). */
 type SignedInRequest = Request & { principal?: Principal };
@@ -19,6 +19,13 @@ export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'bo
   const result = schema.safeParse(value ?? {});
   if (!result.success) throw new ImError('BAD_REQUEST', `${what}: ${zodMessage(result.error)}`);
   return result.data;
+}
+
+/** The conversation id in the path; a malformed one names no conversation of yours: NOT_FOUND. */
+export function conversationParam(req: Request): string {
+  const id = ConversationIdSchema.safeParse(req.params.id);
+  if (!id.success) throw new ImError('NOT_FOUND', 'no such conversation');
+  return id.data;
 }
 
 export function userParam(req: Request, what: string): string {

@@ -25,6 +25,11 @@ export interface MeetingConfig {
   persistent: boolean;
   /** The account that created or scheduled it while signed in (its host on any device), or null. */
   ownerId?: string | null;
+  /**
+   * A private room (a call from a chat): only these accounts may join, signed
+   * in; anyone else is refused with NOT_FOUND. Held in memory only, never stored.
+   */
+  allowedUserIds?: readonly string[];
 }
 
 /** What goes into the repository's sealed `config` column: everything but the plain columns. */

@@ -109,6 +109,8 @@ export class Room {
   readonly persistent: boolean;
   /** The account that owns the meeting: its host on any device, without a host key. */
   readonly ownerId: string | null;
+  /** A private room (a call): only these accounts may join. */
+  readonly allowedUserIds: readonly string[] | null;
   readonly audit = new AuditLog();
   readonly participants = new Map<string, Participant>();
   readonly #tokens: MeetingTokens;
@@ -145,6 +147,7 @@ export class Room {
     this.#hostKey = config.hostKey;
     this.persistent = config.persistent;
     this.ownerId = config.ownerId ?? null;
+    this.allowedUserIds = config.allowedUserIds ? [...config.allowedUserIds] : null;
     this.#tokens = options.tokens;
     this.#admission = options.admission;
     this.#media = new MediaSession({
@@ -369,6 +372,7 @@ export class Room {
       isBanned: (identity) => this.#banned.has(identity),
       isMember: (identity) => this.#members.has(identity),
       roleOf: (identity) => this.#roles.get(identity),
+      allowedUserIds: this.allowedUserIds,
     };
   }
 

@@ -51,6 +51,8 @@ export function newMeetingConfig(id: string, overrides: Partial<MeetingConfig> =
 /** Creates rooms on first join, places them on workers, and closes them when empty. */
 /** Ended meetings whose audit log is still kept for operators, newest last. */
 const PAST_AUDITS = 200;
+/** An ended private room's id admits nobody for this long (then it is forgotten; ids are random). */
+const PRIVATE_TOMBSTONE_MS = 3_600_000;
 
 export class RoomManager {
   readonly #pastAudits = new Map<string, { entries: readonly AuditEntry[]; dropped: number; endedAt: number }>();
@@ -58,6 +60,8 @@ export class RoomManager {
   /** Rooms being created, so two simultaneous first joins make one room. */
   readonly #opening = new Map<string, Promise<Room>>();
   readonly #closeTimers = new Map<string, NodeJS.Timeout>();
+  /** Private rooms (calls from a chat): their configuration, in memory, until closePrivate. */
+  readonly #private = new Map<string, MeetingConfig>();
   readonly #options: RoomManagerOptions;
   readonly meetings: MeetingStore;
   readonly tokens: MeetingTokens;
@@ -110,7 +114,7 @@ export class RoomManager {
     if (!this.#rooms.has(request.room)) {
       // Tickets and resumable sessions belong to a running meeting.
       if (request.admission || request.resume) throw new MusterError('NOT_FOUND', 'that meeting has ended; join again');
-      const stored = await this.meetings.get(request.room);
+      const stored = this.#private.get(request.room) ?? (await this.meetings.get(request.room));
       // A signed-in person who opens a new meeting owns it: it is kept (their
       // "my meetings"), and they host it on any device without a host key.
       // Guests (temporary accounts) open meetings as link joiners do.
@@ -129,12 +133,13 @@ export class RoomManager {
           isBanned: () => false,
           isMember: () => false,
           roleOf: () => undefined,
+          allowedUserIds: config.allowedUserIds ?? null,
         },
         request,
         address,
         user,
       );
-      if (!stored && config.ownerId) await this.meetings.put(config);
+      if (!stored && config.ownerId && !config.allowedUserIds) await this.meetings.put(config);
     }
     let room: Room;
     try {
@@ -153,7 +158,7 @@ export class RoomManager {
     const opening = this.#opening.get(id);
     if (opening) return opening;
     const promise = (async () => {
-      const config = (await this.meetings.get(id)) ?? newMeetingConfig(id);
+      const config = this.#private.get(id) ?? (await this.meetings.get(id)) ?? newMeetingConfig(id);
       const worker = await this.#options.pool.leastLoaded();
       const room = new Room({
         id,
@@ -175,6 +180,30 @@ export class RoomManager {
     } finally {
       this.#opening.delete(id);
     }
+  }
+
+  /**
+   * Reserves a private room (a call from a chat): only `allowedUserIds`,
+   * signed in, may join it (anyone else: NOT_FOUND); nobody hosts it and it
+   * is never stored. It opens on the first join; `closePrivate` ends it.
+   */
+  openPrivate(id: string, options: { allowedUserIds: readonly string[]; topic?: string }): void {
+    this.#private.set(id, newMeetingConfig(id, { topic: options.topic ?? id, persistent: true, allowedUserIds: [...options.allowedUserIds] }));
+  }
+
+  /** Ends a private room: its participants are told the meeting closed, and its id no longer admits anyone. */
+  closePrivate(id: string, reason = 'ended'): void {
+    const config = this.#private.get(id);
+    if (!config || config.allowedUserIds?.length === 0) return;
+    // Kept a while admitting nobody, so the ended call's id cannot be opened again as an ordinary meeting.
+    this.#private.set(id, { ...config, allowedUserIds: [] });
+    setTimeout(() => this.#private.delete(id), PRIVATE_TOMBSTONE_MS).unref();
+    this.close(id, reason);
+  }
+
+  /** Whether a private room of this id is reserved. */
+  isPrivate(id: string): boolean {
+    return this.#private.has(id);
   }
 
   #scheduleClose(room: Room): void {

@@ -47,6 +47,8 @@ export interface AdmissionState {
   isMember(identity: string): boolean;
   /** A role given earlier in this meeting. */
   roleOf(identity: string): Role | undefined;
+  /** A private room (a call): only these signed-in accounts may join. */
+  readonly allowedUserIds?: readonly string[] | null;
 }
 
 export interface AdmissionDecision {
@@ -96,6 +98,8 @@ export class Admission {
   }
 
   async decide(state: AdmissionState, request: ClientRequest<'join'>, address: string, user: SignedInUser | null = null): Promise<AdmissionDecision> {
+    // A private room (a call) is for the accounts it names: to anyone else it does not exist.
+    if (state.allowedUserIds && (!user || !state.allowedUserIds.includes(user.userId))) throw new MusterError('NOT_FOUND', 'no such meeting');
     const token = request.token ? this.#tokens.verifyMeetingToken(request.token, state.roomId) : null;
     // A signed-in person is their account on every device; a link joiner is whoever their meeting token says.
     const identity = user ? userIdentity(user.userId) : (token?.sub ?? MeetingTokens.newIdentity());

@@ -13,8 +13,9 @@ export class NodePeer {
   readonly #timers: NodeJS.Timeout[] = [];
   #frame = 0;
 
-  constructor(url: string) {
-    this.room = new Room({ url, RTCPeerConnection: wrtc.RTCPeerConnection as unknown as typeof RTCPeerConnection });
+  /** `accessToken`: join signed in, as the account (calls' private rooms admit only their two people). */
+  constructor(url: string, options: { accessToken?: string } = {}) {
+    this.room = new Room({ url, RTCPeerConnection: wrtc.RTCPeerConnection as unknown as typeof RTCPeerConnection, ...(options.accessToken ? { accessToken: options.accessToken } : {}) });
   }
 
   async join(roomId: string, name: string, options: { audio?: boolean; video?: boolean } = { audio: true, video: true }): Promise<void> {

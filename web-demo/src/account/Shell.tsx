@@ -4,6 +4,8 @@ import { Link } from '../app/Link.tsx';
 import { Avatar } from '../ui/Avatar.tsx';
 import { Brand } from '../ui/Brand.tsx';
 import { Icon } from '../ui/Icon.tsx';
+import { ChatToasts, ChatsBadge } from '../chats/ChatToasts.tsx';
+import { ContactsBadge } from '../contacts/ContactsBadge.tsx';
 import { logOut } from './session.ts';
 import { shellTabs, type ShellTab } from './shell.ts';
 import './account.css';
@@ -27,6 +29,8 @@ export function Shell({ tab, user, children }: { tab: ShellTab; user: User; chil
               <Link class={`shell-tab${t.id === tab ? ' active' : ''}`} href={t.href} aria-current={t.id === tab ? 'page' : undefined} data-testid={`tab-${t.id}`}>
                 <Icon name={t.icon} />
                 <span>{t.label}</span>
+                {t.id === 'chats' && <ChatsBadge />}
+                {t.id === 'contacts' && <ContactsBadge />}
               </Link>
             </li>
           ))}
@@ -42,6 +46,7 @@ export function Shell({ tab, user, children }: { tab: ShellTab; user: User; chil
         </div>
       </nav>
       <main class="shell-main">{children}</main>
+      <ChatToasts />
     </div>
   );
 }

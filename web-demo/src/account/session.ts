@@ -3,6 +3,7 @@ import { io } from 'socket.io-client';
 import { AccountClient, watchAccount, type AccountNotice, type SignedOutReason, type User } from '@muster/accounts/client';
 import { navigate } from '../app/router.ts';
 import { signedOutMessage } from './errors.ts';
+import { startIm } from './im.ts';
 import { LocalTokenStore } from './tokenStore.ts';
 
 /**
@@ -42,7 +43,9 @@ export function startAccount(): void {
   accounts.on('notice', (notice) => {
     accountNotice.value = notice;
   });
-  watchAccount(accounts, io);
+  // The IM SDK rides on the same socket (account/im.ts).
+  const im = startIm(accounts);
+  watchAccount(accounts, io, { onSocket: (socket) => im.attach(socket as unknown as Parameters<typeof im.attach>[0]) });
   // The profile may have changed on another device since this one last looked.
   if (accounts.signedIn) void accounts.me().catch(() => undefined);
 }

@@ -1,13 +1,14 @@
 import type { User } from '@muster/accounts/client';
 import type { Route } from '../app/routes.ts';
 import type { IconName } from '../ui/Icon.tsx';
+import { isContactsRoute } from '../contacts/paths.ts';
 
 /**
  * The signed-in shell's tabs: a sidebar on a desktop, a bottom tab bar on a
  * phone (the same list; CSS places it). Meetings comes first; chat and
  * contacts join the list when they exist.
  */
-export type ShellTab = 'meetings' | 'settings' | 'admin';
+export type ShellTab = 'chats' | 'contacts' | 'meetings' | 'settings' | 'admin';
 
 export interface TabEntry {
   id: ShellTab;
@@ -18,8 +19,11 @@ export interface TabEntry {
 
 export function shellTabs(user: Pick<User, 'role'>): TabEntry[] {
   const tabs: TabEntry[] = [
+    { id: 'chats', label: 'Chats', href: '/chats', icon: 'chat' },
+    { id: 'contacts', label: 'Contacts', href: '/contacts', icon: 'users' },
     { id: 'meetings', label: 'Meetings', href: '/', icon: 'calendar' },
-    { id: 'settings', label: 'Settings', href: '/settings', icon: 'settings' },
+    // "Me": the profile and the account's settings (its id, and the test ids, stay `settings`).
+    { id: 'settings', label: 'Me', href: '/settings', icon: 'settings' },
   ];
   // Others never see the console's door; its routes answer them 404 anyway.
   if (user.role === 'admin') tabs.push({ id: 'admin', label: 'Admin', href: '/admin', icon: 'shield' });
@@ -33,6 +37,17 @@ export function shellTabOf(route: Route): ShellTab | null {
       return 'meetings';
     case 'settings':
       return 'settings';
+    case 'chats':
+      return 'chats';
+    case 'contacts':
+    case 'newFriends':
+    case 'addFriend':
+    case 'groupList':
+    case 'blockedList':
+    case 'contact':
+    case 'newGroup':
+    case 'group':
+      return 'contacts';
     case 'admin':
       return 'admin';
     default:
@@ -42,7 +57,7 @@ export function shellTabOf(route: Route): ShellTab | null {
 
 /** Routes that need a signed-in person: signed out, they go to /login and come back. */
 export function needsSignIn(route: Route): boolean {
-  return route.name === 'settings' || route.name === 'admin';
+  return route.name === 'settings' || route.name === 'admin' || route.name === 'chats' || isContactsRoute(route);
 }
 
 /** Routes for the signed-out: signed in, they go to the start page (or where `next` says). */

@@ -35,10 +35,11 @@ function user(over: Partial<User> = {}): User {
 }
 
 describe('the shell', () => {
-  it('has Meetings first, and the console only for admins', () => {
-    expect(shellTabs(user()).map((t) => t.id)).toEqual(['meetings', 'settings']);
-    expect(shellTabs(user({ role: 'admin' })).map((t) => t.id)).toEqual(['meetings', 'settings', 'admin']);
-    expect(shellTabs(user())[0]).toMatchObject({ href: '/', label: 'Meetings' });
+  it('has Chats, Contacts, Meetings and Me, and the console only for admins', () => {
+    expect(shellTabs(user()).map((t) => t.id)).toEqual(['chats', 'contacts', 'meetings', 'settings']);
+    expect(shellTabs(user({ role: 'admin' })).map((t) => t.id)).toEqual(['chats', 'contacts', 'meetings', 'settings', 'admin']);
+    expect(shellTabs(user())[2]).toMatchObject({ href: '/', label: 'Meetings' });
+    expect(shellTabs(user())[3]).toMatchObject({ href: '/settings', label: 'Me' });
   });
 
   it('knows which tab a route is, and which routes need signing in (or out)', () => {
@@ -46,6 +47,9 @@ describe('the shell', () => {
     expect(shellTabOf(at('/'))).toBe('meetings');
     expect(shellTabOf(at('/settings'))).toBe('settings');
     expect(shellTabOf(at('/admin'))).toBe('admin');
+    expect(shellTabOf(at('/chats'))).toBe('chats');
+    expect(shellTabOf(at('/chats/cvAbcdefgh12'))).toBe('chats');
+    expect(needsSignIn(at('/chats/cvAbcdefgh12'))).toBe(true);
     expect(shellTabOf(at('/m/bamo-kite-ruso'))).toBeNull();
     expect(shellTabOf(at('/login'))).toBeNull();
     expect(needsSignIn(at('/settings'))).toBe(true);

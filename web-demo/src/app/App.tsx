@@ -2,6 +2,7 @@ import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { User } from '@muster/accounts/client';
 import { AccountNoticeBanner } from '../account/AccountNotice.tsx';
+import { CallLayer } from '../call/CallLayer.tsx';
 import { GuestPage } from '../account/GuestPage.tsx';
 import { LoginPage } from '../account/LoginPage.tsx';
 import { MeetingsTab } from '../account/MeetingsTab.tsx';
@@ -11,6 +12,9 @@ import { forSignedOut, needsSignIn, shellTabOf } from '../account/shell.ts';
 import { Shell } from '../account/Shell.tsx';
 import { SignupPage } from '../account/SignupPage.tsx';
 import { SetupPage } from '../admin/SetupPage.tsx';
+import { ChatsPage } from '../chats/ChatsPage.tsx';
+import { ContactsPage } from '../contacts/ContactsPage.tsx';
+import { isContactsRoute } from '../contacts/paths.ts';
 import { HomePage } from '../pages/HomePage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { RoomPage } from '../pages/RoomPage.tsx';
@@ -50,9 +54,12 @@ function page(route: Route, user: User | null) {
       return <SetupPage />;
     case 'settings':
       return <SettingsPage />;
+    case 'chats':
+      return <ChatsPage conversationId={route.conversationId} />;
     case 'admin':
       return <AdminPage />;
     default:
+      if (isContactsRoute(route)) return <ContactsPage route={route} />;
       return <NotFoundPage />;
   }
 }
@@ -86,9 +93,13 @@ export function App() {
       );
   }
   return (
-    <Fragment key={visit}>
-      {content}
-      {user && <AccountNoticeBanner />}
-    </Fragment>
+    <>
+      <Fragment key={visit}>
+        {content}
+        {user && <AccountNoticeBanner />}
+      </Fragment>
+      {/* Outside the visit's key: a call (ringing, or minimised while chatting) lives on across pages. */}
+      {user && <CallLayer />}
+    </>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFullScreen, loginPath, meetingPath, parseRoute, safeNext } from './routes.ts';
+import { chatPath, isFullScreen, loginPath, meetingPath, parseRoute, safeNext } from './routes.ts';
 
 const at = (pathname: string, search = '') => parseRoute({ pathname, search });
 
@@ -20,6 +20,13 @@ describe('parseRoute', () => {
     expect(at('/reset')).toEqual({ name: 'reset' });
     expect(at('/guest')).toEqual({ name: 'guest' });
     expect(at('/settings')).toEqual({ name: 'settings' });
+    expect(at('/chats')).toEqual({ name: 'chats', conversationId: null });
+    expect(at('/chats/')).toEqual({ name: 'chats', conversationId: null });
+    expect(at('/chats/cvAbcdefgh12')).toEqual({ name: 'chats', conversationId: 'cvAbcdefgh12' });
+    expect(at('/chats/cv%20x').name).toBe('notFound');
+    expect(at('/chats/cvAbcdefgh12/x').name).toBe('notFound');
+    expect(chatPath('cvAbcdefgh12')).toBe('/chats/cvAbcdefgh12');
+    expect(chatPath(null)).toBe('/chats');
     expect(at('/admin')).toEqual({ name: 'admin' });
     expect(at('/admin/setup')).toEqual({ name: 'adminSetup' });
   });

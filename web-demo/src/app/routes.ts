@@ -1,3 +1,5 @@
+import { parseContactsPath, type ContactsRoute } from '../contacts/paths.ts';
+
 /**
  * The client's URLs, parsed. Pure (a location in, a route out), so the rules
  * are tested without a browser; app/router.ts follows the real address bar.
@@ -15,7 +17,11 @@ export type Route =
   /** `/guest#<token>`: a guest's one-time link (the token stays in the fragment, which no request carries). */
   | { name: 'guest' }
   | { name: 'settings' }
+  /** `/chats` (the list) and `/chats/<conversationId>` (one conversation; on a phone, its own screen). */
+  | { name: 'chats'; conversationId: string | null }
   | { name: 'admin' }
+  /** The Contacts tab: /contacts, /contacts/new-friends, /contacts/add, /contacts/groups, /contacts/<userId>, /groups/new, /groups/<id> (contacts/paths.ts). */
+  | ContactsRoute
   /** `/admin/setup#<token>`: the link `npm run admin -- create-admin` prints. */
   | { name: 'adminSetup' }
   | { name: 'notFound'; path: string };
@@ -39,6 +45,11 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'search'>): Route {
     const roomId = decode(room[1]!);
     return roomId === null ? { name: 'notFound', path } : { name: 'room', roomId, params: new URLSearchParams(loc.search) };
   }
+  const contacts = parseContactsPath(path);
+  if (contacts) return contacts;
+  if (path === '/chats') return { name: 'chats', conversationId: null };
+  const chat = /^\/chats\/([A-Za-z0-9_-]{1,64})$/.exec(path);
+  if (chat) return { name: 'chats', conversationId: chat[1]! };
   const board = /^\/b\/([^/]+)$/.exec(path);
   if (board) {
     const boardId = decode(board[1]!);
@@ -79,6 +90,11 @@ export function loginPath(next?: string): string {
  */
 export function isFullScreen(route: Route): boolean {
   return route.name === 'room' || route.name === 'board';
+}
+
+/** A conversation's address (the list's when null). */
+export function chatPath(conversationId: string | null): string {
+  return conversationId ? `/chats/${encodeURIComponent(conversationId)}` : '/chats';
 }
 
 export function meetingPath(roomId: string): string {

@@ -4,6 +4,7 @@ import { meetingLink } from '../app/router.ts';
 import { CopyButton } from '../ui/CopyButton.tsx';
 import { isModerator } from './model.ts';
 import type { MeetingStore } from './store.ts';
+import { InviteContactsButton } from '../call/PeoplePicker.tsx';
 
 type SettingKey = 'unmute' | 'video' | 'share' | 'draw' | 'chat';
 const SETTINGS: [SettingKey, string][] = [
@@ -109,6 +110,8 @@ export function HostTools({ store }: { store: MeetingStore }) {
             return key ? `${roomLink()}?key=${encodeURIComponent(key)}` : null;
           }}
         />
+        {/* Signed in, a host rings contacts and groups into the meeting (calls: web-demo/src/call). */}
+        {m.moderator?.hostKey && <InviteContactsButton roomId={info.id} />}
       </div>
       <Recordings store={store} />
       <ActionButton

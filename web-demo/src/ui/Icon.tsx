@@ -174,6 +174,31 @@ const PATHS = {
       <rect x="2.5" y="4" width="15" height="11" rx="2"/><path d="M6 19h8M10 15v4"/><rect x="16.5" y="9" width="5" height="11" rx="1.5"/>
     </>
   ),
+  chevronLeft: () => (
+    <>
+      <path d="M15 5l-7 7 7 7"/>
+    </>
+  ),
+  chevronRight: () => (
+    <>
+      <path d="M9 5l7 7-7 7"/>
+    </>
+  ),
+  userAdd: () => (
+    <>
+      <circle cx="9.5" cy="8" r="3.5"/><path d="M3 20a6.5 6.5 0 0 1 13 0"/><path d="M19 8v6M16 11h6"/>
+    </>
+  ),
+  checkMark: () => (
+    <>
+      <path d="M5 12.5l4.5 4.5L19 7.5"/>
+    </>
+  ),
+  ban: () => (
+    <>
+      <circle cx="12" cy="12" r="8.5"/><path d="M6 6l12 12"/>
+    </>
+  ),
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -309,6 +309,17 @@ describe.skipIf(!browserTestsEnabled())('accounts in the web client', () => {
     await admin.getByTestId('admin-tab-codes').click();
     await admin.locator('[data-testid="admin-code"][data-phone="+8613900000205"]').waitFor({ timeout: 10_000 });
 
+    // IM: the idle days that clear temporary groups, kept; the list of temporary groups.
+    await admin.getByTestId('admin-tab-im').click();
+    await admin.locator('[data-testid="admin-im"][data-state="ready"]').waitFor({ timeout: 10_000 });
+    expect(await admin.getByTestId('admin-im-idle-days').inputValue()).toBe('30');
+    await admin.getByTestId('admin-im-idle-days').fill('14');
+    await admin.getByTestId('admin-im-save').click();
+    await waitUntil(async () => (await admin.getByTestId('admin-im-saved').textContent()) === 'Saved.', 10_000, 'the IM settings saved');
+    await admin.getByTestId('admin-tab-codes').click();
+    await admin.getByTestId('admin-tab-im').click();
+    await waitUntil(async () => (await admin.getByTestId('admin-im-idle-days').inputValue()) === '14', 10_000, 'the idle days kept');
+
     // Sign-up by approval: a new account waits, the admin approves it, then it logs in.
     await admin.getByTestId('admin-tab-settings').click();
     await admin.getByTestId('admin-signup-policy').selectOption('approval');

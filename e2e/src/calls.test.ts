@@ -43,7 +43,7 @@ describe.skipIf(!browserTestsEnabled())('calls from a chat in the web client', (
     const { caller, callee } = pair;
     await caller.getByTestId('call-video').click();
     await caller.locator('[data-testid="call-screen"][data-state="ringing"]').waitFor({ timeout: 10_000 });
-    await callee.getByTestId('call-incoming').waitFor({ timeout: 10_000 });
+    await callee.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
     expect(await callee.getByTestId('call-incoming').textContent()).toContain('Ann Caller');
     // While it rings Ben's page is already connected to the call's room (so answering is quick), yet
     // nothing of Ann reaches it: her media is held, paused on the server, until he answers.
@@ -86,7 +86,7 @@ describe.skipIf(!browserTestsEnabled())('calls from a chat in the web client', (
     await caller.getByTestId('call-voice').waitFor();
     await waitUntil(() => caller.getByTestId('call-voice').isEnabled(), 10_000, 'the call button free again');
     await caller.getByTestId('call-voice').click();
-    await callee.getByTestId('call-incoming').waitFor({ timeout: 10_000 });
+    await callee.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
     await callee.getByTestId('call-decline').click();
     await caller.getByTestId('call-screen').waitFor({ state: 'detached', timeout: 10_000 });
     expect(await caller.getByTestId('call-ended').textContent()).toContain('Declined');
@@ -107,7 +107,7 @@ describe.skipIf(!browserTestsEnabled())('calls from a chat in the web client', (
     await caller.locator(`[data-testid="call-picker-person"][data-id="${benId}"]`).check();
     await caller.getByTestId('call-picker-go').click();
     await waitUntil(() => /\/m\/gc-/.test(caller.url()), 10_000, 'Ann in the new meeting');
-    await callee.getByTestId('call-incoming').waitFor({ timeout: 10_000 });
+    await callee.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
     expect(await callee.getByTestId('call-incoming').textContent()).toContain('meeting');
     await callee.getByTestId('call-accept').click();
     await waitUntil(() => callee.url() === caller.url(), 10_000, 'Ben on the meeting’s page');
@@ -121,7 +121,7 @@ describe.skipIf(!browserTestsEnabled())('calls from a chat in the web client', (
     await callee.setViewportSize({ width: 390, height: 844 });
     await waitUntil(() => caller.getByTestId('call-video').isEnabled(), 10_000, 'the call button free again');
     await caller.getByTestId('call-video').click();
-    await callee.getByTestId('call-incoming').waitFor({ timeout: 10_000 });
+    await callee.getByTestId('call-incoming').waitFor({ timeout: 20_000 });
     const box = (await callee.getByTestId('call-incoming').boundingBox())!;
     expect([box.x, box.y, box.width, box.height]).toEqual([0, 0, 390, 844]);
     await caller.getByTestId('call-hangup').click();

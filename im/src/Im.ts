@@ -31,6 +31,8 @@ export interface ImOptions {
   now?: () => number;
   /** How long people may recall their own messages (default 2 minutes; the server reads IM_RECALL_WINDOW_S). */
   recallWindowMs?: number;
+  /** Sends and forwards one process takes on at once; past it they are refused with BUSY (default 2,000; the server reads IM_MAX_SENDS_IN_FLIGHT). */
+  maxSendsInFlight?: number;
   /** Message search's indexer: `indexer: false` leaves indexing to another process (or to a test). */
   search?: SearchIndexerTuning & { indexer?: boolean };
   /** How often the temporary-group sweeper runs (default 10 minutes); 0: never (a test calls `temporaryGroups.sweep()`). */
@@ -70,7 +72,7 @@ export class Im {
   constructor(options: ImOptions) {
     const now = options.now ?? Date.now;
     this.contacts = new Contacts({ contacts: new ContactRepository(options.db), accounts: options.accounts, hub: this.hub, ...(options.limits ? { limits: options.limits } : {}), now });
-    this.conversations = new Conversations({ conversations: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now, ...(options.recallWindowMs !== undefined ? { recallWindowMs: options.recallWindowMs } : {}) });
+    this.conversations = new Conversations({ conversations: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now, ...(options.recallWindowMs !== undefined ? { recallWindowMs: options.recallWindowMs } : {}), ...(options.maxSendsInFlight !== undefined ? { maxSendsInFlight: options.maxSendsInFlight } : {}) });
     this.calls = new Calls({ conversations: this.conversations, store: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now });
     // Unanswered calls are missed after 45 s: checked every second.
     const ringSweep = setInterval(() => void this.calls.sweep().catch(() => undefined), 1_000);

@@ -22,6 +22,8 @@ export const IM_STATUS: Record<ImErrorCode, number> = {
   CALL_STATE: 409,
   IN_CALL: 409,
   RATE_LIMITED: 429,
+  // The process has as many sends in flight as it takes (maxSendsInFlight): refused at once, nothing stored; retry after Retry-After.
+  BUSY: 503,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,

@@ -69,6 +69,8 @@ export interface ServerConfig {
 export interface ImConfig {
   /** IM_RECALL_WINDOW_S: how long after sending people may recall their own messages (default 120 s). */
   recallWindowMs?: number;
+  /** IM_MAX_SENDS_IN_FLIGHT: sends one process takes on at once; past it they are refused with BUSY, 503 (default 2000). */
+  maxSendsInFlight?: number;
 }
 
 export interface AccountsConfig {
@@ -160,9 +162,18 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
 }
 
 export function imConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ImConfig {
-  const raw = env.IM_RECALL_WINDOW_S;
-  if (!raw) return {};
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`IM_RECALL_WINDOW_S must be a number of seconds, got "${raw}"`);
-  return { recallWindowMs: seconds * 1000 };
+  const config: ImConfig = {};
+  const recall = env.IM_RECALL_WINDOW_S;
+  if (recall) {
+    const seconds = Number(recall);
+    if (!Number.isFinite(seconds) || seconds < 0) throw new Error(`IM_RECALL_WINDOW_S must be a number of seconds, got "${recall}"`);
+    config.recallWindowMs = seconds * 1000;
+  }
+  const sends = env.IM_MAX_SENDS_IN_FLIGHT;
+  if (sends) {
+    const n = Number(sends);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`IM_MAX_SENDS_IN_FLIGHT must be a whole number of at least 1, got "${sends}"`);
+    config.maxSendsInFlight = n;
+  }
+  return config;
 }

@@ -292,6 +292,9 @@ describe('AccountClient', () => {
     await client.elevate({ consolePassword: 'console-pass-1' });
     expect(await client.admin.users('ada')).toEqual([]);
     expect(server.calls.at(-1)).toMatchObject({ path: '/admin/users', auth: 'e1' });
+    // Other packages' console routes go out with the same elevated token.
+    await client.admin.fetch('/admin/users?q=bo');
+    expect(server.calls.at(-1)).toMatchObject({ path: '/admin/users', auth: 'e1' });
     // An ordinary refresh keeps the elevation: it has its own expiry.
     await client.refresh();
     expect(client.elevation?.accessToken).toBe('e1');

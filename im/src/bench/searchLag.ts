@@ -79,7 +79,7 @@ try {
       targets.push({ id: (await w.conversations.openDirect(a, b.accountId)).id, senders: [a, b] });
     }
   }
-  const group = await w.conversations.createGroup(owner, { name: 'Bench group', members: people.slice(1).map((p) => p.accountId) });
+  const group = await w.im.groups.create(owner, { name: 'Bench group', members: people.slice(1).map((p) => p.accountId) });
   targets.push({ id: group.conversationId, senders: people });
   // Warm the segmenter's dictionary (the server does so at start), then measure.
   await w.conversations.send(owner, group.conversationId, { clientMsgId: 'bench-warm-0001', text: '预热 warm up' });

@@ -3,6 +3,8 @@ import { connectAccountTransport } from './accountTransport.ts';
 import { ContactsStore } from './contacts.ts';
 import { ConversationStore, type ConversationStoreOptions } from './conversations.ts';
 import { GroupsStore } from './groups.ts';
+import { PresenceStore, PrivacySettingsClient } from './presence.ts';
+import { SearchClient } from './search.ts';
 import type { ImTransport } from './transport.ts';
 
 /** A part of the SDK built on the client's transport (groups, calls…): started and stopped with it. */
@@ -34,6 +36,12 @@ export class ImClient {
   readonly contacts: ContactsStore;
   /** My groups, group details and admin actions. */
   readonly groups: GroupsStore;
+  /** Search in messages (across my conversations or in one). */
+  readonly search: SearchClient;
+  /** My contacts' presence (online, last seen), for the people a view watches. */
+  readonly presence: PresenceStore;
+  /** My IM privacy settings (hide my last seen, accept messages from non-contacts). */
+  readonly privacy: PrivacySettingsClient;
   readonly #parts: ImPart[] = [];
   readonly #me: () => string | null;
   #started = false;
@@ -46,6 +54,9 @@ export class ImClient {
     this.conversations = new ConversationStore(transport, { ...options, me: this.#me });
     this.contacts = new ContactsStore(transport, { me: this.#me, ...(options.now ? { now: options.now } : {}) });
     this.groups = new GroupsStore(transport, { me: this.#me });
+    this.search = new SearchClient(transport);
+    this.presence = new PresenceStore(transport);
+    this.privacy = new PrivacySettingsClient(transport);
   }
 
   /**
@@ -77,6 +88,7 @@ export class ImClient {
     if (this.#started) return;
     this.#started = true;
     this.conversations.start();
+    this.presence.start();
     await Promise.all([
       this.conversations.refresh(),
       this.contacts.start(),
@@ -91,6 +103,7 @@ export class ImClient {
     this.conversations.stop();
     this.contacts.stop();
     this.groups.stop();
+    this.presence.stop();
     for (const part of this.#parts) part.stop?.();
     this.#onClose?.();
   }

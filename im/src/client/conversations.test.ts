@@ -31,9 +31,9 @@ function world() {
     convs.set(id, { view, messages });
     return convs.get(id)!;
   };
-  const append = (id: string, from: string, text: string) => {
+  const append = (id: string, from: string, text: string, clientMsgId?: string) => {
     const c = convs.get(id)!;
-    const m = msg(id, c.messages.length + 1, from, text);
+    const m = msg(id, c.messages.length + 1, from, text, clientMsgId);
     c.messages.push(m);
     c.view = { ...c.view, lastSeq: m.seq, lastMessage: m, updatedAt: m.sentAt };
     return m;
@@ -53,7 +53,7 @@ function world() {
     const b = body as { clientMsgId: string; text: string };
     const known = sentIds.get(b.clientMsgId);
     if (known) return { id: known.id, seq: known.seq, sentAt: known.sentAt };
-    const m = append(params[0]!, ME, b.text);
+    const m = append(params[0]!, ME, b.text, b.clientMsgId);
     sentIds.set(b.clientMsgId, m);
     n++;
     return { id: m.id, seq: m.seq, sentAt: m.sentAt };
@@ -69,8 +69,9 @@ function world() {
   return { t, store, add, append, convs, stored: () => n };
 }
 
-function msg(conversationId: string, seq: number, senderId: string, text: string): MessageView {
-  return { id: `msg${conversationId}${String(seq).padStart(5, '0')}`, conversationId, seq, senderId, type: 'text', text, sentAt: 10_000 + seq };
+/** A stored message as the server shows it; `clientMsgId` as its sender's client chose it (the server names it in every view). */
+function msg(conversationId: string, seq: number, senderId: string, text: string, clientMsgId?: string): MessageView {
+  return { id: `msg${conversationId}${String(seq).padStart(5, '0')}`, conversationId, seq, senderId, ...(clientMsgId ? { clientMsgId } : {}), type: 'text', text, sentAt: 10_000 + seq };
 }
 
 describe('ConversationStore', () => {
@@ -100,7 +101,7 @@ describe('ConversationStore', () => {
     expect(tl.messages.map((m) => [m.text, m.state])).toEqual([['m1', undefined], ['m2', undefined], ['hello', 'sending']]);
     expect(w.store.list[0]!.lastMessage?.text).toBe('hello');
     // The live event of my own message arrives before the acknowledgement.
-    echo = w.append('cvchat000001', ME, 'hello');
+    echo = w.append('cvchat000001', ME, 'hello', local.clientMsgId);
     w.t.fire('im.message', echo);
     tl = w.store.timeline('cvchat000001');
     expect(tl.messages.map((m) => m.text)).toEqual(['m1', 'm2', 'hello']);
@@ -110,6 +111,56 @@ describe('ConversationStore', () => {
     tl = w.store.timeline('cvchat000001');
     expect(tl.messages.map((m) => [m.text, m.seq])).toEqual([['m1', 1], ['m2', 2], ['hello', 3]]);
     expect(tl.messages.find((m) => m.key === local.key)!.state).toBe('sent');
+  });
+
+  it('matches the live echo of my own send by its client id: the same words twice, or from my other device, take over nothing else', async () => {
+    const w = world();
+    w.add('cvchat000011', {}, 0);
+    await w.store.refresh();
+    await w.store.open('cvchat000011');
+    const release = w.t.hold('POST /conversations/cvchat000011/messages');
+    const first = w.store.send('cvchat000011', 'ok');
+    const second = w.store.send('cvchat000011', 'ok');
+    // My phone says "ok" too: its echo names a client id this device never used.
+    w.t.fire('im.message', w.append('cvchat000011', ME, 'ok', 'phone-000001'));
+    // The second send's echo overtakes the first's.
+    const secondEcho = w.append('cvchat000011', ME, 'ok', second.clientMsgId);
+    w.t.fire('im.message', secondEcho);
+    let tl = w.store.timeline('cvchat000011');
+    expect(tl.messages.map((m) => [m.key, m.seq, m.state])).toEqual([
+      [expect.not.stringMatching(/^local:/), 1, 'sent'],
+      [second.key, 2, 'sent'],
+      [first.key, 0, 'sending'],
+    ]);
+    // Both answers are lost, yet the server stored both: the second, whose echo came, has not failed; the first has, until its echo settles it.
+    const failures: string[] = [];
+    w.store.on('sendFailed', (m) => failures.push(m.key));
+    w.t.route('POST', '/conversations/:id/messages', () => {
+      throw new ImClientError('NETWORK', 'no answer');
+    });
+    release();
+    await flush();
+    expect(failures).toEqual([first.key]);
+    expect(w.store.timeline('cvchat000011').messages.find((m) => m.key === first.key)?.state).toBe('failed');
+    w.t.fire('im.message', w.append('cvchat000011', ME, 'ok', first.clientMsgId));
+    tl = w.store.timeline('cvchat000011');
+    expect(tl.messages.map((m) => [m.key, m.seq, m.state, m.clientMsgId])).toEqual([
+      [expect.not.stringMatching(/^local:/), 1, 'sent', 'phone-000001'],
+      [second.key, 2, 'sent', second.clientMsgId],
+      [first.key, 3, 'sent', first.clientMsgId],
+    ]);
+  });
+
+  it('without a client id in the echo (an older server), matches my first sending message with the same words', async () => {
+    const w = world();
+    w.add('cvchat000012', {}, 0);
+    await w.store.refresh();
+    await w.store.open('cvchat000012');
+    const release = w.t.hold('POST /conversations/cvchat000012/messages');
+    const local = w.store.send('cvchat000012', 'hi');
+    w.t.fire('im.message', w.append('cvchat000012', ME, 'hi'));
+    expect(w.store.timeline('cvchat000012').messages.map((m) => [m.key, m.seq, m.state])).toEqual([[local.key, 1, 'sent']]);
+    release();
   });
 
   it('marks a refused send failed and retries it under the same client id', async () => {

@@ -17,7 +17,6 @@ export interface ChatMessage extends MessageView {
   key: string;
   /** Mine only. */
   state?: MessageState;
-  clientMsgId?: string;
   /** Why it failed (`failed` only). */
   error?: { code: string; message: string };
   /** Whether it is mine. */
@@ -482,6 +481,8 @@ export class ConversationStore extends Emitter<ConversationEvents> {
         sent = await this.#t.request('POST', `/conversations/${encodeURIComponent(message.conversationId)}/messages`, body);
       }
     } catch (error) {
+      // Its live echo came first (so it is stored) and the answer was then lost: it has not failed.
+      if (!this.#pendingByKey(message.conversationId, message.key)) return;
       const e = error instanceof ImClientError ? error : new ImClientError('NETWORK', String((error as Error)?.message ?? error));
       this.#replacePending(message, { state: 'failed', error: { code: e.code, message: e.message } });
       this.emit('sendFailed', this.#pendingByKey(message.conversationId, message.key) ?? message, e);
@@ -639,7 +640,12 @@ export class ConversationStore extends Emitter<ConversationEvents> {
         message = { ...existing, ...view, key: existing.key };
       } else if (mine) {
         // My own send, live before its acknowledgement: take over the pending message's key, so nothing flickers.
-        const pending = data.pending.find((p) => p.state === 'sending' && p.text === view.text && p.type === view.type);
+        // By its client id: the same words sent twice, or from another of my devices, must not take over the wrong one.
+        // (A failed one too: it was stored after all.) Only a view without the id falls back to the first sending one with its words.
+        const pending =
+          view.clientMsgId !== undefined
+            ? data.pending.find((p) => p.clientMsgId === view.clientMsgId)
+            : data.pending.find((p) => p.state === 'sending' && p.text === view.text && p.type === view.type);
         if (pending) {
           data.pending = data.pending.filter((p) => p !== pending);
           message = { ...message, key: pending.key, clientMsgId: pending.clientMsgId! };

@@ -9,6 +9,8 @@ export { AccountTransport, connectAccountTransport, type AccountTransportOptions
 export { ConversationStore, compareConversations, isTransient, type ChatMessage, type ConversationEvents, type ConversationState, type ConversationStoreOptions, type MessageState, type SendOptions, type Timeline } from './conversations.ts';
 export { ContactsStore, pendingCount, type BlockedPerson, type ContactSection, type ContactsSnapshot, type ContactsStoreOptions, type LookupQuery } from './contacts.ts';
 export { ImClientError, type ImTransport } from './transport.ts';
+export { ImConsole } from './imConsole.ts';
+export type { ImAdminSettings, TemporaryGroupView } from '../groupsProtocol.ts';
 export { CallsClient, type CallsSnapshot, type IncomingCall } from './calls.ts';
 export type { CallView, CallMedia, CallState, CallRecordDetail } from '../callProtocol.ts';
 export { NameMatcher, RAIL_LETTERS, loadPinyin, pinyinIfLoaded, sectionsOf } from './names.ts';
@@ -17,4 +19,7 @@ export type { GroupView } from '../protocol.ts';
 export type { ImEventMap, ImEventName } from '../domain/ImHub.ts';
 export type { ContactRequestView, ContactView, ConversationView, MessageView, SystemNotice, ImErrorCode } from '../protocol.ts';
 // Values from protocol.ts stay out: its zod schemas, built at import, probe for eval, which the page's CSP refuses.
+export { SearchClient, SearchSession, type SearchQuery, type SearchSnapshot } from './search.ts';
+export { PresenceStore, PrivacySettingsClient } from './presence.ts';
+export type { SearchHit, SearchResults, PresenceView, ImSettings } from '../protocol.ts';
 export { MAX_TEXT_BYTES } from './conversations.ts';

@@ -186,7 +186,7 @@ describe('calls from a chat', () => {
       },
       meetingOf: async (roomId, userId) => (meetings.get(roomId) === userId ? { link: `/m/${roomId}`, topic: 'Sync' } : null),
     });
-    const group = await conversations.createGroup(ann, { name: 'Team', members: [ben.accountId, cat.accountId] });
+    const group = await im.groups.create(ann, { name: 'Team', members: [ben.accountId, cat.accountId] });
     expect(await imErrorCode(calls.start(ann, { conversationId: group.id, media: 'video' }))).toBe('BAD_REQUEST');
     expect(await imErrorCode(calls.start(ann, { conversationId: group.id, media: 'video', invitees: [dan.accountId] }))).toBe('BAD_REQUEST');
     expect(await imErrorCode(calls.start(dan, { conversationId: group.id, media: 'video', invitees: [ben.accountId] }))).toBe('NOT_FOUND');

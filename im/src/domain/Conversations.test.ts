@@ -67,9 +67,9 @@ describe('conversations', () => {
     const [ann, ben, cy, eve] = [await person('Ann'), await person('Ben'), await person('Cy'), await person('Eve')];
     await befriend(ann, ben);
     await befriend(ann, cy);
-    expect(await imErrorCode(conversations.createGroup(ann, { name: 'Team', members: [ben.accountId, eve.accountId] }))).toBe('BAD_REQUEST');
-    expect(await imErrorCode(conversations.createGroup(ann, { name: 'Alone', members: [ann.accountId] }))).toBe('BAD_REQUEST');
-    const group = await conversations.createGroup(ann, { name: '项目组', members: [ben.accountId, cy.accountId] });
+    expect(await imErrorCode(im.groups.create(ann, { name: 'Team', members: [ben.accountId, eve.accountId] }))).toBe('BAD_REQUEST');
+    expect(await imErrorCode(im.groups.create(ann, { name: 'Alone', members: [ann.accountId] }))).toBe('BAD_REQUEST');
+    const group = await im.groups.create(ann, { name: '项目组', members: [ben.accountId, cy.accountId] });
     expect(group).toMatchObject({ name: '项目组', members: 3, temporary: false });
     await contacts.block(cy, ben.accountId);
     const deliveries: string[][] = [];

@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type { Accounts, Principal } from '@muster/accounts';
 import { ImError } from '../errors.ts';
-import { MAX_GROUP_MEMBERS, type ConversationView, type MessageType, type MessageView, type SystemNotice } from '../protocol.ts';
+import type { ConversationView, MessageType, MessageView, SystemNotice } from '../protocol.ts';
 import type { Conversation, ConversationRepository, ForwardItem, MessageBody, Membership, StoredMessage } from '../store/ConversationRepository.ts';
 import { checkText, messageView, quoteOf, textOf } from './messageBodies.ts';
 import type { ImHub } from './ImHub.ts';
 import type { Contacts } from './Contacts.ts';
+import { SendBudget } from './SendBudget.ts';
 
 /** Conversations listed at once, most recently active first. */
 const CONVERSATIONS_LISTED = 200;
@@ -29,6 +30,28 @@ export interface ConversationsOptions {
   now?: () => number;
   /** How long a person may recall their own message (default 2 minutes). */
   recallWindowMs?: number;
+  /** Sends (and forwards) this process takes on at once; past it BUSY (see SendBudget; default 2,000). */
+  maxSendsInFlight?: number;
+}
+
+/** A text or emoji to send (see Conversations.send). */
+export interface SendInput {
+  clientMsgId: string;
+  type?: 'text' | 'emoji';
+  text: string;
+  replyTo?: string | null;
+  mentions?: string[];
+  mentionAll?: boolean;
+}
+
+/** Messages to forward (see Conversations.forward). */
+export interface ForwardInput {
+  clientMsgId: string;
+  from: string;
+  messageIds: readonly string[];
+  to: readonly string[];
+  mode: 'single' | 'merged';
+  title?: string;
 }
 
 /** What a send check sees: it throws an ImError to refuse the message (nothing is stored then). */
@@ -97,6 +120,8 @@ export class Conversations {
   readonly #recallWindowMs: number;
   /** `accountId|conversationId` → when their last typing indicator was passed on. */
   readonly #typingAt = new Map<string, number>();
+  /** Sends and forwards in flight in this process, capped (the server's metrics read it). */
+  readonly sendBudget: SendBudget;
 
   constructor(options: ConversationsOptions) {
     this.#store = options.conversations;
@@ -105,6 +130,7 @@ export class Conversations {
     this.#hub = options.hub;
     this.#now = options.now ?? Date.now;
     this.#recallWindowMs = options.recallWindowMs ?? DEFAULT_RECALL_WINDOW_MS;
+    this.sendBudget = new SendBudget(options.maxSendsInFlight);
   }
 
   /** Adds a rule every message must pass before it is stored (see SendCheck). */
@@ -160,23 +186,6 @@ export class Conversations {
   }
 
   /**
-   * A group made from the owner's contacts (at most 1000 people with the
-   * owner). Guests cannot make groups. Its conversation id is its id.
-   */
-  async createGroup(principal: Principal, input: { name: string; members: string[]; temporary?: boolean }): Promise<{ id: string; conversationId: string; name: string; members: number; temporary: boolean; createdAt: number }> {
-    if (principal.role === 'guest') throw new ImError('FORBIDDEN', 'guest accounts cannot make groups');
-    const members = [...new Set(input.members)].filter((m) => m !== principal.accountId);
-    if (members.length === 0) throw new ImError('BAD_REQUEST', 'a group needs someone besides you');
-    if (members.length + 1 > MAX_GROUP_MEMBERS) throw new ImError('BAD_REQUEST', `a group holds at most ${MAX_GROUP_MEMBERS} people`);
-    const mine = await this.#contacts.contactIds(principal.accountId);
-    const stranger = members.find((m) => !mine.has(m));
-    if (stranger) throw new ImError('BAD_REQUEST', `${stranger} is not one of your contacts`);
-    const id = `cv${crypto.randomBytes(12).toString('base64url')}`;
-    const conversation = await this.#store.createGroup(id, principal.accountId, members, { name: input.name, notice: '', temporary: input.temporary ?? false }, this.#now());
-    return { id, conversationId: id, name: input.name, members: members.length + 1, temporary: conversation.meta!.temporary, createdAt: conversation.createdAt };
-  }
-
-  /**
    * A person's conversations, most recently active first: one joined query
    * for the conversations, memberships and direct peers, one for the last
    * messages, one for the peers' profiles, whatever their number.
@@ -203,12 +212,14 @@ export class Conversations {
    * Mentions must name members; a reply must answer a message of this
    * conversation (it keeps a quote of it). A retry with the same client id
    * returns the first message (`duplicate`) and is not delivered again.
+   * With too many sends in flight in this process it is BUSY at once, and
+   * nothing is stored (see SendBudget).
    */
-  async send(
-    principal: Principal,
-    conversationId: string,
-    input: { clientMsgId: string; type?: 'text' | 'emoji'; text: string; replyTo?: string | null; mentions?: string[]; mentionAll?: boolean },
-  ): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
+  send(principal: Principal, conversationId: string, input: SendInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
+    return this.sendBudget.run(() => this.#send(principal, conversationId, input));
+  }
+
+  async #send(principal: Principal, conversationId: string, input: SendInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
     await this.#member(principal, conversationId);
     const type = input.type ?? 'text';
     checkText(type, input.text);
@@ -398,12 +409,14 @@ export class Conversations {
    * each sender's name, time, type and text). Each target runs the rules of
    * a send; one that refuses (a block, a mute) is reported in its result and
    * stores nothing, the others go ahead. A retry with the same client id
-   * returns the messages first stored.
+   * returns the messages first stored. It takes one of the process's send
+   * slots, as a send does: BUSY at once when none is free, nothing stored.
    */
-  async forward(
-    principal: Principal,
-    input: { clientMsgId: string; from: string; messageIds: readonly string[]; to: readonly string[]; mode: 'single' | 'merged'; title?: string },
-  ): Promise<{ results: ForwardResult[] }> {
+  forward(principal: Principal, input: ForwardInput): Promise<{ results: ForwardResult[] }> {
+    return this.sendBudget.run(() => this.#forward(principal, input));
+  }
+
+  async #forward(principal: Principal, input: ForwardInput): Promise<{ results: ForwardResult[] }> {
     await this.#member(principal, input.from);
     const targets = [...new Set(input.to)];
     for (const target of targets) await this.#member(principal, target);
@@ -414,10 +427,14 @@ export class Conversations {
     if (sources.some((m) => m.body.recalled || m.type === 'system' || m.type === 'call')) throw new ImError('BAD_REQUEST', 'recalled messages, system notices and call records cannot be forwarded');
     const messages: { clientMsgId: string; type: MessageType; body: MessageBody; text: string }[] = [];
     if (input.mode === 'single') {
-      for (const m of sources) {
-        const body: MessageBody = m.body.forward ? { forward: m.body.forward } : { text: m.body.text ?? '' };
-        messages.push({ clientMsgId: `${input.clientMsgId}.${m.seq}`, type: m.type as MessageType, body, text: textOf(m) ?? '' });
-      }
+      // Each copy's client id is the forward's plus its place in seq order: stable for a retry, and
+      // (client ids are shown to every member) it tells the target nothing of the source's seqs.
+      [...sources]
+        .sort((a, b) => a.seq - b.seq)
+        .forEach((m, place) => {
+          const body: MessageBody = m.body.forward ? { forward: m.body.forward } : { text: m.body.text ?? '' };
+          messages.push({ clientMsgId: `${input.clientMsgId}.${place + 1}`, type: m.type as MessageType, body, text: textOf(m) ?? '' });
+        });
     } else {
       const names = await this.#accounts.profiles.publicProfiles(sources.map((m) => m.senderId));
       const items: ForwardItem[] = sources.map((m) => {

@@ -136,7 +136,7 @@ describe('sync', () => {
     expect(reply.hidden).toEqual([{ conversationId: withBen.id, seqs: [2] }]);
     expect(reply.removed).toEqual([withCy.id]);
     // Leaving a group (the groups capability) is a loss too.
-    const group = await w.conversations.createGroup(ann, { name: 'Trio', members: [ben.accountId] });
+    const group = await w.im.groups.create(ann, { name: 'Trio', members: [ben.accountId] });
     const withGroup = await w.im.sync.sync(ann, reply.next, 0);
     expect(withGroup.conversations.map((v) => v.id)).toEqual([group.id]);
     await w.im.groups.leave(ann, group.id);
@@ -234,7 +234,7 @@ describe.each(engines)('sync on either engine (%s)', (engine) => {
     }
     const conversations: string[] = [];
     for (const friend of friends) conversations.push((await w.conversations.openDirect(me, friend.accountId)).id);
-    for (let g = 0; conversations.length < 50; g++) conversations.push((await w.conversations.createGroup(me, { name: `组 ${g}`, members: friends.map((f) => f.accountId) })).id);
+    for (let g = 0; conversations.length < 50; g++) conversations.push((await w.im.groups.create(me, { name: `组 ${g}`, members: friends.map((f) => f.accountId) })).id);
     const start = await w.im.sync.sync(me, undefined);
     expect(start.conversations).toHaveLength(50);
 

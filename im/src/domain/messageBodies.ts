@@ -59,6 +59,7 @@ export function messageView(m: StoredMessage, quoted?: StoredMessage): MessageVi
     conversationId: m.conversationId,
     seq: m.seq,
     senderId: m.senderId,
+    clientMsgId: m.clientMsgId,
     type: m.type,
     ...(b.text !== undefined ? { text: b.text } : {}),
     ...(b.replyTo ? { replyTo: b.replyTo } : {}),

@@ -70,8 +70,8 @@ describe.each(engines)('message operations (%s)', (engine) => {
   });
 
   it('a group’s owner recalls anyone’s message at any time, an admin a plain member’s; members only their own', async () => {
-    const { conversations, db, t, ann, ben, cy, say } = await setup();
-    const group = await conversations.createGroup(ann, { name: '项目组', members: [ben.accountId, cy.accountId] });
+    const { conversations, im, db, t, ann, ben, cy, say } = await setup();
+    const group = await im.groups.create(ann, { name: '项目组', members: [ben.accountId, cy.accountId] });
     const g = group.conversationId;
     const fromBen = await say(ben, g, 'ben’s');
     const fromCy = await say(cy, g, 'cy’s');
@@ -148,19 +148,19 @@ describe.each(engines)('message operations (%s)', (engine) => {
   });
 
   it('types: emoji is one emoji; mentions must be members; @everyone only in groups', async () => {
-    const { conversations, ann, ben, cy, direct, say } = await setup();
+    const { conversations, im, ann, ben, cy, direct, say } = await setup();
     for (const e of ['😀', '👍🏽', '👨‍👩‍👧', '🇨🇳', '❤️']) expect((await say(ann, direct.id, e, { type: 'emoji' })).seq).toBeGreaterThan(0);
     for (const e of ['a', '😀😀', '[微笑]', '😀 ']) expect(await imErrorCode(say(ann, direct.id, e, { type: 'emoji' })), e).toBe('BAD_REQUEST');
     expect(await imErrorCode(say(ann, direct.id, 'hi @Cy', { mentions: [cy.accountId] }))).toBe('BAD_REQUEST');
     expect(await imErrorCode(say(ann, direct.id, 'all', { mentionAll: true }))).toBe('BAD_REQUEST');
-    const group = await conversations.createGroup(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
+    const group = await im.groups.create(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
     await say(ann, group.conversationId, '@all', { mentionAll: true, mentions: [cy.accountId] });
     expect((await conversations.messages(cy, group.conversationId, {})).at(-1)).toMatchObject({ mentionAll: true, mentions: [cy.accountId] });
   });
 
   it('read by N: the sender asks who read their message; the direct view carries the peer’s read pointer', async () => {
-    const { conversations, ann, ben, cy, direct, say } = await setup();
-    const group = await conversations.createGroup(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
+    const { conversations, im, ann, ben, cy, direct, say } = await setup();
+    const group = await im.groups.create(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
     const g = group.conversationId;
     const sent = await say(ann, g, 'read me');
     const before = await conversations.readers(ann, g, sent.id);
@@ -179,9 +179,9 @@ describe.each(engines)('message operations (%s)', (engine) => {
   });
 
   it('forwards one by one: each message again in every target, same type and text; a retry stores nothing new', async () => {
-    const { conversations, store, ann, ben, cy, direct, say } = await setup();
+    const { conversations, im, store, ann, ben, cy, direct, say } = await setup();
     const toCy = await conversations.openDirect(ann, cy.accountId);
-    const group = await conversations.createGroup(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
+    const group = await im.groups.create(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
     const a = await say(ben, direct.id, '会议纪要');
     const b = await say(ann, direct.id, '👍', { type: 'emoji' });
     const input = { clientMsgId: 'fwd-000001', from: direct.id, messageIds: [b.id, a.id], to: [toCy.id, group.conversationId], mode: 'single' as const };
@@ -217,13 +217,13 @@ describe.each(engines)('message operations (%s)', (engine) => {
   });
 
   it('forwards only what one sees, to one’s own conversations; a target that refuses is reported, the others go ahead', async () => {
-    const { conversations, contacts, store, ann, ben, cy, direct, say } = await setup();
+    const { conversations, im, contacts, store, ann, ben, cy, direct, say } = await setup();
     const toCy = await conversations.openDirect(ann, cy.accountId);
-    const group = await conversations.createGroup(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
+    const group = await im.groups.create(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
     const a = await say(ben, direct.id, 'secret');
     const base = { from: direct.id, messageIds: [a.id], to: [toCy.id], mode: 'single' as const };
     expect(await imErrorCode(conversations.forward(cy, { ...base, clientMsgId: 'fwd-100001' }))).toBe('NOT_FOUND');
-    const benCy = await conversations.createGroup(ben, { name: 'Ben only', members: [ann.accountId] });
+    const benCy = await im.groups.create(ben, { name: 'Ben only', members: [ann.accountId] });
     expect(await imErrorCode(conversations.forward(ann, { ...base, to: [benCy.conversationId, 'cvnot-a-real-one'], clientMsgId: 'fwd-100002' }))).toBe('NOT_FOUND');
     expect(await imErrorCode(conversations.forward(ann, { ...base, messageIds: ['msgnot-a-real-message'], clientMsgId: 'fwd-100003' }))).toBe('NOT_FOUND');
     const hidden = await say(ben, direct.id, 'hidden');
@@ -243,8 +243,8 @@ describe.each(engines)('message operations (%s)', (engine) => {
   });
 
   it('typing reaches the other person only, at most once a second, direct conversations only, never stored', async () => {
-    const { conversations, contacts, store, t, ann, ben, cy, direct, events } = await setup();
-    const group = await conversations.createGroup(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
+    const { conversations, im, contacts, store, t, ann, ben, cy, direct, events } = await setup();
+    const group = await im.groups.create(ann, { name: 'G', members: [ben.accountId, cy.accountId] });
     await conversations.typing(ann, direct.id);
     await conversations.typing(ann, direct.id);
     expect(events('im.typing').map((d) => [d.to, d.payload])).toEqual([[[ben.accountId], { conversationId: direct.id, userId: ann.accountId }]]);

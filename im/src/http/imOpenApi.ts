@@ -3,7 +3,7 @@ import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openap
 import { registerCallsOpenApi } from './callsOpenApi.ts';
 import { registerSearchOpenApi } from './searchOpenApi.ts';
 import { registerGroupsOpenApi } from './groupsOpenApi.ts';
-import { registerMessagesOpenApi } from './messagesOpenApi.ts';
+import { BUSY_RESPONSE, registerMessagesOpenApi } from './messagesOpenApi.ts';
 import { registerSyncOpenApi } from './syncOpenApi.ts';
 import { z } from 'zod';
 import { PublicProfileSchema } from '@muster/accounts/protocol';
@@ -102,6 +102,7 @@ export function registerImOpenApi(registry: OpenAPIRegistry): void {
       // Groups' send rules (Groups.checkSend): nothing is stored.
       403: err('REFUSED_BY_RECIPIENT (they blocked you); MUTED (you are muted in this group, or only its owner and admins may speak now); FORBIDDEN (@everyone is for the owner and admins). Nothing was stored'),
       410: err('GROUP_DISSOLVED: the group was dissolved; nobody sends in it any more'),
+      503: BUSY_RESPONSE,
     },
   });
   talk({

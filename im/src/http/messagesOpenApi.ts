@@ -17,6 +17,8 @@ const E = {
   415: err('UNSUPPORTED_MEDIA_TYPE'),
 } as const;
 const errors = (...codes: (keyof typeof E)[]) => Object.fromEntries(codes.map((c) => [c, E[c]]));
+/** Sends and forwards (both take a send slot, see SendBudget): imOpenApi's send route uses it too. */
+export const BUSY_RESPONSE = err('BUSY: the server has as many sends in flight as it takes; nothing was stored. Retry after Retry-After (1 s) with the same clientMsgId');
 const ConversationParams = z.object({ id: z.string().meta({ description: 'Conversation id' }) });
 const MessageParams = ConversationParams.extend({ messageId: z.string().meta({ description: 'Message id' }) });
 
@@ -56,6 +58,6 @@ export function registerMessagesOpenApi(registry: OpenAPIRegistry): void {
     method: 'post', path: '/messages/forward', operationId: 'forwardMessages',
     summary: 'Forward up to 100 messages you see to up to 9 of your conversations, one by one or merged into one chat history; a retry with the same clientMsgId stores nothing new',
     request: { body: { required: true, content: json(ForwardMessagesSchema) } },
-    responses: { 200: ok('What each conversation stored, or why it refused', ForwardedSchema), ...errors(400, 401, 404, 413, 415) },
+    responses: { 200: ok('What each conversation stored, or why it refused', ForwardedSchema), ...errors(400, 401, 404, 413, 415), 503: BUSY_RESPONSE },
   });
 }

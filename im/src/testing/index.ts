@@ -10,7 +10,7 @@ import type { Contacts } from '../domain/Contacts.ts';
 import type { Conversations } from '../domain/Conversations.ts';
 import type { ImDelivery } from '../domain/ImHub.ts';
 import { isImError } from '../errors.ts';
-import { Im } from '../Im.ts';
+import { Im, type ImOptions } from '../Im.ts';
 import { ConversationRepository } from '../store/ConversationRepository.ts';
 
 export interface ImTestWorld {
@@ -29,10 +29,11 @@ export interface ImTestWorld {
 
 let people = 0;
 
-export async function openImTestWorld(db: Database): Promise<ImTestWorld> {
+/** `options`: more of the Im's options (a send cap, a recall window…). */
+export async function openImTestWorld(db: Database, options: Partial<Omit<ImOptions, 'db' | 'accounts' | 'now'>> = {}): Promise<ImTestWorld> {
   const t = await openTestAccounts(db);
   await t.accounts.admin.updateSettings({ accountId: 'root', sessionId: 's', role: 'admin' }, { signupPolicy: 'password' });
-  const im = new Im({ db, accounts: t.accounts, now: t.clock.now });
+  const im = new Im({ ...options, db, accounts: t.accounts, now: t.clock.now });
   const { contacts, conversations } = im;
   const store = new ConversationRepository(db);
   const deliveries: ImDelivery[] = [];
@@ -54,4 +55,33 @@ export async function imErrorCode(promise: Promise<unknown>): Promise<string> {
   );
   if (!isImError(error)) throw new Error(`expected an ImError, got ${error === null ? 'success' : String(error)}`);
   return error.code;
+}
+
+/**
+ * The message store with its writes held while the test says: the sends
+ * that reach `append` wait there (in flight, not yet stored) until released.
+ * Give it to a `Conversations` to see what happens to sends under load.
+ */
+export class HeldWrites extends ConversationRepository {
+  #gate: Promise<void> | null = null;
+  #open: () => void = () => undefined;
+  /** Writes waiting at the gate. */
+  waiting = 0;
+
+  hold(): void {
+    this.#gate ??= new Promise<void>((resolve) => (this.#open = resolve));
+  }
+
+  release(): void {
+    this.#gate = null;
+    this.#open();
+  }
+
+  override async append(message: Parameters<ConversationRepository['append']>[0]): ReturnType<ConversationRepository['append']> {
+    if (this.#gate) {
+      this.waiting++;
+      await this.#gate.finally(() => this.waiting--);
+    }
+    return super.append(message);
+  }
 }

@@ -35,6 +35,9 @@ describe('HTTP endpoints', () => {
     expect(text).toMatch(/^muster_rooms 1$/m);
     expect(text).toMatch(/^muster_participants 1$/m);
     expect(text).toMatch(/^muster_producers 2$/m);
+    expect(text).toMatch(/^muster_im_sends_in_flight 0$/m);
+    expect(text).toMatch(/^muster_im_sends_in_flight_max 2000$/m);
+    expect(text).toMatch(/^# TYPE muster_im_sends_refused_total counter\nmuster_im_sends_refused_total 0$/m);
     expect(text).toMatch(/^# TYPE muster_worker_cpu_seconds_total counter$/m);
     expect(text).toMatch(/^muster_worker_cpu_seconds_total\{worker="0",pid="\d+"\} [\d.e+-]+$/m);
     expect(text).toMatch(/^muster_worker_packets_in_total\{worker="0",pid="\d+"\} \d+$/m);

@@ -1,8 +1,15 @@
 import type { WorkerPool } from '@muster/media';
 import type { RoomManager } from '@muster/signaling';
 
-/** Prometheus text exposition of what an operator watches: load and per-worker cost. */
-export function renderMetrics(rooms: RoomManager, pool: WorkerPool): string {
+/** The IM send cap's figures (im's SendBudget). */
+export interface SendFigures {
+  readonly inFlight: number;
+  readonly refused: number;
+  readonly limit: number;
+}
+
+/** Prometheus text exposition of what an operator watches: load and per-worker cost, and IM sends in flight when given. */
+export function renderMetrics(rooms: RoomManager, pool: WorkerPool, sends?: SendFigures): string {
   let participants = 0;
   let producers = 0;
   let consumers = 0;
@@ -22,6 +29,12 @@ export function renderMetrics(rooms: RoomManager, pool: WorkerPool): string {
   gauge('muster_producers', 'Published tracks.', producers);
   gauge('muster_consumers', 'Subscribed tracks.', consumers);
   gauge('muster_media_workers', 'Live media worker processes.', pool.workers.filter((w) => !w.closed).length);
+  if (sends) {
+    // Near the cap, or refusals climbing: this process is offered more chat sends than it stores (IM_MAX_SENDS_IN_FLIGHT).
+    gauge('muster_im_sends_in_flight', 'IM sends and forwards taken and not yet answered.', sends.inFlight);
+    gauge('muster_im_sends_in_flight_max', 'The cap on IM sends in flight (IM_MAX_SENDS_IN_FLIGHT).', sends.limit);
+    lines.push('# HELP muster_im_sends_refused_total IM sends refused with BUSY at the cap.', '# TYPE muster_im_sends_refused_total counter', `muster_im_sends_refused_total ${sends.refused}`);
+  }
 
   // A reader returns undefined where the figure does not apply to that worker (it is left out).
   const perWorker: [string, string, 'counter' | 'gauge', (s: NonNullable<(typeof pool.workers)[number]['lastStats']>) => number | undefined][] = [

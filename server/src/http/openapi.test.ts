@@ -538,7 +538,7 @@ describe('OpenAPI document', () => {
 
     await call('POST', `/conversations/${withLu}/typing`, { token: kai.token, expect: 204 });
     await call('POST', `/conversations/${withLu}/typing`, { token: min.token, expect: 404 });
-    const group = await server.im.conversations.createGroup(kai.principal, { name: '三人', members: [lu.id, min.id] });
+    const group = await server.im.groups.create(kai.principal, { name: '三人', members: [lu.id, min.id] });
     await call('POST', `/conversations/${group.conversationId}/typing`, { token: kai.token, expect: 400 });
     await call('POST', `/conversations/${withLu}/typing`, { auth: false, expect: 401 });
 

@@ -171,9 +171,11 @@ describe('message operations, live', () => {
     expect(history[0]!.editedAt ?? history[0]!.recalled).toBeUndefined();
   });
 
-  it('reads the recall window from IM_RECALL_WINDOW_S', () => {
+  it('reads the recall window from IM_RECALL_WINDOW_S and the cap on sends in flight from IM_MAX_SENDS_IN_FLIGHT', () => {
     expect(imConfigFromEnv({})).toEqual({});
     expect(imConfigFromEnv({ IM_RECALL_WINDOW_S: '300' })).toEqual({ recallWindowMs: 300_000 });
     expect(() => imConfigFromEnv({ IM_RECALL_WINDOW_S: 'two minutes' })).toThrow(/IM_RECALL_WINDOW_S/);
+    expect(imConfigFromEnv({ IM_MAX_SENDS_IN_FLIGHT: '500', IM_RECALL_WINDOW_S: '60' })).toEqual({ maxSendsInFlight: 500, recallWindowMs: 60_000 });
+    for (const bad of ['0', '1.5', 'many']) expect(() => imConfigFromEnv({ IM_MAX_SENDS_IN_FLIGHT: bad })).toThrow(/IM_MAX_SENDS_IN_FLIGHT/);
   });
 });

@@ -73,7 +73,7 @@ describe('sync, conversation settings and presence over a server', () => {
     const sent = await api('POST', `/conversations/${c.id}/messages`, ben.accessToken, { clientMsgId: 'ben-sync-002', type: 'text', text: '现在' });
     const woken = await polling;
     expect(woken.status).toBe(200);
-    expect(woken.body.messages).toEqual([{ id: sent.body.id, conversationId: c.id, seq: 2, senderId: ben.user.id, type: 'text', text: '现在', sentAt: sent.body.sentAt }]);
+    expect(woken.body.messages).toEqual([{ id: sent.body.id, conversationId: c.id, seq: 2, senderId: ben.user.id, clientMsgId: 'ben-sync-002', type: 'text', text: '现在', sentAt: sent.body.sentAt }]);
     expect(woken.body.next).not.toBe(state.body.next);
 
     // Nothing new and no wait: the same token back.

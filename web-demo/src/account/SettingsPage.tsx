@@ -8,6 +8,7 @@ import { accountErrorText } from './errors.ts';
 import { firstProblem, passwordProblem } from './forms.ts';
 import { musterIdStatus, profileChange, profileForm, type ProfileForm } from './profile.ts';
 import { accounts, currentUser, logOut } from './session.ts';
+import { PrivacySection } from './PrivacySection.tsx';
 
 /** /settings: profile and avatar, password, and the devices signed in to this account. */
 export function SettingsPage() {
@@ -24,6 +25,7 @@ export function SettingsPage() {
       </header>
       <ProfileSection user={user} />
       {user.role !== 'guest' && <PasswordSection user={user} />}
+      {user.role !== 'guest' && <PrivacySection />}
       <DevicesSection />
       <section class="card-section">
         <button class="btn btn-ghost" type="button" data-testid="logout" onClick={() => void logOut()}>

@@ -6,15 +6,17 @@ import { relativeTime, toLocalInput } from '../lib/time.ts';
 import { CopyButton } from '../ui/CopyButton.tsx';
 import { Icon } from '../ui/Icon.tsx';
 import { DEFAULT_GUEST_DAYS, eventLine, guestRequest, guestUrl, userRow, type GuestForm, type GuestMode, type UserActionEntry } from './console.ts';
+import { ImSection } from './ImSection.tsx';
 import './admin.css';
 
-type Section = 'users' | 'guests' | 'codes' | 'events' | 'settings';
+type Section = 'users' | 'guests' | 'codes' | 'events' | 'settings' | 'im';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'users', label: 'Users' },
   { id: 'guests', label: 'Guests' },
   { id: 'codes', label: 'Codes' },
   { id: 'events', label: 'Security log' },
   { id: 'settings', label: 'Settings' },
+  { id: 'im', label: 'Chats' },
 ];
 
 /**
@@ -61,6 +63,7 @@ export default function AdminPage() {
       {section === 'codes' && <CodesSection />}
       {section === 'events' && <EventsSection />}
       {section === 'settings' && <SettingsSection />}
+      {section === 'im' && <ImSection />}
     </div>
   );
 }

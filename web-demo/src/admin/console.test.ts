@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AdminUser } from '@muster/accounts/client';
 import { toLocalInput } from '../lib/time.ts';
-import { eventLine, guestRequest, guestUrl, userRow } from './console.ts';
+import { eventLine, guestRequest, guestUrl, idleDaysValue, temporaryGroupRow, userRow } from './console.ts';
 
 const NOW = Date.UTC(2026, 2, 10, 12, 0, 0);
 
@@ -85,5 +85,18 @@ describe('the security log', () => {
       details: 'address: 10.0.0.7',
     });
     expect(eventLine({ id: 'e2', at: NOW, userId: null, kind: 'something.new', details: {} }, NOW)).toMatchObject({ what: 'something.new', who: '—' });
+  });
+
+  it('describes an idle temporary group: members, idleness, when and why it goes, whether members were warned', () => {
+    const day = 86_400_000;
+    const idle = temporaryGroupRow({ id: 'cvgroup00001', name: '演习组', members: 3, createdAt: NOW - 40 * day, lastMessageAt: NOW - 28 * day, expiresAt: null, clearsAt: NOW + 2 * day, noticeSent: true }, NOW);
+    expect(idle).toMatchObject({ name: '演习组', warned: true });
+    expect(idle.detail).toMatch(/^3 members · last message /);
+    expect(idle.clears).toMatch(/^cleared if idle /);
+    const expiring = temporaryGroupRow({ id: 'cvgroup00002', name: 'Drill', members: 1, createdAt: NOW - day, lastMessageAt: null, expiresAt: NOW + day, clearsAt: NOW + day, noticeSent: false }, NOW);
+    expect(expiring.detail).toMatch(/^1 member · no message since it was made /);
+    expect(expiring.clears).toMatch(/^expires /);
+    expect(idleDaysValue(' 14 ')).toEqual({ ok: true, days: 14 });
+    for (const bad of ['0', '3651', '1.5', 'x', '']) expect(idleDaysValue(bad).ok).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import type { AdminUser, SecurityEvent } from '@muster/accounts/client';
+import type { TemporaryGroupView } from '@muster/im/client';
 import { fromLocalInput, relativeTime, type DateOptions } from '../lib/time.ts';
 
 /** What an admin may do to one person, as buttons. */
@@ -136,4 +137,24 @@ export function eventLine(event: SecurityEvent, now: number, opts: DateOptions =
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join(', ');
   return { id: event.id, when: relativeTime(event.at, now, opts), what: EVENT_TEXT[event.kind] ?? event.kind, who: event.userId ?? '—', details };
+}
+
+/** One idle temporary group in the console: what it is, how idle, when it goes. */
+export function temporaryGroupRow(group: TemporaryGroupView, now: number, opts: DateOptions = {}): { id: string; name: string; detail: string; clears: string; warned: boolean } {
+  const idle = group.lastMessageAt === null ? `no message since it was made ${relativeTime(group.createdAt, now, opts)}` : `last message ${relativeTime(group.lastMessageAt, now, opts)}`;
+  const why = group.expiresAt !== null && group.expiresAt <= group.clearsAt ? 'expires' : 'cleared if idle';
+  return {
+    id: group.id,
+    name: group.name,
+    detail: `${group.members} ${group.members === 1 ? 'member' : 'members'} · ${idle}`,
+    clears: `${why} ${relativeTime(group.clearsAt, now, opts)}`,
+    warned: group.noticeSent,
+  };
+}
+
+/** The idle-days field of the console, checked: a whole number of days from 1 to 3650. */
+export function idleDaysValue(input: string): { ok: true; days: number } | { ok: false; error: string } {
+  const days = Number(input.trim());
+  if (!Number.isInteger(days) || days < 1 || days > 3650) return { ok: false, error: 'Enter a whole number of days, from 1 to 3650.' };
+  return { ok: true, days };
 }

@@ -10,6 +10,8 @@ import { VirtualList } from './VirtualList.tsx';
 import { imClient } from '../account/im.ts';
 import { askNotificationPermission, avatarOf, chatList, chatsLoaded, nameOf, notificationsAskable } from './state.ts';
 import { badgeText, conversationTitle, listTime, previewText } from './viewModel.ts';
+import { chatQuery } from './search.ts';
+import { ChatSearchBar, ChatSearchResults } from './SearchPanel.tsx';
 
 /** Re-renders every minute (list times) and when a "typing…" may have ended. */
 function useClock(ms: number): number {
@@ -136,7 +138,10 @@ export function ChatList({ activeId }: { activeId: string | null }) {
           </button>
         )}
       </header>
-      {list.length === 0 ? (
+      <ChatSearchBar />
+      {chatQuery.value.trim() && imClient.value ? (
+        <ChatSearchResults client={imClient.value} activeId={activeId} />
+      ) : list.length === 0 ? (
         <p class="chat-empty" data-testid="chat-list-empty">
           {chatsLoaded.value ? 'No chats yet. Start one from a contact in Contacts.' : 'Loading…'}
         </p>

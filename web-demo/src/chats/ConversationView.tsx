@@ -12,6 +12,9 @@ import { CallButtons } from '../call/CallButtons.tsx';
 import { Composer } from './Composer.tsx';
 import { avatarOf, chatList, nameOf, timelineOf } from './state.ts';
 import { VirtualList, type VirtualListHandle } from './VirtualList.tsx';
+import { PresenceLine } from './presence.tsx';
+import { jumpTarget, takeJump } from './search.ts';
+import { InChatSearch } from './SearchPanel.tsx';
 import { buildRows, canEdit, canRecall, conversationTitle, firstUnreadRow, mentionRow, messageSummary, messageTime, splitMentions, type Row } from './viewModel.ts';
 
 /**
@@ -281,6 +284,7 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
   const [highlight, setHighlight] = useState<string | null>(null);
   const [group, setGroup] = useState<GroupDetailsView | null>(null);
   const [mentionSeen, setMentionSeen] = useState(false);
+  const [searching, setSearching] = useState(false);
   const list = useRef<VirtualListHandle>(null);
   const isGroup = c.kind === 'group';
 
@@ -342,6 +346,38 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
     });
   };
 
+  /**
+   * Shows the message at `seq` (from a search result): older pages load
+   * until it is in, then it scrolls into view and is highlighted a moment.
+   */
+  const flash = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const showSeq = async (seq: number) => {
+    await store.open(c.id).catch(() => undefined);
+    while (store.timeline(c.id).oldestSeq > seq && store.timeline(c.id).hasOlder) {
+      if (!(await store.loadOlder(c.id).catch(() => false))) break;
+    }
+    const target = store.timeline(c.id).messages.find((m) => m.seq >= seq && m.seq > 0);
+    if (!target) return;
+    const bring = () => {
+      const fresh = buildRows(store.timeline(c.id).messages, { now: Date.now(), readSeqAtOpen, group: isGroup });
+      list.current?.scrollToIndex(fresh.findIndex((r) => r.kind === 'message' && r.message.seq === target.seq));
+    };
+    requestAnimationFrame(() => {
+      bring();
+      // Rows measured on the way may shift it: settle on the element itself.
+      setTimeout(() => document.querySelector(`[data-testid="chat-history"] [data-seq="${target.seq}"]`)?.scrollIntoView({ block: 'center' }), 120);
+    });
+    setHighlight(target.id);
+    clearTimeout(flash.current);
+    flash.current = setTimeout(() => setHighlight((h) => (h === target.id ? null : h)), 2_500);
+  };
+  const jump = jumpTarget.value;
+  useEffect(() => {
+    const target = takeJump(c.id);
+    if (target) void showSeq(target.seq);
+  }, [c.id, jump]);
+  useEffect(() => () => clearTimeout(flash.current), []);
+
   const keyOf = useCallback((r: Row) => r.key, []);
   const toggle = (m: ChatMessage) => {
     if (!m.id) return;
@@ -396,6 +432,8 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
             </span>
           ) : isGroup && group ? (
             <span class="chat-header-sub">{group.members} members</span>
+          ) : !isGroup && c.peer ? (
+            <PresenceLine client={client} userId={c.peer.id} class="chat-header-sub" testId="chat-presence" />
           ) : null}
         </div>
         <div class="chat-header-actions" data-testid="chat-header-actions">
@@ -403,6 +441,15 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
           {headerActions.value.map((render, i) => (
             <span key={i}>{render(c)}</span>
           ))}
+          <button
+            class="icon-btn"
+            type="button"
+            aria-label="More"
+            data-testid="chat-header-menu"
+            onClick={(e) => showMenu(e.currentTarget as HTMLElement, [{ label: 'Search in this chat', testId: 'menu-search-chat', run: () => setSearching(true) }], 'chat-header-menu-list')}
+          >
+            <Icon name="more" />
+          </button>
         </div>
       </header>
 
@@ -528,6 +575,17 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
         />
       )}
 
+      {searching && (
+        <InChatSearch
+          client={client}
+          conversation={c}
+          onClose={() => setSearching(false)}
+          onPick={(seq) => {
+            setSearching(false);
+            void showSeq(seq);
+          }}
+        />
+      )}
       {sheet?.kind === 'readers' && <ReadersSheet client={client} conversationId={c.id} message={sheet.message} onClose={() => setSheet(null)} />}
       {sheet?.kind === 'forward' && (
         <ForwardSheet

@@ -2,6 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { PublicProfile } from '@muster/accounts/client';
 import { navigate } from '../app/router.ts';
 import { currentUser } from '../account/session.ts';
+import { imClient } from '../account/im.ts';
+import { PresenceLine } from '../chats/presence.tsx';
+import '../chats/search.css';
 import { PhoneIcon } from '../call/CallButtons.tsx';
 import { callSnapshot, startCall } from '../call/state.ts';
 import { Avatar } from '../ui/Avatar.tsx';
@@ -82,6 +85,7 @@ export function ContactDetail({ userId }: { userId: string }) {
           <p class="contact-hero-name" data-testid="contact-name">
             {contact.displayName}
           </p>
+          <PresenceLine client={imClient.value} userId={userId} class="contact-presence" testId="contact-presence" />
           {contactSubtitle(contact) && <p class="muted">{contactSubtitle(contact)}</p>}
           {contact.remark && contact.musterId && <p class="muted">Muster ID: {contact.musterId}</p>}
           {blocked && (

@@ -123,6 +123,7 @@ export const AvatarSchema = z
   .object({ small: z.string().meta({ description: '64 px WebP' }), large: z.string().meta({ description: '256 px WebP' }) })
   .nullable()
   .meta({ id: 'Avatar', description: 'Paths of the avatar images, or null' });
+export type Avatar = z.infer<typeof AvatarSchema>;
 
 export const PublicProfileSchema = z
   .object({ id: z.string(), nickname: z.string(), avatar: AvatarSchema, musterId: z.string().nullable() })

@@ -9,7 +9,7 @@ export { backupDatabase, restoreDatabase, type BackupSummary } from './Backup.ts
 export { DbError, isDbError, isUniqueViolation, type DbErrorCode } from './errors.ts';
 export { openEach } from './repositories/openEach.ts';
 export { isPostgresUrl, SQLITE_FILE_NAME, type EngineName } from './Engine.ts';
-export type { Schema, AccountsTable, AccountSessionsTable, SecurityEventsTable, ContactRequestsTable, ContactsTable, ConversationsTable, ConversationMembersTable, MessagesTable, MessageHidesTable, GroupsTable, GroupMutesTable, GroupJoinRequestsTable } from './schema.ts';
+export type { Schema, AccountsTable, AccountSessionsTable, SecurityEventsTable, ContactRequestsTable, ContactsTable, ConversationsTable, ConversationMembersTable, MessagesTable, MessageHidesTable, GroupsTable, GroupMutesTable, GroupJoinRequestsTable, GroupAvatarsTable } from './schema.ts';
 export type { SyncCursorsTable, ConversationPrefsTable, ImSettingsTable } from './schema.ts';
 export type { Json, MeetingRepository, StoredMeeting, MeetingInput } from './repositories/MeetingRepository.ts';
 export { SqlMeetingRepository } from './repositories/SqlMeetingRepository.ts';

@@ -382,6 +382,20 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
           .execute();
       },
     },
+    // A group's avatar (see @muster/im Groups.setAvatar): sealed WebP images as a person's (account_avatars),
+    // keyed by the group's id. Removing it clears the images but keeps the version, so a new one gets a new path.
+    '0012_group_avatars': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('group_avatars')
+          .addColumn('conversation_id', 'text', (c) => c.primaryKey())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('small', bytes)
+          .addColumn('large', bytes)
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -34,6 +34,7 @@ export interface Schema {
   groups: GroupsTable;
   group_mutes: GroupMutesTable;
   group_join_requests: GroupJoinRequestsTable;
+  group_avatars: GroupAvatarsTable;
 }
 
 export interface MeetingsTable {
@@ -379,5 +380,17 @@ export interface GroupJoinRequestsTable {
   inviter_id: string;
   state: 'pending' | 'approved' | 'declined';
   created_at: number;
+  updated_at: number;
+}
+
+/** A group's avatar: as account_avatars, keyed by the group (its conversation) id. */
+export interface GroupAvatarsTable {
+  conversation_id: string;
+  /** Bumped on every upload, kept when removed: part of the avatar's URL, so caches never show an old one. */
+  version: number;
+  /** Sealed WebP, 64 px; null once removed. */
+  small: Buffer | null;
+  /** Sealed WebP, 256 px; null once removed. */
+  large: Buffer | null;
   updated_at: number;
 }

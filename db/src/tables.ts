@@ -286,6 +286,13 @@ export const TABLES: readonly TableSpec[] = [
     columns: { id: text, conversation_id: text, user_id: text, inviter_id: text, state: text, created_at: int, updated_at: int },
     sealed: [],
   },
+  {
+    name: 'group_avatars',
+    key: ['conversation_id'],
+    columns: { conversation_id: text, version: int, small: { kind: 'bytes', nullable: true }, large: { kind: 'bytes', nullable: true }, updated_at: int },
+    sealed: ['small', 'large'],
+    rowId: (row) => `${row.conversation_id}/${row.version}`,
+  },
 ];
 
 export function tableSpec(name: string): TableSpec {

@@ -116,6 +116,9 @@ const COLUMNS: Record<string, Classification> = {
   'group_join_requests.user_id': ACCOUNT_ID,
   'group_join_requests.inviter_id': ACCOUNT_ID,
   'group_join_requests.state': 'plain: enum pending | approved | declined',
+  'group_avatars.conversation_id': CONVERSATION_ID,
+  'group_avatars.small': 'sealed',
+  'group_avatars.large': 'sealed',
 };
 
 /** Every text or bytes column TABLES declares, as `table.column`. */

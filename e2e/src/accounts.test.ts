@@ -14,70 +14,35 @@
  * server's log code channel.
  */
 import zlib from 'node:zlib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel } from '@muster/accounts';
-import { startTestServer, waitUntil } from '@muster/server/testing';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, waitForJoined } from './fixtures/browser.ts';
+import { waitUntil } from '@muster/server/testing';
+import { browserTestsEnabled, expectNoCspViolations, openMeeting, waitForJoined } from './fixtures/browser.ts';
+import { DESKTOP, e2ePeople, openWebClient, PASSWORD } from './fixtures/people.ts';
 
-type Server = Awaited<ReturnType<typeof startTestServer>>;
-
-const PASSWORD = 'heron-valley-63';
+type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 
 describe.skipIf(!browserTestsEnabled())('accounts in the web client', () => {
   afterEach(expectNoCspViolations);
   let server: Server;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const people = e2ePeople(() => server, () => browser);
+  const { api, account, codeFor, logIn } = people;
 
   beforeAll(async () => {
-    assertWebClientBuilt();
-    server = await startTestServer();
-    browser = await launchBrowser();
+    ({ server, browser } = await openWebClient());
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => people.closeAll());
 
   /** A browser context of its own: another device. Confirm dialogs are accepted. */
-  async function device(label: string, viewport = { width: 1280, height: 800 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') console.log(`[${label}] ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => console.log(`[${label}] page error: ${e.message}`));
-    page.on('dialog', (dialog) => void dialog.accept());
-    return page;
-  }
-
-  /** The newest code the log channel holds for this number and purpose (waits for it to arrive). */
-  function codeFor(phone: string, purpose: 'signup' | 'login' | 'reset'): Promise<string> {
-    const channel = server.accounts.channel as LogCodeChannel;
-    return waitUntil(() => channel.pending().find((p) => p.phone === phone && p.purpose === purpose)?.code, 10_000, `a ${purpose} code for ${phone}`);
-  }
+  const device = (label: string, viewport = DESKTOP): Promise<Page> => people.device(label, { context: { viewport }, console: ['error', 'warning'], acceptDialogs: true });
 
   /** An account made over the API (for the flows that are not about signing up). */
   async function accountOf(phone: string, nickname: string): Promise<void> {
-    const post = (path: string, body: unknown) => fetch(`${server.url}/api/v1${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await post('/auth/codes', { phone, purpose: 'signup' })).status).toBe(204);
-    const res = await post('/auth/signup', { phone, code: await codeFor(phone, 'signup'), password: PASSWORD, nickname });
-    expect(res.status, await res.clone().text()).toBe(201);
+    const { refreshToken } = await account(phone, nickname);
     // Sign-up signed this script in as a device: sign it out, so the browsers are the only devices.
-    const { refreshToken } = (await res.json()) as { refreshToken: string };
-    expect((await post('/auth/logout', { refreshToken })).status).toBe(204);
-  }
-
-  async function logIn(page: Page, phone: string, password = PASSWORD): Promise<void> {
-    await page.goto(`${server.url}/login`);
-    await page.getByTestId('login-phone').fill(phone);
-    await page.getByTestId('login-password').fill(password);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('shell').waitFor({ timeout: 15_000 });
+    expect((await api('POST', '/auth/logout', undefined, { refreshToken })).status).toBe(204);
   }
 
   const storedSession = (page: Page) => page.evaluate(() => localStorage.getItem('muster.session'));
@@ -219,7 +184,7 @@ describe.skipIf(!browserTestsEnabled())('accounts in the web client', () => {
 
     // Someone with a link and no account joins as before, and sees the profile's name; they are the guest.
     const guest = await openMeeting(browser, server.url, room, 'Link Joiner', { query: 'camera=0&mic=0' });
-    contexts.push(guest.context());
+    people.track(guest.context());
     await guest.locator('[data-participant-name="Katherine Johnson"]').waitFor({ timeout: 20_000 });
     await guest.getByTestId('participants-toggle').click();
     const row = (name: string) => guest.locator('[data-testid="participant-item"]', { hasText: name });

@@ -14,16 +14,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel } from '@muster/accounts';
-import { startTestServer, waitUntil } from '@muster/server/testing';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser } from './fixtures/browser.ts';
+import { waitUntil } from '@muster/server/testing';
+import { browserTestsEnabled, expectNoCspViolations } from './fixtures/browser.ts';
+import { e2ePeople, openWebClient, PHONE, PHONE_CONTEXT } from './fixtures/people.ts';
 
-type Server = Awaited<ReturnType<typeof startTestServer>>;
+type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 
-const PASSWORD = 'heron-valley-63';
-const PHONE = { width: 390, height: 844 };
 /** Screenshots for people to look at; nothing asserts on pixels. */
 const SHOTS = path.join(os.tmpdir(), 'muster-e2e');
 
@@ -31,64 +29,16 @@ describe.skipIf(!browserTestsEnabled())('chat in the web client', () => {
   afterEach(expectNoCspViolations);
   let server: Server;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const people = e2ePeople(() => server, () => browser);
+  const { api, account, befriend, logIn } = people;
 
   beforeAll(async () => {
-    assertWebClientBuilt();
-    server = await startTestServer();
-    browser = await launchBrowser();
+    ({ server, browser } = await openWebClient());
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => people.closeAll());
 
-  async function device(label: string, phone = false): Promise<Page> {
-    const context = await browser.newContext(phone ? { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : { viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error') console.log(`[${label}] ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => console.log(`[${label}] page error: ${e.message}`));
-    return page;
-  }
-
-  const api = async (method: string, path: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-
-  /** An account made over the API; the script keeps its token for the set-up calls. */
-  async function account(phone: string, nickname: string): Promise<{ id: string; token: string; phone: string }> {
-    expect((await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' })).status).toBe(204);
-    const channel = server.accounts.channel as LogCodeChannel;
-    const code = await waitUntil(() => channel.pending().find((p) => p.phone === phone && p.purpose === 'signup')?.code, 10_000, 'a code');
-    const res = await api('POST', '/auth/signup', undefined, { phone, code, password: PASSWORD, nickname });
-    expect(res.status).toBe(201);
-    return { id: res.body.user.id, token: res.body.accessToken, phone };
-  }
-
-  async function befriend(a: { id: string; token: string }, b: { id: string; token: string }): Promise<void> {
-    const request = await api('POST', '/contacts/requests', a.token, { to: b.id, greeting: 'hello' });
-    expect(request.status).toBe(201);
-    expect((await api('POST', `/contacts/requests/${request.body.id}/accept`, b.token)).status).toBe(204);
-  }
-
-  async function logIn(page: Page, phone: string): Promise<void> {
-    await page.goto(`${server.url}/login`);
-    await page.getByTestId('login-phone').fill(phone);
-    await page.getByTestId('login-password').fill(PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('shell').waitFor({ timeout: 15_000 });
-  }
+  const device = (label: string, phone = false): Promise<Page> => people.device(label, phone ? { context: PHONE_CONTEXT } : {});
 
   async function send(page: Page, text: string): Promise<void> {
     await page.getByTestId('composer-input').fill(text);

@@ -18,17 +18,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import sharp from 'sharp';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel } from '@muster/accounts';
-import { startTestServer, waitUntil } from '@muster/server/testing';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser } from './fixtures/browser.ts';
+import { waitUntil } from '@muster/server/testing';
+import { browserTestsEnabled, expectNoCspViolations } from './fixtures/browser.ts';
+import { e2ePeople, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT } from './fixtures/people.ts';
 
-type Server = Awaited<ReturnType<typeof startTestServer>>;
+type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 type Person = { id: string; token: string; phone: string; nickname: string };
 
-const PASSWORD = 'heron-valley-63';
-const PHONE = { width: 390, height: 844 };
 const SHOTS = path.join(os.tmpdir(), 'muster-e2e');
 /** Latin names to fill the list past one screen, so the rail has somewhere to scroll. */
 const FILLERS = ['Adam', 'Bella', 'Chris', 'Diana', 'Ethan', 'Fiona', 'George', 'Hannah', 'Kevin', 'Laura', 'Mason', 'Nora', 'Owen', 'Peter', 'Sophie', 'Tina', 'Uma', 'Victor', 'Wade', 'Xander', 'Yara', 'Zoe'];
@@ -37,31 +36,16 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
   afterEach(expectNoCspViolations);
   let server: Server;
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const people = e2ePeople(() => server, () => browser);
+  const { api, codeFor, befriend, logIn } = people;
   let phones = 0;
 
   beforeAll(async () => {
-    assertWebClientBuilt();
     fs.mkdirSync(SHOTS, { recursive: true });
-    server = await startTestServer();
-    browser = await launchBrowser();
+    ({ server, browser } = await openWebClient());
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
-
-  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  afterAll(() => people.closeAll());
 
   /** An account made in the server's own accounts domain (each from its own address: the sign-up limits are per address). */
   async function account(nickname: string): Promise<Person> {
@@ -69,33 +53,12 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
     const phone = `+86139000008${String(n).padStart(2, '0')}`;
     const client = { address: `10.80.${Math.floor(n / 200)}.${(n % 200) + 1}` };
     await server.accounts.auth.requestCode(phone, 'signup', client);
-    const channel = server.accounts.channel as LogCodeChannel;
-    const code = await waitUntil(() => channel.pending().find((p) => p.phone === phone && p.purpose === 'signup')?.code, 10_000, 'a code');
+    const code = await codeFor(phone);
     const { session } = await server.accounts.auth.signup({ phone, code, password: PASSWORD, nickname }, client);
     return { id: session!.user.id, token: session!.accessToken, phone, nickname };
   }
 
-  async function befriend(a: Person, b: Person): Promise<void> {
-    const request = await api('POST', '/contacts/requests', a.token, { to: b.id, greeting: 'hello' });
-    expect(request.status).toBe(201);
-    expect((await api('POST', `/contacts/requests/${request.body.id}/accept`, b.token)).status).toBe(204);
-  }
-
-  async function device(label: string, phone: boolean): Promise<Page> {
-    const context = await browser.newContext(phone ? { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : { viewport: { width: 1280, height: 800 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('pageerror', (e) => console.log(`[${label}] page error: ${e.message}`));
-    return page;
-  }
-
-  async function logIn(page: Page, phone: string): Promise<void> {
-    await page.goto(`${server.url}/login`);
-    await page.getByTestId('login-phone').fill(phone);
-    await page.getByTestId('login-password').fill(PASSWORD);
-    await page.getByTestId('login-submit').click();
-    await page.getByTestId('shell').waitFor({ timeout: 15_000 });
-  }
+  const device = (label: string, phone: boolean): Promise<Page> => people.device(label, phone ? { context: PHONE_CONTEXT } : {});
 
   /** Where a letter's section header sits relative to the top of the list's scroll area (px), or null when the section is absent. */
   const headerOffset = (page: Page, letter: string) =>
@@ -238,6 +201,12 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
     await zhouPage.getByTestId('group-notice-save').click();
     expect(await zhouPage.getByTestId('group-notice-value').textContent()).toBe('周六早上八点集合');
     await expect.poll(async () => (await api('GET', `/groups/${groupId}`, zhou.token)).body).toMatchObject({ adminIds: [li!.id], notice: '周六早上八点集合' });
+    // The owner taps the group's photo and picks an image: it shows here at once, 256 px, from its signed path.
+    const photo = await sharp({ create: { width: 320, height: 200, channels: 3, background: '#2a8' } }).png().toBuffer();
+    await zhouPage.getByTestId('group-avatar-input').setInputFiles({ name: 'hike.png', mimeType: 'image/png', buffer: photo });
+    await zhouPage.locator('img[data-testid="group-avatar"]').waitFor();
+    await expect.poll(() => zhouPage.locator('img[data-testid="group-avatar"]').evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(256);
+    expect((await api('GET', `/groups/${groupId}`, zhou.token)).body.avatar.large).toMatch(new RegExp(`^/api/v1/avatars/${groupId}/1/large\\.webp\\?sig=`));
     await zhouPage.screenshot({ path: path.join(SHOTS, 'contacts-phone-group-info.png') });
     await zhouPage.getByTestId('pane-back').click();
     await zhouPage.getByTestId('contacts-search').fill('');

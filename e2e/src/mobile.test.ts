@@ -6,14 +6,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, waitUntil } from '@muster/server/testing';
-import { assertWebClientBuilt, browserTestsEnabled, expectNoCspViolations, launchBrowser, openMeeting, waitForJoined } from './fixtures/browser.ts';
+import { waitUntil } from '@muster/server/testing';
+import { browserTestsEnabled, expectNoCspViolations, openMeeting, waitForJoined } from './fixtures/browser.ts';
+import { e2ePeople, openWebClient, PHONE, PHONE_CONTEXT } from './fixtures/people.ts';
 import { diagnoseRemoteVideo, participantCount } from './fixtures/probes.ts';
 
-const PHONE = { width: 390, height: 844 };
-const PHONE_CONTEXT = { viewport: PHONE, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 /** Screenshots for people to look at (CI can keep them as artifacts); nothing asserts on pixels. */
 const SHOTS = path.join(os.tmpdir(), 'muster-e2e');
 
@@ -39,27 +38,21 @@ async function expectInViewport(page: Page, selector: string, viewport: { width:
 describe.skipIf(!browserTestsEnabled())('web client on a phone-sized screen', () => {
   // The server's Content-Security-Policy is strict: any violation a page reports fails the test.
   afterEach(expectNoCspViolations);
-  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let server: Awaited<ReturnType<typeof openWebClient>>['server'];
   let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const people = e2ePeople(() => server, () => browser);
   const meetingPages: Page[] = [];
 
   beforeAll(async () => {
-    assertWebClientBuilt();
     fs.mkdirSync(SHOTS, { recursive: true });
-    server = await startTestServer();
-    browser = await launchBrowser();
+    ({ server, browser } = await openWebClient());
   });
 
-  afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => undefined);
-    await browser?.close();
-    await server?.close();
-  });
+  afterAll(() => people.closeAll());
 
   it('the start page creates a meeting, and the prejoin screen joins it and remembers the name', async () => {
     const context = await browser.newContext(PHONE_CONTEXT);
-    contexts.push(context);
+    people.track(context);
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
 
@@ -106,7 +99,7 @@ describe.skipIf(!browserTestsEnabled())('web client on a phone-sized screen', ()
     const room = 'phone-layout';
     const phone = await openMeeting(browser, server.url, room, 'Dorothy Vaughan', { viewport: PHONE, context: PHONE_CONTEXT });
     const desktop = await openMeeting(browser, server.url, room, 'Annie Easley');
-    contexts.push(phone.context(), desktop.context());
+    people.track(phone.context(), desktop.context());
     meetingPages.push(phone, desktop);
 
     await expect.poll(() => participantCount(phone), { timeout: 15_000 }).toBe(2);

@@ -26,6 +26,8 @@ export const IM_STATUS: Record<ImErrorCode, number> = {
   BUSY: 503,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  // A group avatar upload that is not an image Muster reads (as accounts' IMAGE_INVALID).
+  IMAGE_INVALID: 400,
   INTERNAL: 500,
 };
 

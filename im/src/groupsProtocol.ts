@@ -101,7 +101,7 @@ export type TemporaryGroupView = z.infer<typeof TemporaryGroupSchema>;
 
 // ------------------------------------------------------------------ live events
 
-export const GROUP_CHANGES = ['created', 'joined', 'left', 'removed', 'renamed', 'notice', 'settings', 'owner', 'admin', 'muted', 'unmuted', 'request', 'dissolved', 'cleared'] as const;
+export const GROUP_CHANGES = ['created', 'joined', 'left', 'removed', 'renamed', 'notice', 'settings', 'owner', 'admin', 'muted', 'unmuted', 'request', 'dissolved', 'cleared', 'avatar'] as const;
 /**
  * `im.group`: a group's new info, to its members when its info, roles or
  * membership change; also once to whoever just left or was removed (then

@@ -27,6 +27,7 @@ export const IM_ERROR_CODES = [
   'BUSY',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
+  'IMAGE_INVALID',
   'INTERNAL',
 ] as const;
 export type ImErrorCode = (typeof IM_ERROR_CODES)[number];
@@ -145,7 +146,7 @@ export const ReadersSchema = z
  * concerns (a member joined, left or was removed; the group was renamed…).
  * Clients render it from `kind` and the people it names, in their own language.
  */
-export const SYSTEM_NOTICE_KINDS = ['created', 'joined', 'left', 'removed', 'renamed', 'notice', 'owner', 'admin', 'muted', 'unmuted', 'recalled', 'dissolved', 'expiring', 'call'] as const;
+export const SYSTEM_NOTICE_KINDS = ['created', 'joined', 'left', 'removed', 'renamed', 'notice', 'owner', 'admin', 'muted', 'unmuted', 'recalled', 'dissolved', 'expiring', 'call', 'avatar'] as const;
 export const SystemNoticeSchema = z
   .object({
     kind: z.enum(SYSTEM_NOTICE_KINDS),

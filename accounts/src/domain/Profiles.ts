@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import sharp from 'sharp';
 import type { Limit } from '@muster/kit/limits';
 import { AccountError } from '../errors.ts';
-import type { PublicProfile, User } from '../protocol.ts';
-import type { StoredAccount } from '../store/AccountRepository.ts';
+import type { Avatar, PublicProfile, User } from '../protocol.ts';
+import type { AvatarImages, StoredAccount } from '../store/AccountRepository.ts';
+import { avatarImages, type AvatarSize } from './avatarImages.ts';
 import { isExpired, type AccountsContext } from './context.ts';
 import type { Principal } from './SessionGuard.ts';
 
@@ -11,12 +11,10 @@ import type { Principal } from './SessionGuard.ts';
 export const LOOKUPS_PER_HOUR = 60;
 /** A Muster ID may be changed again this long after its owner last set it. */
 export const MUSTER_ID_CHANGE_MS = 365 * 24 * 3600_000;
-export const AVATAR_SIZES = { small: 64, large: 256 } as const;
-export type AvatarSize = keyof typeof AVATAR_SIZES;
-/** An upload bigger than this is refused before decoding. */
-export const AVATAR_MAX_BYTES = 10 * 1024 * 1024;
-/** Decoding stops past this many pixels (a small file can claim a huge image). */
-const AVATAR_MAX_PIXELS = 50_000_000;
+export { AVATAR_MAX_BYTES, AVATAR_SIZES, type AvatarSize } from './avatarImages.ts';
+
+/** Finds an avatar that is not a person's (a group's) by its id, for the signed avatar route. */
+export type AvatarSource = (id: string) => Promise<AvatarImages | null>;
 
 export interface ProfileChange {
   nickname?: string;
@@ -33,6 +31,7 @@ export interface ProfileChange {
 export class Profiles {
   readonly #c: AccountsContext;
   readonly #lookups: Limit;
+  #source: AvatarSource | undefined;
 
   constructor(context: AccountsContext) {
     this.#c = context;
@@ -144,17 +143,7 @@ export class Profiles {
    * Metadata (GPS position in a phone photo) is dropped.
    */
   async setAvatar(principal: Principal, image: Buffer): Promise<User> {
-    if (image.length === 0) throw new AccountError('IMAGE_INVALID', 'the upload is empty');
-    if (image.length > AVATAR_MAX_BYTES) throw new AccountError('PAYLOAD_TOO_LARGE', `an avatar is at most ${AVATAR_MAX_BYTES / 1024 / 1024} MiB`);
-    let small: Buffer;
-    let large: Buffer;
-    try {
-      const source = sharp(image, { limitInputPixels: AVATAR_MAX_PIXELS, failOn: 'error' }).rotate();
-      const square = (size: number) => source.clone().resize(size, size, { fit: 'cover', position: 'centre' }).webp({ quality: 82 }).toBuffer();
-      [small, large] = await Promise.all([square(AVATAR_SIZES.small), square(AVATAR_SIZES.large)]);
-    } catch {
-      throw new AccountError('IMAGE_INVALID', 'this file is not an image Muster can read (JPEG, PNG, WebP, GIF…)');
-    }
+    const { small, large } = await avatarImages(image);
     const account = await this.#own(principal);
     const version = (account.profile.avatarVersion ?? 0) + 1;
     await this.#c.accounts.putAvatar(account.id, { version, small, large });
@@ -171,9 +160,22 @@ export class Profiles {
     const expected = Buffer.from(this.#sign(id, version, size));
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !crypto.timingSafeEqual(expected, given)) throw new AccountError('NOT_FOUND', 'no such avatar');
-    const images = await this.#c.accounts.getAvatar(id);
+    const images = (await this.#c.accounts.getAvatar(id)) ?? (await this.#source?.(id)) ?? null;
     if (!images || images.version !== version) throw new AccountError('NOT_FOUND', 'no such avatar');
     return images[size];
+  }
+
+  /**
+   * Serves avatars kept elsewhere (a group's, by its id) at the same signed
+   * paths: ids never collide (a group's starts with `cv`).
+   */
+  useAvatarSource(source: AvatarSource): void {
+    this.#source = source;
+  }
+
+  /** The signed paths of an avatar at a version (a group's: see useAvatarSource). */
+  avatarPaths(id: string, version: number): NonNullable<Avatar> {
+    return { small: this.avatarPath(id, version, 'small'), large: this.avatarPath(id, version, 'large') };
   }
 
   avatarPath(id: string, version: number, size: AvatarSize): string {

@@ -63,6 +63,19 @@ describe('AccountTransport', () => {
     await expect(offline.request('GET', '/conversations')).rejects.toMatchObject({ code: 'NETWORK' });
   });
 
+  it('uploads raw bytes with their content type; a refusal is coded as for JSON', async () => {
+    const f = fetcher((path) =>
+      path === '/groups/cvGroupOne0001/avatar'
+        ? new Response(JSON.stringify({ id: 'cvGroupOne0001', avatar: { small: '/s', large: '/l' } }), { status: 200 })
+        : new Response(JSON.stringify({ error: { code: 'IMAGE_INVALID', message: 'not an image' } }), { status: 400 }),
+    );
+    const t = new AccountTransport(f.client);
+    const image = new Blob([new Uint8Array([0x89, 0x50, 0x4e, 0x47])], { type: 'image/png' });
+    expect(await t.upload('PUT', '/groups/cvGroupOne0001/avatar', image, 'image/png')).toMatchObject({ avatar: { small: '/s' } });
+    expect(f.calls[0]!.init).toMatchObject({ method: 'PUT', headers: { 'content-type': 'image/png' }, body: image });
+    await expect(t.upload('PUT', '/groups/other/avatar', new Uint8Array([1]), 'image/png')).rejects.toMatchObject({ code: 'IMAGE_INVALID', status: 400 });
+  });
+
   it('rides on the socket it is given: acks, live events, reconnections; listeners outlive sockets', async () => {
     const t = new AccountTransport(fetcher(() => new Response(null, { status: 204 })).client, { ackTimeoutMs: 50 });
     const got: unknown[] = [];

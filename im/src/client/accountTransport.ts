@@ -70,13 +70,18 @@ export class AccountTransport implements ImTransport {
     if (socket.connected) queueMicrotask(() => this.#socket === socket && this.#fireConnected());
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+  request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    return this.#send<T>(method, path, body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  }
+
+  upload<T>(method: 'PUT' | 'POST', path: string, body: Blob | ArrayBuffer | Uint8Array, type: string): Promise<T> {
+    return this.#send<T>(method, path, { headers: { 'content-type': type }, body: body as BodyInit });
+  }
+
+  async #send<T>(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit }): Promise<T> {
     let res: Response;
     try {
-      res = await this.#client.fetch(path, {
-        method,
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-      });
+      res = await this.#client.fetch(path, { method, ...init });
     } catch (error) {
       const e = error as { code?: string; status?: number; message?: string };
       throw new ImClientError(e.code ?? 'NETWORK', e.message ?? String(error), e.status);

@@ -49,6 +49,12 @@ export class FakeTransport implements ImTransport {
     throw new ImClientError('NOT_FOUND', `no fake route for ${method} ${pathname}`, 404);
   }
 
+  /** A raw upload: answered by the same routes, with `{ type, bytes }` as the body. */
+  async upload<T>(method: 'PUT' | 'POST', path: string, body: Blob | ArrayBuffer | Uint8Array, type: string): Promise<T> {
+    const bytes = body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : new Uint8Array(await body.arrayBuffer());
+    return this.request<T>(method, path, { type, bytes });
+  }
+
   emit<T>(event: string): Promise<T> {
     return Promise.reject(new ImClientError('NETWORK', `no socket in the fake (${event})`));
   }

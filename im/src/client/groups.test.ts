@@ -178,6 +178,28 @@ describe('group permissions', () => {
     expect([dissolved.manage, dissolved.invite, dissolved.remove(m('x', 'member'))]).toEqual([false, false, false]);
   });
 
+  it('sets and removes the group photo: the file goes raw with its type, the new paths land in the list and the details', async () => {
+    const { t, store } = world();
+    const avatar = { small: '/api/v1/avatars/cvGroupOne0001/1/small.webp?sig=a', large: '/api/v1/avatars/cvGroupOne0001/1/large.webp?sig=b' };
+    t.route('PUT', '/groups/:id/avatar', ({ body }) => {
+      const upload = body as { type: string; bytes: Uint8Array };
+      if (!upload.type.startsWith('image/')) throw new ImClientError('UNSUPPORTED_MEDIA_TYPE', 'send an image', 415);
+      return { ...group('cvGroupOne0001', '项目组', 'owner'), avatar, role: undefined };
+    });
+    t.route('DELETE', '/groups/:id/avatar', () => ({ ...group('cvGroupOne0001', '项目组', 'owner'), role: undefined }));
+    await store.refresh();
+    await store.open('cvGroupOne0001');
+    const set = await store.setAvatar('cvGroupOne0001', new Blob([new Uint8Array([1, 2, 3])], { type: 'image/jpeg' }));
+    expect(set.avatar).toEqual(avatar);
+    expect(t.calls.at(-1)).toMatchObject({ method: 'PUT', path: '/groups/cvGroupOne0001/avatar', body: { type: 'image/jpeg', bytes: new Uint8Array([1, 2, 3]) } });
+    expect(store.group('cvGroupOne0001')).toMatchObject({ avatar, role: 'owner' });
+    expect(store.snapshot.details['cvGroupOne0001']!.avatar).toEqual(avatar);
+    await expect(store.setAvatar('cvGroupOne0001', new Blob(['x'], { type: 'text/plain' }))).rejects.toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    await store.removeAvatar('cvGroupOne0001');
+    expect(store.group('cvGroupOne0001')!.avatar).toBeNull();
+    expect(store.snapshot.details['cvGroupOne0001']!.avatar).toBeNull();
+  });
+
   it('orders members owner, admins, then by joining', () => {
     const list = [member('c', 'C', 'member', 3), member('a', 'A', 'admin', 5), member('o', 'O', 'owner', 9), member('b', 'B', 'member', 1)];
     expect(orderMembers(list).map((x) => x.userId)).toEqual(['o', 'a', 'b', 'c']);

@@ -204,6 +204,20 @@ export class GroupsStore {
     });
   }
 
+  /** A new group photo (owner and admins): any image, sent as it is; the server crops and shrinks it. */
+  async setAvatar(groupId: string, file: Blob): Promise<GroupView> {
+    const group = await this.#transport.upload<GroupView>('PUT', `/groups/${encodeURIComponent(groupId)}/avatar`, file, file.type || 'application/octet-stream');
+    this.#mergeGroup(group);
+    return group;
+  }
+
+  /** Back to no group photo (owner and admins). */
+  async removeAvatar(groupId: string): Promise<GroupView> {
+    const group = await this.#transport.request<GroupView>('DELETE', `/groups/${encodeURIComponent(groupId)}/avatar`);
+    this.#mergeGroup(group);
+    return group;
+  }
+
   /** Brings contacts in; with join approval a plain member's invitation waits (`requested`). */
   async invite(groupId: string, userIds: string[]): Promise<{ added: string[]; requested: string[] }> {
     const result = await this.#transport.request<{ added: string[]; requested: string[] }>('POST', `/groups/${encodeURIComponent(groupId)}/members`, { userIds });
@@ -368,7 +382,7 @@ export class GroupsStore {
     // My role may have changed (owner, admin): the event carries none, so ask.
     const roleMayChange = event.change === 'owner' || event.change === 'admin' || event.change === 'created' || event.change === 'joined';
     this.#mergeGroup(event.group);
-    if (this.#snapshot.details[event.group.id] && event.change !== 'renamed' && event.change !== 'notice' && event.change !== 'settings') void this.open(event.group.id).catch(() => undefined);
+    if (this.#snapshot.details[event.group.id] && event.change !== 'renamed' && event.change !== 'notice' && event.change !== 'settings' && event.change !== 'avatar') void this.open(event.group.id).catch(() => undefined);
     else if (roleMayChange) void this.refresh().catch(() => undefined);
   }
 

@@ -11,6 +11,8 @@ import type { ImErrorCode } from '../protocol.ts';
 export interface ImTransport {
   /** A REST call under /api/v1; a coded error reply rejects with ImClientError. */
   request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** A REST call whose body is raw bytes of a type (an image upload: PUT /groups/:id/avatar); replies and errors as `request`. */
+  upload<T>(method: 'PUT' | 'POST', path: string, body: Blob | ArrayBuffer | Uint8Array, type: string): Promise<T>;
   /** A socket request (`im.send`, `im.read`…), acknowledged with `{ ok, data | error }`; rejects with ImClientError. */
   emit<T>(event: string, payload: unknown): Promise<T>;
   /** A live event from the server; returns the unsubscribe. */

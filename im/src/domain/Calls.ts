@@ -113,27 +113,7 @@ export class Calls {
     const caller = await this.#person(me);
     // Everything asynchronous is done: from here the busy check and the claim are one step.
     if (this.#busy.has(me)) throw new ImError('IN_CALL', 'you are in another call; hang it up first');
-    const now = this.#now();
-    const call: Call = {
-      id: newId('ca'),
-      conversationId: conversation.id,
-      kind: 'direct',
-      media: input.media,
-      state: 'ringing',
-      caller,
-      calleeId: other.userId,
-      invitees: [],
-      roomId: null,
-      link: null,
-      createdAt: now,
-      ringsUntil: now + this.#ringMs,
-      answeredAt: null,
-      endedAt: null,
-      endedBy: null,
-      emptySince: null,
-      responded: new Set(),
-    };
-    this.#calls.set(call.id, call);
+    const call = this.#newCall({ conversationId: conversation.id, kind: 'direct', media: input.media, caller, calleeId: other.userId, invitees: [], roomId: null, link: null });
     if (this.#busy.has(other.userId)) {
       this.#finish(call, 'busy', null);
       await this.#record(call);
@@ -164,15 +144,9 @@ export class Calls {
 
   /** The callee answers on one device: the caller's devices are told to connect, the callee's others stop ringing. */
   async accept(principal: Principal, callId: string): Promise<CallView> {
-    const call = this.#mine(principal, callId);
-    if (call.kind === 'group') {
-      // An invitation to a meeting: accepting is opening its link; the others of this person stop ringing.
-      call.responded.add(principal.accountId);
-      this.#o.hub.publish('im.call.stop', [principal.accountId], { callId: call.id, reason: 'answered-elsewhere' });
-      return view(call);
-    }
-    if (call.calleeId !== principal.accountId) throw new ImError('CALL_STATE', 'only the person called answers a call');
-    if (call.state !== 'ringing') throw new ImError('CALL_STATE', `the call is ${call.state}`);
+    // A group call is an invitation to a meeting: accepting is opening its link.
+    const { call, answered } = this.#answer(principal, callId, 'answered-elsewhere', 'only the person called answers a call');
+    if (answered) return view(call);
     call.state = 'connected';
     call.answeredAt = this.#now();
     this.#o.hub.publish('im.call.accepted', [call.caller.id, call.calleeId], { callId: call.id, roomId: call.roomId!, answeredAt: call.answeredAt });
@@ -182,14 +156,8 @@ export class Calls {
 
   /** The callee declines while it rings (on every device). */
   async decline(principal: Principal, callId: string): Promise<CallView> {
-    const call = this.#mine(principal, callId);
-    if (call.kind === 'group') {
-      call.responded.add(principal.accountId);
-      this.#o.hub.publish('im.call.stop', [principal.accountId], { callId: call.id, reason: 'declined' });
-      return view(call);
-    }
-    if (call.calleeId !== principal.accountId) throw new ImError('CALL_STATE', 'only the person called declines a call; the caller cancels');
-    if (call.state !== 'ringing') throw new ImError('CALL_STATE', `the call is ${call.state}`);
+    const { call, answered } = this.#answer(principal, callId, 'declined', 'only the person called declines a call; the caller cancels');
+    if (answered) return view(call);
     await this.#end(call, 'declined', principal.accountId);
     return view(call);
   }
@@ -301,18 +269,22 @@ export class Calls {
 
   async #ringGroup(principal: Principal, conversationId: string | null, media: CallMedia, invitees: string[], meeting: { roomId: string; link: string }): Promise<CallView> {
     const caller = await this.#person(principal.accountId);
+    const call = this.#newCall({ conversationId, kind: 'group', media, caller, calleeId: null, invitees, roomId: meeting.roomId, link: meeting.link });
+    this.#o.hub.publish('im.call.ring', invitees, { callId: call.id, conversationId, kind: 'group', media, caller, roomId: meeting.roomId, link: meeting.link, ringsUntil: call.ringsUntil });
+    if (conversationId) {
+      await this.#o.conversations.appendSystem(conversationId, { kind: 'call', actorId: caller.id, userIds: invitees, detail: { callId: call.id, media, outcome: 'started', link: meeting.link } });
+    }
+    return view(call);
+  }
+
+  /** A call of this person's (caller, callee or invitee); anyone else's is NOT_FOUND. */
+  /** A new call, ringing from now until the ring time is up, nothing answered or ended yet; kept among the live calls. */
+  #newCall(fields: Pick<Call, 'conversationId' | 'kind' | 'media' | 'caller' | 'calleeId' | 'invitees' | 'roomId' | 'link'>): Call {
     const now = this.#now();
     const call: Call = {
       id: newId('ca'),
-      conversationId,
-      kind: 'group',
-      media,
+      ...fields,
       state: 'ringing',
-      caller,
-      calleeId: null,
-      invitees,
-      roomId: meeting.roomId,
-      link: meeting.link,
       createdAt: now,
       ringsUntil: now + this.#ringMs,
       answeredAt: null,
@@ -322,14 +294,27 @@ export class Calls {
       responded: new Set(),
     };
     this.#calls.set(call.id, call);
-    this.#o.hub.publish('im.call.ring', invitees, { callId: call.id, conversationId, kind: 'group', media, caller, roomId: meeting.roomId, link: meeting.link, ringsUntil: call.ringsUntil });
-    if (conversationId) {
-      await this.#o.conversations.appendSystem(conversationId, { kind: 'call', actorId: caller.id, userIds: invitees, detail: { callId: call.id, media, outcome: 'started', link: meeting.link } });
-    }
-    return view(call);
+    return call;
   }
 
-  /** A call of this person's (caller, callee or invitee); anyone else's is NOT_FOUND. */
+  /**
+   * A person's answer (accept or decline) on one device. A group call's
+   * invitation is answered here: it is noted and this person's other devices
+   * stop ringing (`answered`). A direct call must be theirs to answer and
+   * still ringing (else CALL_STATE, `notCallee` when it is not theirs).
+   */
+  #answer(principal: Principal, callId: string, reason: 'answered-elsewhere' | 'declined', notCallee: string): { call: Call; answered: true } | { call: Call & { calleeId: string }; answered: false } {
+    const call = this.#mine(principal, callId);
+    if (call.kind === 'group') {
+      call.responded.add(principal.accountId);
+      this.#o.hub.publish('im.call.stop', [principal.accountId], { callId: call.id, reason });
+      return { call, answered: true };
+    }
+    if (call.calleeId !== principal.accountId) throw new ImError('CALL_STATE', notCallee);
+    if (call.state !== 'ringing') throw new ImError('CALL_STATE', `the call is ${call.state}`);
+    return { call: call as Call & { calleeId: string }, answered: false };
+  }
+
   #mine(principal: Principal, callId: string): Call {
     const call = this.#calls.get(callId);
     const me = principal.accountId;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Accounts, Principal, PublicProfile } from '@muster/accounts';
+import { avatarImages, isAccountError, type Accounts, type Principal, type PublicProfile } from '@muster/accounts';
 import { ImError } from '../errors.ts';
 import { GROUP_CHANGES, type GroupDetailsView, type GroupMemberView, type JoinRequestView } from '../groupsProtocol.ts';
 import { MAX_GROUP_MEMBERS, type GroupView, type SystemNotice } from '../protocol.ts';
@@ -71,6 +71,8 @@ export class Groups {
     this.#accounts = options.accounts;
     this.#hub = options.hub;
     this.#now = options.now ?? Date.now;
+    // A group's avatar is served at the same signed paths as a person's (ids never collide: a group's starts with cv).
+    options.accounts.profiles.useAvatarSource((id) => (id.startsWith('cv') ? this.#groups.getAvatar(id) : Promise.resolve(null)));
   }
 
   /**
@@ -158,6 +160,36 @@ export class Groups {
     // One event for the whole change, named by its most visible part; devices take the new info whole.
     const kind: GroupChange | null = renamed ? 'renamed' : noticed ? 'notice' : Object.keys(flags).length > 0 ? 'settings' : null;
     const view = kind ? await this.#announce(id, kind, actorId) : await this.#view(id);
+    return { ...view, role: membership.role };
+  }
+
+  /**
+   * The group's photo: owner and admins. Any image a person's avatar may be
+   * (the same pipeline: upright, centre square, 64 and 256 px WebP, no
+   * metadata); IMAGE_INVALID or PAYLOAD_TOO_LARGE otherwise. A new photo has
+   * a new path; members see "X changed the group photo" and an `avatar` event.
+   */
+  async setAvatar(principal: Principal, id: string, image: Buffer): Promise<GroupView> {
+    const { membership } = await this.#member(principal, id, { live: true, role: 'admin' });
+    let images: { small: Buffer; large: Buffer };
+    try {
+      images = await avatarImages(image);
+    } catch (error) {
+      if (isAccountError(error) && (error.code === 'IMAGE_INVALID' || error.code === 'PAYLOAD_TOO_LARGE')) throw new ImError(error.code, error.message);
+      throw error;
+    }
+    await this.#groups.putAvatar(id, images, this.#now());
+    await this.#notice(id, { kind: 'avatar', actorId: principal.accountId });
+    const view = await this.#announce(id, 'avatar', principal.accountId);
+    return { ...view, role: membership.role };
+  }
+
+  /** Back to no photo (owner and admins); nothing happens if it had none. */
+  async removeAvatar(principal: Principal, id: string): Promise<GroupView> {
+    const { membership } = await this.#member(principal, id, { live: true, role: 'admin' });
+    if (!(await this.#groups.removeAvatar(id, this.#now()))) return { ...(await this.#view(id)), role: membership.role };
+    await this.#notice(id, { kind: 'avatar', actorId: principal.accountId, detail: { removed: true } });
+    const view = await this.#announce(id, 'avatar', principal.accountId);
     return { ...view, role: membership.role };
   }
 
@@ -407,10 +439,11 @@ export class Groups {
   }
 
   async #views(ids: readonly string[]): Promise<Map<string, GroupView>> {
-    const [conversations, settings, staff] = await Promise.all([
+    const [conversations, settings, staff, avatars] = await Promise.all([
       Promise.all(ids.map((id) => this.#store.get(id))),
       this.#groups.settingsOf(ids),
       this.#groups.staffOf(ids),
+      this.#groups.avatarVersionsOf(ids),
     ]);
     const views = new Map<string, GroupView>();
     for (const c of conversations) {
@@ -421,8 +454,7 @@ export class Groups {
         id: c.id,
         conversationId: c.id,
         name: c.meta.name,
-        // Group avatars: not yet (the accounts avatar pipeline is per account).
-        avatar: null,
+        avatar: avatars.has(c.id) ? this.#accounts.profiles.avatarPaths(c.id, avatars.get(c.id)!) : null,
         notice: c.meta.notice,
         members: people.members,
         ownerId: people.ownerId,

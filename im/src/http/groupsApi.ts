@@ -1,4 +1,5 @@
 import express, { type Request, type RequestHandler, type Router } from 'express';
+import { AVATAR_MAX_BYTES } from '@muster/accounts';
 import { jsonBody } from '@muster/kit/json-body';
 import type { Logger } from '@muster/kit/log';
 import type { Groups } from '../domain/Groups.ts';
@@ -93,6 +94,29 @@ export function groupsApi(groups: Groups, temporaryGroups: TemporaryGroups, opti
     const principal = who(req);
     await groups.unmute(principal, groupParam(req), userParam(req, 'member'));
     done(res);
+  }));
+  // The group's photo: the image itself as the body (as PUT /me/avatar), at most AVATAR_MAX_BYTES.
+  router.put(
+    '/groups/:id/avatar',
+    (req, _res, next) => {
+      try {
+        who(req);
+        if (!req.is('image/*') && !req.is('application/octet-stream')) throw new ImError('UNSUPPORTED_MEDIA_TYPE', 'send the image itself, with Content-Type: image/jpeg, image/png, image/webp…');
+        next();
+      } catch (error) {
+        next(error);
+      }
+    },
+    express.raw({ type: () => true, limit: AVATAR_MAX_BYTES }),
+    route(async (req, res) => {
+      const principal = who(req);
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      res.json(await groups.setAvatar(principal, groupParam(req), body));
+    }),
+  );
+  router.delete('/groups/:id/avatar', route(async (req, res) => {
+    const principal = who(req);
+    res.json(await groups.removeAvatar(principal, groupParam(req)));
   }));
   router.get('/groups/:id/join-requests', route(async (req, res) => {
     const principal = who(req);

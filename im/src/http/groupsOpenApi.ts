@@ -20,7 +20,7 @@ const ok = (description: string, schema: z.ZodType) => ({ description, content: 
 const none = (description: string) => ({ description });
 const err = (description: string) => ({ description, content: json(ImErrorSchema) });
 const E = {
-  400: err('BAD_REQUEST: the body or query does not match the schema, or names someone who is not your contact'),
+  400: err('BAD_REQUEST: the body or query does not match the schema, or names someone who is not your contact; IMAGE_INVALID: the upload is not an image Muster reads'),
   401: err('UNAUTHORIZED: no valid access token'),
   403: err('FORBIDDEN: your role in the group does not allow it (or a guest account); SECOND_FACTOR_REQUIRED: the console wants an elevated admin'),
   404: err('NOT_FOUND: no such group of yours, member, or pending join request'),
@@ -99,6 +99,18 @@ export function registerGroupsOpenApi(registry: OpenAPIRegistry): void {
   route({
     method: 'delete', path: '/groups/{id}/mutes/{userId}', operationId: 'unmuteGroupMember', summary: 'Unmute a member',
     request: { params: MemberParams }, responses: { 204: none('Unmuted'), ...errors(401, 403, 404, 410) },
+  });
+  route({
+    method: 'put', path: '/groups/{id}/avatar', operationId: 'setGroupAvatar',
+    summary:
+      'The group’s photo (the image itself as the body, up to 10 MiB): the owner and admins. Cropped square, stored as 64 and 256 px WebP, ' +
+      'served at new signed paths (as a person’s avatar); members see a system notice and an `avatar` group event',
+    request: { params: GroupParams, body: { required: true, content: { 'image/*': { schema: z.string().meta({ format: 'binary' }) } } } },
+    responses: { 200: ok('The group, with the new avatar paths', GroupSchema), ...errors(400, 401, 403, 404, 410, 413, 415) },
+  });
+  route({
+    method: 'delete', path: '/groups/{id}/avatar', operationId: 'removeGroupAvatar', summary: 'Remove the group’s photo: the owner and admins',
+    request: { params: GroupParams }, responses: { 200: ok('The group, without an avatar', GroupSchema), ...errors(401, 403, 404, 410) },
   });
   route({
     method: 'get', path: '/groups/{id}/join-requests', operationId: 'listJoinRequests', summary: 'Pending join requests: the owner and admins',

@@ -47,6 +47,8 @@ type Trx = Parameters<WriteFn<void>>[0];
 
 // The same binding conversations.meta is sealed with (ConversationRepository): one value, either store writes it.
 const metaAad = (id: string) => ({ table: 'conversations', column: 'meta', rowId: id });
+// As account_avatars: bound to the group and the version (the row id TABLES gives group_avatars).
+const avatarAad = (id: string, version: number, column: 'small' | 'large') => ({ table: 'group_avatars', column, rowId: `${id}/${version}` });
 
 /**
  * Group administration over the conversation tables (members and their
@@ -337,8 +339,67 @@ export class GroupRepository {
       await trx.deleteFrom('message_terms').where('conversation_id', '=', conversationId).execute();
       await trx.deleteFrom('group_join_requests').where('conversation_id', '=', conversationId).execute();
       await trx.deleteFrom('group_mutes').where('conversation_id', '=', conversationId).execute();
+      // Its files go too: the avatar's images (the version stays, so the old path never serves again).
+      await trx.updateTable('group_avatars').set({ small: null, large: null, updated_at: at }).where('conversation_id', '=', conversationId).execute();
       return true;
     });
+  }
+
+  // ---------------------------------------------------------------- the avatar
+
+  /**
+   * Stores a new avatar under the next version (one past the last, kept
+   * across removals: a new image always gets a new path); returns the version.
+   */
+  async putAvatar(conversationId: string, images: { small: Buffer; large: Buffer }, at: number): Promise<number> {
+    return this.#db.writer.write(async (trx) => {
+      const row = await trx.selectFrom('group_avatars').select('version').where('conversation_id', '=', conversationId).executeTakeFirst();
+      const version = (row ? Number(row.version) : 0) + 1;
+      const small = this.#db.sealer.seal(images.small, avatarAad(conversationId, version, 'small'));
+      const large = this.#db.sealer.seal(images.large, avatarAad(conversationId, version, 'large'));
+      const values = { version, small, large, updated_at: at };
+      await trx
+        .insertInto('group_avatars')
+        .values({ conversation_id: conversationId, ...values })
+        .onConflict((oc) => oc.column('conversation_id').doUpdateSet(values))
+        .execute();
+      return version;
+    });
+  }
+
+  /** Removes the avatar's images (the version stays); false if there was none. */
+  async removeAvatar(conversationId: string, at: number): Promise<boolean> {
+    return this.#db.writer.write(async (trx) => {
+      const result = await trx
+        .updateTable('group_avatars')
+        .set({ small: null, large: null, updated_at: at })
+        .where('conversation_id', '=', conversationId)
+        .where('small', 'is not', null)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    });
+  }
+
+  /** The avatar's images, or null if the group has none. */
+  async getAvatar(conversationId: string): Promise<{ version: number; small: Buffer; large: Buffer } | null> {
+    const row = await this.#db.kysely.selectFrom('group_avatars').selectAll().where('conversation_id', '=', conversationId).executeTakeFirst();
+    if (!row || row.small === null || row.large === null) return null;
+    const version = Number(row.version);
+    return {
+      version,
+      small: this.#db.sealer.open(row.small, avatarAad(conversationId, version, 'small')),
+      large: this.#db.sealer.open(row.large, avatarAad(conversationId, version, 'large')),
+    };
+  }
+
+  /** The current avatar version of each group that has an avatar. */
+  async avatarVersionsOf(conversationIds: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const ids of chunks(conversationIds)) {
+      const rows = await this.#db.kysely.selectFrom('group_avatars').select(['conversation_id', 'version']).where('conversation_id', 'in', ids).where('small', 'is not', null).execute();
+      for (const row of rows) found.set(row.conversation_id, Number(row.version));
+    }
+    return found;
   }
 
   /** Every temporary group not yet dissolved, with the time of its last message. */

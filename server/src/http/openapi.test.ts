@@ -498,6 +498,47 @@ describe('OpenAPI document', () => {
     await call('GET', '/admin/im/temporary-groups', { token: jun.token, expect: 404 });
   });
 
+  it('group avatars: set (the image itself as the body) and remove, served at the signed avatar paths, as documented', async () => {
+    const root = { accountId: 'root', sessionId: 'openapi-group-avatars', role: 'admin' as const };
+    const policy = (await server.accounts.settings()).signupPolicy;
+    await server.accounts.admin.updateSettings(root, { signupPolicy: 'password' });
+    const people = [];
+    for (const [i, nickname] of ['Kit', 'Lu', 'Max'].entries()) {
+      const { session } = await server.accounts.auth.signup({ phone: `+86139000006${i}5`, password: 'lilac-summit-64', nickname }, { address: `10.9.5.${i + 1}` });
+      people.push({ id: session!.user.id, token: session!.accessToken, principal: (await server.accounts.guard.authenticate(session!.accessToken))! });
+    }
+    await server.accounts.admin.updateSettings(root, { signupPolicy: policy });
+    const [kit, lu, max] = people as [(typeof people)[number], (typeof people)[number], (typeof people)[number]];
+    for (const other of [lu, max]) await server.im.contacts.answer(other.principal, (await server.im.contacts.request(kit.principal, other.id)).id, true);
+    const g = (await call('POST', '/groups', { token: kit.token, body: { name: 'Photo club', members: [lu.id] }, expect: 201 })).body.id as string;
+
+    const png = await sharp({ create: { width: 50, height: 80, channels: 3, background: '#37a' } }).png().toBuffer();
+    const set = await call('PUT', `/groups/${g}/avatar`, { token: kit.token, raw: png, type: 'image/png', expect: 200 });
+    expect(set.body.avatar.large).toMatch(new RegExp(`^/api/v1/avatars/${g}/1/large\\.webp\\?sig=`));
+    expect((await call('GET', `/groups/${g}`, { token: lu.token, expect: 200 })).body.avatar).toEqual(set.body.avatar);
+    // Served without a token, as a person's avatar; a forged signature finds nothing.
+    const image = await fetch(`${server.url}${set.body.avatar.large}`);
+    expect([image.status, image.headers.get('content-type')]).toEqual([200, 'image/webp']);
+    expect((await sharp(Buffer.from(await image.arrayBuffer())).metadata()).width).toBe(256);
+    await call('GET', set.body.avatar.small.replace('/api/v1', ''), { auth: false, expect: 200 });
+    await call('GET', set.body.avatar.small.replace('/api/v1', '').replace(/sig=.*/, 'sig=forged'), { auth: false, expect: 404 });
+
+    await call('PUT', `/groups/${g}/avatar`, { token: kit.token, raw: 'not an image', type: 'image/png', expect: 400 });
+    await call('PUT', `/groups/${g}/avatar`, { token: kit.token, raw: '{}', type: 'application/json', expect: 415 });
+    await call('PUT', `/groups/${g}/avatar`, { token: kit.token, raw: Buffer.alloc(10 * 1024 * 1024 + 1), type: 'image/png', expect: 413 });
+    await call('PUT', `/groups/${g}/avatar`, { token: lu.token, raw: png, type: 'image/png', expect: 403 });
+    await call('PUT', `/groups/${g}/avatar`, { token: max.token, raw: png, type: 'image/png', expect: 404 });
+    await call('PUT', `/groups/${g}/avatar`, { auth: false, raw: png, type: 'image/png', expect: 401 });
+    await call('DELETE', `/groups/${g}/avatar`, { token: lu.token, expect: 403 });
+    await call('DELETE', `/groups/${g}/avatar`, { token: max.token, expect: 404 });
+    await call('DELETE', `/groups/${g}/avatar`, { auth: false, expect: 401 });
+    expect((await call('DELETE', `/groups/${g}/avatar`, { token: kit.token, expect: 200 })).body.avatar).toBeNull();
+    await call('GET', set.body.avatar.small.replace('/api/v1', ''), { auth: false, expect: 404 });
+    await call('DELETE', `/groups/${g}`, { token: kit.token, expect: 204 });
+    await call('PUT', `/groups/${g}/avatar`, { token: kit.token, raw: png, type: 'image/png', expect: 410 });
+    await call('DELETE', `/groups/${g}/avatar`, { token: kit.token, expect: 410 });
+  });
+
   it('message operations: recall, edit, delete for me, readers, typing and forward, as documented', async () => {
     // People signed up and befriended through the domains (their routes are covered above).
     const root = { accountId: 'root', sessionId: 'openapi-messages', role: 'admin' as const };

@@ -6,66 +6,37 @@
  * closes the room and leaves the call record in the chat. Fuzzed REST input
  * gets coded refusals only.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel, SessionReply } from '@muster/accounts';
 import { mulberry32 } from '@muster/kit/testing';
 import { NodePeer } from '@muster/signaling/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
+import { ack, imPeople, eventsOf as of } from './testing/people.ts';
 
 describe('calls from a chat, end to end', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const sockets: Socket[] = [];
   const peers: NodePeer[] = [];
 
-  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  async function signup(phone: string, nickname: string): Promise<SessionReply> {
-    await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' });
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    return (await api('POST', '/auth/signup', undefined, { phone, code, password: 'cedar-harbor-52', nickname })).body as SessionReply;
-  }
-  async function device(accessToken: string): Promise<{ socket: Socket; events: { event: string; payload: any }[] }> {
-    const socket = connect(`${server.url}/account`, { transports: ['websocket'], auth: { accessToken }, reconnection: false, forceNew: true });
-    sockets.push(socket);
-    const events: { event: string; payload: any }[] = [];
-    socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return { socket, events };
-  }
+  const { api, signup, login, befriend, device, closeAll } = imPeople(() => server);
   const peer = (accessToken?: string) => {
     const p = new NodePeer(server.url, accessToken ? { accessToken } : {});
     peers.push(p);
     return p;
   };
-  const of = (d: { events: { event: string; payload: any }[] }, name: string) => d.events.filter((e) => e.event === name).map((e) => e.payload);
 
   beforeAll(async () => {
     server = await startTestServer();
   });
   afterAll(async () => {
     for (const p of peers) await p.close().catch(() => undefined);
-    for (const s of sockets) s.close();
-    await server?.close();
+    await closeAll();
   });
 
   it('rings both devices; one accepts; media flows in the private room; a third person cannot join; hang-up records it', async () => {
     const ann = await signup('+8613900000401', 'Ann');
     const ben = await signup('+8613900000402', 'Ben');
     const eve = await signup('+8613900000403', 'Eve');
-    const benPhone = (await api('POST', '/auth/login', undefined, { phone: '+8613900000402', password: 'cedar-harbor-52' })).body as SessionReply;
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    const benPhone = await login('+8613900000402');
+    await befriend(ann, ben);
     const chat = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     const [annLaptop, benLaptop, benMobile, eveLaptop] = [await device(ann.accessToken), await device(ben.accessToken), await device(benPhone.accessToken), await device(eve.accessToken)];
 
@@ -116,8 +87,7 @@ describe('calls from a chat, end to end', () => {
     const rand = mulberry32(4_516);
     const ann = await signup('+8613900000411', 'Ann3');
     const ben = await signup('+8613900000412', 'Ben3');
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    await befriend(ann, ben);
     const chat = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     const benLaptop = await device(ben.accessToken);
     const values = [null, true, -1, '', 'x'.repeat(5000), 'voice', 'cvnot-a-conversation', [], {}, ['u-nobody'], { deep: [1] }];
@@ -128,7 +98,7 @@ describe('calls from a chat, end to end', () => {
       const body: Record<string, unknown> = {};
       for (let k = 0; k < 1 + Math.floor(rand() * 4); k++) body[pick(keys)] = pick(values);
       const raw = i % 7 === 0 ? '{"conversationId":' : body;
-      const reply = await api('POST', pick(paths), ann.accessToken, raw);
+      const reply = await api('POST', pick(paths), ann.accessToken, raw, { raw: true });
       expect(reply.status, `#${i}`).toBeGreaterThanOrEqual(400);
       expect(reply.status, `#${i}`).toBeLessThan(500);
       expect(reply.body.error.code).toMatch(/^[A-Z_]+$/);
@@ -152,7 +122,6 @@ describe('calls from a chat, end to end', () => {
     // And the route still works; the socket too: Ben answers there, Ann hangs up there.
     const call = (await api('POST', '/calls', ann.accessToken, { conversationId: chat.id, media: 'voice' })).body;
     expect(call.state).toBe('ringing');
-    const ack = (d: { socket: Socket }, event: string, payload: unknown) => d.socket.timeout(10_000).emitWithAck(event, payload) as Promise<any>;
     const annPhone = await device(ann.accessToken);
     expect(await ack(benLaptop, 'im.call.accept', { callId: call.id })).toMatchObject({ ok: true, data: { state: 'connected' } });
     expect(await ack(benLaptop, 'im.call.accept', { callId: call.id })).toMatchObject({ ok: false, error: { code: 'CALL_STATE' } });

@@ -7,37 +7,25 @@
  */
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel } from '@muster/accounts';
-import { AccountClient, MemoryTokenStore, watchAccount } from '@muster/accounts/client';
+import { watchAccount } from '@muster/accounts/client';
 import { AccountTransport, ImClient } from '@muster/im/client';
 import { startTestServer, waitUntil } from '../testing/index.ts';
+import { imPeople } from './testing/people.ts';
 
 describe('the IM client SDK against a server', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const closers: (() => void)[] = [];
+  const { accountClient, onClose, closeAll } = imPeople(() => server);
 
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(async () => {
-    for (const close of closers.reverse()) close();
-    await server?.close();
-  });
-
-  async function person(phone: string, nickname: string): Promise<AccountClient> {
-    const accounts = new AccountClient({ store: new MemoryTokenStore(), baseUrl: server.url, autoRefresh: false });
-    await accounts.requestCode(phone, 'signup');
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    await accounts.signup({ phone, code, password: 'cedar-harbor-52', nickname });
-    closers.push(() => accounts.close());
-    return accounts;
-  }
+  afterAll(closeAll);
 
   it('chats both ways with a read receipt, and a dropped connection catches up', async () => {
-    const annAccounts = await person('+8613900000401', 'Ann');
-    const benAccounts = await person('+8613900000402', 'Ben');
+    const annAccounts = await accountClient('+8613900000401', 'Ann');
+    const benAccounts = await accountClient('+8613900000402', 'Ben');
     const ann = ImClient.connect(annAccounts, io, { url: server.url });
-    closers.push(() => ann.close());
+    onClose(() => ann.close());
     // Ben's socket by hand, as the web client wires it: watchAccount's socket, shared with the IM transport.
     let benSocket: Socket | null = null;
     const benTransport = new AccountTransport(benAccounts);
@@ -49,7 +37,7 @@ describe('the IM client SDK against a server', () => {
       },
     });
     const ben = new ImClient(benTransport, { me: () => benAccounts.user?.id ?? null });
-    closers.push(() => ben.close(), stopWatching);
+    onClose(() => ben.close(), stopWatching);
     await Promise.all([ann.start(), ben.start()]);
     await waitUntil(() => benTransport.connected, 10_000, 'Ben connected');
 

@@ -8,30 +8,24 @@
  */
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel } from '@muster/accounts';
 import { AccountClient, MemoryTokenStore } from '@muster/accounts/client';
 import { ImClient, ImClientError, loadPinyin } from '@muster/im/client';
 import { startTestServer, waitUntil } from '../testing/index.ts';
+import { imPeople } from './testing/people.ts';
 
 describe('contacts and groups in the SDK against a server', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const closers: (() => void)[] = [];
+  const { accountClient, onClose, closeAll } = imPeople(() => server);
 
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(async () => {
-    for (const close of closers.reverse()) close();
-    await server?.close();
-  });
+  afterAll(closeAll);
 
   async function person(phone: string, nickname: string): Promise<{ accounts: AccountClient; im: ImClient; id: string }> {
-    const accounts = new AccountClient({ store: new MemoryTokenStore(), baseUrl: server.url, autoRefresh: false });
-    await accounts.requestCode(phone, 'signup');
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    await accounts.signup({ phone, code, password: 'cedar-harbor-52', nickname });
+    const accounts = await accountClient(phone, nickname);
     const im = ImClient.connect(accounts, io, { url: server.url });
-    closers.push(() => accounts.close(), () => im.close());
+    onClose(() => im.close());
     await im.start();
     return { accounts, im, id: accounts.user!.id };
   }
@@ -61,7 +55,7 @@ describe('contacts and groups in the SDK against a server', () => {
     const phone = new AccountClient({ store: new MemoryTokenStore(), baseUrl: server.url, autoRefresh: false });
     await phone.login({ phone: '+8613900000601', password: 'cedar-harbor-52' });
     const zhangPhone = ImClient.connect(phone, io, { url: server.url });
-    closers.push(() => phone.close(), () => zhangPhone.close());
+    onClose(() => phone.close(), () => zhangPhone.close());
     await zhangPhone.start();
     expect(zhangPhone.contacts.isContact(li.id)).toBe(true);
 

@@ -4,57 +4,27 @@
  * else; a read pointer that moves reaches the sender ("read") and the
  * reader's other devices. A retried send is not delivered twice.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel, SessionReply } from '@muster/accounts';
 import { mulberry32 } from '@muster/kit/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
+import { ack, imPeople } from './testing/people.ts';
 
 describe('live IM delivery', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const sockets: Socket[] = [];
 
-  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  async function signup(phone: string, nickname: string): Promise<SessionReply> {
-    await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' });
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    return (await api('POST', '/auth/signup', undefined, { phone, code, password: 'cedar-harbor-52', nickname })).body as SessionReply;
-  }
-  async function device(accessToken: string): Promise<{ socket: Socket; events: { event: string; payload: any }[] }> {
-    const socket = connect(`${server.url}/account`, { transports: ['websocket'], auth: { accessToken }, reconnection: false, forceNew: true });
-    sockets.push(socket);
-    const events: { event: string; payload: any }[] = [];
-    socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return { socket, events };
-  }
+  const { api, signup, login, befriend, device, closeAll } = imPeople(() => server);
 
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await server?.close();
-  });
+  afterAll(closeAll);
 
   it('reaches every device of every member, once, and nobody else', async () => {
     const ann = await signup('+8613900000301', 'Ann');
     const ben = await signup('+8613900000302', 'Ben');
     const eve = await signup('+8613900000303', 'Eve');
-    const annPhone = (await api('POST', '/auth/login', undefined, { phone: '+8613900000301', password: 'cedar-harbor-52' })).body as SessionReply;
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    expect((await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken)).status).toBe(204);
+    const annPhone = await login('+8613900000301');
+    await befriend(ann, ben);
     const [annLaptop, annMobile, benLaptop, eveLaptop] = [await device(ann.accessToken), await device(annPhone.accessToken), await device(ben.accessToken), await device(eve.accessToken)];
 
     const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
@@ -77,7 +47,6 @@ describe('live IM delivery', () => {
     expect(eveLaptop.events.filter((e) => e.event.startsWith('im.'))).toEqual([]);
 
     // The same over the socket: send, read, history, with coded refusals.
-    const ack = (d: { socket: Socket }, event: string, payload: unknown) => d.socket.timeout(10_000).emitWithAck(event, payload) as Promise<any>;
     const overSocket = await ack(benLaptop, 'im.send', { conversationId: conversation.id, clientMsgId: 'ben-socket-01', type: 'text', text: '收到' });
     expect(overSocket).toMatchObject({ ok: true, data: { seq: 3 } });
     await waitUntil(() => got(annMobile).some(([seq]) => seq === 3), 5_000, 'the socket-sent message on Ann’s phone');
@@ -94,8 +63,7 @@ describe('live IM delivery', () => {
     const rand = mulberry32(16_2026);
     const ann = await signup('+8613900000311', 'Ann2');
     const ben = await signup('+8613900000312', 'Ben2');
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    await befriend(ann, ben);
     const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     // Each connection has its own request bucket (a burst of 40): 8 connections of 30 requests each stay inside it.
     const connections = [];

@@ -5,61 +5,27 @@
  * peer only. The socket requests mirror the REST routes, with coded
  * refusals, and survive fuzzing.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel, SessionReply } from '@muster/accounts';
 import { mulberry32 } from '@muster/kit/testing';
 import { imConfigFromEnv } from '../config.ts';
 import { startTestServer, waitUntil } from '../testing/index.ts';
-
-type Device = { socket: Socket; events: { event: string; payload: any }[] };
+import { ack, imPeople, eventsOf as of, type Device } from './testing/people.ts';
 
 describe('message operations, live', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const sockets: Socket[] = [];
 
-  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  async function signup(phone: string, nickname: string): Promise<SessionReply> {
-    await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' });
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    return (await api('POST', '/auth/signup', undefined, { phone, code, password: 'cedar-harbor-52', nickname })).body as SessionReply;
-  }
-  async function device(accessToken: string): Promise<Device> {
-    const socket = connect(`${server.url}/account`, { transports: ['websocket'], auth: { accessToken }, reconnection: false, forceNew: true });
-    sockets.push(socket);
-    const events: Device['events'] = [];
-    socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return { socket, events };
-  }
-  const of = (d: Device, event: string) => d.events.filter((e) => e.event === event).map((e) => e.payload);
-  const ack = (d: Device, event: string, payload: unknown) => d.socket.timeout(10_000).emitWithAck(event, payload) as Promise<any>;
+  const { api, signup, login, befriend, device, closeAll } = imPeople(() => server);
 
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await server?.close();
-  });
+  afterAll(closeAll);
 
   it('recall and edit reach every device; delete for me only one’s own; typing the peer only', async () => {
     const ann = await signup('+8613900000401', 'Ann');
     const ben = await signup('+8613900000402', 'Ben');
-    const annPhone = (await api('POST', '/auth/login', undefined, { phone: '+8613900000401', password: 'cedar-harbor-52' })).body as SessionReply;
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    const annPhone = await login('+8613900000401');
+    await befriend(ann, ben);
     const [annLaptop, annMobile, benLaptop] = [await device(ann.accessToken), await device(annPhone.accessToken), await device(ben.accessToken)];
     const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     const base = `/conversations/${conversation.id}/messages`;
@@ -114,8 +80,7 @@ describe('message operations, live', () => {
     const ann = await signup('+8613900000411', 'Ann2');
     const ben = await signup('+8613900000412', 'Ben2');
     const eve = await signup('+8613900000413', 'Eve2');
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    await befriend(ann, ben);
     const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     const sent = (await api('POST', `/conversations/${conversation.id}/messages`, ben.accessToken, { clientMsgId: 'ben-fuzz-001', type: 'text', text: 'keep me' })).body;
     // Each connection has its own request bucket (a burst of 40): 8 connections of 30 requests each stay inside it.
@@ -143,8 +108,7 @@ describe('message operations, live', () => {
     const rand = mulberry32(16_0414);
     const ann = await signup('+8613900000421', 'Ann3');
     const ben = await signup('+8613900000422', 'Ben3');
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    await befriend(ann, ben);
     const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     const sent = (await api('POST', `/conversations/${conversation.id}/messages`, ben.accessToken, { clientMsgId: 'ben-fuzz-101', type: 'text', text: 'keep me too' })).body;
     const ids = [conversation.id, 'cvnot-a-conversation', '..', '%00', 'x'.repeat(300)];

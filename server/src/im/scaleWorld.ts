@@ -99,12 +99,12 @@ export async function openDevice(url: string, person: Pick<TestPerson, 'accessTo
   };
 }
 
-/** REST as a person (or without a token). */
-export async function api(url: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: any }> {
+/** REST as a person (or without a token). `raw` sends a string body as it is (malformed JSON), not JSON-encoded. */
+export async function api(url: string, method: string, path: string, token: string | undefined, body?: unknown, options: { raw?: boolean } = {}): Promise<{ status: number; body: any }> {
   const res = await fetch(`${url}/api/v1${path}`, {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? undefined : options.raw && typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };

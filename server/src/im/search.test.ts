@@ -3,55 +3,26 @@
  * `im.search` socket request answer alike (Chinese words, the person's own
  * conversations only), and malformed socket requests get coded refusals.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel, SessionReply } from '@muster/accounts';
 import { mulberry32 } from '@muster/kit/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
+import { ack, imPeople } from './testing/people.ts';
 
 describe('message search over REST and the socket', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const sockets: Socket[] = [];
 
-  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  async function signup(phone: string, nickname: string): Promise<SessionReply> {
-    await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' });
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    return (await api('POST', '/auth/signup', undefined, { phone, code, password: 'cedar-harbor-52', nickname })).body as SessionReply;
-  }
-  async function device(accessToken: string): Promise<Socket> {
-    const socket = connect(`${server.url}/account`, { transports: ['websocket'], auth: { accessToken }, reconnection: false, forceNew: true });
-    sockets.push(socket);
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return socket;
-  }
-  const ack = async (socket: Socket, event: string, payload: unknown) => (await socket.timeout(10_000).emitWithAck(event, payload)) as { ok: boolean; data?: any; error?: { code: string } };
+  const { api, signup, befriend, device, closeAll } = imPeople(() => server);
 
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await server?.close();
-  });
+  afterAll(closeAll);
 
   it('finds 会议 over REST and the socket alike, in your conversations only', async () => {
     const ann = await signup('+8613900000481', 'Ann');
     const ben = await signup('+8613900000482', 'Ben');
     const eve = await signup('+8613900000483', 'Eve');
-    const request = await api('POST', '/contacts/requests', ann.accessToken, { to: ben.user.id });
-    await api('POST', `/contacts/requests/${request.body.id}/accept`, ben.accessToken);
+    await befriend(ann, ben);
     const conversation = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     await api('POST', `/conversations/${conversation.id}/messages`, ann.accessToken, { clientMsgId: 'search-sock-1', type: 'text', text: '明天的会议改到三点' });
     await api('POST', `/conversations/${conversation.id}/messages`, ben.accessToken, { clientMsgId: 'search-sock-2', type: 'text', text: 'OK, see you at the meeting' });
@@ -82,7 +53,7 @@ describe('message search over REST and the socket', () => {
       const reply = await ack(socket, 'im.search', i % 10 === 0 ? pick(values) : payload);
       if (!reply.ok) expect(reply.error!.code, `#${i} ${JSON.stringify(payload).slice(0, 200)}`).toMatch(/^(BAD_REQUEST|NOT_FOUND|PAYLOAD_TOO_LARGE|UNSUPPORTED_VERSION)$/);
     }
-    expect(socket.connected).toBe(true);
+    expect(socket.socket.connected).toBe(true);
     expect(await ack(socket, 'im.search', { q: 'still here' })).toEqual({ ok: true, data: { results: [], next: null } });
   });
 });

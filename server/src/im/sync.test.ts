@@ -6,57 +6,27 @@
  * contacts; and the same on the socket (im.sync, im.settings, im.draft,
  * im.presence), fuzzed.
  */
-import { io as connect, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LogCodeChannel, SessionReply } from '@muster/accounts';
+import type { SessionReply } from '@muster/accounts';
 import { mulberry32 } from '@muster/kit/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
+import { ack, imPeople } from './testing/people.ts';
 
 describe('sync, conversation settings and presence over a server', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  const sockets: Socket[] = [];
   let phones = 0;
 
-  const api = async (method: string, url: string, token: string | undefined, body?: unknown) => {
-    const res = await fetch(`${server.url}/api/v1${url}`, {
-      method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
-  async function signup(nickname: string): Promise<SessionReply> {
+  const people = imPeople(() => server);
+  const { api, login, befriend, device, closeAll } = people;
+  async function signup(nickname: string): Promise<SessionReply & { phone: string }> {
     const phone = `+86139000005${String(phones++).padStart(2, '0')}`;
-    await api('POST', '/auth/codes', undefined, { phone, purpose: 'signup' });
-    const code = (server.accounts.channel as LogCodeChannel).pending().find((p) => p.phone === phone)!.code;
-    const reply = (await api('POST', '/auth/signup', undefined, { phone, code, password: 'cedar-harbor-52', nickname })).body as SessionReply;
-    return Object.assign(reply, { phone });
+    return Object.assign(await people.signup(phone, nickname), { phone });
   }
-  async function befriend(a: SessionReply, b: SessionReply): Promise<void> {
-    const request = await api('POST', '/contacts/requests', a.accessToken, { to: b.user.id });
-    expect((await api('POST', `/contacts/requests/${request.body.id}/accept`, b.accessToken)).status).toBe(204);
-  }
-  async function device(accessToken: string): Promise<{ socket: Socket; events: { event: string; payload: any }[] }> {
-    const socket = connect(`${server.url}/account`, { transports: ['websocket'], auth: { accessToken }, reconnection: false, forceNew: true });
-    sockets.push(socket);
-    const events: { event: string; payload: any }[] = [];
-    socket.onAny((event: string, payload: unknown) => events.push({ event, payload }));
-    await new Promise<void>((resolve, reject) => {
-      socket.once('connect', () => resolve());
-      socket.once('connect_error', reject);
-    });
-    return { socket, events };
-  }
-  const ack = (d: { socket: Socket }, event: string, payload: unknown) => d.socket.timeout(10_000).emitWithAck(event, payload) as Promise<any>;
 
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(async () => {
-    for (const s of sockets) s.close();
-    await server?.close();
-  });
+  afterAll(closeAll);
 
   it('GET /sync: the current state, then a long-poll answered by the next message, as the contract says', async () => {
     const [ann, ben] = [await signup('Ann'), await signup('Ben')];
@@ -107,7 +77,7 @@ describe('sync, conversation settings and presence over a server', () => {
   it('conversation settings and drafts reach the person’s own devices and no one else; sync carries them too', async () => {
     const [ann, ben] = [await signup('Ann3'), await signup('Ben3')];
     await befriend(ann, ben);
-    const annPhone = (await api('POST', '/auth/login', undefined, { phone: (ann as SessionReply & { phone: string }).phone, password: 'cedar-harbor-52' })).body as SessionReply;
+    const annPhone = await login(ann.phone);
     const c = (await api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
     const [laptop, phone, benLaptop] = [await device(ann.accessToken), await device(annPhone.accessToken), await device(ben.accessToken)];
     const start = (await api('GET', '/sync', annPhone.accessToken)).body.next as string;

@@ -8,7 +8,7 @@ import { Icon } from '../ui/Icon.tsx';
 import { showMenu, type MenuItem } from '../ui/PopoverMenu.tsx';
 import { VirtualList } from './VirtualList.tsx';
 import { imClient } from '../account/im.ts';
-import { askNotificationPermission, avatarOf, chatList, chatsLoaded, nameOf, notificationsAskable } from './state.ts';
+import { askNotificationPermission, avatarOf, chatList, groupAvatarOf, chatsLoaded, nameOf, notificationsAskable } from './state.ts';
 import { badgeText, conversationTitle, listTime, previewText } from './viewModel.ts';
 import { chatQuery } from './search.ts';
 import { ChatSearchBar, ChatSearchResults } from './SearchPanel.tsx';
@@ -48,7 +48,7 @@ function ChatRow({ c, active, now }: { c: ConversationState; active: boolean; no
   const typing = c.typingUntil !== undefined && c.typingUntil > now;
   const preview = previewText(c, { me, nameOf, typing, viewing: active });
   const badge = badgeText(c.unread > 0 ? c.unread : c.markedUnread ? 1 : 0);
-  const avatar = c.kind === 'direct' && c.peer ? avatarOf(c.peer.id) : null;
+  const avatar = c.kind === 'direct' && c.peer ? avatarOf(c.peer.id) : c.kind === 'group' ? groupAvatarOf(c.id) : null;
   const at = c.lastMessage?.sentAt ?? c.updatedAt;
   return (
     <div role="listitem">
@@ -78,7 +78,7 @@ function ChatRow({ c, active, now }: { c: ConversationState; active: boolean; no
         }}
       >
         <span class="chat-row-avatar">
-          {c.kind === 'group' ? (
+          {c.kind === 'group' && !avatar ? (
             <span class="avatar-circle avatar-group" aria-hidden="true">
               <Icon name="users" />
             </span>

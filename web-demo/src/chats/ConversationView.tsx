@@ -10,7 +10,7 @@ import { Icon } from '../ui/Icon.tsx';
 import { showMenu, type MenuItem } from '../ui/PopoverMenu.tsx';
 import { CallButtons } from '../call/CallButtons.tsx';
 import { Composer } from './Composer.tsx';
-import { avatarOf, chatList, nameOf, timelineOf } from './state.ts';
+import { avatarOf, chatList, groupAvatarOf, nameOf, timelineOf } from './state.ts';
 import { VirtualList, type VirtualListHandle } from './VirtualList.tsx';
 import { PresenceLine } from './presence.tsx';
 import { jumpTarget, takeJump } from './search.ts';
@@ -424,6 +424,7 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
         <button class="icon-btn chat-back" type="button" aria-label="Back to chats" data-testid="chat-back" onClick={() => navigate(chatPath(null))}>
           <Icon name="arrow" />
         </button>
+        {isGroup && (groupAvatarOf(c.id) ?? group?.avatar?.small) && <Avatar name={title} src={groupAvatarOf(c.id) ?? group?.avatar?.small} testId="chat-header-avatar" />}
         <div class="chat-header-title">
           <b data-testid="chat-title">{title}</b>
           {typing ? (

@@ -4,7 +4,7 @@ import { navigate } from '../app/router.ts';
 import { chatPath } from '../app/routes.ts';
 import { Avatar } from '../ui/Avatar.tsx';
 import { Icon } from '../ui/Icon.tsx';
-import { avatarOf, chatList, nameOf } from './state.ts';
+import { avatarOf, chatList, groupAvatarOf, nameOf } from './state.ts';
 import { CHAT_MATCHES, SEARCH_DEBOUNCE_MS, chatQuery, highlightParts, jumpTo, matchConversations } from './search.ts';
 import { conversationTitle, listTime } from './viewModel.ts';
 import './search.css';
@@ -175,12 +175,12 @@ function ChatResult({ c, query, active }: { c: ConversationState; query: string;
           navigate(chatPath(c.id), { replace: active });
         }}
       >
-        {c.kind === 'group' ? (
+        {c.kind === 'group' && !groupAvatarOf(c.id) ? (
           <span class="avatar-circle avatar-group" aria-hidden="true">
             <Icon name="users" />
           </span>
         ) : (
-          <Avatar name={title} src={c.peer ? avatarOf(c.peer.id) : null} />
+          <Avatar name={title} src={c.kind === 'group' ? groupAvatarOf(c.id) : c.peer ? avatarOf(c.peer.id) : null} />
         )}
         <span class="search-row-main">
           <b>

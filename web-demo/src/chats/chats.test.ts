@@ -50,6 +50,8 @@ describe('chat list rows', () => {
     expect(previewText(conv({ kind: 'group', name: 'G', lastMessage: m(3, { mentions: [ME] }) }), { me: ME, nameOf, typing: false })).toEqual({ text: '[@ you] Ann: t3', tone: 'mention' });
     expect(previewText(conv({ lastMessage: m(3, { recalled: { by: ANN, at: NOON } }) }), { me: ME, nameOf, typing: false }).text).toBe('Ann recalled a message');
     expect(messageSummary(m(3, { type: 'system', text: undefined, notice: { kind: 'renamed', actorId: ME, text: 'Lunch' } }), nameOf, ME)).toBe('You renamed the group to “Lunch”');
+    expect(messageSummary(m(3, { type: 'system', text: undefined, notice: { kind: 'avatar', actorId: ANN } }), nameOf, ME)).toBe('Ann changed the group photo');
+    expect(messageSummary(m(3, { type: 'system', text: undefined, notice: { kind: 'avatar', actorId: ME, detail: { removed: true } } }), nameOf, ME)).toBe('You removed the group photo');
   });
 
   it('says times as a list does, and counts unread in badges and the title', () => {

@@ -2,6 +2,7 @@ import { computed, effect, signal, type Signal } from '@preact/signals';
 import type { ChatMessage, ContactsSnapshot, ConversationState, ImClient, Timeline } from '@muster/im/client';
 import type { PublicProfile } from '@muster/accounts/client';
 import { imClient } from '../account/im.ts';
+import { groupsState } from '../contacts/state.ts';
 import { accounts } from '../account/session.ts';
 import { messageSummary, titleWithCount, type NameOf } from './viewModel.ts';
 
@@ -80,6 +81,12 @@ export const nameOf: NameOf = (userId) => {
 
 export function avatarOf(userId: string): string | null {
   return contactById.value.get(userId)?.avatar?.small ?? peerById.value.get(userId)?.avatar?.small ?? profiles.value.get(userId)?.avatar?.small ?? null;
+}
+
+/** A group's photo (its 64 px path), from the groups store (my list, else an open group's details), or null. */
+export function groupAvatarOf(groupId: string): string | null {
+  const groups = groupsState.value;
+  return (groups.groups.find((g) => g.id === groupId) ?? groups.details[groupId])?.avatar?.small ?? null;
 }
 
 // ------------------------------------------------------------------ notifications

@@ -99,6 +99,8 @@ export function noticeText(notice: SystemNotice, nameOf: NameOf, me: string | nu
       return 'This temporary group will be cleared soon for lack of use';
     case 'call':
       return notice.text ?? 'Call';
+    case 'avatar':
+      return notice.detail?.removed ? `${actor} removed the group photo` : `${actor} changed the group photo`;
     default:
       return notice.text ?? '';
   }

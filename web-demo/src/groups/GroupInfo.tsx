@@ -20,6 +20,40 @@ const FIRST_MEMBERS = 60;
  * notice, its settings, join requests waiting, "Message", leave or dissolve.
  * Only what my role allows is shown; every change shows at once.
  */
+/**
+ * The group's photo: the owner and admins tap it to choose a new one (the
+ * server crops and shrinks it, as a person's) or remove it; others see it.
+ */
+function GroupPhoto({ name, avatar, editable, onUpload, onRemove }: { name: string; avatar: GroupDetailsView['avatar']; editable: boolean; onUpload: (file: File) => void; onRemove: () => void }) {
+  const picture = <Avatar name={name} src={avatar?.large} size="lg" testId="group-avatar" />;
+  if (!editable) return <div class="group-photo">{picture}</div>;
+  return (
+    <div class="group-photo">
+      <label class="group-photo-pick" title={avatar ? 'Change the group photo' : 'Add a group photo'}>
+        {picture}
+        <span class="group-photo-label">{avatar ? 'Change photo' : 'Add a photo'}</span>
+        <input
+          class="visually-hidden"
+          type="file"
+          accept="image/jpeg,image/png,image/webp,image/gif"
+          data-testid="group-avatar-input"
+          onChange={(e) => {
+            const input = e.currentTarget;
+            const file = input.files?.[0];
+            input.value = '';
+            if (file) onUpload(file);
+          }}
+        />
+      </label>
+      {avatar && (
+        <button class="btn btn-ghost btn-small" type="button" data-testid="group-avatar-remove" onClick={onRemove}>
+          Remove photo
+        </button>
+      )}
+    </div>
+  );
+}
+
 export function GroupInfo({ groupId }: { groupId: string }) {
   const details = groupsState.value.details[groupId];
   pinyinReady.value;
@@ -145,6 +179,14 @@ export function GroupInfo({ groupId }: { groupId: string }) {
           </div>
         </div>
       )}
+
+      <GroupPhoto
+        name={details.name}
+        avatar={details.avatar}
+        editable={may.manage}
+        onUpload={(file) => act(() => im().groups.setAvatar(groupId, file), 'New group photo saved.')}
+        onRemove={() => act(() => im().groups.removeAvatar(groupId), 'Group photo removed.')}
+      />
 
       <section class="group-block">
         <div class="group-block-head">

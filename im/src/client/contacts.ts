@@ -22,6 +22,7 @@ import type { PublicProfile } from '@muster/accounts/protocol';
 import type { ContactRequestView, ContactView } from '../protocol.ts';
 import { NameMatcher, loadPinyin, pinyinIfLoaded, sectionsOf } from './names.ts';
 import { ImClientError, type ImTransport } from './transport.ts';
+import { coalesced } from './coalesced.ts';
 
 export type BlockedPerson = PublicProfile & { since: number };
 export type ContactSection = { letter: string; items: ContactView[] };
@@ -63,8 +64,6 @@ export class ContactsStore {
   readonly #listeners = new Set<(snapshot: ContactsSnapshot) => void>();
   #snapshot: ContactsSnapshot = EMPTY;
   #stops: (() => void)[] = [];
-  #refreshing: Promise<void> | null = null;
-  #refreshAgain = false;
 
   constructor(transport: ImTransport, options: ContactsStoreOptions) {
     this.#transport = transport;
@@ -108,29 +107,18 @@ export class ContactsStore {
 
   /** Fetches the list and the requests again (coalesced: one at a time, one more queued). */
   refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#refreshAgain = true;
-      return this.#refreshing;
-    }
-    const run = async (): Promise<void> => {
-      try {
-        do {
-          this.#refreshAgain = false;
-          const [contacts, requests] = await Promise.all([
-            this.#transport.request<ContactView[]>('GET', '/contacts'),
-            this.#transport.request<ContactRequestView[]>('GET', '/contacts/requests'),
-          ]);
-          this.#set({ loaded: true, contacts, requests: sortRequests(requests) });
-          // The first search then finds every name indexed.
-          this.#names.warm(contacts.flatMap((c) => (c.remark ? [c.remark, c.nickname] : [c.nickname])));
-        } while (this.#refreshAgain);
-      } finally {
-        this.#refreshing = null;
-      }
-    };
-    this.#refreshing = run();
-    return this.#refreshing;
+    return this.#reload();
   }
+
+  readonly #reload = coalesced(async () => {
+    const [contacts, requests] = await Promise.all([
+      this.#transport.request<ContactView[]>('GET', '/contacts'),
+      this.#transport.request<ContactRequestView[]>('GET', '/contacts/requests'),
+    ]);
+    this.#set({ loaded: true, contacts, requests: sortRequests(requests) });
+    // The first search then finds every name indexed.
+    this.#names.warm(contacts.flatMap((c) => (c.remark ? [c.remark, c.nickname] : [c.nickname])));
+  });
 
   // ------------------------------------------------------------------ reading
 

@@ -18,6 +18,7 @@ import type { GroupView } from '../protocol.ts';
 import type { GroupDetailsView, GroupMemberView, JoinRequestView } from '../groupsProtocol.ts';
 import { NameMatcher, loadPinyin } from './names.ts';
 import { ImClientError, type ImTransport } from './transport.ts';
+import { coalesced } from './coalesced.ts';
 
 export type GroupRole = 'owner' | 'admin' | 'member';
 export type { GroupDetailsView, GroupMemberView, JoinRequestView };
@@ -93,8 +94,6 @@ export class GroupsStore {
   readonly #listeners = new Set<(snapshot: GroupsSnapshot) => void>();
   #snapshot: GroupsSnapshot = EMPTY;
   #stops: (() => void)[] = [];
-  #refreshing: Promise<void> | null = null;
-  #refreshAgain = false;
 
   constructor(transport: ImTransport, options: GroupsStoreOptions) {
     this.#transport = transport;
@@ -134,24 +133,13 @@ export class GroupsStore {
   }
 
   refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#refreshAgain = true;
-      return this.#refreshing;
-    }
-    const run = async (): Promise<void> => {
-      try {
-        do {
-          this.#refreshAgain = false;
-          const groups = await this.#transport.request<GroupView[]>('GET', '/groups');
-          this.#set({ loaded: true, groups: this.#sorted(groups.filter((g) => g.dissolvedAt === null)) });
-        } while (this.#refreshAgain);
-      } finally {
-        this.#refreshing = null;
-      }
-    };
-    this.#refreshing = run();
-    return this.#refreshing;
+    return this.#reload();
   }
+
+  readonly #reload = coalesced(async () => {
+    const groups = await this.#transport.request<GroupView[]>('GET', '/groups');
+    this.#set({ loaded: true, groups: this.#sorted(groups.filter((g) => g.dissolvedAt === null)) });
+  });
 
   group(groupId: string): GroupView | undefined {
     return this.#snapshot.details[groupId] ?? this.#snapshot.groups.find((g) => g.id === groupId);

@@ -4,3 +4,4 @@ export { TEST_KEYS, TEST_KDF_COST, tempDir, testLocation, testSealer, rawQuery, 
 export { LEGACY_MEETINGS_SCHEMA, LEGACY_BOARDS_SCHEMA } from './legacy.ts';
 export { useTestDatabase, testEngines, type TestDatabase } from './fixture.ts';
 export { silentLogger, recordingLogger, type RecordingLogger, type LogLine } from './logging.ts';
+export { bytesAtRest, foundAtRest } from './atRest.ts';

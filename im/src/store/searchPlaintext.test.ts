@@ -4,11 +4,7 @@
  * files (SQLite, open and closed), a pg_dump, or a backup, while their
  * hashed terms are (the control: the index rows are there to be found).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import zlib from 'node:zlib';
-import { backupDatabase } from '@muster/db';
-import { pgDumpSchema, silentLogger, testEngines, useTestDatabase } from '@muster/db/testing';
+import { bytesAtRest, foundAtRest, testEngines, useTestDatabase } from '@muster/db/testing';
 import { waitUntil } from '@muster/kit/testing';
 import { describe, expect, it } from 'vitest';
 import { tokenize } from '../domain/tokens.ts';
@@ -20,12 +16,6 @@ const engines = await testEngines('the PostgreSQL search plaintext test (im/src/
 /** Words no other test writes, Chinese (a 2-character word and a longer one) and Latin. */
 const WORDS = ['鲲鹏', '饕餮盛宴', 'zanzibarquux', 'vorpalsnark'];
 const TEXT = `下周${WORDS[0]}项目的${WORDS[1]}，代号 ${WORDS[2].toUpperCase()} 和 ${WORDS[3]}`;
-
-function needles(marker: string): Buffer[] {
-  return [Buffer.from(marker, 'utf8'), Buffer.from(marker, 'utf16le')];
-}
-const found = (haystack: Buffer, marker: string) => needles(marker).some((n) => haystack.includes(n));
-const filesUnder = (dir: string) => fs.readdirSync(dir, { withFileTypes: true, recursive: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
 
 describe.each(engines)('search index: no word in plaintext at rest (%s)', (engine) => {
   const testDb = useTestDatabase(engine);
@@ -46,24 +36,10 @@ describe.each(engines)('search index: no word in plaintext at rest (%s)', (engin
     const terms = [...new Set(WORDS.flatMap((word) => tokenize(word)))].map((token) => index.term(token));
     await w.im.close();
 
-    const haystacks: [string, Buffer][] = [];
-    const location = testDb.location;
-    if (engine === 'sqlite') {
-      for (const file of filesUnder(location.dataDir)) haystacks.push([`${path.basename(file)} (open)`, fs.readFileSync(file)]);
-    } else {
-      haystacks.push(['pg_dump', await pgDumpSchema(location.schema!.schema)]);
-    }
-    const backup = path.join(location.dataDir, 'backup.jsonl.gz');
-    await backupDatabase({ dataDir: location.dataDir, url: location.url, out: backup, logger: silentLogger });
-    haystacks.push(['backup', zlib.gunzipSync(fs.readFileSync(backup))]);
-    fs.rmSync(backup);
-    await db.close();
-    if (engine === 'sqlite') {
-      for (const file of filesUnder(location.dataDir)) haystacks.push([`${path.basename(file)} (closed)`, fs.readFileSync(file)]);
-    }
+    const haystacks = await bytesAtRest(engine, testDb.location, db);
 
     for (const [name, bytes] of haystacks) {
-      for (const word of [...WORDS, WORDS[2].toUpperCase()]) expect({ name, word, found: found(bytes, word) }).toEqual({ name, word, found: false });
+      for (const word of [...WORDS, WORDS[2].toUpperCase()]) expect({ name, word, found: foundAtRest(bytes, word) }).toEqual({ name, word, found: false });
     }
     // The control: the hashed terms are where the rows are.
     const withRows = engine === 'sqlite' ? ['backup', 'muster.db (closed)'] : ['pg_dump', 'backup'];

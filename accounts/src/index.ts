@@ -2,7 +2,7 @@ export { Accounts, type AccountsOptions } from './domain/Accounts.ts';
 export { Authenticator, deviceFromUserAgent, CODE_TTL_MS, CODE_MAX_TRIES, LOCKOUT_FAILURES, LOCKOUT_MS, type ClientContext, type DeviceInput } from './domain/Authenticator.ts';
 export { Administration, SETUP_LINK_TTL_MS, type CreatedGuest } from './domain/Administration.ts';
 export { Profiles, AVATAR_SIZES, MUSTER_ID_CHANGE_MS, type AvatarSize, type AvatarSource } from './domain/Profiles.ts';
-export { avatarImages, AVATAR_MAX_BYTES } from './domain/avatarImages.ts';
+export { avatarImages, openImage, AVATAR_MAX_BYTES, IMAGE_MAX_PIXELS } from './domain/avatarImages.ts';
 export { SessionGuard, REVOCATION_POLL_MS, type Principal, type Revocation } from './domain/SessionGuard.ts';
 export { TokenService, RefreshTokens, ACCESS_TOKEN_TTL_SECONDS, ADMIN_ELEVATION_TTL_SECONDS, type AccessClaims } from './domain/TokenService.ts';
 export { LogCodeChannel, HttpCodeChannel, codeChannelFromEnv, DEFAULT_SMS_BODY, type CodeChannel, type CodeDelivery, type PendingCode } from './domain/CodeChannel.ts';

@@ -396,6 +396,88 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
           .execute();
       },
     },
+    // Files (@muster/files): one row per upload. Plain: what the sweeper and the access checks query (owner,
+    // conversation, status, times, kind); sealed: the name and everything else about the content (meta), and the
+    // file's own content key (data_key; cleared when retention deletes the bytes). The bytes live outside the
+    // database (disk or S3), encrypted under data_key. file_prefs: a person's download cache period.
+    '0013_files': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('files')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('owner_id', 'text', (c) => c.notNull())
+          .addColumn('conversation_id', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text')
+          .addColumn('size', 'bigint')
+          .addColumn('meta', bytes, (c) => c.notNull())
+          .addColumn('data_key', bytes)
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('completed_at', 'bigint')
+          .addColumn('last_ref_at', 'bigint')
+          .addColumn('expired_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('files_status_ref').on('files').columns(['status', 'last_ref_at']).execute();
+        await db.schema.createIndex('files_status_created').on('files').columns(['status', 'created_at']).execute();
+        await db.schema.createIndex('files_owner').on('files').columns(['owner_id', 'created_at']).execute();
+        await db.schema
+          .createTable('file_prefs')
+          .addColumn('account_id', 'text', (c) => c.primaryKey())
+          .addColumn('cache_days', 'integer')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+    // Offline notifications (@muster/push). push_subscriptions: one row per push endpoint (a browser's Web Push
+    // subscription, a UnifiedPush distributor's URL, an organisation gateway's address); the endpoint and its keys
+    // are sealed (target), endpoint_index is their blind index (one row per endpoint). push_settings: a person's
+    // previews switch (plain) and do-not-disturb hours (sealed).
+    '0014_push': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('push_subscriptions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('endpoint_index', 'text', (c) => c.notNull())
+          .addColumn('target', bytes, (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_success_at', 'bigint')
+          .execute();
+        await db.schema.createIndex('push_subscriptions_endpoint').on('push_subscriptions').column('endpoint_index').unique().execute();
+        await db.schema.createIndex('push_subscriptions_account').on('push_subscriptions').columns(['account_id', 'created_at']).execute();
+        await db.schema
+          .createTable('push_settings')
+          .addColumn('account_id', 'text', (c) => c.primaryKey())
+          .addColumn('previews', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('dnd', bytes)
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
+    // Which message carries which file (@muster/im media messages): who may read a file is decided by the
+    // conversations whose messages reference it (the files domain asks through its canRead port), and a
+    // forward adds a row for the same file, never a copy. A recall removes the message's row.
+    '0015_message_files': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .createTable('message_files')
+          .addColumn('conversation_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('file_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('message_files_pk', ['conversation_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('message_files_file').on('message_files').columns(['file_id', 'conversation_id']).execute();
+      },
+    },
+    // Chat export as minutes (@muster/im export): a group setting that keeps exporting to its owner and admins, and
+    // an index that finds a conversation's seq range for a time range without reading its other messages.
+    '0016_group_export': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('groups').addColumn('export_admins_only', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+        await db.schema.createIndex('messages_sent_at').on('messages').columns(['conversation_id', 'sent_at']).execute();
+      },
+    },
   };
 }
 

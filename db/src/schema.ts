@@ -26,6 +26,7 @@ export interface Schema {
   conversation_members: ConversationMembersTable;
   messages: MessagesTable;
   message_hides: MessageHidesTable;
+  message_files: MessageFilesTable;
   message_terms: MessageTermsTable;
   search_progress: SearchProgressTable;
   sync_cursors: SyncCursorsTable;
@@ -35,6 +36,10 @@ export interface Schema {
   group_mutes: GroupMutesTable;
   group_join_requests: GroupJoinRequestsTable;
   group_avatars: GroupAvatarsTable;
+  push_subscriptions: PushSubscriptionsTable;
+  push_settings: PushSettingsTable;
+  files: FilesTable;
+  file_prefs: FilePrefsTable;
 }
 
 export interface MeetingsTable {
@@ -281,6 +286,13 @@ export interface MessagesTable {
 }
 
 /** "Delete for me": a message one person hides on all of their devices. */
+/** Which message carries which file (see migration 0015). */
+export interface MessageFilesTable {
+  conversation_id: string;
+  seq: number;
+  file_id: string;
+}
+
 export interface MessageHidesTable {
   user_id: string;
   conversation_id: string;
@@ -357,6 +369,8 @@ export interface GroupsTable {
   join_approval: number;
   /** Only the owner and admins may send. */
   mute_all: number;
+  /** Only the owner and admins may export the chat as minutes (migration 0016). */
+  export_admins_only: number;
   /** Dissolved (by its owner, or cleared): nobody sends; members keep what is left. */
   dissolved_at: number | null;
   /** When the "expiring" notice of the current idle stretch went out. */
@@ -392,5 +406,65 @@ export interface GroupAvatarsTable {
   small: Buffer | null;
   /** Sealed WebP, 256 px; null once removed. */
   large: Buffer | null;
+  updated_at: number;
+}
+
+/**
+ * Where a person's offline notifications go (see @muster/push): a Web Push subscription, a UnifiedPush
+ * endpoint, or an organisation gateway's address. The endpoint URL and its keys are sealed in `target`;
+ * `endpoint_index` is their blind index (Sealer.blindIndex 'push-endpoint'), one row per endpoint.
+ */
+export interface PushSubscriptionsTable {
+  id: string;
+  account_id: string;
+  /** webpush | unifiedpush | a gateway's own kind. */
+  kind: string;
+  endpoint_index: string;
+  /** Sealed JSON: { endpoint, keys? }. */
+  target: Buffer;
+  created_at: number;
+  /** When the push service last took a notification for it. */
+  last_success_at: number | null;
+}
+
+/** A person's notification settings: message previews (0/1), do-not-disturb hours (sealed JSON or null). */
+export interface PushSettingsTable {
+  account_id: string;
+  previews: number;
+  dnd: Buffer | null;
+  updated_at: number;
+}
+
+/**
+ * An uploaded file (@muster/files). Its bytes are outside the database (disk or S3), encrypted with AES-256-CTR
+ * under its own content key, which is sealed here (data_key); everything about it but what queries need is in
+ * the sealed meta (name, true type, dimensions, duration, waveform, whether it has a thumbnail).
+ */
+export interface FilesTable {
+  id: string;
+  owner_id: string;
+  /** The conversation the upload was made for (Upload-Metadata conversationId), or null. */
+  conversation_id: string | null;
+  /** uploading → ready; ready → deleting → expired (retention). */
+  status: 'uploading' | 'ready' | 'deleting' | 'expired';
+  /** image | video | audio | other once processed; null while uploading. */
+  kind: string | null;
+  /** Bytes: the declared Upload-Length (null while deferred), then the stored content's size. */
+  size: number | null;
+  /** Sealed JSON: the name and what processing found. */
+  meta: Buffer;
+  /** Sealed: the file's 256-bit content key and IV; null once retention deleted the bytes. */
+  data_key: Buffer | null;
+  created_at: number;
+  completed_at: number | null;
+  /** When a message last referenced it: retention counts from here. */
+  last_ref_at: number | null;
+  expired_at: number | null;
+}
+
+/** A person's file settings: how many days their devices keep downloaded files (null: for ever). */
+export interface FilePrefsTable {
+  account_id: string;
+  cache_days: number | null;
   updated_at: number;
 }

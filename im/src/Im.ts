@@ -21,6 +21,8 @@ import { SettingsRepository } from '@muster/accounts';
 import { Groups } from './domain/Groups.ts';
 import { TemporaryGroups } from './domain/TemporaryGroups.ts';
 import { GroupRepository } from './store/GroupRepository.ts';
+import { ChatExport } from './export/ChatExport.ts';
+import type { ChatFiles } from './domain/ChatFiles.ts';
 
 export interface ImOptions {
   db: Database;
@@ -66,11 +68,15 @@ export class Im {
   readonly groups: Groups;
   /** The idle sweeper of temporary groups, and the console's IM settings. */
   readonly temporaryGroups: TemporaryGroups;
+  /** Chat export as minutes (DOCX, PDF, Markdown); the server wires its files and thumbnails in (`exports.useFiles`, `exports.useThumbnails`). */
+  readonly exports: ChatExport;
+  readonly #messages: ConversationRepository;
   readonly #closers: (() => void | Promise<void>)[] = [];
   #closed: Promise<void> | undefined;
 
   constructor(options: ImOptions) {
     const now = options.now ?? Date.now;
+    this.#messages = new ConversationRepository(options.db);
     this.contacts = new Contacts({ contacts: new ContactRepository(options.db), accounts: options.accounts, hub: this.hub, ...(options.limits ? { limits: options.limits } : {}), now });
     this.conversations = new Conversations({ conversations: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now, ...(options.recallWindowMs !== undefined ? { recallWindowMs: options.recallWindowMs } : {}), ...(options.maxSendsInFlight !== undefined ? { maxSendsInFlight: options.maxSendsInFlight } : {}) });
     this.calls = new Calls({ conversations: this.conversations, store: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now });
@@ -122,6 +128,38 @@ export class Im {
     });
     if (options.temporaryGroupSweepMs !== 0) this.temporaryGroups.start(options.temporaryGroupSweepMs);
     this.onClose(() => this.temporaryGroups.stop());
+    this.exports = new ChatExport({
+      conversations: this.conversations,
+      store: new ConversationRepository(options.db),
+      groups: groupStore,
+      contacts: new ContactRepository(options.db),
+      accounts: options.accounts,
+      audit: options.db.audit,
+      ...(options.limits ? { limits: options.limits } : {}),
+      logger: imLog,
+      now,
+    });
+  }
+
+  /**
+   * Wires the files domain in (the server does): media messages take their
+   * files through this port. The files domain asks back through
+   * `readsFile` (who may read a file) and `mayUploadTo` (an upload naming a
+   * conversation).
+   */
+  useFiles(files: ChatFiles): void {
+    this.conversations.useFiles(files);
+  }
+
+  /** Whether a message in one of `accountId`'s conversations carries this file: IM's answer to the files domain's canRead. */
+  readsFile(fileId: string, accountId: string): Promise<boolean> {
+    return this.#messages.readsFile(fileId, accountId);
+  }
+
+  /** Whether `accountId` may upload a file for this conversation: a member of it. */
+  async mayUploadTo(accountId: string, conversationId: string): Promise<boolean> {
+    const membership = await this.#messages.membership(conversationId, accountId);
+    return membership !== null;
   }
 
   /** Something to stop when the IM domain closes (a timer, a sweeper, pending long-polls). */

@@ -28,6 +28,15 @@ export const IM_STATUS: Record<ImErrorCode, number> = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   // A group avatar upload that is not an image Muster reads (as accounts' IMAGE_INVALID).
   IMAGE_INVALID: 400,
+  // Media messages: a voice message over 60 s; a file sent as a type its bytes are not (an image that is not one);
+  // a file the retention period deleted (it cannot be sent or forwarded again).
+  VOICE_TOO_LONG: 400,
+  WRONG_FILE_KIND: 415,
+  FILE_EXPIRED: 410,
+  // Chat export: more messages in the range than one export takes (narrow the range); a PDF asked of a
+  // server with no CJK font installed (fonts-noto-cjk, or MUSTER_CJK_FONT; DOCX and Markdown still work).
+  EXPORT_TOO_LARGE: 400,
+  EXPORT_FONT_MISSING: 503,
   INTERNAL: 500,
 };
 

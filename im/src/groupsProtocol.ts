@@ -30,8 +30,9 @@ const GroupChange = {
   notice: Notice.optional().meta({ description: 'The announcement (empty: none)' }),
   joinApproval: z.boolean().optional().meta({ description: 'A plain member’s invitation waits for the owner or an admin' }),
   muteAll: z.boolean().optional().meta({ description: 'Only the owner and admins may send' }),
+  exportAdminsOnly: z.boolean().optional().meta({ description: 'Only the owner and admins may export the chat as minutes' }),
 };
-const somethingToChange = (b: Record<string, unknown>) => ['name', 'notice', 'joinApproval', 'muteAll'].some((k) => b[k] !== undefined);
+const somethingToChange = (b: Record<string, unknown>) => ['name', 'notice', 'joinApproval', 'muteAll', 'exportAdminsOnly'].some((k) => b[k] !== undefined);
 export const UpdateGroupSchema = z.object(GroupChange).strict().refine(somethingToChange, 'nothing to change').meta({ id: 'UpdateGroup' });
 export const InviteSchema = z
   .object({ userIds: z.array(UserIdSchema).min(1).max(MAX_GROUP_MEMBERS - 1).meta({ description: 'Your contacts to bring in' }) })

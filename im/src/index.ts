@@ -24,3 +24,4 @@ export { tokenize, warmTokenizer } from './domain/tokens.ts';
 export { SearchIndexRepository, SEARCH_TERM_KIND, type IndexProgress, type SearchCursor, type SearchHitKey } from './store/SearchIndexRepository.ts';
 export { ImError, isImError, IM_STATUS } from './errors.ts';
 export * from './protocol.ts';
+export * from './export/index.ts';

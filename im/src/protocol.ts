@@ -28,6 +28,11 @@ export const IM_ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'IMAGE_INVALID',
+  'VOICE_TOO_LONG',
+  'WRONG_FILE_KIND',
+  'FILE_EXPIRED',
+  'EXPORT_TOO_LARGE',
+  'EXPORT_FONT_MISSING',
   'INTERNAL',
 ] as const;
 export type ImErrorCode = (typeof IM_ERROR_CODES)[number];
@@ -89,31 +94,75 @@ export const MAX_TEXT_BYTES = 2048;
 export const ConversationIdSchema = z.string().regex(/^cv[A-Za-z0-9_-]{8,40}$/, 'not a conversation id');
 export const MessageIdSchema = z.string().regex(/^msg[A-Za-z0-9_-]{8,40}$/, 'not a message id');
 /**
- * Every message type. People send `text` and `emoji`; `forward` comes from
- * a merged forward, `system` and `call` from the server. The next issue adds
- * `image | voice | video | file`, each a text-less body with a media reference.
+ * Every message type. People send `text` and `emoji`, and the media types:
+ * `image | video | voice | file`, each a text-less body naming one uploaded
+ * file (see FileSchema); `forward` comes from a merged forward, `system`
+ * and `call` from the server.
  */
-export const MESSAGE_TYPES = ['text', 'emoji', 'forward', 'system', 'call'] as const;
+export const MESSAGE_TYPES = ['text', 'emoji', 'image', 'video', 'voice', 'file', 'forward', 'system', 'call'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
-/** The types a person sends with SendMessage. */
+/** The types a person sends with SendMessage and some text. */
 export const SENDABLE_TYPES = ['text', 'emoji'] as const;
+/** The types a person sends with SendMessage and a finished upload's file id. */
+export const MEDIA_TYPES = ['image', 'video', 'voice', 'file'] as const;
+export type MediaType = (typeof MEDIA_TYPES)[number];
+/** A voice message is at most 60 s (VOICE_TOO_LONG past it). */
+export const MAX_VOICE_MS = 60_000;
+/** A file id: the last path segment of the tus upload's Location. */
+export const FileIdSchema = z.string().regex(/^fl[A-Za-z0-9_-]{16,40}$/, 'not a file id');
+/** What the server found a file to be, from its bytes (not its name or declared type). */
+export const FILE_KINDS = ['image', 'video', 'audio', 'other'] as const;
+/**
+ * A message's file as its readers see it. The bytes come from
+ * `GET /api/v1/files/:id` (and `/thumbnail`), with a Bearer token or a
+ * signed link (POST /api/v1/files/links).
+ */
+export const FileSchema = z
+  .object({
+    id: z.string(),
+    name: z.string().meta({ description: 'The name it was uploaded with' }),
+    size: z.number().int().nonnegative().meta({ description: 'Bytes' }),
+    mime: z.string().meta({ description: 'Its true type, from its bytes' }),
+    kind: z.enum(FILE_KINDS),
+    width: z.number().int().optional(),
+    height: z.number().int().optional(),
+    durationMs: z.number().int().optional().meta({ description: 'Voice and video' }),
+    waveform: z.array(z.number().int().min(0).max(100)).optional().meta({ description: 'Voice: loudness bars, 0–100' }),
+    thumbnail: z.boolean().meta({ description: 'Whether GET /files/:id/thumbnail has an image (a WebP thumbnail or a video poster)' }),
+    expired: z.boolean().optional().meta({ description: 'Deleted by the retention period: show "expired"' }),
+  })
+  .meta({ id: 'File' });
+export type FileView = z.infer<typeof FileSchema>;
 /** A merged forward holds at most this many messages, and a forward goes to at most this many conversations (as WeChat). */
 export const MAX_FORWARD_MESSAGES = 100;
 export const MAX_FORWARD_TARGETS = 9;
 /** A quote carries at most this many characters of the message it answers. */
 export const QUOTE_EXCERPT_CHARS = 100;
 export const OpenConversationSchema = z.object({ userId: UserIdSchema }).strict().meta({ id: 'OpenConversation' });
-export const SendMessageSchema = z
+const ClientMsgIdSchema = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).meta({ description: 'The client\'s own id: a retried send with the same one returns the first message' });
+const ReplyToSchema = MessageIdSchema.nullable().optional().meta({ description: 'A message of this conversation this one answers (it is quoted)' });
+export const SendTextSchema = z
   .object({
-    clientMsgId: z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/).meta({ description: 'The client\'s own id: a retried send with the same one returns the first message' }),
+    clientMsgId: ClientMsgIdSchema,
     type: z.enum(SENDABLE_TYPES).meta({ description: 'text, or emoji: one emoji shown big (its text is that emoji)' }),
     text: z.string().min(1).max(MAX_TEXT_BYTES * 4),
-    replyTo: MessageIdSchema.nullable().optional().meta({ description: 'A message of this conversation this one answers (it is quoted)' }),
+    replyTo: ReplyToSchema,
     mentions: z.array(UserIdSchema).max(100).optional().meta({ description: 'Members of the conversation this message @mentions' }),
     mentionAll: z.boolean().optional().meta({ description: '@everyone (groups; owners and admins only)' }),
   })
   .strict()
-  .meta({ id: 'SendMessage' });
+  .meta({ id: 'SendText' });
+export const SendMediaSchema = z
+  .object({
+    clientMsgId: ClientMsgIdSchema,
+    type: z.enum(MEDIA_TYPES).meta({ description: 'image, video, voice (at most 60 s) or file: what the uploaded file is sent as' }),
+    fileId: FileIdSchema.meta({ description: 'A finished upload of yours (the last path segment of its tus Location)' }),
+    replyTo: ReplyToSchema,
+  })
+  .strict()
+  .meta({ id: 'SendMedia' });
+export const SendMessageSchema = z.discriminatedUnion('type', [SendTextSchema, SendMediaSchema]).meta({ id: 'SendMessage' });
+export type SendMessage = z.infer<typeof SendMessageSchema>;
 export const MessagesQuerySchema = z
   .object({
     afterSeq: z.coerce.number().int().nonnegative().optional(),
@@ -203,6 +252,7 @@ export const MessageSchema = z
     notice: SystemNoticeSchema.optional().meta({ description: 'Type system: what happened' }),
     quote: QuoteSchema.optional().meta({ description: 'A reply: the message it answers' }),
     forward: ForwardBodySchema.optional().meta({ description: 'Type forward: the merged chat history' }),
+    file: FileSchema.optional().meta({ description: 'Types image, video, voice and file: the file it carries' }),
     editedAt: z.number().int().optional().meta({ description: 'Edited: when last (show "edited")' }),
     recalled: z.object({ by: z.string(), at: z.number().int() }).optional().meta({ description: 'Recalled: by whom and when; its content is gone' }),
     sentAt: z.number().int(),
@@ -258,6 +308,7 @@ export const GroupSchema = z
     adminIds: z.array(z.string()),
     joinApproval: z.boolean().meta({ description: 'A plain member’s invitation waits for the owner or an admin' }),
     muteAll: z.boolean().meta({ description: 'Only the owner and admins may send' }),
+    exportAdminsOnly: z.boolean().optional().meta({ description: 'Only the owner and admins may export the chat as minutes (absent: false)' }),
     temporary: z.boolean(),
     expiresAt: z.number().int().nullable().meta({ description: 'Temporary groups: dissolved then at the latest' }),
     dissolvedAt: z.number().int().nullable().meta({ description: 'Dissolved: nobody sends any more; members keep what is left' }),
@@ -405,7 +456,7 @@ export type SearchResults = z.infer<typeof SearchResultsSchema>;
 export const IM_PROTOCOL_VERSION = 1;
 const V = z.literal(IM_PROTOCOL_VERSION).optional();
 export const ImRequests = {
-  'im.send': SendMessageSchema.extend({ v: V, conversationId: ConversationIdSchema }).strict(),
+  'im.send': z.discriminatedUnion('type', [SendTextSchema.extend({ v: V, conversationId: ConversationIdSchema }).strict(), SendMediaSchema.extend({ v: V, conversationId: ConversationIdSchema }).strict()]),
   'im.read': ReadSchema.extend({ v: V, conversationId: ConversationIdSchema }).strict(),
   'im.messages': z
     .object({

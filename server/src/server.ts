@@ -36,6 +36,11 @@ import { accountsApi } from '@muster/accounts/rest';
 import { Im } from '@muster/im';
 import { imApi } from '@muster/im/rest';
 import { imGateway } from '@muster/im/gateway';
+import { Push } from '@muster/push';
+import { pushApi } from '@muster/push/rest';
+import { Files, s3OptionsFromEnv } from '@muster/files';
+import { DOWNLOAD_EXPOSED_HEADERS, mountFiles, TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS } from '@muster/files/rest';
+import sharp from 'sharp';
 import { attachAccountSockets } from './accountSockets.ts';
 
 const log = rootLog.child({ component: 'server' });
@@ -58,6 +63,10 @@ export interface MusterServer {
   accounts: Accounts;
   /** Contacts, conversations and the rest of IM. */
   im: Im;
+  /** Offline notifications: Web Push, UnifiedPush, the organisation's gateways (push.useGateway). */
+  push: Push;
+  /** Uploads (tus), encrypted file storage, downloads and signed links, retention. */
+  files: Files;
   io: SocketIoServer;
   close(): Promise<void>;
 }
@@ -133,6 +142,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     publicUrl: config.accounts?.publicUrl,
     passwordCost: config.accounts?.passwordCost,
   });
+  // Files: on disk under dataDir/files, or in S3 when S3_* is set; encrypted under keys sealed in the database.
+  const filesLog = rootLog.child({ component: 'files' });
+  const files = await Files.open({ db, dataDir: config.dataDir, logger: filesLog, limits, s3: s3OptionsFromEnv() });
   const whiteboard = await createWhiteboard({
     dataDir: config.dataDir,
     boards: new SqlBoardLogRepository(db),
@@ -170,12 +182,17 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   });
   // Browsers of other origins reach the API only when ALLOWED_ORIGINS names them; then with CORS headers, otherwise without any.
   if (security.allowedOrigins.length > 0) {
+    // tus and ranged downloads send and read headers beyond the API's usual two.
+    app.use('/api/v1/uploads', cors({ origin: security.allowedOrigins, allowedHeaders: TUS_REQUEST_HEADERS, exposedHeaders: TUS_EXPOSED_HEADERS, methods: ['POST', 'HEAD', 'PATCH', 'DELETE', 'OPTIONS'], maxAge: 600 }));
+    app.use('/api/v1/files', cors({ origin: security.allowedOrigins, allowedHeaders: ['Authorization', 'Content-Type', 'Range', 'If-Range', 'If-None-Match'], exposedHeaders: DOWNLOAD_EXPOSED_HEADERS, maxAge: 600 }));
     app.use('/api', cors({ origin: security.allowedOrigins, allowedHeaders: ['Authorization', 'Content-Type'], maxAge: 600 }));
   }
   // The API's description is public: integrators read it before they hold a token.
   app.get('/api/v1/openapi.json', (_req, res) => res.json(openApiDocument));
   // People's routes (their own tokens; sign-up and log-in need none) come before the API token's.
   app.use('/api/v1', accountsApi(accounts, { logger: accountsLog }));
+  // Uploads (tus reads the raw body: before any JSON parser) and downloads, with the access token read above.
+  mountFiles(app, files, { logger: filesLog });
   // Contacts, conversations and the rest of IM (their access token, read by the accounts router above).
   const im = new Im({ db, accounts, limits, ...config.im });
   // Calls from a chat run in meeting rooms: a private two-person room per call, a normal meeting for a group call.
@@ -193,7 +210,27 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       return config && config.ownerId === userId ? { link: `/m/${encodeURIComponent(roomId)}`, topic: config.topic } : null;
     },
   });
+  // Media messages take their files from the files domain, which asks IM who may read a file (the members of a
+  // conversation whose message carries it) and whether an upload may name a conversation (its members only).
+  im.useFiles(files);
+  files.useReaders((fileId, accountId) => im.readsFile(fileId, accountId));
+  files.useUploadCheck((accountId, conversationId) => im.mayUploadTo(accountId, conversationId));
+  // Chat exports store the document as the exporter's file ("save into the chat") and draw images from their
+  // thumbnails; Word and PDF embed JPEG or PNG, not the WebP thumbnails are stored as.
+  im.exports.useFiles({ store: async (ownerId, name, bytes, mime) => ({ id: (await files.store(ownerId, name, bytes, { mime })).id }) });
+  im.exports.useThumbnails({
+    readThumbnail: async (fileId) => {
+      const webp = await files.readThumbnail(fileId).catch(() => undefined);
+      return webp && (await sharp(webp).jpeg({ quality: 85 }).toBuffer());
+    },
+  });
   app.use('/api/v1', imApi(im, { logger: rootLog.child({ component: 'im' }) }));
+  // Offline notifications for IM's messages (VAPID keys from VAPID_* or generated once into the database).
+  const push = await Push.open({ db, accounts, im, publicUrl: config.accounts?.publicUrl ?? null, logger: rootLog.child({ component: 'push' }) }).catch(async (error: unknown) => {
+    await im.close();
+    throw error;
+  });
+  app.use('/api/v1', pushApi(push, { logger: rootLog.child({ component: 'push' }) }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
@@ -207,6 +244,13 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
 
   const webDist = config.webDistDir;
   if (webDist && fs.existsSync(path.join(webDist, 'index.html'))) {
+    // The service worker and the app manifest are looked for again on every load: a deploy's new worker
+    // (and the shell it precaches) must not wait out an hour of HTTP caching. Their types come from
+    // express.static (text/javascript, application/manifest+json); the worker's scope is its own path's, /.
+    app.get(['/sw.js', '/manifest.webmanifest'], (_req, res, next) => {
+      res.set('Cache-Control', 'no-cache');
+      next();
+    });
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
     // The client routes itself (/, /m/<room>); every other path gets the app shell.
     app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => {
@@ -287,6 +331,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     db,
     accounts,
     im,
+    push,
+    files,
     io,
     close() {
       closing ??= (async () => {
@@ -294,7 +340,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         rooms.closeAll();
         await recorder.close();
         stopDelivery();
+        await push.close();
         await im.close();
+        await files.close();
         accountSockets.close();
         accounts.close();
         io.close();

@@ -341,7 +341,7 @@ async function seed(server: Server, api: (method: string, route: string, body?: 
   await db.writer.write(async (trx) => {
     for (const rows of chunks(conversationRows)) await trx.insertInto('conversations').values(rows).execute();
     for (const rows of chunks(memberRows)) await trx.insertInto('conversation_members').values(rows).execute();
-    await trx.insertInto('groups').values({ conversation_id: groupId, temporary: 0, expires_at: null, join_approval: 0, mute_all: 0, dissolved_at: null, expiry_notice_at: null, updated_at: now }).execute();
+    await trx.insertInto('groups').values({ conversation_id: groupId, temporary: 0, expires_at: null, join_approval: 0, mute_all: 0, export_admins_only: 0, dissolved_at: null, expiry_notice_at: null, updated_at: now }).execute();
   });
   for (const rows of chunks(messageRows, 500)) {
     await db.writer.write(async (trx) => {

@@ -2,6 +2,7 @@ import type { AccountClient, AccountSocketFactory } from '@muster/accounts/clien
 import { connectAccountTransport } from './accountTransport.ts';
 import { ContactsStore } from './contacts.ts';
 import { ConversationStore, type ConversationStoreOptions } from './conversations.ts';
+import { ChatExportClient } from './exports.ts';
 import { GroupsStore } from './groups.ts';
 import { PresenceStore, PrivacySettingsClient } from './presence.ts';
 import { SearchClient } from './search.ts';
@@ -42,6 +43,8 @@ export class ImClient {
   readonly presence: PresenceStore;
   /** My IM privacy settings (hide my last seen, accept messages from non-contacts). */
   readonly privacy: PrivacySettingsClient;
+  /** Chat export as minutes (Word, PDF, Markdown). */
+  readonly exports: ChatExportClient;
   readonly #parts: ImPart[] = [];
   readonly #me: () => string | null;
   #started = false;
@@ -57,6 +60,7 @@ export class ImClient {
     this.search = new SearchClient(transport);
     this.presence = new PresenceStore(transport);
     this.privacy = new PrivacySettingsClient(transport);
+    this.exports = new ChatExportClient(transport);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { AccountClient, AccountSocketFactory } from '@muster/accounts/client';
 import { watchAccount } from '@muster/accounts/client';
 import type { ImEventMap, ImEventName } from '../domain/ImHub.ts';
-import { ImClientError, type ImTransport } from './transport.ts';
+import { ImClientError, type FileReply, type ImTransport } from './transport.ts';
 
 /** What the IM transport needs of a socket.io client socket (the `/account` one). */
 export interface ImSocketLike {
@@ -78,25 +78,44 @@ export class AccountTransport implements ImTransport {
     return this.#send<T>(method, path, { headers: { 'content-type': type }, body: body as BodyInit });
   }
 
-  async #send<T>(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit }): Promise<T> {
-    let res: Response;
+  async fetchFile(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FileReply> {
+    const res = await this.#fetch(method, path, body === undefined ? { headers } : { headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) return this.#refusal(method, path, res);
+    return { blob: await res.blob(), headers: res.headers };
+  }
+
+  async #fetch(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit }): Promise<Response> {
     try {
-      res = await this.#client.fetch(path, { method, ...init });
+      return await this.#client.fetch(path, { method, ...init });
     } catch (error) {
       const e = error as { code?: string; status?: number; message?: string };
       throw new ImClientError(e.code ?? 'NETWORK', e.message ?? String(error), e.status);
     }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
+  }
+
+  /** A refused call's ImClientError: the server's code and message from its JSON body, else one from the status. */
+  async #refusal(method: string, path: string, res: Response): Promise<never> {
+    const text = await res.text().catch(() => '');
     let parsed: unknown = undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
     } catch {
       // Not JSON: a proxy's error page.
     }
-    if (!res.ok) {
-      const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-      throw new ImClientError(error?.code ?? (res.status === 404 ? 'NOT_FOUND' : 'INTERNAL'), error?.message ?? `${method} ${path}: ${res.status}`, res.status);
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ImClientError(error?.code ?? (res.status === 404 ? 'NOT_FOUND' : 'INTERNAL'), error?.message ?? `${method} ${path}: ${res.status}`, res.status);
+  }
+
+  async #send<T>(method: string, path: string, init: { headers?: Record<string, string>; body?: BodyInit }): Promise<T> {
+    const res = await this.#fetch(method, path, init);
+    if (res.status === 204) return undefined as T;
+    if (!res.ok) return this.#refusal(method, path, res);
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // Not JSON: a proxy's error page.
     }
     return parsed as T;
   }

@@ -1,5 +1,5 @@
 import { Emitter } from '@muster/kit/emitter';
-import type { ConversationView, MessageView } from '../protocol.ts';
+import type { ConversationView, FileView, MediaType, MessageView } from '../protocol.ts';
 import { ImClientError, type ImTransport } from './transport.ts';
 
 /**
@@ -21,7 +21,41 @@ export interface ChatMessage extends MessageView {
   error?: { code: string; message: string };
   /** Whether it is mine. */
   mine: boolean;
+  /**
+   * My media message while its file uploads (and after, on this device):
+   * a local preview (an object URL of the picked image) and the id of the
+   * upload (the files client's Uploader) whose progress the bubble shows.
+   */
+  local?: LocalMedia;
 }
+
+/** What only the sending device knows of a media message. */
+export interface LocalMedia {
+  /** An object URL of the picked image (or a video's poster), shown until the server's thumbnail loads. */
+  previewUrl?: string;
+  /** The upload carrying the file (Uploader.get(uploadId)). */
+  uploadId?: string;
+}
+
+/** A media message to send: the file's id, or the upload that will name it. */
+export interface MediaSend {
+  type: MediaType;
+  /**
+   * The finished upload's file id, or a promise of it (an upload still
+   * running: the message shows at once, `sending`, and goes when it
+   * resolves; a rejection with code CANCELLED drops it, any other fails it).
+   */
+  fileId: string | Promise<string>;
+  replyTo?: string | null;
+  /** What is known of the file before the server says (name, size, type, dimensions, duration, waveform). */
+  file?: Partial<Omit<FileView, 'id'>>;
+  local?: LocalMedia;
+}
+
+/** A voice message's limit; the server refuses longer ones (VOICE_TOO_LONG). protocol.ts's MAX_VOICE_MS, without zod. */
+export const MAX_VOICE_MS = 60_000;
+
+const KIND_OF: Record<MediaType, FileView['kind']> = { image: 'image', video: 'video', voice: 'audio', file: 'other' };
 
 /** A conversation as the client shows it: the server's view, plus live state. */
 export interface ConversationState extends ConversationView {
@@ -446,6 +480,8 @@ export class ConversationStore extends Emitter<ConversationEvents> {
     if (!data || index < 0) return;
     const old = data.pending[index]!;
     if (old.state !== 'failed') return;
+    // A media message whose upload never finished: the upload goes on first (its promise sends it).
+    if (isMedia(old.type) && !old.file?.id) return;
     const { error: _error, ...rest } = old;
     const message: ChatMessage = { ...rest, state: 'sending' };
     data.pending[index] = message;
@@ -462,16 +498,113 @@ export class ConversationStore extends Emitter<ConversationEvents> {
     if (data.pending.length !== before) this.#timelineChanged(conversationId);
   }
 
-  async #deliver(message: ChatMessage): Promise<void> {
-    const body = {
-      clientMsgId: message.clientMsgId!,
-      type: message.type,
-      text: message.text!,
-      ...(message.replyTo ? { replyTo: message.replyTo } : {}),
-      ...(message.mentions?.length ? { mentions: message.mentions } : {}),
-      ...(message.mentionAll ? { mentionAll: true } : {}),
+  /**
+   * Sends a photo, video, voice message or file: the message is in the
+   * timeline at once (`sending`, with `local` for its preview and upload),
+   * and goes to the server (`{ clientMsgId, type, fileId }`, the same
+   * acknowledgement and echo matching as a text) once the file id is known.
+   * Returns the local message.
+   */
+  sendMedia(conversationId: string, media: MediaSend): ChatMessage {
+    const clientMsgId = this.#newId();
+    const known = media.file ?? {};
+    const file: FileView = {
+      id: typeof media.fileId === 'string' ? media.fileId : '',
+      name: known.name ?? '',
+      size: known.size ?? 0,
+      mime: known.mime ?? '',
+      kind: known.kind ?? KIND_OF[media.type],
+      thumbnail: false,
+      ...(known.width !== undefined ? { width: known.width } : {}),
+      ...(known.height !== undefined ? { height: known.height } : {}),
+      ...(known.durationMs !== undefined ? { durationMs: known.durationMs } : {}),
+      ...(known.waveform ? { waveform: known.waveform } : {}),
     };
-    let sent: { id: string; seq: number; sentAt: number };
+    const message: ChatMessage = {
+      key: `local:${clientMsgId}`,
+      id: '',
+      clientMsgId,
+      conversationId,
+      seq: 0,
+      senderId: this.#me() ?? '',
+      type: media.type,
+      file,
+      ...(media.replyTo ? { replyTo: media.replyTo } : {}),
+      ...(media.local ? { local: media.local } : {}),
+      sentAt: this.#now(),
+      state: 'sending',
+      mine: true,
+    };
+    const data = this.#data(conversationId);
+    data.pending.push(message);
+    this.#timelineChanged(conversationId);
+    const c = this.#conversations.get(conversationId);
+    if (c) {
+      this.#conversations.set(conversationId, { ...c, lastMessage: message, updatedAt: message.sentAt, hidden: false });
+      this.#listChanged();
+    }
+    if (typeof media.fileId === 'string') {
+      void this.#deliver(message);
+    } else {
+      media.fileId.then(
+        (fileId) => {
+          const current = this.#pendingByKey(conversationId, message.key);
+          if (!current) return;
+          this.#replacePending(current, { file: { ...current.file!, id: fileId } });
+          void this.#deliver(this.#pendingByKey(conversationId, message.key)!);
+        },
+        (error: { code?: string; message?: string }) => {
+          const current = this.#pendingByKey(conversationId, message.key);
+          if (!current) return;
+          if (error?.code === 'CANCELLED') {
+            this.#dropPending(conversationId, message.key);
+            return;
+          }
+          const e = new ImClientError(error?.code ?? 'UPLOAD_FAILED', error?.message ?? 'the upload failed');
+          this.#replacePending(current, { state: 'failed', error: { code: e.code, message: e.message } });
+          this.emit('sendFailed', this.#pendingByKey(conversationId, message.key) ?? current, e);
+        },
+      );
+    }
+    return message;
+  }
+
+  /** Drops one of my messages that has not reached the server (an upload cancelled, a failed send): gone from this device. */
+  cancelPending(conversationId: string, key: string): void {
+    const p = this.#pendingByKey(conversationId, key);
+    if (p && (p.state === 'failed' || !p.id)) this.#dropPending(conversationId, key);
+  }
+
+  #dropPending(conversationId: string, key: string): void {
+    const data = this.#timelines.get(conversationId);
+    if (!data) return;
+    const before = data.pending.length;
+    data.pending = data.pending.filter((p) => p.key !== key);
+    if (data.pending.length === before) return;
+    this.#timelineChanged(conversationId);
+    // The list showed it as the last message: the newest stored one again.
+    const c = this.#conversations.get(conversationId);
+    if (c?.lastMessage && 'key' in c.lastMessage && (c.lastMessage as ChatMessage).key === key) {
+      const newest = [...data.stored.values()].sort((a, b) => b.seq - a.seq)[0];
+      this.#conversations.set(conversationId, { ...c, lastMessage: newest ?? undefined } as ConversationState);
+      this.#listChanged();
+    }
+  }
+
+  async #deliver(message: ChatMessage): Promise<void> {
+    const media = isMedia(message.type);
+    if (media && !message.file?.id) return;
+    const body = media
+      ? { clientMsgId: message.clientMsgId!, type: message.type, fileId: message.file!.id, ...(message.replyTo ? { replyTo: message.replyTo } : {}) }
+      : {
+          clientMsgId: message.clientMsgId!,
+          type: message.type,
+          text: message.text!,
+          ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+          ...(message.mentions?.length ? { mentions: message.mentions } : {}),
+          ...(message.mentionAll ? { mentionAll: true } : {}),
+        };
+    let sent: { id: string; seq: number; sentAt: number; file?: FileView };
     try {
       try {
         sent = await this.#t.emit('im.send', { conversationId: message.conversationId, ...body });
@@ -492,14 +625,25 @@ export class ConversationStore extends Emitter<ConversationEvents> {
   }
 
   /** The server stored a pending message: it becomes a stored one, under the same key. */
-  #confirm(pending: ChatMessage, sent: { id: string; seq: number; sentAt: number }): void {
+  #confirm(pending: ChatMessage, sent: { id: string; seq: number; sentAt: number; file?: FileView }): void {
     const id = pending.conversationId;
     const data = this.#data(id);
     const current = this.#pendingByKey(id, pending.key) ?? pending;
     data.pending = data.pending.filter((p) => p.key !== pending.key);
     const live = data.stored.get(sent.seq);
     const { error: _e, ...rest } = current;
-    const stored: ChatMessage = { ...rest, ...(live ?? {}), key: pending.key, id: sent.id, seq: sent.seq, sentAt: sent.sentAt, mine: true, clientMsgId: pending.clientMsgId!, state: 'sent' };
+    const stored: ChatMessage = {
+      ...rest,
+      ...(sent.file && !live ? { file: sent.file } : {}),
+      ...(live ?? {}),
+      key: pending.key,
+      id: sent.id,
+      seq: sent.seq,
+      sentAt: sent.sentAt,
+      mine: true,
+      clientMsgId: pending.clientMsgId!,
+      state: 'sent',
+    };
     this.#store(data, stored, { keepKey: true });
     this.#bump(id, stored, false);
     this.#timelineChanged(id);
@@ -648,7 +792,7 @@ export class ConversationStore extends Emitter<ConversationEvents> {
             : data.pending.find((p) => p.state === 'sending' && p.text === view.text && p.type === view.type);
         if (pending) {
           data.pending = data.pending.filter((p) => p !== pending);
-          message = { ...message, key: pending.key, clientMsgId: pending.clientMsgId! };
+          message = { ...message, key: pending.key, clientMsgId: pending.clientMsgId!, ...(pending.local ? { local: pending.local } : {}) };
         }
       }
       const gap = data.loaded && view.seq > data.newestSeq + 1;
@@ -911,6 +1055,11 @@ function pick<T extends object, K extends keyof T>(o: T, keys: K[]): Pick<T, K> 
 
 function unreadOf(c: ConversationView): number {
   return c.unread > 0 ? c.unread : c.markedUnread ? 1 : 0;
+}
+
+/** A photo, video, voice message or file: a text-less message naming one uploaded file. */
+export function isMedia(type: string): type is MediaType {
+  return type === 'image' || type === 'video' || type === 'voice' || type === 'file';
 }
 
 /** Errors worth trying again (over REST, or later). */

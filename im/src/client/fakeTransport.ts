@@ -4,7 +4,7 @@
  * every call recorded, live events and reconnections fired by hand.
  */
 import type { ImEventMap, ImEventName } from '../domain/ImHub.ts';
-import { ImClientError, type ImTransport } from './transport.ts';
+import { ImClientError, type FileReply, type ImTransport } from './transport.ts';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export type FakeHandler = (call: { method: Method; path: string; query: URLSearchParams; body: unknown; params: string[] }) => unknown;
@@ -54,6 +54,18 @@ export class FakeTransport implements ImTransport {
     const bytes = body instanceof Uint8Array ? body : body instanceof ArrayBuffer ? new Uint8Array(body) : new Uint8Array(await body.arrayBuffer());
     return this.request<T>(method, path, { type, bytes });
   }
+
+  /**
+   * A document reply: answered by the same routes, whose handler returns
+   * `{ body, headers? }` (body: text or bytes); the extra request headers
+   * are recorded in `fileHeaders`.
+   */
+  async fetchFile(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<FileReply> {
+    this.fileHeaders.push(headers);
+    const reply = await this.request<{ body: string | Uint8Array; headers?: Record<string, string> }>(method, path, body);
+    return { blob: new Blob([reply.body as BlobPart]), headers: new Headers(reply.headers ?? {}) };
+  }
+  readonly fileHeaders: Record<string, string>[] = [];
 
   emit<T>(event: string): Promise<T> {
     return Promise.reject(new ImClientError('NETWORK', `no socket in the fake (${event})`));

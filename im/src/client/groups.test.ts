@@ -178,6 +178,24 @@ describe('group permissions', () => {
     expect([dissolved.manage, dissolved.invite, dissolved.remove(m('x', 'member'))]).toEqual([false, false, false]);
   });
 
+  it('export: any member by default; with exportAdminsOnly only the owner and admins; nobody outside', () => {
+    expect([permissions('owner', 'o').export, permissions('admin', 'a').export, permissions('member', 'x').export]).toEqual([true, true, true]);
+    expect([permissions('owner', 'o', false, true).export, permissions('admin', 'a', false, true).export, permissions('member', 'x', false, true).export]).toEqual([true, true, false]);
+    expect(permissions(undefined, 'x').export).toBe(false);
+  });
+
+  it('exportAdminsOnly goes in the update and shows at once; a plain member then may not export', async () => {
+    const { t, store } = world();
+    await store.start();
+    await store.open('cvGroupOne0001');
+    const updating = store.update('cvGroupOne0001', { exportAdminsOnly: true });
+    expect(store.group('cvGroupOne0001')).toMatchObject({ exportAdminsOnly: true });
+    await updating;
+    expect(t.calls.at(-1)).toMatchObject({ method: 'PATCH', path: '/groups/cvGroupOne0001', body: { exportAdminsOnly: true } });
+    expect(store.permissions('cvGroupOne0001').export).toBe(true);
+    expect(permissions('member', ME, false, store.group('cvGroupOne0001')!.exportAdminsOnly).export).toBe(false);
+  });
+
   it('sets and removes the group photo: the file goes raw with its type, the new paths land in the list and the details', async () => {
     const { t, store } = world();
     const avatar = { small: '/api/v1/avatars/cvGroupOne0001/1/small.webp?sig=a', large: '/api/v1/avatars/cvGroupOne0001/1/large.webp?sig=b' };

@@ -7,7 +7,8 @@
  * - A group's details (members with roles and mutes), fetched when opened and
  *   kept up to date by `im.group` events; admin actions (invite, remove, make
  *   admin, mute, transfer, dissolve), settings (name, notice, join approval,
- *   mute all), leave; join requests waiting for approval.
+ *   mute all, export by the owner and admins only), leave; join requests
+ *   waiting for approval.
  *
  * Actions are optimistic: the snapshot changes at once and is put back if
  * the server refuses (the promise then rejects with its ImClientError).
@@ -40,11 +41,13 @@ export interface GroupChange {
   notice?: string;
   joinApproval?: boolean;
   muteAll?: boolean;
+  /** Only the owner and admins may export the chat as minutes. */
+  exportAdminsOnly?: boolean;
 }
 
 /** What `me` may do in a group, and to a member. */
 export interface GroupPermissions {
-  /** Rename, notice, join approval, mute all, approve join requests. */
+  /** Rename, notice, join approval, mute all, who may export, approve join requests. */
   manage: boolean;
   /** Invite contacts (anyone; with join approval a plain member's invitation waits). */
   invite: boolean;
@@ -52,6 +55,8 @@ export interface GroupPermissions {
   dissolve: boolean;
   /** Leave (the owner transfers first). */
   leave: boolean;
+  /** Export the chat as minutes: any member, unless the group keeps it to its owner and admins (`exportAdminsOnly`). */
+  export: boolean;
   remove(target: Pick<GroupMemberView, 'userId' | 'role'>): boolean;
   mute(target: Pick<GroupMemberView, 'userId' | 'role'>): boolean;
   setAdmin(target: Pick<GroupMemberView, 'userId' | 'role'>): boolean;
@@ -59,10 +64,11 @@ export interface GroupPermissions {
 
 /**
  * The owner does anything to anyone but themselves; an admin manages plain
- * members and the group's settings; a member invites and leaves. Nobody acts
- * on a dissolved group.
+ * members and the group's settings; a member invites, leaves and exports the
+ * chat (unless `exportAdminsOnly`). Nobody acts on a dissolved group (its
+ * history may still be exported).
  */
-export function permissions(role: GroupRole | undefined, me: string | null, dissolved = false): GroupPermissions {
+export function permissions(role: GroupRole | undefined, me: string | null, dissolved = false, exportAdminsOnly = false): GroupPermissions {
   const live = !dissolved && role !== undefined;
   const owner = live && role === 'owner';
   const admin = live && role === 'admin';
@@ -73,6 +79,7 @@ export function permissions(role: GroupRole | undefined, me: string | null, diss
     transfer: owner,
     dissolve: owner,
     leave: live && !owner,
+    export: role === 'owner' || role === 'admin' || (role === 'member' && !exportAdminsOnly),
     remove: over,
     mute: over,
     setAdmin: (target) => owner && target.userId !== me && target.role !== 'owner',
@@ -169,7 +176,7 @@ export class GroupsStore {
   /** What I may do in this group (from its details or my list). */
   permissions(groupId: string): GroupPermissions {
     const group = this.group(groupId);
-    return permissions(group?.role, this.#me(), group ? group.dissolvedAt !== null : false);
+    return permissions(group?.role, this.#me(), group ? group.dissolvedAt !== null : false, group?.exportAdminsOnly === true);
   }
 
   /** A new group from my contacts, me its owner: in my list at once. */
@@ -180,7 +187,7 @@ export class GroupsStore {
     return mine;
   }
 
-  /** Name, notice, join approval, mute all (owner and admins). */
+  /** Name, notice, join approval, mute all, export by the owner and admins only (owner and admins). */
   update(groupId: string, change: GroupChange): Promise<GroupView> {
     const clean: GroupChange = { ...change };
     if (clean.name !== undefined) clean.name = clean.name.trim();

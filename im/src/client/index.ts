@@ -6,9 +6,10 @@
  */
 export { ImClient, type ImClientOptions, type ImPart } from './ImClient.ts';
 export { AccountTransport, connectAccountTransport, type AccountTransportOptions, type ImSocketLike } from './accountTransport.ts';
-export { ConversationStore, compareConversations, isTransient, type ChatMessage, type ConversationEvents, type ConversationState, type ConversationStoreOptions, type MessageState, type SendOptions, type Timeline } from './conversations.ts';
+export { ConversationStore, compareConversations, isMedia, isTransient, MAX_VOICE_MS, type ChatMessage, type LocalMedia, type MediaSend, type ConversationEvents, type ConversationState, type ConversationStoreOptions, type MessageState, type SendOptions, type Timeline } from './conversations.ts';
 export { ContactsStore, pendingCount, type BlockedPerson, type ContactSection, type ContactsSnapshot, type ContactsStoreOptions, type LookupQuery } from './contacts.ts';
-export { ImClientError, type ImTransport } from './transport.ts';
+export { ImClientError, type FileReply, type ImTransport } from './transport.ts';
+export { ChatExportClient, EXPORT_FORMATS, MAX_EXPORT_MESSAGES, MAX_EXPORT_PICKED, MAX_EXPORT_RANGE_DAYS, filenameOf, isoWithOffset, type ExportChatInput, type ExportedChat, type ExportFormat, type ExportInstant } from './exports.ts';
 export { ImConsole } from './imConsole.ts';
 export type { ImAdminSettings, TemporaryGroupView } from '../groupsProtocol.ts';
 export { CallsClient, type CallsSnapshot, type IncomingCall } from './calls.ts';
@@ -17,7 +18,7 @@ export { NameMatcher, RAIL_LETTERS, loadPinyin, pinyinIfLoaded, sectionsOf } fro
 export { GroupsStore, orderMembers, permissions as groupPermissions, type GroupChange, type GroupDetailsView, type GroupMemberView, type GroupPermissions, type GroupRole, type GroupsSnapshot, type GroupsStoreOptions, type JoinRequestView } from './groups.ts';
 export type { GroupView } from '../protocol.ts';
 export type { ImEventMap, ImEventName } from '../domain/ImHub.ts';
-export type { ContactRequestView, ContactView, ConversationView, MessageView, SystemNotice, ImErrorCode } from '../protocol.ts';
+export type { ContactRequestView, ContactView, ConversationView, FileView, MediaType, MessageView, SystemNotice, ImErrorCode } from '../protocol.ts';
 // Values from protocol.ts stay out: its zod schemas, built at import, probe for eval, which the page's CSP refuses.
 export { SearchClient, SearchSession, type SearchQuery, type SearchSnapshot } from './search.ts';
 export { PresenceStore, PrivacySettingsClient } from './presence.ts';

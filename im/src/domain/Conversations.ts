@@ -1,11 +1,12 @@
 import crypto from 'node:crypto';
 import type { Accounts, Principal } from '@muster/accounts';
 import { ImError } from '../errors.ts';
-import type { ConversationView, MessageType, MessageView, SystemNotice } from '../protocol.ts';
+import { MAX_VOICE_MS, type ConversationView, type FileView, type MediaType, type MessageType, type MessageView, type SystemNotice } from '../protocol.ts';
 import type { Conversation, ConversationRepository, ForwardItem, MessageBody, Membership, StoredMessage } from '../store/ConversationRepository.ts';
 import { checkText, messageView, quoteOf, textOf } from './messageBodies.ts';
 import type { ImHub } from './ImHub.ts';
 import type { Contacts } from './Contacts.ts';
+import type { ChatFiles } from './ChatFiles.ts';
 import { SendBudget } from './SendBudget.ts';
 
 /** Conversations listed at once, most recently active first. */
@@ -35,7 +36,7 @@ export interface ConversationsOptions {
 }
 
 /** A text or emoji to send (see Conversations.send). */
-export interface SendInput {
+export interface SendTextInput {
   clientMsgId: string;
   type?: 'text' | 'emoji';
   text: string;
@@ -43,6 +44,26 @@ export interface SendInput {
   mentions?: string[];
   mentionAll?: boolean;
 }
+
+/** A finished upload to send as an image, a video, a voice message or a file (see Conversations.send). */
+export interface SendMediaInput {
+  clientMsgId: string;
+  type: MediaType;
+  fileId: string;
+  replyTo?: string | null;
+}
+
+export type SendInput = SendTextInput | SendMediaInput;
+
+/** The file kinds each media type takes: an image must be one, a file may be anything. */
+const KINDS_OF: Record<MediaType, readonly FileView['kind'][]> = {
+  image: ['image'],
+  video: ['video'],
+  voice: ['audio'],
+  file: ['image', 'video', 'audio', 'other'],
+};
+
+const isMedia = (input: SendInput): input is SendMediaInput => 'fileId' in input;
 
 /** Messages to forward (see Conversations.forward). */
 export interface ForwardInput {
@@ -117,6 +138,7 @@ export class Conversations {
   readonly #decorators: ViewDecorator[] = [];
   readonly #readHooks: ((userId: string, conversationId: string) => Promise<void>)[] = [];
   #strangers: StrangerRule = async () => false;
+  #files: ChatFiles | undefined;
   readonly #recallWindowMs: number;
   /** `accountId|conversationId` → when their last typing indicator was passed on. */
   readonly #typingAt = new Map<string, number>();
@@ -131,6 +153,11 @@ export class Conversations {
     this.#now = options.now ?? Date.now;
     this.#recallWindowMs = options.recallWindowMs ?? DEFAULT_RECALL_WINDOW_MS;
     this.sendBudget = new SendBudget(options.maxSendsInFlight);
+  }
+
+  /** Where media messages' files come from (the server wires the files domain in); without it media sends are refused. */
+  useFiles(files: ChatFiles): void {
+    this.#files = files;
   }
 
   /** Adds a rule every message must pass before it is stored (see SendCheck). */
@@ -221,6 +248,7 @@ export class Conversations {
 
   async #send(principal: Principal, conversationId: string, input: SendInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
     await this.#member(principal, conversationId);
+    if (isMedia(input)) return this.#sendMedia(principal, conversationId, input);
     const type = input.type ?? 'text';
     checkText(type, input.text);
     const conversation = (await this.#store.get(conversationId))!;
@@ -229,13 +257,7 @@ export class Conversations {
     const stranger = mentions.find((id) => !members.some((m) => m.userId === id));
     if (stranger) throw new ImError('BAD_REQUEST', `${stranger} is not in this conversation`);
     if (input.mentionAll && conversation.kind !== 'group') throw new ImError('BAD_REQUEST', '@everyone is for groups');
-    let quote: MessageBody['quote'];
-    if (input.replyTo) {
-      const answered = await this.#store.byId(conversationId, input.replyTo);
-      if (!answered) throw new ImError('NOT_FOUND', 'no such message to reply to in this conversation');
-      if (answered.body.recalled) throw new ImError('BAD_REQUEST', 'a recalled message cannot be quoted');
-      quote = quoteOf(answered);
-    }
+    const quote = await this.#quote(conversationId, input.replyTo);
     const body: MessageBody = {
       text: input.text,
       ...(input.replyTo ? { replyTo: input.replyTo, quote } : {}),
@@ -245,6 +267,45 @@ export class Conversations {
     const attempt = { type, text: input.text, ...(mentions.length ? { mentions } : {}), ...(input.mentionAll ? { mentionAll: true } : {}) };
     const { message, duplicate } = await this.#deliver(principal, conversation, members, attempt, { clientMsgId: input.clientMsgId, type, body });
     return { id: message.id, seq: message.seq, sentAt: message.sentAt, duplicate };
+  }
+
+  /**
+   * An image, video, voice message or file: a finished upload of the
+   * sender's, whose bytes are what the type says (WRONG_FILE_KIND: an
+   * "image" that is not one), a voice message at most 60 s (VOICE_TOO_LONG,
+   * measured by the server from the audio itself). The body keeps a
+   * snapshot of the file; message_files records the reference.
+   */
+  async #sendMedia(principal: Principal, conversationId: string, input: SendMediaInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
+    const file = await this.#attachable(input.fileId, principal.accountId, 'upload');
+    if (!KINDS_OF[input.type].includes(file.kind)) throw new ImError('WRONG_FILE_KIND', `this file is ${file.kind === 'other' ? 'not a picture, video or sound' : `a ${file.kind === 'audio' ? 'sound' : file.kind}`}: send it as a file`);
+    if (input.type === 'voice' && (file.durationMs === undefined || file.durationMs > MAX_VOICE_MS)) {
+      throw new ImError('VOICE_TOO_LONG', `a voice message is at most ${MAX_VOICE_MS / 1000} s${file.durationMs !== undefined ? ` (this one is ${(file.durationMs / 1000).toFixed(1)} s)` : ''}`);
+    }
+    const conversation = (await this.#store.get(conversationId))!;
+    const members = await this.#store.members(conversationId);
+    const quote = await this.#quote(conversationId, input.replyTo);
+    const body: MessageBody = { file: snapshot(file), ...(input.replyTo ? { replyTo: input.replyTo, quote } : {}) };
+    const { message, duplicate } = await this.#deliver(principal, conversation, members, { type: input.type, text: '' }, { clientMsgId: input.clientMsgId, type: input.type, body });
+    return { id: message.id, seq: message.seq, sentAt: message.sentAt, duplicate };
+  }
+
+  /** A file a message may carry (see ChatFiles.attachable): NOT_FOUND when it is not, FILE_EXPIRED when retention deleted it. */
+  async #attachable(fileId: string, accountId: string, how: 'upload' | 'forward'): Promise<FileView> {
+    if (!this.#files) throw new ImError('NOT_FOUND', 'no such file');
+    const file = await this.#files.attachable(fileId, accountId, how);
+    if (!file) throw new ImError('NOT_FOUND', 'no such file');
+    if (file.expired) throw new ImError('FILE_EXPIRED', 'this file has expired: the retention period deleted it');
+    return file;
+  }
+
+  /** The quote a reply keeps of the message it answers, a message of this conversation that is not recalled. */
+  async #quote(conversationId: string, replyTo: string | null | undefined): Promise<MessageBody['quote']> {
+    if (!replyTo) return undefined;
+    const answered = await this.#store.byId(conversationId, replyTo);
+    if (!answered) throw new ImError('NOT_FOUND', 'no such message to reply to in this conversation');
+    if (answered.body.recalled) throw new ImError('BAD_REQUEST', 'a recalled message cannot be quoted');
+    return quoteOf(answered);
   }
 
   /**
@@ -263,6 +324,8 @@ export class Conversations {
     await this.#refuseBlocked(principal, conversation, others);
     for (const check of this.#sendChecks) await check({ principal, conversation, others, input });
     const stored = await this.#store.append({ id: messageId(), conversationId: conversation.id, senderId: principal.accountId, clientMsgId: message.clientMsgId, type: message.type, body: message.body, sentAt: this.#now() });
+    // Retention counts from the newest message that references a file.
+    if (!stored.duplicate && message.body.file) await this.#files?.referenced([message.body.file.id], stored.message.sentAt);
     // A retry was delivered the first time; catch-up covers a device that missed it.
     if (!stored.duplicate) this.#hub.publish('im.message', [principal.accountId, ...others.map((m) => m.userId)], messageView(stored.message));
     return stored;
@@ -282,13 +345,17 @@ export class Conversations {
     return this.#views(await this.#store.messages(conversationId, { ...range, limit: range.limit ?? DEFAULT_PAGE, viewerId: principal.accountId }));
   }
 
-  /** Views of stored messages, the messages their replies quote read in one query. */
+  /**
+   * Views of stored messages: the messages their replies quote read in one
+   * query, and their files' state (expired by retention) in one call.
+   */
   async #views(messages: readonly StoredMessage[]): Promise<MessageView[]> {
     const quoting = messages.filter((m) => m.body.quote);
-    if (quoting.length === 0) return messages.map((m) => messageView(m));
-    const quoted = await this.#store.byKeys(quoting.map((m) => ({ conversationId: m.conversationId, seq: m.body.quote!.seq })));
+    const quoted = quoting.length ? await this.#store.byKeys(quoting.map((m) => ({ conversationId: m.conversationId, seq: m.body.quote!.seq }))) : [];
     const byKey = new Map(quoted.map((q) => [`${q.conversationId}/${q.seq}`, q]));
-    return messages.map((m) => messageView(m, m.body.quote ? byKey.get(`${m.conversationId}/${m.body.quote.seq}`) : undefined));
+    const fileIds = [...new Set(messages.flatMap((m) => (m.body.file ? [m.body.file.id] : [])))];
+    const files = fileIds.length && this.#files ? await this.#files.views(fileIds) : new Map<string, FileView>();
+    return messages.map((m) => messageView(m, m.body.quote ? byKey.get(`${m.conversationId}/${m.body.quote.seq}`) : undefined, m.body.file ? files.get(m.body.file.id) : undefined));
   }
 
   /**
@@ -432,9 +499,11 @@ export class Conversations {
       [...sources]
         .sort((a, b) => a.seq - b.seq)
         .forEach((m, place) => {
-          const body: MessageBody = m.body.forward ? { forward: m.body.forward } : { text: m.body.text ?? '' };
+          const body: MessageBody = m.body.forward ? { forward: m.body.forward } : m.body.file ? { file: m.body.file } : { text: m.body.text ?? '' };
           messages.push({ clientMsgId: `${input.clientMsgId}.${place + 1}`, type: m.type as MessageType, body, text: textOf(m) ?? '' });
         });
+      // The same stored file, referenced again (never copied): still there, not expired.
+      for (const m of messages) if (m.body.file) await this.#attachable(m.body.file.id, principal.accountId, 'forward');
     } else {
       const names = await this.#accounts.profiles.publicProfiles(sources.map((m) => m.senderId));
       const items: ForwardItem[] = sources.map((m) => {
@@ -578,4 +647,10 @@ export class Conversations {
       updatedAt: conversation.updatedAt,
     }));
   }
+}
+
+/** What a message body keeps of its file: everything but the retention state, which is read when it is viewed. */
+function snapshot(file: FileView): Omit<FileView, 'expired'> {
+  const { expired: _expired, ...kept } = file;
+  return kept;
 }

@@ -142,8 +142,8 @@ export class Groups {
     return { ...view, role: membership.role, memberList };
   }
 
-  /** Name, notice, join approval, mute-all: owner and admins. */
-  async update(principal: Principal, id: string, change: { name?: string; notice?: string; joinApproval?: boolean; muteAll?: boolean }): Promise<GroupView> {
+  /** Name, notice, join approval, mute-all, export for admins only: owner and admins. */
+  async update(principal: Principal, id: string, change: { name?: string; notice?: string; joinApproval?: boolean; muteAll?: boolean; exportAdminsOnly?: boolean }): Promise<GroupView> {
     const { conversation, membership, settings } = await this.#member(principal, id, { live: true, role: 'admin' });
     const meta = conversation.meta!;
     const actorId = principal.accountId;
@@ -153,6 +153,7 @@ export class Groups {
     const flags: Partial<GroupSettings> = {};
     if (change.joinApproval !== undefined && change.joinApproval !== settings.joinApproval) flags.joinApproval = change.joinApproval;
     if (change.muteAll !== undefined && change.muteAll !== settings.muteAll) flags.muteAll = change.muteAll;
+    if (change.exportAdminsOnly !== undefined && change.exportAdminsOnly !== settings.exportAdminsOnly) flags.exportAdminsOnly = change.exportAdminsOnly;
     if (Object.keys(flags).length > 0) await this.#groups.updateSettings(id, flags, this.#now());
     if (renamed) await this.#notice(id, { kind: 'renamed', actorId, text: change.name! });
     if (noticed) await this.#notice(id, { kind: 'notice', actorId, text: change.notice! });
@@ -461,6 +462,7 @@ export class Groups {
         adminIds: people.adminIds,
         joinApproval: s.joinApproval,
         muteAll: s.muteAll,
+        exportAdminsOnly: s.exportAdminsOnly,
         temporary: s.temporary || c.meta.temporary,
         expiresAt: s.expiresAt,
         dissolvedAt: s.dissolvedAt,

@@ -48,12 +48,14 @@ export interface SearchIndexerStats {
   oldestPendingMs: number;
 }
 
-/** What a message says that search finds: its text, a merged forward's title and texts; nothing for a notice or a recalled message. */
+/** What a message says that search finds: its text, a merged forward's title and texts, a file's name; nothing for a notice or a recalled message. */
 export function searchableText(message: Pick<StoredMessage, 'type' | 'body'>): string {
   const body = message.body;
   if (body.recalled || message.type === 'system' || message.type === 'call') return '';
   const parts: string[] = [];
   if (typeof body.text === 'string') parts.push(body.text);
+  // A file is found by its name ("方案.pdf"); a photo or voice message's generated name says nothing.
+  if (body.file && message.type === 'file') parts.push(body.file.name);
   if (body.forward) {
     parts.push(body.forward.title);
     for (const item of body.forward.items) if (typeof item.text === 'string') parts.push(item.text);

@@ -5,7 +5,7 @@
  * from a stored row. Pure functions: Conversations does the storing.
  */
 import { ImError } from '../errors.ts';
-import { MAX_TEXT_BYTES, QUOTE_EXCERPT_CHARS, type MessageView } from '../protocol.ts';
+import { MAX_TEXT_BYTES, QUOTE_EXCERPT_CHARS, type FileView, type MessageView } from '../protocol.ts';
 import type { MessageBody, QuoteSnapshot, StoredMessage } from '../store/ConversationRepository.ts';
 
 /**
@@ -45,9 +45,10 @@ export function quoteOf(m: StoredMessage): QuoteSnapshot {
  * A stored message as people see it. `quoted` is the message a reply
  * answers as it is now, when known: a recall there shows in the quote too
  * (its words must not outlive the recall in someone's reply), an edit
- * updates the excerpt.
+ * updates the excerpt. `file` is the message's file as the files domain
+ * has it now (expired by retention…); without it, the body's snapshot.
  */
-export function messageView(m: StoredMessage, quoted?: StoredMessage): MessageView {
+export function messageView(m: StoredMessage, quoted?: StoredMessage, file?: FileView): MessageView {
   const b: MessageBody = m.body;
   let quote: MessageView['quote'];
   if (b.quote) {
@@ -68,6 +69,7 @@ export function messageView(m: StoredMessage, quoted?: StoredMessage): MessageVi
     ...(b.notice ? { notice: b.notice } : {}),
     ...(quote ? { quote } : {}),
     ...(b.forward ? { forward: b.forward } : {}),
+    ...(b.file ? { file: { ...b.file, ...(file?.expired ? { expired: true } : {}) } } : {}),
     ...(b.editedAt !== undefined ? { editedAt: b.editedAt } : {}),
     ...(b.recalled ? { recalled: b.recalled } : {}),
     sentAt: m.sentAt,

@@ -7,6 +7,7 @@ import { callsApi } from './callsApi.ts';
 import { searchApi } from './searchApi.ts';
 import { groupsApi } from './groupsApi.ts';
 import { syncApi } from './syncApi.ts';
+import { exportApi } from '../export/exportApi.ts';
 
 /**
  * Every IM route under /api/v1, one router per capability (each answers its
@@ -21,5 +22,6 @@ export function imApi(im: Im, options: { logger: Logger }): Router {
   router.use(callsApi(im.calls, options));
   router.use(searchApi(im.search, options));
   router.use(syncApi(im, options));
+  router.use(exportApi(im.exports, options));
   return router;
 }

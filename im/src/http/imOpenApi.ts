@@ -5,6 +5,7 @@ import { registerSearchOpenApi } from './searchOpenApi.ts';
 import { registerGroupsOpenApi } from './groupsOpenApi.ts';
 import { BUSY_RESPONSE, registerMessagesOpenApi } from './messagesOpenApi.ts';
 import { registerSyncOpenApi } from './syncOpenApi.ts';
+import { registerExportOpenApi } from '../export/exportOpenApi.ts';
 import { z } from 'zod';
 import { PublicProfileSchema } from '@muster/accounts/protocol';
 import {
@@ -44,6 +45,7 @@ export function registerImOpenApi(registry: OpenAPIRegistry): void {
   registerGroupsOpenApi(registry);
   registerMessagesOpenApi(registry);
   registerSyncOpenApi(registry);
+  registerExportOpenApi(registry);
   const route = (config: RouteConfig) => registry.registerPath({ tags: ['contacts'], security: [{ userToken: [] }], ...config });
   route({
     method: 'post', path: '/contacts/requests', operationId: 'sendContactRequest',

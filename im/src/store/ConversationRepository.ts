@@ -1,4 +1,4 @@
-import type { SystemNotice } from '../protocol.ts';
+import type { FileView, SystemNotice } from '../protocol.ts';
 import { isUniqueViolation, openEach, type ConversationsTable, type Database, type MessagesTable, type WriteFn } from '@muster/db';
 
 export type ConversationKind = 'direct' | 'group';
@@ -52,10 +52,10 @@ export interface ForwardItem {
 
 /**
  * What a message says: sealed as one value. Each type fills its own part:
- * text and emoji `text`, system `notice`, forward `forward`; the next
- * issue's image, voice, video and file add a `media` reference here (file
- * id, MIME type, size, duration…) beside an optional caption in `text`, with
- * no change to the row. A recall replaces the whole body with `recalled`.
+ * text and emoji `text`, system `notice`, forward `forward`; image, voice,
+ * video and file `file`: a snapshot of the file as it was sent (the file id
+ * is also in message_files, plain, for access checks and retention). A
+ * recall replaces the whole body with `recalled`.
  */
 export interface MessageBody {
   text?: string;
@@ -69,6 +69,8 @@ export interface MessageBody {
   forward?: { title: string; items: ForwardItem[] };
   /** Set by an edit. */
   editedAt?: number;
+  /** Types image, video, voice and file: the file as sent (its `expired` comes from the files domain when viewed). */
+  file?: Omit<FileView, 'expired'>;
   /** Set by a recall, which removes everything else. */
   recalled?: { by: string; at: number };
 }
@@ -226,6 +228,7 @@ export class ConversationRepository {
             rev,
           })
           .execute();
+        if (message.body.file) await trx.insertInto('message_files').values({ conversation_id: message.conversationId, seq, file_id: message.body.file.id }).execute();
         // The sender has read what they sent.
         await trx
           .updateTable('conversation_members')
@@ -332,6 +335,8 @@ export class ConversationRepository {
           .where('conversation_id', '=', conversationId)
           .where('seq', '=', seq)
           .execute();
+        // A recall takes the file with the rest of the content: nobody reads it through this message any more.
+        if (current.body.file && !body.file) await trx.deleteFrom('message_files').where('conversation_id', '=', conversationId).where('seq', '=', seq).execute();
         return { message: { ...current, body, rev }, changed: true };
       });
     } catch (error) {
@@ -339,6 +344,44 @@ export class ConversationRepository {
       if (!(error instanceof Unchanged)) throw error;
       return error.current ? { message: error.current, changed: false } : null;
     }
+  }
+
+  /**
+   * Whether a message of a conversation `userId` is a member of carries this
+   * file: the IM answer to the files domain's canRead.
+   */
+  async readsFile(fileId: string, userId: string): Promise<boolean> {
+    const row = await this.#db.kysely
+      .selectFrom('message_files as f')
+      .innerJoin('conversation_members as m', (join) => join.onRef('m.conversation_id', '=', 'f.conversation_id').on('m.user_id', '=', userId))
+      .select('f.seq')
+      .where('f.file_id', '=', fileId)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /**
+   * The seqs of a conversation's first and last message sent within
+   * [from, to] (ms); null when none was. Two index reads (messages_sent_at):
+   * the chat export pages through that range, and bounds its size by it,
+   * before reading a message.
+   */
+  async seqRangeByTime(conversationId: string, from: number, to: number): Promise<{ first: number; last: number } | null> {
+    const bound = (direction: 'asc' | 'desc') =>
+      this.#db.kysely
+        .selectFrom('messages')
+        .select('seq')
+        .where('conversation_id', '=', conversationId)
+        .where('sent_at', '>=', from)
+        .where('sent_at', '<=', to)
+        .orderBy('sent_at', direction)
+        .orderBy('seq', direction)
+        .limit(1)
+        .executeTakeFirst();
+    const [first, last] = await Promise.all([bound('asc'), bound('desc')]);
+    if (!first || !last) return null;
+    return { first: Math.min(Number(first.seq), Number(last.seq)), last: Math.max(Number(first.seq), Number(last.seq)) };
   }
 
   /** Which of these seqs of a conversation a person hid. */

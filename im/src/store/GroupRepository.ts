@@ -7,12 +7,14 @@ export interface GroupSettings {
   expiresAt: number | null;
   joinApproval: boolean;
   muteAll: boolean;
+  /** Only the owner and admins may export the chat as minutes. */
+  exportAdminsOnly: boolean;
   dissolvedAt: number | null;
   /** When the "expiring" notice of the current idle stretch went out. */
   expiryNoticeAt: number | null;
 }
 
-export const DEFAULT_GROUP_SETTINGS: GroupSettings = { temporary: false, expiresAt: null, joinApproval: false, muteAll: false, dissolvedAt: null, expiryNoticeAt: null };
+export const DEFAULT_GROUP_SETTINGS: GroupSettings = { temporary: false, expiresAt: null, joinApproval: false, muteAll: false, exportAdminsOnly: false, dissolvedAt: null, expiryNoticeAt: null };
 
 export interface JoinRequest {
   id: string;
@@ -84,7 +86,7 @@ export class GroupRepository {
   }
 
   /** Changes the settings (a group made before the groups table gets its row now). */
-  async updateSettings(conversationId: string, change: Partial<Pick<GroupSettings, 'joinApproval' | 'muteAll'>>, at: number): Promise<void> {
+  async updateSettings(conversationId: string, change: Partial<Pick<GroupSettings, 'joinApproval' | 'muteAll' | 'exportAdminsOnly'>>, at: number): Promise<void> {
     await this.#db.writer.write((trx) => this.#upsert(trx, conversationId, toRow(change), at));
   }
 
@@ -335,6 +337,8 @@ export class GroupRepository {
       if (Number(dissolved.numUpdatedRows) === 0) return false;
       await trx.deleteFrom('messages').where('conversation_id', '=', conversationId).execute();
       await trx.deleteFrom('message_hides').where('conversation_id', '=', conversationId).execute();
+      // Its files are no longer referenced from here: retention deletes them once nothing else references them.
+      await trx.deleteFrom('message_files').where('conversation_id', '=', conversationId).execute();
       // The search index's hashed terms of those messages go with them.
       await trx.deleteFrom('message_terms').where('conversation_id', '=', conversationId).execute();
       await trx.deleteFrom('group_join_requests').where('conversation_id', '=', conversationId).execute();
@@ -468,6 +472,7 @@ function fullRow(s: GroupSettings): Omit<GroupsTable, 'conversation_id' | 'updat
     expires_at: s.expiresAt,
     join_approval: s.joinApproval ? 1 : 0,
     mute_all: s.muteAll ? 1 : 0,
+    export_admins_only: s.exportAdminsOnly ? 1 : 0,
     dissolved_at: s.dissolvedAt,
     expiry_notice_at: s.expiryNoticeAt,
   };
@@ -479,6 +484,7 @@ function toRow(s: Partial<GroupSettings>): Partial<Omit<GroupsTable, 'conversati
   if (s.expiresAt !== undefined) row.expires_at = s.expiresAt;
   if (s.joinApproval !== undefined) row.join_approval = s.joinApproval ? 1 : 0;
   if (s.muteAll !== undefined) row.mute_all = s.muteAll ? 1 : 0;
+  if (s.exportAdminsOnly !== undefined) row.export_admins_only = s.exportAdminsOnly ? 1 : 0;
   if (s.dissolvedAt !== undefined) row.dissolved_at = s.dissolvedAt;
   if (s.expiryNoticeAt !== undefined) row.expiry_notice_at = s.expiryNoticeAt;
   return row;
@@ -491,6 +497,7 @@ function toSettings(row: GroupsTable): GroupSettings {
     expiresAt: time(row.expires_at),
     joinApproval: Number(row.join_approval) === 1,
     muteAll: Number(row.mute_all) === 1,
+    exportAdminsOnly: Number(row.export_admins_only) === 1,
     dissolvedAt: time(row.dissolved_at),
     expiryNoticeAt: time(row.expiry_notice_at),
   };

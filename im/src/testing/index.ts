@@ -12,6 +12,8 @@ import type { ImDelivery } from '../domain/ImHub.ts';
 import { isImError } from '../errors.ts';
 import { Im, type ImOptions } from '../Im.ts';
 import { ConversationRepository } from '../store/ConversationRepository.ts';
+import type { ChatFiles } from '../domain/ChatFiles.ts';
+import type { FileView } from '../protocol.ts';
 
 export interface ImTestWorld {
   t: TestAccounts;
@@ -83,5 +85,46 @@ export class HeldWrites extends ConversationRepository {
       await this.#gate.finally(() => this.waiting--);
     }
     return super.append(message);
+  }
+}
+
+/**
+ * The files port with files made by the test (IM's own tests: the real
+ * files domain has its own suite, and the server's tests wire both).
+ * `add` makes a finished upload of `ownerId`'s; `expire` plays retention.
+ */
+export class TestChatFiles implements ChatFiles {
+  readonly #files = new Map<string, { owner: string; view: FileView }>();
+  /** Every `referenced` call, in order. */
+  readonly references: { fileIds: readonly string[]; at: number }[] = [];
+  #next = 0;
+  /** Who may read what besides the owner (the test wires im.readsFile here). */
+  readers: (fileId: string, accountId: string) => Promise<boolean> = async () => false;
+
+  add(ownerId: string, view: Partial<FileView> & Pick<FileView, 'kind'>): FileView {
+    const id = `fl${String(++this.#next).padStart(16, '0')}`;
+    const full: FileView = { id, name: `file-${this.#next}`, size: 1000, mime: 'application/octet-stream', thumbnail: false, ...view };
+    this.#files.set(id, { owner: ownerId, view: full });
+    return full;
+  }
+
+  expire(fileId: string): void {
+    const file = this.#files.get(fileId)!;
+    file.view = { ...file.view, expired: true };
+  }
+
+  async attachable(fileId: string, accountId: string, how: 'upload' | 'forward'): Promise<FileView | undefined> {
+    const file = this.#files.get(fileId);
+    if (!file) return undefined;
+    if (file.owner === accountId) return file.view;
+    return how === 'forward' && (await this.readers(fileId, accountId)) ? file.view : undefined;
+  }
+
+  async views(fileIds: readonly string[]): Promise<Map<string, FileView>> {
+    return new Map(fileIds.flatMap((id) => (this.#files.has(id) ? [[id, this.#files.get(id)!.view] as const] : [])));
+  }
+
+  async referenced(fileIds: readonly string[], at: number): Promise<void> {
+    this.references.push({ fileIds, at });
   }
 }

@@ -10,14 +10,18 @@ import { LatencyHistogram } from '../LatencyHistogram.ts';
 import { machineBusyPct, machineInfo, sampleMachineCpu, sampleProcess } from '../processStats.ts';
 import { fetchWorkerMetrics, ServerUnderTest } from '../ServerUnderTest.ts';
 import type { ChatCommand, ChatMessage, ChatSample, Kind } from './chatProtocol.ts';
+import { makePayloads } from './mediaPayloads.ts';
+import { buildMediaReport, MediaHistograms, sumMedia, type MediaReport, type MediaTotals } from './mediaReport.ts';
+import { sampleServerIo, serverIoBetween, type ServerIoSample } from './mediaStats.ts';
 import { planChat, type ChatOptions } from './options.ts';
 import { CodeBook, provisionChat, type ProvisionedConversation } from './provision.ts';
 
 const ENTRY = fileURLToPath(new URL('./chatEntry.mjs', import.meta.url));
 /** Seconds of sending before the steady window opens (connections warm, JIT done). */
 const WARM_UP_S = 3;
-/** After sending stops, how long deliveries may still arrive before the count is final. */
+/** After sending stops, how long deliveries may still arrive before the count is final (uploads in flight need longer). */
 const DRAIN_MAX_S = 15;
+const DRAIN_MAX_MEDIA_S = 60;
 
 export interface ChatTimelinePoint {
   t: number;
@@ -32,6 +36,10 @@ export interface ChatTimelinePoint {
   serverCpuPct: number | null;
   serverRssMB: number | null;
   botCpuPct: number;
+  /** With --media-mix: rich-media messages stored, finished upload MB, media sends in flight. */
+  richPersistedPerSec?: number;
+  uploadMBPerSec?: number;
+  mediaInFlight?: number;
 }
 
 type Percentiles = { p50: number | null; p95: number | null; p99: number | null; max: number | null; count: number };
@@ -40,7 +48,7 @@ export interface ChatReport {
   scenario: 'chat';
   startedAt: string;
   machine: ReturnType<typeof machineInfo> & { busyPct: number | null; otherProcessesPct: number | null };
-  options: Omit<ChatOptions, 'json' | 'md'> & { database: 'sqlite' | 'postgres' };
+  options: Omit<ChatOptions, 'json' | 'md' | 'media'> & { database: 'sqlite' | 'postgres'; mediaMix: boolean };
   provisioning: { users: number; friendships: number; directConversations: number; groups: number; seconds: { signups: number; friendships: number; conversations: number } };
   bots: { requested: number; connected: number; failed: number; processes: number; failures: string[] };
   /** Errors the server logged during the run: how many, and the first few. */
@@ -78,6 +86,8 @@ export interface ChatReport {
     rssMB: number | null;
     processes: { pid: number; role: string; cpuPct: number | null; rssMB: number | null }[] };
   loadGenerator: { processes: number; cpuPct: number; maxEventLoopLagMs: number };
+  /** The rich-media mix (--media-mix): rich media apart from text, uploads, latency per type, where the server's time went. */
+  media?: MediaReport;
   timeline: ChatTimelinePoint[];
 }
 
@@ -97,11 +107,17 @@ interface Totals {
   received: number;
   cpu: Map<number, number>;
   botCpu: number;
+  media: MediaTotals | null;
 }
+
+const emptyByKey = <K extends string>(h: Record<K, unknown>) => Object.fromEntries(Object.keys(h).map((k) => [k, { counts: [] as number[], max: 0 }])) as unknown as Record<K, { counts: number[]; max: number }>;
+const richOf = (acked: MediaTotals['acked']) => acked.image + acked.voice + acked.file;
 
 export async function runChatLoadTest(options: ChatOptions, onProgress: (line: string) => void = () => undefined): Promise<ChatReport> {
   const startedAt = new Date().toISOString();
   const plan = planChat(options);
+  // The real media, made (or found in the cache) before the server starts.
+  const manifest = options.media ? await makePayloads(options.media.sizes, { onProgress }) : null;
   const server = await ServerUnderTest.start({
     workers: 1,
     env: {
@@ -151,7 +167,8 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
           child.once('exit', (code) => reject(new Error(`chat bot process exited (${code}) during start-up`)));
           child.on('message', (message: ChatMessage) => {
             if (message.type === 'ready') {
-              const command: ChatCommand = { type: 'connect', url: server.url, bots: mine.map((u) => ({ index: u.index, id: u.id, accessToken: u.accessToken })), conversations };
+              const media = options.media && manifest ? { ...options.media, seed: options.media.seed * 1009 + p, uploadsInFlight: Math.max(1, Math.ceil(options.media.uploadsInFlight / P)), manifest } : undefined;
+              const command: ChatCommand = { type: 'connect', url: server.url, bots: mine.map((u) => ({ index: u.index, id: u.id, accessToken: u.accessToken })), conversations, ...(media ? { media } : {}) };
               child.send(command);
             }
             if (message.type === 'sample') samples.set(p, message);
@@ -189,10 +206,14 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         received += s.received.direct + s.received.group;
         botCpu += s.cpuMicros;
       }
-      return { at: Date.now(), sent, acked, received, cpu: serverCpu(), botCpu };
+      const media = options.media ? sumMedia([...samples.values()].flatMap((s) => (s.media ? [s.media] : []))) : null;
+      return { at: Date.now(), sent, acked, received, cpu: serverCpu(), botCpu, media };
     };
     const timeline: ChatTimelinePoint[] = [];
     const steady = { direct: new LatencyHistogram(), group: new LatencyHistogram(), ack: new LatencyHistogram() };
+    const steadyMedia = new MediaHistograms();
+    let ioStart: ServerIoSample | null = null;
+    let ioEnd: ServerIoSample | null = null;
     const failures: string[] = [];
     let maxLag = 0;
 
@@ -212,7 +233,13 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
       const now = totals();
       const dt = (now.at - previous.at) / 1000;
       const second = { direct: new LatencyHistogram(), group: new LatencyHistogram(), ack: new LatencyHistogram() };
+      const secondMedia = new MediaHistograms();
       for (const s of samples.values()) {
+        if (s.media) {
+          secondMedia.add(s.media);
+          // Taken once, as the histograms below.
+          s.media = { ...s.media, latency: emptyByKey(s.media.latency), endToEnd: emptyByKey(s.media.endToEnd), ack: emptyByKey(s.media.ack), upload: { ...s.media.upload, latency: { counts: [], max: 0 }, total: { counts: [], max: 0 }, lastPatch: { counts: [], max: 0 }, latencyByType: emptyByKey(s.media.upload.latencyByType), lastPatchByType: emptyByKey(s.media.upload.lastPatchByType) } };
+        }
         second.direct.merge(LatencyHistogram.from(s.latency.direct));
         second.group.merge(LatencyHistogram.from(s.latency.group));
         second.ack.merge(LatencyHistogram.from(s.ack));
@@ -227,6 +254,7 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         steady.direct.merge(second.direct);
         steady.group.merge(second.group);
         steady.ack.merge(second.ack);
+        steadyMedia.merge(secondMedia);
       }
       let cpu = 0;
       for (const [pid, micros] of now.cpu) cpu += micros - (previous.cpu.get(pid) ?? micros);
@@ -243,12 +271,20 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         serverCpuPct: round((cpu / 1e6 / dt) * 100, 1),
         serverRssMB: round(serverRss() / 2 ** 20, 1),
         botCpuPct: round(((now.botCpu - previous.botCpu) / 1e6 / dt) * 100, 1)!,
+        ...(now.media && previous.media
+          ? {
+              richPersistedPerSec: Math.round((richOf(now.media.acked) - richOf(previous.media.acked)) / dt),
+              uploadMBPerSec: round((now.media.upload.bytes - previous.media.upload.bytes) / 1e6 / dt, 1)!,
+              mediaInFlight: now.media.upload.inFlight,
+            }
+          : {}),
       };
       timeline.push(point);
       onProgress(
         `[${point.t.toFixed(0).padStart(4)}s ${phase}] sent/s ${point.sentPerSec} stored/s ${point.persistedPerSec} deliveries/s ${point.deliveriesPerSec} ` +
           `1:1 p50/p99 ${point.directP50Ms ?? '-'}/${point.directP99Ms ?? '-'} ms group ${point.groupP50Ms ?? '-'}/${point.groupP99Ms ?? '-'} ms ` +
-          `server CPU ${point.serverCpuPct ?? '-'}% RSS ${point.serverRssMB ?? '-'} MB bots CPU ${point.botCpuPct}%`,
+          `server CPU ${point.serverCpuPct ?? '-'}% RSS ${point.serverRssMB ?? '-'} MB bots CPU ${point.botCpuPct}%` +
+          (point.richPersistedPerSec !== undefined ? ` | rich stored/s ${point.richPersistedPerSec} upload ${point.uploadMBPerSec} MB/s in flight ${point.mediaInFlight}` : ''),
       );
       previous = now;
       const elapsed = (now.at - t0) / 1000;
@@ -256,9 +292,11 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         phase = 'steady';
         steadyStart = now;
         machineStart = sampleMachineCpu();
+        if (options.media) ioStart = sampleServerIo(server.pid);
       } else if (phase === 'steady' && (now.at - steadyStart!.at) / 1000 >= options.duration) {
         steadyEnd = now;
         machineEnd = sampleMachineCpu();
+        if (options.media) ioEnd = sampleServerIo(server.pid);
         phase = 'drain';
         drainSince = now.at;
         for (const child of children) child.send({ type: 'halt' } satisfies ChatCommand);
@@ -266,8 +304,8 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         // Done when every send is answered and every acknowledged send's deliveries are in, or the drain's time is up.
         const all = [...samples.values()];
         const expected = all.reduce((a, s) => a + s.expected.direct + s.expected.group, 0);
-        const unanswered = all.reduce((a, s) => a + s.sent.direct + s.sent.group - s.acked.direct - s.acked.group - s.failed, 0);
-        if ((unanswered <= 0 && now.received >= expected) || (now.at - drainSince) / 1000 >= DRAIN_MAX_S) break;
+        const unanswered = all.reduce((a, s) => a + s.sent.direct + s.sent.group - s.acked.direct - s.acked.group - s.failed + (s.media?.upload.inFlight ?? 0), 0);
+        if ((unanswered <= 0 && now.received >= expected) || (now.at - drainSince) / 1000 >= (options.media ? DRAIN_MAX_MEDIA_S : DRAIN_MAX_S)) break;
       }
     }
 
@@ -286,6 +324,9 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
     const steadyPoints = timeline.filter((p) => p.phase === 'steady');
     const generatorPct = steadyPoints.reduce((a, p) => a + p.botCpuPct, 0) / Math.max(1, steadyPoints.length);
     const busyPct = machineBusyPct(machineStart, machineEnd);
+    // ffmpeg and ffprobe run by the server are the server's work, not other processes'.
+    const serverIo = options.media && ioStart && ioEnd ? serverIoBetween(ioStart, ioEnd, machineInfo().cores) : null;
+    const childrenPct = serverIo?.childrenCpuPct ?? 0;
     const errors: Record<string, number> = {};
     for (const s of last) for (const [code, n] of Object.entries(s.errors)) errors[code] = (errors[code] ?? 0) + n;
     const expected = sum((s) => s.expected.direct + s.expected.group);
@@ -293,7 +334,7 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
     return {
       scenario: 'chat',
       startedAt,
-      machine: { ...machineInfo(), busyPct: round(busyPct, 1), otherProcessesPct: round(busyPct === null ? null : Math.max(0, busyPct - serverCpuPct - generatorPct), 1) },
+      machine: { ...machineInfo(), busyPct: round(busyPct, 1), otherProcessesPct: round(busyPct === null ? null : Math.max(0, busyPct - serverCpuPct - childrenPct - generatorPct), 1) },
       options: {
         users: options.users,
         groups: options.groups,
@@ -303,6 +344,7 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         duration: options.duration,
         botProcesses: P,
         database: options.databaseUrl ? 'postgres' : 'sqlite',
+        mediaMix: Boolean(options.media),
       },
       provisioning: { users: plan.users, friendships: plan.friendships.length, directConversations: plan.pairs.length, groups: plan.groups.length, seconds: provisioned.seconds },
       bots: { requested: plan.users, connected, failed: connectFailed, processes: P, failures },
@@ -334,6 +376,22 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         })(),
         rssMB: round(serverRss() / 2 ** 20, 1), processes },
       loadGenerator: { processes: P, cpuPct: round(generatorPct, 1)!, maxEventLoopLagMs: round(maxLag, 1)! },
+      ...(options.media && manifest && start.media && end.media && serverIo
+        ? {
+            media: buildMediaReport({
+              options: options.media,
+              manifest,
+              start: start.media,
+              end: end.media,
+              final: sumMedia(last.flatMap((s) => (s.media ? [s.media] : []))),
+              window,
+              steady: steadyMedia,
+              errors,
+              serverCpuPct,
+              io: serverIo,
+            }),
+          }
+        : {}),
       timeline,
     };
   } finally {

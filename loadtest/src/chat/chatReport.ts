@@ -1,4 +1,5 @@
 import type { ChatReport } from './ChatLoadTest.ts';
+import { mediaMarkdown } from './mediaReport.ts';
 
 const fmt = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '–' : `${v}${unit}`);
 const lat = (p: ChatReport['latencyMs']['direct'], what = 'deliveries') => (p.count === 0 ? '– (none)' : `${fmt(p.p50)} / ${fmt(p.p95)} / ${fmt(p.p99)} / ${fmt(p.max)} ms (${p.count} ${what})`);
@@ -37,6 +38,6 @@ Server processes (steady window):
 | --- | --- | --- | --- |
 ${r.server.processes.map((p) => `| ${p.pid} | ${p.role} | ${fmt(p.cpuPct)} | ${fmt(p.rssMB)} |`).join('\n')}
 ${r.serverErrors.count ? `\nThe server logged ${r.serverErrors.count} errors; the first:\n\n${r.serverErrors.first.map((e) => `- ${e}`).join('\n')}\n` : ''}${r.bots.failures.length ? `\nFailures (first ${r.bots.failures.length}):\n\n${r.bots.failures.map((f) => `- ${f}`).join('\n')}\n` : ''}
-Steady-state seconds: ${r.windowSeconds}. Per-second figures are in the JSON report's \`timeline\`. Latency is measured from the bot's send call, so a saturated load generator adds its own queueing: read the load generator's CPU and lag first.
-`;
+Steady-state seconds: ${r.windowSeconds}. Per-second figures are in the JSON report's \`timeline\`. Latency is measured from the bot's send call, so a saturated load generator adds its own queueing: read the load generator's CPU and lag first.${r.media ? ' With the rich-media mix, the one-to-one and group latencies above are of text messages; per type below.' : ''}
+${r.media ? `\n${mediaMarkdown(r.media)}` : ''}`;
 }

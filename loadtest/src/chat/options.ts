@@ -6,6 +6,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { CUSTOMER_MIX, CUSTOMER_SIZES, parseMix, parseRange, type MediaSizes } from './media.ts';
 
 export const CHAT_USAGE = `Usage: npm run loadtest -- --scenario chat [options]
 
@@ -20,6 +21,19 @@ export const CHAT_USAGE = `Usage: npm run loadtest -- --scenario chat [options]
   --database-url URL  run the server it starts on PostgreSQL            default: SQLite in its data directory
   --json FILE         write the JSON report
   --md FILE           write the Markdown report
+
+  Rich media (issue 17):
+  --media-mix         send the customer's mix instead of text only: text 60 %,
+                      image 20 %, voice 15 %, file 5 % of --rate; images 0.2–2 MB
+                      (real JPEGs), voice 5–60 s (real WebM/Opus), files 1–20 MB
+                      (random bytes), uploaded through tus, then sent by file id
+  --uploads-in-flight N  media sends (upload + send) in flight at once, all bot
+                      processes together; a media send due while N are in
+                      flight is skipped and counted ("shed")           default 24
+  --chunk-mb M        bytes per tus PATCH, in MiB                       default 4
+  --seed N            seed of the mix's draws (types, sizes)            default 1
+  --mix SHARES        another mix, to measure one type alone, e.g. "file=1" or
+                      "image=1,voice=1"                 default "text=60,image=20,voice=15,file=5"
 `;
 
 export const ChatOptionsSchema = z
@@ -33,13 +47,36 @@ export const ChatOptionsSchema = z
     duration: z.coerce.number().min(1).max(86_400).default(30),
     'bot-processes': z.coerce.number().int().min(1).max(64).optional(),
     'database-url': z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    'media-mix': z.boolean().optional(),
+    'uploads-in-flight': z.coerce.number().int().min(1).max(10_000).default(24),
+    'chunk-mb': z.coerce.number().gt(0).max(1024).default(4),
+    seed: z.coerce.number().int().min(0).max(2 ** 31).default(1),
+    mix: z.string().refine((v) => parseMix(v) !== null, 'the mix is "type=share,…" with types text, image, voice, file').optional(),
+    // Test-only (not in the usage): smaller sizes for the smoke test, as "min-max".
+    'image-bytes': z.string().optional(),
+    'voice-seconds': z.string().optional(),
+    'file-bytes': z.string().optional(),
     json: z.string().optional(),
     md: z.string().optional(),
   })
   .refine((o) => o.groups === 0 || o['group-size'] <= o.users, { message: '--group-size cannot exceed --users', path: ['group-size'] })
   .refine((o) => o['group-share'] === undefined || o['group-share'] === 0 || o.groups > 0, { message: '--group-share needs --groups', path: ['group-share'] })
   .refine((o) => o['group-share'] !== 1 || o.groups > 0, { message: '--group-share 1 needs --groups', path: ['group-share'] })
-  .refine((o) => o.users >= 2, { message: 'one-to-one conversations need at least two users', path: ['users'] });
+  .refine((o) => o.users >= 2, { message: 'one-to-one conversations need at least two users', path: ['users'] })
+  .refine((o) => o['media-mix'] || (o['image-bytes'] ?? o['voice-seconds'] ?? o['file-bytes'] ?? o.mix) === undefined, { message: 'media sizes and --mix need --media-mix', path: ['media-mix'] })
+  .refine((o) => ['image-bytes', 'voice-seconds', 'file-bytes'].every((k) => o[k as 'image-bytes'] === undefined || parseRange(o[k as 'image-bytes']!) !== null), { message: 'a size range is "min-max", positive', path: ['media-mix'] })
+  .refine((o) => o['voice-seconds'] === undefined || parseRange(o['voice-seconds'])!.max <= 60, { message: 'a voice message is at most 60 s', path: ['voice-seconds'] });
+
+/** The rich-media mix's settings (`--media-mix`). */
+export interface MediaMixOptions {
+  mix: Record<'text' | 'image' | 'voice' | 'file', number>;
+  sizes: MediaSizes;
+  seed: number;
+  /** Media sends in flight at once, all bot processes together. */
+  uploadsInFlight: number;
+  /** Bytes per tus PATCH. */
+  chunkBytes: number;
+}
 
 export interface ChatOptions {
   users: number;
@@ -52,17 +89,19 @@ export interface ChatOptions {
   duration: number;
   botProcesses: number;
   databaseUrl?: string;
+  /** The rich-media mix (issue 17); text only without it. */
+  media?: MediaMixOptions;
   json?: string;
   md?: string;
 }
 
-const FLAGS = ['scenario', 'users', 'groups', 'group-size', 'rate', 'group-share', 'duration', 'bot-processes', 'database-url', 'json', 'md'];
+const FLAGS = ['scenario', 'users', 'groups', 'group-size', 'rate', 'group-share', 'duration', 'bot-processes', 'database-url', 'json', 'md', 'uploads-in-flight', 'chunk-mb', 'seed', 'mix', 'image-bytes', 'voice-seconds', 'file-bytes'];
 
 /** Parses the command line; a list of problems when it is wrong. */
 export function parseChatArgs(argv: readonly string[]): { ok: true; options: ChatOptions } | { ok: false; problems: string[] } {
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: [...argv], options: Object.fromEntries(FLAGS.map((k) => [k, { type: 'string' as const }])), strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: [...argv], options: { ...Object.fromEntries(FLAGS.map((k) => [k, { type: 'string' as const }])), 'media-mix': { type: 'boolean' as const } }, strict: true, allowPositionals: false }).values;
   } catch (error) {
     return { ok: false, problems: [(error as Error).message] };
   }
@@ -80,6 +119,21 @@ export function parseChatArgs(argv: readonly string[]): { ok: true; options: Cha
       duration: o.duration,
       botProcesses: o['bot-processes'] ?? Math.max(1, Math.min(os.cpus().length, Math.ceil(o.users / 1000))),
       ...(o['database-url'] ? { databaseUrl: o['database-url'] } : {}),
+      ...(o['media-mix']
+        ? {
+            media: {
+              mix: o.mix ? parseMix(o.mix)! : { ...CUSTOMER_MIX },
+              sizes: {
+                imageBytes: o['image-bytes'] ? parseRange(o['image-bytes'])! : { ...CUSTOMER_SIZES.imageBytes },
+                voiceSeconds: o['voice-seconds'] ? parseRange(o['voice-seconds'])! : { ...CUSTOMER_SIZES.voiceSeconds },
+                fileBytes: o['file-bytes'] ? parseRange(o['file-bytes'])! : { ...CUSTOMER_SIZES.fileBytes },
+              },
+              seed: o.seed,
+              uploadsInFlight: o['uploads-in-flight'],
+              chunkBytes: Math.round(o['chunk-mb'] * 2 ** 20),
+            },
+          }
+        : {}),
       ...(o.json ? { json: o.json } : {}),
       ...(o.md ? { md: o.md } : {}),
     },

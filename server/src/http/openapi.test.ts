@@ -5,6 +5,7 @@
  * uses). At the end every documented operation must have been seen to
  * succeed and to fail, so neither the code nor the document can drift.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -49,13 +50,15 @@ describe('OpenAPI document', () => {
   async function call(
     method: string,
     path: string,
-    init: { body?: unknown; raw?: string | Buffer; type?: string; auth?: boolean; token?: string; expect: number },
-  ): Promise<{ status: number; body: any }> {
+    init: { body?: unknown; raw?: string | Buffer; type?: string; auth?: boolean; token?: string; headers?: Record<string, string>; expect: number },
+  ): Promise<{ status: number; body: any; headers: Headers }> {
     const headers: Record<string, string> = {};
     // `token`: a person's access token instead of the organisation's API token.
     if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
     else if (init.auth !== false) headers.authorization = `Bearer ${server.apiToken}`;
     if (init.body !== undefined || init.raw !== undefined) headers['content-type'] = init.type ?? 'application/json';
+    // Protocol headers (tus, Range) as given.
+    Object.assign(headers, init.headers);
     const res = await fetch(`${server.url}/api/v1${path}`, { method, headers, body: (typeof init.raw === 'string' ? init.raw : init.raw ? new Uint8Array(init.raw) : undefined) ?? (init.body !== undefined ? JSON.stringify(init.body) : undefined) });
     const m = method.toLowerCase();
     const template = templateOf(m, path.split('?')[0]!);
@@ -66,20 +69,21 @@ describe('OpenAPI document', () => {
     expect(res.status, `${method} ${path}: ${text.slice(0, 300)}`).toBe(init.expect);
     const documented = doc.paths[template]![m]!.responses[String(res.status)];
     expect(documented, `${key} answered ${res.status}, which the document does not list`).toBeDefined();
-    if (res.status === 204) return { status: res.status, body: text };
+    // No body where the document says none (204, tus's 201 and HEAD replies): nothing to match.
+    if (res.status === 204 || (text === '' && !documented!.content)) return { status: res.status, headers: res.headers, body: text };
     const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
     const content = documented!.content ?? {};
     expect(Object.keys(content), `${key} ${res.status}: content type ${type} is not documented`).toContain(type);
-    if (type === 'image/webp') return { status: res.status, body: text };
-    if (type !== 'application/json' || !(content[type]!.schema as { $ref?: string; type?: string; contentMediaType?: string })) return { status: res.status, body: text };
+    if (type === 'image/webp') return { status: res.status, headers: res.headers, body: text };
+    if (type !== 'application/json' || !(content[type]!.schema as { $ref?: string; type?: string; contentMediaType?: string })) return { status: res.status, headers: res.headers, body: text };
     const body = JSON.parse(text);
-    if ((content[type]!.schema as { contentMediaType?: string }).contentMediaType) return { status: res.status, body };
+    if ((content[type]!.schema as { contentMediaType?: string }).contentMediaType) return { status: res.status, headers: res.headers, body };
     const pointer = ['paths', template, m, 'responses', String(res.status), 'content', type, 'schema'].map((s) => encodeURIComponent(s.replace(/~/g, '~0').replace(/\//g, '~1'))).join('/');
     const validate = ajv.getSchema(`${DOC_ID}#/${pointer}`) ?? ajv.compile({ $ref: `${DOC_ID}#/${pointer}` });
     if (!validate(body)) {
       throw new Error(`${method} ${path} → ${res.status}: the body does not match the document: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 2000)}`);
     }
-    return { status: res.status, body };
+    return { status: res.status, headers: res.headers, body };
   }
 
   beforeAll(async () => {
@@ -591,6 +595,17 @@ describe('OpenAPI document', () => {
     await call('POST', '/messages/forward', { token: kai.token, raw: JSON.stringify({ pad: 'x'.repeat(40 * 1024) }), expect: 413 });
     await call('POST', '/messages/forward', { auth: false, body: {}, expect: 401 });
 
+    // Chat export answers with the document itself (its content is checked in server/src/im/export.test.ts).
+    const range = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    expect((await call('POST', `/conversations/${withLu}/export`, { token: kai.token, body: { ...range, format: 'md' }, expect: 200 })).body).toContain('明天下午开会');
+    await call('POST', `/conversations/${withLu}/export`, { token: lu.token, body: { ...range, format: 'docx' }, expect: 200 });
+    await call('POST', `/conversations/${withLu}/export`, { token: min.token, body: { ...range, format: 'md' }, expect: 404 });
+    await call('POST', `/conversations/${withLu}/export`, { token: kai.token, body: { ...range, format: 'html' }, expect: 400 });
+    await call('POST', `/conversations/${withLu}/export`, { auth: false, body: { ...range, format: 'md' }, expect: 401 });
+    await call('POST', `/conversations/${withLu}/export`, { token: kai.token, raw: 'x', type: 'text/plain', expect: 415 });
+    await server.im.groups.update(kai.principal, group.id, { exportAdminsOnly: true });
+    await call('POST', `/conversations/${group.conversationId}/export`, { token: lu.token, body: { ...range, format: 'md' }, expect: 403 });
+
     await call('DELETE', `${base}/${m2.id}`, { token: kai.token, expect: 204 });
     expect((await call('GET', `${base}?afterSeq=0`, { token: kai.token, expect: 200 })).body.map((m: { id: string }) => m.id)).toEqual([m1.id]);
     await call('DELETE', `${base}/${m2.id}`, { token: min.token, expect: 404 });
@@ -649,6 +664,127 @@ describe('OpenAPI document', () => {
 
     expect((await call('GET', `/presence?ids=${ou.id},${pei.id}`, { token: nan.token, expect: 200 })).body).toEqual([{ userId: ou.id, online: false, lastSeenAt: null }]);
     await call('GET', '/presence?ids=', { token: nan.token, expect: 400 });
+  });
+
+  it('push subscriptions, the VAPID key and notification settings: every route, as documented', async () => {
+    const root = { accountId: 'root', sessionId: 'openapi-push', role: 'admin' as const };
+    const policy = (await server.accounts.settings()).signupPolicy;
+    await server.accounts.admin.updateSettings(root, { signupPolicy: 'password' });
+    const tokens: string[] = [];
+    for (const [i, nickname] of ['Qiu', 'Ren'].entries()) {
+      const { session } = await server.accounts.auth.signup({ phone: `+8613900077${i}55`, password: 'lilac-summit-64', nickname }, { address: `10.9.3.${i + 1}` });
+      tokens.push(session!.accessToken);
+    }
+    await server.accounts.admin.updateSettings(root, { signupPolicy: policy });
+    const [qiu, ren] = tokens as [string, string];
+    await call('GET', '/push/vapid-key', { token: qiu, expect: 200 });
+    await call('GET', '/push/vapid-key', { auth: false, expect: 401 });
+    const p256dh = crypto.createECDH('prime256v1').generateKeys().toString('base64url');
+    const sub = { kind: 'webpush', endpoint: 'https://push.example.internal/sub/openapi', keys: { p256dh, auth: crypto.randomBytes(16).toString('base64url') } };
+    const made = await call('POST', '/push/subscriptions', { token: qiu, body: sub, expect: 201 });
+    await call('POST', '/push/subscriptions', { token: qiu, body: { ...sub, endpoint: 'ftp://x' }, expect: 400 });
+    await call('POST', '/push/subscriptions', { token: qiu, raw: 'kind=webpush', type: 'text/plain', expect: 415 });
+    await call('POST', '/push/subscriptions', { token: qiu, raw: JSON.stringify({ ...sub, endpoint: 'x'.repeat(20_000) }), expect: 413 });
+    await call('POST', '/push/subscriptions', { auth: false, body: sub, expect: 401 });
+    for (let i = 1; i < 20; i++) await call('POST', '/push/subscriptions', { token: qiu, body: { kind: 'unifiedpush', endpoint: `http://10.0.0.9/up${i}` }, expect: 201 });
+    await call('POST', '/push/subscriptions', { token: qiu, body: { kind: 'unifiedpush', endpoint: 'http://10.0.0.9/up-too-many' }, expect: 409 });
+    expect((await call('GET', '/push/subscriptions', { token: qiu, expect: 200 })).body[0]).toMatchObject({ id: made.body.id, endpointHost: 'push.example.internal' });
+    await call('GET', '/push/subscriptions', { auth: false, expect: 401 });
+    await call('DELETE', `/push/subscriptions/${made.body.id}`, { token: ren, expect: 404 });
+    await call('DELETE', `/push/subscriptions/${made.body.id}`, { token: qiu, expect: 204 });
+    await call('DELETE', `/push/subscriptions/${made.body.id}`, { auth: false, expect: 401 });
+    await call('GET', '/me/notifications', { token: qiu, expect: 200 });
+    await call('GET', '/me/notifications', { auth: false, expect: 401 });
+    await call('PUT', '/me/notifications', { token: qiu, body: { previews: true, dnd: { start: '22:00', end: '07:00', timeZone: 'Asia/Shanghai' } }, expect: 200 });
+    await call('PUT', '/me/notifications', { token: qiu, body: { previews: 'yes', dnd: null }, expect: 400 });
+    await call('PUT', '/me/notifications', { token: qiu, raw: 'previews', type: 'text/plain', expect: 415 });
+    await call('PUT', '/me/notifications', { token: qiu, raw: JSON.stringify({ previews: true, dnd: null, pad: 'x'.repeat(20_000) }), expect: 413 });
+  });
+
+  it('files: tus uploads, downloads, signed links and the settings, as documented', async () => {
+    const root = { accountId: 'root', sessionId: 'openapi-files', role: 'admin' as const };
+    const policy = (await server.accounts.settings()).signupPolicy;
+    await server.accounts.admin.updateSettings(root, { signupPolicy: 'password' });
+    const people = [];
+    for (const [i, nickname] of ['Sol', 'Tao', 'Uma'].entries()) {
+      const { session } = await server.accounts.auth.signup({ phone: `+8613900055${i}66`, password: 'lilac-summit-64', nickname }, { address: `10.9.6.${i + 1}` });
+      people.push({ id: session!.user.id, token: session!.accessToken, principal: (await server.accounts.guard.authenticate(session!.accessToken))! });
+    }
+    await server.accounts.admin.updateSettings(root, { signupPolicy: policy });
+    const [sol, tao, uma] = people as [(typeof people)[number], (typeof people)[number], (typeof people)[number]];
+    await server.im.contacts.answer(tao.principal, (await server.im.contacts.request(sol.principal, tao.id)).id, true);
+    const c = (await server.im.conversations.openDirect(sol.principal, tao.id)).id;
+    const metadata = (values: Record<string, string>) => Object.entries(values).map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`).join(',');
+    const tus = (extra: Record<string, string> = {}) => ({ 'tus-resumable': '1.0.0', ...extra });
+    const idOf = (reply: { headers: Headers }) => reply.headers.get('location')!.split('/').pop()!;
+
+    // Creation, HEAD, PATCH (a conflict, then the rest), a finished upload.
+    const bytes = crypto.randomBytes(3000);
+    const made = await call('POST', '/uploads', { token: sol.token, headers: tus({ 'upload-length': '3000', 'upload-metadata': metadata({ filename: 'notes.bin', conversationId: c }) }), expect: 201 });
+    const id = idOf(made);
+    expect(made.headers.get('location')).toBe(`/api/v1/uploads/${id}`);
+    await call('POST', '/uploads', { auth: false, headers: tus({ 'upload-length': '3', 'upload-metadata': metadata({ filename: 'x.bin' }) }), expect: 401 });
+    await call('POST', '/uploads', { token: sol.token, headers: tus({ 'upload-length': '3', 'upload-metadata': metadata({ conversationId: c }) }), expect: 400 });
+    await call('POST', '/uploads', { token: uma.token, headers: tus({ 'upload-length': '3', 'upload-metadata': metadata({ filename: 'x.bin', conversationId: c }) }), expect: 404 });
+    await call('POST', '/uploads', { token: sol.token, headers: tus({ 'upload-length': String(2 ** 40), 'upload-metadata': metadata({ filename: 'huge.bin' }) }), expect: 413 });
+    await call('POST', '/uploads', { token: sol.token, headers: { 'upload-length': '3', 'upload-metadata': metadata({ filename: 'x.bin' }) }, expect: 412 });
+    expect((await call('HEAD', `/uploads/${id}`, { token: sol.token, headers: tus(), expect: 200 })).headers.get('upload-offset')).toBe('0');
+    await call('HEAD', `/uploads/${id}`, { token: tao.token, headers: tus(), expect: 404 });
+    const octets = 'application/offset+octet-stream';
+    await call('PATCH', `/uploads/${id}`, { token: sol.token, headers: tus({ 'upload-offset': '7' }), raw: bytes.subarray(7), type: octets, expect: 409 });
+    await call('PATCH', `/uploads/${id}`, { token: tao.token, headers: tus({ 'upload-offset': '0' }), raw: bytes, type: octets, expect: 404 });
+    expect((await call('PATCH', `/uploads/${id}`, { token: sol.token, headers: tus({ 'upload-offset': '0' }), raw: bytes, type: octets, expect: 204 })).headers.get('upload-offset')).toBe('3000');
+    await call('PATCH', `/uploads/${id}`, { token: sol.token, headers: tus({ 'upload-offset': '3000' }), raw: Buffer.from('more'), type: octets, expect: 400 });
+    // Termination: an unfinished upload, not a finished one.
+    const open = idOf(await call('POST', '/uploads', { token: sol.token, headers: tus({ 'upload-length': '10', 'upload-metadata': metadata({ filename: 'later.bin' }) }), expect: 201 }));
+    await call('DELETE', `/uploads/${open}`, { token: tao.token, headers: tus(), expect: 404 });
+    await call('DELETE', `/uploads/${open}`, { token: sol.token, headers: tus(), expect: 204 });
+    await call('DELETE', `/uploads/${id}`, { token: sol.token, headers: tus(), expect: 400 });
+    // An image in one request (creation-with-upload), processed by the real analyzer: it has a thumbnail.
+    const png = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#a37' } }).png().toBuffer();
+    const image = idOf(await call('POST', '/uploads', { token: sol.token, headers: tus({ 'upload-length': String(png.length), 'upload-metadata': metadata({ filename: 'dot.png', conversationId: c }) }), raw: png, type: octets, expect: 201 }));
+
+    // Downloads: the owner now, Tao once a message in his conversation carries the file; Uma never.
+    expect((await call('GET', `/files/${id}`, { token: sol.token, expect: 200 })).headers.get('content-disposition')).toMatch(/^attachment; /);
+    await call('GET', `/files/${id}`, { token: tao.token, expect: 404 });
+    await call('POST', `/conversations/${c}/messages`, { token: sol.token, body: { clientMsgId: 'sol-file-0001', type: 'file', fileId: id }, expect: 201 });
+    await call('POST', `/conversations/${c}/messages`, { token: sol.token, body: { clientMsgId: 'sol-image-001', type: 'image', fileId: image }, expect: 201 });
+    expect((await call('GET', `/files/${id}`, { token: tao.token, headers: { range: 'bytes=10-19' }, expect: 206 })).headers.get('content-range')).toBe('bytes 10-19/3000');
+    expect((await call('GET', `/files/${id}`, { token: tao.token, headers: { range: 'bytes=5000-' }, expect: 416 })).headers.get('content-range')).toBe('bytes */3000');
+    await call('GET', `/files/${id}`, { token: uma.token, expect: 404 });
+    await call('GET', `/files/${id}`, { auth: false, expect: 401 });
+    await call('GET', `/files/${image}/thumbnail`, { token: tao.token, expect: 200 });
+    await call('GET', `/files/${id}/thumbnail`, { token: tao.token, expect: 404 });
+    await call('GET', `/files/${image}/thumbnail`, { token: uma.token, expect: 404 });
+    const links = await call('POST', '/files/links', { token: tao.token, body: { fileIds: [id, image] }, expect: 200 });
+    expect(links.body.links.map((l: { fileId: string }) => l.fileId)).toEqual([id, image]);
+    await call('GET', links.body.links[1].thumbnailUrl.replace('/api/v1', ''), { auth: false, expect: 200 });
+    await call('GET', links.body.links[0].url.replace('/api/v1', ''), { auth: false, expect: 200 });
+    await call('GET', `/files/${id}?sig=forged`, { auth: false, expect: 401 });
+    expect((await call('POST', '/files/links', { token: uma.token, body: { fileIds: [id, image] }, expect: 200 })).body).toEqual({ links: [] });
+    await call('POST', '/files/links', { token: tao.token, body: { fileIds: [] }, expect: 400 });
+    await call('POST', '/files/links', { auth: false, body: { fileIds: [id] }, expect: 401 });
+    await call('POST', '/files/links', { token: tao.token, raw: 'fileIds', type: 'text/plain', expect: 415 });
+
+    // A person's cache period.
+    expect((await call('GET', '/me/files/settings', { token: tao.token, expect: 200 })).body).toEqual({ cacheDays: 7 });
+    await call('GET', '/me/files/settings', { auth: false, expect: 401 });
+    expect((await call('PUT', '/me/files/settings', { token: tao.token, body: { cacheDays: 30 }, expect: 200 })).body).toEqual({ cacheDays: 30 });
+    await call('PUT', '/me/files/settings', { token: tao.token, body: { cacheDays: 3 }, expect: 400 });
+
+    // The console's file settings: an elevated admin only.
+    const made2 = await server.accounts.admin.createAdmin('+8613800000029');
+    const admin = await call('POST', '/admin/setup', { auth: false, body: { token: made2.link.split('#')[1]!, password: 'granite-meadow-57', consolePassword: 'second-factor-911' }, expect: 201 });
+    const elevated = (await call('POST', '/admin/elevate', { token: admin.body.accessToken, body: { consolePassword: 'second-factor-911' }, expect: 200 })).body.accessToken as string;
+    const settings = (await call('GET', '/admin/files/settings', { token: elevated, expect: 200 })).body;
+    expect(settings).toMatchObject({ retentionDays: null, blockedTypes: [] });
+    await call('GET', '/admin/files/settings', { token: tao.token, expect: 404 });
+    await call('GET', '/admin/files/settings', { token: admin.body.accessToken, expect: 403 });
+    expect((await call('PUT', '/admin/files/settings', { token: elevated, body: { blockedTypes: ['exe'] }, expect: 200 })).body.blockedTypes).toEqual(['exe']);
+    await call('POST', '/uploads', { token: sol.token, headers: tus({ 'upload-length': '3', 'upload-metadata': metadata({ filename: 'setup.exe' }) }), expect: 415 });
+    await call('PUT', '/admin/files/settings', { token: elevated, body: { maxUploadBytes: settings.maxUploadBytes + 1 }, expect: 400 });
+    await call('PUT', '/admin/files/settings', { token: admin.body.accessToken, body: { blockedTypes: [] }, expect: 403 });
+    await call('PUT', '/admin/files/settings', { token: elevated, body: { blockedTypes: [] }, expect: 200 });
   });
 
   it('every documented operation was seen to succeed and to fail', () => {

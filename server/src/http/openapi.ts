@@ -11,6 +11,8 @@ import { z } from 'zod';
 import { registerBoardsOpenApi } from '@muster/whiteboard';
 import { registerAccountsOpenApi } from '@muster/accounts/rest';
 import { registerImOpenApi } from '@muster/im/rest';
+import { registerPushOpenApi } from '@muster/push/rest';
+import { registerFilesOpenApi } from '@muster/files/rest';
 import { RoomIdSchema, RoomUpdateSchema } from '@muster/signaling/protocol';
 import {
   ApiErrorSchema,
@@ -287,6 +289,8 @@ export function buildOpenApiDocument() {
   registerBoardsOpenApi(registry);
   registerAccountsOpenApi(registry);
   registerImOpenApi(registry);
+  registerPushOpenApi(registry);
+  registerFilesOpenApi(registry);
   myMeetingRoutes(registry);
   registry.registerPath({
     method: 'get',

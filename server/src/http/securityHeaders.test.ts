@@ -80,7 +80,7 @@ describe('browser hardening headers', () => {
     expect(csp.get('script-src'), what).toEqual(["'self'", "'report-sample'"]);
     expect(csp.get('style-src'), what).toEqual(["'self'", "'report-sample'"]);
     expect(csp.get('img-src'), what).toEqual(["'self'", 'data:', 'blob:']);
-    expect(csp.get('media-src'), what).toEqual(["'self'"]);
+    expect(csp.get('media-src'), what).toEqual(["'self'", 'blob:']);
     expect(csp.get('font-src'), what).toEqual(["'self'"]);
     expect(csp.get('frame-ancestors'), what).toEqual(["'none'"]);
     expect(csp.get('object-src'), what).toEqual(["'none'"]);

@@ -88,8 +88,10 @@ export const CSP_DIRECTIVES = {
   // data: for the favicon and the military symbols (milsymbol SVG as data: images). blob: URLs can only
   // be minted by the page's own scripts: allowed for images made in the page (board exports, pastes).
   'img-src': ["'self'", 'data:', 'blob:'],
-  // Recordings play from same-origin URLs; live media is attached with srcObject, which CSP does not govern.
-  'media-src': ["'self'"],
+  // Recordings and chat media play from same-origin URLs; live media is attached with srcObject, which CSP
+  // does not govern. blob: (only the page's own scripts mint them): voice and video played from the device's
+  // media cache, and a video previewed while it uploads.
+  'media-src': ["'self'", 'blob:'],
   'font-src': ["'self'"],
   'connect-src': [(req: IncomingMessage, _res: ServerResponse) => connectSources(req)],
   'object-src': ["'none'"],

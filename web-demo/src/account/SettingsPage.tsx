@@ -9,6 +9,8 @@ import { firstProblem, passwordProblem } from './forms.ts';
 import { musterIdStatus, profileChange, profileForm, type ProfileForm } from './profile.ts';
 import { accounts, currentUser, logOut } from './session.ts';
 import { PrivacySection } from './PrivacySection.tsx';
+import { NotificationsSection } from './NotificationsSection.tsx';
+import { StorageSection } from './StorageSection.tsx';
 
 /** /settings: profile and avatar, password, and the devices signed in to this account. */
 export function SettingsPage() {
@@ -26,6 +28,8 @@ export function SettingsPage() {
       <ProfileSection user={user} />
       {user.role !== 'guest' && <PasswordSection user={user} />}
       {user.role !== 'guest' && <PrivacySection />}
+      <NotificationsSection user={user} />
+      <StorageSection />
       <DevicesSection />
       <section class="card-section">
         <button class="btn btn-ghost" type="button" data-testid="logout" onClick={() => void logOut()}>

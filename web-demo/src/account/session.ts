@@ -50,8 +50,17 @@ export function startAccount(): void {
   if (accounts.signedIn) void accounts.me().catch(() => undefined);
 }
 
+const beforeLogOutTasks: (() => Promise<void>)[] = [];
+
+/** Work for while this device can still speak for the person, before it logs out (pwa/: drop its push registrations). */
+export function beforeLogOut(task: () => Promise<void>): void {
+  beforeLogOutTasks.push(task);
+}
+
 /** Logs this device out and goes to the start page. */
 export async function logOut(): Promise<void> {
+  // Offline or slow, such work gives way after 3 s: logging out must not wait on it.
+  await Promise.race([Promise.allSettled(beforeLogOutTasks.map((task) => task())), new Promise((resolve) => setTimeout(resolve, 3_000))]);
   await accounts.logout();
   navigate('/', { replace: true });
 }

@@ -1,6 +1,8 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, ConversationState, GroupMemberView } from '@muster/im/client';
 import { Icon } from '../ui/Icon.tsx';
+import { AttachButton, VoiceButton } from './media/ComposerMedia.tsx';
+import type { RecordedVoice } from './media/media.ts';
 import { askNotificationPermission, nameOf } from './state.ts';
 import { EMOJI, MAX_TEXT_BYTES, insertMention, isSingleEmoji, mentionQuery, mentionsIn, messageSummary, utf8Bytes } from './viewModel.ts';
 
@@ -22,6 +24,10 @@ export interface ComposerProps {
   onEdit: (message: ChatMessage, text: string) => void;
   onTyping: () => void;
   onDraft?: (text: string) => void;
+  /** Picked photos, videos or files (each is sent as its own message); `asFiles`: the "File" choice. */
+  onFiles?: (files: File[], asFiles: boolean) => void;
+  /** A recorded voice message. */
+  onVoice?: (voice: RecordedVoice) => void;
 }
 
 /**
@@ -180,6 +186,7 @@ export function Composer(props: ComposerProps) {
         </div>
       )}
       <div class="composer-row">
+        {props.onVoice && !props.editing && <VoiceButton onVoice={props.onVoice} onError={setError} />}
         <button class={`icon-btn${emojiOpen ? ' active' : ''}`} type="button" aria-label="Emoji" title="Emoji" data-testid="composer-emoji" onClick={() => setEmojiOpen(!emojiOpen)}>
           <Icon name="smile" />
         </button>
@@ -204,6 +211,7 @@ export function Composer(props: ComposerProps) {
             }
           }}
         />
+        {props.onFiles && !props.editing && <AttachButton onFiles={props.onFiles} />}
         <button class="btn btn-primary composer-send" type="button" data-testid="composer-send" disabled={!text.trim()} onClick={submit}>
           {props.editing ? 'Save' : 'Send'}
         </button>

@@ -1,7 +1,7 @@
 import { signal, type ReadonlySignal } from '@preact/signals';
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { ChatMessage, ConversationState, GroupDetailsView, ImClient } from '@muster/im/client';
+import { isMedia, type ChatMessage, type ConversationState, type GroupDetailsView, type ImClient } from '@muster/im/client';
 import { navigate } from '../app/router.ts';
 import { chatPath } from '../app/routes.ts';
 import { copyText } from '../lib/clipboard.ts';
@@ -15,6 +15,13 @@ import { VirtualList, type VirtualListHandle } from './VirtualList.tsx';
 import { PresenceLine } from './presence.tsx';
 import { jumpTarget, takeJump } from './search.ts';
 import { InChatSearch } from './SearchPanel.tsx';
+import { ExportDialog, type ExportPicked } from './ExportDialog.tsx';
+import { pickedProblem, pickedRange } from './exportViewModel.ts';
+import { ImageViewer } from './media/ImageViewer.tsx';
+import { MediaContent } from './media/MediaBubble.tsx';
+import { sendFiles, sendVoice } from './media/media.ts';
+import { setVoiceTimeline, stopVoice } from './media/voicePlayer.ts';
+import { viewerItems } from './media/viewModel.ts';
 import { buildRows, canEdit, canRecall, conversationTitle, firstUnreadRow, mentionRow, messageSummary, messageTime, splitMentions, type Row } from './viewModel.ts';
 
 /**
@@ -69,9 +76,10 @@ interface RowProps {
   onRetry: (m: ChatMessage) => void;
   onReaders: (m: ChatMessage) => void;
   onQuote: (id: string) => void;
+  onOpenImage: (m: ChatMessage) => void;
 }
 
-function MessageRow({ row, me, group, selecting, selected, readCount, highlight, onMenu, onToggle, onRetry, onReaders, onQuote }: RowProps) {
+function MessageRow({ row, me, group, selecting, selected, readCount, highlight, onMenu, onToggle, onRetry, onReaders, onQuote, onOpenImage }: RowProps) {
   const press = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   if (row.kind === 'day') {
     return (
@@ -115,7 +123,7 @@ function MessageRow({ row, me, group, selecting, selected, readCount, highlight,
       <div class="msg-body">
         {row.showSender && <div class="msg-sender">{nameOf(m.senderId)}</div>}
         <div
-          class={`msg-bubble${m.type === 'emoji' ? ' emoji' : ''}`}
+          class={`msg-bubble${m.type === 'emoji' ? ' emoji' : ''}${isMedia(m.type) ? ` media ${m.type}` : ''}`}
           tabIndex={0}
           data-testid="message-bubble"
           title={messageTime(m.sentAt)}
@@ -140,7 +148,9 @@ function MessageRow({ row, me, group, selecting, selected, readCount, highlight,
               <b>{nameOf(m.quote.senderId)}</b>: {m.quote.recalled ? 'a recalled message' : (m.quote.excerpt ?? `[${m.quote.type}]`)}
             </button>
           )}
-          {m.type === 'forward' && m.forward ? (
+          {isMedia(m.type) ? (
+            <MediaContent m={m} onOpenImage={onOpenImage} />
+          ) : m.type === 'forward' && m.forward ? (
             <div class="msg-forward" data-testid="message-forward">
               <b>{m.forward.title}</b>
               {m.forward.items.slice(0, 4).map((item, i) => (
@@ -285,6 +295,9 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
   const [group, setGroup] = useState<GroupDetailsView | null>(null);
   const [mentionSeen, setMentionSeen] = useState(false);
   const [searching, setSearching] = useState(false);
+  const [viewing, setViewing] = useState<string | null>(null);
+  /** The export dialog: the whole chat by range ('range') or the picked messages. */
+  const [exporting, setExporting] = useState<'range' | ExportPicked | null>(null);
   const list = useRef<VirtualListHandle>(null);
   const isGroup = c.kind === 'group';
 
@@ -305,6 +318,11 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
 
   useEffect(() => {
     void store.open(c.id).catch((e: Error) => setNotice(e.message));
+  }, [c.id]);
+  // Voice messages: "play the next unplayed one" reads this conversation's timeline; leaving stops the playing one.
+  useEffect(() => {
+    setVoiceTimeline((id) => store.timeline(id).messages);
+    return () => stopVoice();
   }, [c.id]);
   useEffect(() => {
     if (!isGroup) return;
@@ -415,6 +433,33 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
   };
 
   const title = conversationTitle(c, nameOf);
+  // In a group that keeps export to its owner and admins, a plain member sees the entry greyed out, with why.
+  const mayExport = !isGroup || client.groups.permissions(c.id).export;
+  const headerMenu = (anchor: HTMLElement) =>
+    showMenu(
+      anchor,
+      [
+        { label: 'Search in this chat', testId: 'menu-search-chat', run: () => setSearching(true) },
+        {
+          label: 'Export chat…',
+          testId: 'menu-export-chat',
+          run: () => setExporting('range'),
+          ...(mayExport ? {} : { disabled: true, hint: 'Only the owner and admins can export this group’s chat.' }),
+        },
+      ],
+      'chat-header-menu-list',
+    );
+  const exportSelected = () => {
+    if (!selection) return;
+    const ids = [...selection];
+    const problem = pickedProblem(ids.length);
+    if (problem) return setNotice(problem);
+    if (!mayExport) return setNotice('Only the owner and admins can export this group’s chat.');
+    const picked = timeline.messages.filter((m) => selection.has(m.id));
+    const range = pickedRange(picked);
+    if (!range) return setNotice('The selected messages are not loaded: select them again.');
+    setExporting({ ids, range });
+  };
   const typing = c.typingUntil !== undefined && c.typingUntil > Date.now();
   const members = group?.memberList ?? null;
 
@@ -447,7 +492,7 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
             type="button"
             aria-label="More"
             data-testid="chat-header-menu"
-            onClick={(e) => showMenu(e.currentTarget as HTMLElement, [{ label: 'Search in this chat', testId: 'menu-search-chat', run: () => setSearching(true) }], 'chat-header-menu-list')}
+            onClick={(e) => headerMenu(e.currentTarget as HTMLElement)}
           >
             <Icon name="more" />
           </button>
@@ -471,6 +516,7 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
               onToggle={toggle}
               onRetry={(m) => void store.retry(c.id, m.key)}
               onReaders={(m) => setSheet({ kind: 'readers', message: m })}
+              onOpenImage={(m) => setViewing(m.key)}
               onQuote={(id) => {
                 const i = rows.findIndex((r) => r.kind === 'message' && r.message.id === id);
                 if (i >= 0) {
@@ -545,6 +591,9 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
           >
             Delete
           </button>
+          <button class="btn" type="button" disabled={selection.size === 0} title={mayExport ? undefined : 'Only the owner and admins can export this group’s chat.'} data-testid="select-export" onClick={exportSelected}>
+            Export selected
+          </button>
           <button class="btn btn-ghost" type="button" data-testid="select-cancel" onClick={() => setSelection(null)}>
             Cancel
           </button>
@@ -573,6 +622,16 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
             if (!isGroup) store.typing(c.id);
           }}
           onDraft={(text) => saveDraft(text)}
+          onFiles={(files, asFiles) => {
+            void sendFiles(client, c.id, files, { asFiles, ...(replyTo ? { replyTo: replyTo.id } : {}) }).catch((e: Error) => setNotice(e.message));
+            setReplyTo(null);
+            list.current?.scrollToBottom();
+          }}
+          onVoice={(voice) => {
+            sendVoice(client, c.id, voice, replyTo?.id ?? null);
+            setReplyTo(null);
+            list.current?.scrollToBottom();
+          }}
         />
       )}
 
@@ -584,6 +643,23 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
           onPick={(seq) => {
             setSearching(false);
             void showSeq(seq);
+          }}
+        />
+      )}
+      {viewing && <ImageViewer items={viewerItems(timeline.messages)} startKey={viewing} onClose={() => setViewing(null)} />}
+      {exporting && (
+        <ExportDialog
+          client={client}
+          conversationId={c.id}
+          title={title}
+          picked={exporting === 'range' ? null : exporting}
+          onClose={(done) => {
+            const picked = exporting !== 'range';
+            setExporting(null);
+            if (done) {
+              if (picked) setSelection(null);
+              setNotice(done);
+            }
           }}
         />
       )}

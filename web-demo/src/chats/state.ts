@@ -4,6 +4,7 @@ import type { PublicProfile } from '@muster/accounts/client';
 import { imClient } from '../account/im.ts';
 import { groupsState } from '../contacts/state.ts';
 import { accounts } from '../account/session.ts';
+import { chatPath } from '../app/routes.ts';
 import { messageSummary, titleWithCount, type NameOf } from './viewModel.ts';
 
 /**
@@ -107,6 +108,35 @@ export function notificationsAskable(): boolean {
   return typeof Notification !== 'undefined' && Notification.permission === 'default';
 }
 
+/** The app's icon (web-demo/public/icons), as the manifest and the service worker's push notifications use. */
+export const NOTIFICATION_ICON = '/icons/icon-192.png';
+
+/**
+ * A system notification for a message. With a service worker controlling the
+ * page it is shown through the worker's registration (Chrome on Android
+ * throws on `new Notification()`; a click goes through the worker's
+ * notificationclick, which opens `data.url`); otherwise `new Notification`,
+ * whose click opens the chat here.
+ */
+function notify(title: string, body: string, conversationId: string, open: (id: string) => void): void {
+  const options: NotificationOptions = { body, tag: conversationId, icon: NOTIFICATION_ICON, data: { url: chatPath(conversationId) } };
+  const sw = typeof navigator !== 'undefined' ? navigator.serviceWorker : undefined;
+  if (sw?.controller) {
+    void sw.ready.then((registration) => registration.showNotification(title, options)).catch(() => undefined);
+    return;
+  }
+  try {
+    const n = new Notification(title, options);
+    n.onclick = () => {
+      focus();
+      open(conversationId);
+      n.close();
+    };
+  } catch {
+    // Some browsers only allow notifications from a service worker: the title count still shows.
+  }
+}
+
 function announce(message: ChatMessage, conversation: ConversationState, open: (id: string) => void): void {
   if (conversation.muted) return;
   const hidden = document.visibilityState === 'hidden';
@@ -116,18 +146,7 @@ function announce(message: ChatMessage, conversation: ConversationState, open: (
   const title = conversation.kind === 'group' ? conversation.name || 'Group chat' : sender;
   const body = (conversation.kind === 'group' ? `${sender}: ` : '') + messageSummary(message, nameOf, me);
   if (hidden) {
-    if (typeof Notification !== 'undefined' && Notification.permission === 'granted') {
-      try {
-        const n = new Notification(title, { body, tag: conversation.id, icon: '/favicon.svg' });
-        n.onclick = () => {
-          focus();
-          open(conversation.id);
-          n.close();
-        };
-      } catch {
-        // Some browsers only allow notifications from a service worker: the title count still shows.
-      }
-    }
+    if (typeof Notification !== 'undefined' && Notification.permission === 'granted') notify(title, body, conversation.id, open);
     return;
   }
   const toast: Toast = { id: ++toastId, conversationId: conversation.id, title, body };

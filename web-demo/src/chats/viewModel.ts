@@ -4,6 +4,7 @@
  * what, the @mention being typed. No DOM, no signals: tested in Node.
  */
 import type { ChatMessage, ConversationState, MessageView, SystemNotice } from '@muster/im/client';
+import { mediaSummary } from './media/viewModel.ts';
 
 /** A person's name as this user shows it (remark, else nickname), or a fallback. */
 export type NameOf = (userId: string) => string;
@@ -107,11 +108,13 @@ export function noticeText(notice: SystemNotice, nameOf: NameOf, me: string | nu
 }
 
 /** A message in one line: a list row's preview, a reply's quote, a notification's body. */
-export function messageSummary(m: Pick<MessageView, 'type' | 'text' | 'notice' | 'recalled' | 'senderId' | 'forward'>, nameOf: NameOf, me: string | null): string {
+export function messageSummary(m: Pick<MessageView, 'type' | 'text' | 'notice' | 'recalled' | 'senderId' | 'forward'> & Partial<Pick<MessageView, 'file'>>, nameOf: NameOf, me: string | null): string {
   if (m.recalled) return m.senderId === me ? 'You recalled a message' : `${nameOf(m.senderId)} recalled a message`;
   if (m.type === 'system' && m.notice) return noticeText(m.notice, nameOf, me);
   if (m.type === 'forward') return `[Chat history] ${m.forward?.title ?? ''}`.trim();
   if (m.type === 'call') return `[Call] ${m.text ?? ''}`.trim();
+  const media = mediaSummary(m);
+  if (media) return media;
   if (m.text) return m.text.replace(/\s+/g, ' ');
   return `[${m.type}]`;
 }

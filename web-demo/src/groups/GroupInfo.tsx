@@ -7,6 +7,7 @@ import { PopoverMenuLayer, showMenu, type MenuItem } from '../ui/PopoverMenu.tsx
 import { ConfirmButton, Pane } from '../contacts/Pane.tsx';
 import { chatPath, contactPath } from '../contacts/paths.ts';
 import { errorText, groupsState, im, pinyinReady } from '../contacts/state.ts';
+import { ExportDialog } from '../chats/ExportDialog.tsx';
 import { ContactPicker } from './ContactPicker.tsx';
 import { MUTE_CHOICES, isMuted, memberBadges } from './groupViewModels.ts';
 
@@ -65,6 +66,7 @@ export function GroupInfo({ groupId }: { groupId: string }) {
   const [confirm, setConfirm] = useState<{ question: string; label: string; run: () => Promise<unknown> } | null>(null);
   const [requests, setRequests] = useState<JoinRequestView[]>([]);
   const [info, setInfo] = useState('');
+  const [exporting, setExporting] = useState(false);
 
   useEffect(() => {
     im()
@@ -263,6 +265,15 @@ export function GroupInfo({ groupId }: { groupId: string }) {
             <span>Mute all (only the owner and admins send)</span>
             <input type="checkbox" checked={details.muteAll} data-testid="group-mute-all" onChange={(e) => act(() => im().groups.update(groupId, { muteAll: e.currentTarget.checked }))} />
           </label>
+          <label class="check switch-row">
+            <span>Only owner and admins can export</span>
+            <input
+              type="checkbox"
+              checked={details.exportAdminsOnly === true}
+              data-testid="group-export-admins-only"
+              onChange={(e) => act(() => im().groups.update(groupId, { exportAdminsOnly: e.currentTarget.checked }))}
+            />
+          </label>
         </section>
       )}
 
@@ -295,6 +306,14 @@ export function GroupInfo({ groupId }: { groupId: string }) {
         <button class="btn btn-primary btn-block" type="button" data-testid="group-message" onClick={() => navigate(chatPath(details.conversationId))}>
           <Icon name="chat" /> Message
         </button>
+        <button class="btn btn-block" type="button" disabled={!may.export} aria-describedby={may.export ? undefined : 'group-export-locked'} data-testid="group-export" onClick={() => setExporting(true)}>
+          Export chat…
+        </button>
+        {!may.export && details.exportAdminsOnly && (
+          <p class="export-locked muted" id="group-export-locked" data-testid="group-export-locked">
+            Only the owner and admins can export this group’s chat.
+          </p>
+        )}
         {may.leave && (
           <ConfirmButton
             label="Leave group"
@@ -320,6 +339,17 @@ export function GroupInfo({ groupId }: { groupId: string }) {
           />
         )}
       </div>
+      {exporting && (
+        <ExportDialog
+          client={im()}
+          conversationId={details.conversationId}
+          title={details.name}
+          onClose={(done) => {
+            setExporting(false);
+            if (done) setInfo(done);
+          }}
+        />
+      )}
     </Pane>
   );
 }

@@ -5,6 +5,9 @@ export interface MenuItem {
   label: string;
   testId: string;
   danger?: boolean;
+  /** Shown greyed out, not chosen; `hint` says why (its title and accessible description). */
+  disabled?: boolean;
+  hint?: string;
   run(): unknown;
 }
 
@@ -79,6 +82,9 @@ export function PopoverMenuLayer() {
           type="button"
           role="menuitem"
           data-testid={item.testId}
+          disabled={item.disabled}
+          aria-disabled={item.disabled ? 'true' : undefined}
+          title={item.hint}
           onClick={(event) => {
             event.stopPropagation();
             closeMenu();
@@ -86,6 +92,7 @@ export function PopoverMenuLayer() {
           }}
         >
           {item.label}
+          {item.hint && item.disabled && <span class="popover-hint">{item.hint}</span>}
         </button>
       ))}
     </div>

@@ -1,0 +1,98 @@
+/**
+ * Files in an S3-compatible bucket (MinIO, Ceph, AWS…): tus's S3Store writes
+ * uploads as multipart uploads (its parts are buffered in os.tmpdir(), and
+ * are ciphertext like everything else here), derived blobs are plain objects
+ * under `derived/`. Ranged reads are GetObject with a Range.
+ */
+import { Readable } from 'node:stream';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { S3Store } from '@tus/s3-store';
+import type { BlobStorage, DerivedVariant } from './BlobStorage.ts';
+
+export interface S3Options {
+  endpoint: string;
+  bucket: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Default us-east-1 (most S3-compatible servers ignore it). */
+  region?: string;
+  /** Path-style URLs (http://host/bucket/key), as MinIO and most on-premises servers want. Default true. */
+  forcePathStyle?: boolean;
+  /** The multipart part size (default 8 MiB; S3's minimum is 5 MiB). */
+  partSize?: number;
+}
+
+/** S3 options from S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY (S3_REGION, S3_FORCE_PATH_STYLE), or undefined without them. */
+export function s3OptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S3Options | undefined {
+  const { S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_REGION, S3_FORCE_PATH_STYLE } = env;
+  const given = [S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY].filter((v) => v !== undefined && v !== '');
+  if (given.length === 0) return undefined;
+  if (given.length < 4) throw new Error('S3 storage needs all of S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY');
+  return {
+    endpoint: S3_ENDPOINT!,
+    bucket: S3_BUCKET!,
+    accessKeyId: S3_ACCESS_KEY_ID!,
+    secretAccessKey: S3_SECRET_ACCESS_KEY!,
+    region: S3_REGION || undefined,
+    forcePathStyle: S3_FORCE_PATH_STYLE === undefined || S3_FORCE_PATH_STYLE === '' ? undefined : !/^(0|false|no)$/i.test(S3_FORCE_PATH_STYLE),
+  };
+}
+
+export class S3Storage implements BlobStorage {
+  readonly description: string;
+  readonly uploads: S3Store;
+  readonly #client: S3Client;
+  readonly #bucket: string;
+
+  constructor(options: S3Options) {
+    const config: S3ClientConfig = {
+      endpoint: options.endpoint,
+      region: options.region ?? 'us-east-1',
+      forcePathStyle: options.forcePathStyle ?? true,
+      credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    };
+    this.description = `s3:${options.endpoint}/${options.bucket}`;
+    this.#bucket = options.bucket;
+    this.#client = new S3Client(config);
+    // Expiry is the retention sweeper's (from the database), not S3 tags.
+    this.uploads = new S3Store({ partSize: options.partSize, useTags: false, s3ClientConfig: { ...config, bucket: options.bucket } });
+  }
+
+  readUpload(id: string, start: number, end: number): Promise<Readable> {
+    return this.#get(id, start, end);
+  }
+
+  async putDerived(id: string, variant: DerivedVariant, bytes: Buffer): Promise<void> {
+    await this.#client.send(new PutObjectCommand({ Bucket: this.#bucket, Key: derivedKey(id, variant), Body: bytes, ContentType: 'application/octet-stream' }));
+  }
+
+  readDerived(id: string, variant: DerivedVariant, start: number, end: number): Promise<Readable> {
+    return this.#get(derivedKey(id, variant), start, end);
+  }
+
+  async removeAll(id: string): Promise<void> {
+    await this.removeUpload(id);
+    await this.#delete([derivedKey(id, 'thumbnail'), derivedKey(id, 'replacement')]);
+  }
+
+  async removeUpload(id: string): Promise<void> {
+    // An unfinished multipart upload is aborted by the store (its parts are not objects); then every object it may have left.
+    await this.uploads.remove(id).catch(() => undefined);
+    await this.#delete([id, `${id}.info`, `${id}.part`]);
+  }
+
+  async #delete(keys: string[]): Promise<void> {
+    await this.#client.send(new DeleteObjectsCommand({ Bucket: this.#bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }));
+  }
+
+  async #get(key: string, start: number, end: number): Promise<Readable> {
+    const reply = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: `bytes=${start}-${end}` }));
+    const body = reply.Body;
+    if (!body) throw new Error(`S3 returned no body for ${key}`);
+    return body instanceof Readable ? body : Readable.fromWeb(body as never);
+  }
+}
+
+function derivedKey(id: string, variant: DerivedVariant): string {
+  return `derived/${id}.${variant}`;
+}

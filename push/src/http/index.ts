@@ -1,0 +1,2 @@
+export { pushApi } from './pushApi.ts';
+export { registerPushOpenApi } from './pushOpenApi.ts';

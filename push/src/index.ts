@@ -1,0 +1,16 @@
+export { Push, type PushOptions } from './Push.ts';
+export type { PushGateway, PushTarget, PushSubscription, OutgoingNotification, DeliveryResult, PushUrgency } from './domain/PushGateway.ts';
+export { PushSender, type SendReport } from './domain/PushSender.ts';
+export { Subscriptions, checkEndpointUrl, type SubscriptionsOptions } from './domain/Subscriptions.ts';
+export { NotificationPreferences } from './domain/NotificationPreferences.ts';
+export { Notifier, realTimers, DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_WAIT_MS, DEFAULT_TTL_SECONDS, type NotifierOptions, type Timers } from './domain/Notifier.ts';
+export { WebPushGateway } from './domain/WebPushGateway.ts';
+export { UnifiedPushGateway } from './domain/UnifiedPushGateway.ts';
+export { postPush, endpointHost, DEFAULT_PUSH_TIMEOUT_MS } from './domain/httpPush.ts';
+export { loadVapidKeys, VapidConfigError, DEFAULT_VAPID_SUBJECT, VAPID_SETTINGS_KEY, type VapidDetails } from './domain/VapidKeys.ts';
+export { inQuietHours, minutesIn } from './domain/quietHours.ts';
+export { notificationText, previewOf, type NotificationFacts } from './domain/notificationText.ts';
+export { SubscriptionRepository, ENDPOINT_INDEX_KIND, type StoredSubscription } from './store/SubscriptionRepository.ts';
+export { NotificationSettingsRepository } from './store/NotificationSettingsRepository.ts';
+export { PushError, isPushError, PUSH_STATUS } from './errors.ts';
+export * from './protocol.ts';

@@ -33,8 +33,10 @@ export const FILE_KINDS = ['image', 'video', 'audio', 'other'] as const;
 export type FileKind = (typeof FILE_KINDS)[number];
 
 /**
- * A file as a message's readers see it: the same shape as im's FileSchema
- * (files may not import im, so this is its own copy: change both together).
+ * A file as its readers see it (a chat message's `file`, and later an
+ * article's or a moment's). The bytes come from `GET /api/v1/files/:id`
+ * (and `/thumbnail`), with a Bearer token or a signed link
+ * (POST /api/v1/files/links).
  */
 export const FileViewSchema = z
   .object({

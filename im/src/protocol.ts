@@ -4,6 +4,7 @@
  * these and the OpenAPI document is generated from them.
  */
 import { z } from 'zod';
+import { FileIdSchema, FileViewSchema as FileSchema } from '@muster/files/protocol';
 import { AvatarSchema } from '@muster/accounts/protocol';
 
 export const IM_ERROR_CODES = [
@@ -108,31 +109,8 @@ export const MEDIA_TYPES = ['image', 'video', 'voice', 'file'] as const;
 export type MediaType = (typeof MEDIA_TYPES)[number];
 /** A voice message is at most 60 s (VOICE_TOO_LONG past it). */
 export const MAX_VOICE_MS = 60_000;
-/** A file id: the last path segment of the tus upload's Location. */
-export const FileIdSchema = z.string().regex(/^fl[A-Za-z0-9_-]{16,40}$/, 'not a file id');
-/** What the server found a file to be, from its bytes (not its name or declared type). */
-export const FILE_KINDS = ['image', 'video', 'audio', 'other'] as const;
-/**
- * A message's file as its readers see it. The bytes come from
- * `GET /api/v1/files/:id` (and `/thumbnail`), with a Bearer token or a
- * signed link (POST /api/v1/files/links).
- */
-export const FileSchema = z
-  .object({
-    id: z.string(),
-    name: z.string().meta({ description: 'The name it was uploaded with' }),
-    size: z.number().int().nonnegative().meta({ description: 'Bytes' }),
-    mime: z.string().meta({ description: 'Its true type, from its bytes' }),
-    kind: z.enum(FILE_KINDS),
-    width: z.number().int().optional(),
-    height: z.number().int().optional(),
-    durationMs: z.number().int().optional().meta({ description: 'Voice and video' }),
-    waveform: z.array(z.number().int().min(0).max(100)).optional().meta({ description: 'Voice: loudness bars, 0–100' }),
-    thumbnail: z.boolean().meta({ description: 'Whether GET /files/:id/thumbnail has an image (a WebP thumbnail or a video poster)' }),
-    expired: z.boolean().optional().meta({ description: 'Deleted by the retention period: show "expired"' }),
-  })
-  .meta({ id: 'File' });
-export type FileView = z.infer<typeof FileSchema>;
+/** A file id, a file's kinds and its view are the files contract's (`@muster/files/protocol`). */
+export { FileIdSchema, FILE_KINDS, FileViewSchema as FileSchema, type FileView } from '@muster/files/protocol';
 /** A merged forward holds at most this many messages, and a forward goes to at most this many conversations (as WeChat). */
 export const MAX_FORWARD_MESSAGES = 100;
 export const MAX_FORWARD_TARGETS = 9;

@@ -71,6 +71,8 @@ export interface ImConfig {
   recallWindowMs?: number;
   /** IM_MAX_SENDS_IN_FLIGHT: sends one process takes on at once; past it they are refused with BUSY, 503 (default 2000). */
   maxSendsInFlight?: number;
+  /** Tests only: IM's clock (retention and recall tests move it by hand). */
+  now?: () => number;
 }
 
 export interface AccountsConfig {

@@ -130,10 +130,12 @@ export class FileRetention {
   /**
    * One sweep (one at a time in this process; another process may sweep at
    * the same time). `at`: sweep as if it were that time (ms) instead of the
-   * domain's clock — for tests of a whole server, whose clock is the real one;
-   * a sweep already under way is joined as it is.
+   * domain's clock (a whole server's tests, whose clock is the real one).
+   * Without `at` a sweep under way is joined; with it, it is waited for and
+   * this one runs after.
    */
-  sweep(at?: number): Promise<SweepReport> {
+  async sweep(at?: number): Promise<SweepReport> {
+    if (at !== undefined) while (this.#running) await this.#running.catch(() => undefined);
     this.#running ??= this.#sweep(at ?? this.#o.now()).finally(() => (this.#running = undefined));
     return this.#running;
   }

@@ -102,4 +102,24 @@ describe.each(engines)('files store (%s)', (engine) => {
     expect(first.expired + second.expired).toBeGreaterThanOrEqual(1);
     expect(await files.get(recentReference)).toMatchObject({ status: 'expired' });
   });
+
+  it('sweeps as of a time it is given (a whole server, on the real clock), deciding and recording by that time', async () => {
+    const db = await testDb.open();
+    const files = new FileRepository(db);
+    const root = path.join(testDb.location.dataDir, 'files');
+    const storage = new LocalStorage(root);
+    const now = 10 * DAY_MS;
+    const retention = new FileRetention({ db, files, prefs: new FilePrefsRepository(db), storage, logger: silentLogger, now: () => now, ceiling: 1 << 30 });
+    const file = newFile({ createdAt: now - 2 * DAY_MS });
+    await files.create(file);
+    fs.writeFileSync(path.join(root, 'uploads', file.id), 'ciphertext');
+    await files.finish(file.id, { kind: 'other', size: 10, meta: file.meta, completedAt: now - 2 * DAY_MS });
+    await files.referenced([file.id], now - DAY_MS);
+    await retention.updateSettings('boss', { retentionDays: 30 });
+    expect(await retention.sweep()).toEqual({ deleted: 0, expired: 0 });
+    const later = now + 40 * DAY_MS;
+    expect(await retention.sweep(later)).toEqual({ deleted: 0, expired: 1 });
+    expect(await files.get(file.id)).toMatchObject({ status: 'expired', expiredAt: later });
+    expect(fs.existsSync(path.join(root, 'uploads', file.id))).toBe(false);
+  });
 });

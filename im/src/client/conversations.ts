@@ -461,14 +461,7 @@ export class ConversationStore extends Emitter<ConversationEvents> {
       state: 'sending',
       mine: true,
     };
-    const data = this.#data(conversationId);
-    data.pending.push(message);
-    this.#timelineChanged(conversationId);
-    const c = this.#conversations.get(conversationId);
-    if (c) {
-      this.#conversations.set(conversationId, { ...c, lastMessage: message, updatedAt: message.sentAt, hidden: false });
-      this.#listChanged();
-    }
+    this.#showPending(conversationId, message);
     void this.#deliver(message);
     return message;
   }
@@ -535,14 +528,7 @@ export class ConversationStore extends Emitter<ConversationEvents> {
       state: 'sending',
       mine: true,
     };
-    const data = this.#data(conversationId);
-    data.pending.push(message);
-    this.#timelineChanged(conversationId);
-    const c = this.#conversations.get(conversationId);
-    if (c) {
-      this.#conversations.set(conversationId, { ...c, lastMessage: message, updatedAt: message.sentAt, hidden: false });
-      this.#listChanged();
-    }
+    this.#showPending(conversationId, message);
     if (typeof media.fileId === 'string') {
       void this.#deliver(message);
     } else {
@@ -587,6 +573,17 @@ export class ConversationStore extends Emitter<ConversationEvents> {
     if (c?.lastMessage && 'key' in c.lastMessage && (c.lastMessage as ChatMessage).key === key) {
       const newest = [...data.stored.values()].sort((a, b) => b.seq - a.seq)[0];
       this.#conversations.set(conversationId, { ...c, lastMessage: newest ?? undefined } as ConversationState);
+      this.#listChanged();
+    }
+  }
+
+  /** A message being sent, shown at once: in its timeline as pending, and as its conversation's last message. */
+  #showPending(conversationId: string, message: ChatMessage): void {
+    this.#data(conversationId).pending.push(message);
+    this.#timelineChanged(conversationId);
+    const c = this.#conversations.get(conversationId);
+    if (c) {
+      this.#conversations.set(conversationId, { ...c, lastMessage: message, updatedAt: message.sentAt, hidden: false });
       this.#listChanged();
     }
   }

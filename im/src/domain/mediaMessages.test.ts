@@ -86,10 +86,10 @@ describe.each(await testEngines('the PostgreSQL media-message tests (im/src/doma
 
   it('an expired file shows as expired, and is neither sent nor forwarded again', async () => {
     const { conversations, files, ann, ben, eve, c } = await setup();
-    const photo = files.add(ann.accountId, { kind: 'image' });
+    const photo = files.add(ann.accountId, { kind: 'image', thumbnail: true });
     const sent = await conversations.send(ann, c.id, { clientMsgId: 'old-000001', type: 'image', fileId: photo.id });
     files.expire(photo.id);
-    expect((await conversations.messages(ben, c.id, {}))[0]!.file).toMatchObject({ id: photo.id, expired: true });
+    expect((await conversations.messages(ben, c.id, {}))[0]!.file).toMatchObject({ id: photo.id, expired: true, thumbnail: false });
     expect(await imErrorCode(conversations.send(ann, c.id, { clientMsgId: 'old-000002', type: 'image', fileId: photo.id }))).toBe('FILE_EXPIRED');
     const toEve = await conversations.openDirect(ann, eve.accountId);
     expect(await imErrorCode(conversations.forward(ann, { clientMsgId: 'fwd-000002', from: c.id, messageIds: [sent.id], to: [toEve.id], mode: 'single' }))).toBe('FILE_EXPIRED');

@@ -69,7 +69,8 @@ export function messageView(m: StoredMessage, quoted?: StoredMessage, file?: Fil
     ...(b.notice ? { notice: b.notice } : {}),
     ...(quote ? { quote } : {}),
     ...(b.forward ? { forward: b.forward } : {}),
-    ...(b.file ? { file: { ...b.file, ...(file?.expired ? { expired: true } : {}) } } : {}),
+    // Once retention deleted the file its thumbnail went with it: the view says so rather than point at a 410.
+    ...(b.file ? { file: file?.expired ? { ...b.file, thumbnail: false, expired: true } : b.file } : {}),
     ...(b.editedAt !== undefined ? { editedAt: b.editedAt } : {}),
     ...(b.recalled ? { recalled: b.recalled } : {}),
     sentAt: m.sentAt,

@@ -244,7 +244,9 @@ describe('media messages through a whole server (real processing, real tokens)',
     expect(forwarded.status).toBe(200);
     // Twenty-five days on, the sweeper runs: ten days' retention.
     const report = await server.files.retention.sweep(Date.now() + 25 * DAY_MS);
-    expect(report.expired).toBeGreaterThanOrEqual(4);
+    // Expired: the .bin, the voice, the PNG and the image (kept as rows); deleted: the 61 s voice no message took.
+    expect(report).toEqual({ deleted: 1, expired: 4 });
+    expect((await new TusClient(server.url, bearer(ann)).head(ids.longVoice)).status).toBe(404);
 
     for (const [key, id] of [['file', ids.bin], ['voice', ids.voice], ['fakePdf', ids.fakePdf]] as const) {
       // (The message keeps the snapshot it was sent with, thumbnail included; `expired` is what tells.)

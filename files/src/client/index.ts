@@ -7,3 +7,4 @@ export { Upload, Uploader, fileIdOf, type StartOptions, type UploadAuth, type Up
 export { SignedLinks, SignedLinkError, downloadUrl, type FileLink, type SignedLinksOptions } from './links.ts';
 export { nextSpeed, secondsLeft, SPEED_TAU_MS, type SpeedSample } from './speed.ts';
 export { AccountUrlStorage, MemoryStorage, type KeyValueStorage, type StoredUpload } from './urlStorage.ts';
+export { FilesConsole, FilesConsoleError, addBlockedTypes, blockedTypeLabel, blockedTypeProblem, formatBytes, normaliseBlockedType, parseRetentionDays, parseSize, removeBlockedType, retentionWarning, settingsChange, settingsErrorText, settingsForm, sizeFields, BLOCKED_TYPE_EXAMPLES, DEFAULT_UPLOAD_CEILING_BYTES, MAX_BLOCKED_TYPES, MAX_RETENTION_DAYS, SIZE_UNITS, type FilesAdminSettings, type FilesAdminSettingsUpdate, type FilesConsoleOptions, type FilesSettingsForm, type SizeUnit } from './filesConsole.ts';

@@ -6,10 +6,11 @@ import { relativeTime, toLocalInput } from '../lib/time.ts';
 import { CopyButton } from '../ui/CopyButton.tsx';
 import { Icon } from '../ui/Icon.tsx';
 import { DEFAULT_GUEST_DAYS, eventLine, guestRequest, guestUrl, userRow, type GuestForm, type GuestMode, type UserActionEntry } from './console.ts';
+import { FilesSection } from './FilesSection.tsx';
 import { ImSection } from './ImSection.tsx';
 import './admin.css';
 
-type Section = 'users' | 'guests' | 'codes' | 'events' | 'settings' | 'im';
+type Section = 'users' | 'guests' | 'codes' | 'events' | 'settings' | 'im' | 'files';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'users', label: 'Users' },
   { id: 'guests', label: 'Guests' },
@@ -17,6 +18,7 @@ const SECTIONS: { id: Section; label: string }[] = [
   { id: 'events', label: 'Security log' },
   { id: 'settings', label: 'Settings' },
   { id: 'im', label: 'Chats' },
+  { id: 'files', label: 'Files' },
 ];
 
 /**
@@ -64,6 +66,7 @@ export default function AdminPage() {
       {section === 'events' && <EventsSection />}
       {section === 'settings' && <SettingsSection />}
       {section === 'im' && <ImSection />}
+      {section === 'files' && <FilesSection />}
     </div>
   );
 }

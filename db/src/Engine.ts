@@ -150,7 +150,7 @@ async function openPostgres(url: string, options: EngineOptions): Promise<Engine
     pool.on('connect', (client) => client.on('error', () => undefined));
   }
   const writer = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: writerPool }) });
-  const reader = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: readerPool }) });
+  const reader = new Kysely<Schema>({ dialect: new PostgresDialect({ pool: retryingReads(readerPool) }) });
   let destroyed: Promise<void> | undefined;
   const destroy = () => (destroyed ??= Promise.all([reader.destroy(), writer.destroy()]).then(() => undefined));
   try {
@@ -185,4 +185,45 @@ export function sealedKeyIdSql(engine: EngineName, column: string): RawBuilder<B
 export function isMissingTableError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   return (error as { code?: unknown }).code === '42P01' || /no such table/i.test(error.message);
+}
+
+/**
+ * Connection-level failures: the server ended the connection (a restart,
+ * pg_terminate_backend: 57P01…57P03) or the socket dropped. Not a query's
+ * own error (a constraint, a syntax error, a cancelled statement).
+ */
+function isConnectionLost(error: unknown): boolean {
+  const e = error as { code?: string; message?: string };
+  return e.code === '57P01' || e.code === '57P02' || e.code === '57P03' || e.code === 'ECONNRESET' || e.code === 'EPIPE' || /Connection terminated|Client has encountered a connection error/i.test(e.message ?? '');
+}
+
+/**
+ * The reader pool as kysely sees it, with one change: a read that fails
+ * because its pooled connection had died (a restart ends every idle
+ * connection at once, and the pool learns of each only when it is next
+ * used) runs once more on a fresh connection. Reads are read-only
+ * (default_transaction_read_only), so running one again is safe; inside a
+ * transaction nothing is retried (the BEGIN was on the dead connection).
+ */
+export function retryingReads(pool: pg.Pool): pg.Pool {
+  const connect = async () => {
+    let client = await pool.connect();
+    let inTransaction = false;
+    const query = async (...args: unknown[]) => {
+      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string })?.text ?? '');
+      try {
+        const result = await (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+        if (/^\s*begin\b/i.test(text)) inTransaction = true;
+        else if (/^\s*(commit|rollback)\b/i.test(text)) inTransaction = false;
+        return result;
+      } catch (error) {
+        if (inTransaction || !isConnectionLost(error)) throw error;
+        client.release(error as Error);
+        client = await pool.connect();
+        return (client.query as (...a: unknown[]) => Promise<unknown>)(...args);
+      }
+    };
+    return { query, release: (error?: Error | boolean) => client.release(error) };
+  };
+  return { connect, end: () => pool.end(), on: pool.on.bind(pool) } as unknown as pg.Pool;
 }

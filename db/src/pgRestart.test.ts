@@ -98,4 +98,21 @@ describe.skipIf(!withPostgres)('the writer when its PostgreSQL connection is kil
     const stored = new Set((await d.kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id));
     expect([...acked].filter((id) => !stored.has(id))).toEqual([]);
   });
+  it('answers reads right after every idle reader connection was terminated (a restart): each read runs again on a fresh connection', async () => {
+    const location = await testDb.create();
+    const tag = `mr_${crypto.randomBytes(4).toString('hex')}`;
+    const url = new URL(location.url!);
+    url.searchParams.set('application_name', tag);
+    const d = await location.open({ url: url.toString() });
+    await insert(d, 'read-me');
+    const read = () => d.kysely.selectFrom('meetings').select('id').where('id', '=', 'read-me').executeTakeFirst();
+    // Several idle reader connections in the pool, all of which the "restart" ends.
+    await Promise.all(Array.from({ length: 6 }, read));
+    const readers = () => adminQuery<{ pid: number }>(TEST_POSTGRES_URL, 'select pid from pg_stat_activity where application_name = $1', [`${tag}:reader`]);
+    expect((await readers()).length).toBeGreaterThan(1);
+    await adminQuery(TEST_POSTGRES_URL, 'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [`${tag}:reader`]);
+    // At once, as a request arriving with the restart would: the pool has not yet heard of every death.
+    const results = await Promise.all(Array.from({ length: 6 }, read));
+    expect(results).toEqual(Array.from({ length: 6 }, () => ({ id: 'read-me' })));
+  });
 });

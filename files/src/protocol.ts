@@ -82,6 +82,7 @@ export const FilesAdminSettingsSchema = z
     maxUploadBytes: z.number().int().positive().meta({ description: 'The largest upload accepted (at most the server ceiling, MUSTER_MAX_UPLOAD_BYTES)' }),
     retentionDays: z.number().int().positive().nullable().meta({ description: 'Files no message referenced for this many days are deleted (shown "expired"); null keeps them for ever' }),
     blockedTypes: z.array(z.string()).meta({ description: 'Refused uploads: extensions ("exe") or MIME types ("application/x-msdownload"), matched against the true type and the name' }),
+    ceilingBytes: z.number().int().positive().meta({ description: 'The server ceiling (MUSTER_MAX_UPLOAD_BYTES): maxUploadBytes may not be set above it' }),
   })
   .meta({ id: 'FilesAdminSettings' });
 export type FilesAdminSettings = z.infer<typeof FilesAdminSettingsSchema>;

@@ -42,10 +42,10 @@ function fakeServer(initial: FilesAdminSettings) {
 
 describe('FilesConsole', () => {
   it('reads the settings, sends a partial change as JSON, and passes refusals on with their code and status', async () => {
-    const server = fakeServer({ maxUploadBytes: GB, retentionDays: null, blockedTypes: [] });
+    const server = fakeServer({ maxUploadBytes: GB, retentionDays: null, blockedTypes: [], ceilingBytes: GB });
     const console = new FilesConsole({ fetch: server.fetch });
-    expect(await console.settings()).toEqual({ maxUploadBytes: GB, retentionDays: null, blockedTypes: [] });
-    expect(await console.updateSettings({ retentionDays: 30, blockedTypes: ['exe'] })).toEqual({ maxUploadBytes: GB, retentionDays: 30, blockedTypes: ['exe'] });
+    expect(await console.settings()).toEqual({ maxUploadBytes: GB, retentionDays: null, blockedTypes: [], ceilingBytes: GB });
+    expect(await console.updateSettings({ retentionDays: 30, blockedTypes: ['exe'] })).toEqual({ maxUploadBytes: GB, retentionDays: 30, blockedTypes: ['exe'], ceilingBytes: GB });
     expect(server.calls.at(-1)).toEqual({ path: '/admin/files/settings', method: 'PUT', body: { retentionDays: 30, blockedTypes: ['exe'] }, contentType: 'application/json' });
     expect(server.calls[0]!.contentType).toBeNull();
 
@@ -132,7 +132,7 @@ describe('blocked types', () => {
 });
 
 describe('the settings form', () => {
-  const saved: FilesAdminSettings = { maxUploadBytes: GB, retentionDays: null, blockedTypes: [] };
+  const saved: FilesAdminSettings = { maxUploadBytes: GB, retentionDays: null, blockedTypes: [], ceilingBytes: GB };
 
   it('sends only what changed, and nothing when nothing did', () => {
     const form = settingsForm(saved);

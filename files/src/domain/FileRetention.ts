@@ -77,6 +77,7 @@ export class FileRetention {
       maxUploadBytes: Math.min(stored.maxUploadBytes ?? this.#o.ceiling, this.#o.ceiling),
       retentionDays: stored.retentionDays ?? null,
       blockedTypes: stored.blockedTypes ?? [],
+      ceilingBytes: this.#o.ceiling,
     };
   }
 

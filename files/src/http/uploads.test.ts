@@ -168,7 +168,7 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
     // The console lowers it; the ceiling cannot be raised from there.
     const admin = { ...asAdmin('boss'), 'content-type': 'application/json' };
     const put = await fetch(`${url}/api/v1/admin/files/settings`, { method: 'PUT', headers: admin, body: JSON.stringify({ maxUploadBytes: 500 }) });
-    expect(await put.json()).toEqual({ maxUploadBytes: 500, retentionDays: null, blockedTypes: [] });
+    expect(await put.json()).toEqual({ maxUploadBytes: 500, retentionDays: null, blockedTypes: [], ceilingBytes: 1000 });
     expect((await ann.create({ length: 501, metadata: { filename: 'big.bin' } })).status).toBe(413);
     expect((await fetch(`${url}/api/v1/admin/files/settings`, { method: 'PUT', headers: admin, body: JSON.stringify({ maxUploadBytes: 2000 }) })).status).toBe(400);
     // Deferred length: declared later over the limit, or just sent past it.
@@ -229,7 +229,7 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
     const { url } = await setUp();
     const admin = { ...asAdmin('boss'), 'content-type': 'application/json' };
     const put = await fetch(`${url}/api/v1/admin/files/settings`, { method: 'PUT', headers: admin, body: JSON.stringify({ blockedTypes: ['EXE', '.bat', 'application/x-msdownload'], retentionDays: 30 }) });
-    expect(await put.json()).toEqual({ maxUploadBytes: 1_073_741_824, retentionDays: 30, blockedTypes: ['exe', 'bat', 'application/x-msdownload'] });
+    expect(await put.json()).toEqual({ maxUploadBytes: 1_073_741_824, retentionDays: 30, blockedTypes: ['exe', 'bat', 'application/x-msdownload'], ceilingBytes: 1_073_741_824 });
     const ann = new TusClient(url, as('ann'));
     for (const metadata of [{ filename: 'setup.exe' }, { filename: 'run.BAT' }, { filename: 'fine.txt', filetype: 'application/x-msdownload' }] as Record<string, string>[]) {
       const reply = await ann.create({ length: 3, metadata });

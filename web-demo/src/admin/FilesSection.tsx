@@ -3,7 +3,6 @@ import {
   addBlockedTypes,
   BLOCKED_TYPE_EXAMPLES,
   blockedTypeLabel,
-  DEFAULT_UPLOAD_CEILING_BYTES,
   FilesConsole,
   formatBytes,
   MAX_RETENTION_DAYS,
@@ -81,7 +80,7 @@ export function FilesSection() {
   };
   const save = async (event: Event) => {
     event.preventDefault();
-    const checked = settingsChange(saved, form);
+    const checked = settingsChange(saved, form, saved.ceilingBytes);
     if (!checked.ok) return setError(checked.error);
     const { change } = checked;
     if (Object.keys(change).length === 0) return setInfo('Nothing has changed.');
@@ -114,7 +113,7 @@ export function FilesSection() {
           </select>
         </div>
         <span class="field-hint" data-testid="admin-files-limit-hint">
-          Now {formatBytes(saved.maxUploadBytes)}. It cannot be more than the server’s ceiling, set by MUSTER_MAX_UPLOAD_BYTES ({formatBytes(DEFAULT_UPLOAD_CEILING_BYTES)} unless the server sets it otherwise); a larger value is refused when you save.
+          Now {formatBytes(saved.maxUploadBytes)}. It cannot be more than this server’s ceiling, {formatBytes(saved.ceilingBytes)} (set by MUSTER_MAX_UPLOAD_BYTES).
         </span>
       </div>
 

@@ -1,5 +1,6 @@
 import { log as rootLog } from '@muster/kit/log';
 import { analyzeAudio } from './audio.ts';
+import { matroskaTrackKinds } from './matroskaTracks.ts';
 import { readRange, type ByteSource } from './byteSource.ts';
 import { ToolError } from './ffmpeg.ts';
 import { analyzeImage, IMAGE_MAX_BYTES } from './images.ts';
@@ -98,6 +99,12 @@ async function media(source: ByteSource, sniffed: Sniffed, base: Analysis): Prom
   const served = await serveOnLoopback(source);
   try {
     const demuxer = sniffed.demuxer!;
+    // Audio alone (a voice message, nearly always): the decode that measures it is all it needs, without
+    // an ffprobe run first. Anything it cannot settle goes the probing way below.
+    if (await audioOnly(source, sniffed)) {
+      const found = await analyzeAudio(served.url, demuxer).catch(() => undefined);
+      if (found && found.durationMs > 0) return { ...retyped(base, 'audio'), kind: 'audio', durationMs: found.durationMs, waveform: found.waveform };
+    }
     const probed = await probe(served.url, demuxer);
     if (probed.video) {
       const found = await analyzeVideo(served.url, demuxer, probed);
@@ -120,6 +127,20 @@ async function media(source: ByteSource, sniffed: Sniffed, base: Analysis): Prom
   } finally {
     await served.close();
   }
+}
+
+/**
+ * Whether the container says, without a probe, that it holds audio alone:
+ * an audio type by its signature (MP3, Ogg Opus/Vorbis, WAV, FLAC), or
+ * a WebM/Matroska whose header lists only audio tracks (a browser's voice
+ * message).
+ */
+async function audioOnly(source: ByteSource, sniffed: Sniffed): Promise<boolean> {
+  // An M4A's signature says nothing of its tracks (one may carry video): it is probed.
+  if (sniffed.mime.startsWith('audio/') && sniffed.demuxer !== 'mov') return true;
+  if (sniffed.demuxer !== 'matroska') return false;
+  const kinds = matroskaTrackKinds(await readRange(source, 0, SNIFF_BYTES - 1));
+  return kinds !== undefined && [...kinds].every((kind) => kind === 'audio');
 }
 
 /**

@@ -96,10 +96,7 @@ export function Composer(props: ComposerProps) {
     setText(next.text);
     drafts.set(c.id, next.text);
     setMention(null);
-    requestAnimationFrame(() => {
-      el.focus();
-      el.setSelectionRange(next.caret, next.caret);
-    });
+    placeCaret(el, next.text, next.caret);
   };
 
   const insert = (s: string) => {
@@ -108,10 +105,7 @@ export function Composer(props: ComposerProps) {
     const end = el?.selectionEnd ?? text.length;
     const value = text.slice(0, start) + s + text.slice(end);
     change(value, start + s.length);
-    requestAnimationFrame(() => {
-      el?.focus();
-      el?.setSelectionRange(start + s.length, start + s.length);
-    });
+    if (el) placeCaret(el, value, start + s.length);
   };
 
   const submit = () => {
@@ -223,4 +217,16 @@ export function Composer(props: ComposerProps) {
       )}
     </div>
   );
+}
+
+/**
+ * Puts the caret where an insertion (a mention, an emoji) ended, once the
+ * new text is rendered; not if the person typed on meanwhile (the input no
+ * longer holds that text): moving the caret then would scatter what they type.
+ */
+function placeCaret(el: HTMLTextAreaElement | HTMLInputElement, text: string, caret: number): void {
+  requestAnimationFrame(() => {
+    el.focus();
+    if (el.value === text) el.setSelectionRange(caret, caret);
+  });
 }

@@ -430,14 +430,16 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
     },
     // Offline notifications (@muster/push). push_subscriptions: one row per push endpoint (a browser's Web Push
     // subscription, a UnifiedPush distributor's URL, an organisation gateway's address); the endpoint and its keys
-    // are sealed (target), endpoint_index is their blind index (one row per endpoint). push_settings: a person's
-    // previews switch (plain) and do-not-disturb hours (sealed).
+    // are sealed (target), endpoint_index is their blind index (one row per endpoint), session_id the signed-in
+    // device (account_sessions.id) that registered it: once that session is revoked, the subscription is deleted.
+    // push_settings: a person's previews switch (plain) and do-not-disturb hours (sealed).
     '0014_push': {
       async up(db: Kysely<any>) {
         await db.schema
           .createTable('push_subscriptions')
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('session_id', 'text', (c) => c.notNull())
           .addColumn('kind', 'text', (c) => c.notNull())
           .addColumn('endpoint_index', 'text', (c) => c.notNull())
           .addColumn('target', bytes, (c) => c.notNull())
@@ -446,6 +448,7 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
           .execute();
         await db.schema.createIndex('push_subscriptions_endpoint').on('push_subscriptions').column('endpoint_index').unique().execute();
         await db.schema.createIndex('push_subscriptions_account').on('push_subscriptions').columns(['account_id', 'created_at']).execute();
+        await db.schema.createIndex('push_subscriptions_session').on('push_subscriptions').column('session_id').execute();
         await db.schema
           .createTable('push_settings')
           .addColumn('account_id', 'text', (c) => c.primaryKey())

@@ -417,6 +417,8 @@ export interface GroupAvatarsTable {
 export interface PushSubscriptionsTable {
   id: string;
   account_id: string;
+  /** The account_sessions id of the device that registered it: once that device is signed out, nothing goes there. */
+  session_id: string;
   /** webpush | unifiedpush | a gateway's own kind. */
   kind: string;
   endpoint_index: string;

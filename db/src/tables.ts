@@ -303,7 +303,7 @@ export const TABLES: readonly TableSpec[] = [
   {
     name: 'push_subscriptions',
     key: ['id'],
-    columns: { id: text, account_id: text, kind: text, endpoint_index: text, target: bytes, created_at: int, last_success_at: { kind: 'int', nullable: true } },
+    columns: { id: text, account_id: text, session_id: text, kind: text, endpoint_index: text, target: bytes, created_at: int, last_success_at: { kind: 'int', nullable: true } },
     sealed: ['target'],
     rowId: (row) => String(row.id),
     blindIndexes: [{ column: 'endpoint_index', kind: 'push-endpoint', from: 'target', value: (opened) => (opened as { endpoint?: string }).endpoint ?? null }],

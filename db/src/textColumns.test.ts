@@ -123,6 +123,7 @@ const COLUMNS: Record<string, Classification> = {
   'group_avatars.large': 'sealed',
   'push_subscriptions.id': ID,
   'push_subscriptions.account_id': ACCOUNT_ID,
+  'push_subscriptions.session_id': ID,
   'push_subscriptions.kind': 'plain: enum webpush | unifiedpush, or the kind name of an organisation gateway registered in code',
   'push_subscriptions.endpoint_index': 'hashed: blind index of the push endpoint URL (Sealer.blindIndex "push-endpoint"; recomputed by a rotation)',
   'push_subscriptions.target': 'sealed',

@@ -2,6 +2,7 @@ import type { Accounts } from '@muster/accounts';
 import type { Database } from '@muster/db';
 import { ContactRepository, ConversationRepository, PrefsRepository, type Im } from '@muster/im';
 import { log as rootLog, type Logger } from '@muster/kit/log';
+import type { ActiveSessions } from './domain/ActiveSessions.ts';
 import { NotificationPreferences } from './domain/NotificationPreferences.ts';
 import { Notifier, type Timers } from './domain/Notifier.ts';
 import type { PushGateway } from './domain/PushGateway.ts';
@@ -11,6 +12,7 @@ import { UnifiedPushGateway } from './domain/UnifiedPushGateway.ts';
 import { loadVapidKeys, type VapidDetails } from './domain/VapidKeys.ts';
 import { WebPushGateway } from './domain/WebPushGateway.ts';
 import { NotificationSettingsRepository } from './store/NotificationSettingsRepository.ts';
+import { SignedInSessions } from './store/SignedInSessions.ts';
 import { SubscriptionRepository } from './store/SubscriptionRepository.ts';
 
 export interface PushOptions {
@@ -34,6 +36,8 @@ export interface PushOptions {
   requestTimeoutMs?: number;
   /** Push subscriptions per account (default 20). */
   maxSubscriptionsPerAccount?: number;
+  /** Which devices are still signed in (default: accounts' session store in `db`). */
+  sessions?: ActiveSessions;
 }
 
 /**
@@ -42,6 +46,12 @@ export interface PushOptions {
  * with its gateways (Web Push, UnifiedPush, and the organisation's own,
  * `useGateway`), and the notifier that turns IM's new messages into
  * collapsed notifications for people who are offline. `close()` stops it.
+ *
+ * A subscription belongs to the device (accounts' session) that registered
+ * it: when the session guard revokes devices on this process, their
+ * subscriptions are deleted at once (best effort); whatever is missed (a
+ * revocation on another process, an expiry) is skipped and deleted when a
+ * notification would go to it.
  */
 export class Push {
   readonly subscriptions: Subscriptions;
@@ -49,17 +59,24 @@ export class Push {
   readonly sender: PushSender;
   readonly notifier: Notifier;
   readonly #vapid: VapidDetails;
+  readonly #logger: Logger;
+  readonly #stopListening: () => void;
+  /** Deletions for revoked sessions under way. */
+  readonly #cleanups = new Set<Promise<void>>();
   #closed: Promise<void> | undefined;
 
   private constructor(options: PushOptions, vapid: VapidDetails, logger: Logger) {
     const now = options.now ?? Date.now;
     const { db } = options;
     this.#vapid = vapid;
+    this.#logger = logger;
     const store = new SubscriptionRepository(db);
     const builtIn = [new WebPushGateway({ vapid, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }), new UnifiedPushGateway({ ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) })];
     this.sender = new PushSender({ store, gateways: builtIn, logger, now });
     this.subscriptions = new Subscriptions({
       store,
+      sessions: options.sessions ?? new SignedInSessions(db, now),
+      logger,
       supported: (target) => this.sender.gatewayFor(target) !== undefined,
       now,
       ...(options.maxSubscriptionsPerAccount !== undefined ? { maxPerAccount: options.maxSubscriptionsPerAccount } : {}),
@@ -73,7 +90,7 @@ export class Push {
       contacts: new ContactRepository(db),
       profiles: options.accounts.profiles,
       settings: this.settings,
-      subscriptions: store,
+      subscriptions: this.subscriptions,
       sender: this.sender,
       // A keyed hash: the push service cannot tell conversation ids (nor match them across installs).
       topicOf: (conversationId) => db.sealer.blindIndex('push-topic', conversationId).slice(0, 32),
@@ -84,6 +101,20 @@ export class Push {
       ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
       ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
     });
+    // Devices signed out on this process (by themselves or another, a password change, an admin): their
+    // subscriptions go now. The guard also relays other processes' revocations it reads from the database.
+    this.#stopListening = options.accounts.guard.onRevoked(({ accountId, sessionIds }) => this.#forget(accountId, sessionIds));
+  }
+
+  #forget(accountId: string, sessionIds: readonly string[]): void {
+    const work = this.subscriptions
+      .removeForSessions(accountId, sessionIds)
+      .then((removed) => {
+        if (removed > 0) this.#logger.info({ removed }, 'push: subscriptions of signed-out devices removed');
+      })
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'push: could not remove the subscriptions of signed-out devices; they are skipped and removed at delivery'));
+    this.#cleanups.add(work);
+    void work.finally(() => this.#cleanups.delete(work));
   }
 
   /** Loads (or, the first time, generates and stores) the VAPID keys, then starts listening to IM. */
@@ -112,8 +143,18 @@ export class Push {
     this.sender.use(gateway);
   }
 
+  /** Resolves once the notifier is idle and the subscriptions of devices signed out so far are removed (tests). */
+  async idle(): Promise<void> {
+    await this.notifier.idle();
+    while (this.#cleanups.size > 0) await Promise.allSettled([...this.#cleanups]);
+  }
+
   close(): Promise<void> {
-    this.#closed ??= this.notifier.close();
+    this.#closed ??= (async () => {
+      this.#stopListening();
+      await this.notifier.close();
+      await Promise.allSettled([...this.#cleanups]);
+    })();
     return this.#closed;
   }
 }

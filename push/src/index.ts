@@ -2,6 +2,8 @@ export { Push, type PushOptions } from './Push.ts';
 export type { PushGateway, PushTarget, PushSubscription, OutgoingNotification, DeliveryResult, PushUrgency } from './domain/PushGateway.ts';
 export { PushSender, type SendReport } from './domain/PushSender.ts';
 export { Subscriptions, checkEndpointUrl, type SubscriptionsOptions } from './domain/Subscriptions.ts';
+export type { ActiveSessions } from './domain/ActiveSessions.ts';
+export { SignedInSessions } from './store/SignedInSessions.ts';
 export { NotificationPreferences } from './domain/NotificationPreferences.ts';
 export { Notifier, realTimers, DEFAULT_DEBOUNCE_MS, DEFAULT_MAX_WAIT_MS, DEFAULT_TTL_SECONDS, type NotifierOptions, type Timers } from './domain/Notifier.ts';
 export { WebPushGateway } from './domain/WebPushGateway.ts';

@@ -5,15 +5,18 @@
  * a local UnifiedPush endpoint gets the JSON itself. Then the rules:
  * collapsing, mute and @mentions through it, do-not-disturb on an injected
  * clock, previews, recalls before delivery, dead subscriptions, redirects,
- * and an organisation's own gateway registered through the public API.
+ * an organisation's own gateway registered through the public API, and
+ * devices signed out (by another device, a password change, an admin, or on
+ * another process) that get nothing more.
  */
 import { decodeProtectedHeader, importJWK, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { silentLogger, useTestDatabase } from '@muster/db/testing';
-import type { Principal } from '@muster/accounts';
+import { AccountRepository, SessionRepository, type Principal } from '@muster/accounts';
 import { isPushError } from '../errors.ts';
 import type { NotificationPayload } from '../protocol.ts';
 import { browserKeys, decryptAes128gcm, openPushTestWorld, PushEndpoint, type BrowserKeys, type ReceivedPush } from '../testing/index.ts';
+import { SubscriptionRepository } from '../store/SubscriptionRepository.ts';
 import type { DeliveryResult, OutgoingNotification, PushGateway, PushSubscription, PushTarget } from './PushGateway.ts';
 
 describe('offline notifications', () => {
@@ -22,6 +25,7 @@ describe('offline notifications', () => {
   const setup = async (options: { publicUrl?: string } = {}) => {
     const db = await testDb.open();
     const w = await openPushTestWorld(db, { logger: silentLogger, publicUrl: options.publicUrl ?? 'https://chat.example.org' });
+    testDb.defer(() => w.t.accounts.close());
     testDb.defer(() => w.im.close());
     testDb.defer(() => w.push.close());
     const service = await PushEndpoint.start();
@@ -47,7 +51,15 @@ describe('offline notifications', () => {
       w.timers.advance(ms);
       await w.push.notifier.idle();
     };
-    return { ...w, service, zhang, li, wang, direct, say, browser, after };
+    /** Another device of `who`: a new session of the same account (as a log-in on a phone makes). */
+    const signIn = async (who: Principal, name: string) => {
+      const account = (await new AccountRepository(db).get(who.accountId))!;
+      const session = await w.t.accounts.auth.startSession(account, { name, platform: 'mobile-web' }, { address: '10.1.2.4' });
+      return (await w.t.accounts.guard.authenticate(session.accessToken))!;
+    };
+    /** Every stored subscription of an account, as the table has them (signed in or not). */
+    const stored = (who: Principal) => new SubscriptionRepository(db).forAccount(who.accountId);
+    return { ...w, db, service, zhang, li, wang, direct, say, browser, after, signIn, stored };
   };
 
   const open = (push: ReceivedPush, keys: BrowserKeys): NotificationPayload => JSON.parse(decryptAes128gcm(push.body, keys).toString('utf8'));
@@ -258,5 +270,78 @@ describe('offline notifications', () => {
     await w.after(3_000);
     expect(sent).toEqual([{ to: 'tel:+8613800000000', text: '值班: 张三 mentioned you in 值班' }]);
     expect((await w.push.subscriptions.list(w.li))[0]).toMatchObject({ kind: 'sms', endpointHost: '' });
+  });
+  it('pushes only to devices still signed in: a device signed out from another loses its subscription at once, and a re-registered endpoint moves to the new session', async () => {
+    const w = await setup();
+    const laptop = await w.browser(w.li);
+    const liPhone = await w.signIn(w.li, 'Phone');
+    const phone = await w.browser(liPhone);
+    expect((await w.push.subscriptions.list(w.li)).map((s) => s.id).sort()).toEqual([laptop.id, phone.id].sort());
+
+    // From the laptop, Li signs the phone out (accounts' device list).
+    await w.t.accounts.auth.signOutDevice(w.li, liPhone.sessionId);
+    await w.push.idle();
+    expect((await w.stored(w.li)).map((s) => s.id)).toEqual([laptop.id]);
+    expect((await w.push.subscriptions.list(w.li)).map((s) => s.id)).toEqual([laptop.id]);
+
+    await w.say(w.zhang, w.direct.id, '只发到笔记本');
+    await w.after(3_000);
+    expect(w.service.at(laptop.endpoint)).toHaveLength(1);
+    expect(w.service.at(phone.endpoint)).toHaveLength(0);
+
+    // The laptop's browser signs in anew (a new session) and registers the same endpoint: same subscription, the new session's.
+    const again = await w.signIn(w.li, 'Laptop again');
+    const { id } = await w.push.subscriptions.subscribe(again, { kind: 'webpush', endpoint: laptop.endpoint, keys: { p256dh: laptop.keys.p256dh, auth: laptop.keys.auth } });
+    expect(id).toBe(laptop.id);
+    expect((await w.stored(w.li)).map((s) => s.sessionId)).toEqual([again.sessionId]);
+    // So the old session signing out leaves it alone.
+    await w.t.accounts.auth.logout(w.li);
+    await w.push.idle();
+    await w.say(w.zhang, w.direct.id, 'still here');
+    await w.after(3_000);
+    expect(w.service.at(laptop.endpoint)).toHaveLength(2);
+    expect((await w.push.subscriptions.list(again)).map((s) => s.id)).toEqual([laptop.id]);
+  });
+
+  it('removes the other devices’ subscriptions when the password is changed, and every one when an admin disables the account', async () => {
+    const w = await setup();
+    const laptop = await w.browser(w.li);
+    const phone = await w.browser(await w.signIn(w.li, 'Phone'));
+    const tablet = await w.browser(await w.signIn(w.li, 'Tablet'));
+    const zhangs = await w.browser(w.zhang);
+    await w.t.accounts.auth.changePassword(w.li, { currentPassword: 'tulip-granite-73', password: 'maple-violin-58' }, { address: '10.1.2.3' });
+    await w.push.idle();
+    expect((await w.stored(w.li)).map((s) => s.id)).toEqual([laptop.id]);
+
+    await w.say(w.zhang, w.direct.id, 'new password?');
+    await w.after(3_000);
+    expect(w.service.at(laptop.endpoint)).toHaveLength(1);
+    expect(w.service.at(phone.endpoint)).toHaveLength(0);
+    expect(w.service.at(tablet.endpoint)).toHaveLength(0);
+
+    // An admin disables Li: every device is signed out, every subscription goes; Zhang's stay.
+    await w.t.accounts.admin.setStatus({ accountId: 'root', sessionId: 's', role: 'admin' }, w.li.accountId, 'disabled');
+    await w.push.idle();
+    expect(await w.stored(w.li)).toEqual([]);
+    expect((await w.stored(w.zhang)).map((s) => s.id)).toEqual([zhangs.id]);
+  });
+
+  it('skips and deletes, when a notification goes out, the subscription of a session revoked on another process (no revocation event here)', async () => {
+    const w = await setup();
+    const laptop = await w.browser(w.li);
+    const liPhone = await w.signIn(w.li, 'Phone');
+    const phone = await w.browser(liPhone);
+    // This process hears of no revocation: its guard neither relays events nor reads the database's.
+    w.t.accounts.guard.close();
+    // Another process signs the phone out: only the shared database knows.
+    expect(await new SessionRepository(w.db).revoke(liPhone.sessionId, w.t.clock.now())).toBe(true);
+    await w.push.idle();
+    expect((await w.stored(w.li)).map((s) => s.id).sort()).toEqual([laptop.id, phone.id].sort());
+
+    await w.say(w.zhang, w.direct.id, 'phone is signed out');
+    await w.after(3_000);
+    expect(w.service.at(laptop.endpoint)).toHaveLength(1);
+    expect(w.service.at(phone.endpoint)).toHaveLength(0);
+    expect((await w.stored(w.li)).map((s) => s.id)).toEqual([laptop.id]);
   });
 });

@@ -1,10 +1,10 @@
 import type { Logger } from '@muster/kit/log';
 import type { ContactRepository, ConversationRepository, ImDelivery, ImHub, MessageView, PrefsRepository } from '@muster/im';
-import type { SubscriptionRepository } from '../store/SubscriptionRepository.ts';
 import { NotificationPreferences } from './NotificationPreferences.ts';
 import { notificationText, previewOf } from './notificationText.ts';
 import type { OutgoingNotification } from './PushGateway.ts';
 import type { PushSender } from './PushSender.ts';
+import type { Subscriptions } from './Subscriptions.ts';
 
 /** Timers the notifier waits with; tests move time by hand (see @muster/push/testing ManualTimers). */
 export interface Timers {
@@ -40,7 +40,8 @@ export interface NotifierOptions {
   /** Nicknames (accounts' Profiles.publicProfiles). */
   profiles: { publicProfiles(ids: readonly string[]): Promise<Map<string, { nickname: string }>> };
   settings: NotificationPreferences;
-  subscriptions: SubscriptionRepository;
+  /** Who has somewhere to push to, and (when a notification goes out) the subscriptions of their devices still signed in. */
+  subscriptions: Pick<Subscriptions, 'accountsWithSubscriptions' | 'forAccount'>;
   sender: PushSender;
   /** The push Topic of a conversation (≤ 32 base64url characters). */
   topicOf: (conversationId: string) => string;
@@ -93,6 +94,8 @@ const keyOf = (recipient: string, conversationId: string) => `${recipient}\u0000
  * (then only the mentions count). It carries message text only when the
  * person allows previews, and never a recalled message's: a recall before
  * it goes out takes that message out of it (all of them: nothing goes).
+ * It goes only to devices still signed in: the subscriptions of a device
+ * signed out (on any process) are skipped and deleted then.
  */
 export class Notifier {
   readonly #o: NotifierOptions;
@@ -244,6 +247,7 @@ export class Notifier {
       count = Math.max(1, entries.length);
     }
     if (entries.length === 0 && count <= 0) return;
+    // Only devices still signed in: a signed-out device's subscriptions are deleted here (one query for the sessions).
     const subscriptions = await this.#o.subscriptions.forAccount(recipient);
     if (subscriptions.length === 0) return;
 

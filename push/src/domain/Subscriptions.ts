@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Principal } from '@muster/accounts';
 import { zodMessage } from '@muster/kit/gateway';
+import type { Logger } from '@muster/kit/log';
 import { PushError } from '../errors.ts';
 import {
   GatewaySubscribeSchema,
@@ -10,17 +11,22 @@ import {
   WebPushSubscribeSchema,
   type SubscriptionView,
 } from '../protocol.ts';
-import type { SubscriptionRepository } from '../store/SubscriptionRepository.ts';
+import type { StoredSubscription, SubscriptionRepository } from '../store/SubscriptionRepository.ts';
+import type { ActiveSessions } from './ActiveSessions.ts';
 import { endpointHost } from './httpPush.ts';
-import type { PushSubscription, PushTarget } from './PushGateway.ts';
+import type { PushTarget } from './PushGateway.ts';
 
 export interface SubscriptionsOptions {
   store: SubscriptionRepository;
+  /** Which devices (accounts' sessions) are still signed in: a subscription of any other is deleted, never used. */
+  sessions: ActiveSessions;
   /** Whether some gateway delivers to this target (an organisation's kinds are accepted only then). */
   supported: (target: PushTarget) => boolean;
   now?: () => number;
   /** Subscriptions per account (default MAX_SUBSCRIPTIONS_PER_ACCOUNT). */
   maxPerAccount?: number;
+  /** Where a failed clean-up is told (the subscriptions are skipped all the same, and deleted next time). */
+  logger?: Logger;
 }
 
 const subscriptionId = () => `ps${crypto.randomBytes(16).toString('base64url')}`;
@@ -57,18 +63,29 @@ function checkP256Point(p256dh: string): void {
  * own gateways take. Registering is idempotent per endpoint; at most 20 per
  * account; anyone else's subscription is NOT_FOUND. Dead ones (the push
  * service answered 404 or 410) are removed by the sender.
+ *
+ * Each belongs to the signed-in device (session) that registered it. Once
+ * that device is signed out (by itself or another, a password change, an
+ * admin, a guest account's end), its subscriptions are deleted: at once by
+ * the process that revoked it (Push listens to the session guard), and in
+ * any case when they are next read for delivery or listing (`forAccount`,
+ * `list`), which check the sessions in the database.
  */
 export class Subscriptions {
   readonly #store: SubscriptionRepository;
+  readonly #sessions: ActiveSessions;
   readonly #supported: (target: PushTarget) => boolean;
   readonly #now: () => number;
   readonly #max: number;
+  readonly #logger: Logger | undefined;
 
   constructor(options: SubscriptionsOptions) {
     this.#store = options.store;
+    this.#sessions = options.sessions;
     this.#supported = options.supported;
     this.#now = options.now ?? Date.now;
     this.#max = options.maxPerAccount ?? MAX_SUBSCRIPTIONS_PER_ACCOUNT;
+    this.#logger = options.logger;
   }
 
   /** Parses a registration by its kind (a precise message for each kind's mistakes), as the REST body or a test gives it. */
@@ -80,7 +97,11 @@ export class Subscriptions {
     return { kind: parsed.data.kind, endpoint: parsed.data.endpoint, keys: parsed.data.keys ?? null };
   }
 
-  /** Registers a target for the person's notifications; the same endpoint again answers the same id. */
+  /**
+   * Registers a target for the notifications of the person on this device
+   * (`principal.sessionId`); the same endpoint again answers the same id,
+   * and belongs to this device from now on.
+   */
   async subscribe(principal: Principal, input: unknown): Promise<{ id: string; created: boolean }> {
     const target = Subscriptions.parse(input);
     if (target.kind === 'webpush' || target.kind === 'unifiedpush') {
@@ -88,14 +109,17 @@ export class Subscriptions {
       if (target.keys?.p256dh) checkP256Point(target.keys.p256dh);
     }
     if (!this.#supported(target)) throw new PushError('BAD_REQUEST', `no gateway of this server delivers to kind ${target.kind}`);
-    const result = await this.#store.put({ newId: subscriptionId(), accountId: principal.accountId, kind: target.kind, endpoint: target.endpoint, keys: target.keys, at: this.#now(), max: this.#max });
+    const put = () => this.#store.put({ newId: subscriptionId(), accountId: principal.accountId, sessionId: principal.sessionId, kind: target.kind, endpoint: target.endpoint, keys: target.keys, at: this.#now(), max: this.#max });
+    let result = await put();
+    // Subscriptions of signed-out devices not yet cleared do not count against the cap.
+    if ('limited' in result && (await this.#prune(await this.#store.forAccount(principal.accountId))).pruned) result = await put();
     if ('limited' in result) throw new PushError('SUBSCRIPTION_LIMIT', `an account has at most ${this.#max} push subscriptions: remove one first`);
     return result;
   }
 
   /** The person's own subscriptions, without their secrets: the endpoint's host only. */
   async list(principal: Principal): Promise<SubscriptionView[]> {
-    return (await this.#store.forAccount(principal.accountId)).map((s) => ({ id: s.id, kind: s.kind, created: s.createdAt, lastSuccessAt: s.lastSuccessAt, endpointHost: endpointHost(s.endpoint) }));
+    return (await this.forAccount(principal.accountId)).map((s) => ({ id: s.id, kind: s.kind, created: s.createdAt, lastSuccessAt: s.lastSuccessAt, endpointHost: endpointHost(s.endpoint) }));
   }
 
   /** Removes one of the person's subscriptions; anyone else's (or none) is NOT_FOUND. */
@@ -103,8 +127,37 @@ export class Subscriptions {
     if (!SubscriptionIdSchema.safeParse(id).success || !(await this.#store.remove(principal.accountId, id))) throw new PushError('NOT_FOUND', 'no such subscription of yours');
   }
 
-  /** Every subscription of an account, opened (for delivery). */
-  forAccount(accountId: string): Promise<PushSubscription[]> {
-    return this.#store.forAccount(accountId);
+  /**
+   * An account's subscriptions of devices still signed in, opened (for
+   * delivery); those of signed-out devices are deleted (one query for the
+   * sessions, one delete).
+   */
+  async forAccount(accountId: string): Promise<StoredSubscription[]> {
+    return (await this.#prune(await this.#store.forAccount(accountId))).live;
+  }
+
+  /** Which of these accounts have at least one subscription (signed in or not: `forAccount` decides when it goes out). */
+  accountsWithSubscriptions(accountIds: readonly string[]): Promise<Set<string>> {
+    return this.#store.accountsWithSubscriptions(accountIds);
+  }
+
+  /** Deletes the subscriptions these signed-out sessions of the account registered (the session guard's revocations). */
+  removeForSessions(accountId: string, sessionIds: readonly string[]): Promise<number> {
+    return this.#store.removeForSessions(accountId, sessionIds);
+  }
+
+  async #prune(subscriptions: StoredSubscription[]): Promise<{ live: StoredSubscription[]; pruned: boolean }> {
+    if (subscriptions.length === 0) return { live: subscriptions, pruned: false };
+    const active = await this.#sessions.activeSessions(subscriptions.map((s) => s.sessionId));
+    const stale = subscriptions.filter((s) => !active.has(s.sessionId));
+    if (stale.length > 0) {
+      try {
+        await this.#store.removeMany(stale.map((s) => s.id));
+      } catch (error) {
+        // Skipped all the same: the next read deletes them.
+        this.#logger?.warn({ err: error, subscriptions: stale.length }, 'push: could not delete the subscriptions of signed-out devices');
+      }
+    }
+    return { live: subscriptions.filter((s) => active.has(s.sessionId)), pruned: stale.length > 0 };
   }
 }

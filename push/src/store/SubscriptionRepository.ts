@@ -6,6 +6,8 @@ type Row = Schema['push_subscriptions'];
 export interface StoredSubscription {
   id: string;
   accountId: string;
+  /** The signed-in device (accounts' session id) that registered it: its notifications stop when that device is signed out. */
+  sessionId: string;
   kind: string;
   endpoint: string;
   /** Web Push and encrypted UnifiedPush: p256dh and auth; a gateway's kind: whatever it asked for. */
@@ -29,6 +31,8 @@ const targetAad = (id: string) => ({ table: 'push_subscriptions', column: 'targe
  * sealed (a push endpoint is a capability: whoever holds it can notify that
  * browser); `endpoint_index`, their blind index, finds a row by endpoint
  * without opening any, so one endpoint is one row whoever registers it.
+ * `session_id` is the device that registered it (accounts' session id):
+ * revoking that session removes the row (`removeForSessions`).
  */
 export class SubscriptionRepository {
   readonly #db: Database;
@@ -41,10 +45,12 @@ export class SubscriptionRepository {
    * Stores a subscription, once per endpoint: the same account registering
    * it again keeps its id (with the new keys); another account registering
    * it takes it over under a new id (a browser signed in as someone else
-   * must not get the first person's notifications). Refused (`limited`)
-   * when the account already has `max` others.
+   * must not get the first person's notifications). Either way the row
+   * belongs to `sessionId` from now on (re-registered from a new device
+   * session, it moves there). Refused (`limited`) when the account already
+   * has `max` others.
    */
-  async put(input: { newId: string; accountId: string; kind: string; endpoint: string; keys: Record<string, string> | null; at: number; max: number }): Promise<{ id: string; created: boolean } | { limited: true }> {
+  async put(input: { newId: string; accountId: string; sessionId: string; kind: string; endpoint: string; keys: Record<string, string> | null; at: number; max: number }): Promise<{ id: string; created: boolean } | { limited: true }> {
     const candidates = this.#db.sealer.blindIndexCandidates(ENDPOINT_INDEX_KIND, input.endpoint);
     const index = this.#db.sealer.blindIndex(ENDPOINT_INDEX_KIND, input.endpoint);
     const target: Target = { endpoint: input.endpoint, ...(input.keys ? { keys: input.keys } : {}) };
@@ -54,7 +60,7 @@ export class SubscriptionRepository {
       if (mine) {
         await trx
           .updateTable('push_subscriptions')
-          .set({ kind: input.kind, endpoint_index: index, target: this.#db.sealer.sealJson(target, targetAad(mine.id)) })
+          .set({ session_id: input.sessionId, kind: input.kind, endpoint_index: index, target: this.#db.sealer.sealJson(target, targetAad(mine.id)) })
           .where('id', '=', mine.id)
           .execute();
         return { id: mine.id, created: false };
@@ -67,6 +73,7 @@ export class SubscriptionRepository {
         .values({
           id: input.newId,
           account_id: input.accountId,
+          session_id: input.sessionId,
           kind: input.kind,
           endpoint_index: index,
           target: this.#db.sealer.sealJson(target, targetAad(input.newId)),
@@ -102,6 +109,28 @@ export class SubscriptionRepository {
     return Number(result.numDeletedRows) > 0;
   }
 
+  /**
+   * Removes the subscriptions these sessions (of this account) registered:
+   * the devices were signed out. Returns how many.
+   */
+  async removeForSessions(accountId: string, sessionIds: readonly string[]): Promise<number> {
+    const ids = [...new Set(sessionIds)];
+    if (ids.length === 0) return 0;
+    let removed = 0;
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const result = await this.#db.writer.write((trx) => trx.deleteFrom('push_subscriptions').where('account_id', '=', accountId).where('session_id', 'in', chunk).executeTakeFirst());
+      removed += Number(result.numDeletedRows);
+    }
+    return removed;
+  }
+
+  /** Removes these subscriptions (by id), whoever's: their devices are no longer signed in. */
+  async removeMany(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.#db.writer.write((trx) => trx.deleteFrom('push_subscriptions').where('id', 'in', [...ids]).execute());
+  }
+
   /** Removes a subscription the push service says is gone (404, 410). */
   async removeDead(id: string): Promise<void> {
     await this.#db.writer.write((trx) => trx.deleteFrom('push_subscriptions').where('id', '=', id).execute());
@@ -116,6 +145,7 @@ export class SubscriptionRepository {
     return {
       id: row.id,
       accountId: row.account_id,
+      sessionId: row.session_id,
       kind: row.kind,
       endpoint: target.endpoint,
       keys: target.keys ?? null,

@@ -66,17 +66,8 @@ export function parseMix(text: string): Record<MsgType, number> | null {
   return mix;
 }
 
-/** mulberry32: a small, fast, seeded generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The mix's draws come from the kit's seeded generator (mulberry32): the same seed, the same run. */
+export { mulberry32 as seededRandom } from '@muster/kit/testing';
 
 /** The type of the next message, by the mix's shares. */
 export function pickType(mix: Readonly<Record<MsgType, number>>, r: number): MsgType {

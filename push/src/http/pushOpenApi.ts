@@ -33,13 +33,13 @@ export function registerPushOpenApi(registry: OpenAPIRegistry): void {
   });
   route({
     method: 'post', path: '/push/subscriptions', operationId: 'subscribePush',
-    summary: `Send your notifications to a browser (Web Push), a UnifiedPush endpoint (e.g. a self-hosted ntfy topic) or a channel your organisation added. The same endpoint again answers the same id; at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} per account. The endpoint and keys are kept sealed`,
+    summary: `Send your notifications to a browser (Web Push), a UnifiedPush endpoint (e.g. a self-hosted ntfy topic) or a channel your organisation added. It belongs to the device (session) you are signed in on: signing that device out removes it. The same endpoint again answers the same id (and moves it to this device); at most ${MAX_SUBSCRIPTIONS_PER_ACCOUNT} per account. The endpoint and keys are kept sealed`,
     request: { body: { required: true, content: json(SubscribeSchema) } },
     responses: { 201: ok('Registered', SubscribedSchema), ...errors(400, 401, 409, 413, 415) },
   });
   route({
     method: 'get', path: '/push/subscriptions', operationId: 'listPushSubscriptions',
-    summary: 'Your push subscriptions, oldest first, with each endpoint’s host only',
+    summary: 'Your push subscriptions of devices still signed in, oldest first, with each endpoint’s host only',
     responses: { 200: ok('Your subscriptions', z.array(SubscriptionViewSchema)), ...errors(401) },
   });
   route({

@@ -72,10 +72,11 @@ export class Push {
     this.#logger = logger;
     const store = new SubscriptionRepository(db);
     const builtIn = [new WebPushGateway({ vapid, ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) }), new UnifiedPushGateway({ ...(options.requestTimeoutMs ? { timeoutMs: options.requestTimeoutMs } : {}) })];
-    this.sender = new PushSender({ store, gateways: builtIn, logger, now });
+    // Sent without a list, a notification goes to the person's devices still signed in (as the notifier's do).
+    this.sender = new PushSender({ store, gateways: builtIn, logger, now, targets: (accountId) => this.subscriptions.forAccount(accountId) });
     this.subscriptions = new Subscriptions({
       store,
-      sessions: options.sessions ?? new SignedInSessions(db, now),
+      sessions: options.sessions ?? new SignedInSessions(options.accounts),
       logger,
       supported: (target) => this.sender.gatewayFor(target) !== undefined,
       now,

@@ -97,7 +97,12 @@ export class SessionGuard {
     return state !== null && state.active && (state.expiresAt === null || state.expiresAt > now);
   }
 
-  /** Tells this process and its listeners at once; other processes see it in the database within REVOCATION_POLL_MS. */
+  /** Which of these sessions are signed in now, read from the database (many at once: a person's devices for a push). */
+  signedIn(sessionIds: readonly string[], now = this.#now()): Promise<Set<string>> {
+    return this.#sessions.signedIn(sessionIds, now);
+  }
+
+    /** Tells this process and its listeners at once; other processes see it in the database within REVOCATION_POLL_MS. */
   revoked(revocation: Revocation): void {
     for (const id of revocation.sessionIds) {
       const cached = this.#cache.get(id);

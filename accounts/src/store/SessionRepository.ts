@@ -84,6 +84,30 @@ export class SessionRepository {
     });
   }
 
+  /**
+   * Which of these sessions are signed in at `now`: not revoked, their
+   * account active and (a guest's) not expired. One query per thousand ids
+   * (the engines' bound-value limits), straight from the database, so a
+   * revocation by another process counts at once.
+   */
+  async signedIn(sessionIds: readonly string[], now: number): Promise<Set<string>> {
+    const found = new Set<string>();
+    const ids = [...new Set(sessionIds)];
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await this.#db.kysely
+        .selectFrom('account_sessions')
+        .innerJoin('accounts', 'accounts.id', 'account_sessions.account_id')
+        .select('account_sessions.id as id')
+        .where('account_sessions.id', 'in', ids.slice(i, i + 1000))
+        .where('account_sessions.revoked_at', 'is', null)
+        .where('accounts.status', '=', 'active')
+        .where((eb) => eb.or([eb('accounts.expires_at', 'is', null), eb('accounts.expires_at', '>', now)]))
+        .execute();
+      for (const row of rows) found.add(row.id);
+    }
+    return found;
+  }
+
   /** Revokes one session; false if it was not active. */
   async revoke(id: string, at: number): Promise<boolean> {
     return this.#db.writer.write(async (trx) => {

@@ -23,9 +23,12 @@ export class PushSender {
   readonly #custom: PushGateway[] = [];
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #targets: (accountId: string) => Promise<readonly PushSubscription[]>;
 
-  constructor(options: { store: SubscriptionRepository; gateways: readonly PushGateway[]; logger: Logger; now?: () => number }) {
+  /** `targets`: an account's subscriptions when `send` is given none (Push: those of devices still signed in); the store's by default. */
+  constructor(options: { store: SubscriptionRepository; gateways: readonly PushGateway[]; logger: Logger; now?: () => number; targets?: (accountId: string) => Promise<readonly PushSubscription[]> }) {
     this.#store = options.store;
+    this.#targets = options.targets ?? ((accountId) => this.#store.forAccount(accountId));
     this.#builtIn = options.gateways;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
@@ -50,7 +53,7 @@ export class PushSender {
 
   async send(notification: OutgoingNotification, subscriptions?: readonly PushSubscription[]): Promise<SendReport> {
     const report: SendReport = { delivered: 0, gone: 0, failed: 0, skipped: 0 };
-    const targets = subscriptions ?? (await this.#store.forAccount(notification.accountId));
+    const targets = subscriptions ?? (await this.#targets(notification.accountId));
     await Promise.all(
       targets.map(async (subscription) => {
         const result = await this.#deliverOne(subscription, notification);

@@ -99,7 +99,7 @@ describe.each(engines)('push stores (%s)', (engine) => {
     const annPhone = await login('+8613700009001');
     const annTablet = await login('+8613700009001');
     const ben = await signup('+8613700009002');
-    const sessions = new SignedInSessions(db, t.clock.now);
+    const sessions = new SignedInSessions(t.accounts);
     const all = [ann.deviceId, annPhone.deviceId, annTablet.deviceId, ben.deviceId, uid('d')];
     expect(await sessions.activeSessions(all)).toEqual(new Set(all.slice(0, 4)));
     expect(await sessions.activeSessions([])).toEqual(new Set());

@@ -25,7 +25,7 @@ export interface ComposerProps {
   onTyping: () => void;
   onDraft?: (text: string) => void;
   /** Picked photos, videos or files (each is sent as its own message); `asFiles`: the "File" choice. */
-  onFiles?: (files: File[], asFiles: boolean) => void;
+  onFiles?: (files: File[], asFiles: boolean, keepLocation: boolean) => void;
   /** A recorded voice message. */
   onVoice?: (voice: RecordedVoice) => void;
 }

@@ -622,8 +622,8 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
             if (!isGroup) store.typing(c.id);
           }}
           onDraft={(text) => saveDraft(text)}
-          onFiles={(files, asFiles) => {
-            void sendFiles(client, c.id, files, { asFiles, ...(replyTo ? { replyTo: replyTo.id } : {}) }).catch((e: Error) => setNotice(e.message));
+          onFiles={(files, asFiles, keepLocation) => {
+            void sendFiles(client, c.id, files, { asFiles, keepLocation, ...(replyTo ? { replyTo: replyTo.id } : {}) }).catch((e: Error) => setNotice(e.message));
             setReplyTo(null);
             list.current?.scrollToBottom();
           }}

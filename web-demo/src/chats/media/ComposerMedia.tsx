@@ -8,15 +8,34 @@ import { formatDuration, holdOutcome, VOICE_LIMIT_MS, VOICE_MIN_MS } from './vie
  * The composer's attach button: "Photos & videos" (several at once, each
  * its own message) or "File" (anything, sent as a file card).
  */
-export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[], asFiles: boolean) => void; disabled?: boolean }) {
+/** Whether photos keep where they were taken (their GPS position): off unless the person chose it, remembered on this device. */
+const KEEP_LOCATION_KEY = 'muster.keepPhotoLocation';
+export function keepPhotoLocation(): boolean {
+  try {
+    return localStorage.getItem(KEEP_LOCATION_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[], asFiles: boolean, keepLocation: boolean) => void; disabled?: boolean }) {
   const [open, setOpen] = useState(false);
+  const [keepLocation, setKeepLocation] = useState(keepPhotoLocation);
   const media = useRef<HTMLInputElement>(null);
   const any = useRef<HTMLInputElement>(null);
   const picked = (input: HTMLInputElement, asFiles: boolean) => {
     const files = [...(input.files ?? [])];
     input.value = '';
     setOpen(false);
-    if (files.length) onFiles(files, asFiles);
+    if (files.length) onFiles(files, asFiles, keepLocation);
+  };
+  const toggleLocation = (on: boolean) => {
+    setKeepLocation(on);
+    try {
+      localStorage.setItem(KEEP_LOCATION_KEY, on ? '1' : '0');
+    } catch {
+      // Storage refused (private mode): the choice holds for this page only.
+    }
   };
   return (
     <span class="attach">
@@ -31,6 +50,9 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[], a
           <button type="button" role="menuitem" data-testid="attach-file" onClick={() => any.current?.click()}>
             File
           </button>
+          <label class="attach-option" title="Photos normally lose the place they were taken (their GPS position) before they are sent">
+            <input type="checkbox" data-testid="attach-keep-location" checked={keepLocation} onChange={(e) => toggleLocation(e.currentTarget.checked)} /> Keep photo location
+          </label>
         </div>
       )}
       <input ref={media} type="file" accept="image/*,video/*" multiple hidden data-testid="attach-media-input" onChange={(e) => picked(e.currentTarget, false)} />

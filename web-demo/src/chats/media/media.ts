@@ -232,14 +232,14 @@ function videoMeta(url: string): Promise<{ width: number; height: number; durati
  * messages, as WeChat), in the order picked: each shows at once with its
  * preview and progress while it uploads, and goes when its upload is done.
  */
-export async function sendFiles(client: ImClient, conversationId: string, files: readonly File[], options: { replyTo?: string | null; asFiles?: boolean } = {}): Promise<void> {
+export async function sendFiles(client: ImClient, conversationId: string, files: readonly File[], options: { replyTo?: string | null; asFiles?: boolean; keepLocation?: boolean } = {}): Promise<void> {
   const u = uploader();
   for (const file of files) {
     const type = options.asFiles ? 'file' : mediaTypeOf(file);
     // A photo or video shows from the device's own copy while it uploads (a video: its first frame, and it plays).
     const previewUrl = type === 'image' || type === 'video' ? URL.createObjectURL(file) : undefined;
     const size = previewUrl ? await (type === 'image' ? imageSize(previewUrl) : videoMeta(previewUrl)) : null;
-    const upload = u.start(file, { conversationId, ...(file.type ? { type: file.type } : {}) });
+    const upload = u.start(file, { conversationId, ...(file.type ? { type: file.type } : {}), ...(options.keepLocation && type === 'image' ? { keepLocation: true } : {}) });
     uploadSnapshot(upload.id).value = upload.snapshot;
     client.conversations.sendMedia(conversationId, {
       type,

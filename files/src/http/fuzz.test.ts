@@ -1,24 +1,16 @@
 /** Fuzzing the upload and download routes: random headers, metadata, offsets, ranges and ids. Never a 5xx, never a crash, never another person's bytes. */
 import crypto from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, useTestDatabase } from '@muster/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@muster/db/testing';
 import { mulberry32 } from '@muster/kit/testing';
-import { Files } from '../Files.ts';
-import { as, fakeAnalyze, startTestApp, TusClient, type TestApp } from '../testing/index.ts';
+import { as, TusClient, useFilesApp } from '../testing/index.ts';
 
 describe('fuzzing uploads and downloads', () => {
   const testDb = useTestDatabase('sqlite');
-  let app: TestApp | undefined;
-  let files: Files | undefined;
-  afterEach(async () => {
-    await app?.close();
-    await files?.close();
-  });
+  const open = useFilesApp(testDb);
 
   it('answers every random request with a 2xx–4xx, and never serves ann\'s bytes to bob', async () => {
-    const db = await testDb.open();
-    files = await Files.open({ db, dataDir: testDb.location.dataDir, logger: silentLogger, analyze: fakeAnalyze, sweepIntervalMs: 0, maxUploadBytes: 100_000 });
-    app = await startTestApp(files);
+    const { db, files, app } = await open({ maxUploadBytes: 100_000 });
     const secret = Buffer.from(`ann-private-${crypto.randomBytes(8).toString('hex')}`);
     const ann = new TusClient(app.url, as('ann'));
     const annFile = await ann.upload(secret, { filename: 'secret.txt' });

@@ -4,28 +4,18 @@
  * with Retry-After past them, per account; an upload refused for another
  * reason gives its point back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger, useTestDatabase } from '@muster/db/testing';
+import { describe, expect, it } from 'vitest';
+import { useTestDatabase } from '@muster/db/testing';
 import { MemoryLimits } from '@muster/kit/limits';
-import { Files, FILES_RATES } from '../Files.ts';
-import { as, fakeAnalyze, startTestApp, TusClient, type TestApp } from '../testing/index.ts';
+import { FILES_RATES } from '../Files.ts';
+import { as, TusClient, useFilesApp } from '../testing/index.ts';
 
 describe('per-account limits on uploads and links', () => {
   const testDb = useTestDatabase('sqlite');
-  let app: TestApp | undefined;
-  let files: Files | undefined;
-  afterEach(async () => {
-    await app?.close();
-    await files?.close();
-    app = undefined;
-    files = undefined;
-  });
+  const open = useFilesApp(testDb);
 
   async function setUp(rates: { uploadsPerHour: number; linkRequestsPerMinute: number }) {
-    const db = await testDb.open();
-    files = await Files.open({ db, dataDir: testDb.location.dataDir, logger: silentLogger, analyze: fakeAnalyze, sweepIntervalMs: 0, limits: new MemoryLimits(), rates });
-    app = await startTestApp(files);
-    return app.url;
+    return (await open({ limits: new MemoryLimits(), rates })).url;
   }
 
   it('has the documented defaults: 120 uploads an hour, 600 link requests a minute', () => {

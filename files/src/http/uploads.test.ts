@@ -6,10 +6,9 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { foundAtRest, pgDumpSchema, silentLogger, tempDir, testEngines, useTestDatabase } from '@muster/db/testing';
-import { Files } from '../Files.ts';
-import { as, asAdmin, fakeAnalyze, startTestApp, TusClient, type TestApp } from '../testing/index.ts';
+import { describe, expect, it } from 'vitest';
+import { foundAtRest, pgDumpSchema, tempDir, testEngines, useTestDatabase } from '@muster/db/testing';
+import { as, asAdmin, TusClient, useFilesApp } from '../testing/index.ts';
 
 const engines = await testEngines('the PostgreSQL files upload tests (files/src/http/uploads.test.ts)');
 const sha = (bytes: Buffer) => crypto.createHash('sha256').update(bytes).digest('hex');
@@ -22,29 +21,14 @@ function filesUnder(dir: string): string[] {
 
 describe.each(engines)('uploads and downloads (%s)', (engine) => {
   const testDb = useTestDatabase(engine);
-  let app: TestApp | undefined;
-  let files: Files | undefined;
-  afterEach(async () => {
-    await app?.close();
-    await files?.close();
-    app = undefined;
-    files = undefined;
-  });
-
-  async function setUp(options: { maxUploadBytes?: number; now?: () => number } = {}) {
-    const db = await testDb.open();
-    const dataDir = testDb.location.dataDir;
-    files = await Files.open({ db, dataDir, logger: silentLogger, analyze: fakeAnalyze, sweepIntervalMs: 0, ...options });
-    app = await startTestApp(files);
-    return { db, dataDir, files, url: app.url };
-  }
+  const setUp = useFilesApp(testDb);
 
   it('pauses at 50 %, resumes from HEAD, holds no plaintext at rest before or after, and downloads the same bytes', async () => {
     const tmp = tempDir('muster-files-tmp-');
     const savedTmp = process.env.TMPDIR;
     process.env.TMPDIR = tmp;
     try {
-      const { dataDir, url } = await setUp();
+      const { dataDir, url, files } = await setUp();
       const marker = `MARKER-${crypto.randomBytes(6).toString('hex')}`;
       const nameMarker = `secret-name-${crypto.randomBytes(4).toString('hex')}`;
       const content = Buffer.concat(Array.from({ length: 2000 }, (_, i) => Buffer.from(`${marker} line ${i}\n`)));
@@ -79,7 +63,7 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
       expect(res.headers.get('cache-control')).toBe('private');
       expect(res.headers.get('content-type')).toBe('application/octet-stream');
       expect(res.headers.get('content-disposition')).toBe(`attachment; filename="${nameMarker}.txt"; filename*=UTF-8''${nameMarker}.txt`);
-      const view = (await files!.views([id])).get(id);
+      const view = (await files.views([id])).get(id);
       expect(view).toEqual({ id, name: `${nameMarker}.txt`, size: content.length, mime: 'application/octet-stream', kind: 'other', thumbnail: false });
       // A finished upload: HEAD says done, PATCH takes nothing more.
       expect((await ann.head(id)).headers.get('upload-offset')).toBe(String(content.length));
@@ -121,7 +105,7 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
   });
 
   it('keeps every upload to its owner: another person, or nobody, gets 404 / 401 on HEAD, PATCH, DELETE and the download', async () => {
-    const { url } = await setUp();
+    const { url, files } = await setUp();
     const ann = new TusClient(url, as('ann'));
     const bob = new TusClient(url, as('bob'));
     const id = await ann.start(10, { filename: 'a.txt' });
@@ -138,10 +122,10 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
     expect(await notYours.json()).toEqual(await missing.json());
     expect((await fetch(`${url}/api/v1/files/${id}`)).status).toBe(401);
     // Once a resolver says bob may (he is in the conversation it was sent to), he reads it.
-    files!.useReaders(async (fileId, accountId) => fileId === id && accountId === 'bob');
+    files.useReaders(async (fileId, accountId) => fileId === id && accountId === 'bob');
     expect((await fetch(`${url}/api/v1/files/${id}`, { headers: as('bob') })).status).toBe(200);
-    expect(await files!.canRead(id, 'bob')).toBe(true);
-    expect(await files!.canRead(id, 'cat')).toBe(false);
+    expect(await files.canRead(id, 'bob')).toBe(true);
+    expect(await files.canRead(id, 'cat')).toBe(false);
   });
 
   it('lets the owner cancel an unfinished upload (tus termination), not a finished one', async () => {
@@ -181,23 +165,23 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
   });
 
   it('checks Upload-Metadata: a filename is required; a conversation must pass the upload check', async () => {
-    const { url } = await setUp();
+    const { url, files } = await setUp();
     const ann = new TusClient(url, as('ann'));
     expect((await ann.create({ length: 3 })).status).toBe(400);
     expect((await ann.create({ length: 3, metadata: { filename: '  ' } })).status).toBe(400);
     expect((await ann.create({ length: 3, rawMetadata: 'filename ***' })).status).toBe(400);
-    files!.useUploadCheck(async (accountId, conversationId) => accountId === 'ann' && conversationId === 'cvmine12345');
+    files.useUploadCheck(async (accountId, conversationId) => accountId === 'ann' && conversationId === 'cvmine12345');
     expect((await ann.create({ length: 3, metadata: { filename: 'a', conversationId: 'cvmine12345' } })).status).toBe(201);
     expect((await ann.create({ length: 3, metadata: { filename: 'a', conversationId: 'cvtheirs1234' } })).status).toBe(404);
     expect((await ann.create({ length: 3, metadata: { filename: 'a', conversationId: '../etc' } })).status).toBe(404);
   });
 
   it('processes a finished upload: images inline with a thumbnail; blocked types refused and deleted; failures stored as plain files', async () => {
-    const { url, dataDir } = await setUp();
+    const { url, dataDir, files } = await setUp();
     const ann = new TusClient(url, as('ann'));
     const image = await ann.upload(Buffer.from('not really a png'), { filename: 'photo.png', filetype: 'image/png' });
-    expect(await files!.attachable(image, 'ann', 'upload')).toEqual({ id: image, name: 'photo.png', size: 16, mime: 'image/png', kind: 'image', width: 4, height: 3, thumbnail: true });
-    expect(await files!.attachable(image, 'bob', 'upload')).toBeUndefined();
+    expect(await files.attachable(image, 'ann', 'upload')).toEqual({ id: image, name: 'photo.png', size: 16, mime: 'image/png', kind: 'image', width: 4, height: 3, thumbnail: true });
+    expect(await files.attachable(image, 'bob', 'upload')).toBeUndefined();
     const shown = await fetch(`${url}/api/v1/files/${image}`, { headers: as('ann') });
     expect(shown.headers.get('content-type')).toBe('image/png');
     expect(shown.headers.get('content-disposition')).toMatch(/^inline; /);
@@ -213,16 +197,16 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
     expect(refused.status).toBe(415);
     expect(JSON.parse(refused.text).error.code).toBe('FILE_TYPE_BLOCKED');
     expect(filesUnder(path.join(dataDir, 'files')).filter((f) => f.includes(id))).toEqual([]);
-    expect(await files!.views([id])).toEqual(new Map());
+    expect(await files.views([id])).toEqual(new Map());
 
     const broken = await ann.upload(Buffer.from('whatever'), { filename: 'x.broken' });
-    expect((await files!.views([broken])).get(broken)).toMatchObject({ kind: 'other', mime: 'application/octet-stream' });
+    expect((await files.views([broken])).get(broken)).toMatchObject({ kind: 'other', mime: 'application/octet-stream' });
 
     // A GPS-stripped replacement is served instead of the original.
     const gps = await ann.upload(Buffer.from('original with GPS position'), { filename: 'trip.gps.jpg' });
     const served = await fetch(`${url}/api/v1/files/${gps}`, { headers: as('ann') });
     expect(Buffer.from(await served.arrayBuffer()).toString()).toBe('stripped image');
-    expect((await files!.views([gps])).get(gps)!.size).toBe('stripped image'.length);
+    expect((await files.views([gps])).get(gps)!.size).toBe('stripped image'.length);
   });
 
   it('blocks by the name or the declared type before any byte, as the console says', async () => {
@@ -245,7 +229,7 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
 
   it('issues signed links for readable files only; a link is for one file, one variant, one person, five minutes', async () => {
     let now = Date.now();
-    const { url } = await setUp({ now: () => now });
+    const { url, files } = await setUp({ now: () => now });
     const ann = new TusClient(url, as('ann'));
     const image = await ann.upload(Buffer.from('pixels'), { filename: 'p.png' });
     const doc = await ann.upload(Buffer.from('document body'), { filename: 'd.txt' });
@@ -268,7 +252,7 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
     expect((await fetch(`${url}/api/v1/files/${doc}?sig=${encodeURIComponent(sig)}`)).status).toBe(401);
     expect((await fetch(`${url}/api/v1/files/${image}?sig=${encodeURIComponent(sig.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')))}`)).status).toBe(401);
     // Access is checked on every request: a link of someone who can no longer read it is 404.
-    const forged = files!.signLink(image, 'cat', 'file');
+    const forged = files.signLink(image, 'cat', 'file');
     expect((await fetch(`${url}${forged.url}`)).status).toBe(404);
     now += 5 * 60_000 + 1;
     expect((await fetch(`${url}${links[1]!.url}`)).status).toBe(401);
@@ -278,20 +262,20 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
 
   it('answers 410 FILE_EXPIRED once retention deleted a file; its view says expired', async () => {
     let now = Date.now();
-    const { url } = await setUp({ now: () => now });
+    const { url, files } = await setUp({ now: () => now });
     const ann = new TusClient(url, as('ann'));
     const id = await ann.upload(Buffer.from('old news'), { filename: 'old.txt' });
-    await files!.referenced([id], now);
-    await files!.retention.updateSettings('boss', { retentionDays: 1 });
+    await files.referenced([id], now);
+    await files.retention.updateSettings('boss', { retentionDays: 1 });
     now += 2 * 24 * 60 * 60_000;
-    expect(await files!.retention.sweep()).toEqual({ deleted: 0, expired: 1 });
+    expect(await files.retention.sweep()).toEqual({ deleted: 0, expired: 1 });
     const res = await fetch(`${url}/api/v1/files/${id}`, { headers: as('ann') });
     expect(res.status).toBe(410);
     expect((await res.json()).error.code).toBe('FILE_EXPIRED');
     // Not readable (bob) stays 404, expired or not.
     expect((await fetch(`${url}/api/v1/files/${id}`, { headers: as('bob') })).status).toBe(404);
-    expect(await files!.attachable(id, 'ann', 'upload')).toMatchObject({ id, name: 'old.txt', expired: true, thumbnail: false });
-    expect((await files!.views([id])).get(id)!.expired).toBe(true);
+    expect(await files.attachable(id, 'ann', 'upload')).toMatchObject({ id, name: 'old.txt', expired: true, thumbnail: false });
+    expect((await files.views([id])).get(id)!.expired).toBe(true);
   });
 
   it('keeps a person\'s cache period (7 days by default)', async () => {
@@ -305,16 +289,16 @@ describe.each(engines)('uploads and downloads (%s)', (engine) => {
   });
 
   it('stores server-made files like uploads, and reads them back', async () => {
-    await setUp();
+    const { files } = await setUp();
     const owner = uid();
-    const view = await files!.store(owner, '会议纪要.txt', Buffer.from('minutes'), { mime: 'text/plain' });
+    const view = await files.store(owner, '会议纪要.txt', Buffer.from('minutes'), { mime: 'text/plain' });
     expect(view).toMatchObject({ name: '会议纪要.txt', size: 7, kind: 'other' });
     const chunks: Buffer[] = [];
-    for await (const chunk of await files!.read(view.id)) chunks.push(chunk as Buffer);
+    for await (const chunk of await files.read(view.id)) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('minutes');
     const ranged: Buffer[] = [];
-    for await (const chunk of await files!.read(view.id, { start: 2, end: 4 })) ranged.push(chunk as Buffer);
+    for await (const chunk of await files.read(view.id, { start: 2, end: 4 })) ranged.push(chunk as Buffer);
     expect(Buffer.concat(ranged).toString()).toBe('nut');
-    await expect(files!.store(owner, 'x.blocked', Buffer.from('MZ'))).rejects.toMatchObject({ code: 'FILE_TYPE_BLOCKED' });
+    await expect(files.store(owner, 'x.blocked', Buffer.from('MZ'))).rejects.toMatchObject({ code: 'FILE_TYPE_BLOCKED' });
   });
 });

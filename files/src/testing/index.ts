@@ -8,7 +8,10 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import type { Principal } from '@muster/accounts';
-import type { Files } from '../Files.ts';
+import { afterEach } from 'vitest';
+import type { Database } from '@muster/db';
+import type { TestDatabase } from '@muster/db/testing';
+import { Files, type FilesOptions } from '../Files.ts';
 import type { Analyze } from '../domain/FileProcessor.ts';
 import { mountFiles } from '../http/index.ts';
 import { silentLogger } from '@muster/db/testing';
@@ -136,3 +139,25 @@ export const fakeAnalyze: Analyze = async (source, options) => {
 
 /** Media made at test time by ffmpeg's lavfi sources (for whole-server tests with the real processing). */
 export { ffmpegFile, ffmpegPiped, scratchDir, sine, testsrc } from '../processing/testFixtures.ts';
+
+/**
+ * A files domain on the test database behind a test app, closed after each
+ * test: `open(options)` opens both (the fake analyzer, no sweeper, unless
+ * `options` say otherwise).
+ */
+export function useFilesApp(testDb: TestDatabase): (options?: Partial<Omit<FilesOptions, 'db'>>) => Promise<{ db: Database; dataDir: string; files: Files; app: TestApp; url: string }> {
+  let opened: { files: Files; app: TestApp } | undefined;
+  afterEach(async () => {
+    await opened?.app.close();
+    await opened?.files.close();
+    opened = undefined;
+  });
+  return async (options = {}) => {
+    const db = await testDb.open();
+    const dataDir = testDb.location.dataDir;
+    const files = await Files.open({ db, dataDir, logger: silentLogger, analyze: fakeAnalyze, sweepIntervalMs: 0, ...options });
+    const app = await startTestApp(files);
+    opened = { files, app };
+    return { db, dataDir, files, app, url: app.url };
+  };
+}

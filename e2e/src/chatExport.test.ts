@@ -57,17 +57,12 @@ describe.skipIf(!browserTestsEnabled())('chat export as minutes', () => {
     await people.befriend(a, b);
     annToken = a.token;
     benId = b.id;
-    const opened = await people.api('POST', '/conversations', a.token, { userId: b.id });
-    expect(opened.status, JSON.stringify(opened.body)).toBeLessThan(300);
-    const conversationId = opened.body.id as string;
+    const conversationId = await people.directChat(a, b);
     ann = await people.device('ann', { context: { viewport: DESKTOP, locale: 'zh-CN' }, console: ['error', 'warning'] });
     ben = await people.device('ben', { console: ['error', 'warning'] });
     await people.logIn(ann, a.phone);
     await people.logIn(ben, b.phone);
-    await ann.goto(`${server.url}/chats/${conversationId}`);
-    await ben.goto(`${server.url}/chats/${conversationId}`);
-    await ann.getByTestId('composer').waitFor();
-    await ben.getByTestId('composer').waitFor();
+    await people.openChat(conversationId, ann, ben);
     for (const line of LINES) {
       const page = line.from === 'ann' ? ann : ben;
       const other = line.from === 'ann' ? ben : ann;

@@ -72,9 +72,7 @@ describe.skipIf(!browserTestsEnabled())('photos, videos, voice messages and file
     const a = await people.account('+8613900000701', 'Ann Media');
     const b = await people.account('+8613900000702', 'Ben Media');
     await people.befriend(a, b);
-    const opened = await people.api('POST', '/conversations', a.token, { userId: b.id });
-    expect(opened.status, JSON.stringify(opened.body)).toBeLessThan(300);
-    conversationId = opened.body.id;
+    conversationId = await people.directChat(a, b);
     const annDevice = await newDevice(browser, 'ann', { context: { viewport: DESKTOP }, console: ['error', 'warning'] });
     annContext = annDevice.context;
     ann = annDevice.page;
@@ -82,10 +80,7 @@ describe.skipIf(!browserTestsEnabled())('photos, videos, voice messages and file
     ben = await people.device('ben', { console: ['error', 'warning'] });
     await people.logIn(ann, a.phone);
     await people.logIn(ben, b.phone);
-    await ann.goto(`${server.url}/chats/${conversationId}`);
-    await ben.goto(`${server.url}/chats/${conversationId}`);
-    await ann.getByTestId('composer').waitFor();
-    await ben.getByTestId('composer').waitFor();
+    await people.openChat(conversationId, ann, ben);
   }, 120_000);
 
   afterAll(async () => {

@@ -187,4 +187,40 @@ describe.skipIf(!browserTestsEnabled())('photos, videos, voice messages and file
     expect(await sha256Of(saved)).toBe(sha);
     expectNoCspViolations();
   }, 300_000);
+  it('(e) after a reload, an unfinished upload asks for its file again and goes on from the bytes the server has', async () => {
+    const file = path.join(tmp, 'report-40mb.bin');
+    pseudoRandomFile(file, 40 * 1024 * 1024);
+    // A slow uplink (4 MB/s), so the tab goes away mid-upload however fast loopback is.
+    const cdp = await annContext.newCDPSession(ann);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * 1024 * 1024 });
+    await ann.getByTestId('composer-attach').click();
+    await ann.getByTestId('attach-menu').waitFor();
+    await ann.getByTestId('attach-file-input').setInputFiles(file);
+    const overlay = newest(ann, 'file-card').getByTestId('upload-overlay');
+    await overlay.waitFor({ timeout: 30_000 });
+    await expect.poll(async () => Number(await overlay.getAttribute('data-sent')), { timeout: 60_000 }).toBeGreaterThan(0);
+    // The tab goes away mid-upload (as a reload does): this page's uploader stops where it is.
+    const stoppedAt = await ann.evaluate(() => {
+      const u = (globalThis as { __musterUploader?: { uploads: { snapshot: { name: string; bytesSent: number }; pause(): void }[] } }).__musterUploader;
+      const upload = u?.uploads.find((x) => x.snapshot.name === 'report-40mb.bin');
+      upload?.pause();
+      return upload?.snapshot.bytesSent ?? -1;
+    });
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt).toBeLessThan(40 * 1024 * 1024);
+    await ann.reload();
+    const banner = ann.locator('[data-testid="unfinished-upload"][data-name="report-40mb.bin"]');
+    await banner.waitFor({ timeout: 30_000 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
+    // The same file again: the first PATCH starts where the server's copy ends, not at 0.
+    const firstPatch = ann.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes('/api/v1/uploads/'), { timeout: 60_000 });
+    await ann.getByTestId('unfinished-input').setInputFiles(file);
+    expect(Number((await firstPatch).headers()['upload-offset'])).toBeGreaterThan(0);
+    await banner.waitFor({ state: 'detached', timeout: 10_000 });
+    const card = newest(ben, 'file-card');
+    await card.getByTestId('file-name').filter({ hasText: 'report-40mb.bin' }).waitFor({ timeout: 120_000 });
+    expectNoCspViolations();
+  }, 240_000);
 });

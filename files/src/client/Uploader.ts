@@ -296,6 +296,16 @@ export class Upload extends Emitter<UploadEvents> {
  * pauses an upload until the browser is `online` again, and a few run at a
  * time while the rest wait in order.
  */
+/** An upload an earlier page left unfinished (see Uploader.unfinished). */
+export interface UnfinishedUpload {
+  name: string;
+  size: number | null;
+  startedAt: string;
+  /** Where it is remembered (discardUnfinished takes it). */
+  key: string;
+  conversationId?: string;
+}
+
 export class Uploader extends Emitter<UploaderEvents> {
   readonly #auth: UploadAuth;
   readonly #endpoint: string;
@@ -359,10 +369,18 @@ export class Uploader extends Emitter<UploaderEvents> {
     if (i >= 0 && ['done', 'failed', 'cancelled'].includes(this.#uploads[i]!.state)) this.#uploads.splice(i, 1);
   }
 
-  /** Uploads of this account an earlier session left unfinished (pick the same file again to go on). */
-  async unfinished(): Promise<{ name: string; size: number | null; startedAt: string; key: string }[]> {
+  /**
+   * Uploads of this account an earlier page left unfinished (a reload, a
+   * closed tab): a browser keeps no file across a reload, so picking the same
+   * file again goes on from the bytes the server has. Those running in this
+   * page are left out.
+   */
+  async unfinished(): Promise<UnfinishedUpload[]> {
     const stored: StoredUpload[] = (await this._storage?.findAllUploads()) ?? [];
-    return stored.map((s) => ({ name: s.metadata.filename ?? '', size: s.size, startedAt: s.creationTime, key: s.urlStorageKey }));
+    const running = new Set(this.uploads.filter((u) => u.snapshot.state !== 'done' && u.snapshot.state !== 'cancelled').map((u) => u.snapshot.name));
+    return stored
+      .filter((s) => !running.has(s.metadata.filename ?? ''))
+      .map((s) => ({ name: s.metadata.filename ?? '', size: s.size, startedAt: s.creationTime, key: s.urlStorageKey, ...(s.metadata.conversationId ? { conversationId: s.metadata.conversationId } : {}) }));
   }
 
   /** Forgets an unfinished upload of an earlier session. */

@@ -20,6 +20,7 @@ import { pickedProblem, pickedRange } from './exportViewModel.ts';
 import { ImageViewer } from './media/ImageViewer.tsx';
 import { MediaContent } from './media/MediaBubble.tsx';
 import { sendFiles, sendVoice } from './media/media.ts';
+import { UnfinishedUploads } from './media/UnfinishedUploads.tsx';
 import { setVoiceTimeline, stopVoice } from './media/voicePlayer.ts';
 import { viewerItems } from './media/viewModel.ts';
 import { buildRows, canEdit, canRecall, conversationTitle, firstUnreadRow, mentionRow, messageSummary, messageTime, splitMentions, type Row } from './viewModel.ts';
@@ -563,6 +564,8 @@ export function ConversationView({ client, conversation: c, me }: { client: ImCl
           )}
         </div>
       </div>
+
+      <UnfinishedUploads client={client} conversationId={c.id} onProblem={setNotice} />
 
       {notice && (
         <div class="chat-notice" role="status" data-testid="chat-notice">

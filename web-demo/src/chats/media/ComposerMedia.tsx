@@ -4,10 +4,6 @@ import type { RecordedVoice } from './media.ts';
 import { VoiceRecording } from './recorder.ts';
 import { formatDuration, holdOutcome, VOICE_LIMIT_MS, VOICE_MIN_MS } from './viewModel.ts';
 
-/**
- * The composer's attach button: "Photos & videos" (several at once, each
- * its own message) or "File" (anything, sent as a file card).
- */
 /** Whether photos keep where they were taken (their GPS position): off unless the person chose it, remembered on this device. */
 const KEEP_LOCATION_KEY = 'muster.keepPhotoLocation';
 export function keepPhotoLocation(): boolean {
@@ -18,6 +14,11 @@ export function keepPhotoLocation(): boolean {
   }
 }
 
+/**
+ * The composer's attach button: "Photos & videos" (several at once, each
+ * its own message) or "File" (anything, sent as a file card), and
+ * whether photos keep their location.
+ */
 export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[], asFiles: boolean, keepLocation: boolean) => void; disabled?: boolean }) {
   const [open, setOpen] = useState(false);
   const [keepLocation, setKeepLocation] = useState(keepPhotoLocation);

@@ -340,3 +340,12 @@ export function playProgress(currentTime: number, elementDuration: number, durat
 export function wantsLandscape(width: number | undefined, height: number | undefined, coarsePointer: boolean): boolean {
   return coarsePointer && !!width && !!height && width > height;
 }
+
+/**
+ * Whether a picked file is the one an unfinished upload was of: its name and
+ * size (a browser gives nothing surer across a reload; the upload's own
+ * fingerprint then also checks the type and the modification time).
+ */
+export function isSameFile(file: { name: string; size: number }, unfinished: { name: string; size: number | null }): boolean {
+  return file.name === unfinished.name && (unfinished.size === null || file.size === unfinished.size);
+}

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { ChatMessage, ConversationState, GroupMemberView } from '@muster/im/client';
 import { Icon } from '../ui/Icon.tsx';
 import { AttachButton, VoiceButton } from './media/ComposerMedia.tsx';
@@ -46,7 +46,9 @@ export function Composer(props: ComposerProps) {
   const input = useRef<HTMLTextAreaElement>(null);
 
   // Editing: the message's text in the box.
-  useEffect(() => {
+  // A layout effect: it runs with the render that shows "editing", not after the next frame (a background
+  // tab's frames wait), so what the person types at once is not overwritten by the message's old text.
+  useLayoutEffect(() => {
     if (props.editing) {
       setText(props.editing.text ?? '');
       input.current?.focus();

@@ -444,23 +444,13 @@ export class ConversationStore extends Emitter<ConversationEvents> {
    * `sent` with its seq, or `failed` (see retry). Returns the local message.
    */
   send(conversationId: string, text: string, options: SendOptions = {}): ChatMessage {
-    const clientMsgId = this.#newId();
-    const message: ChatMessage = {
-      key: `local:${clientMsgId}`,
-      id: '',
-      clientMsgId,
-      conversationId,
-      seq: 0,
-      senderId: this.#me() ?? '',
+    const message = this.#outgoing(conversationId, {
       type: options.type ?? 'text',
       text,
       ...(options.replyTo ? { replyTo: options.replyTo } : {}),
       ...(options.mentions?.length ? { mentions: options.mentions } : {}),
       ...(options.mentionAll ? { mentionAll: true } : {}),
-      sentAt: this.#now(),
-      state: 'sending',
-      mine: true,
-    };
+    });
     this.#showPending(conversationId, message);
     void this.#deliver(message);
     return message;
@@ -513,21 +503,12 @@ export class ConversationStore extends Emitter<ConversationEvents> {
       ...(known.durationMs !== undefined ? { durationMs: known.durationMs } : {}),
       ...(known.waveform ? { waveform: known.waveform } : {}),
     };
-    const message: ChatMessage = {
-      key: `local:${clientMsgId}`,
-      id: '',
-      clientMsgId,
-      conversationId,
-      seq: 0,
-      senderId: this.#me() ?? '',
+    const message = this.#outgoing(conversationId, {
       type: media.type,
       file,
       ...(media.replyTo ? { replyTo: media.replyTo } : {}),
       ...(media.local ? { local: media.local } : {}),
-      sentAt: this.#now(),
-      state: 'sending',
-      mine: true,
-    };
+    }, clientMsgId);
     this.#showPending(conversationId, message);
     if (typeof media.fileId === 'string') {
       void this.#deliver(message);
@@ -575,6 +556,11 @@ export class ConversationStore extends Emitter<ConversationEvents> {
       this.#conversations.set(conversationId, { ...c, lastMessage: newest ?? undefined } as ConversationState);
       this.#listChanged();
     }
+  }
+
+  /** A message of mine not yet stored: a local key and client id, no seq, `sending`. */
+  #outgoing(conversationId: string, content: Pick<ChatMessage, 'type'> & Partial<ChatMessage>, clientMsgId = this.#newId()): ChatMessage {
+    return { key: `local:${clientMsgId}`, id: '', clientMsgId, conversationId, seq: 0, senderId: this.#me() ?? '', ...content, sentAt: this.#now(), state: 'sending', mine: true };
   }
 
   /** A message being sent, shown at once: in its timeline as pending, and as its conversation's last message. */

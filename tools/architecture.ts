@@ -29,7 +29,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
   // The app: main.ts, configuration, HTTP wiring. The only package that imports every other one.
   server: ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im', 'files', 'push'],
   'web-demo': ['kit', 'signaling', 'whiteboard', 'accounts', 'im', 'files'],
-  loadtest: ['kit', 'media', 'signaling', 'accounts', 'im', 'files'],
+  loadtest: ['kit', 'db', 'media', 'signaling', 'accounts', 'im', 'files'],
   // The browser suites: the real web client (built) against a whole server.
   e2e: ['kit', 'recorder', 'signaling', 'whiteboard', 'accounts', 'im', 'files', 'push', 'web-demo', 'server'],
 };

@@ -64,6 +64,12 @@ export interface ServerConfig {
   redisKeyPrefix?: string;
   /** Instant messaging settings; the defaults when not given. */
   im?: ImConfig;
+  /**
+   * MUSTER_INTERNAL_SECRET: set by the supervisor for the app process it
+   * runs; gateway processes present it on their uplinks (`/internal/uplink`).
+   * Unset: no gateway can attach (one process serves everything itself).
+   */
+  internalSecret?: string;
 }
 
 export interface ImConfig {
@@ -160,6 +166,7 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
     im: imConfigFromEnv(env),
+    internalSecret: env.MUSTER_INTERNAL_SECRET || undefined,
   };
 }
 

@@ -1,23 +1,50 @@
+/**
+ * `npm start`: one host's Muster. By default the supervisor (cluster/): the
+ * app process behind gateway processes that hold the connections, all on
+ * one public port. `GATEWAYS=0` runs everything in this one process
+ * instead (no longlink), as before issue 18. The children run this same
+ * file with MUSTER_PROCESS set; each imports only what its role needs.
+ */
+import { fileURLToPath } from 'node:url';
 import { log } from '@muster/kit/log';
-import { serverConfigFromEnv } from './config.ts';
-import { startMusterServer } from './server.ts';
 
-const config = serverConfigFromEnv();
-const server = await startMusterServer(config);
-log.info({ port: server.port, mediaWorkers: server.pool.workers.length }, `Muster is listening on http://localhost:${server.port}`);
-// The token itself never goes into a log: only where to read it.
-if (server.apiTokenFile) log.info({ file: server.apiTokenFile, generated: server.apiTokenGenerated }, `REST API token: in ${server.apiTokenFile} (mode 600)`);
-else log.info('REST API token: from MUSTER_API_TOKEN');
+const role = process.env.MUSTER_PROCESS;
+if (role === 'gateway') await import('./gateway/gatewayProcess.ts');
+else if (role === 'app') await import('./cluster/appProcess.ts');
+else if (process.env.GATEWAYS === '0') await import('./singleProcess.ts');
+else await startSupervisor();
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    log.info({ signal }, 'Muster is shutting down');
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+async function startSupervisor(): Promise<void> {
+  const { Supervisor } = await import('./cluster/Supervisor.ts');
+  const gateways = process.env.GATEWAYS ?? 'auto';
+  const minGateways = gateways === 'auto' ? 1 : Number(gateways);
+  if (!Number.isInteger(minGateways) || minGateways < 0) throw new Error(`GATEWAYS must be a whole number or "auto", got "${gateways}"`);
+  const maxPerGateway = process.env.GATEWAY_MAX_CONNECTIONS ? Number(process.env.GATEWAY_MAX_CONNECTIONS) : undefined;
+  const port = process.env.PORT ? Number(process.env.PORT) : 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got "${process.env.PORT}"`);
+  const supervisor = new Supervisor({
+    port,
+    host: process.env.HOST ?? '0.0.0.0',
+    minGateways,
+    maxPerGateway,
+    entry: fileURLToPath(import.meta.url),
+    env: process.env,
+    logger: log.child({ component: 'supervisor' }),
   });
+  await supervisor.start();
+  const stats = supervisor.getStats();
+  log.info({ port: supervisor.port, gateways: stats.gateways.length, app: stats.appPid }, `Muster is listening on http://localhost:${supervisor.port}`);
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      log.info({ signal }, 'Muster is shutting down');
+      supervisor.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    });
+  }
 }

@@ -41,7 +41,9 @@ import { pushApi } from '@muster/push/rest';
 import { Files, s3OptionsFromEnv } from '@muster/files';
 import { DOWNLOAD_EXPOSED_HEADERS, mountFiles, TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS } from '@muster/files/rest';
 import sharp from 'sharp';
-import { attachAccountSockets } from './accountSockets.ts';
+import { ACCOUNT_NAMESPACE, attachAccountSockets } from './accountSockets.ts';
+import { GatewayHub } from './gateway/GatewayHub.ts';
+import { announcementsApi } from './announcements/announcementsApi.ts';
 
 const log = rootLog.child({ component: 'server' });
 
@@ -68,6 +70,8 @@ export interface MusterServer {
   /** Uploads (tus), encrypted file storage, downloads and signed links, retention. */
   files: Files;
   io: SocketIoServer;
+  /** The gateway processes' uplinks (when a supervisor runs them: `internalSecret` set). */
+  gateways?: GatewayHub;
   close(): Promise<void>;
 }
 
@@ -239,6 +243,15 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   // Before the rooms API's body parser: board imports are larger than its limit.
   app.use('/api/v1', bearerAuth(token), boardsApi(whiteboard.service));
   app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), recordingsApi(rooms, roomRecorder));
+  // A notice to everyone connected, on every transport (`hub` and `accountSockets` are built below, before the server listens).
+  app.use(
+    '/api/v1',
+    bearerAuth(token),
+    announcementsApi((announcement) => {
+      hub?.broadcast('announcement', announcement);
+      io.of(ACCOUNT_NAMESPACE).emit('account.announcement', announcement);
+    }),
+  );
   app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), roomsApi(rooms));
   app.use('/api', (_req, res) => res.status(404).json({ error: { code: 'NOT_FOUND', message: 'no such API route' } }));
 
@@ -302,8 +315,13 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       socket.once('disconnect', im.presence.connected(principal.accountId));
     },
   });
-  // Live IM delivery to every connected device of every member (one process; the scale-out issue fans out through Redis).
+  // Live IM delivery to every connected device of every member: its /account sockets here, and its longlink
+  // connections on this host's gateways (the hub sends each event only to the gateways holding one of its accounts).
   const stopDelivery = im.hub.subscribe((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
+  const hub = config.internalSecret
+    ? new GatewayHub({ accounts, im, requests: imRequests, secret: config.internalSecret, logger: rootLog.child({ component: 'gateways' }) })
+    : undefined;
+  hub?.listen(httpServer);
 
   const pollStats = setInterval(() => {
     for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
@@ -334,9 +352,11 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     push,
     files,
     io,
+    gateways: hub,
     close() {
       closing ??= (async () => {
         clearInterval(pollStats);
+        hub?.close();
         rooms.closeAll();
         await recorder.close();
         stopDelivery();

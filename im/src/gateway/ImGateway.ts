@@ -129,5 +129,14 @@ export function imGateway(im: Im, options: { limits?: LimitStore } = {}) {
     attach(socket: GatewaySocket & { id: string }, principal: Principal): void {
       gateway.attach(socket, { principal, socketId: socket.id, conversations, im });
     },
+    /**
+     * One request of a connection another process holds (a gateway's
+     * longlink): the same pipeline, limits keyed by that connection's id,
+     * and the reply handed to `reply` (it always gets one, failures too).
+     */
+    request(connectionId: string, principal: Principal, event: string, payload: unknown, reply: (ack: unknown) => void): Promise<void> {
+      const socket: GatewaySocket = { onAny: () => undefined, emit: () => undefined };
+      return gateway.listener(socket, { principal, socketId: connectionId, conversations, im })(event, payload, reply);
+    },
   };
 }

@@ -787,6 +787,14 @@ describe('OpenAPI document', () => {
     await call('PUT', '/admin/files/settings', { token: elevated, body: { blockedTypes: [] }, expect: 200 });
   });
 
+  it('announcements: sent to everyone connected, as documented', async () => {
+    const sent = await call('POST', '/announcements', { body: { text: 'Maintenance at 22:00' }, expect: 202 });
+    expect(sent.body).toMatchObject({ text: 'Maintenance at 22:00' });
+    await call('POST', '/announcements', { body: { text: '' }, expect: 400 });
+    await call('POST', '/announcements', { body: { text: 'x' }, auth: false, expect: 401 });
+    await call('POST', '/announcements', { raw: 'text=x', type: 'text/plain', expect: 415 });
+  });
+
   it('every documented operation was seen to succeed and to fail', () => {
     const missing: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {

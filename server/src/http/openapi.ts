@@ -14,6 +14,7 @@ import { registerImOpenApi } from '@muster/im/rest';
 import { registerPushOpenApi } from '@muster/push/rest';
 import { registerFilesOpenApi } from '@muster/files/rest';
 import { RoomIdSchema, RoomUpdateSchema } from '@muster/signaling/protocol';
+import { AnnouncementBodySchema, AnnouncementSchema } from '../announcements/announcementsApi.ts';
 import {
   ApiErrorSchema,
   AuditSchema,
@@ -280,12 +281,27 @@ function recordingRoutes(registry: OpenAPIRegistry): void {
   });
 }
 
+function announcementRoutes(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'post',
+    path: '/announcements',
+    operationId: 'announce',
+    tags: ['announcements'],
+    summary: 'Send a notice to everyone connected now',
+    description:
+      'Every signed-in connection receives it at once: longlink connections (`/longlink`, on the gateways) as the event `announcement`, socket.io `/account` sockets as `account.announcement`. It is not stored: people offline now do not receive it later.',
+    request: { body: body(AnnouncementBodySchema.meta({ id: 'AnnouncementBody' })) },
+    responses: { 202: ok('Sent to everyone connected', AnnouncementSchema.meta({ id: 'Announcement' })), ...errors(400, 401, 413, 415) },
+  });
+}
+
 /** Builds the document: the room service, recordings and (from the whiteboard package) boards. */
 export function buildOpenApiDocument() {
   const registry = new OpenAPIRegistry();
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: "The server's API token" });
   roomRoutes(registry);
   recordingRoutes(registry);
+  announcementRoutes(registry);
   registerBoardsOpenApi(registry);
   registerAccountsOpenApi(registry);
   registerImOpenApi(registry);

@@ -1,0 +1,32 @@
+/**
+ * The app process (MUSTER_PROCESS=app), started by the supervisor: the
+ * whole server on loopback, behind the gateways, which attach over their
+ * uplinks with the secret it was given.
+ */
+import { log } from '@muster/kit/log';
+import { serverConfigFromEnv } from '../config.ts';
+import { startMusterServer } from '../server.ts';
+import type { ChildMessage, SupervisorMessage } from './processProtocol.ts';
+
+const server = await startMusterServer(serverConfigFromEnv());
+log.info({ port: server.port, mediaWorkers: server.pool.workers.length }, `app process ready on 127.0.0.1:${server.port} (behind the gateways)`);
+if (server.apiTokenFile) log.info({ file: server.apiTokenFile, generated: server.apiTokenGenerated }, `REST API token: in ${server.apiTokenFile} (mode 600)`);
+else log.info('REST API token: from MUSTER_API_TOKEN');
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('message', (message: SupervisorMessage) => {
+  if (message.t === 'stop') stop();
+});
+process.on('disconnect', stop);
+process.on('SIGTERM', stop);
+// Ctrl-C reaches the whole process group: the supervisor decides the order of stopping.
+process.on('SIGINT', () => undefined);
+process.send?.({ t: 'ready', port: server.port } satisfies ChildMessage);

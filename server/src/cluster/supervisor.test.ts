@@ -1,0 +1,118 @@
+/**
+ * One host's process tree (issue 18), as `npm start` runs it: the
+ * supervisor owning the port, real gateway processes, and an app process
+ * (a test server, for cheap key derivation). Connections spread over the
+ * gateways by load, more gateways start as they fill, a chat crosses
+ * gateways, and deaths lose nothing: a killed gateway's clients come back
+ * through another and catch up by seq; a killed app comes back and its
+ * gateways' connections, kept open, work again.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@muster/kit/log';
+import { waitUntil } from '../testing/index.ts';
+import type { SessionReply } from '@muster/accounts';
+import { imPeople, PASSWORD } from '../im/testing/people.ts';
+import { LonglinkTestClient } from '../gateway/testing/LonglinkTestClient.ts';
+import { Supervisor } from './Supervisor.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+describe('the supervisor, its gateways and its app', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-cluster-'));
+  let supervisor: Supervisor;
+  let url = '';
+  const clients: LonglinkTestClient[] = [];
+  const people = imPeople(() => ({ url, accounts: undefined as never, close: async () => undefined }));
+  // By password (the app's policy here): its codes are in another process.
+  const signup = async (phone: string, nickname: string) => (await people.api('POST', '/auth/signup', undefined, { phone, password: PASSWORD, nickname })).body as SessionReply;
+  const signIn = async (token: string) => {
+    const client = await LonglinkTestClient.signIn(url, token);
+    clients.push(client);
+    return client;
+  };
+  const gatewayOf = (client: LonglinkTestClient) => (client.frames[0] as { connectionId: string }).connectionId.split(':')[0];
+
+  beforeAll(async () => {
+    supervisor = new Supervisor({
+      port: 0,
+      host: '127.0.0.1',
+      minGateways: 2,
+      // Small, so that a handful of connections fills them.
+      maxPerGateway: 4,
+      entry: path.join(here, '../main.ts'),
+      appEntry: path.join(here, 'testing/testApp.fixture.ts'),
+      env: { ...process.env, MUSTER_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      logger: createLogger({ level: 'silent' }),
+    });
+    await supervisor.start();
+    url = `http://127.0.0.1:${supervisor.port}`;
+  }, 120_000);
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await supervisor?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves pages and REST on the one port, and spreads connections over the gateways by load', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ann = await signup('+8613900008001', 'Ann');
+    const first = await signIn(ann.accessToken);
+    const second = await signIn(ann.accessToken);
+    expect(gatewayOf(first)).not.toBe(gatewayOf(second));
+    expect(supervisor.getStats().gateways).toHaveLength(2);
+  });
+
+  it('starts another gateway once every gateway is full', async () => {
+    const bo = await signup('+8613900008002', 'Bo');
+    for (let i = 0; i < 8; i++) await signIn(bo.accessToken);
+    await waitUntil(() => supervisor.getStats().gateways.filter((g) => g.ready).length >= 3, 30_000, 'a third gateway');
+    const next = await signIn(bo.accessToken);
+    expect(gatewayOf(next)).toBe('g3');
+  });
+
+  it('carries a chat across gateways, and a killed gateway’s clients reconnect elsewhere and catch up by seq', async () => {
+    const cai = await signup('+8613900008003', 'Cai');
+    const dan = await signup('+8613900008004', 'Dan');
+    await people.befriend(cai, dan);
+    const conversation = (await people.api('POST', '/conversations', cai.accessToken, { userId: dan.user.id })).body as { id: string };
+    const caiLink = await signIn(cai.accessToken);
+    let danLink = await signIn(dan.accessToken);
+    while (gatewayOf(danLink) === gatewayOf(caiLink)) danLink = await signIn(dan.accessToken);
+    expect((await caiLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'cl-cai-0001', type: 'text', text: 'one' })).ok).toBe(true);
+    await danLink.next((f) => f.t === 'ev' && f.e === 'im.message');
+
+    const victim = supervisor.getStats().gateways.find((g) => g.id === gatewayOf(danLink))!;
+    process.kill(victim.pid!, 'SIGKILL');
+    await danLink.closed();
+    // Sent while Dan's gateway is gone.
+    const two = await caiLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'cl-cai-0002', type: 'text', text: 'two' });
+    expect(two.ok).toBe(true);
+    const back = await signIn(dan.accessToken);
+    expect(gatewayOf(back)).not.toBe(victim.id);
+    const messages = (await back.request('im.messages', { conversationId: conversation.id })) as { ok: boolean; d: { seq: number; text: string }[] };
+    expect(messages.d.map((m) => m.text)).toEqual(['one', 'two']);
+    await waitUntil(() => supervisor.getStats().gateways.filter((g) => g.ready).length >= 2 && supervisor.getStats().restarts >= 1, 30_000, 'the gateway replaced');
+  });
+
+  it('brings a killed app back; the gateways keep their connections, and requests and deliveries work again', async () => {
+    const eli = await signup('+8613900008005', 'Eli');
+    const fay = await signup('+8613900008006', 'Fay');
+    await people.befriend(eli, fay);
+    const conversation = (await people.api('POST', '/conversations', eli.accessToken, { userId: fay.user.id })).body as { id: string };
+    const eliLink = await signIn(eli.accessToken);
+    const fayLink = await signIn(fay.accessToken);
+    const before = supervisor.getStats();
+    process.kill(before.appPid!, 'SIGKILL');
+    await waitUntil(() => supervisor.getStats().appPid !== before.appPid, 30_000, 'a new app process');
+    // Until the new app is up, a request is answered UNAVAILABLE, never left hanging; then it works.
+    await waitUntil(async () => (await eliLink.request('im.sync', {})).ok, 60_000, 'requests answered by the new app');
+    expect(eliLink.closeCode).toBeUndefined();
+    expect((await eliLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'cl-eli-0001', type: 'text', text: 'after the restart' })).ok).toBe(true);
+    await fayLink.next((f) => f.t === 'ev' && f.e === 'im.message', 10_000);
+    expect(fayLink.events('im.message')).toEqual([expect.objectContaining({ text: 'after the restart' })]);
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * Gateways in front of an app (issue 18), in this process: two gateways on
+ * their own ports, each with its uplink to a real app. Chat between people
+ * on different gateways, every refusal with its code, revocation and
+ * announcements reaching longlink connections, presence, what passes
+ * through to the app (REST, socket.io), and frames that are not the
+ * protocol. The supervisor's processes are tested in cluster/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect } from 'socket.io-client';
+import { createLogger } from '@muster/kit/log';
+import { mulberry32 } from '@muster/kit/testing';
+import { CLOSE_CODES, LONGLINK_VERSION } from '@muster/kit/longlink';
+import { startTestServer, waitUntil } from '../testing/index.ts';
+import { eventsOf, imPeople } from '../im/testing/people.ts';
+import { Gateway } from './Gateway.ts';
+import { LonglinkTestClient } from './testing/LonglinkTestClient.ts';
+
+const SECRET = 'gateway-test-secret-0123456789abcdef';
+
+describe('gateways and longlink', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  const gateways: Gateway[] = [];
+  const urls: string[] = [];
+  const clients: LonglinkTestClient[] = [];
+  const people = imPeople(() => server);
+
+  const link = async (gateway: number, token: string) => {
+    const client = await LonglinkTestClient.signIn(urls[gateway]!, token);
+    clients.push(client);
+    return client;
+  };
+  const open = async (gateway: number) => {
+    const client = await LonglinkTestClient.open(urls[gateway]!);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    server = await startTestServer({ internalSecret: SECRET });
+    const logger = createLogger({ level: process.env.GATEWAY_TEST_LOG ?? 'silent' });
+    for (const id of ['gw-a', 'gw-b']) {
+      const gateway = new Gateway({ id, appUrl: server.url, secret: SECRET, logger, helloTimeoutMs: 500, heartbeatMs: 60_000 });
+      urls.push(`http://127.0.0.1:${await gateway.listen(0)}`);
+      await gateway.ready();
+      gateways.push(gateway);
+    }
+  });
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    for (const gateway of gateways) await gateway.close();
+    await people.closeAll();
+  });
+
+  it('carries a chat between people on different gateways, to every device, with the app’s own rules', async () => {
+    const ann = await people.signup('+8613900007001', 'Ann');
+    const ben = await people.signup('+8613900007002', 'Ben');
+    await people.befriend(ann, ben);
+    const annLink = await link(0, ann.accessToken);
+    const benLink = await link(1, ben.accessToken);
+    const benSocket = await people.device(ben.accessToken);
+    const welcome = annLink.frames[0] as { t: string; accountId: string; heartbeatMs: number };
+    expect(welcome).toMatchObject({ t: 'welcome', v: LONGLINK_VERSION, accountId: ann.user.id, heartbeatMs: 60_000 });
+
+    const conversation = (await people.api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
+    const sent = await annLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'gw-ann-00001', type: 'text', text: '跨网关的消息' });
+    expect(sent).toMatchObject({ ok: true, d: { seq: 1 } });
+    await benLink.next((f) => f.t === 'ev' && f.e === 'im.message');
+    expect(benLink.events('im.message')).toEqual([expect.objectContaining({ seq: 1, text: '跨网关的消息', senderId: ann.user.id })]);
+    await waitUntil(() => eventsOf(benSocket, 'im.message').length === 1, 5_000, 'the message on Ben’s socket.io device too');
+    await waitUntil(() => annLink.events('im.message').length === 1, 5_000, 'the sender’s own link gets it as every device does');
+
+    // The app's rules, answered with their codes through the gateway.
+    expect(await annLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'gw-ann-00002', type: 'text', text: '' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    expect(await annLink.request('im.nonsense', {})).toMatchObject({ ok: false, error: { code: 'UNKNOWN_EVENT' } });
+    const stranger = await people.signup('+8613900007003', 'Eve');
+    const eveLink = await link(0, stranger.accessToken);
+    expect(await eveLink.request('im.messages', { conversationId: conversation.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+    expect(eveLink.events('im.message')).toEqual([]);
+
+    // Sync over the link returns what was sent.
+    const sync = await benLink.request('im.sync', {});
+    expect(sync.ok).toBe(true);
+    expect(server.gateways!.stats()).toMatchObject({ gateways: 2 });
+  });
+
+  it('refuses a bad token, another version and a silent connection, each with its code', async () => {
+    await expect(LonglinkTestClient.signIn(urls[0]!, 'not-a-token')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const wrongVersion = await open(0);
+    wrongVersion.raw({ t: 'hello', v: 99, token: 'x' });
+    expect(await wrongVersion.closed()).toBe(CLOSE_CODES.UNSUPPORTED_VERSION);
+    const silent = await open(1);
+    expect(await silent.closed()).toBe(CLOSE_CODES.HELLO_TIMEOUT);
+    expect(silent.frames.at(-1)).toMatchObject({ t: 'bye', code: 'HELLO_TIMEOUT' });
+    const early = await open(0);
+    early.raw({ t: 'req', id: 1, e: 'im.sync', d: {} });
+    expect(await early.next((f) => f.t === 'res')).toMatchObject({ ok: false, error: { code: 'NOT_READY' } });
+  });
+
+  it('answers pings, and closes a device’s links when it is signed out', async () => {
+    const kim = await people.signup('+8613900007011', 'Kim');
+    const kimLink = await link(1, kim.accessToken);
+    kimLink.raw({ t: 'ping' });
+    await kimLink.next((f) => f.t === 'pong');
+    expect((await people.api('POST', '/auth/logout', kim.accessToken, { refreshToken: kim.refreshToken })).status).toBe(204);
+    expect(await kimLink.closed()).toBe(CLOSE_CODES.SIGNED_OUT);
+    expect(kimLink.events('account.signed-out')).toEqual([{ reason: 'signed-out' }]);
+    await expect(LonglinkTestClient.signIn(urls[0]!, kim.accessToken)).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('sends an announcement to every connection on every gateway and socket, through the gateway’s REST', async () => {
+    const lea = await people.signup('+8613900007021', 'Lea');
+    const onA = await link(0, lea.accessToken);
+    const onB = await link(1, lea.accessToken);
+    const socket = await people.device(lea.accessToken);
+    const refused = await fetch(`${urls[0]}/api/v1/announcements`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x' }) });
+    expect(refused.status).toBe(401);
+    const bad = await fetch(`${urls[0]}/api/v1/announcements`, { method: 'POST', headers: { authorization: `Bearer ${server.apiToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ text: '' }) });
+    expect(bad.status).toBe(400);
+    const sent = await fetch(`${urls[0]}/api/v1/announcements`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: '系统将于 22:00 维护' }),
+    });
+    expect(sent.status).toBe(202);
+    const announcement = (await sent.json()) as { id: string; text: string; sentAt: number };
+    expect(announcement.text).toBe('系统将于 22:00 维护');
+    for (const client of [onA, onB]) await client.next((f) => f.t === 'ev' && f.e === 'announcement');
+    expect(onA.events('announcement')).toEqual([announcement]);
+    expect(onB.events('announcement')).toEqual([announcement]);
+    await waitUntil(() => eventsOf(socket, 'account.announcement').length === 1, 5_000, 'the announcement on the socket.io device');
+  });
+
+  it('keeps presence for longlink connections: online while one is held anywhere', async () => {
+    const max = await people.signup('+8613900007031', 'Max');
+    const nia = await people.signup('+8613900007032', 'Nia');
+    await people.befriend(max, nia);
+    const niaLink = await link(0, nia.accessToken);
+    const presence = async () => ((await niaLink.request('im.presence', { ids: [max.user.id] })) as { d: { online: boolean }[] }).d[0]!.online;
+    expect(await presence()).toBe(false);
+    const first = await link(0, max.accessToken);
+    const second = await link(1, max.accessToken);
+    await waitUntil(async () => (await presence()) === true, 5_000, 'Max online');
+    first.close();
+    await first.closed();
+    // Still held by the other gateway.
+    await waitUntil(() => server.gateways!.stats().connections >= 1, 5_000, 'the detach counted');
+    expect(await presence()).toBe(true);
+    second.close();
+    await waitUntil(async () => (await presence()) === false, 10_000, 'Max offline once no gateway holds him');
+  });
+
+  it('passes pages, REST and socket.io through to the app', async () => {
+    expect((await fetch(`${urls[1]}/healthz`)).status).toBe(200);
+    const zoe = await people.signup('+8613900007041', 'Zoe');
+    const me = await fetch(`${urls[1]}/api/v1/me`, { headers: { authorization: `Bearer ${zoe.accessToken}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { id: string }).id).toBe(zoe.user.id);
+    const socket = connect(`${urls[1]}/account`, { transports: ['websocket'], auth: { accessToken: zoe.accessToken }, reconnection: false, forceNew: true });
+    people.onClose(() => socket.close());
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    const reply = (await socket.timeout(10_000).emitWithAck('im.sync', {})) as { ok: boolean };
+    expect(reply.ok).toBe(true);
+  });
+
+  it('answers frames that are not the protocol without crashing, and closes a connection that keeps sending them', async () => {
+    const yan = await people.signup('+8613900007051', 'Yan');
+    const fuzzed = await link(0, yan.accessToken);
+    const random = mulberry32(18);
+    const junk = (): unknown => {
+      const pick = Math.floor(random() * 7);
+      if (pick === 0) return 'not json {';
+      if (pick === 1) return { t: 'req', id: -1, e: 'im.sync' };
+      if (pick === 2) return { t: 'req', id: 5, e: 'x'.repeat(100) };
+      if (pick === 3) return { t: 'hello', v: LONGLINK_VERSION, token: 'again' };
+      if (pick === 4) return [1, 2, 3];
+      if (pick === 5) return { t: 'nope' };
+      return { t: 'req', id: Math.floor(random() * 1000), e: 'im.send', d: { conversationId: 42 } };
+    };
+    // Well-formed requests with bad payloads are answered one by one and never end the connection.
+    for (let i = 0; i < 20; i++) {
+      const reply = await fuzzed.request('im.send', { conversationId: 'c_'.repeat(Math.floor(random() * 40)), text: random() });
+      expect(reply.ok).toBe(false);
+    }
+    const big = await fuzzed.request('im.sync', { since: 'x'.repeat(20_000) });
+    expect(big.ok).toBe(false);
+    // Frames that are not the protocol: each answered, and the connection closed after ten.
+    const other = await link(1, yan.accessToken);
+    other.raw('not json {');
+    await other.next((f) => f.t === 'error');
+    for (let i = 0; i < 30 && other.closeCode === undefined; i++) other.raw(junk());
+    const code = await other.closed();
+    expect([CLOSE_CODES.PROTOCOL_ERROR]).toContain(code);
+    expect(other.frames.some((f) => f.t === 'error' && f.error.code === 'BAD_FRAME')).toBe(true);
+    // The gateway still serves everyone else.
+    expect((await fuzzed.request('im.sync', {})).ok).toBe(true);
+  });
+});

@@ -44,6 +44,7 @@ import sharp from 'sharp';
 import { ACCOUNT_NAMESPACE, attachAccountSockets } from './accountSockets.ts';
 import { GatewayHub } from './gateway/GatewayHub.ts';
 import { announcementsApi } from './announcements/announcementsApi.ts';
+import { attachRedisFanout } from './fanout/redisFanout.ts';
 
 const log = rootLog.child({ component: 'server' });
 
@@ -249,6 +250,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     bearerAuth(token),
     announcementsApi((announcement) => {
       hub?.broadcast('announcement', announcement);
+      crossApp?.broadcast('announcement', announcement);
       io.of(ACCOUNT_NAMESPACE).emit('account.announcement', announcement);
     }),
   );
@@ -290,6 +292,16 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     // Every namespace (meetings and boards): a page of another site may not use a visitor's browser against this server.
     allowRequest: (req, callback) => callback(null, originAllowed(req, security.allowedOrigins, security.trustProxy)),
   });
+  // Apps on several hosts (REDIS_URL): socket.io's emits reach every app's sockets, and live events reach every
+  // host's gateways (`hub`, built below: only called once the server runs).
+  const crossApp = config.redisUrl
+    ? attachRedisFanout(io, {
+        redisUrl: config.redisUrl,
+        prefix: config.redisKeyPrefix ?? 'muster',
+        logger: rootLog.child({ component: 'fanout' }),
+        local: { deliver: (to, event, payload) => hub?.deliver(to, event, payload), broadcast: (event, payload) => hub?.broadcast(event, payload) },
+      })
+    : undefined;
   attachSignaling(io, rooms, {
     trustProxy: security.trustProxy,
     limits,
@@ -317,7 +329,10 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   });
   // Live IM delivery to every connected device of every member: its /account sockets here, and its longlink
   // connections on this host's gateways (the hub sends each event only to the gateways holding one of its accounts).
-  const stopDelivery = im.hub.subscribe((delivery) => accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload));
+  const stopDelivery = im.hub.subscribe((delivery) => {
+    accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload);
+    crossApp?.deliver(delivery.to, delivery.event, delivery.payload);
+  });
   const hub = config.internalSecret
     ? new GatewayHub({ accounts, im, requests: imRequests, secret: config.internalSecret, logger: rootLog.child({ component: 'gateways' }) })
     : undefined;
@@ -366,6 +381,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         accountSockets.close();
         accounts.close();
         io.close();
+        await crossApp?.close();
         await whiteboard.service.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         pool.close();

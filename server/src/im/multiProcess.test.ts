@@ -7,8 +7,9 @@
  * order, a device catches up through either, and a retry that lands on both
  * processes at once is still one message.
  *
- * Live delivery crosses processes only with the scale issue's fan-out; here a
- * device gets live what its own process stored, and catch-up finds the rest.
+ * Without REDIS_URL (as here) live delivery does not cross processes: a device
+ * gets live what its own process stored, and catch-up finds the rest. With it,
+ * it does: fanout/crossHost.test.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';

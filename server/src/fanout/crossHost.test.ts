@@ -1,0 +1,115 @@
+/**
+ * Two app processes as on two hosts (issue 18): one PostgreSQL, one Redis,
+ * each app with its own gateway. A chat between people on the two hosts'
+ * gateways (and socket.io devices on either app) arrives live both ways; an
+ * announcement made on one host reaches the other's connections; passcode
+ * guesses split over the two gateways still hit the one limit, counted in
+ * Redis.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@muster/kit/log';
+import { redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
+import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
+import { ProtocolClient } from '@muster/signaling/testing';
+import { startTestServer, waitUntil } from '../testing/index.ts';
+import { eventsOf, imPeople } from '../im/testing/people.ts';
+import { Gateway } from '../gateway/Gateway.ts';
+import { LonglinkTestClient } from '../gateway/testing/LonglinkTestClient.ts';
+
+const enabled = (await postgresTestsEnabled('the cross-host fan-out test')) && (await redisTestsEnabled('the cross-host fan-out test'));
+const SECRET = 'cross-host-secret-0123456789abcdef';
+
+describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
+  let schema: TestSchema;
+  const apps: Awaited<ReturnType<typeof startTestServer>>[] = [];
+  const gateways: Gateway[] = [];
+  const urls: string[] = [];
+  const clients: LonglinkTestClient[] = [];
+  const protocolClients: ProtocolClient[] = [];
+  const onA = imPeople(() => apps[0]!);
+  const onB = imPeople(() => apps[1]!);
+  const link = async (host: number, token: string) => {
+    const client = await LonglinkTestClient.signIn(urls[host]!, token);
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    schema = await createTestSchema();
+    const prefix = `muster-test-${randomBytes(4).toString('hex')}`;
+    const logger = createLogger({ level: 'silent' });
+    for (const host of ['a', 'b']) {
+      const app = await startTestServer({ databaseUrl: schema.url, redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix, internalSecret: SECRET });
+      apps.push(app);
+      const gateway = new Gateway({ id: `gw-${host}`, appUrl: app.url, secret: SECRET, logger });
+      urls.push(`http://127.0.0.1:${await gateway.listen(0)}`);
+      await gateway.ready();
+      gateways.push(gateway);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    for (const client of protocolClients) client.socket.close();
+    for (const gateway of gateways) await gateway.close();
+    await onB.closeAll();
+    await onA.closeAll();
+    await schema?.drop();
+  });
+
+  it('carries a chat live between people on the two hosts, both ways, to gateways and sockets', async () => {
+    const ann = await onA.signup('+8613900009001', 'Ann');
+    const ben = await onB.signup('+8613900009002', 'Ben');
+    await onA.befriend(ann, ben);
+    const annLink = await link(0, ann.accessToken);
+    const benLink = await link(1, ben.accessToken);
+    const benSocket = await onB.device(ben.accessToken);
+    const conversation = (await onA.api('POST', '/conversations', ann.accessToken, { userId: ben.user.id })).body as { id: string };
+
+    expect((await annLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'xh-ann-0001', type: 'text', text: '从甲机房发出' })).ok).toBe(true);
+    await benLink.next((f) => f.t === 'ev' && f.e === 'im.message');
+    await waitUntil(() => eventsOf(benSocket, 'im.message').length === 1, 10_000, 'the message on Ben’s socket on the other app');
+    expect((await benLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'xh-ben-0001', type: 'text', text: 'back from b' })).ok).toBe(true);
+    await waitUntil(() => annLink.events('im.message').length === 2, 10_000, 'Ann has her own message and Ben’s reply');
+    expect(annLink.events('im.message').map((m) => (m as { text: string }).text)).toEqual(['从甲机房发出', 'back from b']);
+    expect(benLink.events('im.message')).toHaveLength(2);
+  });
+
+  it('sends an announcement made on one host to the other host’s connections', async () => {
+    const cy = await onB.signup('+8613900009011', 'Cy');
+    const cyLink = await link(1, cy.accessToken);
+    const cySocket = await onB.device(cy.accessToken);
+    const sent = await fetch(`${apps[0]!.url}/api/v1/announcements`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apps[0]!.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'from host a' }),
+    });
+    expect(sent.status).toBe(202);
+    await cyLink.next((f) => f.t === 'ev' && f.e === 'announcement');
+    await waitUntil(() => eventsOf(cySocket, 'account.announcement').length === 1, 10_000, 'the announcement on the socket of the other app');
+  });
+
+  it('counts passcode guesses split over the two hosts’ gateways against one limit', async () => {
+    const created = await fetch(`${apps[0]!.url}/api/v1/rooms`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apps[0]!.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'xh-coded', passcode: 'right-one-4711' }),
+    });
+    expect(created.status).toBe(201);
+    const codes: string[] = [];
+    // Ten wrong guesses (the per-address budget), alternating between the hosts.
+    for (let i = 0; i < 10; i++) {
+      const client = await ProtocolClient.connect(urls[i % 2]!);
+      protocolClients.push(client);
+      const reply = await client.send('join', { room: 'xh-coded', name: `G${i}`, passcode: `wrong-${i}` });
+      codes.push(reply.ok ? 'ok' : reply.error.code);
+    }
+    expect(codes.every((c) => c === 'PASSCODE_REQUIRED')).toBe(true);
+    // Locked out on both hosts, even with the right passcode.
+    for (const host of [0, 1]) {
+      const client = await ProtocolClient.connect(urls[host]!);
+      protocolClients.push(client);
+      expect(await client.send('join', { room: 'xh-coded', name: 'Late', passcode: 'right-one-4711' })).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
+    }
+  });
+});

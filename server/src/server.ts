@@ -183,7 +183,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       }
     }
     // `im` is built below, before the server listens.
-    res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool, im.conversations.sendBudget));
+    res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool, im.conversations.sendBudget, hub?.stats()));
   });
   // Browsers of other origins reach the API only when ALLOWED_ORIGINS names them; then with CORS headers, otherwise without any.
   if (security.allowedOrigins.length > 0) {

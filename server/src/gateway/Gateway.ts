@@ -29,6 +29,8 @@ const MAX_IN_FLIGHT = 32;
 const MAX_BAD_FRAMES = 10;
 /** How often deadlines (hello, heartbeat) are checked: one sweep for all connections, no timer each. */
 const SWEEP_MS = 1_000;
+/** How often the gateway tells the app its figures. */
+const STATS_MS = 5_000;
 /** Detach notices to the app go out at most this often, batched (a ramp-down of thousands is a few messages). */
 const TELL_MS = 50;
 
@@ -98,6 +100,7 @@ export class Gateway {
   #nextId = 0;
   readonly #sweep: NodeJS.Timeout;
   readonly #tell: NodeJS.Timeout;
+  readonly #stats: NodeJS.Timeout;
   #closed = false;
 
   constructor(options: GatewayOptions) {
@@ -124,6 +127,12 @@ export class Gateway {
     this.#http.on('clientError', (_error, socket) => socket.destroy());
     this.#sweep = setInterval(() => this.#checkDeadlines(), SWEEP_MS);
     this.#tell = setInterval(() => this.#flushTells(), TELL_MS);
+    this.#stats = setInterval(() => {
+      const { connections, signedIn } = this.getStats();
+      const memory = process.memoryUsage();
+      this.#uplink.tell({ t: 'stats', connections, signedIn, heapUsed: memory.heapUsed, rss: memory.rss });
+    }, STATS_MS);
+    this.#stats.unref();
   }
 
   /** Resolves when the app can be asked (tests; the supervisor routes to a gateway before that too). */
@@ -169,6 +178,7 @@ export class Gateway {
     this.#closed = true;
     clearInterval(this.#sweep);
     clearInterval(this.#tell);
+    clearInterval(this.#stats);
     const links = [...this.#links];
     for (const link of links) this.#bye(link, 'GOING_AWAY', 'this gateway is stopping; connect again');
     this.#uplink.close();

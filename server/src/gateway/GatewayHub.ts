@@ -17,6 +17,16 @@ interface GatewayLink {
   id: string;
   socket: WebSocket;
   held: Map<string, number>;
+  /** What it last reported of itself. */
+  figures?: GatewayFigures;
+}
+
+/** One gateway's figures, as it reports them. */
+export interface GatewayFigures {
+  connections: number;
+  signedIn: number;
+  heapUsed: number;
+  rss: number;
 }
 
 export interface GatewayHubStats {
@@ -25,6 +35,8 @@ export interface GatewayHubStats {
   connections: number;
   /** Accounts with at least one connection on some gateway. */
   accounts: number;
+  /** Each gateway's own report (connections, heap and RSS of its process). */
+  each: ({ id: string } & Partial<GatewayFigures>)[];
 }
 
 /**
@@ -90,7 +102,8 @@ export class GatewayHub {
   stats(): GatewayHubStats {
     let connections = 0;
     for (const gateway of this.#gateways) for (const count of gateway.held.values()) connections += count;
-    return { gateways: this.#gateways.size, connections, accounts: this.#online.size };
+    const each = [...this.#gateways].map((g) => ({ id: g.id, ...g.figures }));
+    return { gateways: this.#gateways.size, connections, accounts: this.#online.size, each };
   }
 
   close(): void {
@@ -165,6 +178,11 @@ export class GatewayHub {
           this.#left(accountId);
         }
         return;
+      case 'stats': {
+        const { t: _t, ...figures } = message;
+        gateway.figures = figures;
+        return;
+      }
       case 'req':
         void this.#requests.request(`${gateway.id}:${message.conn}`, message.principal, message.e, message.d, (reply) => send(gateway.socket, { t: 'res', rid: message.rid, reply }));
         return;

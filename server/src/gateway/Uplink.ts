@@ -72,8 +72,8 @@ export class Uplink {
   }
 
   /** Tells the app about connections taken on or let go (batched by the caller). */
-  tell(message: Extract<GatewayMessage, { t: 'attach' | 'detach' }>): void {
-    if (this.#open && message.accounts.length > 0) this.#socket!.send(JSON.stringify(message));
+  tell(message: Extract<GatewayMessage, { t: 'attach' | 'detach' | 'stats' }>): void {
+    if (this.#open && (message.t === 'stats' || message.accounts.length > 0)) this.#socket!.send(JSON.stringify(message));
   }
 
   /** The app was started again on another port: connect there (now, if the old one is gone). */

@@ -164,6 +164,10 @@ describe('gateways and longlink', () => {
     });
     const reply = (await socket.timeout(10_000).emitWithAck('im.sync', {})) as { ok: boolean };
     expect(reply.ok).toBe(true);
+    // The app's /metrics shows its gateways, with the figures each reports of its own process.
+    const metrics = async () => (await fetch(`${urls[1]}/metrics`)).text();
+    expect(await metrics()).toMatch(/^muster_gateways 2$/m);
+    await waitUntil(async () => /^muster_gateway_heap_bytes\{gateway="gw-a"\} \d+$/m.test(await metrics()), 15_000, 'the gateways’ own figures');
   });
 
   it('answers frames that are not the protocol without crashing, and closes a connection that keeps sending them', async () => {

@@ -39,6 +39,8 @@ export const GatewayMessage = z.discriminatedUnion('t', [
   z.object({ t: z.literal('attach'), accounts: z.array(Id).max(20_000) }),
   /** One connection fewer of each. Batched. */
   z.object({ t: z.literal('detach'), accounts: z.array(Id).max(20_000) }),
+  /** Its figures, every few seconds (the app's /metrics shows them). */
+  z.object({ t: z.literal('stats'), connections: z.number().int().min(0), signedIn: z.number().int().min(0), heapUsed: z.number().min(0), rss: z.number().min(0) }),
   /** A client's request, to run through the IM gateway pipeline as that principal. */
   z.object({ t: z.literal('req'), rid: Rid, conn: Id, principal: PrincipalSchema, e: z.string().max(64), d: z.unknown().optional() }),
 ]);

@@ -1,5 +1,6 @@
 import type { WorkerPool } from '@muster/media';
 import type { RoomManager } from '@muster/signaling';
+import type { GatewayHubStats } from '../gateway/GatewayHub.ts';
 
 /** The IM send cap's figures (im's SendBudget). */
 export interface SendFigures {
@@ -9,7 +10,7 @@ export interface SendFigures {
 }
 
 /** Prometheus text exposition of what an operator watches: load and per-worker cost, and IM sends in flight when given. */
-export function renderMetrics(rooms: RoomManager, pool: WorkerPool, sends?: SendFigures): string {
+export function renderMetrics(rooms: RoomManager, pool: WorkerPool, sends?: SendFigures, gateways?: GatewayHubStats): string {
   let participants = 0;
   let producers = 0;
   let consumers = 0;
@@ -34,6 +35,24 @@ export function renderMetrics(rooms: RoomManager, pool: WorkerPool, sends?: Send
     gauge('muster_im_sends_in_flight', 'IM sends and forwards taken and not yet answered.', sends.inFlight);
     gauge('muster_im_sends_in_flight_max', 'The cap on IM sends in flight (IM_MAX_SENDS_IN_FLIGHT).', sends.limit);
     lines.push('# HELP muster_im_sends_refused_total IM sends refused with BUSY at the cap.', '# TYPE muster_im_sends_refused_total counter', `muster_im_sends_refused_total ${sends.refused}`);
+  }
+
+  const memory = process.memoryUsage();
+  gauge('muster_app_heap_bytes', 'V8 heap in use in this app process.', memory.heapUsed);
+  gauge('muster_app_rss_bytes', 'Resident memory of this app process.', memory.rss);
+  if (gateways) {
+    gauge('muster_gateways', 'Gateway processes attached to this app.', gateways.gateways);
+    gauge('muster_gateway_connections_total', 'Signed-in longlink connections on all gateways of this app.', gateways.connections);
+    gauge('muster_gateway_accounts', 'Accounts with a longlink connection on a gateway of this app.', gateways.accounts);
+    const perGateway: [string, string, keyof Omit<GatewayHubStats['each'][number], 'id'>][] = [
+      ['muster_gateway_connections', 'Open connections of one gateway (longlink and passing through), as it reported them.', 'connections'],
+      ['muster_gateway_heap_bytes', 'V8 heap in use in one gateway process.', 'heapUsed'],
+      ['muster_gateway_rss_bytes', 'Resident memory of one gateway process.', 'rss'],
+    ];
+    for (const [name, help, field] of perGateway) {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+      for (const g of gateways.each) if (g[field] !== undefined) lines.push(`${name}{gateway="${g.id}"} ${g[field]}`);
+    }
   }
 
   // A reader returns undefined where the figure does not apply to that worker (it is left out).

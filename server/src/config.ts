@@ -6,6 +6,7 @@ import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
 import { DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type RequestLimits } from '@muster/signaling';
 import { trustProxyFrom, type TrustProxy } from '@muster/kit/client-address';
+import { tlsFromEnv, type TlsFiles } from './http/tls.ts';
 
 /** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
 export interface SecurityConfig {
@@ -70,6 +71,8 @@ export interface ServerConfig {
    * Unset: no gateway can attach (one process serves everything itself).
    */
   internalSecret?: string;
+  /** TLS_CERT and TLS_KEY (PEM), read at start: HTTPS on the port, when this process serves it itself. */
+  tls?: TlsFiles;
 }
 
 export interface ImConfig {
@@ -167,6 +170,8 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
     im: imConfigFromEnv(env),
     internalSecret: env.MUSTER_INTERNAL_SECRET || undefined,
+    // The app behind gateways (MUSTER_PROCESS=app) speaks HTTP on loopback: its gateways terminate TLS.
+    tls: env.MUSTER_PROCESS === 'app' ? undefined : tlsFromEnv(env),
   };
 }
 

@@ -33,7 +33,7 @@ async function startSupervisor(): Promise<void> {
   });
   await supervisor.start();
   const stats = supervisor.getStats();
-  log.info({ port: supervisor.port, gateways: stats.gateways.length, app: stats.appPid }, `Muster is listening on http://localhost:${supervisor.port}`);
+  log.info({ port: supervisor.port, gateways: stats.gateways.length, app: stats.appPid }, `Muster is listening on ${process.env.TLS_CERT ? 'https' : 'http'}://localhost:${supervisor.port}`);
 
   let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import cors from 'cors';
@@ -282,7 +283,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     res.status(status).json({ error: { code, message: status === 500 ? 'internal error' : error.message } });
   });
 
-  const httpServer = http.createServer(app);
+  // Built-in TLS when this process serves the port itself (GATEWAYS=0); behind gateways, they terminate it.
+  const httpServer = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, app) : http.createServer(app);
   const io = new SocketIoServer(httpServer, {
     // Above the protocol's own limit, so an oversized request gets a coded
     // reply instead of a silent disconnect.
@@ -352,7 +354,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
 
   let closing: Promise<void> | undefined;
   return {
-    url: `http://localhost:${port}`,
+    url: `${config.tls ? 'https' : 'http'}://localhost:${port}`,
     port,
     apiToken: token,
     apiTokenGenerated: generated,

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -62,6 +63,8 @@ export interface GatewayOptions {
   heartbeatMs?: number;
   /** How long a new connection may take to say hello (HELLO_TIMEOUT_MS; tests shorten it). */
   helloTimeoutMs?: number;
+  /** Built-in TLS (TLS_CERT, TLS_KEY): the gateways terminate it, and the app behind them on loopback speaks HTTP. */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 export interface GatewayStats {
@@ -118,7 +121,8 @@ export class Gateway {
       onEvent: (event) => this.#onAppEvent(event),
       heldAccounts: () => this.#heldAccounts(),
     });
-    this.#http = http.createServer((req, res) => this.#proxy.request(req, res));
+    const serve = (req: http.IncomingMessage, res: http.ServerResponse) => this.#proxy.request(req, res);
+    this.#http = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, serve) : http.createServer(serve);
     // Long-lived connections: no request timeout cuts a download or an idle socket.io link.
     this.#http.requestTimeout = 0;
     this.#http.headersTimeout = 20_000;

@@ -6,11 +6,18 @@
  * through to the app (REST, socket.io), and frames that are not the
  * protocol. The supervisor's processes are tested in cluster/.
  */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
 import { createLogger } from '@muster/kit/log';
 import { mulberry32 } from '@muster/kit/testing';
-import { CLOSE_CODES, LONGLINK_VERSION } from '@muster/kit/longlink';
+import { CLOSE_CODES, LONGLINK_PATH, LONGLINK_VERSION } from '@muster/kit/longlink';
+import { tlsFromEnv } from '../http/tls.ts';
 import { startTestServer, waitUntil } from '../testing/index.ts';
 import { eventsOf, imPeople } from '../im/testing/people.ts';
 import { Gateway } from './Gateway.ts';
@@ -201,5 +208,39 @@ describe('gateways and longlink', () => {
     expect(other.frames.some((f) => f.t === 'error' && f.error.code === 'BAD_FRAME')).toBe(true);
     // The gateway still serves everyone else.
     expect((await fuzzed.request('im.sync', {})).ok).toBe(true);
+  });
+});
+
+describe('a gateway with built-in TLS', () => {
+  it('serves longlink over wss and passes HTTPS requests through to the app', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-tls-'));
+    const server = await startTestServer({ internalSecret: SECRET });
+    const logger = createLogger({ level: 'silent' });
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const tls = tlsFromEnv({ TLS_CERT: path.join(dir, 'cert.pem'), TLS_KEY: path.join(dir, 'key.pem') })!;
+      const gateway = new Gateway({ id: 'gw-tls', appUrl: server.url, secret: SECRET, logger, tls });
+      const port = await gateway.listen(0);
+      await gateway.ready();
+      const ca = [tls.cert];
+      const health = await new Promise<number>((resolve, reject) => https.get({ host: '127.0.0.1', port, path: '/healthz', ca, servername: 'localhost' }, (res) => resolve(res.statusCode!)).on('error', reject));
+      expect(health).toBe(200);
+      const people = imPeople(() => server);
+      const ivy = await people.signup('+8613900007061', 'Ivy');
+      const ws = new WebSocket(`wss://127.0.0.1:${port}${LONGLINK_PATH}`, { ca, servername: 'localhost' });
+      const welcome = await new Promise<any>((resolve, reject) => {
+        ws.once('open', () => ws.send(JSON.stringify({ t: 'hello', v: LONGLINK_VERSION, token: ivy.accessToken })));
+        ws.once('message', (data) => resolve(JSON.parse(data.toString())));
+        ws.once('error', reject);
+      });
+      expect(welcome).toMatchObject({ t: 'welcome', accountId: ivy.user.id });
+      ws.close();
+      await gateway.close();
+      expect(() => tlsFromEnv({ TLS_CERT: path.join(dir, 'cert.pem') })).toThrow(/go together/);
+      expect(() => tlsFromEnv({ TLS_CERT: path.join(dir, 'none.pem'), TLS_KEY: path.join(dir, 'key.pem') })).toThrow(/TLS_CERT: cannot read/);
+    } finally {
+      await server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { log } from '@muster/kit/log';
 import { DEFAULT_HEARTBEAT_MS } from '@muster/kit/longlink';
 import type { ChildMessage, SupervisorMessage } from '../cluster/processProtocol.ts';
+import { tlsFromEnv } from '../http/tls.ts';
 import { DEFAULT_MAX_CONNECTIONS, Gateway } from './Gateway.ts';
 
 const env = process.env;
@@ -26,6 +27,7 @@ const gateway = new Gateway({
   logger: log.child({ component: 'gateway', gateway: id }),
   heartbeatMs: positive('LONGLINK_HEARTBEAT_S', DEFAULT_HEARTBEAT_MS / 1000) * 1000,
   maxConnections: positive('GATEWAY_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS),
+  tls: tlsFromEnv(env),
 });
 const tell = (message: ChildMessage) => process.send?.(message);
 

@@ -6,10 +6,12 @@
  * guesses split over the two gateways still hit the one limit, counted in
  * Redis.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@muster/kit/log';
-import { redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
+import { redisReachable, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
 import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
 import { ProtocolClient } from '@muster/signaling/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
@@ -112,4 +114,74 @@ describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
       expect(await client.send('join', { room: 'xh-coded', name: 'Late', passcode: 'right-one-4711' })).toMatchObject({ ok: false, error: { code: 'RATE_LIMITED' } });
     }
   });
+});
+
+/** A Redis of the test's own (a child process on a free port), so that killing it disturbs no other test. */
+async function privateRedis(): Promise<{ url: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitUntil(() => redisReachable(`redis://127.0.0.1:${port}`), 10_000, 'the private Redis');
+  };
+  const kill = async () => {
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child!.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, start, kill, stop: () => (child && child.exitCode === null ? kill() : Promise.resolve()) };
+}
+
+describe.skipIf(!enabled)('two hosts through a Redis that restarts', () => {
+  it('delivers live again after Redis comes back, and what was sent while it was away arrives', async () => {
+    const redis = await privateRedis();
+    const schema = await createTestSchema();
+    const apps: Awaited<ReturnType<typeof startTestServer>>[] = [];
+    const clients: LonglinkTestClient[] = [];
+    const gateways: Gateway[] = [];
+    try {
+      const urls: string[] = [];
+      for (const host of ['a', 'b']) {
+        const app = await startTestServer({ databaseUrl: schema.url, redisUrl: redis.url, redisKeyPrefix: 'restart', internalSecret: SECRET });
+        apps.push(app);
+        const gateway = new Gateway({ id: `gw-${host}`, appUrl: app.url, secret: SECRET, logger: createLogger({ level: 'silent' }) });
+        gateways.push(gateway);
+        urls.push(`http://127.0.0.1:${await gateway.listen(0)}`);
+        await gateway.ready();
+      }
+      const a = imPeople(() => apps[0]!);
+      const dee = await a.signup('+8613900009021', 'Dee');
+      const eli = await a.signup('+8613900009022', 'Eli');
+      await a.befriend(dee, eli);
+      const conversation = (await a.api('POST', '/conversations', dee.accessToken, { userId: eli.user.id })).body as { id: string };
+      const deeLink = await LonglinkTestClient.signIn(urls[0]!, dee.accessToken);
+      const eliLink = await LonglinkTestClient.signIn(urls[1]!, eli.accessToken);
+      clients.push(deeLink, eliLink);
+      const send = (n: number) => deeLink.request('im.send', { conversationId: conversation.id, clientMsgId: `rr-dee-${String(n).padStart(4, '0')}`, type: 'text', text: `m${n}` });
+      const texts = () => eliLink.events('im.message').map((m) => (m as { text: string }).text);
+
+      expect((await send(1)).ok).toBe(true);
+      await waitUntil(() => texts().length === 1, 10_000, 'the first message across');
+      await redis.kill();
+      // Stored (PostgreSQL is up); its live copy waits for Redis.
+      expect((await send(2)).ok).toBe(true);
+      await redis.start();
+      await waitUntil(() => texts().includes('m2'), 30_000, 'the message sent while Redis was away');
+      expect((await send(3)).ok).toBe(true);
+      await waitUntil(() => texts().includes('m3'), 30_000, 'live again after the restart');
+      expect(texts()).toEqual(['m1', 'm2', 'm3']);
+    } finally {
+      for (const client of clients) client.close();
+      for (const gateway of gateways) await gateway.close();
+      for (const app of apps) await app.close();
+      await schema.drop();
+      await redis.stop();
+    }
+  }, 120_000);
 });

@@ -217,17 +217,17 @@ describe('a gateway with built-in TLS', () => {
     const server = await startTestServer({ internalSecret: SECRET });
     const logger = createLogger({ level: 'silent' });
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
       const tls = tlsFromEnv({ TLS_CERT: path.join(dir, 'cert.pem'), TLS_KEY: path.join(dir, 'key.pem') })!;
       const gateway = new Gateway({ id: 'gw-tls', appUrl: server.url, secret: SECRET, logger, tls });
       const port = await gateway.listen(0);
       await gateway.ready();
       const ca = [tls.cert];
-      const health = await new Promise<number>((resolve, reject) => https.get({ host: '127.0.0.1', port, path: '/healthz', ca, servername: 'localhost' }, (res) => resolve(res.statusCode!)).on('error', reject));
+      const health = await new Promise<number>((resolve, reject) => https.get({ host: '127.0.0.1', port, path: '/healthz', ca }, (res) => resolve(res.statusCode!)).on('error', reject));
       expect(health).toBe(200);
       const people = imPeople(() => server);
       const ivy = await people.signup('+8613900007061', 'Ivy');
-      const ws = new WebSocket(`wss://127.0.0.1:${port}${LONGLINK_PATH}`, { ca, servername: 'localhost' });
+      const ws = new WebSocket(`wss://127.0.0.1:${port}${LONGLINK_PATH}`, { ca });
       const welcome = await new Promise<any>((resolve, reject) => {
         ws.once('open', () => ws.send(JSON.stringify({ t: 'hello', v: LONGLINK_VERSION, token: ivy.accessToken })));
         ws.once('message', (data) => resolve(JSON.parse(data.toString())));

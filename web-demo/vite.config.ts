@@ -108,6 +108,6 @@ export default defineConfig({
   },
   server: {
     // `npm run dev -w web-demo` against a server started with `npm start`.
-    proxy: { '/socket.io': { target: 'http://localhost:8080', ws: true }, '/api': 'http://localhost:8080' },
+    proxy: { '/socket.io': { target: 'http://localhost:8080', ws: true }, '/longlink': { target: 'http://localhost:8080', ws: true }, '/api': 'http://localhost:8080' },
   },
 });

@@ -44,6 +44,9 @@ import { DOWNLOAD_EXPOSED_HEADERS, mountFiles, TUS_EXPOSED_HEADERS, TUS_REQUEST_
 import sharp from 'sharp';
 import { ACCOUNT_NAMESPACE, attachAccountSockets } from './accountSockets.ts';
 import { GatewayHub } from './gateway/GatewayHub.ts';
+import { Gateway } from './gateway/Gateway.ts';
+import { LONGLINK_PATH } from '@muster/kit/longlink';
+import type { Duplex } from 'node:stream';
 import { announcementsApi } from './announcements/announcementsApi.ts';
 import { attachRedisFanout } from './fanout/redisFanout.ts';
 
@@ -72,8 +75,8 @@ export interface MusterServer {
   /** Uploads (tus), encrypted file storage, downloads and signed links, retention. */
   files: Files;
   io: SocketIoServer;
-  /** The gateway processes' uplinks (when a supervisor runs them: `internalSecret` set). */
-  gateways?: GatewayHub;
+  /** The gateways' uplinks: a supervisor's gateway processes (`internalSecret` set), or the one gateway embedded here. */
+  gateways: GatewayHub;
   close(): Promise<void>;
 }
 
@@ -184,7 +187,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       }
     }
     // `im` is built below, before the server listens.
-    res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool, im.conversations.sendBudget, hub?.stats()));
+    res.type('text/plain; version=0.0.4').send(renderMetrics(rooms, pool, im.conversations.sendBudget, hub.stats()));
   });
   // Browsers of other origins reach the API only when ALLOWED_ORIGINS names them; then with CORS headers, otherwise without any.
   if (security.allowedOrigins.length > 0) {
@@ -250,7 +253,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     '/api/v1',
     bearerAuth(token),
     announcementsApi((announcement) => {
-      hub?.broadcast('announcement', announcement);
+      hub.broadcast('announcement', announcement);
       crossApp?.broadcast('announcement', announcement);
       io.of(ACCOUNT_NAMESPACE).emit('account.announcement', announcement);
     }),
@@ -301,7 +304,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         redisUrl: config.redisUrl,
         prefix: config.redisKeyPrefix ?? 'muster',
         logger: rootLog.child({ component: 'fanout' }),
-        local: { deliver: (to, event, payload) => hub?.deliver(to, event, payload), broadcast: (event, payload) => hub?.broadcast(event, payload) },
+        local: { deliver: (to, event, payload) => hub.deliver(to, event, payload), broadcast: (event, payload) => hub.broadcast(event, payload) },
       })
     : undefined;
   attachSignaling(io, rooms, {
@@ -335,10 +338,27 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     accountSockets.toAccounts(delivery.to, delivery.event, delivery.payload);
     crossApp?.deliver(delivery.to, delivery.event, delivery.payload);
   });
-  const hub = config.internalSecret
-    ? new GatewayHub({ accounts, im, requests: imRequests, secret: config.internalSecret, logger: rootLog.child({ component: 'gateways' }) })
-    : undefined;
-  hub?.listen(httpServer);
+  // Behind a supervisor its gateways attach on this port; alone (GATEWAYS=0, tests), the app embeds one gateway
+  // for /longlink, attached over an internal loopback port, so that every client speaks the same protocol either way.
+  const secret = config.internalSecret ?? randomBytes(32).toString('base64url');
+  const gatewaysLog = rootLog.child({ component: 'gateways' });
+  const hub = new GatewayHub({ accounts, im, requests: imRequests, secret, logger: gatewaysLog });
+  let embedded: { gateway: Gateway; internal: http.Server } | undefined;
+  if (config.internalSecret) hub.listen(httpServer);
+  else {
+    const internal = http.createServer((_req, res) => res.writeHead(404).end());
+    hub.listen(internal);
+    await new Promise<void>((resolve, reject) => {
+      internal.once('error', reject);
+      internal.listen(0, '127.0.0.1', () => resolve());
+    });
+    const gateway = new Gateway({ id: 'embedded', appUrl: `http://127.0.0.1:${(internal.address() as AddressInfo).port}`, secret, logger: gatewaysLog });
+    embedded = { gateway, internal };
+    httpServer.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (req.url?.split('?', 1)[0] === LONGLINK_PATH) gateway.upgrade(req, socket, head);
+    });
+    await gateway.ready();
+  }
 
   const pollStats = setInterval(() => {
     for (const worker of pool.workers) if (!worker.closed) worker.getStats().catch(() => undefined);
@@ -373,7 +393,10 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     close() {
       closing ??= (async () => {
         clearInterval(pollStats);
-        hub?.close();
+        await embedded?.gateway.close();
+        hub.close();
+        // Not waited for: its one connection (the embedded gateway's uplink) is closing with the hub.
+        embedded?.internal.close();
         rooms.closeAll();
         await recorder.close();
         stopDelivery();

@@ -26,8 +26,6 @@
  * and only the client can tell that its network went away. One frame a
  * heartbeat each way is all a quiet connection costs.
  */
-import { z } from 'zod';
-
 export const LONGLINK_VERSION = 1;
 /** The path gateways serve it on. */
 export const LONGLINK_PATH = '/longlink';
@@ -63,27 +61,15 @@ export type ByeCode = keyof typeof CLOSE_CODES;
 export const LONGLINK_ERROR_CODES = ['BAD_FRAME', 'PAYLOAD_TOO_LARGE', 'NOT_READY', 'UNAVAILABLE', 'RATE_LIMITED'] as const;
 export type LonglinkErrorCode = (typeof LONGLINK_ERROR_CODES)[number];
 
-const RequestId = z.number().int().min(0).max(2 ** 31);
-
 // ---------------------------------------------------------------- client → gateway
+// (their zod parsers, which only gateways need, are in clientFrames.ts: a browser bundle of this file carries no zod)
 
-export const HelloFrame = z.object({
-  t: z.literal('hello'),
-  v: z.number().int(),
-  token: z.string().min(1).max(2000),
-  /** What the client is ("web 0.1", "loadtest"); for the gateway's counts, never trusted. */
-  client: z.string().max(64).optional(),
-});
-export const RequestFrame = z.object({
-  t: z.literal('req'),
-  id: RequestId,
-  /** A request name of the IM protocol (`im.send`, …); unknown names get UNKNOWN_EVENT from it. */
-  e: z.string().min(1).max(64),
-  d: z.unknown().optional(),
-});
-export const PingFrame = z.object({ t: z.literal('ping') });
-export const ClientFrame = z.discriminatedUnion('t', [HelloFrame, RequestFrame, PingFrame]);
-export type ClientFrame = z.infer<typeof ClientFrame>;
+export type ClientFrame =
+  /** First, within HELLO_TIMEOUT_MS. `client` says what the client is ("web 0.1", "loadtest"): for counts, never trusted. */
+  | { t: 'hello'; v: number; token: string; client?: string }
+  /** A request of the IM protocol (`im.send`, …; unknown names get UNKNOWN_EVENT); `id` 0 … 2³¹, the client's. */
+  | { t: 'req'; id: number; e: string; d?: unknown }
+  | { t: 'ping' };
 
 // ---------------------------------------------------------------- gateway → client
 

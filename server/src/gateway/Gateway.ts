@@ -3,8 +3,8 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ClientFrame } from '@muster/kit/longlink/frames';
 import {
-  ClientFrame,
   CLOSE_CODES,
   DEFAULT_HEARTBEAT_MS,
   HEARTBEATS_MISSED,
@@ -13,6 +13,7 @@ import {
   LONGLINK_VERSION,
   MAX_CLIENT_FRAME_BYTES,
   type ByeCode,
+  type ClientFrame as ClientFrameType,
   type ServerFrame,
 } from '@muster/kit/longlink';
 import type { Logger } from '@muster/kit/log';
@@ -127,7 +128,7 @@ export class Gateway {
     this.#http.requestTimeout = 0;
     this.#http.headersTimeout = 20_000;
     this.#http.keepAliveTimeout = 30_000;
-    this.#http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
+    this.#http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.#http.on('clientError', (_error, socket) => socket.destroy());
     this.#sweep = setInterval(() => this.#checkDeadlines(), SWEEP_MS);
     this.#tell = setInterval(() => this.#flushTells(), TELL_MS);
@@ -199,7 +200,8 @@ export class Gateway {
 
   // ---------------------------------------------------------------- connections
 
-  #upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** An upgrade request: longlink is served here, anything else passes through to the app (also called by an app that embeds a gateway). */
+  upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = req.url?.split('?', 1)[0];
     if (path !== LONGLINK_PATH) return this.#proxy.upgrade(req, socket, head);
     if (this.#links.size >= this.#max + 1_000 || this.#closed) {
@@ -219,7 +221,7 @@ export class Gateway {
   }
 
   #onFrame(link: Link, data: Buffer, isBinary: boolean): void {
-    let frame: ClientFrame;
+    let frame: ClientFrameType;
     try {
       if (isBinary) throw new Error('binary frames are not part of this protocol');
       const parsed = ClientFrame.safeParse(JSON.parse(data.toString()));

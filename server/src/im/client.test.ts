@@ -3,16 +3,24 @@
  * accounts SDK's tokens, the `/account` socket shared with it) chat both
  * ways with a read receipt, and a client whose socket dropped catches up on
  * everything it missed (new messages and an edit), in order, with the right
- * unread count; a send without a socket goes over REST.
+ * unread count; a send without a socket goes over REST. Both ways a device
+ * connects: socket.io's `/account`, and longlink (`longlink(WebSocket)`, on
+ * the gateway the test server embeds).
  */
-import { io, type Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
+import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watchAccount } from '@muster/accounts/client';
+import { longlink, watchAccount, type AccountSocketFactory, type AccountSocketLike, type WebSocketConstructor } from '@muster/accounts/client';
 import { AccountTransport, ImClient } from '@muster/im/client';
 import { startTestServer, waitUntil } from '../testing/index.ts';
 import { imPeople } from './testing/people.ts';
 
-describe('the IM client SDK against a server', () => {
+const transports: [string, AccountSocketFactory, string][] = [
+  ['socket.io /account', io as unknown as AccountSocketFactory, '+86139000004'],
+  ['longlink', longlink(WebSocket as unknown as WebSocketConstructor), '+86139000014'],
+];
+
+describe.each(transports)('the IM client SDK against a server, over %s', (_name, connect, phones) => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   const { accountClient, onClose, closeAll } = imPeople(() => server);
 
@@ -22,18 +30,18 @@ describe('the IM client SDK against a server', () => {
   afterAll(closeAll);
 
   it('chats both ways with a read receipt, and a dropped connection catches up', async () => {
-    const annAccounts = await accountClient('+8613900000401', 'Ann');
-    const benAccounts = await accountClient('+8613900000402', 'Ben');
-    const ann = ImClient.connect(annAccounts, io, { url: server.url });
+    const annAccounts = await accountClient(`${phones}01`, 'Ann');
+    const benAccounts = await accountClient(`${phones}02`, 'Ben');
+    const ann = ImClient.connect(annAccounts, connect, { url: server.url });
     onClose(() => ann.close());
     // Ben's socket by hand, as the web client wires it: watchAccount's socket, shared with the IM transport.
-    let benSocket: Socket | null = null;
+    let benSocket: AccountSocketLike | null = null;
     const benTransport = new AccountTransport(benAccounts);
-    const stopWatching = watchAccount(benAccounts, io, {
+    const stopWatching = watchAccount(benAccounts, connect, {
       url: server.url,
       onSocket: (s) => {
-        benSocket = s as Socket | null;
-        benTransport.attach(benSocket);
+        benSocket = s;
+        benTransport.attach(benSocket as unknown as Parameters<typeof benTransport.attach>[0]);
       },
     });
     const ben = new ImClient(benTransport, { me: () => benAccounts.user?.id ?? null });

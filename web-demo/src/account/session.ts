@@ -1,6 +1,5 @@
 import { signal } from '@preact/signals';
-import { io } from 'socket.io-client';
-import { AccountClient, watchAccount, type AccountNotice, type SignedOutReason, type User } from '@muster/accounts/client';
+import { AccountClient, longlink, watchAccount, type AccountNotice, type SignedOutReason, type User } from '@muster/accounts/client';
 import { navigate } from '../app/router.ts';
 import { signedOutMessage } from './errors.ts';
 import { startIm } from './im.ts';
@@ -43,9 +42,10 @@ export function startAccount(): void {
   accounts.on('notice', (notice) => {
     accountNotice.value = notice;
   });
-  // The IM SDK rides on the same socket (account/im.ts).
+  // The IM SDK rides on the same connection (account/im.ts): a longlink to the gateways, the lean one that lets a
+  // host hold hundreds of thousands of devices (socket.io stays for meetings and boards).
   const im = startIm(accounts);
-  watchAccount(accounts, io, { onSocket: (socket) => im.attach(socket as unknown as Parameters<typeof im.attach>[0]) });
+  watchAccount(accounts, longlink(WebSocket), { onSocket: (socket) => im.attach(socket as unknown as Parameters<typeof im.attach>[0]) });
   // The profile may have changed on another device since this one last looked.
   if (accounts.signedIn) void accounts.me().catch(() => undefined);
 }

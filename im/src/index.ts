@@ -13,7 +13,7 @@ export * from './groupsProtocol.ts';
 export { Sync, SYNC_TOKEN_TTL_MS, type SyncOptions } from './domain/Sync.ts';
 export { ConversationPrefs, type ConversationPrefsOptions, type SettingsChange } from './domain/ConversationPrefs.ts';
 export { PrivacySettings } from './domain/PrivacySettings.ts';
-export { Presence, type PresenceOptions } from './domain/Presence.ts';
+export { Presence, type PresenceDirectory, type PresenceOptions } from './domain/Presence.ts';
 export type { ListOptions, StrangerRule } from './domain/Conversations.ts';
 export { SyncRepository, type ConversationState, type HideEntry, type StoredCursor } from './store/SyncRepository.ts';
 export { PrefsRepository, type StoredPrefs, type PrefsChange } from './store/PrefsRepository.ts';

@@ -49,6 +49,7 @@ import { LONGLINK_PATH } from '@muster/kit/longlink';
 import type { Duplex } from 'node:stream';
 import { announcementsApi } from './announcements/announcementsApi.ts';
 import { attachRedisFanout } from './fanout/redisFanout.ts';
+import { RedisPresence } from './fanout/RedisPresence.ts';
 
 const log = rootLog.child({ component: 'server' });
 
@@ -204,6 +205,12 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   mountFiles(app, files, { logger: filesLog });
   // Contacts, conversations and the rest of IM (their access token, read by the accounts router above).
   const im = new Im({ db, accounts, limits, ...config.im });
+  // Several apps (REDIS_URL): an account is online while any app holds a connection of it.
+  const presenceDirectory = config.redisUrl ? new RedisPresence({ redisUrl: config.redisUrl, prefix: config.redisKeyPrefix ?? 'muster', logger: rootLog.child({ component: 'presence' }) }) : undefined;
+  if (presenceDirectory) {
+    presenceDirectory.onOrphanOffline((accountId) => im.presence.wentOfflineElsewhere(accountId));
+    im.presence.useDirectory(presenceDirectory);
+  }
   // Calls from a chat run in meeting rooms: a private two-person room per call, a normal meeting for a group call.
   im.calls.useRooms({
     openPrivate: (roomId, userIds) => rooms.openPrivate(roomId, { allowedUserIds: userIds, topic: 'Call' }),
@@ -402,6 +409,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         stopDelivery();
         await push.close();
         await im.close();
+        await presenceDirectory?.close();
         await files.close();
         accountSockets.close();
         accounts.close();

@@ -4,6 +4,21 @@ import type { ImSettingsRepository } from '../store/ImSettingsRepository.ts';
 import type { Contacts } from './Contacts.ts';
 import type { ImHub } from './ImHub.ts';
 
+/**
+ * Where the other processes' connections are known (the scale-out's Redis
+ * directory). This process reports when an account's connections here
+ * start or stop, and learns whether that made the account online or
+ * offline everywhere: only the process whose change did so announces it,
+ * so contacts hear each change once. `elsewhere` answers at once (a
+ * mirror), for the notifier's every recipient.
+ */
+export interface PresenceDirectory {
+  /** The account's first connection here arrived (true) or its last one left (false); resolves to whether that took it on- or offline everywhere. */
+  changed(accountId: string, here: boolean): Promise<boolean>;
+  /** Whether some other process holds a connection of the account now. */
+  elsewhere(accountId: string): boolean;
+}
+
 export interface PresenceOptions {
   settings: ImSettingsRepository;
   contacts: Contacts;
@@ -12,9 +27,9 @@ export interface PresenceOptions {
 }
 
 /**
- * Who is online: an account is online while any of its `/account` sockets
- * is connected to this process (across processes is the scale-out issue's:
- * it shares these counts through Redis). Going offline records the time as
+ * Who is online: an account is online while any of its connections is
+ * held by this process or, through the `PresenceDirectory` (Redis, when
+ * several processes run), by any other. Going offline records the time as
  * "last seen". Only contacts see it: GET /presence answers for contacts and
  * leaves anyone else out, and each change goes live to the person's
  * contacts as `im.presence`. Someone who hides their last-seen time shows
@@ -39,12 +54,30 @@ export class Presence {
   /** Per account, the announcement in progress: the next waits for it. */
   readonly #queues = new Map<string, Promise<void>>();
   #closed = false;
+  #directory: PresenceDirectory | undefined;
+  /** With a directory: what was last reported to it (accounts with connections here). */
+  readonly #reported = new Set<string>();
+  /** With a directory: accounts a dead process left online, to announce offline from here. */
+  readonly #orphaned = new Set<string>();
 
   constructor(options: PresenceOptions) {
     this.#settings = options.settings;
     this.#contacts = options.contacts;
     this.#hub = options.hub;
     this.#now = options.now ?? Date.now;
+  }
+
+  /** Shares presence with the other processes from now on. */
+  useDirectory(directory: PresenceDirectory): void {
+    this.#directory = directory;
+    for (const accountId of this.#sockets.keys()) this.#schedule(accountId);
+  }
+
+  /** The directory found the account offline everywhere after a process died holding it: this process announces it. */
+  wentOfflineElsewhere(accountId: string): void {
+    if (this.#sockets.has(accountId)) return;
+    this.#orphaned.add(accountId);
+    this.#schedule(accountId);
   }
 
   /** A socket of the account connected; call what it returns when it disconnects (once; more calls do nothing). */
@@ -65,7 +98,7 @@ export class Presence {
   }
 
   isOnline(accountId: string): boolean {
-    return this.#sockets.has(accountId);
+    return this.#sockets.has(accountId) || (this.#directory?.elsewhere(accountId) ?? false);
   }
 
   /** The presence of those of `ids` who are the person's contacts, in the order asked (anyone else is simply absent). */
@@ -105,8 +138,27 @@ export class Presence {
   /** Announces the account's state as it is now, if it differs from the last announcement. */
   async #announce(accountId: string): Promise<void> {
     if (this.#closed) return;
-    const online = this.isOnline(accountId);
-    if (online === this.#announced.has(accountId)) return;
+    let online: boolean;
+    if (this.#directory) {
+      const here = this.#sockets.has(accountId);
+      if (this.#orphaned.delete(accountId) && !here) online = false;
+      else {
+        if (here === this.#reported.has(accountId)) return;
+        if (here) this.#reported.add(accountId);
+        else this.#reported.delete(accountId);
+        // Redis away: decide from what this process last knew of the others.
+        const everywhere = await this.#directory.changed(accountId, here).catch(() => !this.#directory!.elsewhere(accountId));
+        if (!everywhere) {
+          // Still connected elsewhere: that process records "last seen" when the account goes.
+          if (!here) this.#wentOffline.delete(accountId);
+          return;
+        }
+        online = here;
+      }
+    } else {
+      online = this.isOnline(accountId);
+      if (online === this.#announced.has(accountId)) return;
+    }
     let lastSeenAt: number | null = null;
     if (online) this.#announced.add(accountId);
     else {

@@ -24,6 +24,7 @@ const SECRET = 'cross-host-secret-0123456789abcdef';
 
 describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
   let schema: TestSchema;
+  let prefix = '';
   const apps: Awaited<ReturnType<typeof startTestServer>>[] = [];
   const gateways: Gateway[] = [];
   const urls: string[] = [];
@@ -39,7 +40,7 @@ describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
 
   beforeAll(async () => {
     schema = await createTestSchema();
-    const prefix = `muster-test-${randomBytes(4).toString('hex')}`;
+    prefix = `muster-test-${randomBytes(4).toString('hex')}`;
     const logger = createLogger({ level: 'silent' });
     for (const host of ['a', 'b']) {
       const app = await startTestServer({ databaseUrl: schema.url, redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix, internalSecret: SECRET });
@@ -89,6 +90,55 @@ describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
     expect(sent.status).toBe(202);
     await cyLink.next((f) => f.t === 'ev' && f.e === 'announcement');
     await waitUntil(() => eventsOf(cySocket, 'account.announcement').length === 1, 10_000, 'the announcement on the socket of the other app');
+  });
+
+  it('shows a contact online while any host holds a connection of theirs, and tells the other host’s contacts once', async () => {
+    const fay = await onA.signup('+8613900009031', 'Fay');
+    const gus = await onB.signup('+8613900009032', 'Gus');
+    await onA.befriend(fay, gus);
+    const gusLink = await link(1, gus.accessToken);
+    const fayOnline = async () => ((await gusLink.request('im.presence', { ids: [fay.user.id] })) as { d: { online: boolean }[] }).d[0]!.online;
+    expect(await fayOnline()).toBe(false);
+    const onHostA = await link(0, fay.accessToken);
+    await waitUntil(fayOnline, 10_000, 'Fay online as seen from host b');
+    const announcements = () => gusLink.events('im.presence').filter((p) => (p as { userId: string }).userId === fay.user.id) as { online: boolean }[];
+    await waitUntil(() => announcements().length === 1, 10_000, 'Gus told once');
+    // A second connection on the other host changes nothing anyone sees.
+    const onHostB = await link(1, fay.accessToken);
+    onHostA.close();
+    await onHostA.closed();
+    expect(await fayOnline()).toBe(true);
+    onHostB.close();
+    await waitUntil(async () => !(await fayOnline()), 10_000, 'Fay offline once no host holds her');
+    await waitUntil(() => announcements().length >= 2, 10_000, 'Gus told she left');
+    expect(announcements().map((p) => p.online), JSON.stringify(gusLink.events('im.presence'))).toEqual([true, false]);
+    // The host that never held her agrees.
+    await waitUntil(() => !apps[0]!.im.presence.isOnline(fay.user.id), 10_000, 'host a agrees');
+  });
+
+  it('announces offline, once, the people of a host that stops while they are connected', async () => {
+    const ida = await onA.signup('+8613900009041', 'Ida');
+    const jon = await onB.signup('+8613900009042', 'Jon');
+    await onA.befriend(ida, jon);
+    const jonLink = await link(1, jon.accessToken);
+    const third = await startTestServer({ databaseUrl: schema.url, redisUrl: TEST_REDIS_URL, redisKeyPrefix: prefix, internalSecret: SECRET });
+    const gateway = new Gateway({ id: 'gw-c', appUrl: third.url, secret: SECRET, logger: createLogger({ level: 'silent' }) });
+    try {
+      const url = `http://127.0.0.1:${await gateway.listen(0)}`;
+      await gateway.ready();
+      const idaLink = await LonglinkTestClient.signIn(url, ida.accessToken);
+      clients.push(idaLink);
+      const seen = () => jonLink.events('im.presence').filter((p) => (p as { userId: string }).userId === ida.user.id).map((p) => (p as { online: boolean }).online);
+      await waitUntil(() => seen().length === 1, 10_000, 'Ida online, told to Jon on host b');
+      await gateway.close();
+      await third.close();
+      await waitUntil(() => seen().length >= 2, 20_000, 'Ida offline once her host stopped');
+      expect(seen()).toEqual([true, false]);
+      expect(apps[1]!.im.presence.isOnline(ida.user.id)).toBe(false);
+    } finally {
+      await gateway.close();
+      await third.close();
+    }
   });
 
   it('counts passcode guesses split over the two hosts’ gateways against one limit', async () => {

@@ -2,3 +2,4 @@
 export { mulberry32 } from './random.ts';
 export { waitUntil } from './waitUntil.ts';
 export { TEST_REDIS_URL, redisReachable, redisTestsEnabled } from './redis.ts';
+export { freePort } from './freePort.ts';

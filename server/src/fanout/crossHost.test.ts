@@ -8,10 +8,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@muster/kit/log';
-import { redisReachable, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
+import { freePort, redisReachable, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
 import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
 import { ProtocolClient } from '@muster/signaling/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
@@ -168,12 +167,7 @@ describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
 
 /** A Redis of the test's own (a child process on a free port), so that killing it disturbs no other test. */
 async function privateRedis(): Promise<{ url: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
+  const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
+import { freePort } from '@muster/kit/testing';
 
 /**
  * Test hosts on one machine (issue 18's multi-host tests): each a network
@@ -251,15 +252,6 @@ export class LoadBalancer {
   stop(): void {
     this.#child.kill('SIGKILL');
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 function reachable(port: number): Promise<boolean> {

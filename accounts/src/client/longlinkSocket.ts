@@ -82,6 +82,15 @@ export class LonglinkSocket {
     return this;
   }
 
+  /** `on` for one call. */
+  once(event: string, listener: Listener): this {
+    const wrapped: Listener = (...args) => {
+      this.off(event, wrapped);
+      listener(...args);
+    };
+    return this.on(event, wrapped);
+  }
+
   /** A request; the last argument, when a function, receives the answer. */
   emit(event: string, ...args: unknown[]): this {
     const last = args[args.length - 1];
@@ -109,6 +118,11 @@ export class LonglinkSocket {
     clearTimeout(this.#retry);
     this.#drop();
     return this;
+  }
+
+  /** socket.io's other name for `disconnect`. */
+  close(): this {
+    return this.disconnect();
   }
 
   // ---------------------------------------------------------------- the connection

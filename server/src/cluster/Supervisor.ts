@@ -131,7 +131,9 @@ export class Supervisor {
     if (this.#gateways.some((g) => g.ready && g.reported + g.handedSince < this.#maxPerGateway)) return;
     this.#spawning = true;
     this.#log.info({ gateways: this.#gateways.length + 1 }, 'every gateway is full: starting another');
-    this.#startGateway().finally(() => (this.#spawning = false));
+    this.#startGateway()
+      .catch((error: unknown) => this.#log.error({ err: error }, 'another gateway could not be started; the others go on'))
+      .finally(() => (this.#spawning = false));
   }
 
   // ---------------------------------------------------------------- children

@@ -16,6 +16,7 @@ else await startSupervisor();
 
 async function startSupervisor(): Promise<void> {
   const { Supervisor } = await import('./cluster/Supervisor.ts');
+  const { stopOnSignals } = await import('./cluster/lifecycle.ts');
   const gateways = process.env.GATEWAYS ?? 'auto';
   const minGateways = gateways === 'auto' ? 1 : Number(gateways);
   if (!Number.isInteger(minGateways) || minGateways < 0) throw new Error(`GATEWAYS must be a whole number or "auto", got "${gateways}"`);
@@ -35,16 +36,5 @@ async function startSupervisor(): Promise<void> {
   const stats = supervisor.getStats();
   log.info({ port: supervisor.port, gateways: stats.gateways.length, app: stats.appPid }, `Muster is listening on ${process.env.TLS_CERT ? 'https' : 'http'}://localhost:${supervisor.port}`);
 
-  let stopping = false;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (stopping) process.exit(1);
-      stopping = true;
-      log.info({ signal }, 'Muster is shutting down');
-      supervisor.stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  stopOnSignals(log, () => supervisor.stop());
 }

@@ -2,6 +2,7 @@
 import { log } from '@muster/kit/log';
 import { serverConfigFromEnv } from './config.ts';
 import { startMusterServer } from './server.ts';
+import { stopOnSignals } from './cluster/lifecycle.ts';
 
 const config = serverConfigFromEnv();
 const server = await startMusterServer(config);
@@ -10,15 +11,4 @@ log.info({ port: server.port, mediaWorkers: server.pool.workers.length }, `Muste
 if (server.apiTokenFile) log.info({ file: server.apiTokenFile, generated: server.apiTokenGenerated }, `REST API token: in ${server.apiTokenFile} (mode 600)`);
 else log.info('REST API token: from MUSTER_API_TOKEN');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    log.info({ signal }, 'Muster is shutting down');
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}
+stopOnSignals(log, () => server.close());

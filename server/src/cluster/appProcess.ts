@@ -6,27 +6,13 @@
 import { log } from '@muster/kit/log';
 import { serverConfigFromEnv } from '../config.ts';
 import { startMusterServer } from '../server.ts';
-import type { ChildMessage, SupervisorMessage } from './processProtocol.ts';
+import type { ChildMessage } from './processProtocol.ts';
+import { stopAsChild } from './lifecycle.ts';
 
 const server = await startMusterServer(serverConfigFromEnv());
 log.info({ port: server.port, mediaWorkers: server.pool.workers.length }, `app process ready on 127.0.0.1:${server.port} (behind the gateways)`);
 if (server.apiTokenFile) log.info({ file: server.apiTokenFile, generated: server.apiTokenGenerated }, `REST API token: in ${server.apiTokenFile} (mode 600)`);
 else log.info('REST API token: from MUSTER_API_TOKEN');
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  server.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.on('message', (message: SupervisorMessage) => {
-  if (message.t === 'stop') stop();
-});
-process.on('disconnect', stop);
-process.on('SIGTERM', stop);
-// Ctrl-C reaches the whole process group: the supervisor decides the order of stopping.
-process.on('SIGINT', () => undefined);
+stopAsChild(() => server.close());
 process.send?.({ t: 'ready', port: server.port } satisfies ChildMessage);

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { log } from '@muster/kit/log';
 import { DEFAULT_HEARTBEAT_MS } from '@muster/kit/longlink';
 import type { ChildMessage, SupervisorMessage } from '../cluster/processProtocol.ts';
+import { stopAsChild } from '../cluster/lifecycle.ts';
 import { tlsFromEnv } from '../http/tls.ts';
 import { DEFAULT_MAX_CONNECTIONS, Gateway } from './Gateway.ts';
 
@@ -31,21 +32,11 @@ const gateway = new Gateway({
 });
 const tell = (message: ChildMessage) => process.send?.(message);
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  gateway.close().finally(() => process.exit(0));
-};
+stopAsChild(() => gateway.close());
 process.on('message', (message: SupervisorMessage, handle: unknown) => {
   if (message.t === 'conn') gateway.take(handle as Socket);
   else if (message.t === 'app') gateway.useApp(message.url);
-  else if (message.t === 'stop') stop();
 });
-// The supervisor is gone (killed): nobody hands out connections or restarts the app any more.
-process.on('disconnect', stop);
-process.on('SIGTERM', stop);
-process.on('SIGINT', () => undefined);
 
 const report = setInterval(() => tell({ t: 'load', connections: gateway.connections }), 500);
 report.unref();

@@ -7,23 +7,13 @@
  */
 import { trustProxyFrom } from '@muster/kit/client-address';
 import { startTestServer } from '../../testing/index.ts';
-import type { ChildMessage, SupervisorMessage } from '../processProtocol.ts';
+import type { ChildMessage } from '../processProtocol.ts';
+import { stopAsChild } from '../lifecycle.ts';
 
 const dataDir = process.env.MUSTER_DATA_DIR!;
 const server = await startTestServer({ internalSecret: process.env.MUSTER_INTERNAL_SECRET, dataDir, security: { trustProxy: trustProxyFrom('loopback') } });
 // Sign-up by password: the test is in another process and cannot read this one's codes.
 await server.accounts.admin.updateSettings({ accountId: 'fixture', sessionId: 'fixture', role: 'admin' }, { signupPolicy: 'password' });
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  // The helper deletes only the empty directory it made; MUSTER_DATA_DIR stays for the next app.
-  server.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
-  );
-};
-process.on('message', (message: SupervisorMessage) => message.t === 'stop' && stop());
-process.on('disconnect', stop);
-process.on('SIGTERM', stop);
+// The helper deletes only the empty directory it made; MUSTER_DATA_DIR stays for the next app.
+stopAsChild(() => server.close());
 process.send?.({ t: 'ready', port: server.port } satisfies ChildMessage);

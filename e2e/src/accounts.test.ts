@@ -109,6 +109,19 @@ describe.skipIf(!browserTestsEnabled())('accounts in the web client', () => {
     const notice = page.locator('[data-testid="account-notice"][data-kind="password-locked"]');
     await notice.waitFor({ timeout: 10_000 });
     expect(await notice.textContent()).toMatch(/locked/);
+
+    // The organisation's announcement to everyone connected reaches the open page on its longlink.
+    const sent = await fetch(`${server.url}/api/v1/announcements`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.apiToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'Maintenance tonight at 22:00' }),
+    });
+    expect(sent.status).toBe(202);
+    const announcement = page.getByTestId('announcement');
+    await announcement.waitFor({ timeout: 10_000 });
+    expect(await announcement.textContent()).toMatch(/Maintenance tonight at 22:00/);
+    await page.getByTestId('announcement-close').click();
+    await announcement.waitFor({ state: 'detached' });
   });
 
   it('shows both devices, and signing the other out sends it to the log-in page by itself', async () => {

@@ -1,6 +1,6 @@
 import { Link } from '../app/Link.tsx';
 import { formatDateTime } from '../lib/time.ts';
-import { accountNotice } from './session.ts';
+import { accountNotice, announcement } from './session.ts';
 
 /**
  * A notice for the signed-in person that arrived on the account socket: so
@@ -23,6 +23,22 @@ export function AccountNoticeBanner() {
         </Link>
       )}
       <button class="link-btn" type="button" data-testid="account-notice-close" onClick={() => (accountNotice.value = null)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+/** The organisation's announcement to everyone connected ("the system restarts at 22:00"), until dismissed. */
+export function AnnouncementBanner() {
+  const current = announcement.value;
+  if (!current) return null;
+  return (
+    <div class="account-notice" role="status" data-testid="announcement">
+      <span>
+        {current.text} <small>({formatDateTime(current.sentAt)})</small>
+      </span>
+      <button class="link-btn" type="button" data-testid="announcement-close" onClick={() => (announcement.value = null)}>
         Dismiss
       </button>
     </div>

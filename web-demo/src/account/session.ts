@@ -17,6 +17,8 @@ export const currentUser = signal<User | null>(accounts.user);
 export const signInNotice = signal<string | null>(null);
 /** An account notice for the signed-in person (a lock-out after wrong passwords elsewhere). */
 export const accountNotice = signal<AccountNotice | null>(null);
+/** The organisation's latest announcement to everyone connected (`POST /api/v1/announcements`), until dismissed. */
+export const announcement = signal<{ id: string; text: string; sentAt: number } | null>(null);
 
 let started = false;
 
@@ -45,7 +47,12 @@ export function startAccount(): void {
   // The IM SDK rides on the same connection (account/im.ts): a longlink to the gateways, the lean one that lets a
   // host hold hundreds of thousands of devices (socket.io stays for meetings and boards).
   const im = startIm(accounts);
-  watchAccount(accounts, longlink(WebSocket), { onSocket: (socket) => im.attach(socket as unknown as Parameters<typeof im.attach>[0]) });
+  watchAccount(accounts, longlink(WebSocket), {
+    onSocket: (socket) => {
+      im.attach(socket as unknown as Parameters<typeof im.attach>[0]);
+      socket?.on('announcement', (a: { id: string; text: string; sentAt: number }) => (announcement.value = a));
+    },
+  });
   // The profile may have changed on another device since this one last looked.
   if (accounts.signedIn) void accounts.me().catch(() => undefined);
 }

@@ -1,7 +1,7 @@
 import { Fragment } from 'preact';
 import { useEffect } from 'preact/hooks';
 import type { User } from '@muster/accounts/client';
-import { AccountNoticeBanner } from '../account/AccountNotice.tsx';
+import { AccountNoticeBanner, AnnouncementBanner } from '../account/AccountNotice.tsx';
 import { OfflineBanner } from '../pwa/OfflineBanner.tsx';
 import { CallLayer } from '../call/CallLayer.tsx';
 import { GuestPage } from '../account/GuestPage.tsx';
@@ -111,6 +111,7 @@ export function App() {
       <Fragment key={pageKey(route, visit, user !== null)}>
         {content}
         {user && <AccountNoticeBanner />}
+        {user && <AnnouncementBanner />}
         {user && <OfflineBanner />}
       </Fragment>
       {/* Outside the visit's key: a call (ringing, or minimised while chatting) lives on across pages. */}

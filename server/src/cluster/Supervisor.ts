@@ -40,6 +40,9 @@ export interface SupervisorStats {
 /** Children run TypeScript as `npm start` does: through tsx (added when this process was not started with it: tests). */
 const EXEC_ARGV = process.execArgv.some((arg) => arg.includes('tsx')) ? process.execArgv : [...process.execArgv, '--import', 'tsx'];
 
+/** Connections accepted here and not yet taken by a gateway, at most (each holds one of this process's files). */
+const MAX_IN_FLIGHT_HANDOFFS = 12_000;
+
 /** A child that dies this soon after starting, again and again, is not restarted in a tight loop. */
 const RESTART_DELAY_MS = 500;
 
@@ -83,6 +86,10 @@ export class Supervisor {
     this.#appUrl = `http://127.0.0.1:${await this.#startApp()}`;
     await Promise.all(Array.from({ length: Math.max(1, this.#options.minGateways) }, () => this.#startGateway()));
     const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => this.#dispatch(socket));
+    // A socket handed to a gateway stays open here until the gateway has taken it; busy gateways take them
+    // slowly, and past the open-file limit this process could not even start a gateway. So beyond this many
+    // in flight, new connections are closed at once (clients connect again) instead.
+    server.maxConnections = MAX_IN_FLIGHT_HANDOFFS;
     this.#server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,6 +1,6 @@
 export { Accounts, type AccountsOptions } from './domain/Accounts.ts';
-export { Authenticator, deviceFromUserAgent, CODE_TTL_MS, CODE_MAX_TRIES, LOCKOUT_FAILURES, LOCKOUT_MS, type ClientContext, type DeviceInput } from './domain/Authenticator.ts';
-export { Administration, SETUP_LINK_TTL_MS, type CreatedGuest } from './domain/Administration.ts';
+export { Authenticator, deviceFromUserAgent, CODE_TTL_MS, CODE_MAX_TRIES, LOCKOUT_FAILURES, LOCKOUT_MS, type ClientContext, type DeviceInput, type StartedSession } from './domain/Authenticator.ts';
+export { Administration, SETUP_LINK_TTL_MS, type CreatedGuest, type ImportResult, type ImportSkip, type PersonToImport } from './domain/Administration.ts';
 export { Profiles, AVATAR_SIZES, MUSTER_ID_CHANGE_MS, type AvatarSize, type AvatarSource } from './domain/Profiles.ts';
 export { avatarImages, openImage, AVATAR_MAX_BYTES, IMAGE_MAX_PIXELS } from './domain/avatarImages.ts';
 export { SessionGuard, REVOCATION_POLL_MS, type Principal, type Revocation } from './domain/SessionGuard.ts';
@@ -10,8 +10,8 @@ export { Passwords, DEFAULT_PASSWORD_COST, TEST_PASSWORD_COST, MIN_PASSWORD_LENG
 export { PhoneNumbers, lastFour } from './domain/phone.ts';
 export { DEFAULT_SETTINGS } from './domain/context.ts';
 export { AccountError, isAccountError, STATUS_OF } from './errors.ts';
-export { AccountRepository, type StoredAccount, type AccountProfile, type AccountCredentials, type AvatarImages } from './store/AccountRepository.ts';
-export { SessionRepository, type StoredSession, type DeviceInfo } from './store/SessionRepository.ts';
+export { AccountRepository, CREATE_MANY_MAX, type StoredAccount, type AccountProfile, type AccountCredentials, type AvatarImages } from './store/AccountRepository.ts';
+export { SessionRepository, CREATE_MANY_SESSIONS_MAX, type StoredSession, type DeviceInfo } from './store/SessionRepository.ts';
 export { CodeRepository, type CodeCheck } from './store/CodeRepository.ts';
 export { LinkRepository, type LinkPurpose } from './store/LinkRepository.ts';
 export { SecurityEventRepository, type SecurityEvent, type SecurityEventKind } from './store/SecurityEventRepository.ts';

@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BotSpec } from './Bot.ts';
-import type { FleetCommand, FleetMessage, FleetSample } from './fleetProtocol.ts';
+import type { FleetCommand, FleetMessage, FleetSample, PeerName } from './fleetProtocol.ts';
 
 const ENTRY = fileURLToPath(new URL('./botEntry.mjs', import.meta.url));
 
@@ -23,7 +23,8 @@ export class BotFleet {
    * Deals bots out to `processes` processes, keeping each room's bots together
    * (their packets then cross one fewer process boundary in the figures).
    */
-  async start(url: string, bots: BotSpec[], options: { processes: number; ratePerSecond: number }): Promise<void> {
+  /** `peer`: the bots speak that SFU's protocol (src/peers/) instead of Muster's. */
+  async start(url: string, bots: BotSpec[], options: { processes: number; ratePerSecond: number; peer?: PeerName }): Promise<void> {
     const groups: BotSpec[][] = Array.from({ length: options.processes }, () => []);
     const rooms = [...new Set(bots.map((b) => b.room))];
     rooms.forEach((room, i) => groups[i % options.processes]!.push(...bots.filter((b) => b.room === room)));
@@ -42,7 +43,7 @@ export class BotFleet {
             }
           });
         });
-        const command: FleetCommand = { type: 'spawn', url, bots: group, ratePerSecond: perProcessRate };
+        const command: FleetCommand = { type: 'spawn', url, bots: group, ratePerSecond: perProcessRate, peer: options.peer };
         child.send(command);
       }),
     );

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BotFleet } from './BotFleet.ts';
-import type { FleetSample } from './fleetProtocol.ts';
+import type { FleetSample, PeerName } from './fleetProtocol.ts';
 import { LatencyHistogram } from './LatencyHistogram.ts';
 import { machineBusyPct, machineInfo, sampleMachineCpu, sampleProcess } from './processStats.ts';
 import { planScenario, type ScenarioName } from './scenarios.ts';
@@ -23,7 +23,22 @@ export interface LoadTestOptions {
   connectTimeout: number;
   /** Fraction of the real packet rates the bots send (1 = real rates). */
   mediaRate?: number;
+  /** A peer SFU to drive instead of Muster (calls scenario; see PeerUnderTest). */
+  peer?: PeerUnderTest;
   onProgress?: (line: string) => void;
+}
+
+/**
+ * A peer SFU the calls scenario measures Muster against (issue 18;
+ * src/peers/): already running on this machine, started by its adapter.
+ * It has no Muster /metrics: its CPU comes from /proc, and the packets it
+ * forwarded are the ones its subscribers received.
+ */
+export interface PeerUnderTest {
+  /** Which protocol the bots speak to it. */
+  name: PeerName;
+  url: string;
+  processes: { pid: number; role: string }[];
 }
 
 export interface TimelinePoint {
@@ -62,6 +77,17 @@ export interface LoadTestReport {
   latencyMs: { p50: number | null; p95: number | null; p99: number | null; max: number | null };
   sfuCpuUsPerPacket: number | null;
   sfuPacketsOutPerSec: number | null;
+  /**
+   * The steady window alone (`packets` counts from the start); the rate is
+   * timed by the bot processes' samples, the counts by the coordinator's seconds.
+   */
+  steady: { seconds: number; packetsSent: number; packetsReceived: number; packetsReceivedPerSec: number | null };
+  /**
+   * Server CPU (`server.cpuPct`: all its processes) per packet the
+   * subscribers received in the steady window: the CPU-per-packet figure
+   * Muster and a peer SFU both have, counted alike (peers/janus compares on it).
+   */
+  serverCpuUsPerReceivedPacket: number | null;
   server: {
     cpuPct: number | null;
     rssMB: number | null;
@@ -95,8 +121,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
   const startedAt = new Date().toISOString();
   const runId = `lt${randomBytes(3).toString('hex')}`;
   const plan = planScenario({ ...options, runId });
-  const server = options.url ? null : await ServerUnderTest.start({ workers: options.workers });
-  const url = options.url ?? server!.url;
+  const server = options.url || options.peer ? null : await ServerUnderTest.start({ workers: options.workers });
+  const url = options.url ?? options.peer?.url ?? server!.url;
   const processes = options.botProcesses ?? Math.max(1, Math.min(8, Math.ceil(plan.bots.length / 800)));
 
   const samples = new Map<number, FleetSample>();
@@ -114,6 +140,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
   const serverPids = () => {
     const pids: { pid: number; role: string }[] = [];
     if (server) pids.push({ pid: server.pid, role: 'main' });
+    if (options.peer) pids.push(...options.peer.processes);
     return pids;
   };
 
@@ -121,10 +148,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     const rampSeconds = plan.bots.length / options.ramp;
     const t0 = Date.now();
     const bots = options.mediaRate && options.mediaRate !== 1 ? plan.bots.map((b) => ({ ...b, mediaRate: options.mediaRate })) : plan.bots;
-    await fleet.start(url, bots, { processes, ratePerSecond: options.ramp });
+    await fleet.start(url, bots, { processes, ratePerSecond: options.ramp, peer: options.peer?.name });
 
     let previous: { at: number; sent: number; received: number; procCpu: Map<number, number>; workers: ReturnType<typeof sumWorkers> | null; botCpu: number } | null = null;
-    type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number };
+    type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number; bySample: Map<number, { takenAt: number; received: number }> };
+    const bySample = () => new Map([...samples].map(([index, s]) => [index, { takenAt: s.takenAt, received: s.packetsReceived }]));
     let steadyStart: Mark | null = null;
     let machineAtSteadyStart: ReturnType<typeof sampleMachineCpu> = null;
     let machineAtSteadyEnd: ReturnType<typeof sampleMachineCpu> = null;
@@ -184,20 +212,23 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
         }
       }
       let workers: ReturnType<typeof sumWorkers> | null = null;
-      try {
-        lastWorkers = await fetchWorkerMetrics(url);
-        workers = sumWorkers(lastWorkers);
-        if (local) {
-          for (const w of lastWorkers) {
-            const s = sampleProcess(w.pid);
-            if (s) {
-              procCpu.set(w.pid, s.cpuMicros);
-              rss += s.rssBytes;
+      // A peer SFU has no /metrics: /proc and the bots' counts are its figures.
+      if (!options.peer) {
+        try {
+          lastWorkers = await fetchWorkerMetrics(url);
+          workers = sumWorkers(lastWorkers);
+          if (local) {
+            for (const w of lastWorkers) {
+              const s = sampleProcess(w.pid);
+              if (s) {
+                procCpu.set(w.pid, s.cpuMicros);
+                rss += s.rssBytes;
+              }
             }
-          }
-        } else rss += workers.rssBytes;
-      } catch {
-        // metrics unavailable this second
+          } else rss += workers.rssBytes;
+        } catch {
+          // metrics unavailable this second
+        }
       }
 
       const phase: TimelinePoint['phase'] = steadyStart ? 'steady' : 'ramp';
@@ -214,6 +245,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
           serverCpuPct = ((workers.cpuSeconds - previous.workers.cpuSeconds) / dt) * 100;
         }
         if (workers && previous.workers) sfuOut = (workers.packetsOut - previous.workers.packetsOut) / dt;
+        else if (options.peer) sfuOut = (received - previous.received) / dt;
         botCpuPct = ((botCpu - previous.botCpu) / 1e6 / dt) * 100;
       }
       const point: TimelinePoint = {
@@ -248,11 +280,11 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
 
       // Steady state begins when every call is up, or when the ramp has had its time.
       if (!steadyStart && (allUp() || now > rampDeadline)) {
-        steadyStart = { workers, procCpu, at: now, sent, received, expected, rcvd };
+        steadyStart = { workers, procCpu, at: now, sent, received, expected, rcvd, bySample: bySample() };
         machineAtSteadyStart = sampleMachineCpu();
       }
       if (steadyStart && now - steadyStart.at >= options.duration * 1000) {
-        steadyEnd = { workers, procCpu, at: now, sent, received, expected, rcvd };
+        steadyEnd = { workers, procCpu, at: now, sent, received, expected, rcvd, bySample: bySample() };
         machineAtSteadyEnd = sampleMachineCpu();
         break;
       }
@@ -288,6 +320,19 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       const cpuUs = (last.cpuSeconds - first.cpuSeconds) * 1e6;
       if (packets > 0) sfuCpuUsPerPacket = cpuUs / packets;
       sfuPacketsOutPerSec = packets / dt;
+    }
+    const steadyReceived = end.received - start.received;
+    // The rate timed by each bot process's own samples: the marks' samples can be a second old,
+    // which over the window would be a second's packets too many or too few against the CPU time.
+    let receivedPerSec = 0;
+    for (const [index, last] of end.bySample) {
+      const first = start.bySample.get(index);
+      if (first && last.takenAt > first.takenAt) receivedPerSec += (last.received - first.received) / ((last.takenAt - first.takenAt) / 1000);
+    }
+    const serverCpuUsPerReceivedPacket = serverCpuPct !== null && receivedPerSec > 0 ? ((serverCpuPct / 100) * 1e6) / receivedPerSec : null;
+    if (options.peer) {
+      sfuCpuUsPerPacket = serverCpuUsPerReceivedPacket;
+      sfuPacketsOutPerSec = receivedPerSec;
     }
     const lastSamples = [...samples.values()];
     const callsOf = (kind: 'video' | 'voice' | 'all') => {
@@ -333,6 +378,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       },
       sfuCpuUsPerPacket: round(sfuCpuUsPerPacket, 2),
       sfuPacketsOutPerSec: round(sfuPacketsOutPerSec, 0),
+      steady: { seconds: round(dt, 1)!, packetsSent: end.sent - start.sent, packetsReceived: steadyReceived, packetsReceivedPerSec: round(receivedPerSec, 0) },
+      serverCpuUsPerReceivedPacket: round(serverCpuUsPerReceivedPacket, 2),
       server: {
         cpuPct: round(serverCpuPct, 1),
         rssMB: timeline.at(-1)?.serverRssMB ?? null,

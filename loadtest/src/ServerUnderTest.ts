@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commandLine, environmentVariable, processTree } from './processStats.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -47,14 +48,27 @@ export class ServerUnderTest {
   readonly #dataDir: string;
   readonly #lineListeners = new Set<(line: string) => void>();
   url = '';
+  /** MUSTER_API_TOKEN of this server: the REST API's bearer token (announcements). */
+  readonly apiToken: string;
 
-  private constructor(child: ChildProcess, dataDir: string) {
+  private constructor(child: ChildProcess, dataDir: string, apiToken: string) {
     this.#child = child;
     this.#dataDir = dataDir;
+    this.apiToken = apiToken;
   }
 
   get pid(): number {
     return this.#child.pid!;
+  }
+
+  /** A fresh data directory: `start` makes one, or takes one prepared beforehand (people provisioned into it). */
+  static newDataDir(): string {
+    return fs.mkdtempSync(path.join(os.tmpdir(), 'muster-loadtest-'));
+  }
+
+  /** Every process of the server now, each with its role (see serverProcesses). */
+  processes(): { pid: number; role: string }[] {
+    return serverProcesses(this.pid);
   }
 
   /** Every line the server writes to stdout from now on (its log: the chat scenario reads sign-up codes there). */
@@ -63,9 +77,13 @@ export class ServerUnderTest {
     return () => this.#lineListeners.delete(listener);
   }
 
-  /** `env`: more environment for the server (the chat scenario's TRUST_PROXY, DATABASE_URL). */
-  static async start(options: { workers?: number; env?: Record<string, string> } = {}): Promise<ServerUnderTest> {
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-loadtest-'));
+  /**
+   * `env`: more environment for the server (the chat scenario's TRUST_PROXY, DATABASE_URL).
+   * `dataDir`: one from `newDataDir()`, prepared beforehand; removed at `stop` like one made here.
+   */
+  static async start(options: { workers?: number; env?: Record<string, string>; dataDir?: string } = {}): Promise<ServerUnderTest> {
+    const dataDir = options.dataDir ?? ServerUnderTest.newDataDir();
+    const apiToken = randomBytes(16).toString('hex');
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO, 'server/src/main.ts')], {
       cwd: REPO,
       env: {
@@ -73,7 +91,7 @@ export class ServerUnderTest {
         PORT: '0',
         HOST: '127.0.0.1',
         MUSTER_DATA_DIR: dataDir,
-        MUSTER_API_TOKEN: randomBytes(16).toString('hex'),
+        MUSTER_API_TOKEN: apiToken,
         ...(options.workers ? { MEDIA_WORKERS: String(options.workers) } : {}),
         ROOM_CLOSE_GRACE_MS: '1000',
         // Every bot comes from 127.0.0.1: the per-address limits that stop one attacker would stop the whole fleet.
@@ -85,7 +103,7 @@ export class ServerUnderTest {
       },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    const server = new ServerUnderTest(child, dataDir);
+    const server = new ServerUnderTest(child, dataDir, apiToken);
     let partial = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       const lines = (partial + chunk.toString()).split('\n');
@@ -124,4 +142,28 @@ export class ServerUnderTest {
     }
     fs.rmSync(this.#dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Every process of a Muster server, the one started first (`root`) first,
+ * each with its role: the supervisor, the app, the gateways it starts as
+ * connections grow, the app's media workers ('main' and its media workers
+ * when it runs as one process, GATEWAYS=0). Not the esbuild processes tsx
+ * runs beside each of them (about 12 MB each) when Muster runs from its
+ * TypeScript sources, as here.
+ */
+export function serverProcesses(root: number): { pid: number; role: string }[] {
+  const [first, ...children] = processTree(root);
+  if (first === undefined) return [];
+  // tsx compiles the sources through an esbuild service process beside each Node process: the harness's way of running Muster, not Muster.
+  const roles = children.filter((pid) => !/\/esbuild$/.test(commandLine(pid)?.[0] ?? '')).map((pid) => ({ pid, role: serverRole(pid) }));
+  const clustered = roles.some((r) => r.role === 'app' || r.role === 'gateway');
+  return [{ pid: first, role: clustered ? 'supervisor' : 'main' }, ...roles];
+}
+
+/** A server child process's role: a media worker by the script it runs, the others by the MUSTER_PROCESS the supervisor starts them with. */
+function serverRole(pid: number): string {
+  const argv = commandLine(pid) ?? [];
+  if (argv.some((arg) => /media\/src\/worker\//.test(arg))) return 'media-worker';
+  return environmentVariable(pid, 'MUSTER_PROCESS') ?? path.basename(argv.find((arg) => /\.(m?js|ts)$/.test(arg)) ?? argv[0] ?? 'unknown');
 }

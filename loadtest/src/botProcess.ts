@@ -5,6 +5,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Bot } from './Bot.ts';
+import { JanusBot } from './peers/janus/JanusBot.ts';
 import type { FleetCommand, FleetMessage, FleetSample } from './fleetProtocol.ts';
 import { LatencyHistogram } from './LatencyHistogram.ts';
 import { nowMs } from './payload.ts';
@@ -13,7 +14,7 @@ const send = (message: FleetMessage) => {
   if (process.connected) process.send!(message);
 };
 
-const bots: Bot[] = [];
+const bots: (Bot | JanusBot)[] = [];
 const latency = new LatencyHistogram();
 let packetsReceived = 0;
 let bytesReceived = 0;
@@ -62,6 +63,7 @@ const reporter = setInterval(() => {
   const cpu = process.cpuUsage();
   const sample: FleetSample = {
     type: 'sample',
+    takenAt: Date.now(),
     joined,
     failed,
     mediaRestarts: bots.reduce((a, b) => a + b.mediaRestarts, 0),
@@ -90,7 +92,7 @@ async function spawn(url: string, specs: FleetCommand & { type: 'spawn' }): Prom
   const interval = 1000 / Math.max(0.1, specs.ratePerSecond);
   for (const spec of specs.bots) {
     if (stopping) return;
-    const bot = new Bot(spec, sink);
+    const bot = specs.peer === 'janus' ? new JanusBot(spec, sink) : new Bot(spec, sink);
     bots.push(bot);
     bot.join(url).then(
       () => {

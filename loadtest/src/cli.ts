@@ -14,8 +14,29 @@ import { markdownReport, timelineSvg } from './report.ts';
   }
 }
 
+// The connections scenario (issue 18: long connections held, memory and CPU per connection) has its own too (src/connections/).
+{
+  const argv = process.argv.slice(2);
+  if ((argv.includes('--scenario') && argv[argv.indexOf('--scenario') + 1] === 'connections') || argv.includes('--scenario=connections')) {
+    const { connectionsMain } = await import('./connections/connectionsCli.ts');
+    process.exit(await connectionsMain(argv));
+  }
+}
+
+// The calls scenario against Janus, or Muster then Janus side by side (issue 18), has its own runner (src/peers/janus/).
+{
+  const argv = process.argv.slice(2);
+  const target = argv.includes('--target') ? argv[argv.indexOf('--target') + 1] : argv.find((a) => a.startsWith('--target='))?.slice('--target='.length);
+  if (target === 'janus' || target === 'both') {
+    const { janusMain } = await import('./peers/janus/janusCli.ts');
+    process.exit(await janusMain(argv));
+  }
+}
+
 const USAGE = `Usage: npm run loadtest -- --scenario calls|meeting|webinar [options]
        npm run loadtest -- --scenario chat --help   (the chat scenario's own flags)
+       npm run loadtest -- --scenario connections --help   (long connections held: memory and CPU per connection)
+       npm run loadtest -- --scenario calls --target janus|both --help   (against Janus)
 
   --video-calls N     1:1 video calls (calls scenario)
   --voice-calls M     1:1 voice calls (calls scenario)

@@ -1,13 +1,18 @@
 import type { BotSpec } from './Bot.ts';
 
+/** A peer SFU the bots may speak to instead of Muster (src/peers/). */
+export type PeerName = 'janus';
+
 /** Coordinator → bot process. */
 export type FleetCommand =
-  | { type: 'spawn'; url: string; bots: BotSpec[]; ratePerSecond: number }
+  | { type: 'spawn'; url: string; bots: BotSpec[]; ratePerSecond: number; peer?: PeerName }
   | { type: 'stop' };
 
 /** Per-second report of one bot process. */
 export interface FleetSample {
   type: 'sample';
+  /** When the process took it (ms since the epoch): a coordinator's second can read a sample late. */
+  takenAt: number;
   /** Bots whose join finished / failed, with join times of those that finished in this second. */
   joined: number;
   failed: number;

@@ -65,14 +65,15 @@ export function timelineSvg(timeline: TimelinePoint[], title: string): string {
 
 const fmt = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '–' : `${v}${unit}`);
 
-export function markdownReport(report: LoadTestReport, chartFile: string): string {
+/** `title`: a peer SFU's run (src/peers/) says whose figures these are. */
+export function markdownReport(report: LoadTestReport, chartFile: string, title = `Muster load test: ${report.scenario}`): string {
   const o = report.options;
   const steady = report.timeline.filter((p) => p.phase === 'steady');
-  return `# Muster load test: ${report.scenario}
+  return `# ${title}
 
 Run ${report.startedAt} on ${report.machine.cpuModel}, ${report.machine.cores} cores, ${report.machine.memoryGiB} GiB, ${report.machine.platform}, Node ${report.machine.node}. Whole machine busy in the steady window: ${report.machine.busyPct ?? '?'} % of one core, of which other processes (neither server nor bots) ${report.machine.otherProcessesPct ?? '?'} %.
 
-Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voice calls` : `${o.rooms} rooms × ${o.roomSize}`}, ${o.duration} s steady after ramp at ${o.ramp} bots/s, ${o.url ? `server ${o.url}` : `own server${o.workers ? ` with ${o.workers} media workers` : ''}`}, ${report.loadGenerator.processes} bot processes${o.mediaRate && o.mediaRate !== 1 ? `, **bots sending ${o.mediaRate} × the real packet rates**` : ''}.
+Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voice calls` : `${o.rooms} rooms × ${o.roomSize}`}, ${o.duration} s steady after ramp at ${o.ramp} bots/s, ${o.url ? `server ${o.url}` : o.peer ? `${o.peer.name} started for the run` : `own server${o.workers ? ` with ${o.workers} media workers` : ''}`}, ${report.loadGenerator.processes} bot processes${o.mediaRate && o.mediaRate !== 1 ? `, **bots sending ${o.mediaRate} × the real packet rates**` : ''}.
 
 ![load, latency and CPU over time](${chartFile})
 
@@ -88,6 +89,7 @@ Options: ${o.scenario === 'calls' ? `${o.videoCalls} video + ${o.voiceCalls} voi
 | jitter (mean of streams) | ${report.jitterMs} ms |
 | SFU packets out per second | ${fmt(report.sfuPacketsOutPerSec)} |
 | **SFU CPU per forwarded packet** | **${fmt(report.sfuCpuUsPerPacket, ' µs')}** |
+| server CPU per packet the subscribers received | ${fmt(report.serverCpuUsPerReceivedPacket, ' µs')} |
 | server CPU (all processes) | ${fmt(report.server.cpuPct, ' %')} |
 | server RSS | ${fmt(report.server.rssMB, ' MB')} |
 | load generator CPU / worst event-loop lag | ${report.loadGenerator.cpuPct} % / ${report.loadGenerator.maxEventLoopLagMs} ms |

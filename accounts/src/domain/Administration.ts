@@ -2,13 +2,13 @@ import crypto from 'node:crypto';
 import { Secret, TOTP } from 'otpauth';
 import type { Limit } from '@muster/kit/limits';
 import { AccountError } from '../errors.ts';
-import type { AccountSettings, AdminUser, SessionReply, User } from '../protocol.ts';
-import type { StoredAccount } from '../store/AccountRepository.ts';
+import { NicknameSchema, type AccountSettings, type AdminUser, type SessionReply, type User } from '../protocol.ts';
+import { CREATE_MANY_MAX, type StoredAccount } from '../store/AccountRepository.ts';
 import type { SecurityEvent } from '../store/SecurityEventRepository.ts';
 import type { Authenticator, ClientContext, DeviceInput } from './Authenticator.ts';
 import type { PendingCode } from './CodeChannel.ts';
 import { LogCodeChannel } from './CodeChannel.ts';
-import { newId, type AccountsContext } from './context.ts';
+import { defaultMusterId, newId, type AccountsContext } from './context.ts';
 import type { Profiles } from './Profiles.ts';
 import type { Principal } from './SessionGuard.ts';
 import { ADMIN_ELEVATION_TTL_SECONDS } from './TokenService.ts';
@@ -23,6 +23,25 @@ export interface CreatedGuest {
   /** `/guest#<token>`: works once. */
   link: string;
 }
+
+/** One line of a staff list to import. */
+export interface PersonToImport {
+  phone: string;
+  nickname: string;
+}
+
+/** Why a line of a staff list was not imported. */
+export type ImportSkip = 'PHONE_INVALID' | 'PHONE_TAKEN' | 'NICKNAME_INVALID';
+
+export interface ImportResult {
+  /** In the list's order; `phone` normalised (E.164). */
+  imported: { id: string; phone: string; nickname: string }[];
+  /** In the list's order, `phone` as given. A number twice in the list is imported once and skipped (PHONE_TAKEN) after. */
+  skipped: { phone: string; reason: ImportSkip }[];
+}
+
+/** Drawing a default Muster ID again when one collides: how often before giving up. */
+const MUSTER_ID_DRAWS = 3;
 
 /**
  * The admin console's rules: the first admin, the second factor, users,
@@ -237,6 +256,74 @@ export class Administration {
     await this.#auth.signOutEverywhere(id, 'deleted');
     await this.#c.accounts.delete(id);
     await this.#c.audit.append({ actor: admin.accountId, action: 'user.delete', target: id, details: {} });
+  }
+
+  /**
+   * An organisation's staff list, imported at once: one active account per
+   * person, with a default Muster ID and no password (people sign in by
+   * one-time code; the number counts as verified once a code has proved it).
+   * Invalid numbers or nicknames, numbers other accounts have, and numbers
+   * repeated in the list are skipped and returned. Stored CREATE_MANY_MAX
+   * people a transaction, each batch recorded in the audit log with `actor`.
+   */
+  async importPeople(people: readonly PersonToImport[], actor = 'operator'): Promise<ImportResult> {
+    const imported: ImportResult['imported'] = [];
+    /** With each one's line in the list, to report them in its order. */
+    const skipped: (ImportResult['skipped'][number] & { line: number })[] = [];
+    /** Normalised number → its line. */
+    const lineOf = new Map<string, number>();
+    const now = this.#c.now();
+    const accounts: StoredAccount[] = [];
+    people.forEach((person, line) => {
+      let phone: string;
+      try {
+        phone = this.#c.phones.normalise(person.phone);
+      } catch {
+        return void skipped.push({ phone: person.phone, reason: 'PHONE_INVALID', line });
+      }
+      const nickname = NicknameSchema.safeParse(person.nickname);
+      if (!nickname.success) return void skipped.push({ phone: person.phone, reason: 'NICKNAME_INVALID', line });
+      if (lineOf.has(phone)) return void skipped.push({ phone: person.phone, reason: 'PHONE_TAKEN', line });
+      lineOf.set(phone, line);
+      accounts.push({
+        id: newId('u'),
+        musterId: defaultMusterId(),
+        role: 'user',
+        status: 'active',
+        createdAt: now,
+        updatedAt: now,
+        expiresAt: null,
+        lockedUntil: null,
+        profile: { phone, phoneVerified: false, nickname: nickname.data, gender: 'unspecified', region: '', signature: '', avatarVersion: null, musterIdChangedAt: null },
+        credentials: {},
+      });
+    });
+    for (let i = 0; i < accounts.length; i += CREATE_MANY_MAX) {
+      const batch = accounts.slice(i, i + CREATE_MANY_MAX);
+      const taken = new Set((await this.#createBatch(batch)).taken);
+      const stored: StoredAccount[] = [];
+      for (const account of batch) {
+        const phone = account.profile.phone!;
+        const line = lineOf.get(phone)!;
+        if (taken.has(phone)) skipped.push({ phone: people[line]!.phone, reason: 'PHONE_TAKEN', line });
+        else stored.push(account);
+      }
+      for (const a of stored) imported.push({ id: a.id, phone: a.profile.phone!, nickname: a.profile.nickname });
+      if (stored.length > 0) await this.#c.audit.append({ actor, action: 'user.import', target: 'accounts', details: { count: stored.length, ids: stored.map((a) => a.id) } });
+    }
+    return { imported, skipped: skipped.sort((a, b) => a.line - b.line).map(({ line: _line, ...skip }) => skip) };
+  }
+
+  /** One batch of an import; a default Muster ID drawn twice (rare) fails the batch, which is drawn again. */
+  async #createBatch(batch: StoredAccount[]): Promise<{ taken: string[] }> {
+    for (let draw = 1; ; draw++) {
+      try {
+        return await this.#c.accounts.createMany(batch);
+      } catch (error) {
+        if (!(error instanceof AccountError && error.code === 'MUSTER_ID_TAKEN') || draw >= MUSTER_ID_DRAWS) throw error;
+        for (const account of batch) account.musterId = defaultMusterId();
+      }
+    }
   }
 
   // ------------------------------------------------------------ guests

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Limit } from '@muster/kit/limits';
 import { AccountError } from '../errors.ts';
-import type { CodePurpose, Device, SessionReply } from '../protocol.ts';
+import type { AccountErrorCode, CodePurpose, Device, SessionReply } from '../protocol.ts';
 import type { StoredAccount } from '../store/AccountRepository.ts';
-import type { DeviceInfo } from '../store/SessionRepository.ts';
+import { CREATE_MANY_SESSIONS_MAX, type DeviceInfo, type StoredSession } from '../store/SessionRepository.ts';
 import { defaultMusterId, isExpired, newId, type AccountsContext } from './context.ts';
 import { lastFour } from './phone.ts';
 import type { Principal, Revocation } from './SessionGuard.ts';
@@ -26,6 +26,15 @@ export interface ClientContext {
 export interface DeviceInput {
   name: string;
   platform: string;
+}
+
+/** A device signed in by `startSessions`: a log-in's tokens, without the profile. */
+export interface StartedSession {
+  accountId: string;
+  deviceId: string;
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  refreshToken: string;
 }
 
 /** The refusals and limits, named, so tests and operators can reason about them. */
@@ -224,20 +233,61 @@ export class Authenticator {
     return this.#startSession(account, device, client);
   }
 
+  /**
+   * Signs one new device in for each of these accounts at once (an operator
+   * provisioning the devices of imported staff, kiosks, a load test's fleet):
+   * the session and tokens a log-in gives, stored CREATE_MANY_SESSIONS_MAX a
+   * transaction. Accounts that may not sign in now (unknown, disabled,
+   * pending, an expired guest) get none and are returned apart. Each batch
+   * is recorded in the audit log with `actor`.
+   */
+  async startSessions(
+    accountIds: readonly string[],
+    device: DeviceInput,
+    client: ClientContext,
+    actor = 'operator',
+  ): Promise<{ started: StartedSession[]; refused: { accountId: string; reason: AccountErrorCode }[] }> {
+    const started: StartedSession[] = [];
+    const refused: { accountId: string; reason: AccountErrorCode }[] = [];
+    const info: DeviceInfo = { ...device, address: client.address };
+    for (let i = 0; i < accountIds.length; i += CREATE_MANY_SESSIONS_MAX) {
+      const ids = accountIds.slice(i, i + CREATE_MANY_SESSIONS_MAX);
+      const byId = new Map((await this.#c.accounts.getMany(ids)).map((a) => [a.id, a]));
+      const now = this.#c.now();
+      const batch: { account: StoredAccount; session: StoredSession }[] = [];
+      for (const id of ids) {
+        const account = byId.get(id);
+        if (!account) {
+          refused.push({ accountId: id, reason: 'NOT_FOUND' });
+          continue;
+        }
+        try {
+          this.#assertMaySignIn(account);
+        } catch (error) {
+          refused.push({ accountId: id, reason: (error as AccountError).code });
+          continue;
+        }
+        batch.push({ account, session: newSession(account.id, info, now) });
+      }
+      await this.#c.sessions.createMany(batch.map((b) => b.session));
+      if (batch.length > 0) await this.#c.audit.append({ actor, action: 'session.start-many', target: 'accounts', details: { count: batch.length, devices: batch.map((b) => b.session.id) } });
+      for (const tokens of await Promise.all(batch.map(({ account, session }) => this.#tokensOf(account, session, now)))) started.push(tokens);
+    }
+    return { started, refused };
+  }
+
   async #startSession(account: StoredAccount, device: DeviceInput | undefined, client: ClientContext): Promise<SessionReply> {
     const now = this.#c.now();
-    const secret = RefreshTokens.newSecret();
-    const sessionId = newId('d');
-    const info: DeviceInfo = { ...(device ?? deviceFromUserAgent(client.userAgent)), address: client.address };
-    await this.#c.sessions.create({ id: sessionId, accountId: account.id, createdAt: now, lastSeenAt: now, generation: 1, revokedAt: null, secret, device: info });
-    const access = await this.#c.tokens.signAccess({ accountId: account.id, sessionId, role: account.role }, now);
-    return {
-      user: await this.#profiles.userOf(account),
-      accessToken: access.token,
-      accessTokenExpiresAt: access.expiresAt,
-      refreshToken: RefreshTokens.make(sessionId, 1, secret),
-      deviceId: sessionId,
-    };
+    const session = newSession(account.id, { ...(device ?? deviceFromUserAgent(client.userAgent)), address: client.address }, now);
+    await this.#c.sessions.create(session);
+    const { accountId: _accountId, ...tokens } = await this.#tokensOf(account, session, now);
+    return { user: await this.#profiles.userOf(account), ...tokens };
+  }
+
+  /** A new session's first tokens: an access token, and the refresh token of generation 1. */
+  async #tokensOf(account: StoredAccount, session: StoredSession, now: number): Promise<StartedSession> {
+    const access = await this.#c.tokens.signAccess({ accountId: account.id, sessionId: session.id, role: account.role }, now);
+    return { accountId: account.id, deviceId: session.id, accessToken: access.token, accessTokenExpiresAt: access.expiresAt, refreshToken: RefreshTokens.make(session.id, 1, session.secret) };
   }
 
   // ------------------------------------------------------------ refresh, log-out
@@ -374,6 +424,11 @@ export class Authenticator {
     this.#c.guard.revoked({ accountId: account.id, sessionIds: others, reason: 'password-changed' });
     await this.#c.securityEvent('password.changed', account.id, { address: client.address, devicesSignedOut: others.length });
   }
+}
+
+/** A device session at its first generation, with a fresh refresh secret. */
+function newSession(accountId: string, device: DeviceInfo, now: number): StoredSession {
+  return { id: newId('d'), accountId, createdAt: now, lastSeenAt: now, generation: 1, revokedAt: null, secret: RefreshTokens.newSecret(), device };
 }
 
 async function take(limit: Limit, key: string, what: string): Promise<void> {

@@ -50,6 +50,9 @@ export interface AvatarImages {
 
 type Row = AccountsTable;
 
+/** Most accounts `createMany` takes at once: 11 bound values a row keeps one statement well under either engine's limit. */
+export const CREATE_MANY_MAX = 500;
+
 const aad = (id: string, column: 'profile' | 'credentials') => ({ table: 'accounts', column, rowId: id });
 const avatarAad = (id: string, version: number, column: 'small' | 'large') => ({ table: 'account_avatars', column, rowId: `${id}/${version}` });
 
@@ -80,6 +83,41 @@ export class AccountRepository {
       } catch (error) {
         throw this.#conflict(error);
       }
+    });
+  }
+
+  /**
+   * New accounts in one transaction (an imported staff list, at most
+   * CREATE_MANY_MAX): those whose phone number an existing account has are
+   * left out and their numbers returned; the rest are stored. The numbers
+   * must differ from each other. MUSTER_ID_TAKEN (a default ID drawn twice)
+   * fails the whole batch, so the caller can draw again.
+   */
+  async createMany(accounts: readonly StoredAccount[]): Promise<{ taken: string[] }> {
+    if (accounts.length > CREATE_MANY_MAX) throw new RangeError(`createMany takes at most ${CREATE_MANY_MAX} accounts, not ${accounts.length}`);
+    if (accounts.length === 0) return { taken: [] };
+    return this.#db.writer.write(async (trx) => {
+      // Each number under every key held (a rotation in progress leaves some under the old one), mapped back to it.
+      const phoneOfIndex = new Map<string, string>();
+      for (const account of accounts) {
+        const phone = account.profile.phone;
+        if (phone !== null) for (const index of this.#db.sealer.blindIndexCandidates('phone', phone)) phoneOfIndex.set(index, phone);
+      }
+      const taken = new Set<string>();
+      const indexes = [...phoneOfIndex.keys()];
+      for (let i = 0; i < indexes.length; i += 1000) {
+        const rows = await trx.selectFrom('accounts').select('phone_index').where('phone_index', 'in', indexes.slice(i, i + 1000)).execute();
+        for (const row of rows) taken.add(phoneOfIndex.get(row.phone_index!)!);
+      }
+      const fresh = accounts.filter((a) => a.profile.phone === null || !taken.has(a.profile.phone));
+      if (fresh.length > 0) {
+        try {
+          await trx.insertInto('accounts').values(fresh.map((a) => this.#toRow(a))).execute();
+        } catch (error) {
+          throw this.#conflict(error);
+        }
+      }
+      return { taken: [...taken] };
     });
   }
 

@@ -23,6 +23,9 @@ export interface StoredSession {
 
 type Row = AccountSessionsTable;
 
+/** Most sessions `createMany` takes at once (8 bound values a row). */
+export const CREATE_MANY_SESSIONS_MAX = 500;
+
 const aad = (id: string, column: 'secret' | 'device') => ({ table: 'account_sessions', column, rowId: id });
 
 /** Devices and their refresh-token state in `account_sessions`, either engine. */
@@ -35,19 +38,16 @@ export class SessionRepository {
 
   async create(session: StoredSession): Promise<void> {
     await this.#db.writer.write(async (trx) => {
-      await trx
-        .insertInto('account_sessions')
-        .values({
-          id: session.id,
-          account_id: session.accountId,
-          created_at: session.createdAt,
-          last_seen_at: session.lastSeenAt,
-          generation: session.generation,
-          revoked_at: session.revokedAt,
-          secret: this.#db.sealer.seal(session.secret, aad(session.id, 'secret')),
-          device: this.#db.sealer.sealJson(session.device, aad(session.id, 'device')),
-        })
-        .execute();
+      await trx.insertInto('account_sessions').values(this.#toRow(session)).execute();
+    });
+  }
+
+  /** Many new sessions in one transaction (at most CREATE_MANY_SESSIONS_MAX): devices an operator signs in at once. */
+  async createMany(sessions: readonly StoredSession[]): Promise<void> {
+    if (sessions.length > CREATE_MANY_SESSIONS_MAX) throw new RangeError(`createMany takes at most ${CREATE_MANY_SESSIONS_MAX} sessions, not ${sessions.length}`);
+    if (sessions.length === 0) return;
+    await this.#db.writer.write(async (trx) => {
+      await trx.insertInto('account_sessions').values(sessions.map((s) => this.#toRow(s))).execute();
     });
   }
 
@@ -156,6 +156,19 @@ export class SessionRepository {
       const result = await trx.deleteFrom('account_sessions').where('revoked_at', '<', before).executeTakeFirst();
       return Number(result.numDeletedRows);
     });
+  }
+
+  #toRow(session: StoredSession): Row {
+    return {
+      id: session.id,
+      account_id: session.accountId,
+      created_at: session.createdAt,
+      last_seen_at: session.lastSeenAt,
+      generation: session.generation,
+      revoked_at: session.revokedAt,
+      secret: this.#db.sealer.seal(session.secret, aad(session.id, 'secret')),
+      device: this.#db.sealer.sealJson(session.device, aad(session.id, 'device')),
+    };
   }
 
   #toSession(row: Row): StoredSession {

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '@muster/db';
 import { rawQuery, testEngines, testLocation, type TestLocation } from '@muster/db/testing';
 import { isAccountError } from '../errors.ts';
-import { AccountRepository, type StoredAccount } from './AccountRepository.ts';
+import { AccountRepository, CREATE_MANY_MAX, type StoredAccount } from './AccountRepository.ts';
 import { CodeRepository } from './CodeRepository.ts';
 import { LinkRepository } from './LinkRepository.ts';
 import { SecurityEventRepository } from './SecurityEventRepository.ts';
-import { SessionRepository } from './SessionRepository.ts';
+import { CREATE_MANY_SESSIONS_MAX, SessionRepository, type StoredSession } from './SessionRepository.ts';
 import { SettingsRepository } from './SettingsRepository.ts';
 
 const engines = await testEngines('the PostgreSQL accounts store contract (accounts/src/store/repositories.test.ts)');
@@ -87,6 +87,29 @@ for (const engine of engines) {
         await rejectsWith(accounts.create(account({ musterId: a.musterId!.toUpperCase() })), 'MUSTER_ID_TAKEN');
       });
 
+      it('creates many in one call, leaving out the numbers other accounts have', async () => {
+        const existing = account();
+        await accounts.create(existing);
+        const batch = Array.from({ length: CREATE_MANY_MAX - 2 }, () => account({ musterId: uid('m').slice(0, 12) }));
+        const clash = account({}, { phone: existing.profile.phone });
+        const guest = account({ role: 'guest' }, { phone: null });
+        expect(await accounts.createMany([...batch, clash, guest])).toEqual({ taken: [existing.profile.phone] });
+        expect(await accounts.getMany(batch.map((a) => a.id))).toHaveLength(batch.length);
+        expect(await accounts.findByPhone(batch[7]!.profile.phone!)).toEqual({ ...batch[7], musterId: batch[7]!.musterId!.toLowerCase() });
+        expect(await accounts.get(clash.id)).toBeNull();
+        expect(await accounts.get(guest.id)).not.toBeNull();
+        expect(await accounts.createMany([])).toEqual({ taken: [] });
+        await expect(accounts.createMany(Array.from({ length: CREATE_MANY_MAX + 1 }, () => account()))).rejects.toThrow(RangeError);
+      });
+
+      it('stores none of a batch when one Muster ID is taken', async () => {
+        const a = account({ musterId: uid('m').slice(0, 12) });
+        await accounts.create(a);
+        const fresh = account();
+        await rejectsWith(accounts.createMany([fresh, account({ musterId: a.musterId })]), 'MUSTER_ID_TAKEN');
+        expect(await accounts.get(fresh.id)).toBeNull();
+      });
+
       it('keeps guests without phone numbers side by side', async () => {
         const g1 = account({ role: 'guest', expiresAt: 5 }, { phone: null });
         const g2 = account({ role: 'guest', expiresAt: 5 }, { phone: null });
@@ -157,6 +180,26 @@ for (const engine of engines) {
         expect(await sessions.revoke(id, 31)).toBe(false);
         expect(await sessions.advance(id, 2, 40, '10.0.0.4')).toBe(false);
         expect((await sessions.get(id))!.revokedAt).toBe(30);
+      });
+
+      it('creates many in one call, each with its own sealed secret', async () => {
+        const owners = [account(), account()];
+        await accounts.createMany(owners);
+        const many: StoredSession[] = Array.from({ length: CREATE_MANY_SESSIONS_MAX }, (_, i) => ({
+          id: uid('d'),
+          accountId: owners[i % 2]!.id,
+          createdAt: 5,
+          lastSeenAt: 5,
+          generation: 1,
+          revokedAt: null,
+          secret: crypto.randomBytes(32),
+          device: { name: `bot ${i}`, platform: 'api', address: '127.0.0.1' },
+        }));
+        await sessions.createMany(many);
+        expect(await sessions.get(many[3]!.id)).toEqual(many[3]);
+        expect(await sessions.countActive(owners[0]!.id)).toBe(CREATE_MANY_SESSIONS_MAX / 2);
+        expect((await sessions.signedIn(many.map((s) => s.id), 10)).size).toBe(CREATE_MANY_SESSIONS_MAX);
+        await expect(sessions.createMany([...many, ...many])).rejects.toThrow(RangeError);
       });
 
       it('lists active devices, most recent first, and revokes all but one', async () => {

@@ -18,9 +18,9 @@ import { CodeBook, provisionChat, type ProvisionedConversation } from './provisi
 
 const ENTRY = fileURLToPath(new URL('./chatEntry.mjs', import.meta.url));
 /** Seconds of sending before the steady window opens (connections warm, JIT done). */
-const WARM_UP_S = 3;
+export const WARM_UP_S = 3;
 /** After sending stops, how long deliveries may still arrive before the count is final (uploads in flight need longer). */
-const DRAIN_MAX_S = 15;
+export const DRAIN_MAX_S = 15;
 const DRAIN_MAX_MEDIA_S = 60;
 
 export interface ChatTimelinePoint {
@@ -42,7 +42,7 @@ export interface ChatTimelinePoint {
   mediaInFlight?: number;
 }
 
-type Percentiles = { p50: number | null; p95: number | null; p99: number | null; max: number | null; count: number };
+export type Percentiles = { p50: number | null; p95: number | null; p99: number | null; max: number | null; count: number };
 
 export interface ChatReport {
   scenario: 'chat';
@@ -91,8 +91,8 @@ export interface ChatReport {
   timeline: ChatTimelinePoint[];
 }
 
-const round = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
-const percentiles = (h: LatencyHistogram): Percentiles => ({
+export const round = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits);
+export const percentiles = (h: LatencyHistogram): Percentiles => ({
   p50: round(h.percentile(0.5)),
   p95: round(h.percentile(0.95)),
   p99: round(h.percentile(0.99)),
@@ -168,7 +168,7 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
           child.on('message', (message: ChatMessage) => {
             if (message.type === 'ready') {
               const media = options.media && manifest ? { ...options.media, seed: options.media.seed * 1009 + p, uploadsInFlight: Math.max(1, Math.ceil(options.media.uploadsInFlight / P)), manifest } : undefined;
-              const command: ChatCommand = { type: 'connect', url: server.url, bots: mine.map((u) => ({ index: u.index, id: u.id, accessToken: u.accessToken })), conversations, ...(media ? { media } : {}) };
+              const command: ChatCommand = { type: 'connect', url: server.url, transport: options.transport ?? 'longlink', bots: mine.map((u) => ({ index: u.index, id: u.id, accessToken: u.accessToken })), conversations, ...(media ? { media } : {}) };
               child.send(command);
             }
             if (message.type === 'sample') samples.set(p, message);

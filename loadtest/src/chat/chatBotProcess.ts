@@ -14,15 +14,18 @@
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { io as connect, type Socket } from 'socket.io-client';
+import { io as connect } from 'socket.io-client';
+import { WebSocket } from 'ws';
+import { longlink, type WebSocketConstructor } from '@muster/accounts/client';
 import { AccountTransport, type ImSocketLike } from '@muster/im/client';
 import { LatencyHistogram } from '../LatencyHistogram.ts';
 import { nowMs } from '../payload.ts';
-import type { ChatBotSpec, ChatCommand, ChatMessage, ChatSample, Kind, MediaSample } from './chatProtocol.ts';
+import { TEXT_PADDING, type ChatBotSpec, type ChatCommand, type ChatMessage, type ChatSample, type Kind, type MediaSample } from './chatProtocol.ts';
 import { drawIn, MEDIA_TYPES, mediaClientMsgId, MESSAGE_TYPES, nearest, parseMediaClientMsgId, pickType, seededRandom, type MediaType, type MsgType } from './media.ts';
 import { filePool } from './mediaPayloads.ts';
 import type { MediaMixOptions } from './options.ts';
 import { botAddress, type ProvisionedConversation } from './provision.ts';
+import { sendAtRate } from './sendAtRate.ts';
 import { tusUpload, UploadFailed } from './tusUpload.ts';
 
 const post = (message: ChatMessage) => {
@@ -31,7 +34,7 @@ const post = (message: ChatMessage) => {
 
 interface ChatBot {
   spec: ChatBotSpec;
-  socket: Socket;
+  socket: BotSocket;
   transport: AccountTransport;
 }
 
@@ -84,9 +87,6 @@ const m = {
 const FILE_TYPES: Record<MediaType, string> = { image: 'image/jpeg', voice: 'audio/webm', file: 'application/octet-stream' };
 const EXTENSIONS: Record<MediaType, string> = { image: 'jpg', voice: 'webm', file: 'bin' };
 
-// Padding so a message is about the size of a chat line (the send time comes first).
-const PADDING = ' 会议改到三点，请大家准时参加。The meeting moves to 3 pm.';
-
 interface LiveMessage {
   conversationId: string;
   senderId: string;
@@ -124,14 +124,23 @@ function onMessage(bot: ChatBot, message: LiveMessage): void {
   }
 }
 
-async function connectAll(url: string, specs: ChatBotSpec[]): Promise<void> {
+/** The connection of each bot: the web client's longlink, or socket.io's /account; both have the socket surface the IM transport uses. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type BotSocket = ImSocketLike & { once(event: string, listener: (...args: any[]) => void): unknown; close(): unknown };
+const openLonglink = longlink(WebSocket as unknown as WebSocketConstructor);
+
+async function connectAll(url: string, kind: 'longlink' | 'socketio', specs: ChatBotSpec[]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(50, specs.length) }, async () => {
       for (;;) {
         const spec = specs[next++];
         if (!spec) return;
-        const socket = connect(`${url}/account`, { transports: ['websocket'], auth: { accessToken: spec.accessToken }, reconnection: true, forceNew: true });
+        const socket = (
+          kind === 'longlink'
+            ? openLonglink(`${url}/account`, { transports: ['websocket'], forceNew: true, auth: (callback) => callback({ accessToken: spec.accessToken }) })
+            : connect(`${url}/account`, { transports: ['websocket'], auth: { accessToken: spec.accessToken }, reconnection: true, forceNew: true })
+        ) as unknown as BotSocket;
         // REST is not used by the bots: the transport's fetch is never called.
         const transport = new AccountTransport({ fetch: () => Promise.reject(new Error('the chat bots use the socket only')) } as never, { ackTimeoutMs: 30_000 });
         const bot: ChatBot = { spec, socket, transport };
@@ -204,7 +213,7 @@ function sendOne(kind: Kind): void {
   }
   const slot = pickSlot(kind, media?.random ?? Math.random);
   if (!slot) return;
-  emitSend(slot.bot, slot.conversation, 'text', { clientMsgId: `lt${process.pid}x${counter++}`, type: 'text', text: `${nowMs().toFixed(3)}|${PADDING}` });
+  emitSend(slot.bot, slot.conversation, 'text', { clientMsgId: `lt${process.pid}x${counter++}`, type: 'text', text: `${nowMs().toFixed(3)}|${TEXT_PADDING}` });
 }
 
 /** The payload of one media send: its size drawn uniformly within the type's range (the nearest real image or clip). */
@@ -307,18 +316,7 @@ function mediaSample(): MediaSample {
   return sample;
 }
 
-let scheduler: NodeJS.Timeout | undefined;
-function startSending(rate: number, groupShare: number): void {
-  const start = nowMs();
-  let due = 0;
-  scheduler = setInterval(() => {
-    const target = Math.floor(((nowMs() - start) / 1000) * rate);
-    // Never more than a second's worth at once, should this process fall behind.
-    let n = Math.min(target - due, Math.ceil(rate));
-    due = target;
-    while (n-- > 0) sendOne(Math.random() < groupShare ? 'group' : 'direct');
-  }, 5);
-}
+let stopSending: () => void = () => undefined;
 
 const reporter = setInterval(() => {
   const cpu = process.cpuUsage();
@@ -354,16 +352,16 @@ process.on('message', (command: ChatCommand) => {
     serverUrl = command.url;
     if (command.media) media = loadMedia(command.media);
     for (const c of command.conversations) conversations.set(c.id, c);
-    void connectAll(command.url, command.bots).then(() => {
+    void connectAll(command.url, command.transport, command.bots).then(() => {
       const byIndex = new Map(bots.map((b) => [b.spec.index, b]));
       for (const c of command.conversations) for (const m of c.members) if (byIndex.has(m)) slots[c.kind].push({ bot: byIndex.get(m)!, conversation: c });
       post({ type: 'connected', connected, failed: connectFailed });
     });
   }
-  if (command.type === 'send') startSending(command.rate, command.groupShare);
-  if (command.type === 'halt') clearInterval(scheduler);
+  if (command.type === 'send') stopSending = sendAtRate(command.rate, () => sendOne(Math.random() < command.groupShare ? 'group' : 'direct'));
+  if (command.type === 'halt') stopSending();
   if (command.type === 'stop') {
-    clearInterval(scheduler);
+    stopSending();
     for (const bot of bots) bot.socket.close();
     clearInterval(reporter);
     setTimeout(() => process.exit(0), 50);

@@ -16,6 +16,7 @@ export async function chatMain(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const o = parsed.options;
+  if (o.target === 'ejabberd') return (await import('../peers/ejabberd/ejabberdChatCli.ts')).ejabberdChatMain(o);
   const report = await runChatLoadTest(o, (line) => console.log(line));
   const { timeline: _timeline, ...summary } = report;
   console.log(JSON.stringify(summary, null, 2));

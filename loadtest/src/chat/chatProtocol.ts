@@ -3,6 +3,9 @@ import type { PayloadManifest } from './mediaPayloads.ts';
 import type { MediaMixOptions } from './options.ts';
 import type { ProvisionedConversation } from './provision.ts';
 
+/** A text message is its send time, then this padding, so it is about the size of a chat line (every target's bots send it). */
+export const TEXT_PADDING = ' 会议改到三点，请大家准时参加。The meeting moves to 3 pm.';
+
 export interface ChatBotSpec {
   index: number;
   id: string;
@@ -14,6 +17,8 @@ export type ChatCommand =
   | {
       type: 'connect';
       url: string;
+      /** longlink (the gateways' lean WebSocket) or socket.io's /account. */
+      transport: 'longlink' | 'socketio';
       bots: ChatBotSpec[];
       /** Conversations with at least one of this process's bots in them. */
       conversations: ProvisionedConversation[];

@@ -1,8 +1,8 @@
 import type { ChatReport } from './ChatLoadTest.ts';
 import { mediaMarkdown } from './mediaReport.ts';
 
-const fmt = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '–' : `${v}${unit}`);
-const lat = (p: ChatReport['latencyMs']['direct'], what = 'deliveries') => (p.count === 0 ? '– (none)' : `${fmt(p.p50)} / ${fmt(p.p95)} / ${fmt(p.p99)} / ${fmt(p.max)} ms (${p.count} ${what})`);
+export const fmt = (v: number | null | undefined, unit = '') => (v === null || v === undefined ? '–' : `${v}${unit}`);
+export const lat = (p: ChatReport['latencyMs']['direct'], what = 'deliveries') => (p.count === 0 ? '– (none)' : `${fmt(p.p50)} / ${fmt(p.p95)} / ${fmt(p.p99)} / ${fmt(p.max)} ms (${p.count} ${what})`);
 
 /** The chat scenario's Markdown report. */
 export function chatMarkdownReport(r: ChatReport): string {

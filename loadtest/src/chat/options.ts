@@ -21,6 +21,12 @@ export const CHAT_USAGE = `Usage: npm run loadtest -- --scenario chat [options]
   --database-url URL  run the server it starts on PostgreSQL            default: SQLite in its data directory
   --json FILE         write the JSON report
   --md FILE           write the Markdown report
+  --transport T       how each bot connects: longlink (the lean WebSocket the web client
+                      uses, on the gateways) or socketio (the /account namespace)
+                                                                        default longlink
+  --target T          muster, or ejabberd: the same one-to-one load against an ejabberd it
+                      starts (issue 18; --users, --rate, --duration, --bot-processes, --json,
+                      --md; the generated ejabberd.yml goes beside the reports) default muster
 
   Rich media (issue 17):
   --media-mix         send the customer's mix instead of text only: text 60 %,
@@ -39,6 +45,8 @@ export const CHAT_USAGE = `Usage: npm run loadtest -- --scenario chat [options]
 export const ChatOptionsSchema = z
   .object({
     scenario: z.literal('chat'),
+    target: z.enum(['muster', 'ejabberd']).default('muster'),
+    transport: z.enum(['longlink', 'socketio']).default('longlink'),
     users: z.coerce.number().int().min(2).max(100_000).default(200),
     groups: z.coerce.number().int().min(0).max(10_000).default(0),
     'group-size': z.coerce.number().int().min(2).max(1_000).default(10),
@@ -65,7 +73,8 @@ export const ChatOptionsSchema = z
   .refine((o) => o.users >= 2, { message: 'one-to-one conversations need at least two users', path: ['users'] })
   .refine((o) => o['media-mix'] || (o['image-bytes'] ?? o['voice-seconds'] ?? o['file-bytes'] ?? o.mix) === undefined, { message: 'media sizes and --mix need --media-mix', path: ['media-mix'] })
   .refine((o) => ['image-bytes', 'voice-seconds', 'file-bytes'].every((k) => o[k as 'image-bytes'] === undefined || parseRange(o[k as 'image-bytes']!) !== null), { message: 'a size range is "min-max", positive', path: ['media-mix'] })
-  .refine((o) => o['voice-seconds'] === undefined || parseRange(o['voice-seconds'])!.max <= 60, { message: 'a voice message is at most 60 s', path: ['voice-seconds'] });
+  .refine((o) => o['voice-seconds'] === undefined || parseRange(o['voice-seconds'])!.max <= 60, { message: 'a voice message is at most 60 s', path: ['voice-seconds'] })
+  .refine((o) => o.target === 'muster' || (o.groups === 0 && !o['media-mix'] && !o['database-url']), { message: 'ejabberd runs the one-to-one text load only (no --groups, --media-mix, --database-url)', path: ['target'] });
 
 /** The rich-media mix's settings (`--media-mix`). */
 export interface MediaMixOptions {
@@ -79,6 +88,10 @@ export interface MediaMixOptions {
 }
 
 export interface ChatOptions {
+  /** The server under test: Muster (default), or ejabberd (src/peers/ejabberd/). */
+  target?: 'ejabberd';
+  /** How the bots connect to Muster: longlink (default, as the web client) or socket.io's /account. */
+  transport?: 'longlink' | 'socketio';
   users: number;
   groups: number;
   groupSize: number;
@@ -95,7 +108,7 @@ export interface ChatOptions {
   md?: string;
 }
 
-const FLAGS = ['scenario', 'users', 'groups', 'group-size', 'rate', 'group-share', 'duration', 'bot-processes', 'database-url', 'json', 'md', 'uploads-in-flight', 'chunk-mb', 'seed', 'mix', 'image-bytes', 'voice-seconds', 'file-bytes'];
+const FLAGS = ['scenario', 'target', 'transport', 'users', 'groups', 'group-size', 'rate', 'group-share', 'duration', 'bot-processes', 'database-url', 'json', 'md', 'uploads-in-flight', 'chunk-mb', 'seed', 'mix', 'image-bytes', 'voice-seconds', 'file-bytes'];
 
 /** Parses the command line; a list of problems when it is wrong. */
 export function parseChatArgs(argv: readonly string[]): { ok: true; options: ChatOptions } | { ok: false; problems: string[] } {
@@ -111,6 +124,8 @@ export function parseChatArgs(argv: readonly string[]): { ok: true; options: Cha
   return {
     ok: true,
     options: {
+      ...(o.target === 'ejabberd' ? { target: 'ejabberd' as const } : {}),
+      transport: o.transport,
       users: o.users,
       groups: o.groups,
       groupSize: o['group-size'],

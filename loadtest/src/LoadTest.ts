@@ -139,7 +139,8 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
   const local = !options.url;
   const serverPids = () => {
     const pids: { pid: number; role: string }[] = [];
-    if (server) pids.push({ pid: server.pid, role: 'main' });
+    // The whole tree (supervisor, app, gateways); media workers come from /metrics below, with their figures.
+    if (server) pids.push(...server.processes().filter((p) => p.role !== 'media-worker'));
     if (options.peer) pids.push(...options.peer.processes);
     return pids;
   };

@@ -8,7 +8,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from '../LatencyHistogram.ts';
 import { machineBusyPct, machineInfo, sampleMachineCpu, sampleProcess } from '../processStats.ts';
-import { fetchWorkerMetrics, ServerUnderTest } from '../ServerUnderTest.ts';
+import { ServerUnderTest } from '../ServerUnderTest.ts';
 import type { ChatCommand, ChatMessage, ChatSample, Kind } from './chatProtocol.ts';
 import { makePayloads } from './mediaPayloads.ts';
 import { buildMediaReport, MediaHistograms, sumMedia, type MediaReport, type MediaTotals } from './mediaReport.ts';
@@ -184,13 +184,8 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
     const connectFailed = connectedReplies.reduce((a, r) => a + r.failed, 0);
     onProgress(`bots connected ${connected}/${plan.users} (failed ${connectFailed}) in ${P} processes; sending ${options.rate} msg/s`);
 
-    // Server processes: the main one and its media workers (idle here, but part of the footprint).
-    const pids: { pid: number; role: string }[] = [{ pid: server.pid, role: 'main' }];
-    try {
-      for (const w of await fetchWorkerMetrics(server.url)) pids.push({ pid: w.pid, role: `media-worker-${w.worker}` });
-    } catch {
-      // no metrics: the main process alone
-    }
+    // Server processes: the whole tree (supervisor, app, gateways, and media workers: idle here, but part of the footprint).
+    const pids = server.processes();
     const serverCpu = () => new Map(pids.map(({ pid }) => [pid, sampleProcess(pid)?.cpuMicros ?? 0]));
     const serverRss = () => pids.reduce((a, { pid }) => a + (sampleProcess(pid)?.rssBytes ?? 0), 0);
 

@@ -1,6 +1,5 @@
 /** `npm run loadtest -- --scenario connections …`: flags, progress, report files (cli.ts hands over here). */
-import fs from 'node:fs';
-import path from 'node:path';
+import { printAndWriteReport } from '../reportFiles.ts';
 import { runConnectionsLoadTest } from './ConnectionsLoadTest.ts';
 import { connectionsMarkdownReport } from './connectionsReport.ts';
 import { CONNECTIONS_USAGE, parseConnectionsArgs } from './options.ts';
@@ -17,17 +16,6 @@ export async function connectionsMain(argv: readonly string[]): Promise<number> 
   }
   const o = parsed.options;
   const report = await runConnectionsLoadTest(o, (line) => console.log(line));
-  const { timeline: _timeline, ...summary } = report;
-  console.log(JSON.stringify(summary, null, 2));
-  if (o.json) {
-    fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
-    fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`JSON report: ${o.json}`);
-  }
-  if (o.md) {
-    fs.mkdirSync(path.dirname(path.resolve(o.md)), { recursive: true });
-    fs.writeFileSync(o.md, connectionsMarkdownReport(report));
-    console.log(`Markdown report: ${o.md}`);
-  }
+  printAndWriteReport(report, o, connectionsMarkdownReport);
   return 0;
 }

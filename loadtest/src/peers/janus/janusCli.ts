@@ -12,6 +12,7 @@ import { runLoadTest, type LoadTestReport } from '../../LoadTest.ts';
 import { markdownReport, timelineSvg } from '../../report.ts';
 import { compareReports, comparisonMarkdown } from './Comparison.ts';
 import { runJanusLoadTest, type JanusReport } from './JanusLoadTest.ts';
+import { writeFileIn } from '../../reportFiles.ts';
 
 export const JANUS_USAGE = `Usage: npm run loadtest -- --scenario calls --target janus|both [options]
 
@@ -53,10 +54,7 @@ const Options = z
   .refine((o) => o['video-calls'] + o['voice-calls'] > 0, 'the calls scenario needs --video-calls and/or --voice-calls')
   .refine((o) => o.target === 'both' || o.workers === undefined, '--workers is Muster’s: it goes with --target both');
 
-const write = (file: string, content: string) => {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-  fs.writeFileSync(file, content);
-};
+const write = writeFileIn;
 
 const svgBeside = (md: string, suffix: string) => `${md.replace(/\.md$/, '')}${suffix}.svg`;
 

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BotSpec } from './Bot.ts';
 import type { FleetCommand, FleetMessage, FleetSample, PeerName } from './fleetProtocol.ts';
+import { stopChild } from './stopChild.ts';
 
 const ENTRY = fileURLToPath(new URL('./botEntry.mjs', import.meta.url));
 
@@ -52,19 +53,7 @@ export class BotFleet {
   async stop(): Promise<void> {
     await Promise.all(
       this.#children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            const timer = setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve();
-            }, 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.send({ type: 'stop' } satisfies FleetCommand);
-          }),
+        (child) => stopChild(child, { message: { type: 'stop' } satisfies FleetCommand, graceMs: 15_000 }),
       ),
     );
   }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { commandLine, environmentVariable, processTree } from './processStats.ts';
+import { stopChild } from './stopChild.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -127,19 +128,7 @@ export class ServerUnderTest {
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode === null) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#child.kill('SIGKILL');
-          resolve();
-        }, 10_000);
-        this.#child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        this.#child.kill('SIGTERM');
-      });
-    }
+    await stopChild(this.#child, { graceMs: 10_000 });
     fs.rmSync(this.#dataDir, { recursive: true, force: true });
   }
 }

@@ -15,6 +15,7 @@ import { buildMediaReport, MediaHistograms, sumMedia, type MediaReport, type Med
 import { sampleServerIo, serverIoBetween, type ServerIoSample } from './mediaStats.ts';
 import { planChat, type ChatOptions } from './options.ts';
 import { CodeBook, provisionChat, type ProvisionedConversation } from './provision.ts';
+import { stopChild } from '../stopChild.ts';
 
 const ENTRY = fileURLToPath(new URL('./chatEntry.mjs', import.meta.url));
 /** Seconds of sending before the steady window opens (connections warm, JIT done). */
@@ -392,19 +393,7 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
   } finally {
     await Promise.all(
       children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            const timer = setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve();
-            }, 10_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.send({ type: 'stop' } satisfies ChatCommand);
-          }),
+        (child) => stopChild(child, { message: { type: 'stop' } satisfies ChatCommand, graceMs: 10_000 }),
       ),
     );
     await server.stop();

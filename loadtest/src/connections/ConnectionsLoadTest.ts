@@ -25,6 +25,7 @@ import { planFleet } from './FleetPlan.ts';
 import { MusterTarget } from './MusterTarget.ts';
 import type { ConnectionsOptions } from './options.ts';
 import type { TargetProvisioning, TargetServer } from './TargetServer.ts';
+import { stopChild } from '../stopChild.ts';
 
 const ENTRY = fileURLToPath(new URL('./connectionsEntry.mjs', import.meta.url));
 /** The ramp stops opening connections when the machine has less than this left (the bots and the server share it). */
@@ -439,20 +440,7 @@ export async function runConnectionsLoadTest(options: ConnectionsOptions, onProg
     stopping = true;
     await Promise.all(
       children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null || child.signalCode !== null) return resolve();
-            const timer = setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve();
-            }, 15_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            if (child.connected) child.send({ type: 'stop' } satisfies BotCommand);
-            else child.kill('SIGTERM');
-          }),
+        (child) => stopChild(child, { message: { type: 'stop' } satisfies BotCommand, graceMs: 15_000 }),
       ),
     );
     await target.stop();

@@ -16,6 +16,7 @@ import { LatencyHistogram } from '../../LatencyHistogram.ts';
 import { machineBusyPct, machineInfo, sampleMachineCpu } from '../../processStats.ts';
 import { EjabberdNode } from './EjabberdNode.ts';
 import type { XmppChatBotSpec, XmppChatCommand, XmppChatMessage } from './xmppChatProtocol.ts';
+import { stopChild } from '../../stopChild.ts';
 
 const ENTRY = fileURLToPath(new URL('./xmppChatEntry.mjs', import.meta.url));
 /** Accounts whose archives are counted after the drain, spread over the bot processes. */
@@ -289,19 +290,7 @@ export async function runEjabberdChatLoadTest(options: ChatOptions, onProgress: 
   } finally {
     await Promise.all(
       children.map(
-        (child) =>
-          new Promise<void>((resolve) => {
-            if (child.exitCode !== null) return resolve();
-            const timer = setTimeout(() => {
-              child.kill('SIGKILL');
-              resolve();
-            }, 10_000);
-            child.once('exit', () => {
-              clearTimeout(timer);
-              resolve();
-            });
-            child.send({ type: 'stop' } satisfies XmppChatCommand);
-          }),
+        (child) => stopChild(child, { message: { type: 'stop' } satisfies XmppChatCommand, graceMs: 10_000 }),
       ),
     );
     await node.stop();

@@ -6,6 +6,7 @@ import { hostAddresses } from './hostAddresses.ts';
 import { JanusConfig } from './JanusConfig.ts';
 import { JanusSession } from './JanusSession.ts';
 import { freePort } from '@muster/kit/testing';
+import { stopChild } from '../../stopChild.ts';
 
 export const JANUS_BINARY = '/usr/bin/janus';
 
@@ -105,19 +106,7 @@ export class JanusServer {
   }
 
   async stop(): Promise<void> {
-    if (this.#child.exitCode === null && this.#child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#child.kill('SIGKILL');
-          resolve();
-        }, 10_000);
-        this.#child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        this.#child.kill('SIGTERM');
-      });
-    }
+    await stopChild(this.#child, { graceMs: 10_000 });
     fs.rmSync(this.config.dir, { recursive: true, force: true });
   }
 }

@@ -288,7 +288,11 @@ export class Gateway {
       else this.#send(link, { t: 'res', id, ok: false, error: reply.error ?? { code: 'INTERNAL', message: 'the server could not complete the request' } });
     } catch (error) {
       if (error instanceof UplinkUnavailable) this.#answerError(link, id, 'UNAVAILABLE', error.message);
-      else throw error;
+      else {
+        // The caller does not wait on this: a rethrow would be an unhandled rejection that ends the gateway.
+        this.#log.error({ err: error, event }, 'gateway: a request could not be relayed');
+        this.#answerError(link, id, 'INTERNAL', 'the server could not complete the request');
+      }
     } finally {
       link.inFlight--;
     }

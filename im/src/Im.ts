@@ -37,6 +37,8 @@ export interface ImOptions {
   maxSendsInFlight?: number;
   /** Message search's indexer: `indexer: false` leaves indexing to another process (or to a test). */
   search?: SearchIndexerTuning & { indexer?: boolean };
+  /** How long a call rings before it is missed (default 45 s; tests shorten it). */
+  callRingMs?: number;
   /** How often the temporary-group sweeper runs (default 10 minutes); 0: never (a test calls `temporaryGroups.sweep()`). */
   temporaryGroupSweepMs?: number;
 }
@@ -79,7 +81,7 @@ export class Im {
     this.#messages = new ConversationRepository(options.db);
     this.contacts = new Contacts({ contacts: new ContactRepository(options.db), accounts: options.accounts, hub: this.hub, ...(options.limits ? { limits: options.limits } : {}), now });
     this.conversations = new Conversations({ conversations: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now, ...(options.recallWindowMs !== undefined ? { recallWindowMs: options.recallWindowMs } : {}), ...(options.maxSendsInFlight !== undefined ? { maxSendsInFlight: options.maxSendsInFlight } : {}) });
-    this.calls = new Calls({ conversations: this.conversations, store: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now });
+    this.calls = new Calls({ conversations: this.conversations, store: new ConversationRepository(options.db), contacts: this.contacts, accounts: options.accounts, hub: this.hub, now, ...(options.callRingMs !== undefined ? { ringMs: options.callRingMs } : {}) });
     // Unanswered calls are missed after 45 s: checked every second.
     const ringSweep = setInterval(() => void this.calls.sweep().catch(() => undefined), 1_000);
     ringSweep.unref();

@@ -24,6 +24,8 @@ export const IM_STATUS: Record<ImErrorCode, number> = {
   RATE_LIMITED: 429,
   // The process has as many sends in flight as it takes (maxSendsInFlight): refused at once, nothing stored; retry after Retry-After.
   BUSY: 503,
+  // Several server processes: the one holding what was asked (a call) did not answer in time, or the shared store is away; retry.
+  UNAVAILABLE: 503,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   // A group avatar upload that is not an image Muster reads (as accounts' IMAGE_INVALID).

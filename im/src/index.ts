@@ -6,6 +6,8 @@ export { Conversations, DEFAULT_RECALL_WINDOW_MS, TYPING_INTERVAL_MS, type Conve
 export { ConversationRepository, directKey, type Conversation, type Membership, type StoredMessage, type MessageBody, type QuoteSnapshot, type ForwardItem } from './store/ConversationRepository.ts';
 export { ContactRepository, type Contact, type ContactDetails, type ContactRequest, type RequestState } from './store/ContactRepository.ts';
 export { Calls, type CallRooms, type CallsOptions } from './domain/Calls.ts';
+export { CALL_OPS, type CallClaim, type CallDirectory, type CallOp, type CallRequest } from './domain/CallDirectory.ts';
+export { CallIdSchema, type CallView } from './callProtocol.ts';
 export { Groups, type GroupsOptions } from './domain/Groups.ts';
 export { TemporaryGroups, IM_SETTINGS_KEY, DEFAULT_IM_SETTINGS, DEFAULT_SWEEP_INTERVAL_MS, type TemporaryGroupsOptions } from './domain/TemporaryGroups.ts';
 export { GroupRepository, DEFAULT_GROUP_SETTINGS, type GroupSettings, type JoinRequest } from './store/GroupRepository.ts';

@@ -28,6 +28,12 @@ export interface ProducerOptions {
   dependencyDescriptorExtensionId?: number;
   /** VP8 simulcast: the publisher's rids, lowest encoding first, and the rid / repaired-rid extension ids. */
   simulcast?: { rids: string[]; ridExtensionId: number; repairedRidExtensionId: number };
+  /**
+   * Simulcast: the SSRC of each encoding, lowest first, when known before the
+   * first packet. A producer fed by a pipe (PipeTransport) knows them from the
+   * origin, whose packets need not carry the rid extension any more.
+   */
+  simulcastSsrcs?: number[];
 }
 
 /**
@@ -104,6 +110,7 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
    */
   readonly layers?: ProducerLayers;
   #audioLevelExtensionId: number;
+  readonly #dependencyDescriptorExtensionId: number;
   #ssrc: number | null = null;
   #paused = false;
   #closed = false;
@@ -121,6 +128,7 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
     this.codec = options.codec;
     this.#receiver = options.receiver;
     this.#audioLevelExtensionId = options.audioLevelExtensionId ?? 0;
+    this.#dependencyDescriptorExtensionId = options.dependencyDescriptorExtensionId ?? 0;
     this.#ssrc = options.ssrc ?? null;
     const history = options.packetHistory ?? (options.kind === 'video' ? VIDEO_PACKET_HISTORY : 0);
     if (history > 0) this.#ring = new PacketRing(history);
@@ -132,7 +140,7 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
         ridId: simulcast.ridExtensionId,
         repairedRidId: simulcast.repairedRidExtensionId,
         rings: simulcast.rids.map(() => new PacketRing(Math.max(history, 1))),
-        ssrcs: simulcast.rids.map(() => null),
+        ssrcs: simulcast.rids.map((_, i) => options.simulcastSsrcs?.[i] ?? null),
       };
     }
     if (scalable) {
@@ -153,6 +161,22 @@ export class Producer extends EnhancedEventEmitter<ProducerEvents> implements Rt
 
   get ssrc(): number | null {
     return this.#ssrc;
+  }
+
+  /** The id of ssrc-audio-level in this producer's packets (0: none). */
+  get audioLevelExtensionId(): number {
+    return this.#audioLevelExtensionId;
+  }
+
+  /** The id of the AV1 dependency descriptor in this producer's packets (0: none). */
+  get dependencyDescriptorExtensionId(): number {
+    return this.#dependencyDescriptorExtensionId;
+  }
+
+  /** VP8 simulcast: the rids, lowest encoding first, and the rid extension ids; undefined for a single stream. */
+  get simulcast(): { rids: string[]; ridExtensionId: number; repairedRidExtensionId: number } | undefined {
+    const sim = this.#simulcast;
+    return sim && { rids: [...sim.rids], ridExtensionId: sim.ridId, repairedRidExtensionId: sim.repairedRidId };
   }
 
   setAudioLevelSink(sink: AudioLevelSink | undefined): void {

@@ -2,8 +2,9 @@ import { ActiveSpeakerObserver } from './ActiveSpeakerObserver.ts';
 import type { Consumer } from './Consumer.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import { addTraffic, type Traffic } from './traffic.ts';
-import type { MediaConfig } from './config.ts';
+import { rtcPortRange, type MediaConfig } from './config.ts';
 import type { Producer } from './Producer.ts';
+import { PipeTransport, type PipeTransportDump } from './PipeTransport.ts';
 import { PlainTransport } from './PlainTransport.ts';
 import type { WebRtcServer } from './WebRtcServer.ts';
 import { WebRtcTransport, type TransportDirection, type TransportDump } from './WebRtcTransport.ts';
@@ -12,6 +13,8 @@ export interface RouterDump {
   id: string;
   transports: TransportDump[];
   dominantSpeaker: string | null;
+  /** Pipes to this room's routers on other workers or hosts, when there are any. */
+  pipeTransports?: PipeTransportDump[];
 }
 
 export interface RouterStats extends Traffic {
@@ -32,6 +35,8 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
   readonly #producers = new Map<string, Producer>();
   /** Plain-RTP outputs (recorders); they only consume, so they stay out of the traffic totals of WebRTC transports. */
   readonly #plainTransports = new Map<string, PlainTransport>();
+  /** Pipes to this room's routers elsewhere; their traffic is the worker's pipe totals, not the router's. */
+  readonly #pipeTransports = new Map<string, PipeTransport>();
   readonly #activeSpeaker: ActiveSpeakerObserver;
   /** Traffic of transports already closed, so router totals never go backwards. */
   readonly #retired = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
@@ -60,11 +65,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     if (this.#transports.has(id)) throw new Error(`transport ${id} exists`);
     const transport = new WebRtcTransport({ id, direction, config: this.#config, webRtcServer: this.#webRtcServer });
     this.#transports.set(id, transport);
-    transport.on('newproducer', (producer) => {
-      this.#producers.set(producer.id, producer);
-      this.#activeSpeaker.addProducer(producer);
-      producer.on('close', () => this.#producers.delete(producer.id));
-    });
+    transport.on('newproducer', (producer) => this.#addProducer(producer));
     transport.on('close', () => {
       // Fired after the transport closed its producers and consumers; their
       // traffic is kept in the transport's own totals.
@@ -95,6 +96,40 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     return transport;
   }
 
+  /**
+   * A pipe to a router of this room on another worker or host, bound to `ip`
+   * (see PipeTransport). Producers it recreates join this router like
+   * published ones.
+   */
+  async createPipeTransport(id: string, ip: string): Promise<PipeTransport> {
+    if (this.#closed) throw new Error(`router ${this.id} is closed`);
+    if (this.#pipeTransports.has(id)) throw new Error(`transport ${id} exists`);
+    const transport = new PipeTransport({ id, ip, portRange: rtcPortRange(this.#config) });
+    this.#pipeTransports.set(id, transport);
+    transport.on('newproducer', (producer) => this.#addProducer(producer));
+    transport.on('close', () => this.#pipeTransports.delete(id));
+    try {
+      await transport.listen();
+    } catch (error) {
+      transport.close();
+      throw error;
+    }
+    if (this.#closed) transport.close();
+    return transport;
+  }
+
+  getPipeTransport(id: string): PipeTransport | undefined {
+    return this.#pipeTransports.get(id);
+  }
+
+  #addProducer(producer: Producer): void {
+    this.#producers.set(producer.id, producer);
+    this.#activeSpeaker.addProducer(producer);
+    producer.on('close', () => {
+      if (this.#producers.get(producer.id) === producer) this.#producers.delete(producer.id);
+    });
+  }
+
   getPlainTransport(id: string): PlainTransport | undefined {
     return this.#plainTransports.get(id);
   }
@@ -120,6 +155,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     this.#closed = true;
     for (const transport of [...this.#transports.values()]) transport.close();
     for (const transport of [...this.#plainTransports.values()]) transport.close();
+    for (const transport of [...this.#pipeTransports.values()]) transport.close();
     this.#activeSpeaker.close();
     this.safeEmit('close');
     this.removeAllListeners();
@@ -130,6 +166,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
       id: this.id,
       transports: [...this.#transports.values()].map((t) => t.dump()),
       dominantSpeaker: this.#activeSpeaker.dominantSpeaker,
+      ...(this.#pipeTransports.size > 0 ? { pipeTransports: [...this.#pipeTransports.values()].map((t) => t.dump()) } : {}),
     };
   }
 

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from './testing/weriftClient.ts';
 import { Worker } from './Worker.ts';
+import type { MediaWorker } from './MediaWorker.ts';
 import { WorkerPool } from './WorkerPool.ts';
 import type { MediaConfig } from './config.ts';
 
@@ -103,7 +104,7 @@ describe('WorkerPool', { timeout: 120_000 }, () => {
   it('replaces a dead worker and reports the routers it lost', async () => {
     const pool = new WorkerPool(config);
     cleanups.push(() => pool.close());
-    const ready: Worker[] = [];
+    const ready: MediaWorker[] = [];
     pool.on('workerready', (w) => ready.push(w));
     await pool.start();
     expect(pool.workers).toHaveLength(2);
@@ -117,28 +118,28 @@ describe('WorkerPool', { timeout: 120_000 }, () => {
     victim.routerIds.add('room-a').add('room-b');
     survivor.routerIds.add('room-c');
 
-    const event = new Promise<{ worker: Worker; routerIds: string[]; replacement: Worker }>((resolve) => pool.once('workerdied', resolve));
+    const event = new Promise<{ worker: MediaWorker; routerIds: string[]; replacement: MediaWorker | null }>((resolve) => pool.once('workerdied', resolve));
     victim.kill();
     const { worker, routerIds, replacement } = await event;
     expect(worker).toBe(victim);
     expect(routerIds.sort()).toEqual(['room-a', 'room-b']);
-    expect(replacement).not.toBe(victim);
-    await replacement.ready();
+    expect(replacement!).not.toBe(victim);
+    await replacement!.ready();
     expect(alive(victimPid)).toBe(false);
     expect(pool.workers).toHaveLength(2);
-    expect(pool.workers).toContain(replacement);
+    expect(pool.workers).toContain(replacement!);
     expect(pool.workers).not.toContain(victim);
-    await waitFor(() => ready.includes(replacement), 10_000, 'workerready for the replacement');
+    await waitFor(() => ready.includes(replacement!), 10_000, 'workerready for the replacement');
 
     // The replacement serves requests, starting empty, and takes the next room
     // (the survivor already has one).
-    expect((await replacement.getStats()).routers).toBe(0);
-    expect(await pool.leastLoaded()).toBe(replacement);
+    expect((await replacement!.getStats()).routers).toBe(0);
+    expect(await pool.leastLoaded()).toBe(replacement!);
     expect(pool.dump().map((w) => ({ pid: w.pid, ready: w.ready, routerIds: w.routerIds }))).toEqual([
       { pid: survivor.pid, ready: true, routerIds: ['room-c'] },
-      { pid: replacement.pid, ready: true, routerIds: [] },
+      { pid: replacement!.pid, ready: true, routerIds: [] },
     ]);
-    expect((await pool.getStats()).map((s) => s.pid).sort()).toEqual([survivor.pid, replacement.pid].sort());
+    expect((await pool.getStats()).map((s) => s.pid).sort()).toEqual([survivor.pid, replacement!.pid].sort());
   });
 
   it('close() kills every worker, is idempotent, and spawns no replacements', async () => {

@@ -10,6 +10,7 @@ import type {
 } from './channel.ts';
 import type { MediaConfig } from './config.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
+import type { MediaWorker, MediaWorkerEvents } from './MediaWorker.ts';
 import { log as rootLog } from '@muster/kit/log';
 
 const log = rootLog.child({ component: 'media' });
@@ -20,15 +21,7 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const WATCHDOG_INTERVAL_MS = 500;
 const WATCHDOG_TIMEOUT_MS = 5_000;
 
-export type WorkerEvents = {
-  /**
-   * The process exited without close(): its routers are gone. `stalled`: the
-   * watchdog killed it for leaving a ping unanswered (its event loop was stuck).
-   */
-  died: [info: { code: number | null; signal: NodeJS.Signals | null; stalled?: true }];
-  notification: { [E in keyof WorkerNotifications]: [event: E, data: WorkerNotifications[E]] }[keyof WorkerNotifications];
-  close: [];
-};
+export type WorkerEvents = MediaWorkerEvents;
 
 interface Pending {
   resolve: (value: unknown) => void;
@@ -36,9 +29,11 @@ interface Pending {
   timer: NodeJS.Timeout;
 }
 
-/** The main process's handle on one media worker process. */
-export class Worker extends EnhancedEventEmitter<WorkerEvents> {
+/** The main process's handle on one media worker process of this host. */
+export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaWorker {
   readonly id: number;
+  readonly host = 'local';
+  readonly pipeAddress: string;
   readonly #child: ChildProcess;
   readonly #pending = new Map<number, Pending>();
   readonly #ready: Promise<void>;
@@ -58,6 +53,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> {
   constructor(id: number, config: MediaConfig) {
     super();
     this.id = id;
+    this.pipeAddress = config.pipeAddress ?? '127.0.0.1';
     this.#child = fork(ENTRY, [], {
       env: { ...process.env, MUSTER_MEDIA_CONFIG: JSON.stringify(config), MUSTER_WORKER_ID: String(id) },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

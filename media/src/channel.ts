@@ -6,6 +6,7 @@
 import type { WebRtcServerStats } from './WebRtcServer.ts';
 import type { ConsumerDump } from './Consumer.ts';
 import type { ProducerDump } from './Producer.ts';
+import type { PipeTransportDump } from './PipeTransport.ts';
 import type { PlainLayers, PlainRtpParameters, PlainTransportDump } from './PlainTransport.ts';
 import type { ConsumerPreferences } from './svc/LayerSelector.ts';
 import type { RouterDump, RouterStats } from './Router.ts';
@@ -26,6 +27,51 @@ export interface ConsumerInfo {
   mid: string | null;
 }
 
+/**
+ * What a router needs to recreate a producer that arrives over a pipe
+ * (PipeTransport): the origin producer's description, with the SSRCs the
+ * pipe carries it on (one per simulcast encoding, else one).
+ */
+export interface PipeProducerParameters {
+  id: string;
+  kind: 'audio' | 'video';
+  mid: string;
+  source: string;
+  codec: string;
+  /** The SSRC of each encoding on the pipe, lowest encoding first (one for a single stream). */
+  ssrcs: number[];
+  audioLevelExtensionId: number;
+  dependencyDescriptorExtensionId: number;
+  simulcast?: { rids: string[]; ridExtensionId: number; repairedRidExtensionId: number };
+  paused: boolean;
+}
+
+/** Packet counters of one pipe transport (or the sum of a worker's). */
+export interface PipeTraffic {
+  rtpPacketsSent: number;
+  rtpPacketsReceived: number;
+  rtcpPacketsSent: number;
+  rtcpPacketsReceived: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+export interface PipeTransportStats extends PipeTraffic {
+  id: string;
+  local: { ip: string; port: number };
+  remote: { ip: string; port: number } | null;
+  /** Producers this side sends into the pipe. */
+  consumers: number;
+  /** Producers this side receives from the pipe. */
+  producers: number;
+  /**
+   * Datagrams refused (and left out of the received counters): from another
+   * address than the connected one, malformed, or RTP of an SSRC no producer
+   * here receives on.
+   */
+  dropped?: { foreign: number; malformed: number; unknownSsrc: number };
+}
+
 export interface WorkerStats extends RouterStats {
   pid: number;
   routers: number;
@@ -36,6 +82,8 @@ export interface WorkerStats extends RouterStats {
   nativePacketPath: boolean;
   /** The worker's shared UDP port, or null when each transport has its own sockets (RTC_SHARED_PORT=0). */
   webRtcServer: WebRtcServerStats | null;
+  /** Every pipe transport of this worker, summed (closed ones included, so totals never go backwards). */
+  pipe: PipeTraffic & { transports: number };
 }
 
 export interface WorkerMethods {
@@ -77,6 +125,22 @@ export interface WorkerMethods {
   'plainTransport.requestKeyFrame': { params: { routerId: string; transportId: string; consumerId: string }; result: void };
   'plainTransport.closeConsumer': { params: { routerId: string; transportId: string; consumerId: string }; result: void };
   'plainTransport.dump': { params: { routerId: string; transportId: string }; result: PlainTransportDump };
+  /**
+   * Pipe transports (a room spanning workers or hosts, as mediasoup's
+   * pipeToRouter): plain RTP and RTCP over UDP between two routers. One is
+   * created on each side, bound to `ip` (loopback between workers of one
+   * host, the host's address between hosts), then each is connected to the
+   * other's address. `consume` on the origin side sends a producer into the
+   * pipe and returns what `produce` on the far side needs to recreate it
+   * there, under the same producer id. Keyframe requests (RTCP PLI) travel
+   * back to the origin producer.
+   */
+  'pipeTransport.create': { params: { routerId: string; transportId: string; ip: string }; result: { ip: string; port: number } };
+  'pipeTransport.connect': { params: { routerId: string; transportId: string; ip: string; port: number }; result: void };
+  'pipeTransport.consume': { params: { routerId: string; transportId: string; producerId: string }; result: PipeProducerParameters };
+  'pipeTransport.produce': { params: { routerId: string; transportId: string; parameters: PipeProducerParameters }; result: void };
+  'pipeTransport.close': { params: { routerId: string; transportId: string }; result: void };
+  'pipeTransport.getStats': { params: { routerId: string; transportId: string }; result: PipeTransportStats };
   'worker.stats': { params: Record<string, never>; result: WorkerStats };
   'worker.dump': { params: Record<string, never>; result: { pid: number; routers: RouterDump[] } };
   /** The main process's watchdog: an answer proves the worker's event loop runs (Worker.ts). */
@@ -103,4 +167,4 @@ export type ChannelResponse =
 export type ChannelNotification = { kind: 'notification'; event: WorkerNotificationName; data: unknown };
 export type ChannelMessage = ChannelRequest | ChannelResponse | ChannelNotification;
 
-export type { ConsumerDump, ConsumerPreferences, PlainLayers, PlainRtpParameters, PlainTransportDump, ProducerDump, RouterDump };
+export type { ConsumerDump, ConsumerPreferences, PipeTransportDump, PlainLayers, PlainRtpParameters, PlainTransportDump, ProducerDump, RouterDump };

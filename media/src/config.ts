@@ -17,6 +17,12 @@ export interface MediaConfig {
   /** Address written into our ICE candidates instead of the local one (server behind NAT). */
   announcedIp?: string;
   /**
+   * Where this host's workers' pipe transports bind and are reached, when a
+   * room may span them and a media host's workers (loopback when unset: pipes
+   * between workers of this host only).
+   */
+  pipeAddress?: string;
+  /**
    * ICE servers handed to clients and to the SFU. Empty by default: a closed
    * network has no STUN server, and werift's public default must never be used.
    */

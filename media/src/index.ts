@@ -1,5 +1,11 @@
 export { Worker, type WorkerEvents } from './Worker.ts';
+export type { MediaWorker, MediaWorkerEvents } from './MediaWorker.ts';
 export { WorkerPool, type WorkerPoolEvents } from './WorkerPool.ts';
+// Media hosts (MUSTER_ROLE=media): their side of the link, and signaling's (a link per host, its workers).
+export { MediaHostServer, type MediaHostServerOptions } from './remote/MediaHostServer.ts';
+export { MediaHostLink, type MediaHostLinkEvents, type MediaHostLinkOptions } from './remote/MediaHostLink.ts';
+export { RemoteWorker } from './remote/RemoteWorker.ts';
+export { MEDIA_LINK_PATH, MEDIA_LINK_SUBPROTOCOL, MEDIA_LINK_VERSION } from './remote/protocol.ts';
 export { mediaConfigFromEnv, type MediaConfig } from './config.ts';
 export type * from './channel.ts';
 export type { TransportDirection, ConnectionState, PublishedTrack } from './WebRtcTransport.ts';

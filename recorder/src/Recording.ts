@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from '@muster/media';
+import type { MediaWorker } from '@muster/media';
 import { compositeArgs } from './composite.ts';
 import type { RecorderConfig } from './config.ts';
 import { recordableCodec, runFfmpeg } from './ffmpeg.ts';
@@ -47,7 +47,7 @@ export interface RecordingSource {
   /** The meeting session being recorded, and the keys of its hosts so far (see RecordingInfo.hosts). */
   sessionId?: string;
   hosts?(): string[];
-  media(): { worker: Pick<Worker, 'request'>; routerId: string } | null;
+  media(): { worker: Pick<MediaWorker, 'request'>; routerId: string } | null;
   tracks(): SourceTrack[];
 }
 
@@ -77,7 +77,7 @@ export class Recording {
   readonly #seenProducers = new Set<string>();
   readonly #listeners: { [E in keyof RecordingEvents]: RecordingEvents[E][] } = { problem: [], stoppedByError: [], statechange: [] };
   #dir = '';
-  #media: { worker: Pick<Worker, 'request'>; routerId: string } | null = null;
+  #media: { worker: Pick<MediaWorker, 'request'>; routerId: string } | null = null;
   /** The plain transport exists on #media's router (after a move, it is created again once the new router is up). */
   #transportReady = false;
   #transportId: string;
@@ -166,7 +166,7 @@ export class Recording {
    * part ends ('media-worker-lost'), and the track waits for its publisher's
    * new producer there. The plain transport is made again on the new router.
    */
-  async #mediaMoved(media: { worker: Pick<Worker, 'request'>; routerId: string }): Promise<void> {
+  async #mediaMoved(media: { worker: Pick<MediaWorker, 'request'>; routerId: string }): Promise<void> {
     this.#media = media;
     this.#transportReady = false;
     const moving = [...this.#tracks.values()];

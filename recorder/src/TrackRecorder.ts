@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from '@muster/media';
+import type { MediaWorker } from '@muster/media';
 import type { RecorderConfig } from './config.ts';
 import { depacketizedCodec, IvfRtpReceiver } from './depacketize/IvfRtpReceiver.ts';
 import { freeRtpPort, sdpFor, waitForUdpListener } from './ffmpeg.ts';
@@ -15,7 +15,7 @@ const STOP_GRACE_MS = 5_000;
 
 /** Where a track's RTP comes from: a media worker's router and the recording's plain transport on it. */
 export interface TrackMedia {
-  worker: Pick<Worker, 'request'>;
+  worker: Pick<MediaWorker, 'request'>;
   routerId: string;
   transportId: string;
 }

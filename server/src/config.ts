@@ -1,12 +1,14 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { KdfCost, KeyPasswords } from '@muster/db';
 import type { CodeChannel, PasswordCost } from '@muster/accounts';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
 import type { RecorderConfig } from '@muster/recorder';
 import { securityHeadersOptionsFromEnv, type SecurityHeadersOptions } from './http/securityHeaders.ts';
-import { DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type RequestLimits } from '@muster/signaling';
+import { DEFAULT_PARTICIPANTS_PER_ROUTER, DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_TIMEOUT_MS, type RequestLimits } from '@muster/signaling';
 import { trustProxyFrom, type TrustProxy } from '@muster/kit/client-address';
 import { tlsFromEnv, type TlsFiles } from './http/tls.ts';
+import { mediaHostAddressFromEnv, mediaSecretFromEnv } from './mediaHosts/config.ts';
 
 /** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
 export interface SecurityConfig {
@@ -37,6 +39,8 @@ export interface ServerConfig {
   apiToken?: string;
   roomCloseGraceMs: number;
   participantGraceMs: number;
+  /** ROOM_PARTICIPANTS_PER_WORKER: people on one router of a meeting before it spans another worker or media host. */
+  participantsPerRouter?: number;
   /** Built browser client to serve; absent in API-only deployments. */
   webDistDir?: string;
   media: MediaConfig;
@@ -63,6 +67,20 @@ export interface ServerConfig {
   redisUrl?: string;
   /** REDIS_KEY_PREFIX: keeps this installation's keys apart in a shared Redis (default `muster`). */
   redisKeyPrefix?: string;
+  /**
+   * MEDIA_SECRET: with REDIS_URL, rooms are also placed on the media hosts
+   * (MUSTER_ROLE=media) registered in Redis, whose links need this secret.
+   * `MEDIA_LOCAL=0` (media.numWorkers 0) leaves them the only workers.
+   */
+  mediaSecret?: string;
+  /**
+   * MUSTER_RELAY_URL: where the other app hosts reach this host's public
+   * port (`http://10.0.0.2:8080`), to carry meeting connections and host
+   * controls to the meetings held here (with REDIS_URL). Read from the
+   * environment: this machine's first non-loopback address and the public
+   * port when unset. Without one, meetings are served where they are joined.
+   */
+  meetingRelayUrl?: string;
   /** Instant messaging settings; the defaults when not given. */
   im?: ImConfig;
   /**
@@ -82,6 +100,8 @@ export interface ImConfig {
   maxSendsInFlight?: number;
   /** Tests only: IM's clock (retention and recall tests move it by hand). */
   now?: () => number;
+  /** Tests only: how long a call rings before it is missed (default 45 s). */
+  callRingMs?: number;
 }
 
 export interface AccountsConfig {
@@ -161,18 +181,54 @@ export function serverConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Serve
     apiToken: env.MUSTER_API_TOKEN || undefined,
     roomCloseGraceMs: msEnv(env, 'ROOM_CLOSE_GRACE_MS', 30_000),
     participantGraceMs: msEnv(env, 'PARTICIPANT_GRACE_MS', 15_000),
+    participantsPerRouter: countEnv(env, 'ROOM_PARTICIPANTS_PER_WORKER', DEFAULT_PARTICIPANTS_PER_ROUTER),
     webDistDir: path.resolve(env.MUSTER_WEB_DIST ?? new URL('../../web-demo/dist', import.meta.url).pathname),
-    media: mediaConfigFromEnv(env),
+    media: { ...mediaConfigFromEnv(env), ...mediaLocalFromEnv(env) },
     security: securityConfigFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     accounts: { phoneRegion: env.DEFAULT_PHONE_REGION || 'CN', publicUrl: env.PUBLIC_URL || undefined },
     redisUrl: env.REDIS_URL || undefined,
     redisKeyPrefix: env.REDIS_KEY_PREFIX || undefined,
+    mediaSecret: mediaSecretFromEnv(env),
     im: imConfigFromEnv(env),
     internalSecret: env.MUSTER_INTERNAL_SECRET || undefined,
+    meetingRelayUrl: env.REDIS_URL ? relayUrlFromEnv(env) : undefined,
     // The app behind gateways (MUSTER_PROCESS=app) speaks HTTP on loopback: its gateways terminate TLS.
     tls: env.MUSTER_PROCESS === 'app' ? undefined : tlsFromEnv(env),
   };
+}
+
+/**
+ * MUSTER_RELAY_URL, or this host's public port (MUSTER_PUBLIC_PORT, which the
+ * supervisor gives its app, else PORT) at its first non-loopback address:
+ * IPv4 before IPv6, https when the port serves TLS. Undefined when neither
+ * can be told (port 0: chosen at start).
+ */
+export function relayUrlFromEnv(env: NodeJS.ProcessEnv, interfaces = os.networkInterfaces()): string | undefined {
+  if (env.MUSTER_RELAY_URL) return originOf(env.MUSTER_RELAY_URL, 'MUSTER_RELAY_URL');
+  const port = Number(env.MUSTER_PUBLIC_PORT || env.PORT || 8080);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) return undefined;
+  const addresses = Object.values(interfaces)
+    .flat()
+    .filter((a) => a !== undefined && !a.internal && !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')));
+  const address = addresses.find((a) => a!.family === 'IPv4') ?? addresses[0];
+  if (!address) return undefined;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `${env.TLS_CERT ? 'https' : 'http'}://${host}:${port}`;
+}
+
+/**
+ * MEDIA_LOCAL=0: this app runs no media workers of its own; rooms go to
+ * media hosts only (MUSTER_ROLE=media). MEDIA_WORKERS=0 still means one per
+ * core, as it always has.
+ */
+function mediaLocalFromEnv(env: NodeJS.ProcessEnv): Partial<MediaConfig> {
+  const raw = env.MEDIA_LOCAL;
+  // This host's own workers beside media hosts: a room spanning both pipes between them, so they must bind where the media hosts reach them.
+  if (raw === undefined || raw === '' || raw === '1') return env.REDIS_URL && env.MEDIA_SECRET ? { pipeAddress: mediaHostAddressFromEnv(env) } : {};
+  if (raw !== '0') throw new Error(`MEDIA_LOCAL must be 0 (media hosts only) or 1 (the default), got "${raw}"`);
+  if (!env.REDIS_URL || !env.MEDIA_SECRET) throw new Error('MEDIA_LOCAL=0 needs REDIS_URL and MEDIA_SECRET: without media hosts no meeting could carry media');
+  return { numWorkers: 0 };
 }
 
 export function imConfigFromEnv(env: NodeJS.ProcessEnv = process.env): ImConfig {

@@ -4,12 +4,17 @@
  * one public port. `GATEWAYS=0` runs everything in this one process
  * instead (no longlink), as before issue 18. The children run this same
  * file with MUSTER_PROCESS set; each imports only what its role needs.
+ * `MUSTER_ROLE=media` makes this host a media host instead.
  */
 import { fileURLToPath } from 'node:url';
 import { log } from '@muster/kit/log';
 
 const role = process.env.MUSTER_PROCESS;
-if (role === 'gateway') await import('./gateway/gatewayProcess.ts');
+const hostRole = process.env.MUSTER_ROLE;
+if (hostRole && hostRole !== 'media' && hostRole !== 'app') throw new Error(`MUSTER_ROLE must be "media" (a media host) or "app" (the default), got "${hostRole}"`);
+// A media host runs media workers only, for the apps of other hosts (mediaHosts/): no supervisor, no port of the app's.
+if (hostRole === 'media') await import('./mediaHosts/mediaHostProcess.ts');
+else if (role === 'gateway') await import('./gateway/gatewayProcess.ts');
 else if (role === 'app') await import('./cluster/appProcess.ts');
 else if (process.env.GATEWAYS === '0') await import('./singleProcess.ts');
 else await startSupervisor();

@@ -50,6 +50,11 @@ import type { Duplex } from 'node:stream';
 import { announcementsApi } from './announcements/announcementsApi.ts';
 import { attachRedisFanout } from './fanout/redisFanout.ts';
 import { RedisPresence } from './fanout/RedisPresence.ts';
+import { MediaHostDirectory } from './mediaHosts/MediaHostDirectory.ts';
+import { MeetingOwners } from './meetings/crossHost/MeetingOwners.ts';
+import { MeetingRelay } from './meetings/crossHost/MeetingRelay.ts';
+import { forwardToOwner } from './meetings/crossHost/forwardToOwner.ts';
+import { RedisCallDirectory } from './im/crossHost/RedisCallDirectory.ts';
 
 const log = rootLog.child({ component: 'server' });
 
@@ -60,6 +65,8 @@ export interface MusterServer {
   apiTokenGenerated: boolean;
   apiTokenFile?: string;
   pool: WorkerPool;
+  /** The media hosts this app links to (REDIS_URL and MEDIA_SECRET set); their workers are in `pool`. */
+  mediaHosts?: MediaHostDirectory;
   rooms: RoomManager;
   /** Whiteboards: standalone (/b/<id>) and one per meeting. */
   boards: BoardService;
@@ -111,6 +118,14 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   const limits = redisLimits ?? new MemoryLimits();
   const pool = new WorkerPool(config.media);
   await pool.start();
+  // Media hosts (MUSTER_ROLE=media) registered in Redis: their workers join the pool, and rooms are placed on
+  // them by load like on this host's own (none with MEDIA_LOCAL=0). A host's death moves its rooms as a worker's does.
+  const mediaHosts =
+    config.redisUrl && config.mediaSecret
+      ? new MediaHostDirectory({ redisUrl: config.redisUrl, prefix: config.redisKeyPrefix ?? 'muster', secret: config.mediaSecret, pool, logger: rootLog.child({ component: 'media-hosts' }) })
+      : undefined;
+  mediaHosts?.start();
+  if (config.media.numWorkers === 0 && !mediaHosts) log.warn('no local media workers and no media hosts (REDIS_URL and MEDIA_SECRET): meetings cannot carry media');
   const recorderConfig = { ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording };
   // Recording descriptions (participants' names) live in the database, sealed: a key rotation re-encrypts them, a backup holds them.
   const recordingRows = new SqlRecordingRepository(db);
@@ -132,16 +147,36 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   const meetings = new MeetingStore(new SqlMeetingRepository(db));
   // An older install's meetings.sqlite, once.
   await importLegacyMeetings(config.dataDir, meetings, db.sealer);
+  // Several app hosts (REDIS_URL): each meeting is held by one app, claimed in Redis; joins and host controls that
+  // reach another app are carried to it (meetings/crossHost/). Built before the rooms, which tell it what they hold.
+  const meetingOwners: MeetingOwners | undefined =
+    config.redisUrl && config.meetingRelayUrl
+      ? new MeetingOwners({
+          redisUrl: config.redisUrl,
+          prefix: config.redisKeyPrefix ?? 'muster',
+          url: config.meetingRelayUrl,
+          logger: rootLog.child({ component: 'meeting-owners' }),
+          inUse: (id): boolean => {
+            const room = rooms.get(id);
+            return (!!room && !room.closed) || rooms.isPrivate(id) || !!meetingRelay?.joining(id);
+          },
+        })
+      : undefined;
+  if (config.redisUrl && !meetingOwners) log.warn('REDIS_URL is set, but not where other hosts reach this one (MUSTER_RELAY_URL): meetings are served where they are joined, and do not cross hosts');
   const rooms = new RoomManager({
     recorder: roomRecorder,
     pool,
     iceServers: config.media.iceServers,
     roomCloseGraceMs: config.roomCloseGraceMs,
     participantGraceMs: config.participantGraceMs,
+    participantsPerRouter: config.participantsPerRouter,
     tokens: MeetingTokens.loadOrCreate(config.dataDir),
     meetings,
     limits,
+    ownership: meetingOwners && { held: (id) => meetingOwners.hold(id), released: (id) => meetingOwners.release(id) },
   });
+  const meetingRelay = meetingOwners && new MeetingRelay({ owners: meetingOwners, rooms, trustProxy: security.trustProxy, logger: rootLog.child({ component: 'meeting-relay' }) });
+  if (meetingOwners && !(await meetingOwners.ready(5_000))) log.warn('redis: not reachable at start; meetings are served where they are joined until it is');
   const accountsLog = rootLog.child({ component: 'accounts' });
   const accounts = await Accounts.open({
     db,
@@ -166,7 +201,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     // An organisation may keep standalone boards to signed-in people.
     standaloneAllowed: async (socket) => socket.data.principal !== undefined || !(await accounts.settings()).boardsSignedInOnly,
   });
-  pool.on('workerdied', ({ worker }) => log.warn({ worker: worker.id }, 'media worker died; replacing it and moving its rooms'));
+  pool.on('workerdied', ({ worker, replacement }) =>
+    log.warn({ worker: worker.id, mediaHost: worker.host }, replacement ? 'media worker died; replacing it and moving its rooms' : 'media worker of a media host lost; moving its rooms'),
+  );
 
   const app = express();
   app.disable('x-powered-by');
@@ -213,7 +250,13 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   }
   // Calls from a chat run in meeting rooms: a private two-person room per call, a normal meeting for a group call.
   im.calls.useRooms({
-    openPrivate: (roomId, userIds) => rooms.openPrivate(roomId, { allowedUserIds: userIds, topic: 'Call' }),
+    openPrivate: async (roomId, userIds) => {
+      // The app that reserves a call's room holds it, claimed before anyone is rung: the callee's join, through
+      // whichever host, is carried here, where the reservation is. Redis away: reserved here, as on one host.
+      const claim = await meetingOwners?.claim(roomId).catch((error: unknown) => meetingOwners.away(error));
+      if (claim && !claim.mine) throw new Error(`the call room ${roomId} is held by another app`);
+      rooms.openPrivate(roomId, { allowedUserIds: userIds, topic: 'Call' });
+    },
     closePrivate: (roomId) => rooms.closePrivate(roomId, 'call-ended'),
     occupancy: (roomId) => rooms.get(roomId)?.participants.size ?? 0,
     openMeeting: async (ownerId, topic) => {
@@ -226,6 +269,13 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       return config && config.ownerId === userId ? { link: `/m/${encodeURIComponent(roomId)}`, topic: config.topic } : null;
     },
   });
+  // Several apps (REDIS_URL): a call is held by the app that started it; requests on it that reach another app are
+  // answered there, and who is in a call (busy) is known to every app (im/crossHost/).
+  const callDirectory = config.redisUrl ? new RedisCallDirectory({ redisUrl: config.redisUrl, prefix: config.redisKeyPrefix ?? 'muster', logger: rootLog.child({ component: 'calls' }) }) : undefined;
+  if (callDirectory) {
+    if (!(await callDirectory.ready(5_000))) log.warn('redis: not reachable at start; calls cannot start until it is');
+    im.calls.useDirectory(callDirectory);
+  }
   // Media messages take their files from the files domain, which asks IM who may read a file (the members of a
   // conversation whose message carries it) and whether an upload may name a conversation (its members only).
   im.useFiles(files);
@@ -247,6 +297,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     throw error;
   });
   app.use('/api/v1', pushApi(push, { logger: rootLog.child({ component: 'push' }) }));
+  // Calls on a live meeting another app holds (host controls, its dump, topic, end, recording) are answered there;
+  // here, before the meeting routers' body parsers, so that the body goes on unread.
+  if (meetingOwners) app.use(forwardToOwner({ owners: meetingOwners, rooms, apiToken: token, logger: rootLog.child({ component: 'meeting-relay' }) }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
@@ -328,6 +381,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       return identity;
     },
     anonymousJoins: async () => (await accounts.settings()).anonymousJoins,
+    relay: meetingRelay,
   });
   whiteboard.attach(io);
   // The IM requests (send, read, history) on the same signed-in connection as its live deliveries.
@@ -387,6 +441,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     apiTokenGenerated: generated,
     apiTokenFile: file,
     pool,
+    mediaHosts,
     rooms,
     boards: whiteboard.service,
     recorder,
@@ -400,15 +455,23 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     close() {
       closing ??= (async () => {
         clearInterval(pollStats);
+        // First: no join claims a meeting here any more, relayed connections end, and the claims go, so that
+        // the people reconnecting now find their meetings free on the other hosts.
+        meetingRelay?.close();
+        await meetingOwners?.close();
         await embedded?.gateway.close();
         hub.close();
         // Not waited for: its one connection (the embedded gateway's uplink) is closing with the hub.
         embedded?.internal.close();
         rooms.closeAll();
         await recorder.close();
+        // Calls end while their ends still reach their people's devices on the other apps.
+        await im.calls.closeAll();
         stopDelivery();
         await push.close();
         await im.close();
+        // After IM: its calls ended above, freeing their people; the calls' other records go now.
+        await callDirectory?.close();
         await presenceDirectory?.close();
         await files.close();
         accountSockets.close();
@@ -417,6 +480,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         await crossApp?.close();
         await whiteboard.service.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        await mediaHosts?.close();
         pool.close();
         await redisLimits?.close();
         // Last: whatever was queued (config saves, board updates) commits first.

@@ -9,6 +9,7 @@ import { waitUntil } from '@muster/kit/testing';
 import type { CallView } from '../callProtocol.ts';
 import { CallsClient } from './calls.ts';
 import { FakeTransport } from './fakeTransport.ts';
+import { ImClientError } from './transport.ts';
 
 const caller = { id: 'u-ann-000', nickname: 'Ann', avatar: null };
 const call = (over: Partial<CallView> = {}): CallView => ({
@@ -56,6 +57,26 @@ describe('CallsClient', () => {
     expect(phone.snapshot).toMatchObject({ current: null, ended: { state: 'ended', durationMs: 1_000 } });
     phone.dismissEnded();
     expect(phone.snapshot.ended).toBeNull();
+  });
+
+  it('an accept refused UNAVAILABLE (the server holding the call did not answer) keeps the ring, to try again; another refusal drops it', async () => {
+    let refusal: ImClientError | null = new ImClientError('UNAVAILABLE', 'the server holding this call did not answer', 503);
+    const t = new FakeTransport().route('GET', '/calls', () => []).route('POST', '/calls/:id/accept', () => {
+      if (refusal) throw refusal;
+      return call({ state: 'connected', answeredAt: 5 });
+    });
+    const phone = new CallsClient(t, () => 'u-ben-000');
+    await phone.start();
+    t.fire('im.call.ring', ring);
+    await expect(phone.accept(ring.callId)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(phone.snapshot.incoming).toEqual([ring]);
+    refusal = null;
+    expect(await phone.accept(ring.callId)).toMatchObject({ state: 'connected' });
+    expect(phone.snapshot).toMatchObject({ incoming: [], current: { id: ring.callId, state: 'connected' } });
+    t.fire('im.call.ring', { ...ring, callId: 'ca-call-00000000000002' });
+    refusal = new ImClientError('CALL_STATE', 'the call is cancelled', 409);
+    await expect(phone.accept('ca-call-00000000000002')).rejects.toMatchObject({ code: 'CALL_STATE' });
+    expect(phone.snapshot.incoming).toEqual([]);
   });
 
   it('the caller: calling, accepted, cancel or hang up as the state says; busy goes straight to ended', async () => {

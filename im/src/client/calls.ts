@@ -103,7 +103,8 @@ export class CallsClient {
       return call;
     } catch (error) {
       this.#accepting.delete(callId);
-      this.#dropIncoming(callId);
+      // UNAVAILABLE: the server holding the call did not answer this time; the call may still ring, and accept may be tried again.
+      if ((error as { code?: string }).code !== 'UNAVAILABLE') this.#dropIncoming(callId);
       throw error;
     }
   }

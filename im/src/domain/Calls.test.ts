@@ -56,7 +56,7 @@ describe('calls from a chat', () => {
 
     t.clock.advance(65_000);
     await calls.sweep();
-    expect(calls.get(ann, call.id).state).toBe('connected'); // a call that was answered never rings out
+    expect((await calls.get(ann, call.id)).state).toBe('connected'); // a call that was answered never rings out
     const ended = await calls.hangup(ann, call.id);
     expect(ended).toMatchObject({ state: 'ended', durationMs: 65_000, endedBy: ann.accountId, roomId: null });
     expect(rooms.closed).toEqual([call.roomId]);
@@ -85,10 +85,10 @@ describe('calls from a chat', () => {
     const missed = await calls.start(ann, { conversationId: chat.id, media: 'video' });
     t.clock.advance(CALL_RING_MS - 1);
     await calls.sweep();
-    expect(calls.get(ben, missed.id).state).toBe('ringing');
+    expect((await calls.get(ben, missed.id)).state).toBe('ringing');
     t.clock.advance(1);
     await calls.sweep();
-    expect(calls.get(ben, missed.id)).toMatchObject({ state: 'missed', endedBy: null, roomId: null });
+    expect(await calls.get(ben, missed.id)).toMatchObject({ state: 'missed', endedBy: null, roomId: null });
     expect(events('im.call.stop', ben).at(-1)).toEqual({ callId: missed.id, reason: 'missed' });
     expect(await imErrorCode(calls.accept(ben, missed.id))).toBe('CALL_STATE');
 
@@ -134,16 +134,16 @@ describe('calls from a chat', () => {
     expect(await imErrorCode(calls.start(ann, { conversationId: chat.id, media: 'video' }))).toBe('REFUSED_BY_RECIPIENT');
     expect(deliveries.length).toBe(before);
     expect(await store.countMessages(chat.id)).toBe(0);
-    expect(calls.active(ann)).toEqual([]);
+    expect(await calls.active(ann)).toEqual([]);
     await contacts.unblock(ben, ann.accountId);
     // Ben blocked nobody the other way: he may call Ann.
     expect(await imErrorCode(calls.start(eve, { conversationId: chat.id, media: 'video' }))).toBe('NOT_FOUND');
     expect(await imErrorCode(calls.start(ann, { conversationId: 'cvnotaconversation00', media: 'video' }))).toBe('NOT_FOUND');
     const call = await calls.start(ann, { conversationId: chat.id, media: 'voice' });
-    expect(await imErrorCode(Promise.resolve().then(() => calls.get(eve, call.id)))).toBe('NOT_FOUND');
+    expect(await imErrorCode(calls.get(eve, call.id))).toBe('NOT_FOUND');
     for (const action of ['accept', 'decline', 'cancel', 'hangup'] as const) expect(await imErrorCode(calls[action](eve, call.id))).toBe('NOT_FOUND');
-    expect(calls.active(ben).map((c) => c.id)).toEqual([call.id]);
-    expect(calls.active(eve)).toEqual([]);
+    expect((await calls.active(ben)).map((c) => c.id)).toEqual([call.id]);
+    expect(await calls.active(eve)).toEqual([]);
   });
 
   it('a connected call whose room stays empty for 30 s ends by itself', async () => {
@@ -155,16 +155,16 @@ describe('calls from a chat', () => {
     people.set(call.roomId!, 2);
     t.clock.advance(60_000);
     await calls.sweep();
-    expect(calls.get(ann, call.id).state).toBe('connected');
+    expect((await calls.get(ann, call.id)).state).toBe('connected');
     // Both closed their tabs.
     people.set(call.roomId!, 0);
     await calls.sweep();
     t.clock.advance(29_999);
     await calls.sweep();
-    expect(calls.get(ann, call.id).state).toBe('connected');
+    expect((await calls.get(ann, call.id)).state).toBe('connected');
     t.clock.advance(1);
     await calls.sweep();
-    expect(calls.get(ann, call.id)).toMatchObject({ state: 'ended', endedBy: null, durationMs: 90_000 });
+    expect(await calls.get(ann, call.id)).toMatchObject({ state: 'ended', endedBy: null, durationMs: 90_000 });
     expect((await records()).map((r) => r!.outcome)).toEqual(['ended']);
     // Neither is busy any more.
     expect((await calls.start(ben, { conversationId: chat.id, media: 'voice' })).state).toBe('ringing');
@@ -202,8 +202,8 @@ describe('calls from a chat', () => {
     expect(events('im.call.stop', ben).at(-1)).toEqual({ callId: call.id, reason: 'answered-elsewhere' });
     expect(await imErrorCode(calls.hangup(ben, call.id))).toBe('CALL_STATE');
     // Answered: it no longer rings for Ben (a reload does not bring it back); Cat's still does.
-    expect(calls.active(ben)).toEqual([]);
-    expect(calls.active(cat).map((c) => c.id)).toEqual([call.id]);
+    expect(await calls.active(ben)).toEqual([]);
+    expect((await calls.active(cat)).map((c) => c.id)).toEqual([call.id]);
     t.clock.advance(45_000);
     await calls.sweep();
     expect(events('im.call.stop', cat).at(-1)).toEqual({ callId: call.id, reason: 'missed' });

@@ -3,6 +3,7 @@ import type { Accounts, Principal } from '@muster/accounts';
 import { ImError } from '../errors.ts';
 import { CALL_RING_MS, MAX_CALL_INVITEES, type CallMedia, type CallPersonView, type CallRecordDetail, type CallState, type CallView } from '../callProtocol.ts';
 import type { ConversationRepository } from '../store/ConversationRepository.ts';
+import type { CallDirectory, CallRequest } from './CallDirectory.ts';
 import type { Contacts } from './Contacts.ts';
 import type { Conversations } from './Conversations.ts';
 import type { ImHub } from './ImHub.ts';
@@ -77,16 +78,20 @@ export const EMPTY_CALL_MS = 30_000;
  * and rings the chosen members with its link; a meeting's host may ring
  * contacts and groups into it the same way.
  *
- * Ringing state is held in memory, in this process: several server processes
- * need it shared (the scale-out issue), the call records are in the database.
+ * A call's state is held in memory by the process that started it, its
+ * owner (the call records are in the database). With a CallDirectory
+ * (several server processes), requests on a call that reach another process
+ * are answered by its owner, and busy holds across processes; without one,
+ * this process is the only one.
  */
 export class Calls {
   readonly #o: CallsOptions;
   readonly #now: () => number;
   readonly #ringMs: number;
   readonly #calls = new Map<string, Call>();
-  /** Who is in a call (ringing or connected), one-to-one calls only, by account. */
+  /** Who is in a call (ringing or connected), one-to-one calls only, by account; the directory's when there is one. */
   readonly #busy = new Map<string, string>();
+  #directory: CallDirectory | undefined;
 
   constructor(options: CallsOptions) {
     this.#o = options;
@@ -97,6 +102,12 @@ export class Calls {
   /** Where calls' media runs (the server wires its meeting rooms in once they exist). */
   useRooms(rooms: CallRooms): void {
     this.#o.rooms = rooms;
+  }
+
+  /** Shares calls with the other server processes from now on: requests forwarded here are answered here. */
+  useDirectory(directory: CallDirectory): void {
+    this.#directory = directory;
+    directory.serve((request) => this.#here(request));
   }
 
   /** Starts a call in a conversation of the caller's: a direct one rings the other person; a group one rings `invitees` into a meeting. */
@@ -111,22 +122,23 @@ export class Calls {
     if (!other) throw new ImError('NOT_FOUND', 'no such conversation');
     if (!(await this.#o.contacts.mayReach(me, other.userId))) throw new ImError('REFUSED_BY_RECIPIENT', 'this person does not accept your calls');
     const caller = await this.#person(me);
-    // Everything asynchronous is done: from here the busy check and the claim are one step.
-    if (this.#busy.has(me)) throw new ImError('IN_CALL', 'you are in another call; hang it up first');
-    const call = this.#newCall({ conversationId: conversation.id, kind: 'direct', media: input.media, caller, calleeId: other.userId, invitees: [], roomId: null, link: null });
-    if (this.#busy.has(other.userId)) {
+    const id = newId('ca');
+    const claim = this.#directory ? await this.#directory.claim({ id, callerId: me, calleeId: other.userId }) : this.#claimHere(id, me, other.userId);
+    if (claim === 'caller-busy') throw new ImError('IN_CALL', 'you are in another call; hang it up first');
+    const call = this.#newCall({ id, conversationId: conversation.id, kind: 'direct', media: input.media, caller, calleeId: other.userId, invitees: [], roomId: null, link: null });
+    if (claim === 'callee-busy') {
       this.#finish(call, 'busy', null);
+      if (this.#directory) await this.#directory.ended(call.id, KEEP_ENDED_MS);
       await this.#record(call);
       return view(call);
     }
     call.roomId = newId('call-');
-    this.#busy.set(me, call.id);
-    this.#busy.set(other.userId, call.id);
     try {
       await this.#o.rooms?.openPrivate(call.roomId, [me, other.userId]);
     } catch (error) {
       this.#release(call);
       this.#calls.delete(call.id);
+      if (this.#directory) await this.#directory.ended(call.id, 0);
       throw error;
     }
     this.#o.hub.publish('im.call.ring', [other.userId], {
@@ -143,7 +155,71 @@ export class Calls {
   }
 
   /** The callee answers on one device: the caller's devices are told to connect, the callee's others stop ringing. */
-  async accept(principal: Principal, callId: string): Promise<CallView> {
+  accept(principal: Principal, callId: string): Promise<CallView> {
+    return this.#routed({ op: 'accept', principal, callId });
+  }
+
+  /** The callee declines while it rings (on every device). */
+  decline(principal: Principal, callId: string): Promise<CallView> {
+    return this.#routed({ op: 'decline', principal, callId });
+  }
+
+  /** The caller gives up before an answer. */
+  cancel(principal: Principal, callId: string): Promise<CallView> {
+    return this.#routed({ op: 'cancel', principal, callId });
+  }
+
+  /** Either person ends a call that was answered. */
+  hangup(principal: Principal, callId: string): Promise<CallView> {
+    return this.#routed({ op: 'hangup', principal, callId });
+  }
+
+  /** A call of this person's and its state. */
+  get(principal: Principal, callId: string): Promise<CallView> {
+    return this.#routed({ op: 'get', principal, callId });
+  }
+
+  /** The calls this person is in now (ringing or connected): what a device that just opened shows. */
+  async active(principal: Principal): Promise<CallView[]> {
+    const here = [...this.#calls.values()].filter((c) => isLiveFor(c, principal.accountId)).map(view);
+    if (!this.#directory) return here;
+    // Held by other processes: each asked of its owner (a call that ended or whose owner is gone meanwhile is left out).
+    const ids = await this.#directory.callsOf(principal.accountId).catch(() => []);
+    const directory = this.#directory;
+    const elsewhere = await Promise.all(
+      [...new Set(ids)].filter((callId) => !this.#calls.has(callId)).map((callId) => directory.forward({ op: 'live', principal, callId }).catch(() => null)),
+    );
+    return [...here, ...elsewhere.filter((c): c is CallView => c !== null)];
+  }
+
+  /** A request on a call, at the process that holds it: here, or through the directory. */
+  #routed(request: CallRequest): Promise<CallView> {
+    if (this.#directory && !this.#calls.has(request.callId)) return this.#directory.forward(request);
+    return this.#here(request);
+  }
+
+  /** A request on a call answered by this process (never forwarded on: a call it does not hold is NOT_FOUND). */
+  async #here({ op, principal, callId }: CallRequest): Promise<CallView> {
+    switch (op) {
+      case 'get':
+        return view(this.#mine(principal, callId));
+      case 'live': {
+        const call = this.#calls.get(callId);
+        if (!call || !isLiveFor(call, principal.accountId)) throw new ImError('NOT_FOUND', 'no such call');
+        return view(call);
+      }
+      case 'accept':
+        return this.#accept(principal, callId);
+      case 'decline':
+        return this.#decline(principal, callId);
+      case 'cancel':
+        return this.#cancel(principal, callId);
+      case 'hangup':
+        return this.#hangup(principal, callId);
+    }
+  }
+
+  async #accept(principal: Principal, callId: string): Promise<CallView> {
     // A group call is an invitation to a meeting: accepting is opening its link.
     const { call, answered } = this.#answer(principal, callId, 'answered-elsewhere', 'only the person called answers a call');
     if (answered) return view(call);
@@ -154,16 +230,14 @@ export class Calls {
     return view(call);
   }
 
-  /** The callee declines while it rings (on every device). */
-  async decline(principal: Principal, callId: string): Promise<CallView> {
+  async #decline(principal: Principal, callId: string): Promise<CallView> {
     const { call, answered } = this.#answer(principal, callId, 'declined', 'only the person called declines a call; the caller cancels');
     if (answered) return view(call);
     await this.#end(call, 'declined', principal.accountId);
     return view(call);
   }
 
-  /** The caller gives up before an answer. */
-  async cancel(principal: Principal, callId: string): Promise<CallView> {
+  async #cancel(principal: Principal, callId: string): Promise<CallView> {
     const call = this.#mine(principal, callId);
     if (call.caller.id !== principal.accountId) throw new ImError('CALL_STATE', 'only the caller cancels a call; the person called declines');
     if (call.state !== 'ringing') throw new ImError('CALL_STATE', `the call is ${call.state}`);
@@ -171,25 +245,12 @@ export class Calls {
     return view(call);
   }
 
-  /** Either person ends a call that was answered. */
-  async hangup(principal: Principal, callId: string): Promise<CallView> {
+  async #hangup(principal: Principal, callId: string): Promise<CallView> {
     const call = this.#mine(principal, callId);
     if (call.kind === 'group') throw new ImError('CALL_STATE', 'a group call ends when its meeting does: leave the meeting');
     if (call.state !== 'connected') throw new ImError('CALL_STATE', call.state === 'ringing' ? 'the call has not been answered: cancel or decline it' : `the call is ${call.state}`);
     await this.#end(call, 'ended', principal.accountId);
     return view(call);
-  }
-
-  get(principal: Principal, callId: string): CallView {
-    return view(this.#mine(principal, callId));
-  }
-
-  /** The calls this person is in now (ringing or connected): what a device that just opened shows. */
-  active(principal: Principal): CallView[] {
-    const me = principal.accountId;
-    return [...this.#calls.values()]
-      .filter((c) => (c.state === 'ringing' || c.state === 'connected') && (c.caller.id === me || c.calleeId === me || (c.invitees.includes(me) && !c.responded.has(me))))
-      .map(view);
   }
 
   /**
@@ -226,6 +287,7 @@ export class Calls {
         else {
           this.#finish(call, 'missed', null);
           this.#o.hub.publish('im.call.stop', call.invitees.filter((id) => !call.responded.has(id)), { callId: call.id, reason: 'missed' });
+          if (this.#directory) await this.#directory.ended(call.id, KEEP_ENDED_MS);
         }
       } else if (call.state === 'connected' && call.roomId && this.#o.rooms?.occupancy) {
         // Nobody in the room (both gone without hanging up): the call ends after a grace period.
@@ -269,7 +331,15 @@ export class Calls {
 
   async #ringGroup(principal: Principal, conversationId: string | null, media: CallMedia, invitees: string[], meeting: { roomId: string; link: string }): Promise<CallView> {
     const caller = await this.#person(principal.accountId);
-    const call = this.#newCall({ conversationId, kind: 'group', media, caller, calleeId: null, invitees, roomId: meeting.roomId, link: meeting.link });
+    const call = this.#newCall({ id: newId('ca'), conversationId, kind: 'group', media, caller, calleeId: null, invitees, roomId: meeting.roomId, link: meeting.link });
+    if (this.#directory) {
+      try {
+        await this.#directory.hold({ id: call.id, invitees, ringsUntil: call.ringsUntil });
+      } catch (error) {
+        this.#calls.delete(call.id);
+        throw error;
+      }
+    }
     this.#o.hub.publish('im.call.ring', invitees, { callId: call.id, conversationId, kind: 'group', media, caller, roomId: meeting.roomId, link: meeting.link, ringsUntil: call.ringsUntil });
     if (conversationId) {
       await this.#o.conversations.appendSystem(conversationId, { kind: 'call', actorId: caller.id, userIds: invitees, detail: { callId: call.id, media, outcome: 'started', link: meeting.link } });
@@ -277,12 +347,10 @@ export class Calls {
     return view(call);
   }
 
-  /** A call of this person's (caller, callee or invitee); anyone else's is NOT_FOUND. */
   /** A new call, ringing from now until the ring time is up, nothing answered or ended yet; kept among the live calls. */
-  #newCall(fields: Pick<Call, 'conversationId' | 'kind' | 'media' | 'caller' | 'calleeId' | 'invitees' | 'roomId' | 'link'>): Call {
+  #newCall(fields: Pick<Call, 'id' | 'conversationId' | 'kind' | 'media' | 'caller' | 'calleeId' | 'invitees' | 'roomId' | 'link'>): Call {
     const now = this.#now();
     const call: Call = {
-      id: newId('ca'),
       ...fields,
       state: 'ringing',
       createdAt: now,
@@ -315,6 +383,7 @@ export class Calls {
     return { call: call as Call & { calleeId: string }, answered: false };
   }
 
+  /** A call of this person's (caller, callee or invitee); anyone else's is NOT_FOUND. */
   #mine(principal: Principal, callId: string): Call {
     const call = this.#calls.get(callId);
     const me = principal.accountId;
@@ -334,6 +403,8 @@ export class Calls {
     this.#finish(call, state, by);
     if (wasRinging && call.calleeId) this.#o.hub.publish('im.call.stop', [call.calleeId], { callId: call.id, reason: state === 'ended' ? 'ended' : state });
     this.#o.hub.publish('im.call.ended', [call.caller.id, ...(call.calleeId ? [call.calleeId] : [])], view(call));
+    // Free at once for their next call, whichever process places it.
+    if (this.#directory) await this.#directory.ended(call.id, KEEP_ENDED_MS);
     if (roomId) await Promise.resolve(this.#o.rooms?.closePrivate(roomId)).catch(() => undefined);
     await this.#record(call);
   }
@@ -344,6 +415,15 @@ export class Calls {
     call.endedBy = by;
     call.roomId = null;
     this.#release(call);
+  }
+
+  /** Both people claimed for this call, unless either is in a call already (the caller first): the busy check and the claim are one step. */
+  #claimHere(callId: string, callerId: string, calleeId: string): 'claimed' | 'caller-busy' | 'callee-busy' {
+    if (this.#busy.has(callerId)) return 'caller-busy';
+    if (this.#busy.has(calleeId)) return 'callee-busy';
+    this.#busy.set(callerId, callId);
+    this.#busy.set(calleeId, callId);
+    return 'claimed';
   }
 
   #release(call: Call): void {
@@ -381,6 +461,12 @@ export function recordText(detail: Pick<CallRecordDetail, 'media' | 'outcome' | 
     case 'busy':
       return `${what}: busy`;
   }
+}
+
+/** Ringing or connected, and this person's: the caller, the callee, or an invitee who has not answered yet. */
+function isLiveFor(call: Call, accountId: string): boolean {
+  if (call.state !== 'ringing' && call.state !== 'connected') return false;
+  return call.caller.id === accountId || call.calleeId === accountId || (call.invitees.includes(accountId) && !call.responded.has(accountId));
 }
 
 function durationOf(call: Call): number | null {

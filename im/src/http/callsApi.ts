@@ -26,11 +26,11 @@ export function callsApi(calls: Calls, options: { logger: Logger }): Router {
     res.status(201).json(await calls.start(principal, parse(StartCallSchema, req.body)));
   }));
   router.get('/calls', route(async (req, res) => {
-    res.json(calls.active(who(req)));
+    res.json(await calls.active(who(req)));
   }));
   router.get('/calls/:id', route(async (req, res) => {
     const principal = who(req);
-    res.json(calls.get(principal, callParam(req)));
+    res.json(await calls.get(principal, callParam(req)));
   }));
   for (const action of ['accept', 'decline', 'cancel', 'hangup'] as const) {
     router.post(`/calls/:id/${action}`, json, route(async (req, res) => {

@@ -1,4 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import { freePort } from './freePort.ts';
+import { waitUntil } from './waitUntil.ts';
 
 export const TEST_REDIS_URL = process.env.MUSTER_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -27,4 +30,25 @@ export async function redisTestsEnabled(what = 'Redis tests', url = TEST_REDIS_U
   if (process.env.CI === 'true') return true;
   console.warn(['', '!'.repeat(78), `!!  SKIPPING ${what}: no Redis at ${url}`, '!!  Start one, or set MUSTER_TEST_REDIS_URL. Under CI=true these tests fail instead.', '!'.repeat(78), ''].join('\n'));
   return false;
+}
+
+/**
+ * A Redis of the test's own (redis-server, a child process on a free port,
+ * nothing saved), so that killing and restarting it disturbs no other test.
+ * `kill` is a crash (SIGKILL); `start` brings it back empty.
+ */
+export async function privateRedis(): Promise<{ url: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }> {
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitUntil(() => redisReachable(`redis://127.0.0.1:${port}`), 10_000, 'the private Redis');
+  };
+  const kill = async () => {
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child!.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, start, kill, stop: () => (child && child.exitCode === null ? kill() : Promise.resolve()) };
 }

@@ -1,7 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { RtcpPacketConverter, type RtcpRrPacket, type RtcpSourceDescriptionPacket, type RtcpSrPacket, type RtcpTransportLayerFeedback } from 'werift';
+import { describe, expect, it, vi } from 'vitest';
+import { RtcpPacketConverter, type RtcpPayloadSpecificFeedback, type RtcpRrPacket, type RtcpSourceDescriptionPacket, type RtcpSrPacket, type RtcpTransportLayerFeedback } from 'werift';
 import { NACK_MAX_RETRIES, NACK_MIN_INTERVAL_MS, ReceiveStats } from './ReceiveStats.ts';
-import { compactNtp, nackSize, ntpTime, sdesSize, writeNack, writeReceiverReport, writeSdes, writeSenderReport } from './rtcp.ts';
+import {
+  compactNtp,
+  forEachRtcpPacket,
+  nackSize,
+  ntpTime,
+  sdesSize,
+  writeBye,
+  writeNack,
+  writePli,
+  writeReceiverReport,
+  writeSdes,
+  writeSenderReport,
+} from './rtcp.ts';
 import { RtpRewriter } from './RtpRewriter.ts';
 
 describe('RTCP writers', () => {
@@ -51,6 +63,40 @@ describe('RTCP writers', () => {
     expect(feedback.mediaSourceSsrc).toBe(0xabc);
     // werift does not wrap 65535 + 1; the SFU masks.
     expect(feedback.lost.map((s) => s & 0xffff).sort((a, b) => a - b)).toEqual([0, 15, 40, 41, 65534, 65535]);
+  });
+});
+
+describe('PLI, BYE and the compound walk', () => {
+  it('writes a PLI werift parses back and a BYE, and walks them', () => {
+    const buf = Buffer.alloc(12 + 4 + 3 * 4);
+    let o = writePli(buf, 0, 0x1111, 0x2222);
+    o = writeBye(buf, o, [1, 2, 0xffffffff]);
+    expect(o).toBe(buf.length);
+    const [pli] = RtcpPacketConverter.deSerialize(buf.subarray(0, 12)) as [RtcpPayloadSpecificFeedback];
+    expect([pli.type, pli.feedback.count, pli.feedback.senderSsrc, pli.feedback.mediaSsrc]).toEqual([206, 1, 0x1111, 0x2222]);
+    // werift has no BYE parser: V=2, SC=3, PT=203, length 3 words, the sources.
+    expect(buf.subarray(12).toString('hex')).toBe('83cb0003' + '00000001' + '00000002' + 'ffffffff');
+    const seen: number[][] = [];
+    expect(forEachRtcpPacket(buf, buf.length, (type, count, start, end) => seen.push([type, count, start, end]))).toBe(true);
+    expect(seen).toEqual([
+      [206, 1, 0, 12],
+      [203, 3, 12, 28],
+    ]);
+  });
+
+  it('visits nothing of a compound with a bad version, an overrun or a trailing fragment', () => {
+    const good = Buffer.alloc(12);
+    writePli(good, 0, 1, 2);
+    const visit = vi.fn();
+    for (const bad of [
+      Buffer.concat([good, Buffer.from([0x40, 201, 0, 0])]), // version 1
+      Buffer.concat([good, Buffer.from([0x80, 201, 0, 5])]), // says 24 bytes, has 4
+      Buffer.concat([good, Buffer.from([0x80, 201])]), // 2 bytes left over
+      Buffer.from([0x80]),
+    ]) {
+      expect(forEachRtcpPacket(bad, bad.length, visit)).toBe(false);
+    }
+    expect(visit).not.toHaveBeenCalled();
   });
 });
 

@@ -142,6 +142,56 @@ export function nackSize(lost: readonly number[]): number {
   return 12 + 4 * lost.length;
 }
 
+export const RTCP_BYE = 203;
+export const RTCP_PSFB = 206;
+export const PLI_FMT = 1;
+
+/** Picture loss indication (RFC 4585 §6.3.1): 12 bytes. */
+export function writePli(buf: Buffer, offset: number, senderSsrc: number, mediaSsrc: number): number {
+  buf[offset] = 0x80 | PLI_FMT;
+  buf[offset + 1] = RTCP_PSFB;
+  buf.writeUInt16BE(2, offset + 2);
+  buf.writeUInt32BE(senderSsrc >>> 0, offset + 4);
+  buf.writeUInt32BE(mediaSsrc >>> 0, offset + 8);
+  return offset + 12;
+}
+
+/** BYE (RFC 3550 §6.6) for up to 31 SSRCs, without a reason. */
+export function writeBye(buf: Buffer, offset: number, ssrcs: readonly number[]): number {
+  const count = Math.min(31, ssrcs.length);
+  buf[offset] = 0x80 | count;
+  buf[offset + 1] = RTCP_BYE;
+  buf.writeUInt16BE(count, offset + 2);
+  for (let i = 0; i < count; i++) buf.writeUInt32BE(ssrcs[i]! >>> 0, offset + 4 + 4 * i);
+  return offset + 4 + 4 * count;
+}
+
+/**
+ * Visits each packet of the compound RTCP buf[0, length): its packet type,
+ * its count / FMT field and its bounds [start, end). Nothing is visited and
+ * false returned unless every header is version 2 and the lengths tile the
+ * datagram exactly: one malformed part discredits the rest.
+ */
+export function forEachRtcpPacket(
+  buf: Buffer,
+  length: number,
+  visit: (type: number, count: number, start: number, end: number) => void,
+): boolean {
+  if (length < 4) return false;
+  let o = 0;
+  while (o < length) {
+    if (o + 4 > length || buf[o]! >> 6 !== 2) return false;
+    o += (((buf[o + 2]! << 8) | buf[o + 3]!) + 1) * 4;
+  }
+  if (o !== length) return false;
+  for (o = 0; o < length; ) {
+    const end = o + (((buf[o + 2]! << 8) | buf[o + 3]!) + 1) * 4;
+    visit(buf[o + 1]!, buf[o]! & 0x1f, o, end);
+    o = end;
+  }
+  return true;
+}
+
 /** An already-serialised RTCP packet, in the shape werift's sendRtcp takes. */
 export class RawRtcp {
   readonly #bytes: Buffer;

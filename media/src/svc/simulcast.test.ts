@@ -8,50 +8,14 @@ import dgram from 'node:dgram';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PlainTransport } from '../PlainTransport.ts';
 import { waitFor } from '../testing/weriftClient.ts';
-import {
-  fakeSimulcastConsumer,
-  mediaPacket,
-  SIMULCAST_RID_EXTENSION_ID as RID_ID,
-  SIMULCAST_RIDS as RIDS,
-  SIMULCAST_SIZES as SIZES,
-  SIMULCAST_SSRCS as SSRCS,
-} from '../testing/fakes.ts';
+import { fakeSimulcastConsumer, SIMULCAST_SSRCS as SSRCS, simulcastVp8Packet } from '../testing/fakes.ts';
 import { Vp8Descriptor, parseVp8Descriptor } from './vp8.ts';
-
-
-/** One VP8 frame (one packet) of encoding `e`: 15-bit picture id, TL0PICIDX, KEYIDX; keyframes carry their size. */
-function vp8Packet(e: number, frame: number, keyFrame: boolean) {
-  const payload = Buffer.alloc(40, 0xab);
-  payload[0] = 0x90; // X, S, partition 0
-  payload[1] = 0xd0; // I, L, K
-  const pictureId = (1000 * (e + 1) + frame) & 0x7fff;
-  payload[2] = 0x80 | (pictureId >> 8);
-  payload[3] = pictureId & 0xff;
-  payload[4] = (50 * e + frame) & 0xff; // TL0PICIDX (every frame is T0 here)
-  payload[5] = (3 * e + (keyFrame ? frame : 0)) & 0x1f; // KEYIDX
-  payload[6] = keyFrame ? 0x00 : 0x01; // P bit: 0 = keyframe
-  if (keyFrame) {
-    payload.set([0x9d, 0x01, 0x2a], 9);
-    payload.writeUInt16LE(SIZES[e]![0]!, 12);
-    payload.writeUInt16LE(SIZES[e]![1]!, 14);
-  }
-  const packet = mediaPacket({
-    ssrc: SSRCS[e],
-    sequenceNumber: (e * 20000 + frame) & 0xffff,
-    timestamp: (e * 7_000_000 + frame * 3000) >>> 0,
-    marker: true,
-    payload,
-    headerExtensions: [{ id: RID_ID, payload: Buffer.from(RIDS[e]!) }],
-  });
-  packet.receivedAt = frame * 33.3;
-  return packet;
-}
 
 describe('VP8 simulcast consumer', () => {
   function setup() {
     const { receiver, producer, transceiver, output, sent, consumer } = fakeSimulcastConsumer();
     const feed = (from: number, to: number, keyEvery = 30) => {
-      for (let f = from; f < to; f++) for (let e = 0; e < 3; e++) producer.receiveRtp(vp8Packet(e, f, f % keyEvery === 0));
+      for (let f = from; f < to; f++) for (let e = 0; e < 3; e++) producer.receiveRtp(simulcastVp8Packet(e, f, f % keyEvery === 0));
     };
     return { producer, consumer, sent, receiver, feed };
   }
@@ -138,7 +102,7 @@ describe('VP8 simulcast to a plain receiver (a recorder)', () => {
     const frames = 75;
     const feed = (f: number) => {
       for (let e = 0; e < encodingsSent; e++) {
-        const packet = vp8Packet(e, f, f % 30 === 0);
+        const packet = simulcastVp8Packet(e, f, f % 30 === 0);
         packet.receivedAt = performance.now() - (frames - f) * 33.3;
         producer.receiveRtp(packet);
       }

@@ -142,3 +142,36 @@ export function fakeSimulcastConsumer() {
     simulcast: { rids: SIMULCAST_RIDS, ridExtensionId: SIMULCAST_RID_EXTENSION_ID, repairedRidExtensionId: 11 },
   });
 }
+
+/**
+ * One VP8 frame (one packet) of encoding `e` of fakeSimulcastConsumer's
+ * publisher: 15-bit picture id, TL0PICIDX, KEYIDX; keyframes carry their
+ * size. `rid`: with the rid extension (a publisher stops sending it once
+ * the SFU has seen it).
+ */
+export function simulcastVp8Packet(e: number, frame: number, keyFrame: boolean, rid = true): MediaPacket {
+  const payload = Buffer.alloc(40, 0xab);
+  payload[0] = 0x90; // X, S, partition 0
+  payload[1] = 0xd0; // I, L, K
+  const pictureId = (1000 * (e + 1) + frame) & 0x7fff;
+  payload[2] = 0x80 | (pictureId >> 8);
+  payload[3] = pictureId & 0xff;
+  payload[4] = (50 * e + frame) & 0xff; // TL0PICIDX (every frame is T0 here)
+  payload[5] = (3 * e + (keyFrame ? frame : 0)) & 0x1f; // KEYIDX
+  payload[6] = keyFrame ? 0x00 : 0x01; // P bit: 0 = keyframe
+  if (keyFrame) {
+    payload.set([0x9d, 0x01, 0x2a], 9);
+    payload.writeUInt16LE(SIMULCAST_SIZES[e]![0]!, 12);
+    payload.writeUInt16LE(SIMULCAST_SIZES[e]![1]!, 14);
+  }
+  const packet = mediaPacket({
+    ssrc: SIMULCAST_SSRCS[e],
+    sequenceNumber: (e * 20000 + frame) & 0xffff,
+    timestamp: (e * 7_000_000 + frame * 3000) >>> 0,
+    marker: true,
+    payload,
+    headerExtensions: rid ? [{ id: SIMULCAST_RID_EXTENSION_ID, payload: Buffer.from(SIMULCAST_RIDS[e]!) }] : [],
+  });
+  packet.receivedAt = frame * 33.3;
+  return packet;
+}

@@ -1,7 +1,8 @@
-import type { ChannelMessage, ChannelNotification, WorkerMethods, WorkerNotifications, WorkerStats } from '../channel.ts';
+import type { ChannelMessage, ChannelNotification, PipeTraffic, WorkerMethods, WorkerNotifications, WorkerStats } from '../channel.ts';
 import { rtcPortRange, type MediaConfig } from '../config.ts';
+import type { PipeTransport } from '../PipeTransport.ts';
 import { Router } from '../Router.ts';
-import { addTraffic } from '../traffic.ts';
+import { addPipeTraffic, addTraffic, emptyPipeTraffic } from '../traffic.ts';
 import { nativePacket } from '../rtp/nativePacket.ts';
 import { WebRtcServer } from '../WebRtcServer.ts';
 
@@ -19,6 +20,9 @@ export class WorkerProcess {
   readonly #handlers: { [M in keyof WorkerMethods]: Handler<M> };
   /** The worker's shared UDP port (config.sharedPort); undefined: a socket per transport. */
   readonly #webRtcServer: WebRtcServer | undefined;
+  readonly #pipeTransports = new Set<PipeTransport>();
+  /** Traffic of pipe transports already closed, so the worker's pipe totals never go backwards. */
+  readonly #retiredPipeTraffic: PipeTraffic = emptyPipeTraffic();
 
   /** Binds the worker's shared UDP port first (unless config.sharedPort is false): a worker without it can carry no media. */
   static async start(config: MediaConfig, send: (message: ChannelMessage) => void): Promise<WorkerProcess> {
@@ -101,6 +105,29 @@ export class WorkerProcess {
       'plainTransport.closeConsumer': ({ routerId, transportId, consumerId }) =>
         this.#routers.get(routerId)?.getPlainTransport(transportId)?.closeConsumer(consumerId),
       'plainTransport.dump': ({ routerId, transportId }) => this.#plainTransport(routerId, transportId).dump(),
+      'pipeTransport.create': async ({ routerId, transportId, ip }) => {
+        const transport = await this.#router(routerId).createPipeTransport(transportId, ip);
+        if (transport.closed) throw new Error(`router ${routerId} is closed`);
+        this.#pipeTransports.add(transport);
+        transport.on('close', () => {
+          this.#pipeTransports.delete(transport);
+          addPipeTraffic(this.#retiredPipeTraffic, transport.getStats());
+        });
+        return transport.local;
+      },
+      'pipeTransport.connect': ({ routerId, transportId, ip, port }) => this.#pipeTransport(routerId, transportId).connect(ip, port),
+      'pipeTransport.consume': ({ routerId, transportId, producerId }) => {
+        const transport = this.#pipeTransport(routerId, transportId);
+        return transport.consume(this.#producer(routerId, producerId));
+      },
+      'pipeTransport.produce': ({ routerId, transportId, parameters }) => {
+        const transport = this.#pipeTransport(routerId, transportId);
+        if (this.#router(routerId).getProducer(parameters.id)) throw new Error(`producer ${parameters.id} exists`);
+        const producer = transport.produce(parameters);
+        producer.on('close', () => this.#notify('producer.close', { routerId, producerId: producer.id }));
+      },
+      'pipeTransport.close': ({ routerId, transportId }) => this.#routers.get(routerId)?.getPipeTransport(transportId)?.close(),
+      'pipeTransport.getStats': ({ routerId, transportId }) => this.#pipeTransport(routerId, transportId).getStats(),
       'worker.stats': () => this.stats(),
       'worker.dump': () => ({ pid: process.pid, routers: [...this.#routers.values()].map((r) => r.dump()) }),
       'worker.ping': () => undefined,
@@ -122,6 +149,12 @@ export class WorkerProcess {
   #plainTransport(routerId: string, transportId: string) {
     const transport = this.#router(routerId).getPlainTransport(transportId);
     if (!transport) throw new Error(`plain transport ${transportId} not found`);
+    return transport;
+  }
+
+  #pipeTransport(routerId: string, transportId: string) {
+    const transport = this.#router(routerId).getPipeTransport(transportId);
+    if (!transport) throw new Error(`pipe transport ${transportId} not found`);
     return transport;
   }
 
@@ -174,7 +207,9 @@ export class WorkerProcess {
       rssBytes: process.memoryUsage.rss(),
       nativePacketPath: nativePacket !== null,
       webRtcServer: this.#webRtcServer?.getStats() ?? null,
+      pipe: { ...this.#retiredPipeTraffic, transports: this.#pipeTransports.size },
     };
+    for (const transport of this.#pipeTransports) addPipeTraffic(stats.pipe, transport.getStats());
     for (const router of this.#routers.values()) {
       const s = router.getStats();
       stats.transports += s.transports;

@@ -152,6 +152,8 @@ export class Supervisor {
       PORT: '0',
       HOST: '127.0.0.1',
       MUSTER_INTERNAL_SECRET: this.#secret,
+      // The port other hosts reach this host at: the app's relay URL for meetings held here (see relayUrlFromEnv).
+      MUSTER_PUBLIC_PORT: String(this.#options.port),
       // Requests reach the app through a gateway on loopback, which appends the client's address.
       TRUST_PROXY: ['loopback', this.#options.env.TRUST_PROXY].filter(Boolean).join(','),
     };

@@ -6,11 +6,10 @@
  * guesses split over the two gateways still hit the one limit, counted in
  * Redis.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@muster/kit/log';
-import { freePort, redisReachable, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
+import { privateRedis, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
 import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
 import { ProtocolClient } from '@muster/signaling/testing';
 import { startTestServer, waitUntil } from '../testing/index.ts';
@@ -164,23 +163,6 @@ describe.skipIf(!enabled)('two hosts on one PostgreSQL and one Redis', () => {
     }
   });
 });
-
-/** A Redis of the test's own (a child process on a free port), so that killing it disturbs no other test. */
-async function privateRedis(): Promise<{ url: string; kill(): Promise<void>; start(): Promise<void>; stop(): Promise<void> }> {
-  const port = await freePort();
-  let child: ChildProcess | undefined;
-  const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    await waitUntil(() => redisReachable(`redis://127.0.0.1:${port}`), 10_000, 'the private Redis');
-  };
-  const kill = async () => {
-    const exited = new Promise((resolve) => child!.once('exit', resolve));
-    child!.kill('SIGKILL');
-    await exited;
-  };
-  await start();
-  return { url: `redis://127.0.0.1:${port}`, start, kill, stop: () => (child && child.exitCode === null ? kill() : Promise.resolve()) };
-}
 
 describe.skipIf(!enabled)('two hosts through a Redis that restarts', () => {
   it('delivers live again after Redis comes back, and what was sent while it was away arrives', async () => {

@@ -30,6 +30,11 @@ export function renderMetrics(rooms: RoomManager, pool: WorkerPool, sends?: Send
   gauge('muster_producers', 'Published tracks.', producers);
   gauge('muster_consumers', 'Subscribed tracks.', consumers);
   gauge('muster_media_workers', 'Live media worker processes.', pool.workers.filter((w) => !w.closed).length);
+  // Where rooms can go: this host's own workers (host="local") and each linked media host's.
+  const byHost = new Map<string, number>();
+  for (const w of pool.workers) if (!w.closed) byHost.set(w.host, (byHost.get(w.host) ?? 0) + 1);
+  lines.push('# HELP muster_media_host_workers Live media workers rooms can be placed on, by host.', '# TYPE muster_media_host_workers gauge');
+  for (const [host, count] of byHost) lines.push(`muster_media_host_workers{host="${host}"} ${count}`);
   if (sends) {
     // Near the cap, or refusals climbing: this process is offered more chat sends than it stores (IM_MAX_SENDS_IN_FLIGHT).
     gauge('muster_im_sends_in_flight', 'IM sends and forwards taken and not yet answered.', sends.inFlight);

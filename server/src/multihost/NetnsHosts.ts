@@ -128,7 +128,8 @@ export class HostProcess {
     readline.createInterface({ input: child.stderr! }).on('line', (line) => this.lines.push(line));
   }
 
-  static async start(ns: string, address: string, env: Record<string, string>, repo: string): Promise<HostProcess> {
+  /** `ready`: the log line that says the host serves (an app host's by default). */
+  static async start(ns: string, address: string, env: Record<string, string>, repo: string, ready = 'Muster is listening on'): Promise<HostProcess> {
     // `ip netns exec` runs the command in the namespace; detached: its own process group, killed whole.
     const child = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', path.join(repo, 'server/src/main.ts')], {
       cwd: repo,
@@ -138,7 +139,7 @@ export class HostProcess {
     });
     const host = new HostProcess(child, address);
     const started = Date.now();
-    while (!host.lines.some((l) => l.includes('Muster is listening on'))) {
+    while (!host.lines.some((l) => l.includes(ready))) {
       if (child.exitCode !== null) throw new Error(`host ${ns} exited while starting:\n${host.lines.slice(-30).join('\n')}`);
       if (Date.now() - started > 120_000) throw new Error(`host ${ns} did not start:\n${host.lines.slice(-30).join('\n')}`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,10 +1,15 @@
 /**
- * Two Muster hosts (issue 18), each a network namespace running `npm start`'s
- * process tree (supervisor, gateways, app, media worker), sharing this
- * machine's PostgreSQL and Redis over a bridge, behind HAProxy in TCP mode
- * with no sticky sessions. People on different hosts chat live; a host dies
- * whole (SIGKILL to its tree) and its people reconnect through the balancer
- * to the other and catch up by seq, nothing lost.
+ * Two Muster app hosts and two media hosts (issue 18), each a network
+ * namespace: the app hosts run `npm start`'s process tree (supervisor,
+ * gateways, app) with no media workers of their own, the media hosts
+ * `MUSTER_ROLE=media`; all share this machine's PostgreSQL and Redis over a
+ * bridge, the app hosts behind HAProxy in TCP mode with no sticky sessions.
+ * A meeting whose two participants come through different app hosts (and so
+ * different gateways) spans both media hosts, and its tracks cross between
+ * them through pipe transports, counted on both; a media host dies and the
+ * meeting moves to the other. People on different hosts chat live; a host
+ * dies whole (SIGKILL to its tree) and its people reconnect through the
+ * balancer to the other and catch up by seq, nothing lost.
  *
  * Needs root (`ip netns`), iproute2 and haproxy; CI runs as root and
  * installs haproxy. Elsewhere without them it is skipped with a notice.
@@ -16,11 +21,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
 import { redisTestsEnabled } from '@muster/kit/testing';
+import { NodePeer } from '@muster/signaling/testing';
 import { waitUntil } from '../testing/index.ts';
+import { mediaBackOnNewSubscribers } from '../testing/mediaRecovery.ts';
 import { LonglinkTestClient } from '../gateway/testing/LonglinkTestClient.ts';
 import { HostProcess, LoadBalancer, NetnsLab } from './NetnsHosts.ts';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/** What a media host logs once it serves its workers (it registers right after). */
+const MEDIA_HOST_READY = 'workers on port';
 
 async function enabled(): Promise<boolean> {
   const missing = [!NetnsLab.available() && 'root and ip netns', !LoadBalancer.available() && 'haproxy'].filter(Boolean);
@@ -37,7 +46,10 @@ describe.skipIf(!run)('two hosts in network namespaces behind HAProxy', () => {
   let schema: TestSchema;
   let balancer: LoadBalancer;
   const hosts: HostProcess[] = [];
+  const mediaHosts: HostProcess[] = [];
   const clients: LonglinkTestClient[] = [];
+  const peers: NodePeer[] = [];
+  const mediaSecret = 'multihost-media-secret-0123456789';
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-multihost-'));
   const apiToken = 'multihost-api-token-0123456789';
 
@@ -85,6 +97,7 @@ describe.skipIf(!run)('two hosts in network namespaces behind HAProxy', () => {
       MUSTER_KEY_PASSWORD_2: 'multihost-second-key-password-2',
       MUSTER_API_TOKEN: apiToken,
       MEDIA_WORKERS: '1',
+      MEDIA_SECRET: mediaSecret,
       GATEWAYS: '2',
       PORT: '8080',
       HOST: '0.0.0.0',
@@ -96,19 +109,93 @@ describe.skipIf(!run)('two hosts in network namespaces behind HAProxy', () => {
     for (const [name, n] of [['a', 2], ['b', 3]] as const) {
       const { ns, address } = lab.addHost(name, n);
       fs.mkdirSync(path.join(dir, name));
-      hosts.push(await HostProcess.start(ns, address, { ...shared, MUSTER_DATA_DIR: path.join(dir, name) }, REPO));
+      const app = {
+        MUSTER_DATA_DIR: path.join(dir, name),
+        // Media only on the media hosts; one person per router, so a meeting of two spans both.
+        MEDIA_LOCAL: '0',
+        ROOM_PARTICIPANTS_PER_WORKER: '1',
+        // The other app host relays meeting connections to the meeting's host: its X-Forwarded-For is believed.
+        TRUST_PROXY: `${lab.gateway.replace(/\.1$/, '.0')}/24`,
+      };
+      hosts.push(await HostProcess.start(ns, address, { ...shared, ...app }, REPO));
+    }
+    for (const [name, n] of [['m1', 4], ['m2', 5]] as const) {
+      const { ns, address } = lab.addHost(name, n);
+      const media = { MUSTER_ROLE: 'media', MEDIA_HOST_PORT: '4443', MEDIA_HOST_ADDRESS: address };
+      mediaHosts.push(await HostProcess.start(ns, address, { ...shared, ...media }, REPO, MEDIA_HOST_READY));
     }
     balancer = await LoadBalancer.start(dir, hosts.map((h) => `${h.address}:8080`));
   }, 300_000);
 
   afterAll(async () => {
     for (const client of clients) client.close();
+    for (const peer of peers) await peer.close().catch(() => undefined);
     balancer?.stop();
-    await Promise.all(hosts.map((h) => h.stop()));
+    await Promise.all([...hosts, ...mediaHosts].map((h) => h.stop()));
     lab?.destroy();
     await schema?.drop();
     fs.rmSync(dir, { recursive: true, force: true });
   }, 60_000);
+
+  /** A media host's pipe counters, from its own /metrics (it needs the media secret). */
+  const pipeCounters = async (host: HostProcess) => {
+    const res = await fetch(`http://${host.address}:4443/metrics`, { headers: { authorization: `Bearer ${mediaSecret}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const value = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    return { sent: value('muster_media_pipe_rtp_packets_sent_total'), received: value('muster_media_pipe_rtp_packets_received_total') };
+  };
+  /** The room's dump from whichever app host holds the meeting. */
+  const roomDump = async (room: string) => {
+    for (const host of hosts) {
+      if (!host.running) continue;
+      const res = await fetch(`http://${host.address}:8080/api/v1/rooms/${room}`, { headers: { authorization: `Bearer ${apiToken}` } });
+      const body = (await res.json()) as { participants?: unknown[]; mediaRouters?: { host: string; participants: number }[] };
+      if (res.status === 200 && body.mediaRouters) return body as { participants: unknown[]; mediaRouters: { host: string; participants: number }[] };
+    }
+    return null;
+  };
+
+  /** The media hosts an app host has linked to (their names), from its /metrics. */
+  const linkedMediaHosts = async (host: HostProcess) => {
+    const text = await (await fetch(`http://${host.address}:8080/metrics`)).text();
+    return [...text.matchAll(/^muster_media_host_workers\{host="([^"]+)"\} [1-9]/gm)].map((m) => m[1]!).filter((h) => h !== 'local');
+  };
+
+  it('holds one meeting whose participants come through different app hosts, spanning both media hosts through pipes', async () => {
+    // Both app hosts have found both media hosts in Redis and linked to them.
+    for (const host of hosts) await waitUntil(async () => (await linkedMediaHosts(host)).length === 2, 30_000, 'both media hosts linked');
+    // Each straight to one app host: different hosts, different gateways.
+    const alice = new NodePeer(`http://${hosts[0]!.address}:8080`);
+    const bob = new NodePeer(`http://${hosts[1]!.address}:8080`);
+    peers.push(alice, bob);
+    await alice.join('across', 'Alice');
+    await bob.join('across', 'Bob');
+    for (const peer of peers) await waitUntil(async () => (await peer.inboundPackets()).framesDecoded > 5, 30_000, 'media across hosts');
+    expect(alice.room.remoteParticipants.size).toBe(1);
+    expect(bob.room.remoteParticipants.size).toBe(1);
+
+    const dump = await roomDump('across');
+    expect(dump?.participants).toHaveLength(2);
+    expect(new Set(dump!.mediaRouters.map((r) => r.host)).size).toBe(2);
+    expect(dump!.mediaRouters.every((r) => r.host !== 'local')).toBe(true);
+    // Both media hosts send into their pipe and receive from it: the room really spans them.
+    await waitUntil(async () => {
+      const counters = await Promise.all(mediaHosts.map(pipeCounters));
+      return counters.every((c) => c.sent > 50 && c.received > 50);
+    }, 15_000, 'RTP through the pipes between the media hosts, counted on both');
+
+    // One media host dies whole: the meeting moves to the other and media flows again, nobody rejoining.
+    const oldSubscribers = peers.map((p) => p.room.peerConnections.subscriber);
+    const aliceId = alice.room.participantId;
+    await mediaHosts[1]!.kill();
+    await mediaBackOnNewSubscribers(peers, oldSubscribers, Date.now() + 45_000);
+    expect(alice.room.participantId).toBe(aliceId);
+    const moved = await roomDump('across');
+    // Only the surviving media host is left to hold it.
+    expect(new Set(moved!.mediaRouters.map((r) => r.host)).size).toBe(1);
+    for (const peer of peers.splice(0)) await peer.close();
+  });
 
   it('spreads connections over both hosts without stickiness, and carries a chat between them live', async () => {
     const ann = await signup('+8613900006001', 'Ann');

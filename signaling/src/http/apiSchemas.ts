@@ -100,6 +100,9 @@ export const RoomDumpSchema = RoomInfoSchema.extend({
   createdAt: Int,
   waiting: z.array(z.object({ lobbyId: z.string(), name: z.string(), since: Int })),
   workerId: Int,
+  mediaRouters: z
+    .array(z.object({ routerId: z.string(), workerId: Int, host: z.string().meta({ description: "'local', or the media host the worker runs on" }), participants: Int }))
+    .meta({ description: 'The routers of the room, the home one first: more than one when the room spans workers or media hosts, joined by pipe transports' }),
   activeSpeakerId: z.string().nullable(),
   participants: z.array(
     z.object({

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'socket.io';
-import type { Worker } from '@muster/media';
+import type { MediaWorker, Worker } from '@muster/media';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TrackSource, VideoQuality } from '../protocol.ts';
 import { MediaSession } from './MediaSession.ts';
@@ -15,7 +15,11 @@ class FakeWorker extends EventEmitter {
   readonly calls: { method: string; params: Params }[] = [];
   readonly #consumersOf = new Map<string, string[]>();
 
-  constructor(readonly id: number) {
+  constructor(
+    readonly id: number,
+    readonly host = 'local',
+    readonly pipeAddress = '127.0.0.1',
+  ) {
     super();
   }
 
@@ -36,6 +40,10 @@ class FakeWorker extends EventEmitter {
         this.#consumersOf.set(params.transportId as string, list);
         return {};
       }
+      case 'pipeTransport.create':
+        return { ip: params.ip, port: 40_000 + this.id };
+      case 'pipeTransport.consume':
+        return { id: params.producerId, kind: 'audio', mid: '0', source: 'microphone', codec: 'audio/opus', ssrcs: [1], audioLevelExtensionId: 1, dependencyDescriptorExtensionId: 0, paused: false };
       case 'transport.createOffer':
         return { sdp: 'v=0 offer', consumers: (this.#consumersOf.get(params.transportId as string) ?? []).map((id, i) => ({ id, mid: String(i) })) };
       default:
@@ -249,5 +257,133 @@ describe('MediaSession', () => {
     await media.addWorkerView(entries);
     expect(entries[0]!.producers[0]).toMatchObject({ scalabilityMode: 'L3T3' });
     expect(entries[1]!.consumers[0]).toMatchObject({ estimatedBandwidth: 300_000, bweSource: 'twcc' });
+  });
+});
+
+describe('MediaSession spanning workers', () => {
+  const sessions: MediaSession[] = [];
+  afterEach(() => {
+    for (const s of sessions.splice(0)) s.close();
+  });
+
+  /** A home worker on this host and one on a media host; one participant per router. */
+  function spanning() {
+    const home = new FakeWorker(1);
+    const remote = new FakeWorker(2, 'media-b', '10.0.0.5');
+    const participants = new Map<string, Participant>();
+    const avoided: ReadonlySet<MediaWorker>[] = [];
+    const media = new MediaSession({
+      worker: home as unknown as Worker,
+      placement: {
+        participantsPerRouter: 1,
+        leastLoaded: async (avoid) => {
+          avoided.push(avoid);
+          const workers = [home, remote] as unknown as MediaWorker[];
+          return workers.find((w) => !avoid.has(w)) ?? workers[0]!;
+        },
+      },
+      participants,
+      maySend: () => true,
+      videoQuality: () => 'high',
+    });
+    sessions.push(media);
+    const add = async (name: string) => {
+      const p = person(name);
+      await media.createTransports(tx, p.participant);
+      participants.set(p.participant.id, p.participant);
+      return p;
+    };
+    return { home, remote, media, add, participants, avoided };
+  }
+
+  it('puts a newcomer past the limit on a router of another worker, and pipes each track once between the routers', async () => {
+    const { home, remote, media, add } = spanning();
+    await media.open();
+    const ann = await add('Ann');
+    const ben = await add('Ben');
+    expect(remote.requests('router.create')).toHaveLength(1);
+    const [homeRouter, remoteRouter] = media.dump().routers;
+    expect(media.dump().routers).toEqual([
+      { routerId: homeRouter!.routerId, workerId: 1, host: 'local', participants: 1 },
+      { routerId: remoteRouter!.routerId, workerId: 2, host: 'media-b', participants: 1 },
+    ]);
+    expect(remote.requests('transport.create').map((c) => c.transportId).sort()).toEqual([ben.participant.sendTransportId, ben.participant.recvTransportId].sort());
+
+    // Ben's microphone, published on the remote router, is piped home at once (the home router holds every track).
+    await media.publish(tx, ben.participant, { sdp: 'v=0', tracks: [{ mid: '0', source: 'microphone' }] });
+    const micId = [...ben.participant.tracks.keys()][0]!;
+    // Each side binds where the other can reach it: loopback here, the media host's address there.
+    expect(home.requests('pipeTransport.create')).toEqual([expect.objectContaining({ routerId: homeRouter!.routerId, ip: '127.0.0.1' })]);
+    expect(remote.requests('pipeTransport.create')).toEqual([expect.objectContaining({ routerId: remoteRouter!.routerId, ip: '10.0.0.5' })]);
+    const pipeId = home.requests('pipeTransport.create')[0]!.transportId;
+    expect(home.requests('pipeTransport.connect')).toEqual([expect.objectContaining({ transportId: pipeId, ip: '10.0.0.5', port: 40_002 })]);
+    expect(remote.requests('pipeTransport.connect')).toEqual([expect.objectContaining({ transportId: pipeId, ip: '127.0.0.1', port: 40_001 })]);
+    expect(remote.requests('pipeTransport.consume')).toEqual([{ routerId: remoteRouter!.routerId, transportId: pipeId, producerId: micId }]);
+    expect(home.requests('pipeTransport.produce')).toEqual([expect.objectContaining({ routerId: homeRouter!.routerId, transportId: pipeId })]);
+
+    // Ann (home) consumes the copy there, with no second pipe; Ben gets Ann's camera through the same pipe the other way.
+    await media.publish(tx, ann.participant, { sdp: 'v=0', tracks: [{ mid: '0', source: 'camera' }] });
+    const cameraId = [...ann.participant.tracks.keys()][0]!;
+    await media.syncSubscriptions(tx, ann.participant);
+    await media.syncSubscriptions(tx, ben.participant);
+    expect(home.requests('transport.consume')).toEqual([expect.objectContaining({ routerId: homeRouter!.routerId, producerId: micId })]);
+    expect(remote.requests('transport.consume')).toEqual([expect.objectContaining({ routerId: remoteRouter!.routerId, producerId: cameraId })]);
+    expect(home.requests('pipeTransport.consume')).toEqual([{ routerId: homeRouter!.routerId, transportId: pipeId, producerId: cameraId }]);
+    expect(home.requests('pipeTransport.create')).toHaveLength(1);
+    expect(remote.requests('pipeTransport.consume')).toHaveLength(1);
+
+    // A mute pauses the producer and its copy, so consumers on both routers see it paused.
+    await media.setSourcePaused(tx, ben.participant, 'microphone', true);
+    expect(remote.requests('producer.pause')).toEqual([{ routerId: remoteRouter!.routerId, producerId: micId }]);
+    expect(home.requests('producer.pause')).toEqual([{ routerId: homeRouter!.routerId, producerId: micId }]);
+  });
+
+  it('closes the copies of a leaver’s tracks, and the router it leaves empty', async () => {
+    const { home, remote, media, add, participants } = spanning();
+    await media.open();
+    await add('Ann');
+    const ben = await add('Ben');
+    await media.publish(tx, ben.participant, { sdp: 'v=0', tracks: [{ mid: '0', source: 'microphone' }] });
+    const micId = [...ben.participant.tracks.keys()][0]!;
+    const remoteRouter = media.dump().routers[1]!.routerId;
+    await media.removeParticipant(tx, ben.participant);
+    participants.delete(ben.participant.id);
+    expect(home.requests('producer.close')).toEqual([{ routerId: media.routerId, producerId: micId }]);
+    expect(remote.requests('router.close')).toEqual([{ routerId: remoteRouter }]);
+    expect(remote.routerIds.size).toBe(0);
+    expect(media.dump().routers).toHaveLength(1);
+    // The home router stays, even empty, until the room closes.
+    expect(home.requests('router.close')).toHaveLength(0);
+  });
+
+  it('uses its emptiest router once it spans every worker there is, never two routers on one worker', async () => {
+    const { home, remote, media, add } = spanning();
+    await media.open();
+    await add('Ann');
+    await add('Ben');
+    const cy = await add('Cy');
+    expect(home.requests('router.create')).toHaveLength(1);
+    expect(remote.requests('router.create')).toHaveLength(1);
+    expect(media.dump().routers.map((r) => r.participants)).toEqual([2, 1]);
+    expect(home.requests('transport.create').map((c) => c.transportId)).toContain(cy.participant.sendTransportId);
+  });
+
+  it('hears the active speaker from the home router only, and closes every router when it closes', async () => {
+    const { home, remote, media, add } = spanning();
+    await media.open();
+    await add('Ann');
+    const ben = await add('Ben');
+    await media.publish(tx, ben.participant, { sdp: 'v=0', tracks: [{ mid: '0', source: 'microphone' }] });
+    const micId = [...ben.participant.tracks.keys()][0]!;
+    const heard: (string | null)[] = [];
+    media.on('activeSpeaker', (id) => heard.push(id));
+    remote.emit('notification', 'router.dominantspeaker', { routerId: media.dump().routers[1]!.routerId, producerId: micId });
+    expect(heard).toEqual([]);
+    home.emit('notification', 'router.dominantspeaker', { routerId: media.routerId, producerId: micId });
+    expect(heard).toEqual([ben.participant.id]);
+    media.close();
+    expect(home.requests('router.close')).toHaveLength(1);
+    expect(remote.requests('router.close')).toHaveLength(1);
+    expect(home.listenerCount('notification') + remote.listenerCount('notification')).toBe(0);
   });
 });

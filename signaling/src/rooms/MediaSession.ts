@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ConsumerDump, ProducerDump, Worker, WorkerEvents } from '@muster/media';
+import type { ConsumerDump, ProducerDump, MediaWorker, WorkerEvents } from '@muster/media';
 import { Emitter } from '@muster/kit/emitter';
 import {
   MusterError,
@@ -12,6 +12,7 @@ import {
 } from '../protocol.ts';
 import type { Participant } from './Participant.ts';
 import type { RoomTransaction } from './RoomTransaction.ts';
+import { RoomRouter } from './RoomRouter.ts';
 import { SubscriberNegotiation } from './SubscriberNegotiation.ts';
 
 /** What the media worker adds to a producer in the REST dump (scalable video). */
@@ -25,9 +26,21 @@ export interface ParticipantMediaDump {
   consumers: ({ id: string; producerId: string; participantId: string; kind: string; paused: boolean } & ConsumerMediaInfo)[];
 }
 
+/** One router of a spanning room, as the dump shows it. */
+export interface RoomRouterDump {
+  routerId: string;
+  workerId: number;
+  /** 'local', or the media host the worker runs on. */
+  host: string;
+  participants: number;
+}
+
 export interface MediaSessionDump {
+  /** The home router's worker and router: the first, which every producer is piped to. */
   workerId: number;
   routerId: string;
+  /** Every router of the room, the home one first; more than one when the room spans workers or hosts. */
+  routers: RoomRouterDump[];
   activeSpeakerId: string | null;
   /** By participant id. */
   participants: Record<string, ParticipantMediaDump>;
@@ -38,8 +51,22 @@ export type MediaSessionEvents = {
   activeSpeaker: [participantId: string | null];
 };
 
+/** How a room takes more workers when it outgrows one (RoomManager's pool behind it). */
+export interface RouterPlacement {
+  /**
+   * Participants one router takes before the room opens another router on
+   * another worker (and joins them with pipe transports).
+   */
+  participantsPerRouter: number;
+  /** The least-loaded worker, passing over `avoid` (the room's own) while another can take it. */
+  leastLoaded(avoid: ReadonlySet<MediaWorker>): Promise<MediaWorker>;
+}
+
 export interface MediaSessionOptions {
-  worker: Worker;
+  /** Where the room's first (home) router goes. */
+  worker: MediaWorker;
+  /** Without it the room stays on one router whatever its size. */
+  placement?: RouterPlacement;
   /**
    * The room's participants. The room alone adds and removes them; everyone
    * in it receives everyone else's tracks.
@@ -52,10 +79,18 @@ export interface MediaSessionOptions {
 }
 
 /**
- * A room's media on one worker: its router, a send and a recv transport per
- * participant, the producers they publish and the consumers that carry every
- * track to everyone else. The router moves to another worker when its worker
- * dies; participants keep what outlives a media rebuild (`mutedSources`,
+ * A room's media: its routers, a send and a recv transport per participant,
+ * the producers they publish and the consumers that carry every track to
+ * everyone else. A room starts on one router (its home); one that outgrows
+ * `participantsPerRouter` takes another router on another worker, of this
+ * host or of a media host, and the two are joined by pipe transports (as
+ * mediasoup's pipeToRouter): a producer is forwarded once to each router
+ * that has a subscriber of it, and every producer to the home router, so the
+ * home router hears every voice (active speaker) and holds every track (the
+ * recorder consumes there).
+ *
+ * When a worker of the room dies, the whole room is built again on live
+ * workers; participants keep what outlives a media rebuild (`mutedSources`,
  * `videoQuality`), and the rest is built again.
  *
  * Methods that take a RoomTransaction change media state that joins, leaves,
@@ -64,35 +99,61 @@ export interface MediaSessionOptions {
  * preferences, dumps) may run at any time.
  */
 export class MediaSession extends Emitter<MediaSessionEvents> {
-  #worker: Worker;
-  #routerId = randomUUID();
+  /** The home router first; the others in the order they were opened. */
+  #routers: RoomRouter[];
+  readonly #placement: RouterPlacement | undefined;
+  /** Which router holds each participant's transports. */
+  readonly #routerOf = new Map<string, RoomRouter>();
+  /** Where each producer was published. */
+  readonly #origins = new Map<string, RoomRouter>();
+  /** Routers other than its origin that a producer is piped to, each once. */
+  readonly #copies = new Map<string, Map<RoomRouter, Promise<void>>>();
+  /** The pipe transport joining two routers (one id, used on both sides), by the pair's key. */
+  readonly #pipes = new Map<string, Promise<string>>();
+  /** Workers whose notifications this session listens to, with how many of its routers each holds. */
+  readonly #listening = new Map<MediaWorker, number>();
   readonly #participants: ReadonlyMap<string, Participant>;
   readonly #maySend: MediaSessionOptions['maySend'];
   readonly #videoQuality: MediaSessionOptions['videoQuality'];
   #closed = false;
   #activeSpeakerProducerId: string | null = null;
   readonly #onNotification = (...args: WorkerEvents['notification']) => this.#onWorkerNotification(...args);
-  /** Offers to subscribers and their answers, on whichever worker the session is on now. */
-  readonly #negotiation = new SubscriberNegotiation(() => ({ worker: this.#worker, routerId: this.#routerId }));
+  /** Offers to subscribers and their answers, on whichever router each subscriber is now. */
+  readonly #negotiation = new SubscriberNegotiation((participant) => {
+    const router = this.#routerFor(participant);
+    return { worker: router.worker, routerId: router.id };
+  });
 
   constructor(options: MediaSessionOptions) {
     super();
-    this.#worker = options.worker;
+    this.#routers = [new RoomRouter(options.worker)];
+    this.#placement = options.placement;
     this.#participants = options.participants;
     this.#maySend = options.maySend;
     this.#videoQuality = options.videoQuality;
   }
 
-  get worker(): Worker {
-    return this.#worker;
+  /** The home router's worker. */
+  get worker(): MediaWorker {
+    return this.#home.worker;
   }
 
+  /** The home router: the one that holds every producer of the room. */
   get routerId(): string {
-    return this.#routerId;
+    return this.#home.id;
+  }
+
+  /** Every router of the room, the home one first. */
+  get routerIds(): string[] {
+    return this.#routers.map((r) => r.id);
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  get #home(): RoomRouter {
+    return this.#routers[0]!;
   }
 
   get activeSpeakerId(): string | null {
@@ -102,28 +163,82 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   }
 
   async open(): Promise<void> {
-    await this.#worker.request('router.create', { routerId: this.#routerId });
-    this.#worker.routerIds.add(this.#routerId);
-    this.#worker.on('notification', this.#onNotification);
+    await this.#openRouter(this.#home);
+  }
+
+  async #openRouter(router: RoomRouter): Promise<void> {
+    await router.open();
+    const count = this.#listening.get(router.worker) ?? 0;
+    if (count === 0) router.worker.on('notification', this.#onNotification);
+    this.#listening.set(router.worker, count + 1);
+  }
+
+  #closeRouter(router: RoomRouter): void {
+    router.close();
+    const count = (this.#listening.get(router.worker) ?? 1) - 1;
+    if (count > 0) {
+      this.#listening.set(router.worker, count);
+    } else {
+      this.#listening.delete(router.worker);
+      router.worker.off('notification', this.#onNotification);
+    }
+  }
+
+  /** The router a participant's transports are on (the home router before it has any). */
+  #routerFor(participant: Participant): RoomRouter {
+    return this.#routerOf.get(participant.id) ?? this.#home;
+  }
+
+  /**
+   * Where a newcomer's transports go: the first router with room; when all
+   * are full, a new router on the least-loaded worker the room does not use
+   * yet, or, when the room already uses every worker there is, its emptiest
+   * router (a room never holds two routers on one worker: a pipe inside one
+   * process would only add work).
+   */
+  async #place(participant: Participant): Promise<RoomRouter> {
+    const current = this.#routerOf.get(participant.id);
+    if (current && !current.closed) return current;
+    const limit = this.#placement?.participantsPerRouter ?? Infinity;
+    let router = this.#routers.find((r) => r.participantIds.size < limit);
+    if (!router && this.#placement) {
+      const used = new Set(this.#routers.map((r) => r.worker));
+      const worker = await this.#placement.leastLoaded(used);
+      router = this.#routers.find((r) => r.worker === worker);
+      if (!router) {
+        router = new RoomRouter(worker);
+        await this.#openRouter(router);
+        this.#routers.push(router);
+      }
+    }
+    router ??= [...this.#routers].sort((a, b) => a.participantIds.size - b.participantIds.size)[0]!;
+    router.participantIds.add(participant.id);
+    this.#routerOf.set(participant.id, router);
+    return router;
   }
 
   async createTransports(_tx: RoomTransaction, participant: Participant): Promise<void> {
+    const router = await this.#place(participant);
     participant.sendTransportId = randomUUID();
     participant.recvTransportId = randomUUID();
-    await this.#worker.request('transport.create', { routerId: this.#routerId, transportId: participant.sendTransportId, direction: 'send' });
-    await this.#worker.request('transport.create', { routerId: this.#routerId, transportId: participant.recvTransportId, direction: 'recv' });
+    await router.worker.request('transport.create', { routerId: router.id, transportId: participant.sendTransportId, direction: 'send' });
+    await router.worker.request('transport.create', { routerId: router.id, transportId: participant.recvTransportId, direction: 'recv' });
   }
 
   async #closeTransports(participant: Participant): Promise<void> {
+    const router = this.#routerFor(participant);
     for (const transportId of [participant.sendTransportId, participant.recvTransportId]) {
-      await this.#worker.request('transport.close', { routerId: this.#routerId, transportId }).catch(() => undefined);
+      await router.worker.request('transport.close', { routerId: router.id, transportId }).catch(() => undefined);
     }
+    // Its producers closed with its send transport; their copies on other routers must follow.
+    this.#forgetProducers([...participant.tracks.keys()]);
   }
 
   /** A participant left the room: its transports close, and with them, in the worker, its producers and consumers. */
   async removeParticipant(_tx: RoomTransaction, participant: Participant): Promise<void> {
     clearTimeout(participant.pendingOfferTimer);
     await this.#closeTransports(participant);
+    this.#unplace(participant);
     // Consumers of its tracks on other transports closed with its producers;
     // their subscribers learn of it only from a new offer.
     this.#dropConsumers((consumer) => consumer.participantId === participant.id);
@@ -145,21 +260,45 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   }
 
   /**
-   * A new router on `worker` after the old worker died, and new transports
-   * for everyone; the clients must publish again.
+   * The room built again from `worker` after one of its workers died: new
+   * routers, new transports for everyone; the clients must publish again.
+   * Routers on workers still alive are closed too, since their producers'
+   * publishers start over.
    */
-  async moveTo(tx: RoomTransaction, worker: Worker): Promise<void> {
+  async moveTo(tx: RoomTransaction, worker: MediaWorker): Promise<void> {
     if (this.#closed) return;
-    this.#leaveWorker();
-    this.#worker = worker;
-    this.#routerId = randomUUID();
+    this.#closeAllRouters();
+    this.#routers = [new RoomRouter(worker)];
     this.#activeSpeakerProducerId = null;
     await this.open();
     for (const participant of this.#participants.values()) {
-      // The old transports died with the worker; nothing to close.
+      // The old transports died with the worker or with their routers; nothing to close.
       participant.forgetMedia();
       await this.createTransports(tx, participant);
     }
+  }
+
+  #closeAllRouters(): void {
+    for (const router of this.#routers) this.#closeRouter(router);
+    this.#routerOf.clear();
+    this.#origins.clear();
+    this.#copies.clear();
+    this.#pipes.clear();
+  }
+
+  /** A participant is gone: its router forgets it, and a router other than the home one that is left empty closes. */
+  #unplace(participant: Participant): void {
+    const router = this.#routerOf.get(participant.id);
+    this.#routerOf.delete(participant.id);
+    if (!router) return;
+    router.participantIds.delete(participant.id);
+    if (router === this.#home || router.participantIds.size > 0) return;
+    this.#routers = this.#routers.filter((r) => r !== router);
+    this.#closeRouter(router);
+    // Its pipe transports closed with it, and the copies it held with them.
+    for (const copies of this.#copies.values()) copies.delete(router);
+    for (const key of [...this.#pipes.keys()]) if (key.includes(router.id)) this.#pipes.delete(key);
+    for (const [producerId, origin] of this.#origins) if (origin === router) this.#origins.delete(producerId);
   }
 
   /**
@@ -170,9 +309,10 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   async publish(tx: RoomTransaction, participant: Participant, request: ClientRequest<'publish'>): Promise<string> {
     const sources = request.tracks.map((t) => t.source);
     if (new Set(sources).size !== sources.length) throw new MusterError('BAD_REQUEST', 'each source may be published once');
-    const result = await this.#worker
+    const origin = this.#routerFor(participant);
+    const result = await origin.worker
       .request('transport.publish', {
-        routerId: this.#routerId,
+        routerId: origin.id,
         transportId: participant.sendTransportId,
         sdp: request.sdp,
         tracks: request.tracks,
@@ -181,13 +321,16 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
         throw new MusterError('BAD_REQUEST', `the offer could not be applied: ${error.message}`);
       });
     for (const id of result.closedProducerIds) participant.tracks.delete(id);
+    this.#forgetProducers(result.closedProducerIds);
     for (const producer of result.producers) {
       // A source republished on a new m-section replaces the old producer.
       const previous = participant.trackBySource(producer.source as TrackSource);
       if (previous) {
         participant.tracks.delete(previous.id);
-        await this.#worker.request('producer.close', { routerId: this.#routerId, producerId: previous.id }).catch(() => undefined);
+        await origin.worker.request('producer.close', { routerId: origin.id, producerId: previous.id }).catch(() => undefined);
+        this.#forgetProducers([previous.id]);
       }
+      this.#origins.set(producer.id, origin);
       const source = producer.source as TrackSource;
       participant.tracks.set(producer.id, {
         id: producer.id,
@@ -202,9 +345,69 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
       if (participant.mutedSources.has(source) || !this.#maySend(participant, source)) {
         await this.setSourcePaused(tx, participant, source, true);
       }
+      // The home router holds every track: it hears every voice for the active speaker, and the recorder consumes there.
+      await this.#pipeTo(producer.id, this.#home).catch(() => undefined);
     }
     this.#dropConsumersOfClosedTracks();
     return result.sdp;
+  }
+
+  /** The pipe transport between two routers of the room, created on both sides and connected once. */
+  #pipeBetween(a: RoomRouter, b: RoomRouter): Promise<string> {
+    const key = a.id < b.id ? `${a.id}|${b.id}` : `${b.id}|${a.id}`;
+    let pipe = this.#pipes.get(key);
+    if (!pipe) {
+      pipe = (async () => {
+        const transportId = randomUUID();
+        const [endA, endB] = await Promise.all(
+          [a, b].map((r, i) => r.worker.request('pipeTransport.create', { routerId: r.id, transportId, ip: r.pipeAddressTowards(i === 0 ? b : a) })),
+        );
+        await Promise.all([
+          a.worker.request('pipeTransport.connect', { routerId: a.id, transportId, ip: endB!.ip, port: endB!.port }),
+          b.worker.request('pipeTransport.connect', { routerId: b.id, transportId, ip: endA!.ip, port: endA!.port }),
+        ]);
+        return transportId;
+      })();
+      this.#pipes.set(key, pipe);
+      // A failed pipe is tried afresh next time.
+      pipe.catch(() => this.#pipes.get(key) === pipe && this.#pipes.delete(key));
+    }
+    return pipe;
+  }
+
+  /**
+   * Forwards a producer from its origin router to `target` through their
+   * pipe, once; the copy keeps the producer's id, so consumers on `target`
+   * consume it as if it were published there.
+   */
+  #pipeTo(producerId: string, target: RoomRouter): Promise<void> {
+    const origin = this.#origins.get(producerId);
+    if (!origin || origin === target) return Promise.resolve();
+    let copies = this.#copies.get(producerId);
+    if (!copies) this.#copies.set(producerId, (copies = new Map()));
+    let copy = copies.get(target);
+    if (!copy) {
+      copy = (async () => {
+        const transportId = await this.#pipeBetween(origin, target);
+        const parameters = await origin.worker.request('pipeTransport.consume', { routerId: origin.id, transportId, producerId });
+        await target.worker.request('pipeTransport.produce', { routerId: target.id, transportId, parameters });
+        if (parameters.paused) await target.worker.request('producer.pause', { routerId: target.id, producerId });
+      })();
+      copies.set(target, copy);
+      copy.catch(() => copies.get(target) === copy && copies.delete(target));
+    }
+    return copy;
+  }
+
+  /** Producers that closed at their origin: their copies close on every other router (their consumers there with them). */
+  #forgetProducers(producerIds: readonly string[]): void {
+    for (const producerId of producerIds) {
+      for (const router of this.#copies.get(producerId)?.keys() ?? []) {
+        if (!router.closed) router.worker.request('producer.close', { routerId: router.id, producerId }).catch(() => undefined);
+      }
+      this.#copies.delete(producerId);
+      this.#origins.delete(producerId);
+    }
   }
 
   /** Removes consumers whose producer no longer exists, on every participant. */
@@ -232,6 +435,7 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
   async syncSubscriptions(_tx: RoomTransaction, participant: Participant): Promise<void> {
     if (participant.left) return;
     const consumed = new Set([...participant.consumers.values()].map((c) => c.trackId));
+    const router = this.#routerFor(participant);
     let added = false;
     for (const other of this.#participants.values()) {
       if (other === participant) continue;
@@ -239,8 +443,10 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
         if (consumed.has(track.id)) continue;
         const consumerId = randomUUID();
         try {
-          await this.#worker.request('transport.consume', {
-            routerId: this.#routerId,
+          // A track published on another router of the room comes through their pipe.
+          await this.#pipeTo(track.id, router);
+          await router.worker.request('transport.consume', {
+            routerId: router.id,
             transportId: participant.recvTransportId,
             producerId: track.id,
             consumerId,
@@ -249,7 +455,7 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
           continue; // the producer closed meanwhile
         }
         // Without a cap the worker forwards up to the top layer: only a lowered quality needs saying.
-        if (track.kind === 'video' && this.#hostCapOf(other) < VIDEO_QUALITY_SPATIAL_LAYER.high) await this.#applyHostCap(consumerId, other);
+        if (track.kind === 'video' && this.#hostCapOf(other) < VIDEO_QUALITY_SPATIAL_LAYER.high) await this.#applyHostCap(router, consumerId, other);
         participant.consumers.set(consumerId, {
           id: consumerId,
           trackId: track.id,
@@ -276,7 +482,7 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
     request: ClientRequest<'subscription.update'>,
   ): Promise<ClientResponses['subscription.update']> {
     const unknownTrackIds: string[] = [];
-    const routerId = this.#routerId;
+    const router = this.#routerFor(participant);
     await Promise.all(
       request.tracks.map(async ({ trackId, ...preferences }) => {
         const consumer = [...participant.consumers.values()].find((c) => c.trackId === trackId);
@@ -286,8 +492,8 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
         }
         const hidden = preferences.visible === false || (preferences.width === 0 && preferences.height === 0);
         const visible = preferences.visible ?? (preferences.width !== undefined || preferences.height !== undefined ? !hidden : undefined);
-        await this.#worker
-          .request('consumer.setPreferences', { routerId, consumerId: consumer.id, preferences: { ...preferences, visible } })
+        await router.worker
+          .request('consumer.setPreferences', { routerId: router.id, consumerId: consumer.id, preferences: { ...preferences, visible } })
           .then(() => {
             if (visible !== undefined) consumer.paused = !visible;
           })
@@ -304,15 +510,24 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
     else participant.mutedSources.delete(source);
     const track = participant.trackBySource(source);
     if (!track || track.paused === paused) return false;
-    await this.#worker.request(paused ? 'producer.pause' : 'producer.resume', { routerId: this.#routerId, producerId: track.id });
+    const origin = this.#routerFor(participant);
+    await origin.worker.request(paused ? 'producer.pause' : 'producer.resume', { routerId: origin.id, producerId: track.id });
+    // Copies on other routers follow, so that their consumers see the producer paused too.
+    await Promise.all(
+      [...(this.#copies.get(track.id)?.entries() ?? [])].map(([router, copied]) =>
+        copied.then(() => router.worker.request(paused ? 'producer.pause' : 'producer.resume', { routerId: router.id, producerId: track.id })).catch(() => undefined),
+      ),
+    );
     track.paused = paused;
     return true;
   }
 
   /** Re-applies the hosts' caps to every video consumer of the publishers `which` selects. */
   async applyHostCaps(_tx: RoomTransaction, which: (publisherId: string) => boolean): Promise<void> {
-    const consumers = [...this.#participants.values()].flatMap((p) => [...p.consumers.values()]).filter((c) => c.kind === 'video' && which(c.participantId));
-    await Promise.all(consumers.map((c) => this.#applyHostCap(c.id, this.#participants.get(c.participantId))));
+    const consumers = [...this.#participants.values()].flatMap((p) =>
+      [...p.consumers.values()].filter((c) => c.kind === 'video' && which(c.participantId)).map((c) => ({ router: this.#routerFor(p), consumer: c })),
+    );
+    await Promise.all(consumers.map(({ router, consumer }) => this.#applyHostCap(router, consumer.id, this.#participants.get(consumer.participantId))));
   }
 
   /** The highest spatial layer the hosts let through of `publisher`'s video: the meeting's cap and the person's, the lower. */
@@ -325,39 +540,35 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
    * The hosts' cap on a video consumer, apart from the subscriber's own layer
    * preference (the worker keeps both and takes the lower).
    */
-  async #applyHostCap(consumerId: string, publisher: Participant | undefined): Promise<void> {
+  async #applyHostCap(router: RoomRouter, consumerId: string, publisher: Participant | undefined): Promise<void> {
     const hostSpatialLayer = this.#hostCapOf(publisher);
-    await this.#worker
-      .request('consumer.setPreferences', { routerId: this.#routerId, consumerId, preferences: { hostSpatialLayer } })
+    await router.worker
+      .request('consumer.setPreferences', { routerId: router.id, consumerId, preferences: { hostSpatialLayer } })
       // The consumer may have closed meanwhile: nothing to cap.
       .catch(() => undefined);
   }
 
   #onWorkerNotification(...[event, data]: WorkerEvents['notification']): void {
-    if (event === 'router.dominantspeaker' && data.routerId === this.#routerId) {
+    // The home router hears every voice (each producer is piped there); the others' verdicts would disagree.
+    if (event === 'router.dominantspeaker' && data.routerId === this.#home.id) {
       this.#activeSpeakerProducerId = data.producerId ?? null;
       this.emit('activeSpeaker', this.activeSpeakerId);
     }
   }
 
-  #leaveWorker(): void {
-    this.#worker.off('notification', this.#onNotification);
-    this.#worker.routerIds.delete(this.#routerId);
-  }
-
-  /** Closes the router, and with it, in the worker, every transport, producer and consumer. Idempotent. */
+  /** Closes the routers, and with them, in the workers, every transport, producer and consumer. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
     for (const participant of this.#participants.values()) clearTimeout(participant.pendingOfferTimer);
-    this.#leaveWorker();
-    this.#worker.request('router.close', { routerId: this.#routerId }).catch(() => undefined);
+    this.#closeAllRouters();
   }
 
   dump(): MediaSessionDump {
     return {
-      workerId: this.#worker.id,
-      routerId: this.#routerId,
+      workerId: this.#home.worker.id,
+      routerId: this.#home.id,
+      routers: this.#routers.map((r) => ({ routerId: r.id, workerId: r.worker.id, host: r.worker.host, participants: r.participantIds.size })),
       activeSpeakerId: this.activeSpeakerId,
       participants: Object.fromEntries([...this.#participants.values()].map((p) => [p.id, this.#dumpOf(p)])),
     };
@@ -382,13 +593,15 @@ export class MediaSession extends Emitter<MediaSessionEvents> {
    * the worker does not answer.
    */
   async addWorkerView(dumps: ParticipantMediaDump[]): Promise<void> {
-    const media = await this.#worker.request('router.dump', { routerId: this.#routerId }).catch(() => null);
-    if (!media) return;
+    const views = await Promise.all(this.#routers.map((r) => r.worker.request('router.dump', { routerId: r.id }).catch(() => null)));
+    if (views.every((v) => v === null)) return;
     const producers = new Map<string, ProducerDump>();
     const consumers = new Map<string, ConsumerDump>();
-    for (const t of media.transports) {
-      for (const p of t.producers) producers.set(p.id, p);
-      for (const c of t.consumers) consumers.set(c.id, c);
+    for (const media of views) {
+      for (const t of media?.transports ?? []) {
+        for (const p of t.producers) producers.set(p.id, p);
+        for (const c of t.consumers) consumers.set(c.id, c);
+      }
     }
     for (const p of dumps) {
       p.producers = p.producers.map((entry) => {

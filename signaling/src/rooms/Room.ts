@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Socket } from 'socket.io';
-import type { Worker } from '@muster/media';
+import type { MediaWorker } from '@muster/media';
 import { checkRemoteSdp, MAX_PUBLISH_MEDIA_SECTIONS } from '@muster/media';
 import {
   DEFAULT_SETTINGS,
@@ -25,7 +25,7 @@ import type { MeetingTokens } from '../auth/MeetingTokens.ts';
 import { AuditLog } from '../controls/AuditLog.ts';
 import { hasRight, isModerator, rightForSource } from '../controls/policy.ts';
 import type { Admission, AdmissionState, SignedInUser } from './admission.ts';
-import { MediaSession, type ParticipantMediaDump } from './MediaSession.ts';
+import { MediaSession, type ParticipantMediaDump, type RoomRouterDump, type RouterPlacement } from './MediaSession.ts';
 import type { RoomTransaction } from './RoomTransaction.ts';
 import type { MeetingConfig } from './MeetingStore.ts';
 import { Participant } from './Participant.ts';
@@ -49,7 +49,10 @@ interface StoredChat {
 
 export interface RoomOptions {
   id: string;
-  worker: Worker;
+  /** Where the room's first router goes. */
+  worker: MediaWorker;
+  /** How the room takes more workers when it outgrows one; without it, it stays on one. */
+  placement?: RouterPlacement;
   iceServers: IceServer[];
   /** How long a participant whose socket dropped is kept before it is removed. */
   participantGraceMs: number;
@@ -67,6 +70,7 @@ export interface RoomDump extends RoomInfo {
   /** People waiting in the lobby. */
   waiting: LobbyEntry[];
   workerId: number;
+  mediaRouters: RoomRouterDump[];
   activeSpeakerId: string | null;
   participants: ({
     id: string;
@@ -152,6 +156,7 @@ export class Room {
     this.#admission = options.admission;
     this.#media = new MediaSession({
       worker: options.worker,
+      placement: options.placement,
       participants: this.participants,
       maySend: (participant, source) => this.#maySend(participant, source),
       videoQuality: () => this.settings.videoQuality,
@@ -162,12 +167,18 @@ export class Room {
     this.#onEmpty = options.onEmpty;
   }
 
-  get worker(): Worker {
+  get worker(): MediaWorker {
     return this.#media.worker;
   }
 
+  /** The home router: every producer of the room is there (the recorder consumes there). */
   get routerId(): string {
     return this.#media.routerId;
+  }
+
+  /** Every router of the room, the home one first. */
+  get routerIds(): string[] {
+    return this.#media.routerIds;
   }
 
   get closed(): boolean {
@@ -524,7 +535,7 @@ export class Room {
    * Moves the room to another worker after its worker died: new router, new
    * transports for everyone, and every client told to publish again.
    */
-  migrate(worker: Worker): Promise<void> {
+  migrate(worker: MediaWorker): Promise<void> {
     return this.exclusive(async (tx) => {
       if (this.#closed) return;
       await this.#media.moveTo(tx, worker);
@@ -693,6 +704,7 @@ export class Room {
       createdAt: this.createdAt,
       waiting: this.lobby,
       workerId: media.workerId,
+      mediaRouters: media.routers,
       activeSpeakerId: media.activeSpeakerId,
       participants: [...this.participants.values()].map((p) => ({
         id: p.id,

@@ -29,6 +29,32 @@ export interface RoomManagerOptions {
   /** Where passcode tries are counted; in memory when not given. */
   limits?: LimitStore;
   passcodeLimits?: PasscodeLimits;
+  /**
+   * Told when this manager starts holding a meeting (its room opened, a
+   * private room reserved) and when it may hold nothing of it any more (its
+   * room closed, an ended private room forgotten): with several app hosts
+   * the server claims the meeting in Redis meanwhile (server/src/meetings/crossHost/).
+   */
+  ownership?: MeetingOwnership;
+  /**
+   * Participants one router of a room takes before the room spans another
+   * worker (ROOM_PARTICIPANTS_PER_WORKER); DEFAULT_PARTICIPANTS_PER_ROUTER
+   * when not given.
+   */
+  participantsPerRouter?: number;
+}
+
+/**
+ * A router of 40 people in an all-see-all meeting already forwards 40 × 39
+ * = 1,560 streams of each kind: a bigger room spreads its newcomers over
+ * more workers (more cores, more hosts) rather than loading one.
+ */
+export const DEFAULT_PARTICIPANTS_PER_ROUTER = 40;
+
+/** See RoomManagerOptions.ownership. `released` may come while something of the meeting is still held: the listener asks. */
+export interface MeetingOwnership {
+  held(id: string): void;
+  released(id: string): void;
 }
 
 /** A fresh configuration: defaults, a new host key. */
@@ -80,7 +106,7 @@ export class RoomManager {
     options.pool.on('workerdied', ({ routerIds }) => {
       const lost = new Set(routerIds);
       for (const room of this.#rooms.values()) {
-        if (!lost.has(room.routerId)) continue;
+        if (!room.routerIds.some((id) => lost.has(id))) continue;
         // Move at once to the least-loaded worker that is up; the replacement
         // is only waited for when no other worker is left.
         void this.#options.pool
@@ -160,9 +186,14 @@ export class RoomManager {
     const promise = (async () => {
       const config = this.#private.get(id) ?? (await this.meetings.get(id)) ?? newMeetingConfig(id);
       const worker = await this.#options.pool.leastLoaded();
+      const pool = this.#options.pool;
       const room = new Room({
         id,
         worker,
+        placement: {
+          participantsPerRouter: this.#options.participantsPerRouter ?? DEFAULT_PARTICIPANTS_PER_ROUTER,
+          leastLoaded: (avoid) => pool.leastLoaded({ avoid }),
+        },
         iceServers: this.#options.iceServers,
         participantGraceMs: this.#options.participantGraceMs,
         onEmpty: (r) => this.#scheduleClose(r),
@@ -172,6 +203,7 @@ export class RoomManager {
       });
       await room.open();
       this.#rooms.set(id, room);
+      this.#options.ownership?.held(id);
       return room;
     })();
     this.#opening.set(id, promise);
@@ -189,6 +221,7 @@ export class RoomManager {
    */
   openPrivate(id: string, options: { allowedUserIds: readonly string[]; topic?: string }): void {
     this.#private.set(id, newMeetingConfig(id, { topic: options.topic ?? id, persistent: true, allowedUserIds: [...options.allowedUserIds] }));
+    this.#options.ownership?.held(id);
   }
 
   /** Ends a private room: its participants are told the meeting closed, and its id no longer admits anyone. */
@@ -197,7 +230,10 @@ export class RoomManager {
     if (!config || config.allowedUserIds?.length === 0) return;
     // Kept a while admitting nobody, so the ended call's id cannot be opened again as an ordinary meeting.
     this.#private.set(id, { ...config, allowedUserIds: [] });
-    setTimeout(() => this.#private.delete(id), PRIVATE_TOMBSTONE_MS).unref();
+    setTimeout(() => {
+      this.#private.delete(id);
+      this.#options.ownership?.released(id);
+    }, PRIVATE_TOMBSTONE_MS).unref();
     this.close(id, reason);
   }
 
@@ -241,6 +277,7 @@ export class RoomManager {
       this.#pastAudits.set(id, { entries: room.audit.entries, dropped: room.audit.dropped, endedAt: Date.now() });
       if (this.#pastAudits.size > PAST_AUDITS) this.#pastAudits.delete(this.#pastAudits.keys().next().value!);
     }
+    this.#options.ownership?.released(id);
     return true;
   }
 

@@ -1,12 +1,12 @@
-import { checkRemoteSdp, MAX_ANSWER_MEDIA_SECTIONS, type Worker } from '@muster/media';
+import { checkRemoteSdp, MAX_ANSWER_MEDIA_SECTIONS, type MediaWorker } from '@muster/media';
 import { MusterError, type ClientRequest } from '../protocol.ts';
 import type { Participant } from './Participant.ts';
 
 /** How long the server waits for a subscriber's answer before it may offer again. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
-/** Where a room's media is now: its worker and router change when the worker dies. */
-export type RoomMedia = () => { worker: Worker; routerId: string };
+/** Where a subscriber's transport is now: its worker and router change when a worker dies, and differ between subscribers of a room that spans workers. */
+export type RoomMedia = (participant: Participant) => { worker: MediaWorker; routerId: string };
 
 /**
  * The server-offers, subscriber-answers half of a room's media: one offer
@@ -31,7 +31,7 @@ export class SubscriberNegotiation {
     participant.renegotiationDue = false;
     const offerId = ++participant.offerId;
     participant.pendingOfferId = offerId;
-    const { worker, routerId } = this.#media();
+    const { worker, routerId } = this.#media(participant);
     const transportId = participant.recvTransportId;
     worker
       .request('transport.createOffer', { routerId, transportId })
@@ -62,7 +62,7 @@ export class SubscriberNegotiation {
     const sdp = checkRemoteSdp(request.sdp, { kind: 'answer', maxMediaSections: MAX_ANSWER_MEDIA_SECTIONS });
     // Refused like any invalid request, changing nothing: the offer still awaits a proper answer (or its timeout).
     if (!sdp.ok) throw new MusterError('BAD_SDP', `the answer was refused: ${sdp.reason}`);
-    const { worker, routerId } = this.#media();
+    const { worker, routerId } = this.#media(participant);
     try {
       await worker.request('transport.applyAnswer', { routerId, transportId: participant.recvTransportId, sdp: request.sdp });
     } catch (error) {

@@ -4,6 +4,7 @@ import {
   MAX_REQUEST_BYTES,
   MusterError,
   PROTOCOL_VERSION,
+  type ClientRequest,
   type ClientRequestName,
   type ClientResponses,
   type ErrorCode,
@@ -49,6 +50,35 @@ interface HandlerContext {
   /** (Re)starts the timer that closes a connection that has not joined in time; `stopIdle` stops it. */
   armIdle: () => void;
   stopIdle: () => void;
+  relay?: SignalingRelay;
+  /** Set once the relay has taken this connection over: the app holding its meeting answers everything from then on. */
+  relayed?: RelayedConnection;
+}
+
+/** A connection carried to the app process that holds its meeting (see SignalingRelay). */
+export interface RelayedConnection {
+  local: false;
+  /** Sends a join there; resolves with that app's reply, or rejects with its refusal as a MusterError. */
+  join(request: ClientRequest<'join'>): Promise<ClientResponses['join']>;
+  /** Sends any other request there, its acknowledgement (the last argument, when a function) answered from there. */
+  forward(event: string, args: unknown[]): void;
+}
+
+/**
+ * Meetings held by another app process (several app hosts share Redis; the
+ * server's MeetingRelay). Signaling knows nothing of hosts or Redis: it asks
+ * at a join, and hands over a connection the relay took.
+ */
+export interface SignalingRelay {
+  /**
+   * Asked at a join of a connection that is in no meeting here, after the
+   * pipeline's limits and checks. `local`: this process serves the meeting,
+   * and `settled` is called once that join is done, whatever its outcome.
+   * Otherwise the relay has taken the connection over (it mirrors the
+   * disconnect itself): this gateway sends that join and every later request
+   * through it and acts on none of them.
+   */
+  route(socket: Socket, request: ClientRequest<'join'>): Promise<{ local: true; settled(): void } | RelayedConnection>;
 }
 
 /**
@@ -80,6 +110,8 @@ export interface SignalingOptions {
   identify?: (socket: Socket) => Promise<SignedInUser | null>;
   /** Whether people without an account may join meetings (an organisation setting); yes when absent. */
   anonymousJoins?: () => Promise<boolean>;
+  /** Where a meeting another app process holds is served (several app hosts); every meeting is served here when absent. */
+  relay?: SignalingRelay;
 }
 
 export const DEFAULT_JOIN_TIMEOUT_MS = 30_000;
@@ -94,19 +126,32 @@ function requireSession(session: Session | null): Session {
 const handlers: Handlers = {
   async join(ctx, request) {
     const { socket, address, rooms, meetingJoins, session } = ctx;
-    const verdict = await meetingJoins.take(request.room);
-    if (!verdict.allowed) throw new MusterError('RATE_LIMITED', `too many people are joining this meeting at once; ${retryText(verdict.retryAfterMs)}`);
-    if (session && !session.participant.left) throw new MusterError('ALREADY_JOINED', 'this connection is already in a meeting');
-    const user = (await ctx.identify?.(socket)) ?? null;
-    if (!user && ctx.anonymousJoins && !(await ctx.anonymousJoins())) throw new MusterError('SIGN_IN_REQUIRED', 'sign in to join meetings of this organisation');
-    const { room, participant, response } = await rooms.join(socket, address, request, user);
-    // Someone held in the lobby has no session yet: they join again once admitted.
-    if (participant) {
-      ctx.session = { room, participant };
-      // The socket closed while the join ran: its disconnect found no session, so start the grace period now.
-      if (socket.disconnected) room.socketLost(participant, socket);
+    // Carried elsewhere already (a join queued behind the one that was relayed, a second meeting): that app answers, and counts it.
+    if (ctx.relayed) return ctx.relayed.join(request);
+    const route = session && !session.participant.left ? undefined : await ctx.relay?.route(socket, request);
+    if (route && !route.local) {
+      ctx.relayed = route;
+      // The app holding the meeting times the connection out from now on.
+      ctx.stopIdle();
+      return route.join(request);
     }
-    return response;
+    try {
+      const verdict = await meetingJoins.take(request.room);
+      if (!verdict.allowed) throw new MusterError('RATE_LIMITED', `too many people are joining this meeting at once; ${retryText(verdict.retryAfterMs)}`);
+      if (session && !session.participant.left) throw new MusterError('ALREADY_JOINED', 'this connection is already in a meeting');
+      const user = (await ctx.identify?.(socket)) ?? null;
+      if (!user && ctx.anonymousJoins && !(await ctx.anonymousJoins())) throw new MusterError('SIGN_IN_REQUIRED', 'sign in to join meetings of this organisation');
+      const { room, participant, response } = await rooms.join(socket, address, request, user);
+      // Someone held in the lobby has no session yet: they join again once admitted.
+      if (participant) {
+        ctx.session = { room, participant };
+        // The socket closed while the join ran: its disconnect found no session, so start the grace period now.
+        if (socket.disconnected) room.socketLost(participant, socket);
+      }
+      return response;
+    } finally {
+      route?.settled();
+    }
   },
   async leave(ctx) {
     const { room, participant } = requireSession(ctx.session);
@@ -216,6 +261,7 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
       meetingJoins,
       identify: options.identify,
       anonymousJoins: options.anonymousJoins,
+      relay: options.relay,
       session: null,
       inOrder: (task) => (membership = membership.then(task, task)),
       armIdle: () => {
@@ -227,7 +273,14 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
       stopIdle: () => clearTimeout(idle),
     };
     ctx.armIdle();
-    gateway.attach(socket, ctx);
+    const local = gateway.listener(socket, ctx);
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      // A relayed connection's requests are the other app's to limit, check and answer; joins still pass this
+      // pipeline first (they are what the relay acts on), and an unknown event gets its UNKNOWN_EVENT here,
+      // as it would there (socket.io's client could not even send some of those names on).
+      if (ctx.relayed && typeof event === 'string' && event !== 'join' && Object.hasOwn(ClientRequests, event)) return ctx.relayed.forward(event, args);
+      return local(event, ...args);
+    });
 
     socket.on('disconnect', () => {
       clearTimeout(idle);

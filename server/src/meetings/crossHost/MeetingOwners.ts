@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '@muster/kit/log';
+
+/** An app process that holds meetings: its instance (random per start) and where other hosts reach its port. */
+export interface MeetingOwner {
+  app: string;
+  url: string;
+}
+
+export type Claim = { mine: true } | { mine: false; owner: MeetingOwner };
+
+/** A claim lives this long unless refreshed: an owner that died without a word is replaced this long after, at most. */
+export const OWNER_TTL_MS = 15_000;
+const REFRESH_MS = 5_000;
+/** Redis slower than this counts as away: a join is served here rather than kept waiting (see claim). */
+const REDIS_TIMEOUT_MS = 2_000;
+
+/** Deletes the key only while it still names this value: an owner never deletes its successor's claim. */
+const DELETE_IF = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Extends the key only while it still names this value. */
+const EXTEND_IF = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+/**
+ * Which app process holds each live meeting, in Redis (several app hosts):
+ * `<prefix>:meeting-owner:<id>` names the owner's instance and its relay URL
+ * (`SET NX PX`). The app that opens a meeting's room, or reserves a private
+ * room for a call, claims it; it refreshes its claims every 5 s while it
+ * holds something of the meeting (`inUse`), and deletes them (only if still
+ * its own) when it no longer does, or when it stops. An owner that died
+ * stops refreshing and its claim expires; one found dead sooner (its URL
+ * refuses) is replaced with `replace`, which deletes only that very claim.
+ *
+ * Operations on one meeting run one after another, so a release deciding
+ * "nothing held" never overtakes a claim for a join that has just begun.
+ */
+export class MeetingOwners {
+  readonly self: MeetingOwner;
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #log: Logger;
+  readonly #inUse: (id: string) => boolean;
+  /** Meetings this app means to own (its claim may be missing for a moment: Redis away, restarted). */
+  readonly #held = new Set<string>();
+  readonly #queues = new Map<string, Promise<unknown>>();
+  readonly #timer: NodeJS.Timeout;
+  #closed = false;
+  #warned = false;
+
+  constructor(options: { redisUrl: string; prefix: string; url: string; logger: Logger; inUse: (id: string) => boolean }) {
+    this.self = { app: randomBytes(9).toString('base64url'), url: options.url };
+    // Commands fail instead of queueing while Redis is away: a join must not wait for it (see claim).
+    this.#redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, retryStrategy: (attempt) => Math.min(2_000, 100 * attempt) });
+    this.#redis.on('error', () => undefined);
+    this.#prefix = `${options.prefix}:meeting-owner:`;
+    this.#log = options.logger;
+    this.#inUse = options.inUse;
+    this.#timer = setInterval(() => void this.#refresh(), REFRESH_MS);
+    this.#timer.unref();
+  }
+
+  /** Whether Redis answers, waiting at most `timeoutMs` for it (at start: the first joins should not find it still connecting). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    if (this.#redis.status === 'ready') return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.#redis.off('ready', onReady);
+        resolve(false);
+      }, timeoutMs);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.#redis.once('ready', onReady);
+    });
+  }
+
+  /** Whether this instance is the one `owner` names. */
+  isSelf(owner: MeetingOwner): boolean {
+    return owner.app === this.self.app;
+  }
+
+  /** The meeting is this app's now (it claimed it, or already had it), or another's. Throws when Redis does not answer. */
+  claim(id: string): Promise<Claim> {
+    return this.#serial(id, () => this.#claim(id));
+  }
+
+  /** `stale` is dead (its URL refuses, or it is a former run of this app): its claim goes, if still there, and this app claims. */
+  replace(id: string, stale: MeetingOwner): Promise<Claim> {
+    return this.#serial(id, async () => {
+      const removed = await this.#timed(this.#redis.eval(DELETE_IF, 1, this.#key(id), encode(stale)));
+      if (removed === 1) this.#log.info({ room: id, owner: stale.url }, 'the claim of a meeting owner that is gone (unreachable, or a former run of this app) is taken over here');
+      return this.#claim(id);
+    });
+  }
+
+  /** Who holds the meeting, if anyone. */
+  async ownerOf(id: string): Promise<MeetingOwner | null> {
+    const value = await this.#timed(this.#redis.get(this.#key(id)));
+    return value === null ? null : decode(value);
+  }
+
+  /** The RoomManager opened something of the meeting here: it is claimed (again) if it is not already. */
+  hold(id: string): void {
+    if (this.#closed || this.#held.has(id)) return;
+    void this.claim(id).then(
+      (claim) => {
+        // Opened here while another app holds it: two rooms for one meeting, until one of them closes.
+        if (!claim.mine) this.#log.warn({ room: id, owner: claim.owner.url }, 'a meeting opened here is held by another app');
+      },
+      (error: unknown) => {
+        // Redis away: the refresh claims it once Redis is back.
+        this.#held.add(id);
+        this.#warnOnce(error);
+      },
+    );
+  }
+
+  /** Nothing of the meeting may be held here any more: its claim goes, unless `inUse` still says otherwise. */
+  release(id: string): void {
+    if (this.#closed) return;
+    void this.#serial(id, () => this.#release(id)).catch((error: unknown) => this.#warnOnce(error));
+  }
+
+  /** Every claim of this app deleted (others take its meetings at their next join), and the connection closed. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await Promise.allSettled([...this.#queues.values()]);
+    const mine = encode(this.self);
+    await Promise.allSettled([...this.#held].map((id) => this.#timed(this.#redis.eval(DELETE_IF, 1, this.#key(id), mine))));
+    this.#held.clear();
+    this.#redis.disconnect();
+  }
+
+  async #claim(id: string): Promise<Claim> {
+    const key = this.#key(id);
+    const mine = encode(this.self);
+    // Twice at most: a claim that expired between our SET and GET leaves the key free for a second SET.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if ((await this.#timed(this.#redis.set(key, mine, 'PX', OWNER_TTL_MS, 'NX'))) === 'OK') {
+        this.#held.add(id);
+        return { mine: true };
+      }
+      const value = await this.#timed(this.#redis.get(key));
+      if (value === null) continue;
+      if (value === mine) {
+        this.#held.add(id);
+        return { mine: true };
+      }
+      return { mine: false, owner: decode(value) };
+    }
+    throw new Error('meeting ownership: the claim kept expiring');
+  }
+
+  async #release(id: string): Promise<void> {
+    if (!this.#held.has(id) || this.#inUse(id)) return;
+    this.#held.delete(id);
+    await this.#timed(this.#redis.eval(DELETE_IF, 1, this.#key(id), encode(this.self)));
+  }
+
+  /** Extends every claim still in use; lets go of the others; claims again what Redis lost (a restart). */
+  async #refresh(): Promise<void> {
+    const ids = [...this.#held];
+    if (ids.length === 0) return;
+    const mine = encode(this.self);
+    try {
+      const pipeline = this.#redis.pipeline();
+      for (const id of ids) pipeline.eval(EXTEND_IF, 1, this.#key(id), mine, String(OWNER_TTL_MS));
+      const results = (await this.#timed(pipeline.exec())) ?? [];
+      for (const [i, id] of ids.entries()) {
+        if (!this.#inUse(id)) {
+          this.release(id);
+          continue;
+        }
+        if (results[i]?.[1] === 1) continue;
+        const claim = await this.claim(id);
+        if (!claim.mine) {
+          // Someone else holds it now (Redis lost our claim and another app took it): two rooms until one closes.
+          this.#held.delete(id);
+          this.#log.warn({ room: id, owner: claim.owner.url }, 'meeting ownership lost to another app while the room is open here');
+        }
+      }
+      if (this.#warned) this.#log.info('meeting ownership: Redis answers again');
+      this.#warned = false;
+    } catch (error) {
+      this.#warnOnce(error);
+    }
+  }
+
+  #serial<T>(id: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    const settled = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#queues.set(id, settled);
+    void settled.then(() => {
+      if (this.#queues.get(id) === settled) this.#queues.delete(id);
+    });
+    return next;
+  }
+
+  #timed<T>(operation: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('Redis did not answer in time')), REDIS_TIMEOUT_MS);
+    });
+    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  /** Redis did not answer a claim: said once, until it answers again. */
+  away(error: unknown): void {
+    this.#warnOnce(error);
+  }
+
+  #warnOnce(error: unknown): void {
+    if (this.#closed || this.#warned) return;
+    this.#warned = true;
+    this.#log.warn({ err: error }, 'meeting ownership: Redis is away; meetings are served where they are joined until it is back');
+  }
+
+  #key(id: string): string {
+    return `${this.#prefix}${id}`;
+  }
+}
+
+/** `<instance> <url>`: the instance first, so that a restarted app at the same URL is told apart from its former run. */
+function encode(owner: MeetingOwner): string {
+  return `${owner.app} ${owner.url}`;
+}
+
+function decode(value: string): MeetingOwner {
+  const space = value.indexOf(' ');
+  return space < 0 ? { app: value, url: '' } : { app: value.slice(0, space), url: value.slice(space + 1) };
+}

@@ -16,6 +16,16 @@ export interface BotSpec {
   expects: ('audio' | 'video')[];
   /** Fraction of the real packet rates to send (default 1). */
   mediaRate?: number;
+  /** Signs the meeting socket in as this account: a call's private room admits only its two people. */
+  accessToken?: string;
+  /**
+   * Publishes held, as the web client does in a call not answered yet: muted
+   * on the server before the producers exist (so they are made paused), and
+   * nothing sent until `release()`.
+   */
+  held?: boolean;
+  /** The server's media addresses when they are not 127.0.0.1 (a server on another host, `--url`). */
+  remoteHosts?: string[];
 }
 
 /** What the bot reports about the media it receives. */
@@ -36,6 +46,7 @@ export class Bot {
   #closed = false;
   #rebuilding = false;
   #offers: Promise<unknown> = Promise.resolve();
+  #joined?: Promise<void>;
   /** Times this bot had to rebuild its media (ICE/DTLS failure, server worker lost). */
   mediaRestarts = 0;
   joinMs: number | null = null;
@@ -43,7 +54,7 @@ export class Bot {
 
   constructor(spec: BotSpec, sink: ReceiveSink) {
     this.spec = spec;
-    this.#media = new BotMedia(spec, sink, () => this.#onMediaFailed());
+    this.#media = new BotMedia(spec, sink, () => this.#onMediaFailed(), spec.remoteHosts);
   }
 
   /** When every expected kind has arrived: the call is connected for this bot. */
@@ -69,9 +80,14 @@ export class Bot {
     });
   }
 
-  async join(url: string): Promise<void> {
+  join(url: string): Promise<void> {
+    this.#joined ??= this.#join(url);
+    return this.#joined;
+  }
+
+  async #join(url: string): Promise<void> {
     const started = nowMs();
-    const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 20_000 });
+    const socket = io(url, { transports: ['websocket'], reconnection: false, timeout: 20_000, ...(this.spec.accessToken ? { auth: { accessToken: this.spec.accessToken } } : {}) });
     this.#socket = socket;
     socket.on('subscriber.offer', (offer: { offerId: number; sdp: string; consumers: ConsumerInfo[] }) => {
       // Offers are applied one at a time, as a browser's signaling state machine requires.
@@ -83,8 +99,22 @@ export class Bot {
       socket.once('connect_error', (error) => reject(error));
     });
     await this.#request('join', { room: this.spec.room, name: this.spec.name });
+    if (this.spec.held) await this.#setMuted(true);
     await this.#publish();
     this.joinMs = nowMs() - started;
+  }
+
+  /** The call was answered: unmutes what was held, once joined, and starts sending. */
+  async release(): Promise<void> {
+    if (!this.#joined) throw new Error('release before join');
+    await this.#joined;
+    await this.#setMuted(false);
+    this.#media.release();
+  }
+
+  #setMuted(muted: boolean): Promise<unknown> {
+    const sources = [...(this.spec.audio ? (['microphone'] as const) : []), ...(this.spec.video ? (['camera'] as const) : [])];
+    return Promise.all(sources.map((source) => this.#request('track.setMuted', { source, muted })));
   }
 
   #publish(): Promise<void> {

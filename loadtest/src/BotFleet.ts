@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { BotSpec } from './Bot.ts';
+import type { ChatCallSpec } from './callsViaChat/ChatCall.ts';
 import type { FleetCommand, FleetMessage, FleetSample, PeerName } from './fleetProtocol.ts';
 import { stopChild } from './stopChild.ts';
 
@@ -22,13 +23,16 @@ export class BotFleet {
 
   /**
    * Deals bots out to `processes` processes, keeping each room's bots together
-   * (their packets then cross one fewer process boundary in the figures).
+   * (their packets then cross one fewer process boundary in the figures), and
+   * calls via chat likewise, each call (its two people and their bots) whole.
+   * `peer`: the bots speak that SFU's protocol (src/peers/) instead of Muster's.
    */
-  /** `peer`: the bots speak that SFU's protocol (src/peers/) instead of Muster's. */
-  async start(url: string, bots: BotSpec[], options: { processes: number; ratePerSecond: number; peer?: PeerName }): Promise<void> {
+  async start(url: string, bots: BotSpec[], options: { processes: number; ratePerSecond: number; peer?: PeerName; calls?: ChatCallSpec[] }): Promise<void> {
     const groups: BotSpec[][] = Array.from({ length: options.processes }, () => []);
     const rooms = [...new Set(bots.map((b) => b.room))];
     rooms.forEach((room, i) => groups[i % options.processes]!.push(...bots.filter((b) => b.room === room)));
+    const callGroups: ChatCallSpec[][] = Array.from({ length: options.processes }, () => []);
+    (options.calls ?? []).forEach((call, i) => callGroups[i % options.processes]!.push(call));
     const perProcessRate = options.ratePerSecond / options.processes;
     await Promise.all(
       groups.map(async (group, index) => {
@@ -44,7 +48,7 @@ export class BotFleet {
             }
           });
         });
-        const command: FleetCommand = { type: 'spawn', url, bots: group, ratePerSecond: perProcessRate, peer: options.peer };
+        const command: FleetCommand = { type: 'spawn', url, bots: group, calls: callGroups[index], ratePerSecond: perProcessRate, peer: options.peer };
         child.send(command);
       }),
     );

@@ -24,8 +24,16 @@ interface InboundStream {
 
 const VIDEO_PACKET_BYTES = 1000;
 const AUDIO_PACKET_BYTES = 100;
+const AUDIO_PACKETS_PER_SEC = 50;
+const VIDEO_FRAMES_PER_SEC = 30;
 /** Packets per 30 fps frame, alternating, for about 75 packets/s: ~600 kbps at 1000 bytes. */
 const VIDEO_PACKETS_PER_FRAME = [2, 3];
+
+/** What a bot sends of each kind at media rate 1 (the real rates), for reports to state what a reduced rate means. */
+export const REAL_RATES = {
+  audio: { packetsPerSec: AUDIO_PACKETS_PER_SEC, payloadBytes: AUDIO_PACKET_BYTES },
+  video: { packetsPerSec: (VIDEO_FRAMES_PER_SEC * VIDEO_PACKETS_PER_FRAME.reduce((a, b) => a + b, 0)) / VIDEO_PACKETS_PER_FRAME.length, payloadBytes: VIDEO_PACKET_BYTES },
+} as const;
 
 /**
  * The media half of a bot, whatever SFU it signals with: a publisher
@@ -58,6 +66,8 @@ export class BotMedia {
   #nextAudioAt = 0;
   #nextVideoAt = 0;
   #publishing = false;
+  /** Held (a call not answered yet): connected, sending nothing until `release()`. */
+  #held: boolean;
   #closed = false;
   readonly #streams = new Map<number, InboundStream>();
   readonly #receivedKinds = new Set<'audio' | 'video'>();
@@ -80,9 +90,10 @@ export class BotMedia {
     this.#sink = sink;
     this.#onFailed = onFailed;
     this.#remoteHosts = remoteHosts;
+    this.#held = spec.held ?? false;
     const rate = spec.mediaRate ?? 1;
-    this.#audioIntervalMs = 20 / rate;
-    this.#frameIntervalMs = 1000 / 30 / rate;
+    this.#audioIntervalMs = 1000 / AUDIO_PACKETS_PER_SEC / rate;
+    this.#frameIntervalMs = 1000 / VIDEO_FRAMES_PER_SEC / rate;
     this.#videoPayload.fill(0x5a);
     this.#audioPayload.fill(0x11);
     // A minimal VP8 payload descriptor + keyframe-shaped header, so a
@@ -128,10 +139,26 @@ export class BotMedia {
       });
     });
     this.#publishing = true;
-    const now = nowMs();
+    this.#startSendingAt(nowMs());
+  }
+
+  #startSendingAt(now: number): void {
     // Spread bots' send instants, as real clients are.
     this.#nextAudioAt = now + Math.random() * 20;
     this.#nextVideoAt = now + Math.random() * 33;
+  }
+
+  /**
+   * Starts sending what was held (`spec.held`), from now on: not a burst of
+   * everything that fell due meanwhile. A browser's encoders run while its
+   * call is held and the SFU drops their packets; the bots send nothing
+   * instead, so that every packet they count as sent is one the SFU should
+   * forward, and sent against received is the loss.
+   */
+  release(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#startSendingAt(nowMs());
   }
 
   #watch(pc: RTCPeerConnection): void {
@@ -192,7 +219,7 @@ export class BotMedia {
 
   /** Sends whatever is due at `now` (ms); called by the process-wide scheduler. */
   tick(now: number): void {
-    if (!this.#publishing || this.#closed) return;
+    if (!this.#publishing || this.#held || this.#closed) return;
     if (this.#audio) {
       while (this.#nextAudioAt <= now) {
         this.#send(this.#audio, 'audio', this.#audioPayload, this.#audioSeq++, this.#nextAudioAt, true);

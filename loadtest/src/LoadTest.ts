@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import type { BotSpec } from './Bot.ts';
 import { BotFleet } from './BotFleet.ts';
+import type { ChatCallSpec } from './callsViaChat/ChatCall.ts';
 import type { FleetSample, PeerName } from './fleetProtocol.ts';
 import { LatencyHistogram } from './LatencyHistogram.ts';
 import { machineBusyPct, machineInfo, sampleMachineCpu, sampleProcess } from './processStats.ts';
@@ -25,7 +27,26 @@ export interface LoadTestOptions {
   mediaRate?: number;
   /** A peer SFU to drive instead of Muster (calls scenario; see PeerUnderTest). */
   peer?: PeerUnderTest;
+  /** The calls are made through the chat's ring and answer (src/callsViaChat/): see CallMaker. */
+  via?: 'chat';
   onProgress?: (line: string) => void;
+}
+
+/**
+ * Whoever makes the calls scenario's calls when the bots do not simply join
+ * a room (calls via chat, src/callsViaChat/): it prepared the server (one it
+ * started, or those of `--url`), turns the plan's bots into calls for the bot
+ * processes, and reads each second's samples.
+ */
+export interface CallMaker {
+  /** A server it started (it stops it too), sampled from /proc like the one started here. */
+  server: ServerUnderTest | null;
+  /** Every server's URL, for its /metrics. */
+  urls: string[];
+  /** The plan's bots (a call's two in a row, caller first) as calls. */
+  calls(bots: BotSpec[]): ChatCallSpec[];
+  /** Each second: every bot process's latest sample, and whether the steady window opens or closes with it. */
+  onSecond(samples: FleetSample[], edge: 'steady-start' | 'steady-end' | null): void;
 }
 
 /**
@@ -113,20 +134,34 @@ function sumWorkers(metrics: WorkerMetrics[]) {
 }
 
 /**
+ * A process's new sample, with what the one it replaces carried for its
+ * second and the loop has not read yet (it empties those fields as it reads
+ * them): a process's timer and the loop's drift apart, and two samples can
+ * arrive within one of the loop's seconds.
+ */
+function withUnread(previous: FleetSample | undefined, sample: FleetSample): FleetSample {
+  if (!previous) return sample;
+  const latency = LatencyHistogram.from(sample.latency);
+  latency.merge(LatencyHistogram.from(previous.latency));
+  return { ...sample, joinTimesMs: [...previous.joinTimesMs, ...sample.joinTimesMs], failures: [...previous.failures, ...sample.failures], latency: latency.toJSON() };
+}
+
+/**
  * Runs one load test: starts (or targets) a server, ramps bots up through the
  * real protocol, holds the load, measures every second, then cleans up.
  */
-export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestReport> {
+export async function runLoadTest(options: LoadTestOptions, maker?: CallMaker): Promise<LoadTestReport> {
   const progress = options.onProgress ?? (() => undefined);
   const startedAt = new Date().toISOString();
   const runId = `lt${randomBytes(3).toString('hex')}`;
   const plan = planScenario({ ...options, runId });
-  const server = options.url || options.peer ? null : await ServerUnderTest.start({ workers: options.workers });
+  const server = maker ? maker.server : options.url || options.peer ? null : await ServerUnderTest.start({ workers: options.workers });
   const url = options.url ?? options.peer?.url ?? server!.url;
+  const metricsUrls = maker?.urls ?? [url];
   const processes = options.botProcesses ?? Math.max(1, Math.min(8, Math.ceil(plan.bots.length / 800)));
 
   const samples = new Map<number, FleetSample>();
-  const fleet = new BotFleet((index, sample) => samples.set(index, sample));
+  const fleet = new BotFleet((index, sample) => samples.set(index, withUnread(samples.get(index), sample)));
   const timeline: TimelinePoint[] = [];
   const steadyLatency = new LatencyHistogram();
   const allJoinTimes: number[] = [];
@@ -149,7 +184,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     const rampSeconds = plan.bots.length / options.ramp;
     const t0 = Date.now();
     const bots = options.mediaRate && options.mediaRate !== 1 ? plan.bots.map((b) => ({ ...b, mediaRate: options.mediaRate })) : plan.bots;
-    await fleet.start(url, bots, { processes, ratePerSecond: options.ramp, peer: options.peer?.name });
+    await fleet.start(url, maker ? [] : bots, { processes, ratePerSecond: options.ramp, peer: options.peer?.name, calls: maker?.calls(bots) });
 
     let previous: { at: number; sent: number; received: number; procCpu: Map<number, number>; workers: ReturnType<typeof sumWorkers> | null; botCpu: number } | null = null;
     type Mark = { workers: ReturnType<typeof sumWorkers> | null; procCpu: Map<number, number>; at: number; sent: number; received: number; expected: number; rcvd: number; bySample: Map<number, { takenAt: number; received: number }> };
@@ -216,7 +251,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       // A peer SFU has no /metrics: /proc and the bots' counts are its figures.
       if (!options.peer) {
         try {
-          lastWorkers = await fetchWorkerMetrics(url);
+          lastWorkers = (await Promise.all(metricsUrls.map(fetchWorkerMetrics))).flat();
           workers = sumWorkers(lastWorkers);
           if (local) {
             for (const w of lastWorkers) {
@@ -280,15 +315,18 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       );
 
       // Steady state begins when every call is up, or when the ramp has had its time.
+      let edge: Parameters<CallMaker['onSecond']>[1] = null;
       if (!steadyStart && (allUp() || now > rampDeadline)) {
         steadyStart = { workers, procCpu, at: now, sent, received, expected, rcvd, bySample: bySample() };
         machineAtSteadyStart = sampleMachineCpu();
-      }
-      if (steadyStart && now - steadyStart.at >= options.duration * 1000) {
+        edge = 'steady-start';
+      } else if (steadyStart && now - steadyStart.at >= options.duration * 1000) {
         steadyEnd = { workers, procCpu, at: now, sent, received, expected, rcvd, bySample: bySample() };
         machineAtSteadyEnd = sampleMachineCpu();
-        break;
+        edge = 'steady-end';
       }
+      maker?.onSecond([...samples.values()], edge);
+      if (steadyEnd) break;
     }
 
     // ------------------------------------------------------------ summary
@@ -396,6 +434,6 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     return report;
   } finally {
     await fleet.stop();
-    await server?.stop();
+    if (!maker) await server?.stop();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Bot } from './Bot.ts';
+import { ProcessCalls } from './callsViaChat/processCalls.ts';
 import { JanusBot } from './peers/janus/JanusBot.ts';
 import type { FleetCommand, FleetMessage, FleetSample } from './fleetProtocol.ts';
 import { LatencyHistogram } from './LatencyHistogram.ts';
@@ -33,6 +34,31 @@ const sink = {
     latency.record(latencyMs);
   },
 };
+
+/** Bots join, and are counted, as they are made: by `spawn` here, or by a call via chat once it rings. */
+function joinBot(bot: Bot | JanusBot, url: string): Promise<void> {
+  bots.push(bot);
+  const joining = bot.join(url);
+  joining.then(
+    () => {
+      joined++;
+      joinTimes.push(bot.joinMs!);
+    },
+    (error: Error) => {
+      failed++;
+      if (failures.length < 5) failures.push(`${bot.spec.name}: ${error.message}`);
+    },
+  );
+  return joining;
+}
+
+const calls = new ProcessCalls(sink, {
+  joinBot,
+  failed: (step, error, botsNeverMade) => {
+    failed += botsNeverMade;
+    if (failures.length < 5) failures.push(`call ${step}: ${error.message}`);
+  },
+});
 
 // One timer for all bots: a timer per stream would cost more than the packets.
 const scheduler = setInterval(() => {
@@ -80,6 +106,7 @@ const reporter = setInterval(() => {
     latency: latency.toJSON(),
     cpuMicros: cpu.user + cpu.system,
     eventLoopLagMs: lag.percentile(99) / 1e6,
+    ...(calls.size > 0 ? { viaChat: calls.sample() } : {}),
   };
   joinTimes = [];
   failures = [];
@@ -92,19 +119,14 @@ async function spawn(url: string, specs: FleetCommand & { type: 'spawn' }): Prom
   const interval = 1000 / Math.max(0.1, specs.ratePerSecond);
   for (const spec of specs.bots) {
     if (stopping) return;
-    const bot = specs.peer === 'janus' ? new JanusBot(spec, sink) : new Bot(spec, sink);
-    bots.push(bot);
-    bot.join(url).then(
-      () => {
-        joined++;
-        joinTimes.push(bot.joinMs!);
-      },
-      (error: Error) => {
-        failed++;
-        if (failures.length < 5) failures.push(`${spec.name}: ${error.message}`);
-      },
-    );
+    joinBot(specs.peer === 'janus' ? new JanusBot(spec, sink) : new Bot(spec, sink), url).catch(() => undefined);
     await new Promise((r) => setTimeout(r, interval));
+  }
+  // A call brings two bots: the ramp's bots per second stay bots per second.
+  for (const call of specs.calls ?? []) {
+    if (stopping) return;
+    calls.start(call);
+    await new Promise((r) => setTimeout(r, 2 * interval));
   }
 }
 
@@ -113,7 +135,7 @@ process.on('message', (command: FleetCommand) => {
   if (command.type === 'stop') {
     stopping = true;
     clearInterval(scheduler);
-    void Promise.allSettled(bots.map((b) => b.close())).then(() => {
+    void Promise.allSettled([calls.close(), ...bots.map((b) => b.close())]).then(() => {
       clearInterval(reporter);
       send({ type: 'stopped' });
       setTimeout(() => process.exit(0), 50);

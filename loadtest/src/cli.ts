@@ -1,9 +1,11 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { runLoadTest } from './LoadTest.ts';
+import { runCallsViaChat } from './callsViaChat/CallsViaChatLoadTest.ts';
+import { callsViaChatMarkdown } from './callsViaChat/callsViaChatReport.ts';
+import { runLoadTest, type LoadTestReport } from './LoadTest.ts';
 import { markdownReport, timelineSvg } from './report.ts';
+import { printAndWriteReport, writeFileIn } from './reportFiles.ts';
 
 // The chat scenario (issue 16) has flags and a report of its own (src/chat/).
 {
@@ -44,7 +46,15 @@ const USAGE = `Usage: npm run loadtest -- --scenario calls|meeting|webinar [opti
   --room-size K       people per meeting / subscribers per webinar  default 4
   --duration S        seconds of steady load after the ramp          default 30
   --ramp B            bots started per second                        default 20
-  --url URL           test a running server; otherwise one is started and stopped
+  --url URL           test a running server; otherwise one is started and stopped.
+                      With --via chat, several (URL,URL…): the calls are dealt over
+                      them in turn, a call's two people to the same one
+  --via chat          calls scenario: each call rung and answered through the chat
+                      (people in the database, contacts, longlink, the IM SDK's calls),
+                      then carried in the private room it yields
+  --data-dir DIR      with --via chat and --url: the running server's MUSTER_DATA_DIR
+                      (its people are written into its database, opened with this
+                      environment as the server opens it)
   --workers W         media workers of the server started here       default: cores
   --bot-processes P   load-generator processes                       default: 1 per 800 bots
   --connect-timeout S seconds a call may take to connect              default 30
@@ -65,7 +75,10 @@ const Options = z
     'room-size': z.coerce.number().int().min(1).max(1_000).default(4),
     duration: z.coerce.number().min(1).max(86_400).default(30),
     ramp: z.coerce.number().min(0.1).max(10_000).default(20),
-    url: z.url().optional(),
+    // One URL, or with --via chat several, comma-separated.
+    url: z.string().refine((v) => v.split(',').every((u) => z.url().safeParse(u.trim()).success), 'a URL (with --via chat: URLs, comma-separated)').optional(),
+    via: z.enum(['chat']).optional(),
+    'data-dir': z.string().min(1).optional(),
     workers: z.coerce.number().int().min(1).max(256).optional(),
     'bot-processes': z.coerce.number().int().min(1).max(64).optional(),
     'connect-timeout': z.coerce.number().min(1).max(600).default(30),
@@ -73,11 +86,14 @@ const Options = z
     json: z.string().optional(),
     md: z.string().optional(),
   })
-  .refine((o) => o.scenario !== 'calls' || o['video-calls'] + o['voice-calls'] > 0, 'the calls scenario needs --video-calls and/or --voice-calls');
+  .refine((o) => o.scenario !== 'calls' || o['video-calls'] + o['voice-calls'] > 0, 'the calls scenario needs --video-calls and/or --voice-calls')
+  .refine((o) => o.via === undefined || o.scenario === 'calls', { message: '--via chat makes the calls scenario’s calls', path: ['via'] })
+  .refine((o) => o.via === 'chat' || !o.url?.includes(','), { message: 'several URLs go with --via chat', path: ['url'] })
+  .refine((o) => (o.via === 'chat' && o.url !== undefined) === (o['data-dir'] !== undefined), { message: '--via chat with --url needs --data-dir (the running server’s MUSTER_DATA_DIR); --data-dir goes with them only', path: ['data-dir'] });
 
 const { values } = parseArgs({
   options: Object.fromEntries(
-    ['scenario', 'video-calls', 'voice-calls', 'rooms', 'room-size', 'duration', 'ramp', 'url', 'workers', 'bot-processes', 'connect-timeout', 'media-rate', 'json', 'md'].map((k) => [
+    ['scenario', 'video-calls', 'voice-calls', 'rooms', 'room-size', 'duration', 'ramp', 'url', 'via', 'data-dir', 'workers', 'bot-processes', 'connect-timeout', 'media-rate', 'json', 'md'].map((k) => [
       k,
       { type: 'string' as const },
     ]),
@@ -95,7 +111,7 @@ if (!parsed.success) {
 }
 const o = parsed.data;
 const isTty = process.stdout.isTTY;
-const report = await runLoadTest({
+const options = {
   scenario: o.scenario,
   videoCalls: o['video-calls'],
   voiceCalls: o['voice-calls'],
@@ -108,25 +124,22 @@ const report = await runLoadTest({
   botProcesses: o['bot-processes'],
   connectTimeout: o['connect-timeout'],
   mediaRate: o['media-rate'],
-  onProgress: (line) => {
+  onProgress: (line: string) => {
     if (isTty) process.stdout.write(`\r\x1b[2K${line}`);
     else console.log(line);
   },
-});
-if (isTty) process.stdout.write('\n');
+};
+/** The report on stdout and in the files asked for; the Markdown one's chart beside it. */
+function finish<R extends LoadTestReport>(report: R, markdown: (report: R, chartFile: string) => string): void {
+  if (isTty) process.stdout.write('\n');
+  const svgFile = o.md ? `${o.md.replace(/\.md$/, '')}.svg` : '';
+  printAndWriteReport(report, o, (r) => markdown(r, path.basename(svgFile)));
+  if (o.md) {
+    writeFileIn(svgFile, timelineSvg(report.timeline, `${report.scenario}${o.via ? ` via ${o.via}` : ''}: load, latency and CPU over time`));
+    console.log(`Chart: ${svgFile}`);
+  }
+}
 
-const { timeline: _timeline, ...summary } = report;
-console.log(JSON.stringify(summary, null, 2));
-if (o.json) {
-  fs.mkdirSync(path.dirname(path.resolve(o.json)), { recursive: true });
-  fs.writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
-  console.log(`JSON report: ${o.json}`);
-}
-if (o.md) {
-  const svgFile = o.md.replace(/\.md$/, '') + '.svg';
-  fs.mkdirSync(path.dirname(path.resolve(o.md)), { recursive: true });
-  fs.writeFileSync(svgFile, timelineSvg(report.timeline, `${report.scenario}: load, latency and CPU over time`));
-  fs.writeFileSync(o.md, markdownReport(report, path.basename(svgFile)));
-  console.log(`Markdown report: ${o.md} (chart ${svgFile})`);
-}
+if (o.via === 'chat') finish(await runCallsViaChat({ ...options, dataDir: o['data-dir'] }), callsViaChatMarkdown);
+else finish(await runLoadTest(options), (r, chart) => markdownReport(r, chart));
 process.exit(0);

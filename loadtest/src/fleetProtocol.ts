@@ -1,11 +1,14 @@
 import type { BotSpec } from './Bot.ts';
+import type { ChatCallSpec } from './callsViaChat/ChatCall.ts';
+import type { ChatCallsSample } from './callsViaChat/processCalls.ts';
 
 /** A peer SFU the bots may speak to instead of Muster (src/peers/). */
 export type PeerName = 'janus';
 
 /** Coordinator → bot process. */
 export type FleetCommand =
-  | { type: 'spawn'; url: string; bots: BotSpec[]; ratePerSecond: number; peer?: PeerName }
+  /** `calls`: calls via chat (src/callsViaChat/), started two bots' worth at a time at `ratePerSecond`, each making its own bots. */
+  | { type: 'spawn'; url: string; bots: BotSpec[]; calls?: ChatCallSpec[]; ratePerSecond: number; peer?: PeerName }
   | { type: 'stop' };
 
 /** Per-second report of one bot process. */
@@ -34,6 +37,8 @@ export interface FleetSample {
   /** The bot process's own CPU, to judge whether the load generator was the bottleneck. */
   cpuMicros: number;
   eventLoopLagMs: number;
+  /** Calls via chat: their set-up times, packets each way and outcomes. */
+  viaChat?: ChatCallsSample;
 }
 
 export type FleetMessage = FleetSample | { type: 'ready' } | { type: 'stopped' };

@@ -3,17 +3,10 @@
  * --rate, --duration, --json, --md), its plan, the sign-up codes read from
  * the server log, and one short real run whose report has every field.
  */
-import { execFile } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { checkLoadtestRun } from '../loadtestRun.ts';
 import { parseChatArgs, planChat } from './options.ts';
 import { CodeBook, botAddress } from './provision.ts';
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 describe('the chat scenario', () => {
   it('parses its flags, with defaults and refusals', () => {
@@ -59,16 +52,8 @@ describe('the chat scenario', () => {
   });
 
   it('runs a short chat load against a server it starts, and reports every field', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-chat-lt-'));
-    const json = path.join(dir, 'chat.json');
-    const md = path.join(dir, 'chat.md');
-    try {
-      await promisify(execFile)(
-        'npm',
-        ['run', 'loadtest', '--', '--scenario', 'chat', '--users', '40', '--groups', '2', '--group-size', '10', '--rate', '40', '--duration', '3', '--bot-processes', '1', '--json', json, '--md', md],
-        { cwd: REPO, timeout: 150_000, maxBuffer: 64 * 2 ** 20 },
-      );
-      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    const args = ['--scenario', 'chat', '--users', '40', '--groups', '2', '--group-size', '10', '--rate', '40', '--duration', '3', '--bot-processes', '1'];
+    await checkLoadtestRun('chat', args, 150_000, ({ report, markdown }) => {
       expect(report.scenario).toBe('chat');
       expect(report.bots).toMatchObject({ requested: 40, connected: 40, failed: 0 });
       expect(report.provisioning).toMatchObject({ users: 40, directConversations: 20, groups: 2 });
@@ -84,12 +69,9 @@ describe('the chat scenario', () => {
       expect(report.server.cpuMsPerMessage).toBeGreaterThan(0);
       expect(report.machine.cores).toBeGreaterThan(0);
       expect(report.timeline.some((p: { phase: string }) => p.phase === 'steady')).toBe(true);
-      const markdown = fs.readFileSync(md, 'utf8');
       expect(markdown).toContain('persisted messages per second');
       expect(markdown).toContain('fan-out deliveries per second');
       expect(markdown).toContain('send → receive, groups');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 180_000);
 });

@@ -14,15 +14,13 @@
  */
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { io as connect } from 'socket.io-client';
-import { WebSocket } from 'ws';
-import { longlink, type WebSocketConstructor } from '@muster/accounts/client';
-import { AccountTransport, type ImSocketLike } from '@muster/im/client';
+import type { AccountTransport } from '@muster/im/client';
 import { LatencyHistogram } from '../LatencyHistogram.ts';
 import { nowMs } from '../payload.ts';
 import { TEXT_PADDING, type ChatBotSpec, type ChatCommand, type ChatMessage, type ChatSample, type Kind, type MediaSample } from './chatProtocol.ts';
 import { drawIn, MEDIA_TYPES, mediaClientMsgId, MESSAGE_TYPES, nearest, parseMediaClientMsgId, pickType, seededRandom, type MediaType, type MsgType } from './media.ts';
 import { filePool } from './mediaPayloads.ts';
+import { openImConnection, type BotSocket } from './imConnection.ts';
 import type { MediaMixOptions } from './options.ts';
 import { botAddress, type ProvisionedConversation } from './provision.ts';
 import { sendAtRate } from './sendAtRate.ts';
@@ -124,11 +122,6 @@ function onMessage(bot: ChatBot, message: LiveMessage): void {
   }
 }
 
-/** The connection of each bot: the web client's longlink, or socket.io's /account; both have the socket surface the IM transport uses. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type BotSocket = ImSocketLike & { once(event: string, listener: (...args: any[]) => void): unknown; close(): unknown };
-const openLonglink = longlink(WebSocket as unknown as WebSocketConstructor);
-
 async function connectAll(url: string, kind: 'longlink' | 'socketio', specs: ChatBotSpec[]): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -136,21 +129,12 @@ async function connectAll(url: string, kind: 'longlink' | 'socketio', specs: Cha
       for (;;) {
         const spec = specs[next++];
         if (!spec) return;
-        const socket = (
-          kind === 'longlink'
-            ? openLonglink(`${url}/account`, { transports: ['websocket'], forceNew: true, auth: (callback) => callback({ accessToken: spec.accessToken }) })
-            : connect(`${url}/account`, { transports: ['websocket'], auth: { accessToken: spec.accessToken }, reconnection: true, forceNew: true })
-        ) as unknown as BotSocket;
         // REST is not used by the bots: the transport's fetch is never called.
-        const transport = new AccountTransport({ fetch: () => Promise.reject(new Error('the chat bots use the socket only')) } as never, { ackTimeoutMs: 30_000 });
+        const { socket, transport, connected: up } = openImConnection(url, kind, spec.accessToken);
         const bot: ChatBot = { spec, socket, transport };
-        transport.attach(socket as unknown as ImSocketLike);
         transport.on('im.message', (message) => onMessage(bot, message as LiveMessage));
         try {
-          await new Promise<void>((resolve, reject) => {
-            socket.once('connect', () => resolve());
-            socket.once('connect_error', reject);
-          });
+          await up;
           bots.push(bot);
           connected++;
           socket.on('disconnect', (reason) => {

@@ -72,7 +72,8 @@ export class CodeBook {
   }
 }
 
-async function inParallel<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+/** `fn(0)` … `fn(count - 1)`, `concurrency` at a time; the results in order. */
+export async function inParallel<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -90,6 +91,26 @@ async function inParallel<T>(count: number, concurrency: number, fn: (i: number)
 /** The bot's own address: 10.x.y.z from its index. */
 export const botAddress = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
+/** A REST call as person `auth` (their token, their own address), retried on a 5xx; throws on any other refusal. */
+async function restCall(url: string, method: string, path: string, body: unknown, auth: { token?: string; address: string }): Promise<{ status: number; body: any }> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${url}/api/v1${path}`, {
+      method,
+      headers: {
+        'x-forwarded-for': auth.address,
+        ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed = text ? JSON.parse(text) : null;
+    if (res.status >= 500 && attempt < 3) continue;
+    if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+    return { status: res.status, body: parsed };
+  }
+}
+
 /**
  * Signs up `plan.users` people, makes their friendships, one-to-one
  * conversations and groups. Concurrency stays under 10,000 so the numbers in
@@ -98,48 +119,52 @@ export const botAddress = (i: number) => `10.${(i >> 16) & 255}.${(i >> 8) & 255
 export async function provisionChat(url: string, plan: ChatPlan, codes: CodeBook, options: { concurrency?: number; onProgress?: (line: string) => void } = {}): Promise<Provisioned> {
   const concurrency = options.concurrency ?? 24;
   const progress = options.onProgress ?? (() => undefined);
-  const call = async (method: string, path: string, body: unknown, auth: { token?: string; address: string }): Promise<{ status: number; body: any }> => {
-    for (let attempt = 0; ; attempt++) {
-      const res = await fetch(`${url}/api/v1${path}`, {
-        method,
-        headers: {
-          'x-forwarded-for': auth.address,
-          ...(auth.token ? { authorization: `Bearer ${auth.token}` } : {}),
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      const parsed = text ? JSON.parse(text) : null;
-      if (res.status >= 500 && attempt < 3) continue;
-      if (res.status >= 400) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
-      return { status: res.status, body: parsed };
-    }
-  };
 
   // Numbers +86 139 MMMM NNNN: NNNN the index mod 10,000, MMMM from a run tag and the index's ten-thousands.
   const runTag = Math.floor(Math.random() * 9000) + 1000;
   const phoneOf = (i: number) => `+86139${String((runTag + Math.floor(i / 10_000)) % 10_000).padStart(4, '0')}${String(i % 10_000).padStart(4, '0')}`;
 
-  let t = Date.now();
+  const t = Date.now();
   let done = 0;
   const users = await inParallel(plan.users, concurrency, async (i): Promise<ProvisionedUser> => {
     const phone = phoneOf(i);
     const address = botAddress(i);
     const code = codes.take(phone.slice(-4));
-    await call('POST', '/auth/codes', { phone, purpose: 'signup' }, { address });
-    const session = await call('POST', '/auth/signup', { phone, code: await code, nickname: `bot${i}` }, { address });
+    await restCall(url, 'POST', '/auth/codes', { phone, purpose: 'signup' }, { address });
+    const session = await restCall(url, 'POST', '/auth/signup', { phone, code: await code, nickname: `bot${i}` }, { address });
     if (++done % 500 === 0) progress(`signed up ${done}/${plan.users}`);
     return { index: i, id: session.body.user.id, accessToken: session.body.accessToken };
   });
   const signups = (Date.now() - t) / 1000;
+  const related = await relatePeople(url, users, plan, { concurrency, onProgress: progress });
+  return { users, conversations: related.conversations, seconds: { signups, ...related.seconds } };
+}
 
-  t = Date.now();
-  done = 0;
+/**
+ * Friendships, one-to-one conversations and groups among people who exist
+ * (signed up, or imported into the database), through the ordinary routes,
+ * `concurrency` at a time: what a person needs before they can message, or
+ * call, another. `users[i]` is person i of the plan.
+ */
+export async function relatePeople(
+  url: string,
+  users: readonly ProvisionedUser[],
+  plan: Pick<ChatPlan, 'pairs' | 'groups' | 'friendships'>,
+  options: { concurrency?: number; onProgress?: (line: string) => void } = {},
+): Promise<{ conversations: ProvisionedConversation[]; seconds: { friendships: number; conversations: number } }> {
+  const concurrency = options.concurrency ?? 24;
+  const progress = options.onProgress ?? (() => undefined);
+  const as = (i: number) => ({ token: users[i]!.accessToken, address: botAddress(i) });
+  let t = Date.now();
+  let done = 0;
   await inParallel(plan.friendships.length, concurrency, async (k) => {
     const [a, b] = plan.friendships[k]!;
-    const request = await call('POST', '/contacts/requests', { to: users[b]!.id }, { token: users[a]!.accessToken, address: botAddress(a) });
-    if (request.body?.state !== 'accepted') await call('POST', `/contacts/requests/${request.body.id}/accept`, undefined, { token: users[b]!.accessToken, address: botAddress(b) });
+    // People imported into a server's database by an earlier run (--url) may be contacts already.
+    const request = await restCall(url, 'POST', '/contacts/requests', { to: users[b]!.id }, as(a)).catch((error: Error) => {
+      if (/ALREADY_CONTACTS/.test(error.message)) return { body: { state: 'accepted' } };
+      throw error;
+    });
+    if (request.body?.state !== 'accepted') await restCall(url, 'POST', `/contacts/requests/${request.body.id}/accept`, undefined, as(b));
     if (++done % 1000 === 0) progress(`friendships ${done}/${plan.friendships.length}`);
   });
   const friendships = (Date.now() - t) / 1000;
@@ -147,14 +172,13 @@ export async function provisionChat(url: string, plan: ChatPlan, codes: CodeBook
   t = Date.now();
   const direct = await inParallel(plan.pairs.length, concurrency, async (k): Promise<ProvisionedConversation> => {
     const [a, b] = plan.pairs[k]!;
-    const opened = await call('POST', '/conversations', { userId: users[b]!.id }, { token: users[a]!.accessToken, address: botAddress(a) });
+    const opened = await restCall(url, 'POST', '/conversations', { userId: users[b]!.id }, as(a));
     return { id: opened.body.id, kind: 'direct', members: [a, b] };
   });
   const groups = await inParallel(plan.groups.length, Math.min(concurrency, 4), async (g): Promise<ProvisionedConversation> => {
     const [owner, ...members] = plan.groups[g]!;
-    const made = await call('POST', '/groups', { name: `load group ${g}`, members: members.map((m) => users[m]!.id) }, { token: users[owner!]!.accessToken, address: botAddress(owner!) });
+    const made = await restCall(url, 'POST', '/groups', { name: `load group ${g}`, members: members.map((m) => users[m]!.id) }, as(owner!));
     return { id: made.body.conversationId, kind: 'group', members: plan.groups[g]! };
   });
-  const conversations = (Date.now() - t) / 1000;
-  return { users, conversations: [...direct, ...groups], seconds: { signups, friendships, conversations } };
+  return { conversations: [...direct, ...groups], seconds: { friendships, conversations: (Date.now() - t) / 1000 } };
 }

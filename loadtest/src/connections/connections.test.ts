@@ -5,22 +5,18 @@
  * addresses, and one tiny real run against a server it starts, whose
  * report has the contract's fields.
  */
-import { execFile, fork } from 'node:child_process';
-import fs from 'node:fs';
+import { fork } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, LONGLINK_PATH } from '@muster/kit/longlink';
 import type { BotCommand, BotMessage, BotSample } from './connectionsProtocol.ts';
 import { FIRST_SOURCE_PORT, MAX_PER_ADDRESS, MAX_PER_PROCESS, planFleet, processLoads, sourceAddress, sourceOf } from './FleetPlan.ts';
 import { parseConnectionsArgs } from './options.ts';
+import { checkLoadtestRun } from '../loadtestRun.ts';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const args = (...rest: string[]) => ['--scenario', 'connections', ...rest];
 
 describe('the connections scenario', () => {
@@ -169,16 +165,7 @@ describe('the connections scenario', () => {
   });
 
   it('holds a tiny load on a server it starts, broadcasts, and reports the contract fields', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-connections-lt-'));
-    const json = path.join(dir, 'connections.json');
-    const md = path.join(dir, 'connections.md');
-    try {
-      await promisify(execFile)(
-        'npm',
-        ['run', 'loadtest', '--', ...args('--connections', '300', '--bot-processes', '2', '--gateways', '2', '--users', '100', '--ramp', '2', '--hold', '2', '--json', json, '--md', md)],
-        { cwd: REPO, timeout: 240_000, maxBuffer: 64 * 2 ** 20 },
-      );
-      const report = JSON.parse(fs.readFileSync(json, 'utf8'));
+    await checkLoadtestRun('connections', args('--connections', '300', '--bot-processes', '2', '--gateways', '2', '--users', '100', '--ramp', '2', '--hold', '2'), 240_000, ({ report, markdown }) => {
       expect(report).toMatchObject({ scenario: 'connections', target: 'muster', transport: 'longlink', users: 100 });
       expect(report.connections).toMatchObject({ requested: 300, connected: 300, heldToEnd: 300, refused: { total: 0 }, dropped: { total: 0 } });
       expect(report.broadcast.reached).toBe(300);
@@ -194,11 +181,8 @@ describe('the connections scenario', () => {
       expect(report.loadgen).toMatchObject({ processes: 2, crashed: 0 });
       expect(report.loadgen.rssMB).toBeGreaterThan(0);
       expect(report.machine.cores).toBeGreaterThan(0);
-      const markdown = fs.readFileSync(md, 'utf8');
       expect(markdown).toContain('server memory per connection');
       expect(markdown).toContain('broadcast reached');
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
   }, 300_000);
 });

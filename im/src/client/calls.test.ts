@@ -118,4 +118,25 @@ describe('CallsClient', () => {
     ben.stop();
     expect(t.listening('im.call.ring')).toBe(0);
   });
+
+  it('keeps an answer or an end heard before the answer to its own call request', async () => {
+    const t = new FakeTransport().route('GET', '/calls', () => []).route('POST', '/calls', () => call());
+    const ann = new CallsClient(t, () => 'u-ann-000');
+    await ann.start();
+    // The callee answers at once: "accepted" arrives before the reply to POST /calls.
+    let release = t.hold('POST /calls');
+    let placing = ann.call('cv-chat-0001', 'video');
+    t.fire('im.call.accepted', { callId: call().id, roomId: 'call-room', answeredAt: 7 });
+    release();
+    await placing;
+    expect(ann.snapshot.current).toMatchObject({ id: call().id, state: 'connected', answeredAt: 7 });
+    // And declined at once: the call ends rather than rings forever.
+    t.fire('im.call.ended', call({ state: 'declined' }));
+    release = t.hold('POST /calls');
+    placing = ann.call('cv-chat-0001', 'video');
+    t.fire('im.call.ended', call({ state: 'declined' }));
+    release();
+    await placing;
+    expect(ann.snapshot).toMatchObject({ current: null, ended: { state: 'declined' } });
+  });
 });

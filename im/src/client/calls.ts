@@ -27,6 +27,14 @@ export class CallsClient {
   /** Calls this device is accepting: their `answered-elsewhere` stop is ours. */
   readonly #accepting = new Set<string>();
   #snapshot: CallsSnapshot = { incoming: [], current: null, ended: null };
+  /** call() requests awaiting their answer. */
+  #placing = 0;
+  /**
+   * Answers and ends of calls heard while a call() was awaiting its answer:
+   * a callee answering at once can beat the answer to the caller's own
+   * request, and the caller's call must not stay "ringing" for it.
+   */
+  readonly #early = new Map<string, { answeredAt?: number; ended?: CallView }>();
 
   constructor(transport: ImTransport, me: () => string | null) {
     this.#t = transport;
@@ -55,11 +63,13 @@ export class CallsClient {
           this.#dropIncoming(callId);
         }),
         this.#t.on('im.call.accepted', ({ callId, answeredAt }) => {
+          if (this.#placing > 0) this.#early.set(callId, { ...this.#early.get(callId), answeredAt });
           const current = this.#snapshot.current;
           if (current?.id === callId) this.#set({ current: { ...current, state: 'connected', answeredAt } });
           else if (!this.#accepting.has(callId)) this.#dropIncoming(callId);
         }),
         this.#t.on('im.call.ended', (call) => {
+          if (this.#placing > 0) this.#early.set(call.id, { ...this.#early.get(call.id), ended: call });
           this.#accepting.delete(call.id);
           const incoming = this.#snapshot.incoming.filter((c) => c.callId !== call.id);
           if (this.#snapshot.current?.id === call.id) this.#set({ incoming, current: null, ended: call });
@@ -88,8 +98,19 @@ export class CallsClient {
 
   /** Calls from a conversation: a one-to-one call rings the other person; a group one rings `invitees` into a new meeting. */
   async call(conversationId: string, media: CallMedia, invitees?: string[]): Promise<CallView> {
-    const call = await this.#t.request<CallView>('POST', '/calls', { conversationId, media, ...(invitees ? { invitees } : {}) });
-    if (call.kind === 'direct') this.#set(call.state === 'busy' ? { ended: call, current: null } : { current: call, ended: null });
+    this.#placing++;
+    let call: CallView;
+    try {
+      call = await this.#t.request<CallView>('POST', '/calls', { conversationId, media, ...(invitees ? { invitees } : {}) });
+    } finally {
+      this.#placing--;
+    }
+    const early = this.#early.get(call.id);
+    if (this.#placing === 0) this.#early.clear();
+    if (call.kind !== 'direct') return call;
+    if (early?.ended) this.#set({ current: null, ended: early.ended });
+    else if (call.state === 'busy') this.#set({ ended: call, current: null });
+    else this.#set({ current: early?.answeredAt !== undefined && call.state === 'ringing' ? { ...call, state: 'connected', answeredAt: early.answeredAt } : call, ended: null });
     return call;
   }
 

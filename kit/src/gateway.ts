@@ -161,6 +161,36 @@ function describeVersion(value: unknown): string {
 type Ack<Code extends string> = GatewayAck<unknown, Code | GatewayErrorCode>;
 
 /**
+ * A connection carried to the app process that holds what it joined (several
+ * app hosts share Redis; the server's relays): from then on that app answers
+ * everything of it.
+ */
+export interface RelayedConnection<Join, Joined> {
+  local: false;
+  /** Sends a join there; resolves with that app's reply, or rejects with its refusal as the protocol's error. */
+  join(request: Join): Promise<Joined>;
+  /** Sends any other request there, its acknowledgement (the last argument, when a function) answered from there. */
+  forward(event: string, args: unknown[]): void;
+}
+
+/**
+ * Where what a connection joins is served, when another app process may hold
+ * it. A protocol knows nothing of hosts or Redis: it asks at a join, and hands
+ * over a connection the relay took.
+ */
+export interface ConnectionRelay<S, Join, Joined> {
+  /**
+   * Asked at a join of a connection that has nothing open here, after the
+   * pipeline's limits and checks. `local`: this process serves it, and
+   * `settled` is called once that join is done, whatever its outcome.
+   * Otherwise the relay has taken the connection over (it mirrors the
+   * disconnect itself): the gateway sends that join and every later request
+   * through it and acts on none of them.
+   */
+  route(socket: S, request: Join): Promise<{ local: true; settled(): void } | RelayedConnection<Join, Joined>>;
+}
+
+/**
  * One protocol's pipeline. Made once per server; `attach` binds it to each
  * connection with that connection's context.
  */
@@ -193,6 +223,23 @@ export class SocketGateway<
    */
   listener(socket: GatewaySocket, context: C): (event: unknown, ...args: unknown[]) => Promise<void> {
     return (event, ...args) => this.#dispatch(socket, context, event, args);
+  }
+
+  /**
+   * `listener`, for a connection the server may carry to another app process
+   * (see ConnectionRelay): once `relayed()` names where, every known request
+   * but the join goes there as it came, to be limited, checked and answered
+   * there; joins still pass this pipeline first (they are what the relay acts
+   * on), and an unknown event gets its UNKNOWN_EVENT here, as it would there
+   * (socket.io's client could not even send some of those names on).
+   */
+  relayingListener(socket: GatewaySocket, context: C, joinEvent: keyof R & string, relayed: () => RelayedConnection<unknown, unknown> | undefined): (event: unknown, ...args: unknown[]) => Promise<void> {
+    const local = this.listener(socket, context);
+    return async (event, ...args) => {
+      const carried = relayed();
+      if (carried && typeof event === 'string' && event !== joinEvent && Object.hasOwn(this.#options.requests, event)) return carried.forward(event, args);
+      return local(event, ...args);
+    };
   }
 
   async #dispatch(socket: GatewaySocket, context: C, event: unknown, args: unknown[]): Promise<void> {

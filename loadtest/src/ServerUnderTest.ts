@@ -72,6 +72,15 @@ export class ServerUnderTest {
     return serverProcesses(this.pid);
   }
 
+  /**
+   * The process that runs the domains (REST, IM, files): the app under the
+   * supervisor of `npm start`'s tree, or the one process itself. Per-thread
+   * figures of the supervisor (which only starts children) say nothing.
+   */
+  appPid(): number {
+    return this.processes().find((p) => p.role === 'app')?.pid ?? this.pid;
+  }
+
   /** Every line the server writes to stdout from now on (its log: the chat scenario reads sign-up codes there). */
   onLine(listener: (line: string) => void): () => void {
     this.#lineListeners.add(listener);

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { runCallsViaChat } from './callsViaChat/CallsViaChatLoadTest.ts';
@@ -55,6 +56,9 @@ const USAGE = `Usage: npm run loadtest -- --scenario calls|meeting|webinar [opti
   --data-dir DIR      with --via chat and --url: the running server's MUSTER_DATA_DIR
                       (its people are written into its database, opened with this
                       environment as the server opens it)
+  --media-hosts A,B   with --via chat and --url: the addresses the calls' media comes
+                      from (the media hosts of a multi-host deployment); default: the
+                      hosts the URLs name
   --workers W         media workers of the server started here       default: cores
   --bot-processes P   load-generator processes                       default: 1 per 800 bots
   --connect-timeout S seconds a call may take to connect              default 30
@@ -79,6 +83,10 @@ const Options = z
     url: z.string().refine((v) => v.split(',').every((u) => z.url().safeParse(u.trim()).success), 'a URL (with --via chat: URLs, comma-separated)').optional(),
     via: z.enum(['chat']).optional(),
     'data-dir': z.string().min(1).optional(),
+    'media-hosts': z
+      .string()
+      .refine((v) => v.split(',').every((a) => isIP(a.trim()) !== 0), 'IP addresses, comma-separated')
+      .optional(),
     workers: z.coerce.number().int().min(1).max(256).optional(),
     'bot-processes': z.coerce.number().int().min(1).max(64).optional(),
     'connect-timeout': z.coerce.number().min(1).max(600).default(30),
@@ -93,7 +101,7 @@ const Options = z
 
 const { values } = parseArgs({
   options: Object.fromEntries(
-    ['scenario', 'video-calls', 'voice-calls', 'rooms', 'room-size', 'duration', 'ramp', 'url', 'via', 'data-dir', 'workers', 'bot-processes', 'connect-timeout', 'media-rate', 'json', 'md'].map((k) => [
+    ['scenario', 'video-calls', 'voice-calls', 'rooms', 'room-size', 'duration', 'ramp', 'url', 'via', 'data-dir', 'media-hosts', 'workers', 'bot-processes', 'connect-timeout', 'media-rate', 'json', 'md'].map((k) => [
       k,
       { type: 'string' as const },
     ]),
@@ -140,6 +148,6 @@ function finish<R extends LoadTestReport>(report: R, markdown: (report: R, chart
   }
 }
 
-if (o.via === 'chat') finish(await runCallsViaChat({ ...options, dataDir: o['data-dir'] }), callsViaChatMarkdown);
+if (o.via === 'chat') finish(await runCallsViaChat({ ...options, dataDir: o['data-dir'], mediaHosts: o['media-hosts']?.split(',').map((a) => a.trim()) }), callsViaChatMarkdown);
 else finish(await runLoadTest(options), (r, chart) => markdownReport(r, chart));
 process.exit(0);

@@ -51,9 +51,11 @@ import { announcementsApi } from './announcements/announcementsApi.ts';
 import { attachRedisFanout } from './fanout/redisFanout.ts';
 import { RedisPresence } from './fanout/RedisPresence.ts';
 import { MediaHostDirectory } from './mediaHosts/MediaHostDirectory.ts';
-import { MeetingOwners } from './meetings/crossHost/MeetingOwners.ts';
+import { Owners } from './crossHost/Owners.ts';
+import { BoardRelay, boardRequests } from './boards/BoardRelay.ts';
 import { MeetingRelay } from './meetings/crossHost/MeetingRelay.ts';
-import { forwardToOwner } from './meetings/crossHost/forwardToOwner.ts';
+import { forwardToOwner } from './crossHost/forwardToOwner.ts';
+import { meetingRequests } from './meetings/crossHost/meetingRequests.ts';
 import { RedisCallDirectory } from './im/crossHost/RedisCallDirectory.ts';
 
 const log = rootLog.child({ component: 'server' });
@@ -149,11 +151,12 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   await importLegacyMeetings(config.dataDir, meetings, db.sealer);
   // Several app hosts (REDIS_URL): each meeting is held by one app, claimed in Redis; joins and host controls that
   // reach another app are carried to it (meetings/crossHost/). Built before the rooms, which tell it what they hold.
-  const meetingOwners: MeetingOwners | undefined =
+  const meetingOwners: Owners | undefined =
     config.redisUrl && config.meetingRelayUrl
-      ? new MeetingOwners({
+      ? new Owners({
           redisUrl: config.redisUrl,
           prefix: config.redisKeyPrefix ?? 'muster',
+          kind: 'meeting',
           url: config.meetingRelayUrl,
           logger: rootLog.child({ component: 'meeting-owners' }),
           inUse: (id): boolean => {
@@ -190,6 +193,19 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   // Files: on disk under dataDir/files, or in S3 when S3_* is set; encrypted under keys sealed in the database.
   const filesLog = rootLog.child({ component: 'files' });
   const files = await Files.open({ db, dataDir: config.dataDir, logger: filesLog, limits, s3: s3OptionsFromEnv() });
+  // Boards across app hosts, like meetings: a meeting's board where its meeting is, a standalone board where it was
+  // first opened (claimed in Redis); board connections reaching another app are carried there (boards/BoardRelay.ts).
+  const boardOwners: Owners | undefined =
+    meetingOwners &&
+    new Owners({
+      redisUrl: config.redisUrl!,
+      prefix: config.redisKeyPrefix ?? 'muster',
+      kind: 'board',
+      url: meetingOwners.self.url,
+      logger: rootLog.child({ component: 'board-owners' }),
+      inUse: (id): boolean => !!whiteboard.service.get(id) || !!boardRelay?.joining(id),
+    });
+  const boardRelay: BoardRelay | undefined = boardOwners && new BoardRelay({ owners: boardOwners, meetings: meetingRelay, forgetIdle: (id) => whiteboard.service.forgetIdle(id), trustProxy: security.trustProxy, logger: rootLog.child({ component: 'board-relay' }) });
   const whiteboard = await createWhiteboard({
     dataDir: config.dataDir,
     boards: new SqlBoardLogRepository(db),
@@ -200,6 +216,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     joinTimeoutMs: security.joinTimeoutMs,
     // An organisation may keep standalone boards to signed-in people.
     standaloneAllowed: async (socket) => socket.data.principal !== undefined || !(await accounts.settings()).boardsSignedInOnly,
+    relay: boardRelay,
   });
   pool.on('workerdied', ({ worker, replacement }) =>
     log.warn({ worker: worker.id, mediaHost: worker.host }, replacement ? 'media worker died; replacing it and moving its rooms' : 'media worker of a media host lost; moving its rooms'),
@@ -299,12 +316,18 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.use('/api/v1', pushApi(push, { logger: rootLog.child({ component: 'push' }) }));
   // Calls on a live meeting another app holds (host controls, its dump, topic, end, recording) are answered there;
   // here, before the meeting routers' body parsers, so that the body goes on unread.
-  if (meetingOwners) app.use(forwardToOwner({ owners: meetingOwners, rooms, apiToken: token, logger: rootLog.child({ component: 'meeting-relay' }) }));
+  if (meetingOwners) app.use(forwardToOwner({ owners: meetingOwners, requests: meetingRequests(rooms, token), logger: rootLog.child({ component: 'meeting-relay' }) }));
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
   // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
   app.use('/api/v1', recordingFilesApi(roomRecorder, token));
+  // A board's export and import on another app's live board are answered there (the body goes on unread).
+  if (boardOwners && meetingOwners) {
+    const boardLog = rootLog.child({ component: 'board-relay' });
+    app.use(forwardToOwner({ owners: boardOwners, requests: boardRequests(whiteboard.service, token, 'board'), logger: boardLog }));
+    app.use(forwardToOwner({ owners: meetingOwners, requests: boardRequests(whiteboard.service, token, 'meeting'), logger: boardLog }));
+  }
   // Before the rooms API's body parser: board imports are larger than its limit.
   app.use('/api/v1', bearerAuth(token), boardsApi(whiteboard.service));
   app.use('/api/v1', bearerAuth(token), jsonBody({ limit: '256kb' }), recordingsApi(rooms, roomRecorder));
@@ -459,6 +482,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         // the people reconnecting now find their meetings free on the other hosts.
         meetingRelay?.close();
         await meetingOwners?.close();
+        boardRelay?.close();
         await embedded?.gateway.close();
         hub.close();
         // Not waited for: its one connection (the embedded gateway's uplink) is closing with the hub.
@@ -479,6 +503,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         io.close();
         await crossApp?.close();
         await whiteboard.service.close();
+        // After the boards' last writes committed: whoever opens one next, elsewhere, loads all of it.
+        await boardOwners?.close();
         await new Promise<void>((resolve) => httpServer.close(() => resolve()));
         await mediaHosts?.close();
         pool.close();

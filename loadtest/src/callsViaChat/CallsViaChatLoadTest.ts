@@ -22,6 +22,11 @@ import { CallsTally } from './callsTally.ts';
 export interface CallsViaChatOptions extends LoadTestOptions {
   /** With `url`: the running server's MUSTER_DATA_DIR, whose database the people are written into. */
   dataDir?: string;
+  /**
+   * Where the servers' media comes from, when not from the hosts their URLs
+   * name: the media hosts (MUSTER_ROLE=media) of a multi-host deployment.
+   */
+  mediaHosts?: string[];
 }
 
 export type CallsViaChatReport = Omit<LoadTestReport, 'calls'> & {
@@ -93,7 +98,7 @@ export async function runCallsViaChat(options: CallsViaChatOptions): Promise<Cal
         const [caller, callee] = [bots[a]!, bots[b]!];
         if (caller.callId !== callee.callId || (caller.callKind !== 'video' && caller.callKind !== 'voice')) throw new Error('the plan does not pair its calls’ bots');
         const url = servers[k % servers.length]!;
-        const remoteHosts = mediaHosts(url);
+        const remoteHosts = options.mediaHosts ? [...options.mediaHosts, '127.0.0.1'] : mediaHosts(url);
         const party = (person: number, bot: BotSpec) => ({ userId: people.users[person]!.id, accessToken: people.users[person]!.secret, bot: { ...bot, ...(remoteHosts ? { remoteHosts } : {}) } });
         return { callId: caller.callId, kind: caller.callKind, url, conversationId: related.conversations[k]!.id, caller: party(a, caller), callee: party(b, callee) };
       });

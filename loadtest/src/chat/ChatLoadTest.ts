@@ -209,6 +209,8 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
     const steady = { direct: new LatencyHistogram(), group: new LatencyHistogram(), ack: new LatencyHistogram() };
     const steadyMedia = new MediaHistograms();
     let ioStart: ServerIoSample | null = null;
+    // The app process (not the supervisor): its threads are where rich media costs CPU.
+    let appPid: number | undefined;
     let ioEnd: ServerIoSample | null = null;
     const failures: string[] = [];
     let maxLag = 0;
@@ -288,11 +290,11 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         phase = 'steady';
         steadyStart = now;
         machineStart = sampleMachineCpu();
-        if (options.media) ioStart = sampleServerIo(server.pid);
+        if (options.media) ioStart = sampleServerIo((appPid ??= server.appPid()));
       } else if (phase === 'steady' && (now.at - steadyStart!.at) / 1000 >= options.duration) {
         steadyEnd = now;
         machineEnd = sampleMachineCpu();
-        if (options.media) ioEnd = sampleServerIo(server.pid);
+        if (options.media) ioEnd = sampleServerIo(appPid ?? server.appPid());
         phase = 'drain';
         drainSince = now.at;
         for (const child of children) child.send({ type: 'halt' } satisfies ChatCommand);

@@ -14,22 +14,15 @@
  * Needs root (`ip netns`), iproute2 and haproxy; CI runs as root and
  * installs haproxy. Elsewhere without them it is skipped with a notice.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
+import { postgresTestsEnabled } from '@muster/db/testing';
 import { redisTestsEnabled } from '@muster/kit/testing';
 import { NodePeer } from '@muster/signaling/testing';
 import { waitUntil } from '../testing/index.ts';
 import { mediaBackOnNewSubscribers } from '../testing/mediaRecovery.ts';
 import { LonglinkTestClient } from '../gateway/testing/LonglinkTestClient.ts';
-import { HostProcess, LoadBalancer, NetnsLab } from './NetnsHosts.ts';
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-/** What a media host logs once it serves its workers (it registers right after). */
-const MEDIA_HOST_READY = 'workers on port';
+import { LoadBalancer, NetnsLab, type HostProcess } from './NetnsHosts.ts';
+import { MultihostLab } from './MultihostLab.ts';
 
 async function enabled(): Promise<boolean> {
   const missing = [!NetnsLab.available() && 'root and ip netns', !LoadBalancer.available() && 'haproxy'].filter(Boolean);
@@ -42,15 +35,13 @@ async function enabled(): Promise<boolean> {
 const run = await enabled();
 
 describe.skipIf(!run)('two hosts in network namespaces behind HAProxy', () => {
-  let lab: NetnsLab;
-  let schema: TestSchema;
+  let lab: MultihostLab;
   let balancer: LoadBalancer;
-  const hosts: HostProcess[] = [];
-  const mediaHosts: HostProcess[] = [];
+  let hosts: HostProcess[] = [];
+  let mediaHosts: HostProcess[] = [];
   const clients: LonglinkTestClient[] = [];
   const peers: NodePeer[] = [];
   const mediaSecret = 'multihost-media-secret-0123456789';
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-multihost-'));
   const apiToken = 'multihost-api-token-0123456789';
 
   /** REST through the balancer. */
@@ -83,58 +74,16 @@ describe.skipIf(!run)('two hosts in network namespaces behind HAProxy', () => {
   };
 
   beforeAll(async () => {
-    schema = await createTestSchema();
-    lab = NetnsLab.create();
-    await lab.forward(5432);
-    await lab.forward(6379);
-    const databaseUrl = schema.url.replace('@127.0.0.1:', `@${lab.gateway}:`);
-    expect(databaseUrl).not.toBe(schema.url);
-    const shared = {
-      DATABASE_URL: databaseUrl,
-      REDIS_URL: `redis://${lab.gateway}:6379`,
-      REDIS_KEY_PREFIX: `multihost-${process.pid}`,
-      MUSTER_KEY_PASSWORD_1: 'multihost-first-key-password-1',
-      MUSTER_KEY_PASSWORD_2: 'multihost-second-key-password-2',
-      MUSTER_API_TOKEN: apiToken,
-      MEDIA_WORKERS: '1',
-      MEDIA_SECRET: mediaSecret,
-      GATEWAYS: '2',
-      PORT: '8080',
-      HOST: '0.0.0.0',
-      LOG_LEVEL: 'info',
-      // The balancer's health checks and the test come from the bridge: no per-address limit should refuse them.
-      RATE_REQUESTS_PER_ADDRESS: '100000',
-    };
-    // One after the other: the first creates the schema and the keyring.
-    for (const [name, n] of [['a', 2], ['b', 3]] as const) {
-      const { ns, address } = lab.addHost(name, n);
-      fs.mkdirSync(path.join(dir, name));
-      const app = {
-        MUSTER_DATA_DIR: path.join(dir, name),
-        // Media only on the media hosts; one person per router, so a meeting of two spans both.
-        MEDIA_LOCAL: '0',
-        ROOM_PARTICIPANTS_PER_WORKER: '1',
-        // The other app host relays meeting connections to the meeting's host: its X-Forwarded-For is believed.
-        TRUST_PROXY: `${lab.gateway.replace(/\.1$/, '.0')}/24`,
-      };
-      hosts.push(await HostProcess.start(ns, address, { ...shared, ...app }, REPO));
-    }
-    for (const [name, n] of [['m1', 4], ['m2', 5]] as const) {
-      const { ns, address } = lab.addHost(name, n);
-      const media = { MUSTER_ROLE: 'media', MEDIA_HOST_PORT: '4443', MEDIA_HOST_ADDRESS: address };
-      mediaHosts.push(await HostProcess.start(ns, address, { ...shared, ...media }, REPO, MEDIA_HOST_READY));
-    }
-    balancer = await LoadBalancer.start(dir, hosts.map((h) => `${h.address}:8080`));
+    // One person per router: a meeting of two spans both media hosts.
+    lab = await MultihostLab.start({ env: { ROOM_PARTICIPANTS_PER_WORKER: '1' } });
+    ({ balancer, hosts, mediaHosts } = lab);
+    expect([lab.apiToken, lab.mediaSecret]).toEqual([apiToken, mediaSecret]);
   }, 300_000);
 
   afterAll(async () => {
     for (const client of clients) client.close();
     for (const peer of peers) await peer.close().catch(() => undefined);
-    balancer?.stop();
-    await Promise.all([...hosts, ...mediaHosts].map((h) => h.stop()));
-    lab?.destroy();
-    await schema?.drop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await lab?.stop();
   }, 60_000);
 
   /** A media host's pipe counters, from its own /metrics (it needs the media secret). */

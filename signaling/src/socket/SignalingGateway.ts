@@ -15,7 +15,7 @@ import type { Room } from '../rooms/Room.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
 import type { SignedInUser } from '../rooms/admission.ts';
 import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
-import { GATEWAY_ERROR_CODES, SocketGateway, type GatewayHandlers } from '@muster/kit/gateway';
+import { GATEWAY_ERROR_CODES, SocketGateway, type ConnectionRelay, type GatewayHandlers, type RelayedConnection as GatewayRelayedConnection } from '@muster/kit/gateway';
 import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
 import { log as rootLog } from '@muster/kit/log';
 
@@ -56,30 +56,10 @@ interface HandlerContext {
 }
 
 /** A connection carried to the app process that holds its meeting (see SignalingRelay). */
-export interface RelayedConnection {
-  local: false;
-  /** Sends a join there; resolves with that app's reply, or rejects with its refusal as a MusterError. */
-  join(request: ClientRequest<'join'>): Promise<ClientResponses['join']>;
-  /** Sends any other request there, its acknowledgement (the last argument, when a function) answered from there. */
-  forward(event: string, args: unknown[]): void;
-}
+export type RelayedConnection = GatewayRelayedConnection<ClientRequest<'join'>, ClientResponses['join']>;
 
-/**
- * Meetings held by another app process (several app hosts share Redis; the
- * server's MeetingRelay). Signaling knows nothing of hosts or Redis: it asks
- * at a join, and hands over a connection the relay took.
- */
-export interface SignalingRelay {
-  /**
-   * Asked at a join of a connection that is in no meeting here, after the
-   * pipeline's limits and checks. `local`: this process serves the meeting,
-   * and `settled` is called once that join is done, whatever its outcome.
-   * Otherwise the relay has taken the connection over (it mirrors the
-   * disconnect itself): this gateway sends that join and every later request
-   * through it and acts on none of them.
-   */
-  route(socket: Socket, request: ClientRequest<'join'>): Promise<{ local: true; settled(): void } | RelayedConnection>;
-}
+/** Meetings held by another app process (several app hosts share Redis; the server's MeetingRelay): see ConnectionRelay. */
+export type SignalingRelay = ConnectionRelay<Socket, ClientRequest<'join'>, ClientResponses['join']>;
 
 /**
  * Limits per client address, across all its connections (a per-socket limit
@@ -273,14 +253,8 @@ export function attachSignaling(io: Server, rooms: RoomManager, options: Signali
       stopIdle: () => clearTimeout(idle),
     };
     ctx.armIdle();
-    const local = gateway.listener(socket, ctx);
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      // A relayed connection's requests are the other app's to limit, check and answer; joins still pass this
-      // pipeline first (they are what the relay acts on), and an unknown event gets its UNKNOWN_EVENT here,
-      // as it would there (socket.io's client could not even send some of those names on).
-      if (ctx.relayed && typeof event === 'string' && event !== 'join' && Object.hasOwn(ClientRequests, event)) return ctx.relayed.forward(event, args);
-      return local(event, ...args);
-    });
+    // A relayed connection's requests are the other app's to limit, check and answer.
+    socket.onAny(gateway.relayingListener(socket, ctx, 'join', () => ctx.relayed));
 
     socket.on('disconnect', () => {
       clearTimeout(idle);

@@ -1,12 +1,13 @@
 import type { Namespace, Server, Socket } from 'socket.io';
 import * as Y from 'yjs';
 import { addressKey, clientAddress, TRUST_NO_PROXY, type TrustProxy } from '@muster/kit/client-address';
-import { GATEWAY_ERROR_CODES, SocketGateway, type GatewayHandlers } from '@muster/kit/gateway';
+import { GATEWAY_ERROR_CODES, SocketGateway, type ConnectionRelay, type GatewayHandlers, type RelayedConnection } from '@muster/kit/gateway';
 import { MemoryLimits, retryText, type Limit, type LimitStore } from '@muster/kit/limits';
 import { UpdateBoundError, scanStateVector } from '../model/scanUpdate.ts';
 import {
   BOARD_PROTOCOL_VERSION,
   BoardError,
+  type BoardRequest,
   BoardRequests,
   MAX_AWARENESS_BYTES,
   MAX_REQUEST_BYTES,
@@ -83,7 +84,20 @@ export interface BoardGatewayOptions {
    * Everyone may when absent; meeting boards follow the meeting.
    */
   standaloneAllowed?: (socket: Socket) => Promise<boolean>;
+  /** Where a board another app process holds is served (several app hosts); every board is served here when absent. */
+  relay?: BoardRelay;
 }
+
+/** A connection carried to the app process that holds its board (see BoardRelay). */
+export type RelayedBoardConnection = RelayedConnection<BoardRequest<'board.join'>, BoardResponses['board.join']>;
+
+/**
+ * Boards held by another app process (several app hosts share Redis; the
+ * server's BoardRelay: a meeting's board where its meeting is, a standalone
+ * board where it was first opened), asked at the first `board.join` of a
+ * connection with no board open here: see ConnectionRelay.
+ */
+export type BoardRelay = ConnectionRelay<Socket, BoardRequest<'board.join'>, BoardResponses['board.join']>;
 
 interface Membership {
   board: Board;
@@ -100,6 +114,9 @@ interface Connection {
   /** (Re)starts the timer that closes a connection with no board open; `stopIdle` stops it. */
   armIdle: () => void;
   stopIdle: () => void;
+  relay?: BoardRelay;
+  /** Set once the relay has taken this connection over: the app holding its board answers everything from then on. */
+  relayed?: RelayedBoardConnection;
 }
 
 type Handlers = GatewayHandlers<typeof BoardRequests, Connection, BoardResponses>;
@@ -150,65 +167,80 @@ interface GatewayLimits {
 
 function handlers(service: BoardService, limits: GatewayLimits, standaloneAllowed?: (socket: Socket) => Promise<boolean>): Handlers {
   return {
-    async 'board.join'({ socket, joined, address }, request) {
+    async 'board.join'(c, request) {
+      const { socket, joined, address } = c;
+      // Carried elsewhere already (a second board on the connection): that app answers, and routes it on if it must.
+      if (c.relayed) return c.relayed.join(request);
       if (joined.has(request.board)) throw new BoardError('BAD_REQUEST', 'this board is already open on this connection');
       if (standaloneAllowed && meetingOfBoard(request.board) === null && !(await standaloneAllowed(socket))) {
         throw new BoardError('SIGN_IN_REQUIRED', 'sign in to open boards of this organisation');
       }
       if (joined.size >= MAX_BOARDS_PER_SOCKET) throw new BoardError('BAD_REQUEST', `at most ${MAX_BOARDS_PER_SOCKET} boards per connection`);
-      let stateVector: Uint8Array | undefined;
-      if (request.stateVector) {
-        // Bounded (entries, numbers, no trailing bytes) before Yjs reads it in encodeStateAsUpdate.
-        stateVector = new Uint8Array(request.stateVector);
-        try {
-          scanStateVector(stateVector);
-        } catch (error) {
-          throw new BoardError('BAD_REQUEST', `stateVector is not a Yjs state vector${error instanceof UpdateBoundError ? `: ${error.message}` : ''}`);
-        }
+      // A connection serving a board here stays here; only one with nothing open may be carried to another app.
+      const route = joined.size === 0 ? await c.relay?.route(socket, request) : undefined;
+      if (route && !route.local) {
+        c.relayed = route;
+        // The app holding the board times the connection out from now on.
+        c.stopIdle();
+        return route.join(request);
       }
-      const policy = service.policyFor(request.board);
-      const connection: BoardConnection = { conn: socket.conn, join: request, ownsBoard: false };
-      const identity = policy.identify(request.board, connection);
-      const { board, ownerKey: created } = await service.open(request.board, {
-        create: true,
-        forPerson: true,
-        // Standalone boards are made by whoever opens a new id: counted per address, and for the server.
-        beforeCreate:
-          meetingOfBoard(request.board) === null
-            ? async () => {
-                await take(limits.newBoards, address, 1, 'too many new boards from your address');
-                await take(limits.newBoardsPerDay, address, 1, 'your address has created as many boards as it may today', 'QUOTA_EXCEEDED');
-                await take(limits.newBoardsServer, 'server', 1, 'too many new boards on this server', 'QUOTA_EXCEEDED');
-              }
-            : undefined,
-      });
-      const isStandalone = meetingOfBoard(board.id) === null;
-      // A standalone board made through REST has no owner yet: the first person to open it becomes host.
-      const ownerKey = created ?? (isStandalone && !board.ownerKeyHash ? service.claimOwnership(board) : undefined);
-      connection.ownsBoard = isStandalone && (ownerKey !== undefined || (request.ownerKey !== undefined && board.ownerKeyHash === hashKey(request.ownerKey)));
-      const member: BoardMember = {
-        key: `${socket.id}:${board.id}`,
-        identity,
-        awarenessClients: new Set(),
-        standing: () => policy.standing(board.id, identity, connection),
-        send: (event, payload) => socket.emit(event, payload),
-        sendRights: (payload) => socket.emit('board.rights', payload),
-      };
-      const self = board.rightsOf(identity, member.standing());
-      member.lastRights = JSON.stringify(self);
-      board.addMember(member);
-      joined.set(board.id, { board, member });
-      return {
-        protocolVersion: BOARD_PROTOCOL_VERSION,
-        board: board.id,
-        self,
-        access: board.access,
-        update: stateVector ? Y.encodeStateAsUpdate(board.doc.doc, stateVector) : Y.encodeStateAsUpdate(board.doc.doc),
-        stateVector: Y.encodeStateVector(board.doc.doc),
-        awareness: board.awarenessSnapshot(),
-        pinnedSymbols: service.pinnedSymbols,
-        ...(ownerKey ? { ownerKey } : {}),
-      };
+      try {
+        let stateVector: Uint8Array | undefined;
+        if (request.stateVector) {
+          // Bounded (entries, numbers, no trailing bytes) before Yjs reads it in encodeStateAsUpdate.
+          stateVector = new Uint8Array(request.stateVector);
+          try {
+            scanStateVector(stateVector);
+          } catch (error) {
+            throw new BoardError('BAD_REQUEST', `stateVector is not a Yjs state vector${error instanceof UpdateBoundError ? `: ${error.message}` : ''}`);
+          }
+        }
+        const policy = service.policyFor(request.board);
+        const connection: BoardConnection = { conn: socket.conn, join: request, ownsBoard: false };
+        const identity = policy.identify(request.board, connection);
+        const { board, ownerKey: created } = await service.open(request.board, {
+          create: true,
+          forPerson: true,
+          // Standalone boards are made by whoever opens a new id: counted per address, and for the server.
+          beforeCreate:
+            meetingOfBoard(request.board) === null
+              ? async () => {
+                  await take(limits.newBoards, address, 1, 'too many new boards from your address');
+                  await take(limits.newBoardsPerDay, address, 1, 'your address has created as many boards as it may today', 'QUOTA_EXCEEDED');
+                  await take(limits.newBoardsServer, 'server', 1, 'too many new boards on this server', 'QUOTA_EXCEEDED');
+                }
+              : undefined,
+        });
+        const isStandalone = meetingOfBoard(board.id) === null;
+        // A standalone board made through REST has no owner yet: the first person to open it becomes host.
+        const ownerKey = created ?? (isStandalone && !board.ownerKeyHash ? service.claimOwnership(board) : undefined);
+        connection.ownsBoard = isStandalone && (ownerKey !== undefined || (request.ownerKey !== undefined && board.ownerKeyHash === hashKey(request.ownerKey)));
+        const member: BoardMember = {
+          key: `${socket.id}:${board.id}`,
+          identity,
+          awarenessClients: new Set(),
+          standing: () => policy.standing(board.id, identity, connection),
+          send: (event, payload) => socket.emit(event, payload),
+          sendRights: (payload) => socket.emit('board.rights', payload),
+        };
+        const self = board.rightsOf(identity, member.standing());
+        member.lastRights = JSON.stringify(self);
+        board.addMember(member);
+        joined.set(board.id, { board, member });
+        return {
+          protocolVersion: BOARD_PROTOCOL_VERSION,
+          board: board.id,
+          self,
+          access: board.access,
+          update: stateVector ? Y.encodeStateAsUpdate(board.doc.doc, stateVector) : Y.encodeStateAsUpdate(board.doc.doc),
+          stateVector: Y.encodeStateVector(board.doc.doc),
+          awareness: board.awarenessSnapshot(),
+          pinnedSymbols: service.pinnedSymbols,
+          ...(ownerKey ? { ownerKey } : {}),
+        };
+      } finally {
+        route?.settled();
+      }
     },
     async 'board.update'({ joined }, request) {
       const { board, member } = membership(joined, request.board);
@@ -312,7 +344,9 @@ export function attachBoardGateway(io: Server, service: BoardService, options: B
       }, joinTimeoutMs);
     };
     armIdle();
-    gateway.attach(socket, { socket, address: addressKey(clientAddress(socket.request, trust)), joined, armIdle, stopIdle: () => clearTimeout(idleTimer) });
+    const c: Connection = { socket, address: addressKey(clientAddress(socket.request, trust)), joined, armIdle, stopIdle: () => clearTimeout(idleTimer), relay: options.relay };
+    // A relayed connection's requests are the other app's to limit, check and answer.
+    socket.onAny(gateway.relayingListener(socket, c, 'board.join', () => c.relayed));
 
     socket.on('disconnect', () => {
       clearTimeout(idleTimer);

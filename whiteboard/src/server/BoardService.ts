@@ -198,6 +198,19 @@ export class BoardService {
     return ownerKey;
   }
 
+  /**
+   * Closes the board here if nobody has it open (a copy a REST read left),
+   * once its writes committed, so that the next open loads it from the store
+   * again: with several app hosts, another app may have held and changed it
+   * meanwhile.
+   */
+  async forgetIdle(id: string): Promise<void> {
+    const board = this.#boards.get(id);
+    if (!board || board.members.size > 0) return;
+    this.#cancelIdle(id);
+    await this.#retire(board);
+  }
+
   async exists(id: string): Promise<boolean> {
     return this.#boards.has(id) || (await this.store.exists(id));
   }

@@ -17,6 +17,8 @@ export {
   DEFAULT_JOIN_TIMEOUT_MS,
   attachBoardGateway,
   type BoardGatewayOptions,
+  type BoardRelay,
+  type RelayedBoardConnection,
   type BoardQuotas,
   type RateSetting,
 } from './BoardGateway.ts';
@@ -48,6 +50,8 @@ export interface WhiteboardOptions {
   sealer?: Sealer;
   /** Who may open standalone boards (see BoardGatewayOptions); everyone when absent. */
   standaloneAllowed?: BoardGatewayOptions['standaloneAllowed'];
+  /** Where boards another app process holds are served (see BoardGatewayOptions); all here when absent. */
+  relay?: BoardGatewayOptions['relay'];
 }
 
 /**
@@ -75,6 +79,7 @@ export async function createWhiteboard(options: WhiteboardOptions): Promise<{
     joinTimeoutMs: options.joinTimeoutMs,
     quotas: options.quotas,
     standaloneAllowed: options.standaloneAllowed,
+    relay: options.relay,
   };
   return { service, attach: (io) => void attachBoardGateway(io, service, gateway) };
 }

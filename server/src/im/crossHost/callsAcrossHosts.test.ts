@@ -12,25 +12,22 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionReply } from '@muster/accounts';
-import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
-import { trustProxyFrom } from '@muster/kit/client-address';
+import { postgresTestsEnabled } from '@muster/db/testing';
 import { createLogger } from '@muster/kit/log';
 import { freePort, mulberry32, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
-import { startTestServer, waitUntil } from '../../testing/index.ts';
+import { waitUntil } from '../../testing/index.ts';
+import { appsOnOneRedis, type HostApp as App } from '../../crossHost/testing.ts';
 import { LonglinkTestClient } from '../../gateway/testing/LonglinkTestClient.ts';
 import { ack, eventsOf as of, imPeople } from '../testing/people.ts';
 import { RedisCallDirectory } from './RedisCallDirectory.ts';
 
 const enabled = (await postgresTestsEnabled('the calls-across-hosts test')) && (await redisTestsEnabled('the calls-across-hosts test'));
 
-type App = Awaited<ReturnType<typeof startTestServer>>;
 type People = ReturnType<typeof imPeople>;
 
 describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
-  let schema: TestSchema;
-  let redis: Redis;
-  let prefix = '';
-  const apps: App[] = [];
+  const hosts = appsOnOneRedis();
+  const apps = hosts.apps;
   const links: LonglinkTestClient[] = [];
   /** People and devices per app: `on[0]` talks to app 1, `on[1]` to app 2. */
   const on: People[] = [imPeople(() => apps[0]!), imPeople(() => apps[1]!)];
@@ -38,19 +35,8 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
   const phones = new Map<string, string>();
 
   /** An app as on its own host (its own URL is its relay URL), with the IM settings given. */
-  const startApp = async (im?: { callRingMs: number }) => {
-    const port = await freePort();
-    return startTestServer({
-      port,
-      meetingRelayUrl: `http://127.0.0.1:${port}`,
-      databaseUrl: schema.url,
-      redisUrl: TEST_REDIS_URL,
-      redisKeyPrefix: prefix,
-      security: { trustProxy: trustProxyFrom('loopback') },
-      ...(im ? { im } : {}),
-    });
-  };
-  const key = (kind: 'call-owner' | 'call-busy', id: string) => `${prefix}:${kind}:${id}`;
+  const startApp = (im?: { callRingMs: number }) => hosts.start(im ? { im } : {});
+  const key = (kind: 'call-owner' | 'call-busy', id: string) => hosts.key(kind, id);
   /** A new person, signed up through `people`'s app (any app: one database). */
   const person = async (people: People, name: string) => {
     const number = `+86139000071${String(phone++).padStart(2, '0')}`;
@@ -71,20 +57,12 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
       .filter((m) => m.notice?.kind === 'call')
       .map((m) => m.notice!.detail);
 
-  beforeAll(async () => {
-    schema = await createTestSchema();
-    prefix = `muster-test-${randomBytes(4).toString('hex')}`;
-    redis = new Redis(TEST_REDIS_URL);
-    // One after the other: the first creates the schema.
-    apps.push(await startApp());
-    apps.push(await startApp());
-  }, 120_000);
+  beforeAll(() => hosts.setUp(), 120_000);
   afterAll(async () => {
     for (const link of links) link.close();
     await on[1]!.closeAll();
     await on[0]!.closeAll();
-    redis?.disconnect();
-    await schema?.drop();
+    await hosts.tearDown();
   }, 60_000);
 
   it('caller on app 1, callee on app 2: rings everywhere, accepted through app 2, one room, hung up through app 1, one record', async () => {
@@ -104,8 +82,8 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
     const call = started.body;
     expect(call).toMatchObject({ state: 'ringing', calleeId: ben.user.id });
     // Held by app 1; both people claimed, in Redis.
-    expect(await redis.get(key('call-owner', call.id))).toBeTruthy();
-    expect(await redis.mget(key('call-busy', ann.user.id), key('call-busy', ben.user.id))).toEqual([call.id, call.id]);
+    expect(await hosts.redis.get(key('call-owner', call.id))).toBeTruthy();
+    expect(await hosts.redis.mget(key('call-busy', ann.user.id), key('call-busy', ben.user.id))).toEqual([call.id, call.id]);
     await waitUntil(() => of(benLaptop, 'im.call.ring').length === 1 && of(benTablet, 'im.call.ring').length === 1 && benLink.events('im.call.ring').length === 1, 10_000, 'every device of Ben rings');
 
     // A device of Ben's that opens on app 2 finds the call there, and so does its state.
@@ -127,7 +105,7 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
     const ended = await api(0, 'POST', `/calls/${call.id}/hangup`, ann);
     expect(ended.body).toMatchObject({ state: 'ended', roomId: null, endedBy: ann.user.id });
     await waitUntil(() => of(benLaptop, 'im.call.ended').length === 1 && of(annLaptop, 'im.call.ended').length === 1 && benLink.events('im.call.ended').length === 1, 10_000, 'the end reaches both');
-    expect(await redis.exists(key('call-busy', ann.user.id), key('call-busy', ben.user.id))).toBe(0);
+    expect(await hosts.redis.exists(key('call-busy', ann.user.id), key('call-busy', ben.user.id))).toBe(0);
     // Late requests through app 2 get what app 1 would answer.
     expect((await api(1, 'GET', `/calls/${call.id}`, ben)).body).toMatchObject({ state: 'ended' });
     expect(await api(1, 'POST', `/calls/${call.id}/hangup`, ben)).toMatchObject({ status: 409, body: { error: { code: 'CALL_STATE' } } });
@@ -260,20 +238,20 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
     expect((await api(1, 'POST', `/calls/${call.id}/accept`, undefined)).status).toBe(401);
 
     // Garbage straight onto the owner's channel: malformed messages are dropped or refused, never run.
-    const owner = (await redis.get(key('call-owner', call.id)))!;
+    const owner = (await hosts.redis.get(key('call-owner', call.id)))!;
     const listener = new Redis(TEST_REDIS_URL);
     try {
       const answers: { id: string; error?: { code: string } }[] = [];
       listener.on('message', (_channel: string, raw: string) => answers.push(JSON.parse(raw)));
-      await listener.subscribe(`${prefix}:calls:tester`);
-      const channel = `${prefix}:calls:${owner}`;
+      await listener.subscribe(`${hosts.prefix}:calls:tester`);
+      const channel = `${hosts.prefix}:calls:${owner}`;
       const q = (id: string, fields: Record<string, unknown>) => JSON.stringify({ t: 'q', id, from: 'tester', op: 'accept', callId: call.id, principal: { accountId: ben.user.id, sessionId: 's', role: 'user' }, ...fields });
-      for (const raw of ['not json', 'null', '"q"', '5', '[]', '{"t":"q"}', '{"t":"q","id":"x","from":5}', JSON.stringify({ t: 'a', id: 'nobody' })]) await redis.publish(channel, raw);
-      await redis.publish(channel, q('bad-op', { op: 'explode' }));
-      await redis.publish(channel, q('bad-call', { callId: '../etc' }));
-      await redis.publish(channel, q('bad-principal', { principal: { accountId: 42 } }));
-      await redis.publish(channel, q('no-principal', { principal: null }));
-      await redis.publish(channel, q('text-principal', { principal: 'ben' }));
+      for (const raw of ['not json', 'null', '"q"', '5', '[]', '{"t":"q"}', '{"t":"q","id":"x","from":5}', JSON.stringify({ t: 'a', id: 'nobody' })]) await hosts.redis.publish(channel, raw);
+      await hosts.redis.publish(channel, q('bad-op', { op: 'explode' }));
+      await hosts.redis.publish(channel, q('bad-call', { callId: '../etc' }));
+      await hosts.redis.publish(channel, q('bad-principal', { principal: { accountId: 42 } }));
+      await hosts.redis.publish(channel, q('no-principal', { principal: null }));
+      await hosts.redis.publish(channel, q('text-principal', { principal: 'ben' }));
       await waitUntil(() => answers.length === 5, 10_000, 'the owner refuses the five malformed requests');
       expect(answers.map((a) => [a.id, a.error?.code]).sort()).toEqual([
         ['bad-call', 'BAD_REQUEST'],
@@ -318,7 +296,7 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
       expect((await api(1, 'POST', '/calls', fay, { conversationId: fayEli.id, media: 'voice' })).body.state).toBe('busy');
       await onC.closeAll();
       await waitUntil(() => of(eliLaptop, 'im.call.ended').some((c) => c.id === live.id), 10_000, 'Eli told the call ended with its app');
-      expect(await redis.exists(key('call-busy', dee.user.id), key('call-busy', eli.user.id), key('call-owner', live.id))).toBe(0);
+      expect(await hosts.redis.exists(key('call-busy', dee.user.id), key('call-busy', eli.user.id), key('call-owner', live.id))).toBe(0);
       // Its calls are gone with it; Eli is free for the next call, wherever it starts.
       expect(await api(1, 'GET', `/calls/${live.id}`, eli)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
       const next = (await api(1, 'POST', '/calls', fay, { conversationId: fayEli.id, media: 'voice' })).body;
@@ -341,7 +319,7 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
     const halIvy = await friends(hal, ivy);
     // What an app that crashed mid-call leaves behind: its record of the call, and both people's claims.
     const ghost = `ca${randomBytes(15).toString('base64url')}`;
-    await redis
+    await hosts.redis
       .multi()
       .set(key('call-owner', ghost), 'a-dead-app', 'PX', 60_000)
       .set(key('call-busy', gus.user.id), ghost, 'PX', 1_500)
@@ -350,7 +328,7 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
 
     // Gus's claim lapses: busy until it does, then his calls ring.
     expect((await api(1, 'POST', '/calls', ivy, { conversationId: gusIvy.id, media: 'voice' })).body.state).toBe('busy');
-    await waitUntil(async () => (await redis.exists(key('call-busy', gus.user.id))) === 0, 10_000, 'Gus’s claim lapsed');
+    await waitUntil(async () => (await hosts.redis.exists(key('call-busy', gus.user.id))) === 0, 10_000, 'Gus’s claim lapsed');
     const rings = (await api(1, 'POST', '/calls', ivy, { conversationId: gusIvy.id, media: 'voice' })).body;
     expect(rings.state).toBe('ringing');
     await api(0, 'POST', `/calls/${rings.id}/cancel`, ivy);
@@ -358,7 +336,7 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
     // Hal's would last a minute: his hang-up finds the owner gone, NOT_FOUND, and he is free at once.
     expect((await api(0, 'POST', '/calls', ivy, { conversationId: halIvy.id, media: 'voice' })).body.state).toBe('busy');
     expect(await api(1, 'POST', `/calls/${ghost}/hangup`, hal)).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
-    expect(await redis.exists(key('call-busy', hal.user.id), key('call-owner', ghost))).toBe(0);
+    expect(await hosts.redis.exists(key('call-busy', hal.user.id), key('call-owner', ghost))).toBe(0);
     const halRings = (await api(0, 'POST', '/calls', ivy, { conversationId: halIvy.id, media: 'voice' })).body;
     expect(halRings.state).toBe('ringing');
     await api(1, 'POST', `/calls/${halRings.id}/cancel`, ivy);
@@ -369,21 +347,21 @@ describe.skipIf(!enabled)('calls across two apps on one Redis', () => {
     const ghost = `ca${randomBytes(15).toString('base64url')}`;
     const mute = new Redis(TEST_REDIS_URL);
     try {
-      await redis.multi().set(key('call-owner', ghost), 'a-mute-app', 'PX', 60_000).set(key('call-busy', jo.user.id), ghost, 'PX', 60_000).set(`${prefix}:call-app:a-mute-app`, '1', 'PX', 60_000).exec();
+      await hosts.redis.multi().set(key('call-owner', ghost), 'a-mute-app', 'PX', 60_000).set(key('call-busy', jo.user.id), ghost, 'PX', 60_000).set(`${hosts.prefix}:call-app:a-mute-app`, '1', 'PX', 60_000).exec();
       // Alive, but not listening (its subscription reconnecting): refused at once.
       const notListening = await api(1, 'POST', `/calls/${ghost}/hangup`, jo);
       expect(notListening).toMatchObject({ status: 503, body: { error: { code: 'UNAVAILABLE' } } });
       // Listening, but silent: refused once the wait for its answer is over.
-      await mute.subscribe(`${prefix}:calls:a-mute-app`);
+      await mute.subscribe(`${hosts.prefix}:calls:a-mute-app`);
       const silent = await fetch(`${apps[1]!.url}/api/v1/calls/${ghost}/hangup`, { method: 'POST', headers: { authorization: `Bearer ${jo.accessToken}` } });
       expect(silent.status).toBe(503);
       expect(silent.headers.get('retry-after')).toBe('1');
       expect(((await silent.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
       // Nothing was taken for gone: the call is still its owner's, Jo still in it.
-      expect(await redis.mget(key('call-owner', ghost), key('call-busy', jo.user.id))).toEqual(['a-mute-app', ghost]);
+      expect(await hosts.redis.mget(key('call-owner', ghost), key('call-busy', jo.user.id))).toEqual(['a-mute-app', ghost]);
     } finally {
       mute.disconnect();
-      await redis.del(key('call-owner', ghost), key('call-busy', jo.user.id), `${prefix}:call-app:a-mute-app`);
+      await hosts.redis.del(key('call-owner', ghost), key('call-busy', jo.user.id), `${hosts.prefix}:call-app:a-mute-app`);
     }
   }, 60_000);
 });

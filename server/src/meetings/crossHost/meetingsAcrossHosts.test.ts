@@ -11,50 +11,35 @@
  * gets the replies a local one gets; a meeting whose owner stopped or died
  * opens where the next join arrives.
  */
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestSchema, postgresTestsEnabled, type TestSchema } from '@muster/db/testing';
-import { trustProxyFrom } from '@muster/kit/client-address';
-import { freePort, mulberry32, redisTestsEnabled, TEST_REDIS_URL } from '@muster/kit/testing';
+import { postgresTestsEnabled } from '@muster/db/testing';
+import { freePort, mulberry32, redisTestsEnabled } from '@muster/kit/testing';
 import { CONTROL_NAMES, type ControlNotice } from '@muster/signaling';
 import { ClientRequests, ERROR_CODES, PROTOCOL_VERSION, type ErrorCode } from '@muster/signaling/protocol';
 import { NodePeer, ProtocolClient } from '@muster/signaling/testing';
-import { startTestServer, waitUntil } from '../../testing/index.ts';
+import { waitUntil } from '../../testing/index.ts';
+import { appsOnOneRedis, type HostApp as App } from '../../crossHost/testing.ts';
 import { imPeople } from '../../im/testing/people.ts';
 
 const enabled = (await postgresTestsEnabled('the meetings-across-hosts test')) && (await redisTestsEnabled('the meetings-across-hosts test'));
 
-type App = Awaited<ReturnType<typeof startTestServer>>;
 type Reply = { ok: boolean; data?: any; error?: { code: ErrorCode; message: string } };
 
 describe.skipIf(!enabled)('meetings across two apps on one Redis', () => {
-  let schema: TestSchema;
-  let redis: Redis;
-  let prefix = '';
-  const apps: App[] = [];
+  const hosts = appsOnOneRedis({
+    // Every client here comes from 127.0.0.1: the per-address budgets would be what these tests see.
+    security: { requestLimits: { requestsPerSecond: 1e6, joinsPerMinute: 1e6, chatsPerMinute: 1e6, joinsPerMeetingPerMinute: 1e6 } },
+  });
+  const apps = hosts.apps;
   const peers: NodePeer[] = [];
   const clients: ProtocolClient[] = [];
   const sockets: Socket[] = [];
   const people = imPeople(() => apps[0]!);
 
-  /** An app as on its own host: reached at its own URL, which is its relay URL, trusting the other apps (loopback here). */
-  const startApp = async () => {
-    const port = await freePort();
-    return startTestServer({
-      port,
-      meetingRelayUrl: `http://127.0.0.1:${port}`,
-      databaseUrl: schema.url,
-      redisUrl: TEST_REDIS_URL,
-      redisKeyPrefix: prefix,
-      // Every client here comes from 127.0.0.1: the per-address budgets would be what these tests see.
-      security: { trustProxy: trustProxyFrom('loopback'), requestLimits: { requestsPerSecond: 1e6, joinsPerMinute: 1e6, chatsPerMinute: 1e6, joinsPerMeetingPerMinute: 1e6 } },
-    });
-  };
-  /** Where the other apps reach an app: its relay URL, as its claims name it. */
-  const relayUrl = (app: App) => app.url.replace('//localhost:', '//127.0.0.1:');
-  const ownerOf = async (room: string) => (await redis.get(`${prefix}:meeting-owner:${room}`))?.split(' ')[1] ?? null;
+  const startApp = () => hosts.start();
+  const relayUrl = hosts.relayUrl;
+  const ownerOf = (room: string) => hosts.ownerOf('meeting-owner', room);
   const peer = (app: App, accessToken?: string) => {
     const p = new NodePeer(app.url, accessToken ? { accessToken } : {});
     peers.push(p);
@@ -70,14 +55,7 @@ describe.skipIf(!enabled)('meetings across two apps on one Redis', () => {
     clients.push(client);
     return client;
   };
-  const rest = async (app: App, method: string, route: string, body?: unknown) => {
-    const res = await fetch(`${app.url}/api/v1${route}`, {
-      method,
-      headers: { authorization: `Bearer ${app.apiToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const rest = hosts.rest;
   const notices = (p: NodePeer) => {
     const seen: ControlNotice[] = [];
     p.room.on('controlNotice', (notice: ControlNotice) => seen.push(notice));
@@ -93,22 +71,14 @@ describe.skipIf(!enabled)('meetings across two apps on one Redis', () => {
       'video decoded and audio received both ways',
     );
 
-  beforeAll(async () => {
-    schema = await createTestSchema();
-    prefix = `muster-test-${randomBytes(4).toString('hex')}`;
-    redis = new Redis(TEST_REDIS_URL);
-    // One after the other: the first creates the schema.
-    apps.push(await startApp());
-    apps.push(await startApp());
-  }, 120_000);
+  beforeAll(() => hosts.setUp(), 120_000);
   afterAll(async () => {
     for (const p of peers) await p.close().catch(() => undefined);
     for (const c of clients) c.close();
     for (const s of sockets) s.close();
     for (const app of apps.slice(1)) await app.close();
     await people.closeAll();
-    redis?.disconnect();
-    await schema?.drop();
+    await hosts.tearDown();
   }, 60_000);
 
   it('holds one meeting for people who join through different apps: one participant list, chat and media both ways', async () => {
@@ -304,15 +274,15 @@ describe.skipIf(!enabled)('meetings across two apps on one Redis', () => {
 
     // An owner that died without a word: its claim is still there, its URL refuses. The next join takes it over.
     const dead = `http://127.0.0.1:${await freePort()}`;
-    await redis.set(`${prefix}:meeting-owner:xh-orphan`, `dead-app ${dead}`, 'PX', 60_000);
+    await hosts.redis.set(hosts.key('meeting-owner', 'xh-orphan'), `dead-app ${dead}`, 'PX', 60_000);
     await joined(apps[0]!, 'xh-orphan', 'Gus');
     expect(await ownerOf('xh-orphan')).toBe(relayUrl(apps[0]!));
     expect(apps[0]!.rooms.get('xh-orphan')!.participants.size).toBe(1);
     // A former run of an app at the same URL (restarted): its claim is taken over by the app that runs there now.
-    await redis.set(`${prefix}:meeting-owner:xh-restarted`, `former-run ${relayUrl(apps[1]!)}`, 'PX', 60_000);
+    await hosts.redis.set(hosts.key('meeting-owner', 'xh-restarted'), `former-run ${relayUrl(apps[1]!)}`, 'PX', 60_000);
     await joined(apps[1]!, 'xh-restarted', 'Hal');
     expect(apps[1]!.rooms.get('xh-restarted')!.participants.size).toBe(1);
-    expect(await redis.get(`${prefix}:meeting-owner:xh-restarted`)).not.toMatch(/^former-run /);
+    expect(await hosts.redis.get(hosts.key('meeting-owner', 'xh-restarted'))).not.toMatch(/^former-run /);
   }, 60_000);
 
   it('lets the claim go when the meeting closes, and keeps none for a join that opened nothing', async () => {

@@ -86,6 +86,11 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     const transport = new PlainTransport({ id });
     this.#plainTransports.set(id, transport);
     transport.on('close', () => this.#plainTransports.delete(id));
+    return this.#bound(transport);
+  }
+
+  /** Binds a new plain or pipe transport's socket; one that cannot bind, or whose router closed meanwhile, is closed. */
+  async #bound<T extends { listen(): Promise<unknown>; close(): void }>(transport: T): Promise<T> {
     try {
       await transport.listen();
     } catch (error) {
@@ -108,14 +113,7 @@ export class Router extends EnhancedEventEmitter<RouterEvents> {
     this.#pipeTransports.set(id, transport);
     transport.on('newproducer', (producer) => this.#addProducer(producer));
     transport.on('close', () => this.#pipeTransports.delete(id));
-    try {
-      await transport.listen();
-    } catch (error) {
-      transport.close();
-      throw error;
-    }
-    if (this.#closed) transport.close();
-    return transport;
+    return this.#bound(transport);
   }
 
   getPipeTransport(id: string): PipeTransport | undefined {

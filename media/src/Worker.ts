@@ -2,13 +2,13 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type {
   ChannelMessage,
-  ChannelRequest,
   WorkerMethod,
   WorkerMethods,
   WorkerNotifications,
   WorkerStats,
 } from './channel.ts';
 import type { MediaConfig } from './config.ts';
+import { ChannelRequests } from './ChannelRequests.ts';
 import { EnhancedEventEmitter } from './EnhancedEventEmitter.ts';
 import type { MediaWorker, MediaWorkerEvents } from './MediaWorker.ts';
 import { log as rootLog } from '@muster/kit/log';
@@ -23,21 +23,14 @@ const WATCHDOG_TIMEOUT_MS = 5_000;
 
 export type WorkerEvents = MediaWorkerEvents;
 
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
-}
-
 /** The main process's handle on one media worker process of this host. */
 export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaWorker {
   readonly id: number;
   readonly host = 'local';
   readonly pipeAddress: string;
   readonly #child: ChildProcess;
-  readonly #pending = new Map<number, Pending>();
+  readonly #requests: ChannelRequests;
   readonly #ready: Promise<void>;
-  #nextRequestId = 1;
   #closed = false;
   #died = false;
   #isReady = false;
@@ -53,6 +46,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaW
   constructor(id: number, config: MediaConfig) {
     super();
     this.id = id;
+    this.#requests = new ChannelRequests({ timeoutMs: REQUEST_TIMEOUT_MS, label: `media worker ${id}` });
     this.pipeAddress = config.pipeAddress ?? '127.0.0.1';
     this.#child = fork(ENTRY, [], {
       env: { ...process.env, MUSTER_MEDIA_CONFIG: JSON.stringify(config), MUSTER_WORKER_ID: String(id) },
@@ -107,21 +101,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaW
 
   request<M extends WorkerMethod>(method: M, params: WorkerMethods[M]['params']): Promise<WorkerMethods[M]['result']> {
     if (this.closed) return Promise.reject(new Error(`media worker ${this.id} is not running`));
-    const id = this.#nextRequestId++;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`media worker ${this.id}: ${method} timed out`));
-      }, REQUEST_TIMEOUT_MS);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      const message: ChannelRequest = { kind: 'request', id, method, params };
-      this.#child.send(message, (error) => {
-        if (!error) return;
-        clearTimeout(timer);
-        this.#pending.delete(id);
-        reject(error);
-      });
-    });
+    return this.#requests.send(method, params, (message, sent) => this.#child.send(message, sent)) as Promise<WorkerMethods[M]['result']>;
   }
 
   async getStats(): Promise<WorkerStats> {
@@ -136,12 +116,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaW
 
   #onMessage(message: ChannelMessage): void {
     if (message.kind === 'response') {
-      const pending = this.#pending.get(message.id);
-      if (!pending) return;
-      this.#pending.delete(message.id);
-      clearTimeout(pending.timer);
-      if (message.ok) pending.resolve(message.result);
-      else pending.reject(new Error(message.error));
+      this.#requests.settle(message);
     } else if (message.kind === 'notification') {
       this.safeEmit('notification', message.event as never, message.data as never);
     }
@@ -210,18 +185,10 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaW
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
     this.#stopWatchdog();
-    this.#rejectAll(new Error(`media worker ${this.id} exited`));
+    this.#requests.rejectAll(new Error(`media worker ${this.id} exited`));
     if (this.#closed || this.#died) return;
     this.#died = true;
     this.safeEmit('died', this.#stalled ? { code, signal, stalled: true } : { code, signal });
-  }
-
-  #rejectAll(error: Error): void {
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
-    this.#pending.clear();
   }
 
   /** Kills the process hard; used by fault tests to simulate a crash. */
@@ -233,7 +200,7 @@ export class Worker extends EnhancedEventEmitter<WorkerEvents> implements MediaW
     if (this.#closed) return;
     this.#closed = true;
     this.#stopWatchdog();
-    this.#rejectAll(new Error(`media worker ${this.id} closed`));
+    this.#requests.rejectAll(new Error(`media worker ${this.id} closed`));
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGTERM');
     this.safeEmit('close');
     this.removeAllListeners();

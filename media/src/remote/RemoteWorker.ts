@@ -1,4 +1,5 @@
 import type { ChannelNotification, ChannelResponse, WorkerMethod, WorkerMethods, WorkerStats } from '../channel.ts';
+import { ChannelRequests } from '../ChannelRequests.ts';
 import { EnhancedEventEmitter } from '../EnhancedEventEmitter.ts';
 import type { MediaWorker, MediaWorkerEvents } from '../MediaWorker.ts';
 import { allocateWorkerId } from '../workerIds.ts';
@@ -16,12 +17,6 @@ export interface RemoteWorkerLink {
   /** Sends a channel frame; false when the link is down (the request fails at once). */
   send(frame: ClientChannelFrame, callback: (error?: Error) => void): boolean;
   kill(remoteId: number, signal: NodeJS.Signals): void;
-}
-
-interface Pending {
-  resolve: (value: unknown) => void;
-  reject: (error: Error) => void;
-  timer: NodeJS.Timeout;
 }
 
 /**
@@ -42,10 +37,9 @@ export class RemoteWorker extends EnhancedEventEmitter<MediaWorkerEvents> implem
   readonly remoteId: number;
   readonly routerIds = new Set<string>();
   readonly #link: RemoteWorkerLink;
-  readonly #pending = new Map<number, Pending>();
+  readonly #requests: ChannelRequests;
   readonly #ready: Promise<void>;
   #settleReady!: (error?: Error) => void;
-  #nextRequestId = 1;
   #pid: number | undefined;
   #isReady = false;
   #closed = false;
@@ -58,6 +52,7 @@ export class RemoteWorker extends EnhancedEventEmitter<MediaWorkerEvents> implem
     super();
     this.#link = options.link;
     this.host = options.host;
+    this.#requests = new ChannelRequests({ timeoutMs: REQUEST_TIMEOUT_MS, label: `media worker ${this.id} (${this.host})` });
     this.pipeAddress = options.pipeAddress;
     this.remoteId = options.info.id;
     this.#pid = options.info.pid ?? undefined;
@@ -91,22 +86,11 @@ export class RemoteWorker extends EnhancedEventEmitter<MediaWorkerEvents> implem
 
   request<M extends WorkerMethod>(method: M, params: WorkerMethods[M]['params']): Promise<WorkerMethods[M]['result']> {
     if (this.closed) return Promise.reject(new Error(`media worker ${this.id} (${this.host}) is not running`));
-    const id = this.#nextRequestId++;
-    return new Promise((resolve, reject) => {
-      const fail = (error: Error) => {
-        const pending = this.#pending.get(id);
-        if (!pending) return;
-        clearTimeout(pending.timer);
-        this.#pending.delete(id);
-        reject(error);
-      };
-      const timer = setTimeout(() => fail(new Error(`media worker ${this.id} (${this.host}): ${method} timed out`)), REQUEST_TIMEOUT_MS);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      const sent = this.#link.send({ t: 'channel', worker: this.remoteId, message: { kind: 'request', id, method, params } }, (error) => {
-        if (error) fail(error);
-      });
-      if (!sent) fail(new Error(`media worker ${this.id}: the link to media host ${this.host} is down`));
-    });
+    return this.#requests.send(method, params, (message, sent) => {
+      if (!this.#link.send({ t: 'channel', worker: this.remoteId, message }, (error) => sent(error))) {
+        sent(new Error(`media worker ${this.id}: the link to media host ${this.host} is down`));
+      }
+    }) as Promise<WorkerMethods[M]['result']>;
   }
 
   async getStats(): Promise<WorkerStats> {
@@ -131,7 +115,7 @@ export class RemoteWorker extends EnhancedEventEmitter<MediaWorkerEvents> implem
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#rejectAll(new Error(`media worker ${this.id} (${this.host}) closed`));
+    this.#requests.rejectAll(new Error(`media worker ${this.id} (${this.host}) closed`));
     this.#settleReady(new Error(`media worker ${this.id} (${this.host}) closed`));
     this.safeEmit('close');
     this.removeAllListeners();
@@ -151,12 +135,7 @@ export class RemoteWorker extends EnhancedEventEmitter<MediaWorkerEvents> implem
   handle(message: ChannelResponse | ChannelNotification): void {
     if (this.closed) return;
     if (message.kind === 'response') {
-      const pending = this.#pending.get(message.id);
-      if (!pending) return;
-      this.#pending.delete(message.id);
-      clearTimeout(pending.timer);
-      if (message.ok) pending.resolve(message.result);
-      else pending.reject(new Error(message.error));
+      this.#requests.settle(message);
     } else {
       // The host relays every notification its worker emits (worker.ready among them); the
       // envelope was validated, the event's data is the worker's own, as over the local IPC.
@@ -179,16 +158,8 @@ export class RemoteWorker extends EnhancedEventEmitter<MediaWorkerEvents> implem
     if (this.#closed || this.#diedEmitted) return;
     this.#died = true;
     this.#diedEmitted = true;
-    this.#rejectAll(new Error(`media worker ${this.id} (${this.host}) died`));
+    this.#requests.rejectAll(new Error(`media worker ${this.id} (${this.host}) died`));
     this.#settleReady(new Error(`media worker ${this.id} (${this.host}) died before it was ready`));
     this.safeEmit('died', info);
-  }
-
-  #rejectAll(error: Error): void {
-    for (const pending of this.#pending.values()) {
-      clearTimeout(pending.timer);
-      pending.reject(error);
-    }
-    this.#pending.clear();
   }
 }

@@ -1,11 +1,13 @@
 /**
  * One host's process tree (issue 18), as `npm start` runs it: the
- * supervisor owning the port, real gateway processes, and an app process
- * (a test server, for cheap key derivation). Connections spread over the
- * gateways by load, more gateways start as they fill, a chat crosses
- * gateways, and deaths lose nothing: a killed gateway's clients come back
- * through another and catch up by seq; a killed app comes back and its
- * gateways' connections, kept open, work again.
+ * supervisor holding the one listening socket, real gateway processes
+ * accepting on it, and an app process (a test server, for cheap key
+ * derivation). Connections spread over the gateways, a full gateway stops
+ * accepting and more gateways start as they fill without a connection
+ * refused, a chat crosses gateways, and deaths lose nothing: a killed
+ * gateway's clients come back through another and catch up by seq; a
+ * killed app comes back and its gateways' connections, kept open, work
+ * again. (sharedPort.test.ts: the supervisor holds no client connection.)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +22,8 @@ import { LonglinkTestClient } from '../gateway/testing/LonglinkTestClient.ts';
 import { Supervisor } from './Supervisor.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
+const CAP = 3;
+const CEILING = 4;
 
 describe('the supervisor, its gateways and its app', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-cluster-'));
@@ -41,11 +45,12 @@ describe('the supervisor, its gateways and its app', () => {
       port: 0,
       host: '127.0.0.1',
       minGateways: 2,
-      // Small, so that a handful of connections fills them.
-      maxPerGateway: 4,
+      // Small, so that a handful of connections fills them; the ceiling just above, so that the last gateway
+      // accepting reaches it while another starts (then nobody accepts for a moment: connections must wait, not fail).
+      maxPerGateway: CAP,
       entry: path.join(here, '../main.ts'),
       appEntry: path.join(here, 'testing/testApp.fixture.ts'),
-      env: { ...process.env, MUSTER_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+      env: { ...process.env, MUSTER_DATA_DIR: dataDir, LOG_LEVEL: 'warn', GATEWAY_CEILING: String(CEILING) },
       logger: createLogger({ level: 'silent' }),
     });
     await supervisor.start();
@@ -57,21 +62,40 @@ describe('the supervisor, its gateways and its app', () => {
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('serves pages and REST on the one port, and spreads connections over the gateways by load', async () => {
+  const closeAll = async () => {
+    for (const client of clients.splice(0)) client.close();
+    // Back under their caps, the gateways accept again (the next test starts from there).
+    await waitUntil(() => supervisor.getStats().gateways.every((g) => g.connections < CAP), 30_000, 'the gateways emptied');
+  };
+
+  it('serves pages and REST on the one port, and the connections to it spread over the gateways', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ann = await signup('+8613900008001', 'Ann');
-    const first = await signIn(ann.accessToken);
-    const second = await signIn(ann.accessToken);
-    expect(gatewayOf(first)).not.toBe(gatewayOf(second));
-    expect(supervisor.getStats().gateways).toHaveLength(2);
+    const links = [];
+    for (let i = 0; i < 5; i++) links.push(await signIn(ann.accessToken));
+    // Whichever the kernel gives the first ones to, a gateway at its cap of 3 leaves the next ones to others.
+    expect(new Set(links.map(gatewayOf)).size).toBeGreaterThanOrEqual(2);
+    await closeAll();
   });
 
-  it('starts another gateway once every gateway is full', async () => {
+  it('a gateway at its cap stops taking connections, another starts, and none is refused meanwhile', async () => {
     const bo = await signup('+8613900008002', 'Bo');
-    for (let i = 0; i < 8; i++) await signIn(bo.accessToken);
-    await waitUntil(() => supervisor.getStats().gateways.filter((g) => g.ready).length >= 3, 30_000, 'a third gateway');
-    const next = await signIn(bo.accessToken);
-    expect(gatewayOf(next)).toBe('g3');
+    const started = new Set(supervisor.getStats().gateways.map((g) => g.id));
+    // One after another: each is up (welcome) before the next; a refusal or reset would throw here.
+    const links = [];
+    for (let i = 0; i < 10; i++) links.push(await signIn(bo.accessToken));
+    const perGateway = new Map<string, number>();
+    for (const link of links) perGateway.set(gatewayOf(link), (perGateway.get(gatewayOf(link)) ?? 0) + 1);
+    // 10 connections on gateways of 3 (4 at most while the last one accepting waits for a new one: past
+    // that, nobody accepts for a moment and connections wait in the socket's queue).
+    for (const count of perGateway.values()) expect(count).toBeLessThanOrEqual(CEILING);
+    expect(perGateway.size).toBeGreaterThanOrEqual(3);
+    await waitUntil(() => supervisor.getStats().gateways.some((g) => g.ready && !started.has(g.id)), 30_000, 'another gateway');
+    const stats = supervisor.getStats();
+    for (const gateway of stats.gateways) expect(gateway.connections).toBeLessThanOrEqual(CEILING);
+    expect(stats.gateways.some((g) => g.accepting)).toBe(true);
+    for (const link of links) expect(link.closeCode).toBeUndefined();
+    await closeAll();
   });
 
   it('carries a chat across gateways, and a killed gateway’s clients reconnect elsewhere and catch up by seq', async () => {
@@ -96,6 +120,9 @@ describe('the supervisor, its gateways and its app', () => {
     const messages = (await back.request('im.messages', { conversationId: conversation.id })) as { ok: boolean; d: { seq: number; text: string }[] };
     expect(messages.d.map((m) => m.text)).toEqual(['one', 'two']);
     await waitUntil(() => supervisor.getStats().gateways.filter((g) => g.ready).length >= 2 && supervisor.getStats().restarts >= 1, 30_000, 'the gateway replaced');
+    // New connections go on being accepted, on the others and the new one.
+    for (let i = 0; i < 4; i++) expect(gatewayOf(await signIn(dan.accessToken))).not.toBe(victim.id);
+    await closeAll();
   });
 
   it('brings a killed app back; the gateways keep their connections, and requests and deliveries work again', async () => {
@@ -114,5 +141,40 @@ describe('the supervisor, its gateways and its app', () => {
     expect((await eliLink.request('im.send', { conversationId: conversation.id, clientMsgId: 'cl-eli-0001', type: 'text', text: 'after the restart' })).ok).toBe(true);
     await fayLink.next((f) => f.t === 'ev' && f.e === 'im.message', 10_000);
     expect(fayLink.events('im.message')).toEqual([expect.objectContaining({ text: 'after the restart' })]);
+  });
+});
+
+describe('the supervisor when no gateway may accept', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-cluster-queue-'));
+  let supervisor: Supervisor;
+  const clients: LonglinkTestClient[] = [];
+
+  beforeAll(async () => {
+    supervisor = new Supervisor({
+      port: 0,
+      host: '127.0.0.1',
+      minGateways: 1,
+      // One connection each, and no going past it: every connection after the first arrives while nobody accepts.
+      maxPerGateway: 1,
+      entry: path.join(here, '../main.ts'),
+      appEntry: path.join(here, 'testing/testApp.fixture.ts'),
+      env: { ...process.env, MUSTER_DATA_DIR: dataDir, LOG_LEVEL: 'warn', GATEWAY_CEILING: '1' },
+      logger: createLogger({ level: 'silent' }),
+    });
+    await supervisor.start();
+  }, 120_000);
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await supervisor?.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps the port listening: connections wait for the next gateway instead of being refused', async () => {
+    const url = `http://127.0.0.1:${supervisor.port}`;
+    // Each waits in the listening socket's queue (the supervisor's copy keeps it open) until a new gateway accepts it.
+    for (let i = 0; i < 3; i++) clients.push(await LonglinkTestClient.open(url));
+    // Opened: each was accepted by a gateway. Past the first, g1 could take none (a silent connection is closed
+    // after the hello timeout, 10 s, and only then could it take one again), so more gateways were started.
+    expect(supervisor.getStats().gateways.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -25,6 +25,11 @@ export class AppProxy {
     this.#log = logger;
   }
 
+  /** Upgraded connections passing through now: each holds a second open file, towards the app. */
+  get tunnels(): number {
+    return this.#tunnels.size;
+  }
+
   /** The app was started again on another port. */
   retarget(appUrl: string): void {
     const url = new URL(appUrl);

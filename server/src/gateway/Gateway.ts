@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientFrame } from '@muster/kit/longlink/frames';
@@ -25,6 +25,19 @@ type Principal = NonNullable<Extract<AppMessage, { t: 'auth' }>['principal']>;
 
 /** A gateway holds at most this many connections (one process may hold 20,000 open files here; some go to its own needs). */
 export const DEFAULT_MAX_CONNECTIONS = 18_000;
+/**
+ * Open files a gateway keeps for itself beyond its clients' connections: its
+ * uplink, its connections to the app for the requests it passes through, its
+ * runtime's own. Its ceiling is the open-file limit less these.
+ */
+export const FILE_HEADROOM = 1_000;
+/**
+ * A gateway that stopped accepting at its cap accepts again below this many
+ * (95 % of it): not paused and resumed at every connection that comes and goes.
+ */
+export const resumeBelow = (max: number): number => Math.max(1, Math.floor(max * 0.95));
+/** The listening socket's queue of connections nobody has accepted yet (the kernel caps it at net.core.somaxconn). */
+const ACCEPT_BACKLOG = 4_096;
 /** Requests one connection may have waiting for the app at once. */
 const MAX_IN_FLIGHT = 32;
 /** Frames that are not the protocol a connection may send before it is closed. */
@@ -60,7 +73,16 @@ export interface GatewayOptions {
   /** Shared with the app by the supervisor: the uplink's credential. */
   secret: string;
   logger: Logger;
+  /** Its cap: at this many it asks the supervisor to let the others accept (GATEWAY_MAX_CONNECTIONS). */
   maxConnections?: number;
+  /**
+   * Where it stops accepting by itself, even as the last gateway accepting
+   * (past its cap while another one starts): below the open-file limit, by
+   * FILE_HEADROOM. Never below the cap; default the cap plus FILE_HEADROOM.
+   */
+  ceiling?: number;
+  /** It reached its cap or its ceiling, or fell back below `resumeBelow` of its cap: worth reporting now. */
+  onLoad?: () => void;
   heartbeatMs?: number;
   /** How long a new connection may take to say hello (HELLO_TIMEOUT_MS; tests shorten it). */
   helloTimeoutMs?: number;
@@ -84,13 +106,19 @@ export interface GatewayStats {
  * the accounts held here only. Everything else on the port (pages, REST,
  * files, socket.io of meetings and boards) passes through to the app.
  *
- * Connections arrive already accepted: the supervisor owns the port and
- * hands each one to the least-loaded gateway (`take`). Tests may `listen`.
+ * It accepts its connections itself, on the host's one listening socket,
+ * which the supervisor created and passed to every gateway (`acceptOn`); the
+ * kernel gives each new connection to one of the gateways accepting. It
+ * counts what it holds (`held`) and says when it reaches its cap, so the
+ * supervisor lets others accept instead (`pauseAccepting`); it stops by
+ * itself only at its ceiling. Tests may `listen` on a port of its own.
  */
 export class Gateway {
   readonly id: string;
   readonly #log: Logger;
   readonly #max: number;
+  readonly #ceiling: number;
+  readonly #onLoad: (() => void) | undefined;
   readonly #heartbeatMs: number;
   readonly #helloTimeoutMs: number;
   readonly #http: http.Server;
@@ -102,6 +130,12 @@ export class Gateway {
   readonly #byAccount = new Map<string, Link[]>();
   #detach: string[] = [];
   #nextId = 0;
+  /** Client TCP connections open (longlink, HTTP, pass-through upgrades). */
+  #sockets = 0;
+  /** Its copy of the shared listening socket, while it accepts. */
+  #acceptor: net.Server | undefined;
+  /** At or past its cap, as last reported (until it falls below `resumeBelow`). */
+  #overCap = false;
   readonly #sweep: NodeJS.Timeout;
   readonly #tell: NodeJS.Timeout;
   readonly #stats: NodeJS.Timeout;
@@ -111,6 +145,8 @@ export class Gateway {
     this.id = options.id;
     this.#log = options.logger;
     this.#max = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.#ceiling = Math.max(this.#max, options.ceiling ?? this.#max + FILE_HEADROOM);
+    this.#onLoad = options.onLoad;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.#helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     this.#proxy = new AppProxy(options.appUrl, options.logger);
@@ -130,6 +166,15 @@ export class Gateway {
     this.#http.keepAliveTimeout = 30_000;
     this.#http.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.#http.on('clientError', (_error, socket) => socket.destroy());
+    // Every client connection, however it arrived (accepted here, taken, or `listen`): one open file each.
+    this.#http.on('connection', (socket: Socket) => {
+      this.#sockets++;
+      socket.once('close', () => {
+        this.#sockets--;
+        this.#loadChanged();
+      });
+      this.#loadChanged();
+    });
     this.#sweep = setInterval(() => this.#checkDeadlines(), SWEEP_MS);
     this.#tell = setInterval(() => this.#flushTells(), TELL_MS);
     this.#stats = setInterval(() => {
@@ -151,11 +196,72 @@ export class Gateway {
     this.#uplink.retarget(appUrl);
   }
 
-  /** Serves a TCP connection the supervisor accepted. */
+  /** Serves an accepted TCP connection. */
   take(socket: Socket): void {
     if (this.#closed) return void socket.destroy();
     this.#http.emit('connection', socket);
     socket.resume();
+  }
+
+  /**
+   * Accepts connections on a listening socket shared with other processes
+   * (the handle of the supervisor's, received over IPC). Returns false, and
+   * closes this copy, when it is stopping, already accepting, or at its
+   * ceiling. Closing a copy never closes the socket: the supervisor keeps one.
+   */
+  acceptOn(handle: object): boolean {
+    if (this.#closed || this.#acceptor || this.held >= this.#ceiling) {
+      (handle as { close?: () => void }).close?.();
+      return false;
+    }
+    const acceptor = net.createServer({ noDelay: true }, (socket) => this.take(socket));
+    acceptor.on('error', (error) => {
+      this.#log.error({ err: error }, 'gateway: the shared listening socket failed; not accepting');
+      if (this.#acceptor === acceptor) this.pauseAccepting();
+      this.#onLoad?.();
+    });
+    // net.Server takes a raw handle as it is: listen(2) on this process's copy, then accept from it.
+    acceptor.listen(handle, ACCEPT_BACKLOG);
+    this.#acceptor = acceptor;
+    return true;
+  }
+
+  /** Stops accepting (closes its copy of the listening socket); the connections it holds stay. */
+  pauseAccepting(): void {
+    const acceptor = this.#acceptor;
+    this.#acceptor = undefined;
+    // Only the listening handle closes: a net.Server's close leaves the connections it accepted open.
+    acceptor?.close();
+  }
+
+  get accepting(): boolean {
+    return this.#acceptor !== undefined;
+  }
+
+  /** What its cap and ceiling count: client connections, and the second file each pass-through upgrade holds towards the app. */
+  get held(): number {
+    return this.#sockets + this.#proxy.tunnels;
+  }
+
+  get ceiling(): number {
+    return this.#ceiling;
+  }
+
+  #loadChanged(): void {
+    const held = this.held;
+    let tell = false;
+    if (this.#acceptor && held >= this.#ceiling) {
+      // Even the last one accepting stops here, for want of files. New connections wait in the kernel's queue
+      // of the socket (the supervisor's copy keeps it listening) until another gateway accepts.
+      this.pauseAccepting();
+      tell = true;
+    }
+    const over = held >= (this.#overCap ? resumeBelow(this.#max) : this.#max);
+    if (over !== this.#overCap) {
+      this.#overCap = over;
+      tell = true;
+    }
+    if (tell) this.#onLoad?.();
   }
 
   /** Listens on its own port (tests, or a deployment without the supervisor's dispatcher). */
@@ -184,6 +290,7 @@ export class Gateway {
     clearInterval(this.#sweep);
     clearInterval(this.#tell);
     clearInterval(this.#stats);
+    this.pauseAccepting();
     const links = [...this.#links];
     for (const link of links) this.#bye(link, 'GOING_AWAY', 'this gateway is stopping; connect again');
     this.#uplink.close();
@@ -204,8 +311,8 @@ export class Gateway {
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const path = req.url?.split('?', 1)[0];
     if (path !== LONGLINK_PATH) return this.#proxy.upgrade(req, socket, head);
-    if (this.#links.size >= this.#max + 1_000 || this.#closed) {
-      // Past its share (the supervisor routes elsewhere well before this): the client tries again.
+    if (this.#links.size >= this.#ceiling || this.#closed) {
+      // Past its ceiling (it stops accepting there; a connection taken another way may still come): the client tries again.
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nRetry-After: 1\r\n\r\n');
       return;
     }

@@ -64,6 +64,16 @@ function person(name: string): { participant: Participant; sent: { event: string
   return { participant: new Participant({ name, role: 'participant', socket, identity: name }), sent };
 }
 
+/** Adds a person to the session's room as the Room does: transports first, then a place among the participants. */
+function joiner(media: MediaSession, participants: Map<string, Participant>) {
+  return async (name: string) => {
+    const p = person(name);
+    await media.createTransports(tx, p.participant);
+    participants.set(p.participant.id, p.participant);
+    return p;
+  };
+}
+
 describe('MediaSession', () => {
   const sessions: MediaSession[] = [];
   afterEach(() => {
@@ -80,12 +90,7 @@ describe('MediaSession', () => {
       videoQuality: options.videoQuality ?? (() => 'high'),
     });
     sessions.push(media);
-    const add = async (name: string) => {
-      const p = person(name);
-      await media.createTransports(tx, p.participant);
-      participants.set(p.participant.id, p.participant);
-      return p;
-    };
+    const add = joiner(media, participants);
     return { worker, participants, media, add };
   }
 
@@ -287,12 +292,7 @@ describe('MediaSession spanning workers', () => {
       videoQuality: () => 'high',
     });
     sessions.push(media);
-    const add = async (name: string) => {
-      const p = person(name);
-      await media.createTransports(tx, p.participant);
-      participants.set(p.participant.id, p.participant);
-      return p;
-    };
+    const add = joiner(media, participants);
     return { home, remote, media, add, participants, avoided };
   }
 

@@ -9,6 +9,7 @@ import { DEFAULT_PARTICIPANTS_PER_ROUTER, DEFAULT_REQUEST_LIMITS, DEFAULT_JOIN_T
 import { trustProxyFrom, type TrustProxy } from '@muster/kit/client-address';
 import { tlsFromEnv, type TlsFiles } from './http/tls.ts';
 import { mediaHostAddressFromEnv, mediaSecretFromEnv } from './mediaHosts/config.ts';
+import { reachableAddresses } from './crossHost/hostAddresses.ts';
 
 /** Who may talk to the server from a browser, whom to believe about client addresses, and the limits per address. */
 export interface SecurityConfig {
@@ -208,10 +209,7 @@ export function relayUrlFromEnv(env: NodeJS.ProcessEnv, interfaces = os.networkI
   if (env.MUSTER_RELAY_URL) return originOf(env.MUSTER_RELAY_URL, 'MUSTER_RELAY_URL');
   const port = Number(env.MUSTER_PUBLIC_PORT || env.PORT || 8080);
   if (!Number.isInteger(port) || port <= 0 || port > 65535) return undefined;
-  const addresses = Object.values(interfaces)
-    .flat()
-    .filter((a) => a !== undefined && !a.internal && !(a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')));
-  const address = addresses.find((a) => a!.family === 'IPv4') ?? addresses[0];
+  const [address] = reachableAddresses(interfaces);
   if (!address) return undefined;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return `${env.TLS_CERT ? 'https' : 'http'}://${host}:${port}`;

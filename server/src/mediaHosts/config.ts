@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { mediaConfigFromEnv, type MediaConfig } from '@muster/media';
+import { reachableAddresses } from '../crossHost/hostAddresses.ts';
 
 export const DEFAULT_MEDIA_HOST_PORT = 4443;
 /** A shared secret shorter than this is refused: it guards every media worker of the installation. */
@@ -62,9 +63,7 @@ export function mediaHostAddressFromEnv(env: NodeJS.ProcessEnv, interfaces = os.
   return (
     env.MEDIA_HOST_ADDRESS ||
     env.ANNOUNCED_IP ||
-    Object.values(interfaces)
-      .flat()
-      .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address
+    reachableAddresses(interfaces).find((a) => a.family === 'IPv4')?.address
   );
 }
 

@@ -49,7 +49,7 @@ export interface BackupOptions {
 
 export async function backupDatabase(options: BackupOptions): Promise<BackupSummary> {
   const logger = options.logger ?? log;
-  const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: 1 });
+  const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: 1, walCheckpointThreadAfterMs: false });
   const out = path.resolve(options.out);
   const temp = `${out}.partial-${process.pid}`;
   try {
@@ -165,7 +165,7 @@ export interface RestoreOptions {
 export async function restoreDatabase(options: RestoreOptions): Promise<BackupSummary & { auditRows: number }> {
   const logger = options.logger ?? log;
   const file = path.resolve(options.in);
-  const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: 1 });
+  const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: 1, walCheckpointThreadAfterMs: false });
   let rows: Record<string, number>;
   try {
     const existing = await Keyring.readRows(handles.writer);

@@ -2,6 +2,7 @@ import type { Logger } from '@muster/kit/log';
 import { sql, type Kysely } from 'kysely';
 import { AuditLog } from './AuditLog.ts';
 import { openEngine, type EngineHandles, type EngineName } from './Engine.ts';
+import type { WalCheckpointerStats } from './WalCheckpointer.ts';
 import { DbError, isDbError } from './errors.ts';
 import { GroupedWriter, type GroupedWriterOptions, type WriterStats } from './GroupedWriter.ts';
 import { DEFAULT_KDF_COST, Keyring, type KdfCost, type KeyPasswords } from './Keyring.ts';
@@ -36,11 +37,15 @@ export interface OpenDatabaseOptions {
   onRotationProgress?: (progress: RotationProgress) => void;
   /** PostgreSQL reader pool size (default 10). */
   readerPoolSize?: number;
+  /** SQLite: when WAL checkpoints move to their own thread (ms after opening; false: never). See WalCheckpointer. */
+  walCheckpointThreadAfterMs?: number | false;
 }
 
 export interface DatabaseStats {
   engine: EngineName;
   writer: WriterStats;
+  /** SQLite: how its WAL is checkpointed (on a thread, or inline by the writer). */
+  wal?: WalCheckpointerStats;
 }
 
 /**
@@ -107,7 +112,7 @@ export class Database {
   }
 
   getStats(): DatabaseStats {
-    return { engine: this.engine, writer: this.writer.stats() };
+    return { engine: this.engine, writer: this.writer.stats(), ...(this.#handles.walStats ? { wal: this.#handles.walStats() } : {}) };
   }
 
   /** A diagnostic snapshot (no secrets): engine, location, keys in use, writer figures. */
@@ -120,6 +125,7 @@ export class Database {
       keys: this.#keyring.keys().map((k) => ({ keyId: k.keyId, status: k.status, createdAt: new Date(k.createdAt).toISOString() })),
       kdf: { algorithm: this.#keyring.kdf.algorithm, logN: this.#keyring.kdf.logN, r: this.#keyring.kdf.r, p: this.#keyring.kdf.p },
       writer: this.writer.stats(),
+      ...(this.#handles.walStats ? { wal: this.#handles.walStats() } : {}),
     };
   }
 
@@ -168,7 +174,7 @@ export class Database {
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
   const logger = options.logger ?? log;
-  const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: options.readerPoolSize });
+  const handles = await openEngine({ dataDir: options.dataDir, url: options.url, logger, readerPoolSize: options.readerPoolSize, walCheckpointThreadAfterMs: options.walCheckpointThreadAfterMs });
   try {
     const rows = await Keyring.readRows(handles.writer);
     // Embedded passwords are only ever generated for a database without a key.

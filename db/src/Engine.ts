@@ -6,6 +6,7 @@ import pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import type { Logger } from '@muster/kit/log';
 import type { Schema } from './schema.ts';
+import { WalCheckpointer, type WalCheckpointerStats } from './WalCheckpointer.ts';
 
 export type EngineName = 'sqlite' | 'postgres';
 
@@ -44,6 +45,8 @@ export interface EngineHandles {
   readonly pgSchema?: string;
   /** SQLite: the database file. */
   readonly file?: string;
+  /** SQLite: how its WAL is being checkpointed (see WalCheckpointer). */
+  walStats?(): WalCheckpointerStats;
   destroy(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export interface EngineOptions {
   logger: Logger;
   /** PostgreSQL reader pool size (default 10). */
   readerPoolSize?: number;
+  /** SQLite: when the WAL checkpoint thread starts (ms after opening, default 5 000; see WalCheckpointer), or false for none (a one-shot tool). */
+  walCheckpointThreadAfterMs?: number | false;
 }
 
 export async function openEngine(options: EngineOptions): Promise<EngineHandles> {
@@ -73,6 +78,8 @@ function openSqlite(options: EngineOptions): EngineHandles {
   readerDb.pragma('query_only = ON');
   const writer = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(writerDb) }) });
   const reader = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(readerDb) }) });
+  const checkpointer =
+    options.walCheckpointThreadAfterMs === false ? null : new WalCheckpointer({ file, writer: writerDb, logger: options.logger, startAfterMs: options.walCheckpointThreadAfterMs });
   let destroyed: Promise<void> | undefined;
   return {
     engine: 'sqlite',
@@ -80,7 +87,11 @@ function openSqlite(options: EngineOptions): EngineHandles {
     file,
     reader,
     writer,
-    destroy: () => (destroyed ??= Promise.all([reader.destroy(), writer.destroy()]).then(() => undefined)),
+    walStats: () => checkpointer?.getStats() ?? { mode: 'inline', checkpoints: 0, lastLogFrames: 0, lastCheckpointedFrames: 0, failures: 0 },
+    destroy: () => (destroyed ??= (async () => {
+      await checkpointer?.close();
+      await Promise.all([reader.destroy(), writer.destroy()]);
+    })()),
   };
 }
 

@@ -134,7 +134,7 @@ async function run(args: Args, dataDir: string): Promise<number> {
       const keys = resolveKeyPasswords(process.env, dataDir, cliLog, { createEmbedded: false });
       if (keys.source !== 'configured') throw new DbError('KEY_PASSWORDS_INVALID', 'init needs the two passwords: set MUSTER_KEY_PASSWORD_1/_2 (or MUSTER_KEY_PASSWORD_FILE_1/_2)');
       warnIfWeak(keys);
-      const handles = await openEngine({ dataDir, url, logger: cliLog, readerPoolSize: 1 });
+      const handles = await openEngine({ dataDir, url, logger: cliLog, readerPoolSize: 1, walCheckpointThreadAfterMs: false });
       try {
         const rows = await Keyring.readRows(handles.writer);
         if (rows && rows.length > 0) throw new DbError('KEYRING_EXISTS', `${handles.location} already has a data key: use change-password to change a password`);

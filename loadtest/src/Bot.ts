@@ -62,6 +62,11 @@ export class Bot {
     return this.#media.connectedAt;
   }
 
+  /** The server address this bot's media goes to, once it publishes (see BotMedia.mediaAddress). */
+  get mediaAddress(): string | null {
+    return this.#media.mediaAddress;
+  }
+
   get packetsSent(): number {
     return this.#media.packetsSent;
   }

@@ -73,6 +73,8 @@ export class BotMedia {
   readonly #receivedKinds = new Set<'audio' | 'video'>();
   /** When every expected kind has arrived: the call is connected for this bot. */
   connectedAt: number | null = null;
+  /** The server address this bot's published media goes to (the ICE pair chosen), once publishing: which media host its room is on. */
+  mediaAddress: string | null = null;
   packetsSent = 0;
   bytesSent = 0;
   readonly #audioIntervalMs: number;
@@ -139,6 +141,7 @@ export class BotMedia {
       });
     });
     this.#publishing = true;
+    this.mediaAddress = pc.iceTransports[0]?.connection.nominated?.remoteCandidate.host ?? null;
     this.#startSendingAt(nowMs());
   }
 

@@ -247,12 +247,13 @@ export class Conversations {
   }
 
   async #send(principal: Principal, conversationId: string, input: SendInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
-    await this.#member(principal, conversationId);
-    if (isMedia(input)) return this.#sendMedia(principal, conversationId, input);
+    // The members are needed for the delivery anyway: the sender's membership is checked in the same read.
+    const members = await this.#store.members(conversationId);
+    if (!members.some((m) => m.userId === principal.accountId)) throw new ImError('NOT_FOUND', 'no such conversation');
+    const conversation = (await this.#store.get(conversationId))!;
+    if (isMedia(input)) return this.#sendMedia(principal, conversation, members, input);
     const type = input.type ?? 'text';
     checkText(type, input.text);
-    const conversation = (await this.#store.get(conversationId))!;
-    const members = await this.#store.members(conversationId);
     const mentions = [...new Set(input.mentions ?? [])];
     const stranger = mentions.find((id) => !members.some((m) => m.userId === id));
     if (stranger) throw new ImError('BAD_REQUEST', `${stranger} is not in this conversation`);
@@ -276,14 +277,13 @@ export class Conversations {
    * measured by the server from the audio itself). The body keeps a
    * snapshot of the file; message_files records the reference.
    */
-  async #sendMedia(principal: Principal, conversationId: string, input: SendMediaInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
+  async #sendMedia(principal: Principal, conversation: Conversation, members: readonly Membership[], input: SendMediaInput): Promise<{ id: string; seq: number; sentAt: number; duplicate: boolean }> {
+    const conversationId = conversation.id;
     const file = await this.#attachable(input.fileId, principal.accountId, 'upload');
     if (!KINDS_OF[input.type].includes(file.kind)) throw new ImError('WRONG_FILE_KIND', `this file is ${file.kind === 'other' ? 'not a picture, video or sound' : `a ${file.kind === 'audio' ? 'sound' : file.kind}`}: send it as a file`);
     if (input.type === 'voice' && (file.durationMs === undefined || file.durationMs > MAX_VOICE_MS)) {
       throw new ImError('VOICE_TOO_LONG', `a voice message is at most ${MAX_VOICE_MS / 1000} s${file.durationMs !== undefined ? ` (this one is ${(file.durationMs / 1000).toFixed(1)} s)` : ''}`);
     }
-    const conversation = (await this.#store.get(conversationId))!;
-    const members = await this.#store.members(conversationId);
     const quote = await this.#quote(conversationId, input.replyTo);
     const body: MessageBody = { file: snapshot(file), ...(input.replyTo ? { replyTo: input.replyTo, quote } : {}) };
     const { message, duplicate } = await this.#deliver(principal, conversation, members, { type: input.type, text: '' }, { clientMsgId: input.clientMsgId, type: input.type, body });

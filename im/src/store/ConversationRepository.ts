@@ -193,8 +193,7 @@ export class ConversationRepository {
    * returns the message first stored (`duplicate: true`), never a second one.
    */
   async append(message: Omit<StoredMessage, 'seq' | 'rev'>): Promise<{ message: StoredMessage; duplicate: boolean }> {
-    const earlier = await this.#byClientId(message.conversationId, message.senderId, message.clientMsgId);
-    if (earlier) return { message: earlier, duplicate: true };
+    // A retry is rare: it is looked for inside the write only, not by a read before it too.
     try {
       return await this.#db.writer.write(async (trx) => {
         const again = await trx

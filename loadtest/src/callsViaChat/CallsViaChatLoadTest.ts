@@ -43,6 +43,8 @@ export type CallsViaChatReport = Omit<LoadTestReport, 'calls'> & {
     setUp: number;
     /** Calls that failed, by the step: sign-in, ring, accept, answer (the caller never heard it), joins, releases. */
     failedAt: Record<string, number>;
+    /** Calls set up, by the server address the caller's media went to (the media host that carried the call). */
+    byMediaAddress: Record<string, number>;
   };
   setup: ReturnType<CallsTally['setup']>;
   loss: ReturnType<CallsTally['loss']>;

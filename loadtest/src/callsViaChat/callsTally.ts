@@ -80,9 +80,17 @@ export class CallsTally {
   }
 
   /** Calls rung, set up in full, and those that failed by the step they failed at, from the processes' counts. */
-  outcomes(): { rung: number; setUp: number; failedAt: Record<string, number> } {
-    const failedAt: Record<string, number> = {};
-    for (const s of this.#latest) for (const [step, n] of Object.entries(s.failedAt)) failedAt[step] = (failedAt[step] ?? 0) + n;
-    return { rung: this.#latest.reduce((a, s) => a + s.rung, 0), setUp: this.#latest.reduce((a, s) => a + s.setUp, 0), failedAt };
+  outcomes(): { rung: number; setUp: number; failedAt: Record<string, number>; byMediaAddress: Record<string, number> } {
+    const sum = (pick: (s: ChatCallsSample) => Record<string, number>) => {
+      const total: Record<string, number> = {};
+      for (const s of this.#latest) for (const [key, n] of Object.entries(pick(s))) total[key] = (total[key] ?? 0) + n;
+      return total;
+    };
+    return {
+      rung: this.#latest.reduce((a, s) => a + s.rung, 0),
+      setUp: this.#latest.reduce((a, s) => a + s.setUp, 0),
+      failedAt: sum((s) => s.failedAt),
+      byMediaAddress: sum((s) => s.byMediaAddress),
+    };
   }
 }

@@ -22,6 +22,8 @@ describe('the calls scenario via chat', () => {
     await checkLoadtestRun('calls-chat', args, 170_000, ({ report, markdown, dir }) => {
       expect(report).toMatchObject({ scenario: 'calls', via: 'chat', servers: ['started here'] });
       expect(report.calls).toMatchObject({ requested: 4, connected: 4, failed: 0, rung: 4, setUp: 4, failedAt: {} });
+      // A server on this host: every call's media went to loopback.
+      expect(report.calls.byMediaAddress).toEqual({ '127.0.0.1': 4 });
       expect(report.calls.video).toMatchObject({ requested: 2, connected: 2 });
       expect(report.calls.voice).toMatchObject({ requested: 2, connected: 2 });
       expect(report.setup.p50Ms).toBeGreaterThan(0);
@@ -46,6 +48,7 @@ describe('the calls scenario via chat', () => {
       expect(report.server.rssMB).toBeGreaterThan(0);
       expect(report.loadGenerator.cpuPct).toBeGreaterThan(0);
       expect(markdown).toContain('call set-up p50 / p99');
+      expect(markdown).toContain('by the media address that carried them | 127.0.0.1 4 |');
       expect(markdown).toContain('Media rate: 0.5');
       expect(fs.readFileSync(path.join(dir, 'calls-chat.svg'), 'utf8')).toMatch(/^<svg/);
     });

@@ -19,6 +19,7 @@ Each call rung from its one-to-one conversation (the IM client SDK's \`CallsClie
 | --- | --- |
 | **calls connected / requested** | **${r.calls.connected} / ${r.calls.requested}** (video ${r.calls.video.connected} / ${r.calls.video.requested}, voice ${r.calls.voice.connected} / ${r.calls.voice.requested}); rung ${r.calls.rung}, set up in full ${r.calls.setUp} |
 | **call set-up p50 / p99** (ring sent → both sides have the other's first media) | **${ms(r.setup)}** |
+| calls set up, by the media address that carried them | ${Object.entries(r.calls.byMediaAddress).sort(([a], [b]) => a.localeCompare(b)).map(([address, n]) => `${address} ${n}`).join(', ') || '–'} |
 | ring sent → the callee's device rings | ${ms(r.setup.ring)} |
 | ring sent → the caller hears the answer | ${ms(r.setup.ringToAccepted)} |
 | answer heard → both sides' first media | ${ms(r.setup.acceptedToMedia)} |

@@ -51,6 +51,8 @@ export interface ChatCallsSample {
   rung: number;
   setUp: number;
   failedAt: Record<string, number>;
+  /** Calls set up, by the address the caller's media went to: which media host carried them. */
+  byMediaAddress: Record<string, number>;
 }
 
 const byKind = <T,>(f: (kind: CallKind) => T) => ({ video: f('video'), voice: f('voice') }) as Record<CallKind, T>;
@@ -66,6 +68,7 @@ export class ProcessCalls {
   readonly #setup = byKind(() => byPhase(() => new LatencyHistogram()));
   #setUp = 0;
   readonly #failedAt: Record<string, number> = {};
+  readonly #byMediaAddress: Record<string, number> = {};
 
   constructor(sink: ReceiveSink, hooks: CallHooks) {
     this.#sink = sink;
@@ -100,6 +103,8 @@ export class ProcessCalls {
         // Taken when both sides have the other's media: the bots stamp that moment themselves, so a second's sampling adds nothing.
         call.counted = true;
         this.#setUp++;
+        const address = call.callerBot?.mediaAddress ?? 'unknown';
+        this.#byMediaAddress[address] = (this.#byMediaAddress[address] ?? 0) + 1;
         const { ringSentAt, ringingAt, acceptedAt } = call.times;
         const h = this.#setup[kind];
         h.setup.record(mediaAt - ringSentAt);
@@ -111,7 +116,7 @@ export class ProcessCalls {
       for (const way of ['callerToCallee', 'calleeToCaller'] as const) packets[kind][way] = plusWay(packets[kind][way], ways[way]);
     }
     const setup = byKind((kind) => byPhase((phase) => this.#setup[kind][phase].toJSON()));
-    return { setup, packets, rung, setUp: this.#setUp, failedAt: { ...this.#failedAt } };
+    return { setup, packets, rung, setUp: this.#setUp, failedAt: { ...this.#failedAt }, byMediaAddress: { ...this.#byMediaAddress } };
   }
 
   close(): Promise<unknown> {

@@ -29,14 +29,21 @@ export class Recorder {
   readonly #active = new Map<string, Recording>();
   /** Recordings stopped but still encoding, by id, so the list shows their live state. */
   readonly #processing = new Map<string, Recording>();
-  /** Signs download links; a restart invalidates outstanding links, which is fine for one-hour links. */
-  readonly #linkKey = randomBytes(32);
+  /** Signs download links: the configured key (shared by every host), or one of this process's (a restart invalidates outstanding links). */
+  readonly #linkKey: Buffer;
   /** Whether ffmpeg runs at all, asked once: a missing binary is refused at the start, not found per track. */
   #ffmpegWorks?: Promise<void>;
 
   constructor(config: RecorderConfig, storage: RecordingStorage = new LocalDiskStorage(config.dir)) {
     this.config = config;
     this.storage = storage;
+    if (config.linkKey && config.linkKey.length < 32) throw new Error('the recordings’ link key is at least 32 bytes');
+    this.#linkKey = config.linkKey ?? randomBytes(32);
+  }
+
+  /** Whether this process holds the recording's files: made here, made on a single host (no `filesAt`), or this is a single host. */
+  holdsFiles(info: RecordingInfo): boolean {
+    return info.filesAt === undefined || this.config.filesAt === undefined || info.filesAt === this.config.filesAt;
   }
 
   /** The room's running recording, if any. */
@@ -161,6 +168,8 @@ export class Recorder {
     for (const info of await this.storage.all()) {
       if (info.state !== 'recording' && info.state !== 'processing') continue;
       if (this.#live(info.id)) continue;
+      // Another host's recording (the descriptions are shared, the files are not): that host finishes it when it restarts.
+      if (!this.holdsFiles(info)) continue;
       const dir = await this.storage.workDir(info.id);
       const names = await fs.promises.readdir(dir).catch(() => [] as string[]);
       let lastWrite = info.startedAt;

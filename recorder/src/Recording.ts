@@ -107,6 +107,7 @@ export class Recording {
       startedBy: options.startedBy,
       sessionId: options.source.sessionId ?? null,
       hosts: options.source.hosts?.() ?? [],
+      ...(options.config.filesAt ? { filesAt: options.config.filesAt } : {}),
       compose: options.config.compose,
       problems: [],
       error: null,

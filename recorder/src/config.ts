@@ -26,6 +26,18 @@ export interface RecorderConfig {
   preset: string;
   /** Recording stops (and the host is told) when the disk has less free space than this. */
   minFreeBytes: number;
+  /**
+   * Several app hosts: where the other hosts reach this one (its relay URL),
+   * stamped on each recording made here as where its files are (`filesAt`).
+   * Absent on one host.
+   */
+  filesAt?: string;
+  /**
+   * The key download links are signed with (32 bytes or more), the same on
+   * every host so that a link made on one opens the file on another; by
+   * default a random one per process (a restart invalidates the links).
+   */
+  linkKey?: Buffer;
 }
 
 // Where ffmpeg and ffprobe are is one rule shared with file processing (kit/src/ffmpegPath.ts).

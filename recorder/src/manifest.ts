@@ -90,6 +90,8 @@ export interface RecordingInfo {
    */
   sessionId?: string | null;
   hosts?: string[];
+  /** Several app hosts: the host whose disk holds the files (its relay URL); absent when made on a single host. */
+  filesAt?: string;
   compose: 'live' | 'after';
   /** Problems during the recording (a track's ffmpeg died, the disk filled), newest last. */
   problems: { at: number; code: RecordingProblemCode; message: string }[];

@@ -68,4 +68,55 @@ describe('Recorder.recover', () => {
     // Already finished: a second start leaves it alone.
     expect(await new Recorder(config, storage).recover()).toEqual([]);
   });
+
+  it("leaves another host's recording alone (the descriptions are shared, the files are not), and finishes its own", async () => {
+    const config: RecorderConfig = { dir: root, ffmpegPath: FFMPEG, ffprobePath: 'ffprobe', compose: 'after', segmentSeconds: 300, width: 320, height: 180, fps: 15, preset: 'ultrafast', minFreeBytes: 0, filesAt: 'http://10.0.0.2:8080' };
+    const running = (id: string, filesAt: string): RecordingInfo => ({
+      id,
+      roomId: 'room-b',
+      state: 'recording',
+      startedAt: Date.now() - 10_000,
+      endedAt: null,
+      durationMs: null,
+      startedBy: 'Dana',
+      filesAt,
+      compose: 'after',
+      problems: [],
+      error: null,
+      manifest: { version: 1, participants: [], tracks: [], composite: null },
+    });
+    const storage = new LocalDiskStorage(root);
+    await storage.save(running('elsewhere', 'http://10.0.0.3:8080'));
+    await storage.save(running('here', 'http://10.0.0.2:8080'));
+    const recorder = new Recorder(config, storage);
+    const recovered = await recorder.recover();
+    expect(recovered.map((r) => r.id)).toEqual(['here']);
+    // The other host's is still recording, as that host left it.
+    expect(await storage.get('elsewhere')).toMatchObject({ state: 'recording', endedAt: null, problems: [] });
+    expect(recorder.holdsFiles((await storage.get('elsewhere'))!)).toBe(false);
+    expect(recorder.holdsFiles((await storage.get('here'))!)).toBe(true);
+    // A single host (no filesAt of its own) holds every recording's files.
+    const single = new Recorder({ ...config, filesAt: undefined }, storage);
+    expect(single.holdsFiles((await storage.get('elsewhere'))!)).toBe(true);
+  });
+});
+
+describe('download links', () => {
+  const base: RecorderConfig = { dir: root, ffmpegPath: FFMPEG, ffprobePath: 'ffprobe', compose: 'after', segmentSeconds: 300, width: 320, height: 180, fps: 15, preset: 'ultrafast', minFreeBytes: 0 };
+
+  it('signed on one host open on another with the same link key, and on no host with another key', () => {
+    const linkKey = Buffer.alloc(32, 9);
+    const a = new Recorder({ ...base, linkKey });
+    const b = new Recorder({ ...base, linkKey: Buffer.from(linkKey) });
+    const token = a.downloadToken('rec-1', 'composite');
+    expect(b.verifyDownloadToken('rec-1', 'composite', token)).toBe(true);
+    expect(b.verifyDownloadToken('rec-1', 'other.webm', token)).toBe(false);
+    expect(b.verifyDownloadToken('rec-2', 'composite', token)).toBe(false);
+    expect(new Recorder(base).verifyDownloadToken('rec-1', 'composite', token)).toBe(false);
+    expect(new Recorder({ ...base, linkKey: Buffer.alloc(32, 8) }).verifyDownloadToken('rec-1', 'composite', token)).toBe(false);
+  });
+
+  it('refuses a link key shorter than 32 bytes', () => {
+    expect(() => new Recorder({ ...base, linkKey: Buffer.alloc(16) })).toThrow(/at least 32 bytes/);
+  });
 });

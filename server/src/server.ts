@@ -55,6 +55,7 @@ import { Owners } from './crossHost/Owners.ts';
 import { BoardRelay, boardRequests } from './boards/BoardRelay.ts';
 import { MeetingRelay } from './meetings/crossHost/MeetingRelay.ts';
 import { forwardToOwner } from './crossHost/forwardToOwner.ts';
+import { recordingFileHosts, recordingFileRequests, recordingLinkKey } from './meetings/crossHost/recordingFiles.ts';
 import { meetingRequests } from './meetings/crossHost/meetingRequests.ts';
 import { RedisCallDirectory } from './im/crossHost/RedisCallDirectory.ts';
 
@@ -128,7 +129,14 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
       : undefined;
   mediaHosts?.start();
   if (config.media.numWorkers === 0 && !mediaHosts) log.warn('no local media workers and no media hosts (REDIS_URL and MEDIA_SECRET): meetings cannot carry media');
-  const recorderConfig = { ...(await recorderConfigFromEnv(config.dataDir)), ...config.recording };
+  // Download links open through any app of the install (one key, in the database); with several app hosts each
+  // recording says whose disk holds its files, and downloads reaching another app are carried there.
+  const recorderConfig = {
+    ...(await recorderConfigFromEnv(config.dataDir)),
+    linkKey: await recordingLinkKey(db),
+    ...(config.redisUrl && config.meetingRelayUrl ? { filesAt: config.meetingRelayUrl } : {}),
+    ...config.recording,
+  };
   // Recording descriptions (participants' names) live in the database, sealed: a key rotation re-encrypts them, a backup holds them.
   const recordingRows = new SqlRecordingRepository(db);
   const toInfo = (row: StoredRecording) => row.info as unknown as RecordingInfo;
@@ -320,7 +328,11 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   // A signed-in person's meetings (their access token, read by the accounts router above).
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
-  // Downloads take a host's signed link as well as the API token, so they come before the Bearer check.
+  // Downloads take a host's signed link as well as the API token, so they come before the Bearer check; one whose
+  // files are on another app host's disk is answered by that host.
+  if (recorderConfig.filesAt) {
+    app.use(forwardToOwner({ owners: recordingFileHosts(recorder, recorderConfig.filesAt), requests: recordingFileRequests(recorder, token), logger: rootLog.child({ component: 'recording-relay' }) }));
+  }
   app.use('/api/v1', recordingFilesApi(roomRecorder, token));
   // A board's export and import on another app's live board are answered there (the body goes on unread).
   if (boardOwners && meetingOwners) {

@@ -10,7 +10,7 @@ export { userIdentity, type SignedInUser } from './rooms/admission.ts';
 export { importLegacyMeetings } from './rooms/importLegacyMeetings.ts';
 export type { RoomTransaction } from './rooms/RoomTransaction.ts';
 export { MeetingTokens } from './auth/MeetingTokens.ts';
-export { RoomRecorder } from './controls/RoomRecorder.ts';
+export { RoomRecorder, COMPOSITE_LINK } from './controls/RoomRecorder.ts';
 export { CONTROL_NAMES, type ControlName, type Actor } from './controls/RoomControls.ts';
 export {
   attachSignaling,

@@ -3,13 +3,27 @@ import https from 'node:https';
 import type { Request, RequestHandler } from 'express';
 import { constantTimeEqual } from '@muster/kit/constant-time';
 import type { Logger } from '@muster/kit/log';
-import type { Owner, Owners } from './Owners.ts';
+import type { Owner } from './Owners.ts';
 
 /** Set on a forwarded request: the app that receives it answers it itself, whatever it believes of the owner. */
 export const FORWARDED_HEADER = 'x-muster-forwarded-by';
 const TIMEOUT_MS = 15_000;
 /** Meant for one connection, not passed on. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host']);
+
+/**
+ * Which app holds what a request acts on, for forwardToOwner: Owners (a live
+ * meeting or board, claimed in Redis), or another directory (the host whose
+ * disk holds a recording's files).
+ */
+export interface OwnerDirectory {
+  readonly self: Owner;
+  /** What is held, in log lines and answers ("meeting", "board", "recording"). */
+  readonly kind: string;
+  isSelf(owner: Owner): boolean;
+  /** The app holding it, or null when nobody does (answered here). */
+  ownerOf(id: string): Promise<Owner | null>;
+}
 
 /** Which REST requests act on something live that one app holds (a meeting, a board), for forwardToOwner. */
 export interface OwnedRequests {
@@ -35,7 +49,7 @@ export interface OwnedRequests {
  * Something live here, or held by nobody, is answered here (what is stored is
  * in the shared database); an owner that does not answer gets 503 and a retry.
  */
-export function forwardToOwner(options: { owners: Owners; requests: OwnedRequests; logger: Logger }): RequestHandler {
+export function forwardToOwner(options: { owners: OwnerDirectory; requests: OwnedRequests; logger: Logger }): RequestHandler {
   const { owners, requests, logger } = options;
   return (req, res, next) => {
     const id = req.headers[FORWARDED_HEADER] === undefined ? requests.target(req) : undefined;

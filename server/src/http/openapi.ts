@@ -258,6 +258,8 @@ function recordingRoutes(registry: OpenAPIRegistry): void {
     responses: { 200: ok('The recording', RecordingWithManifestSchema), ...errors(401, 404) },
   });
   const binary = (type: string) => ({ schema: { type: 'string' as const, contentMediaType: type } });
+  // Several app hosts: the files are on the disk of the host that recorded them, and a download reaching another is answered by it.
+  const filesHostAway = error('UNAVAILABLE: the app host whose disk holds this recording did not answer; retry (Retry-After)');
   route({
     method: 'get',
     path: '/recordings/{id}/file',
@@ -265,7 +267,7 @@ function recordingRoutes(registry: OpenAPIRegistry): void {
     summary: 'The composite video (sent as an attachment)',
     security: downloadSecurity,
     request: { params: RecordingParams, query: DownloadQuery },
-    responses: { 200: { description: 'The composite', content: { 'video/mp4': binary('video/mp4') } }, ...errors(401, 404, 409) },
+    responses: { 200: { description: 'The composite', content: { 'video/mp4': binary('video/mp4') } }, ...errors(401, 404, 409), 503: filesHostAway },
   });
   route({
     method: 'get',
@@ -277,6 +279,7 @@ function recordingRoutes(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'The file', content: { 'video/webm': binary('video/webm'), 'application/json': binary('application/json') } },
       ...errors(401, 404, 409),
+      503: filesHostAway,
     },
   });
 }

@@ -1,0 +1,120 @@
+/**
+ * Recordings across app hosts: two apps on one PostgreSQL and one Redis, each
+ * with its own disk. A meeting held by app A is recorded on A's disk; its
+ * description (shared database) says so (`filesAt`). Downloads that reach app
+ * B, with the API token or with a host's link signed on B, are answered by A
+ * through B, byte for byte; what B would refuse itself never leaves B; and
+ * with A gone, B says the files' host did not answer instead of "no such
+ * file".
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresTestsEnabled } from '@muster/db/testing';
+import { redisTestsEnabled } from '@muster/kit/testing';
+import type { RecordingInfo } from '@muster/recorder';
+import { NodePeer } from '@muster/signaling/testing';
+import { waitUntil } from '../../testing/index.ts';
+import { appsOnOneRedis } from '../../crossHost/testing.ts';
+
+const enabled = (await postgresTestsEnabled('the recordings-across-hosts test')) && (await redisTestsEnabled('the recordings-across-hosts test'));
+
+describe.skipIf(!enabled)('recordings across two apps on one Redis', () => {
+  const hosts = appsOnOneRedis({
+    security: { requestLimits: { requestsPerSecond: 1e6, joinsPerMinute: 1e6, chatsPerMinute: 1e6, joinsPerMeetingPerMinute: 1e6 } },
+  });
+  const apps = hosts.apps;
+  const peers: NodePeer[] = [];
+  let closedA = false;
+
+  beforeAll(() => hosts.setUp(), 120_000);
+  afterAll(async () => {
+    for (const p of peers) await p.close().catch(() => undefined);
+    for (const [i, app] of apps.entries()) if (i > 0 || !closedA) await app.close();
+    await hosts.tearDown();
+  }, 60_000);
+
+  const download = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers });
+  const bytes = async (res: Response) => Buffer.from(await res.arrayBuffer());
+
+  it('downloads a recording made on app A through app B, with the API token or a link signed on B, and says when A is gone', async () => {
+    const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
+    // Ada joins through A: the meeting is A's, and so is its recording.
+    const ada = new NodePeer(a.url);
+    peers.push(ada);
+    await ada.join('xh-rec', 'Ada');
+    expect(await hosts.ownerOf('meeting-owner', 'xh-rec')).toBe(hosts.relayUrl(a));
+    await waitUntil(() => a.rooms.get('xh-rec')?.participants.get(ada.room.participantId!)?.tracks.size === 2, 15_000, 'Ada publishing');
+
+    // Started and stopped through B: carried to A, which holds the meeting.
+    const started = await hosts.rest(b, 'POST', '/rooms/xh-rec/recordings');
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    // Both tracks' segments are growing on A's disk.
+    const workDir = await a.recorder.storage.workDir(id);
+    await waitUntil(
+      async () => {
+        const segments = (await fs.promises.readdir(workDir)).filter((name) => /^t\d+-p\d+-\d+\.webm$/.test(name));
+        const sizes = await Promise.all(segments.map(async (name) => (await fs.promises.stat(path.join(workDir, name))).size));
+        return segments.length >= 2 && sizes.every((size) => size > 4_000);
+      },
+      30_000,
+      'both tracks written on A',
+    );
+    expect((await hosts.rest(b, 'DELETE', '/rooms/xh-rec/recordings/current')).status).toBe(200);
+    const info = await waitUntil(
+      async () => {
+        const current = (await hosts.rest(b, 'GET', `/recordings/${id}`)).body as RecordingInfo;
+        return current.state === 'ready' || current.state === 'failed' ? current : null;
+      },
+      60_000,
+      'the recording finished',
+    );
+    expect(info.state).toBe('ready');
+    // Its files are on A's disk, and A's description says so.
+    expect((await a.recorder.get(id))!.filesAt).toBe(hosts.relayUrl(a));
+    expect(b.recorder.holdsFiles((await b.recorder.get(id))!)).toBe(false);
+
+    const token = { authorization: `Bearer ${a.apiToken}` };
+    const fromA = await download(`${a.url}/api/v1/recordings/${id}/file`, token);
+    expect(fromA.status).toBe(200);
+    const composite = await bytes(fromA);
+    expect(composite.length).toBeGreaterThan(1_000);
+
+    // Through B with the API token: A's answer, byte for byte, with its headers.
+    const viaB = await download(`${b.url}/api/v1/recordings/${id}/file`, token);
+    expect(viaB.status).toBe(200);
+    expect(viaB.headers.get('content-disposition')).toMatch(/^attachment; filename="xh-rec-/);
+    expect(viaB.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await bytes(viaB)).equals(composite)).toBe(true);
+
+    // A host's link, signed on B (one key for the install), opens that file through B; A checks it too.
+    const track = info.manifest.tracks[0]!.parts[0]!.files[0]!;
+    const linked = await download(`${b.url}/api/v1/recordings/${id}/files/${track}?access=${encodeURIComponent(b.recorder.downloadToken(id, track))}`);
+    expect(linked.status).toBe(200);
+    expect((await bytes(linked)).length).toBeGreaterThan(100);
+    const compositeLink = await download(`${b.url}/api/v1/recordings/${id}/file?access=${encodeURIComponent(a.recorder.downloadToken(id, 'composite'))}`);
+    expect(compositeLink.status).toBe(200);
+    expect((await bytes(compositeLink)).equals(composite)).toBe(true);
+
+    // Refused on B as they would be on A, without a hop: a link for another file, no credentials, a wrong token.
+    const otherFile = await download(`${b.url}/api/v1/recordings/${id}/file?access=${encodeURIComponent(b.recorder.downloadToken(id, track))}`);
+    expect(otherFile.status).toBe(401);
+    expect((await download(`${b.url}/api/v1/recordings/${id}/file`)).status).toBe(401);
+    expect((await download(`${b.url}/api/v1/recordings/${id}/file`, { authorization: 'Bearer wrong' })).status).toBe(401);
+    // A file the recording does not list, and a recording that does not exist: 404 from whichever answers.
+    expect((await download(`${b.url}/api/v1/recordings/${id}/files/t9-p0-0000.webm`, token)).status).toBe(404);
+    expect((await download(`${b.url}/api/v1/recordings/no-such-recording/file`, token)).status).toBe(404);
+
+    // A gone: B cannot reach the files' host, and says so (not "no such file").
+    await ada.close();
+    await a.close();
+    closedA = true;
+    const away = await download(`${b.url}/api/v1/recordings/${id}/file`, token);
+    expect(away.status).toBe(503);
+    expect(away.headers.get('retry-after')).toBe('1');
+    expect(((await away.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+    // Its description is still listed through B (the database is shared).
+    expect((await hosts.rest(b, 'GET', `/recordings/${id}`)).body).toMatchObject({ id, state: 'ready' });
+  }, 150_000);
+});

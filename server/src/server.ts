@@ -56,6 +56,7 @@ import { BoardRelay, boardRequests } from './boards/BoardRelay.ts';
 import { MeetingRelay } from './meetings/crossHost/MeetingRelay.ts';
 import { forwardToOwner } from './crossHost/forwardToOwner.ts';
 import { recordingFileHosts, recordingFileRequests, recordingLinkKey } from './meetings/crossHost/recordingFiles.ts';
+import { LiveRoomsBoard } from './meetings/crossHost/LiveRoomsBoard.ts';
 import { meetingRequests } from './meetings/crossHost/meetingRequests.ts';
 import { RedisCallDirectory } from './im/crossHost/RedisCallDirectory.ts';
 
@@ -187,6 +188,12 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     ownership: meetingOwners && { held: (id) => meetingOwners.hold(id), released: (id) => meetingOwners.release(id) },
   });
   const meetingRelay = meetingOwners && new MeetingRelay({ owners: meetingOwners, rooms, trustProxy: security.trustProxy, logger: rootLog.child({ component: 'meeting-relay' }) });
+  // The listings (GET /rooms, "my meetings") show every app's live meetings: each app reports its own in Redis.
+  const liveRooms =
+    meetingOwners && config.redisUrl
+      ? new LiveRoomsBoard({ redisUrl: config.redisUrl, prefix: config.redisKeyPrefix ?? 'muster', app: meetingOwners.self.app, here: () => rooms.liveHere(), logger: rootLog.child({ component: 'live-meetings' }) })
+      : undefined;
+  if (liveRooms) rooms.useRemoteLiveRooms(liveRooms);
   if (meetingOwners && !(await meetingOwners.ready(5_000))) log.warn('redis: not reachable at start; meetings are served where they are joined until it is');
   const accountsLog = rootLog.child({ component: 'accounts' });
   const accounts = await Accounts.open({
@@ -493,6 +500,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         // First: no join claims a meeting here any more, relayed connections end, and the claims go, so that
         // the people reconnecting now find their meetings free on the other hosts.
         meetingRelay?.close();
+        await liveRooms?.close();
         await meetingOwners?.close();
         boardRelay?.close();
         await embedded?.gateway.close();

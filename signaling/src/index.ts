@@ -5,6 +5,7 @@
  */
 export * from './protocol.ts';
 export { RoomManager, newMeetingConfig, DEFAULT_PARTICIPANTS_PER_ROUTER, type MeetingOwnership } from './rooms/RoomManager.ts';
+export { LiveRoomEntrySchema, type LiveRoomEntry, type RemoteLiveRooms } from './rooms/LiveRooms.ts';
 export { MeetingStore, type MeetingConfig } from './rooms/MeetingStore.ts';
 export { userIdentity, type SignedInUser } from './rooms/admission.ts';
 export { importLegacyMeetings } from './rooms/importLegacyMeetings.ts';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from '@muster/kit/log';
+import { redisReady, timed } from './timed.ts';
 
 /** An app process that holds something live (a meeting, a board): its instance (random per start) and where other hosts reach its port. */
 export interface Owner {
@@ -65,19 +66,8 @@ export class Owners {
   }
 
   /** Whether Redis answers, waiting at most `timeoutMs` for it (at start: the first joins should not find it still connecting). */
-  async ready(timeoutMs: number): Promise<boolean> {
-    if (this.#redis.status === 'ready') return true;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#redis.off('ready', onReady);
-        resolve(false);
-      }, timeoutMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-      this.#redis.once('ready', onReady);
-    });
+  ready(timeoutMs: number): Promise<boolean> {
+    return redisReady(this.#redis, timeoutMs);
   }
 
   /** Whether this instance is the one `owner` names. */
@@ -209,11 +199,7 @@ export class Owners {
   }
 
   #timed<T>(operation: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error('Redis did not answer in time')), REDIS_TIMEOUT_MS);
-    });
-    return Promise.race([operation, timeout]).finally(() => clearTimeout(timer));
+    return timed(operation, REDIS_TIMEOUT_MS);
   }
 
   /** Redis did not answer a claim: said once, until it answers again. */

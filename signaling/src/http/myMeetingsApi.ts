@@ -5,6 +5,7 @@ import type { Actor } from '../controls/RoomControls.ts';
 import type { RoomRecorder } from '../controls/RoomRecorder.ts';
 import { PasscodeSchema, RoomIdSchema, TopicSchema } from '../protocol.ts';
 import { userIdentity } from '../rooms/admission.ts';
+import type { LiveRoomEntry } from '../rooms/LiveRooms.ts';
 import type { MeetingConfig } from '../rooms/MeetingStore.ts';
 import { newMeetingConfig, type RoomManager } from '../rooms/RoomManager.ts';
 import { HttpError, route } from './roomsApi.ts';
@@ -80,21 +81,22 @@ function accountOf(req: Request): string {
 export function myMeetingsApi(rooms: RoomManager, recorder: RoomRecorder): Router {
   const router = express.Router();
 
-  const view = (config: MeetingConfig): MyMeeting => {
-    const room = rooms.get(config.id);
-    const live = !!room && !room.closed;
+  /** `live`: the meetings live anywhere (this app's and, with several app hosts, the others'), by id. */
+  const view = (config: MeetingConfig, live: ReadonlyMap<string, LiveRoomEntry>): MyMeeting => {
+    const room = live.get(config.id);
     return {
       id: config.id,
-      topic: live ? room.topic : config.topic,
+      topic: room ? room.topic : config.topic,
       startsAt: config.startsAt,
       createdAt: config.createdAt,
-      live,
-      participants: live ? room.participants.size : 0,
+      live: !!room,
+      participants: room ? room.participants : 0,
       hasPasscode: config.passcode !== null,
-      lobby: live ? room.lobbyEnabled : config.lobby,
+      lobby: room ? room.lobby : config.lobby,
       link: `/m/${encodeURIComponent(config.id)}`,
     };
   };
+  const liveNow = async () => new Map((await rooms.liveEverywhere()).map((room) => [room.id, room]));
 
   const owned = async (req: Request): Promise<MeetingConfig> => {
     const accountId = accountOf(req);
@@ -109,7 +111,8 @@ export function myMeetingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
     route(async (req) => {
       const accountId = accountOf(req);
       const now = Date.now();
-      const mine = (await rooms.meetings.listOwnedBy(accountId)).map(view);
+      const live = await liveNow();
+      const mine = (await rooms.meetings.listOwnedBy(accountId)).map((config) => view(config, live));
       const scheduled = mine.filter((m) => m.startsAt !== null && m.startsAt + SCHEDULED_GRACE_MS > now && !m.live).sort((a, b) => a.startsAt! - b.startsAt!);
       const upcoming = new Set(scheduled.map((m) => m.id));
       const recent = mine
@@ -143,7 +146,7 @@ export function myMeetingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
       });
       await rooms.meetings.put(config);
       res.status(201);
-      return view(config);
+      return view(config, new Map());
     }),
   );
 
@@ -159,7 +162,7 @@ export function myMeetingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
       const room = rooms.get(config.id);
       const owner: Actor = { type: 'api' };
       if (room && !room.closed) await rooms.controls.execute(room, owner, 'room.update', { topic: body.data.topic });
-      return view(next);
+      return view(next, await liveNow());
     }),
   );
 

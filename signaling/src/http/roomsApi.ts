@@ -134,7 +134,8 @@ export function roomsApi(rooms: RoomManager): Router {
     '/rooms',
     route(async () => {
       const stored = await rooms.meetings.list();
-      const live = rooms.rooms.map((room) => ({ ...room.info(), createdAt: room.createdAt, live: true, participants: room.participants.size }));
+      // Live anywhere: this app's meetings and, with several app hosts, the others'.
+      const live = (await rooms.liveEverywhere()).map((room) => ({ ...room, live: true }));
       const liveIds = new Set(live.map((r) => r.id));
       const scheduled = stored
         .filter((c) => !liveIds.has(c.id))

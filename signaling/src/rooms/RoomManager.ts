@@ -11,6 +11,7 @@ import type { AuditEntry } from '../controls/AuditLog.ts';
 import type { RoomRecorder } from '../controls/RoomRecorder.ts';
 import { MeetingStore, type MeetingConfig } from './MeetingStore.ts';
 import { Room } from './Room.ts';
+import type { LiveRoomEntry, RemoteLiveRooms } from './LiveRooms.ts';
 import { log as rootLog } from '@muster/kit/log';
 
 const log = rootLog.child({ component: 'rooms' });
@@ -81,6 +82,7 @@ const PAST_AUDITS = 200;
 const PRIVATE_TOMBSTONE_MS = 3_600_000;
 
 export class RoomManager {
+  #remoteLive: RemoteLiveRooms | undefined;
   readonly #pastAudits = new Map<string, { entries: readonly AuditEntry[]; dropped: number; endedAt: number }>();
   readonly #rooms = new Map<string, Room>();
   /** Rooms being created, so two simultaneous first joins make one room. */
@@ -119,6 +121,29 @@ export class RoomManager {
 
   get rooms(): Room[] {
     return [...this.#rooms.values()];
+  }
+
+  /** Several app hosts: where the other apps' live meetings are found, for the listings (see liveEverywhere). */
+  useRemoteLiveRooms(remote: RemoteLiveRooms): void {
+    this.#remoteLive = remote;
+  }
+
+  /** This app's live meetings, as listings show them (and as this app tells the others). */
+  liveHere(): LiveRoomEntry[] {
+    return this.rooms.filter((room) => !room.closed).map((room) => ({ ...room.info(), createdAt: room.createdAt, participants: room.participants.size }));
+  }
+
+  /**
+   * Every live meeting: this app's, then those other app hosts hold, each
+   * once (this app's view first: a meeting moving between apps may show on
+   * both for a moment). Other apps' are as fresh as their last report.
+   */
+  async liveEverywhere(): Promise<LiveRoomEntry[]> {
+    const here = this.liveHere();
+    if (!this.#remoteLive) return here;
+    const seen = new Set(here.map((room) => room.id));
+    const elsewhere = (await this.#remoteLive.list().catch(() => [] as LiveRoomEntry[])).filter((room) => !seen.has(room.id) && !!seen.add(room.id));
+    return [...here, ...elsewhere];
   }
 
   get(id: string): Room | undefined {

@@ -125,6 +125,40 @@ describe.skipIf(!enabled)('meetings across two apps on one Redis', () => {
     expect(unauthorised.status).toBe(401);
   }, 30_000);
 
+  it('lists a meeting live on the other app as live, with its people, in GET /rooms and in its owner’s "my meetings"', async () => {
+    // xh-one is app 1's, with Alice and Bob: app 2 lists it live with both, once, within a report (2 s).
+    type Listed = { id: string; live: boolean; participants: number; topic: string };
+    const listedOn = async (app: App, id: string) => ((await rest(app, 'GET', '/rooms')).body as Listed[]).filter((r) => r.id === id);
+    const onTwo = await waitUntil(
+      async () => {
+        const entries = await listedOn(apps[1]!, 'xh-one');
+        return entries.length === 1 && entries[0]!.live && entries[0]!.participants === 2 ? entries[0]! : null;
+      },
+      10_000,
+      'xh-one live on app 2’s listing',
+    );
+    expect(onTwo).toEqual((await listedOn(apps[0]!, 'xh-one'))[0]);
+
+    // A signed-in person's meeting, opened through app 1, is live in their "my meetings" asked through app 2.
+    const kim = await people.signup('+8613900007104', 'Kim');
+    const host = await protocolClient(apps[0]!, undefined, kim.accessToken);
+    expect((await host.send('join', { room: 'xh-kims', name: 'Kim' })).ok).toBe(true);
+    type Mine = { scheduled: { id: string }[]; recent: { id: string; live: boolean; participants: number }[] };
+    const mine = await waitUntil(
+      async () => {
+        const res = await fetch(`${apps[1]!.url}/api/v1/me/meetings`, { headers: { authorization: `Bearer ${kim.accessToken}` } });
+        const meeting = ((await res.json()) as Mine).recent.find((m) => m.id === 'xh-kims');
+        return meeting?.live ? meeting : null;
+      },
+      10_000,
+      'Kim’s meeting live in her list through app 2',
+    );
+    expect(mine).toMatchObject({ live: true, participants: 1 });
+    // Once it ends, it is listed as stored, not live, on both.
+    expect((await host.send('leave', {})).ok).toBe(true);
+    await waitUntil(async () => (await listedOn(apps[1]!, 'xh-kims')).every((r) => !r.live) && (await listedOn(apps[0]!, 'xh-kims')).every((r) => !r.live), 15_000, 'xh-kims no longer live anywhere');
+  }, 60_000);
+
   it('removes someone whose connection to app 2 drops, after the grace, and the others see them leave', async () => {
     const [alice] = peers as [NodePeer];
     const left: { name: string; reason: string }[] = [];

@@ -14,7 +14,7 @@ import { makePayloads } from './mediaPayloads.ts';
 import { buildMediaReport, MediaHistograms, sumMedia, type MediaReport, type MediaTotals } from './mediaReport.ts';
 import { sampleServerIo, serverIoBetween, type ServerIoSample } from './mediaStats.ts';
 import { planChat, type ChatOptions } from './options.ts';
-import { CodeBook, provisionChat, type ProvisionedConversation } from './provision.ts';
+import { CodeBook, provisionChat, provisionIntoDatabase, type Provisioned, type ProvisionedConversation } from './provision.ts';
 import { stopChild } from '../stopChild.ts';
 
 const ENTRY = fileURLToPath(new URL('./chatEntry.mjs', import.meta.url));
@@ -49,7 +49,8 @@ export interface ChatReport {
   scenario: 'chat';
   startedAt: string;
   machine: ReturnType<typeof machineInfo> & { busyPct: number | null; otherProcessesPct: number | null };
-  options: Omit<ChatOptions, 'json' | 'md' | 'media'> & { database: 'sqlite' | 'postgres'; mediaMix: boolean };
+  /** `database`: the server started here's, or `remote` (app hosts given with --url, whose `servers` they are). */
+  options: Omit<ChatOptions, 'json' | 'md' | 'media' | 'remote'> & { database: 'sqlite' | 'postgres' | 'remote'; servers?: string[]; mediaMix: boolean };
   provisioning: { users: number; friendships: number; directConversations: number; groups: number; seconds: { signups: number; friendships: number; conversations: number } };
   bots: { requested: number; connected: number; failed: number; processes: number; failures: string[] };
   /** Errors the server logged during the run: how many, and the first few. */
@@ -119,7 +120,10 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
   const plan = planChat(options);
   // The real media, made (or found in the cache) before the server starts.
   const manifest = options.media ? await makePayloads(options.media.sizes, { onProgress }) : null;
-  const server = await ServerUnderTest.start({
+  // Running app hosts (--url), or a server of its own.
+  const server = options.remote
+    ? null
+    : await ServerUnderTest.start({
     workers: 1,
     env: {
       // Each bot has its own address in X-Forwarded-For, as people on their own phones do.
@@ -129,12 +133,13 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
       ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     },
   });
+  const urls = options.remote?.urls ?? [server!.url];
   const codes = new CodeBook();
-  const stopLines = server.onLine((line) => codes.line(line));
+  const stopLines = server?.onLine((line) => codes.line(line)) ?? (() => undefined);
   // The server's own errors (its log at level error), the first few and how many.
   const serverErrors: string[] = [];
   let serverErrorCount = 0;
-  server.onLine((line) => {
+  server?.onLine((line) => {
     if (!line.includes('"level":50')) return;
     serverErrorCount++;
     if (serverErrors.length < 5) {
@@ -149,8 +154,10 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
   const children: ChildProcess[] = [];
   const samples = new Map<number, ChatSample>();
   try {
-    onProgress(`server up at ${server.url}; provisioning ${plan.users} people, ${plan.friendships.length} friendships, ${plan.pairs.length} one-to-one conversations, ${plan.groups.length} groups`);
-    const provisioned = await provisionChat(server.url, plan, codes, { onProgress });
+    onProgress(`${server ? `server up at ${server.url}` : `app hosts ${urls.join(', ')}`}; provisioning ${plan.users} people, ${plan.friendships.length} friendships, ${plan.pairs.length} one-to-one conversations, ${plan.groups.length} groups`);
+    const provisioned: Provisioned = options.remote
+      ? await provisionIntoDatabase(urls[0]!, plan, { dataDir: options.remote.dataDir, onProgress })
+      : await provisionChat(server!.url, plan, codes, { onProgress });
     stopLines();
     onProgress(`provisioned in ${provisioned.seconds.signups.toFixed(1)} + ${provisioned.seconds.friendships.toFixed(1)} + ${provisioned.seconds.conversations.toFixed(1)} s (sign-ups, friendships, conversations)`);
 
@@ -169,7 +176,7 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
           child.on('message', (message: ChatMessage) => {
             if (message.type === 'ready') {
               const media = options.media && manifest ? { ...options.media, seed: options.media.seed * 1009 + p, uploadsInFlight: Math.max(1, Math.ceil(options.media.uploadsInFlight / P)), manifest } : undefined;
-              const command: ChatCommand = { type: 'connect', url: server.url, transport: options.transport ?? 'longlink', bots: mine.map((u) => ({ index: u.index, id: u.id, accessToken: u.accessToken })), conversations, ...(media ? { media } : {}) };
+              const command: ChatCommand = { type: 'connect', urls, transport: options.transport ?? 'longlink', bots: mine.map((u) => ({ index: u.index, id: u.id, accessToken: u.accessToken })), conversations, ...(media ? { media } : {}) };
               child.send(command);
             }
             if (message.type === 'sample') samples.set(p, message);
@@ -186,7 +193,8 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
     onProgress(`bots connected ${connected}/${plan.users} (failed ${connectFailed}) in ${P} processes; sending ${options.rate} msg/s`);
 
     // Server processes: the whole tree (supervisor, app, gateways, and media workers: idle here, but part of the footprint).
-    const pids = server.processes();
+    // Running elsewhere (--url): not measured here (the machine's busy CPU less the bots' is what the hosts on it took).
+    const pids = server?.processes() ?? [];
     const serverCpu = () => new Map(pids.map(({ pid }) => [pid, sampleProcess(pid)?.cpuMicros ?? 0]));
     const serverRss = () => pids.reduce((a, { pid }) => a + (sampleProcess(pid)?.rssBytes ?? 0), 0);
 
@@ -290,11 +298,11 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         phase = 'steady';
         steadyStart = now;
         machineStart = sampleMachineCpu();
-        if (options.media) ioStart = sampleServerIo((appPid ??= server.appPid()));
+        if (options.media && server) ioStart = sampleServerIo((appPid ??= server.appPid()));
       } else if (phase === 'steady' && (now.at - steadyStart!.at) / 1000 >= options.duration) {
         steadyEnd = now;
         machineEnd = sampleMachineCpu();
-        if (options.media) ioEnd = sampleServerIo(appPid ?? server.appPid());
+        if (options.media && server) ioEnd = sampleServerIo(appPid ?? server.appPid());
         phase = 'drain';
         drainSince = now.at;
         for (const child of children) child.send({ type: 'halt' } satisfies ChatCommand);
@@ -341,7 +349,8 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         groupShare: options.groupShare,
         duration: options.duration,
         botProcesses: P,
-        database: options.databaseUrl ? 'postgres' : 'sqlite',
+        database: options.remote ? 'remote' : options.databaseUrl ? 'postgres' : 'sqlite',
+        ...(options.remote ? { servers: urls } : {}),
         mediaMix: Boolean(options.media),
       },
       provisioning: { users: plan.users, friendships: plan.friendships.length, directConversations: plan.pairs.length, groups: plan.groups.length, seconds: provisioned.seconds },
@@ -367,12 +376,12 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         echoes: sum((s) => s.echoes),
       },
       server: {
-        cpuPct: round(serverCpuPct, 1),
+        cpuPct: server ? round(serverCpuPct, 1) : null,
         cpuMsPerMessage: (() => {
           const persisted = (end.acked.direct + end.acked.group - start.acked.direct - start.acked.group) / window;
-          return persisted > 0 ? round((serverCpuPct * 10) / persisted, 3) : null;
+          return server && persisted > 0 ? round((serverCpuPct * 10) / persisted, 3) : null;
         })(),
-        rssMB: round(serverRss() / 2 ** 20, 1), processes },
+        rssMB: server ? round(serverRss() / 2 ** 20, 1) : null, processes },
       loadGenerator: { processes: P, cpuPct: round(generatorPct, 1)!, maxEventLoopLagMs: round(maxLag, 1)! },
       ...(options.media && manifest && start.media && end.media && serverIo
         ? {
@@ -398,6 +407,6 @@ export async function runChatLoadTest(options: ChatOptions, onProgress: (line: s
         (child) => stopChild(child, { message: { type: 'stop' } satisfies ChatCommand, graceMs: 10_000 }),
       ),
     );
-    await server.stop();
+    await server?.stop();
   }
 }

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkLoadtestRun } from '../loadtestRun.ts';
+import { ServerUnderTest } from '../ServerUnderTest.ts';
 import { parseChatArgs, planChat } from './options.ts';
 import { CodeBook, botAddress } from './provision.ts';
 
@@ -23,8 +24,17 @@ describe('the chat scenario', () => {
       ['--scenario', 'chat', '--group-share', '0.5'],
       ['--scenario', 'chat', '--unknown', '1'],
       ['--scenario', 'meeting'],
+      // --url goes with --data-dir, text only, against Muster.
+      ['--scenario', 'chat', '--url', 'http://10.0.0.2:8080'],
+      ['--scenario', 'chat', '--url', 'http://10.0.0.2:8080', '--data-dir', '/tmp/x', '--media-mix'],
+      ['--scenario', 'chat', '--url', 'ftp://10.0.0.2', '--data-dir', '/tmp/x'],
+      ['--scenario', 'chat', '--data-dir', '/tmp/x'],
     ];
     for (const argv of refusals) expect(parseChatArgs(argv).ok, argv.join(' ')).toBe(false);
+    expect(parseChatArgs(['--scenario', 'chat', '--url', 'http://10.0.0.2:8080/, http://10.0.0.3:8080', '--data-dir', '/tmp/x'])).toMatchObject({
+      ok: true,
+      options: { remote: { urls: ['http://10.0.0.2:8080', 'http://10.0.0.3:8080'], dataDir: '/tmp/x' } },
+    });
   });
 
   it('plans pairs, groups and each friendship once', () => {
@@ -73,5 +83,29 @@ describe('the chat scenario', () => {
       expect(markdown).toContain('fan-out deliveries per second');
       expect(markdown).toContain('send → receive, groups');
     });
+  }, 180_000);
+
+  it('runs against app hosts already running (--url, --data-dir): people written into their database, the bots dealt over the URLs', async () => {
+    const dataDir = ServerUnderTest.newDataDir();
+    const server = await ServerUnderTest.start({ dataDir, workers: 1, env: { TRUST_PROXY: '127.0.0.1' } });
+    try {
+      // One server under two names: the bots are dealt over both, as over two app hosts.
+      const urls = [server.url, server.url.replace('127.0.0.1', 'localhost')];
+      const args = ['--scenario', 'chat', '--users', '20', '--rate', '20', '--duration', '3', '--bot-processes', '1', '--url', urls.join(','), '--data-dir', dataDir];
+      await checkLoadtestRun('chat-remote', args, 150_000, ({ report, markdown }) => {
+        expect(report.options).toMatchObject({ database: 'remote', servers: urls });
+        expect(report.bots).toMatchObject({ requested: 20, connected: 20, failed: 0 });
+        expect(report.provisioning).toMatchObject({ users: 20, directConversations: 10 });
+        expect(report.messages.persistedPerSec).toBeGreaterThan(0);
+        expect(report.deliveries.received).toBe(report.deliveries.expected);
+        expect(report.deliveries.expected).toBeGreaterThan(0);
+        // Not measured from here: the hosts run elsewhere.
+        expect(report.server).toMatchObject({ cpuPct: null, rssMB: null, cpuMsPerMessage: null, processes: [] });
+        expect(markdown).toContain(`app hosts ${urls.join(', ')}`);
+        expect(markdown).toContain("people written into the hosts' database");
+      });
+    } finally {
+      await server.stop();
+    }
   }, 180_000);
 });

@@ -56,7 +56,9 @@ const ackLatency = new LatencyHistogram();
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 let counter = 0;
-let serverUrl = '';
+/** The servers (see ChatCommand): bot i's is urls[i mod n]. */
+let serverUrls: string[] = [];
+const urlOf = (index: number) => serverUrls[index % serverUrls.length]!;
 
 /** The rich-media mix's state in this process (null: text only). */
 interface MediaState {
@@ -122,7 +124,7 @@ function onMessage(bot: ChatBot, message: LiveMessage): void {
   }
 }
 
-async function connectAll(url: string, kind: 'longlink' | 'socketio', specs: ChatBotSpec[]): Promise<void> {
+async function connectAll(kind: 'longlink' | 'socketio', specs: ChatBotSpec[]): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(50, specs.length) }, async () => {
@@ -130,7 +132,7 @@ async function connectAll(url: string, kind: 'longlink' | 'socketio', specs: Cha
         const spec = specs[next++];
         if (!spec) return;
         // REST is not used by the bots: the transport's fetch is never called.
-        const { socket, transport, connected: up } = openImConnection(url, kind, spec.accessToken);
+        const { socket, transport, connected: up } = openImConnection(urlOf(spec.index), kind, spec.accessToken);
         const bot: ChatBot = { spec, socket, transport };
         transport.on('im.message', (message) => onMessage(bot, message as LiveMessage));
         try {
@@ -230,7 +232,7 @@ function sendMedia(kind: Kind, type: MediaType, state: MediaState): void {
   m.upload.inFlight++;
   m.upload.started++;
   tusUpload({
-    url: serverUrl,
+    url: urlOf(bot.spec.index),
     accessToken: bot.spec.accessToken,
     data,
     filename: `${type}-${process.pid}-${n}.${EXTENSIONS[type]}`,
@@ -333,10 +335,10 @@ const reporter = setInterval(() => {
 
 process.on('message', (command: ChatCommand) => {
   if (command.type === 'connect') {
-    serverUrl = command.url;
+    serverUrls = command.urls;
     if (command.media) media = loadMedia(command.media);
     for (const c of command.conversations) conversations.set(c.id, c);
-    void connectAll(command.url, command.transport, command.bots).then(() => {
+    void connectAll(command.transport, command.bots).then(() => {
       const byIndex = new Map(bots.map((b) => [b.spec.index, b]));
       for (const c of command.conversations) for (const m of c.members) if (byIndex.has(m)) slots[c.kind].push({ bot: byIndex.get(m)!, conversation: c });
       post({ type: 'connected', connected, failed: connectFailed });

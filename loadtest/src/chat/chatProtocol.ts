@@ -16,7 +16,8 @@ export interface ChatBotSpec {
 export type ChatCommand =
   | {
       type: 'connect';
-      url: string;
+      /** The servers: bot i connects (and uploads) to urls[i mod n]. */
+      urls: string[];
       /** longlink (the gateways' lean WebSocket) or socket.io's /account. */
       transport: 'longlink' | 'socketio';
       bots: ChatBotSpec[];

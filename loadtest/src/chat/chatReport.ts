@@ -12,9 +12,9 @@ export function chatMarkdownReport(r: ChatReport): string {
 
 Run ${r.startedAt} on ${r.machine.cpuModel}, ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB, ${r.machine.platform}, Node ${r.machine.node}. Whole machine busy in the steady window: ${fmt(r.machine.busyPct)} % of one core, of which other processes (neither server nor bots) ${fmt(r.machine.otherProcessesPct)} %.
 
-Options: ${o.users} users (${r.provisioning.directConversations} one-to-one conversations), ${o.groups} groups of ${o.groupSize}, ${o.rate} messages/s asked (${Math.round(o.groupShare * 100)} % to groups), ${o.duration} s steady after ${r.timeline.filter((p) => p.phase === 'warm-up').length} s of warm-up, server on ${o.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${r.bots.processes} bot processes on the same machine.
+Options: ${o.users} users (${r.provisioning.directConversations} one-to-one conversations), ${o.groups} groups of ${o.groupSize}, ${o.rate} messages/s asked (${Math.round(o.groupShare * 100)} % to groups), ${o.duration} s steady after ${r.timeline.filter((p) => p.phase === 'warm-up').length} s of warm-up, ${o.database === 'remote' ? `app hosts ${o.servers!.join(', ')} (running elsewhere: the bots dealt over them in turn; their CPU and memory are not read here)` : `server on ${o.database === 'postgres' ? 'PostgreSQL' : 'SQLite'}`}, ${r.bots.processes} bot processes on the same machine.
 
-Provisioning through the REST API: ${r.provisioning.users} sign-ups by code in ${r.provisioning.seconds.signups} s, ${r.provisioning.friendships} friendships in ${r.provisioning.seconds.friendships} s, conversations and groups in ${r.provisioning.seconds.conversations} s.
+${o.database === 'remote' ? `Provisioning: ${r.provisioning.users} people written into the hosts' database in ${r.provisioning.seconds.signups} s, then through the REST API` : `Provisioning through the REST API: ${r.provisioning.users} sign-ups by code in ${r.provisioning.seconds.signups} s,`} ${r.provisioning.friendships} friendships in ${r.provisioning.seconds.friendships} s, conversations and groups in ${r.provisioning.seconds.conversations} s.
 
 | figure | value |
 | --- | --- |

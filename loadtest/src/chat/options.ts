@@ -19,6 +19,13 @@ export const CHAT_USAGE = `Usage: npm run loadtest -- --scenario chat [options]
   --duration S        seconds of steady sending after every bot is up   default 30
   --bot-processes P   load-generator processes (each ≤ 20,000 sockets)  default: 1 per 1000 users, ≤ cores
   --database-url URL  run the server it starts on PostgreSQL            default: SQLite in its data directory
+  --url URL,URL…      test running app hosts instead of starting a server (the multi-host
+                      lab: npm run lab -w server); the bots are dealt over the URLs in
+                      turn, so a conversation's members sit on different hosts. People
+                      are written into the database DATABASE_URL names (with the key
+                      passwords of the environment), then related through REST. Text only.
+  --data-dir DIR      with --url: where key passwords are looked for when the environment
+                      has none (the running server's MUSTER_DATA_DIR)
   --json FILE         write the JSON report
   --md FILE           write the Markdown report
   --transport T       how each bot connects: longlink (the lean WebSocket the web client
@@ -55,6 +62,11 @@ export const ChatOptionsSchema = z
     duration: z.coerce.number().min(1).max(86_400).default(30),
     'bot-processes': z.coerce.number().int().min(1).max(64).optional(),
     'database-url': z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional(),
+    url: z
+      .string()
+      .refine((v) => v.split(',').every((u) => z.url({ protocol: /^https?$/ }).safeParse(u.trim()).success), 'http(s) URLs, comma-separated')
+      .optional(),
+    'data-dir': z.string().min(1).optional(),
     'media-mix': z.boolean().optional(),
     'uploads-in-flight': z.coerce.number().int().min(1).max(10_000).default(24),
     'chunk-mb': z.coerce.number().gt(0).max(1024).default(4),
@@ -74,7 +86,9 @@ export const ChatOptionsSchema = z
   .refine((o) => o['media-mix'] || (o['image-bytes'] ?? o['voice-seconds'] ?? o['file-bytes'] ?? o.mix) === undefined, { message: 'media sizes and --mix need --media-mix', path: ['media-mix'] })
   .refine((o) => ['image-bytes', 'voice-seconds', 'file-bytes'].every((k) => o[k as 'image-bytes'] === undefined || parseRange(o[k as 'image-bytes']!) !== null), { message: 'a size range is "min-max", positive', path: ['media-mix'] })
   .refine((o) => o['voice-seconds'] === undefined || parseRange(o['voice-seconds'])!.max <= 60, { message: 'a voice message is at most 60 s', path: ['voice-seconds'] })
-  .refine((o) => o.target === 'muster' || (o.groups === 0 && !o['media-mix'] && !o['database-url']), { message: 'ejabberd runs the one-to-one text load only (no --groups, --media-mix, --database-url)', path: ['target'] });
+  .refine((o) => o.target === 'muster' || (o.groups === 0 && !o['media-mix'] && !o['database-url']), { message: 'ejabberd runs the one-to-one text load only (no --groups, --media-mix, --database-url)', path: ['target'] })
+  .refine((o) => (o.url !== undefined) === (o['data-dir'] !== undefined), { message: '--url and --data-dir go together', path: ['url'] })
+  .refine((o) => o.url === undefined || (o.target === 'muster' && !o['media-mix'] && !o['database-url']), { message: 'with --url: text only, against Muster, on the database of DATABASE_URL (no --media-mix, --target, --database-url)', path: ['url'] });
 
 /** The rich-media mix's settings (`--media-mix`). */
 export interface MediaMixOptions {
@@ -102,13 +116,15 @@ export interface ChatOptions {
   duration: number;
   botProcesses: number;
   databaseUrl?: string;
+  /** Running app hosts to test instead of a server started here (the bots dealt over them), and where their key passwords are. */
+  remote?: { urls: string[]; dataDir: string };
   /** The rich-media mix (issue 17); text only without it. */
   media?: MediaMixOptions;
   json?: string;
   md?: string;
 }
 
-const FLAGS = ['scenario', 'target', 'transport', 'users', 'groups', 'group-size', 'rate', 'group-share', 'duration', 'bot-processes', 'database-url', 'json', 'md', 'uploads-in-flight', 'chunk-mb', 'seed', 'mix', 'image-bytes', 'voice-seconds', 'file-bytes'];
+const FLAGS = ['scenario', 'target', 'transport', 'users', 'groups', 'group-size', 'rate', 'group-share', 'duration', 'bot-processes', 'database-url', 'url', 'data-dir', 'json', 'md', 'uploads-in-flight', 'chunk-mb', 'seed', 'mix', 'image-bytes', 'voice-seconds', 'file-bytes'];
 
 /** Parses the command line; a list of problems when it is wrong. */
 export function parseChatArgs(argv: readonly string[]): { ok: true; options: ChatOptions } | { ok: false; problems: string[] } {
@@ -134,6 +150,7 @@ export function parseChatArgs(argv: readonly string[]): { ok: true; options: Cha
       duration: o.duration,
       botProcesses: o['bot-processes'] ?? Math.max(1, Math.min(os.cpus().length, Math.ceil(o.users / 1000))),
       ...(o['database-url'] ? { databaseUrl: o['database-url'] } : {}),
+      ...(o.url ? { remote: { urls: o.url.split(',').map((u) => u.trim().replace(/\/+$/, '')), dataDir: o['data-dir']! } } : {}),
       ...(o['media-mix']
         ? {
             media: {

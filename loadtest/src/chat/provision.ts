@@ -12,6 +12,7 @@
  * - friend requests and acceptances, one-to-one conversations and groups by
  *   the ordinary routes, many at a time.
  */
+import { provisionPeople } from '../connections/provision.ts';
 import type { ChatPlan } from './options.ts';
 
 export interface ProvisionedUser {
@@ -137,6 +138,22 @@ export async function provisionChat(url: string, plan: ChatPlan, codes: CodeBook
   });
   const signups = (Date.now() - t) / 1000;
   const related = await relatePeople(url, users, plan, { concurrency, onProgress: progress });
+  return { users, conversations: related.conversations, seconds: { signups, ...related.seconds } };
+}
+
+/**
+ * The same for app hosts running elsewhere (`--url`): the people are written
+ * into their database (DATABASE_URL and the key passwords of this
+ * environment, or those under `dataDir`) with a device each, as the
+ * connections scenario does (no sign-up codes to read from a log), then
+ * related through `url`'s REST API.
+ */
+export async function provisionIntoDatabase(url: string, plan: ChatPlan, options: { dataDir: string; concurrency?: number; onProgress?: (line: string) => void }): Promise<Provisioned> {
+  const t = Date.now();
+  const people = await provisionPeople({ dataDir: options.dataDir, env: process.env, users: plan.users, onProgress: options.onProgress });
+  const users = people.users.map((u, index): ProvisionedUser => ({ index, id: u.id, accessToken: u.secret }));
+  const signups = (Date.now() - t) / 1000;
+  const related = await relatePeople(url, users, plan, { concurrency: options.concurrency, onProgress: options.onProgress });
   return { users, conversations: related.conversations, seconds: { signups, ...related.seconds } };
 }
 

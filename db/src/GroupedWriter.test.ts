@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import type { Database } from './Database.ts';
 import { SQLITE_FILE_NAME } from './Engine.ts';
 import { isDbError } from './errors.ts';
-import { GroupedWriter } from './GroupedWriter.ts';
+import { GroupedWriter, inLockOrder } from './GroupedWriter.ts';
+import { sql } from 'kysely';
 import type { Schema } from './schema.ts';
 import { waitUntil } from '@muster/kit/testing';
 import { testEngines, useTestDatabase } from './testing/fixture.ts';
@@ -26,6 +27,14 @@ async function ids(db: Database): Promise<string[]> {
 
 describe.each(engines)('GroupedWriter (%s)', (engine) => {
   const testDb = useTestDatabase(engine);
+
+  it('runs a batch’s writes without a lock key first, as queued, then the keyed ones by key', async () => {
+    const db = await testDb.open({ writer: { maxBatch: 100, maxBatchMs: 60_000 } });
+    const ran: string[] = [];
+    const write = (name: string, lockKey?: string) => db.writer.write(async () => void ran.push(name), lockKey === undefined ? {} : { lockKey });
+    await Promise.all([write('c2', 'conv-2'), write('plain-1'), write('c1~search', 'conv-1~search'), write('c1-a', 'conv-1'), write('plain-2'), write('c1-b', 'conv-1')]);
+    expect(ran).toEqual(['plain-1', 'plain-2', 'c1-a', 'c1-b', 'c1~search', 'c2']);
+  });
 
   it('commits writes queued together in one transaction, each resolved with its result', async () => {
     // No time budget: the batch is bounded by count alone, so the grouping is deterministic.
@@ -161,4 +170,48 @@ describe('GroupedWriter while the database is unreachable', () => {
     expect(log.messages('info').some((m) => /reachable again/.test(m))).toBe(true);
     expect((await kysely.selectFrom('meetings').select('id').execute()).map((r) => r.id)).toEqual(['kept']);
   });
+});
+
+describe('inLockOrder', () => {
+  it('keeps a batch without keys as it is, and sorts keyed writes stably after unkeyed ones', () => {
+    const plain: { n: number; lockKey?: string }[] = [{ n: 1 }, { n: 2 }];
+    expect(inLockOrder(plain)).toBe(plain);
+    const mixed = [{ n: 1, lockKey: 'b' }, { n: 2 }, { n: 3, lockKey: 'a' }, { n: 4, lockKey: 'b' }, { n: 5, lockKey: undefined }];
+    expect(inLockOrder(mixed).map((w) => w.n)).toEqual([2, 5, 3, 1, 4]);
+  });
+});
+
+const postgres = engines.filter((e) => e === 'postgres');
+describe.each(postgres)('two processes writing the same rows on PostgreSQL (%s)', (engine) => {
+  const testDb = useTestDatabase(engine);
+
+  /** Bumps a meeting's counter, holding its row lock a moment (as a batch of many writes would). */
+  const bump = (db: Database, id: string, lockKey?: string) =>
+    db.writer.write(
+      async (trx) => {
+        await trx.updateTable('meetings').set((eb) => ({ updated_at: eb('updated_at', '+', 1) })).where('id', '=', id).execute();
+        await sql`select pg_sleep(0.03)`.execute(trx);
+      },
+      lockKey === undefined ? {} : { lockKey },
+    );
+
+  it('take keyed locks in one order, so that their batches wait for each other instead of deadlocking', async () => {
+    const options = { writer: { maxBatch: 64, maxBatchMs: 60_000 } };
+    const one = await testDb.open(options);
+    const two = await testDb.open(options);
+    await insertMeeting(one, 'row-a');
+    await insertMeeting(one, 'row-b');
+    // Without keys: queued in opposite orders, the two batches lock a then b, and b then a: PostgreSQL finds the
+    // deadlock, aborts one batch, and its writer re-runs it.
+    await Promise.all([bump(one, 'row-a'), bump(one, 'row-b'), bump(two, 'row-b'), bump(two, 'row-a')]);
+    expect(one.writer.stats().retries + two.writer.stats().retries).toBeGreaterThan(0);
+    const retriesBefore = one.writer.stats().retries + two.writer.stats().retries;
+    // With keys: both lock a, then b, every round.
+    for (let round = 0; round < 5; round++) {
+      await Promise.all([bump(one, 'row-a', 'row-a'), bump(one, 'row-b', 'row-b'), bump(two, 'row-b', 'row-b'), bump(two, 'row-a', 'row-a')]);
+    }
+    expect(one.writer.stats().retries + two.writer.stats().retries).toBe(retriesBefore);
+    const rows = await one.kysely.selectFrom('meetings').select(['id', 'updated_at']).where('id', 'in', ['row-a', 'row-b']).orderBy('id').execute();
+    expect(rows.map((r) => Number(r.updated_at))).toEqual([1 + 12, 1 + 12]);
+  }, 30_000);
 });

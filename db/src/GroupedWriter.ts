@@ -60,8 +60,23 @@ export interface WriterStats {
   unavailableSince: number | null;
 }
 
+/** How a write is placed in its batch (see GroupedWriter.write). */
+export interface WriteOptions {
+  /**
+   * The rows this write locks, named (a conversation's id, say): within a
+   * batch, writes with a key run in the order of their keys, after those
+   * without. Two processes writing to one PostgreSQL then take the locks of
+   * keyed writes in one global order, so their batches wait for each other
+   * instead of deadlocking (a deadlock costs PostgreSQL's deadlock_timeout,
+   * 1 s by default, and the re-run of a whole batch). A write's key must
+   * cover every row it locks that another process's write might lock too.
+   */
+  lockKey?: string;
+}
+
 interface PendingWrite {
   fn: WriteFn<unknown>;
+  lockKey: string | undefined;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   enqueuedAt: number;
@@ -149,14 +164,14 @@ export class GroupedWriter {
    * not await another `write()` (that one waits for this batch's commit: a
    * deadlock). `fn` may run more than once (see the class comment).
    */
-  write<T>(fn: WriteFn<T>): Promise<T> {
+  write<T>(fn: WriteFn<T>, options: WriteOptions = {}): Promise<T> {
     if (this.#closing) return Promise.reject(new DbError('DB_CLOSED', 'the database is closed'));
     if (this.#queue.length >= this.#maxQueue) {
       this.#failedWrites++;
       return Promise.reject(new DbError('WRITE_QUEUE_FULL', `${this.#queue.length} writes are already queued`));
     }
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn: fn as WriteFn<unknown>, resolve: resolve as (value: unknown) => void, reject, enqueuedAt: performance.now() });
+      this.#queue.push({ fn: fn as WriteFn<unknown>, lockKey: options.lockKey, resolve: resolve as (value: unknown) => void, reject, enqueuedAt: performance.now() });
       this.#schedule();
     });
   }
@@ -235,7 +250,7 @@ export class GroupedWriter {
   /** Runs one batch; true when it must be retried (it is back at the head of the queue). */
   async #runBatch(): Promise<boolean> {
     const take = Math.min(this.#queue.length, this.#maxBatch);
-    const batch = this.#queue.splice(0, take);
+    const batch = inLockOrder(this.#queue.splice(0, take));
     const started = performance.now();
     let trx: ControlledTransaction<Schema> | undefined;
     const outcomes: Outcome[] = [];
@@ -352,4 +367,23 @@ function summarise(ring: Float64Array, count: number): LatencySummary {
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * A batch's writes in lock order (see WriteOptions.lockKey): those without a
+ * key first, as queued, then the keyed ones by key (the same key: as queued).
+ * A re-run batch keeps this order.
+ */
+export function inLockOrder<T extends { lockKey?: string | undefined }>(batch: T[]): T[] {
+  if (!batch.some((w) => w.lockKey !== undefined)) return batch;
+  return batch
+    .map((write, index) => ({ write, index }))
+    .sort((a, b) => {
+      const [ka, kb] = [a.write.lockKey, b.write.lockKey];
+      if (ka === kb) return a.index - b.index;
+      if (ka === undefined) return -1;
+      if (kb === undefined) return 1;
+      return ka < kb ? -1 : 1;
+    })
+    .map(({ write }) => write);
 }

@@ -237,7 +237,7 @@ export class ConversationRepository {
           .where('read_seq', '<', seq)
           .execute();
         return { message: { ...message, seq, rev }, duplicate: false };
-      });
+      }, { lockKey: message.conversationId });
     } catch (error) {
       // The same client id from two processes at once: the first one stored stands.
       if (!isUniqueViolation(error)) throw error;
@@ -337,7 +337,7 @@ export class ConversationRepository {
         // A recall takes the file with the rest of the content: nobody reads it through this message any more.
         if (current.body.file && !body.file) await trx.deleteFrom('message_files').where('conversation_id', '=', conversationId).where('seq', '=', seq).execute();
         return { message: { ...current, body, rev }, changed: true };
-      });
+      }, { lockKey: conversationId });
     } catch (error) {
       // Nothing to write: the rev taken above is rolled back with the rest.
       if (!(error instanceof Unchanged)) throw error;
@@ -506,7 +506,7 @@ export class ConversationRepository {
         .execute();
       const row = await trx.selectFrom('conversation_members').select('read_seq').where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
       return Number(row?.read_seq ?? 0);
-    });
+    }, { lockKey: conversationId });
   }
 
   /** How many rows a conversation's messages occupy (tests: one per message, whatever the members). */

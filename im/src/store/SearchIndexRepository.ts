@@ -1,5 +1,13 @@
 import type { Database } from '@muster/db';
 
+/**
+ * The lock key of a conversation's index writes (see WriteOptions.lockKey):
+ * its own, apart from the conversation's messages (another set of rows), and
+ * after them in the order, so that an append and an index write of one
+ * conversation always lock in the same order.
+ */
+const searchLockKey = (conversationId: string) => `${conversationId}~search`;
+
 /** The Sealer.blindIndex kind of search terms: its own key, unrelated to the phone or any other index. */
 export const SEARCH_TERM_KIND = 'search-term';
 /**
@@ -161,7 +169,7 @@ export class SearchIndexRepository {
           .execute();
       }
       return true;
-    });
+    }, { lockKey: searchLockKey(conversationId) });
   }
 
   /** Drops a conversation's index (it is gone: dissolved and cleared). */
@@ -169,7 +177,7 @@ export class SearchIndexRepository {
     await this.#db.writer.write(async (trx) => {
       await trx.deleteFrom('message_terms').where('conversation_id', '=', conversationId).execute();
       await trx.deleteFrom('search_progress').where('conversation_id', '=', conversationId).execute();
-    });
+    }, { lockKey: searchLockKey(conversationId) });
   }
 
   /**

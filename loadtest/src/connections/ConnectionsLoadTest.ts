@@ -15,6 +15,7 @@
  * share the machine's loopback).
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import { randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { LatencyHistogram } from '../LatencyHistogram.ts';
@@ -27,6 +28,8 @@ import type { ConnectionsOptions } from './options.ts';
 import type { TargetProvisioning, TargetServer } from './TargetServer.ts';
 import { stopChild } from '../stopChild.ts';
 
+/** The bot processes' niceness: below the server's, which they share the cores with. */
+const BOT_NICE = 10;
 const ENTRY = fileURLToPath(new URL('./connectionsEntry.mjs', import.meta.url));
 /** The ramp stops opening connections when the machine has less than this left (the bots and the server share it). */
 export const LOW_MEMORY_BYTES = 2 * 2 ** 30;
@@ -225,6 +228,13 @@ export async function runConnectionsLoadTest(options: ConnectionsOptions, onProg
       plans.map(async (plan) => {
         const child = fork(ENTRY, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
         children.push(child);
+        // The bots would be on machines of their own; here they share the server's cores, and at a lower
+        // priority (nice 10) the server's processes come first when both want the CPU.
+        try {
+          os.setPriority(child.pid!, BOT_NICE);
+        } catch {
+          // Not allowed here: the bots run at the server's priority.
+        }
         child.on('message', (message: BotMessage) => {
           if (message.type === 'sample') samples[plan.index] = message;
         });

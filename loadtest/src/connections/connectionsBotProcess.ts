@@ -9,7 +9,10 @@
  * what its connection kind holds. A refusal worth another try is tried
  * again from the ramp's timer: an expired access token after the person's
  * token is refreshed (once per person, whichever connection found out), a
- * full or stopping gateway at once.
+ * full, stopping or overloaded gateway (GOING_AWAY, 503) after a back-off
+ * that doubles with each try (1 s, 2 s, 4 s…, each ±50 % at random), as a
+ * client of a busy server should: retried at once, a wave of refusals came
+ * back as a bigger wave (462,185 retries in one 600k run).
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LatencyHistogram } from '../LatencyHistogram.ts';
@@ -27,6 +30,16 @@ const MAX_TRIES = 5;
 const RAMP_TICK_MS = 10;
 /** Retries opened per ramp tick at most, so a wave of refusals is not tried again all at once. */
 const RETRIES_PER_TICK = 20;
+/** The first back-off after a refusal worth another try; doubled with each try after it. */
+const FIRST_BACKOFF_MS = 1_000;
+
+/** Puts a refused connection back in the retry queue after its back-off (tries so far: 1 → about 1 s, 2 → 2 s…). */
+function retryLater(slot: number): void {
+  const backoff = FIRST_BACKOFF_MS * 2 ** Math.max(0, tries[slot]! - 1) * (0.5 + Math.random());
+  setTimeout(() => {
+    if (!halted) retryQueue.push(slot);
+  }, backoff).unref();
+}
 /** The heartbeat timer: each tick beats the connections whose turn has come, each once per heartbeat interval. */
 const BEAT_TICK_MS = 100;
 const SAMPLE_MS = 500;
@@ -102,7 +115,7 @@ const events: ConnectionEvents = {
     if (tries[slot]! < MAX_TRIES && TRY_AGAIN.has(reason)) {
       state[slot] = WAITING;
       count(retries, reason);
-      retryQueue.push(slot);
+      retryLater(slot);
       return;
     }
     settleRefused(slot, reason);

@@ -481,6 +481,13 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
         await db.schema.createIndex('messages_sent_at').on('messages').columns(['conversation_id', 'sent_at']).execute();
       },
     },
+    // Refresh-token rotation with a grace: when the token was last rotated, so that a client whose answer was lost
+    // may present the previous one again for a short while without being signed out (accounts Authenticator.refresh).
+    '0017_refresh_grace': {
+      async up(db: Kysely<any>) {
+        await db.schema.alterTable('account_sessions').addColumn('rotated_at', 'bigint').execute();
+      },
+    },
   };
 }
 

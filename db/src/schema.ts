@@ -170,6 +170,8 @@ export interface AccountSessionsTable {
   last_seen_at: number;
   /** The generation of the refresh token now valid; an older one presented again is a reuse. */
   generation: number;
+  /** When the refresh token was last rotated (ms), or null: the one before may be presented again for a short while (a lost answer). */
+  rotated_at: number | null;
   revoked_at: number | null;
   /** Sealed: the secret refresh tokens are derived from (HMAC of the generation). */
   secret: Buffer;

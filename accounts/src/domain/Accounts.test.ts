@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '@muster/db/testing';
 import { isAccountError } from '../errors.ts';
 import { openTestAccounts, type TestAccounts } from '../testing/index.ts';
-import { LOCKOUT_FAILURES, LOCKOUT_MS, CODE_TTL_MS } from './Authenticator.ts';
+import { LOCKOUT_FAILURES, LOCKOUT_MS, CODE_TTL_MS, REFRESH_RETRY_GRACE_MS } from './Authenticator.ts';
 import { HttpCodeChannel } from './CodeChannel.ts';
 import { createLogger } from '@muster/kit/log';
 import { LOOKUPS_PER_HOUR, MUSTER_ID_CHANGE_MS } from './Profiles.ts';
@@ -236,12 +236,34 @@ describe('accounts', () => {
       expect(await t.accounts.guard.authenticate(next.accessToken)).not.toBeNull();
       const revoked: unknown[] = [];
       t.accounts.guard.onRevoked((r) => revoked.push(r));
-      // The old one again: a stolen copy is in use.
+      // The old one again, after the grace for a lost answer: a stolen copy is in use.
+      t.clock.advance(REFRESH_RETRY_GRACE_MS + 1);
       expect(await codeOf(t.accounts.auth.refresh(session.refreshToken, client))).toBe('UNAUTHORIZED');
       expect(revoked).toEqual([{ accountId: session.user.id, sessionIds: [session.deviceId], reason: 'token-reused' }]);
       expect(await codeOf(t.accounts.auth.refresh(next.refreshToken, client))).toBe('UNAUTHORIZED');
       expect(await t.accounts.guard.authenticate(next.accessToken)).toBeNull();
       expect(await t.accounts.guard.authenticate(session.accessToken)).toBeNull();
+    });
+
+    it('a refresh whose answer was lost may be asked again for a minute: the same current pair, the device stays signed in', async () => {
+      const t = await setup();
+      const { session } = await signedUp(t);
+      const revoked: unknown[] = [];
+      t.accounts.guard.onRevoked((r) => revoked.push(r));
+      const lost = await t.accounts.auth.refresh(session.refreshToken, client);
+      // The client never read that answer and asks again with the token it has, within the grace.
+      t.clock.advance(REFRESH_RETRY_GRACE_MS - 1_000);
+      const again = await t.accounts.auth.refresh(session.refreshToken, client);
+      expect(again.refreshToken).toBe(lost.refreshToken);
+      expect(again.deviceId).toBe(session.deviceId);
+      expect(await t.accounts.guard.authenticate(again.accessToken)).not.toBeNull();
+      expect(revoked).toEqual([]);
+      // The pair it got goes on as usual, once: the next rotation…
+      const third = await t.accounts.auth.refresh(again.refreshToken, client);
+      // …after which the first token is two generations old: a reuse, whatever the time.
+      expect(await codeOf(t.accounts.auth.refresh(session.refreshToken, client))).toBe('UNAUTHORIZED');
+      expect(revoked).toEqual([{ accountId: session.user.id, sessionIds: [session.deviceId], reason: 'token-reused' }]);
+      expect(await t.accounts.guard.authenticate(third.accessToken)).toBeNull();
     });
 
     it('a device in use is seen; housekeeping forgets spent codes and long-revoked devices', async () => {

@@ -15,6 +15,8 @@ export const CODE_MAX_TRIES = 5;
 /** Failed password log-ins for one account from one address before password log-in is locked. */
 export const LOCKOUT_FAILURES = 10;
 export const LOCKOUT_MS = 15 * 60_000;
+/** How long after a refresh the refresh token it replaced may be presented again (a lost answer) and get the current pair: see Authenticator.refresh. */
+export const REFRESH_RETRY_GRACE_MS = 60_000;
 
 export interface ClientContext {
   /** The client's address (req.ip / the socket's), shown as the device's location. */
@@ -296,6 +298,15 @@ export class Authenticator {
    * A new token pair for the current refresh token. A refresh token that was
    * already used (an older generation of a real token) means two parties hold
    * it: the device is signed out, and both must log in again.
+   *
+   * Except for the one just replaced, within REFRESH_RETRY_GRACE_MS of its
+   * rotation: that is a client whose answer was lost (a dropped connection,
+   * a request it gave up waiting for on a busy server) asking again, and it
+   * gets the current pair, the one it missed, instead of being signed out
+   * (the reuse interval of token rotation, as Auth0 and Okta have it). A
+   * thief racing the device inside that window shares the session until the
+   * next rotation, when the loser presents an old token and the device is
+   * signed out.
    */
   async refresh(refreshToken: string, client: ClientContext): Promise<SessionReply> {
     const parsed = RefreshTokens.parse(refreshToken);
@@ -303,12 +314,20 @@ export class Authenticator {
     const session = await this.#c.sessions.get(parsed.sessionId);
     if (!session || !RefreshTokens.authentic(parsed, session.secret)) throw invalidToken();
     if (session.revokedAt !== null) throw invalidToken();
-    if (parsed.generation !== session.generation || !(await this.#c.sessions.advance(session.id, parsed.generation, this.#c.now(), client.address))) {
+    const now = this.#c.now();
+    const retried = parsed.generation === session.generation - 1 && session.rotatedAt != null && now - session.rotatedAt <= REFRESH_RETRY_GRACE_MS;
+    if (retried) return this.#renewed(session, session.generation);
+    if (parsed.generation !== session.generation || !(await this.#c.sessions.advance(session.id, parsed.generation, now, client.address))) {
       await this.#revoke(session.accountId, [session.id], 'token-reused');
       await this.#c.securityEvent('token.reused', session.accountId, { address: client.address, device: session.id });
       this.#c.logger.warn({ accountId: session.accountId, device: session.id, address: client.address }, 'accounts: a refresh token was used twice; the device is signed out');
       throw new AccountError('UNAUTHORIZED', 'this refresh token was already used; the device has been signed out for safety');
     }
+    return this.#renewed(session, parsed.generation + 1);
+  }
+
+  /** The token pair of a session at `generation` (its refresh token, and a new access token), if its account may still sign in. */
+  async #renewed(session: StoredSession, generation: number): Promise<SessionReply> {
     const account = await this.#c.accounts.get(session.accountId);
     if (!account) throw invalidToken();
     try {
@@ -317,7 +336,6 @@ export class Authenticator {
       await this.#revoke(account.id, [session.id], account.status === 'disabled' ? 'disabled' : 'expired');
       throw error;
     }
-    const generation = parsed.generation + 1;
     const access = await this.#c.tokens.signAccess({ accountId: account.id, sessionId: session.id, role: account.role }, this.#c.now());
     return {
       user: await this.#profiles.userOf(account),

@@ -15,6 +15,8 @@ export interface StoredSession {
   lastSeenAt: number;
   /** The refresh token of this generation is the one valid now. */
   generation: number;
+  /** When the refresh token was last rotated (absent or null: never). */
+  rotatedAt?: number | null;
   revokedAt: number | null;
   /** What refresh tokens are derived from (see RefreshTokens). */
   secret: Buffer;
@@ -68,7 +70,7 @@ export class SessionRepository {
       const device = { ...this.#db.sealer.openJson<DeviceInfo>(row.device, aad(id, 'device')), address };
       const result = await trx
         .updateTable('account_sessions')
-        .set({ generation: generation + 1, last_seen_at: at, device: this.#db.sealer.sealJson(device, aad(id, 'device')) })
+        .set({ generation: generation + 1, last_seen_at: at, rotated_at: at, device: this.#db.sealer.sealJson(device, aad(id, 'device')) })
         .where('id', '=', id)
         .where('generation', '=', generation)
         .where('revoked_at', 'is', null)
@@ -165,6 +167,7 @@ export class SessionRepository {
       created_at: session.createdAt,
       last_seen_at: session.lastSeenAt,
       generation: session.generation,
+      rotated_at: session.rotatedAt ?? null,
       revoked_at: session.revokedAt,
       secret: this.#db.sealer.seal(session.secret, aad(session.id, 'secret')),
       device: this.#db.sealer.sealJson(session.device, aad(session.id, 'device')),
@@ -178,6 +181,7 @@ export class SessionRepository {
       createdAt: Number(row.created_at),
       lastSeenAt: Number(row.last_seen_at),
       generation: Number(row.generation),
+      ...(row.rotated_at === null || row.rotated_at === undefined ? {} : { rotatedAt: Number(row.rotated_at) }),
       revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
       secret: this.#db.sealer.open(row.secret, aad(row.id, 'secret')),
       device: this.#db.sealer.openJson<DeviceInfo>(row.device, aad(row.id, 'device')),

@@ -92,7 +92,7 @@ export interface ConnectionsReport {
     pending: number;
     /** Further tries, by the refusal that called for them (the connection then counts by its last outcome). */
     retries: { total: number; byReason: Record<string, number> };
-    refreshes: { ok: number; failed: number };
+    refreshes: { ok: number; failed: number; failedByReason: Record<string, number> };
   };
   ramp: {
     /** Asked for. */
@@ -188,7 +188,7 @@ async function idleBaseline(target: TargetServer): Promise<{ sample: ServerSampl
 
 /** The bot processes' samples added up. */
 function fleetTotals(samples: readonly (BotSample | undefined)[]) {
-  const t = { opened: 0, up: 0, open: 0, pending: 0, refreshOk: 0, refreshFailed: 0, reached: 0, cpuMicros: 0, rssBytes: 0, lastSettledAt: 0, refused: {} as Record<string, number>, dropped: {} as Record<string, number>, retries: {} as Record<string, number>, heartbeatMs: null as number | null };
+  const t = { opened: 0, up: 0, open: 0, pending: 0, refreshOk: 0, refreshFailed: 0, refreshFailures: {} as Record<string, number>, reached: 0, cpuMicros: 0, rssBytes: 0, lastSettledAt: 0, refused: {} as Record<string, number>, dropped: {} as Record<string, number>, retries: {} as Record<string, number>, heartbeatMs: null as number | null };
   const add = (into: Record<string, number>, from: Record<string, number>) => {
     for (const [reason, n] of Object.entries(from)) into[reason] = (into[reason] ?? 0) + n;
   };
@@ -207,6 +207,7 @@ function fleetTotals(samples: readonly (BotSample | undefined)[]) {
     add(t.refused, s.refused);
     add(t.dropped, s.dropped);
     add(t.retries, s.retries);
+    add(t.refreshFailures, s.refreshes.failedByReason);
     if (s.heartbeatMs !== null) t.heartbeatMs = Math.min(t.heartbeatMs ?? s.heartbeatMs, s.heartbeatMs);
   }
   const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
@@ -394,7 +395,7 @@ export async function runConnectionsLoadTest(options: ConnectionsOptions, onProg
         notOpened: options.connections - bots.opened,
         pending: bots.pending,
         retries: { total: bots.retriesTotal, byReason: bots.retries },
-        refreshes: { ok: bots.refreshOk, failed: bots.refreshFailed },
+        refreshes: { ok: bots.refreshOk, failed: bots.refreshFailed, failedByReason: bots.refreshFailures },
       },
       ramp: {
         requestedSeconds: options.ramp,

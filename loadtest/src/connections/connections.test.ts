@@ -97,6 +97,11 @@ describe('the connections scenario', () => {
         const { refreshToken } = JSON.parse(body) as { refreshToken: string };
         refreshes++;
         res.setHeader('content-type', 'application/json');
+        // Person c's refresh is refused: the bot counts it by its reason.
+        if (refreshToken === 'rc') {
+          res.statusCode = 429;
+          return void res.end(JSON.stringify({ error: { code: 'RATE_LIMITED', message: 'later' } }));
+        }
         res.end(JSON.stringify({ accessToken: `fresh-${refreshToken}`, refreshToken: `${refreshToken}+1` }));
       });
     });
@@ -136,17 +141,18 @@ describe('the connections scenario', () => {
         users: [
           { id: 'a', secret: 'stale', refreshToken: 'ra' },
           { id: 'b', secret: 'stale', refreshToken: 'rb' },
+          { id: 'c', secret: 'stale', refreshToken: 'rc' },
         ],
-        // Three connections each, interleaved.
-        slots: Uint32Array.from([0, 1, 0, 1, 0, 1]),
+        // Three connections each for a and b, interleaved, and one for c.
+        slots: Uint32Array.from([0, 1, 0, 1, 0, 1, 2]),
         addresses: ['127.0.0.2', '127.0.0.3'],
       };
       bot.send(setup);
       bot.send({ type: 'ramp', startAt: Date.now(), seconds: 0.05 } satisfies BotCommand);
-      const up = await waitFor((s) => s.up === 6);
-      expect(up).toMatchObject({ opened: 6, open: 6, pending: 0, refused: {}, refreshes: { ok: 2, failed: 0 }, heartbeatMs: 200 });
+      const up = await waitFor((s) => s.up === 6 && s.refreshes.failed === 1 && s.pending === 0);
+      expect(up).toMatchObject({ opened: 7, open: 6, pending: 0, refused: { UNAUTHORIZED: 1 }, refreshes: { ok: 2, failed: 1, failedByReason: { 'HTTP 429': 1 } }, heartbeatMs: 200 });
       // Once per person, whichever of their connections were refused (those opened after it connect with the new token at once).
-      expect(refreshes).toBe(2);
+      expect(refreshes).toBe(3);
       expect(up.retries.UNAUTHORIZED).toBeGreaterThanOrEqual(2);
       // Every connection beats once per 200 ms from the process's one timer.
       await waitFor(() => pings >= 12);

@@ -76,6 +76,8 @@ const counts = { opened: 0, up: 0, open: 0, refreshOk: 0, refreshFailed: 0, reac
 const refused: Record<string, number> = {};
 const dropped: Record<string, number> = {};
 const retries: Record<string, number> = {};
+/** Why token refreshes failed: `HTTP <status>`, or the error's name (TimeoutError: no answer within 30 s). */
+const refreshFailures: Record<string, number> = {};
 const latency = new LatencyHistogram();
 const lag = monitorEventLoopDelay({ resolution: 20 });
 lag.enable();
@@ -159,8 +161,10 @@ function refresh(user: number): Promise<boolean> {
       generation[user]!++;
       counts.refreshOk++;
       return true;
-    } catch {
+    } catch (error) {
       counts.refreshFailed++;
+      const message = error instanceof Error ? error.message : '';
+      count(refreshFailures, /^HTTP \d+$/.test(message) ? message : error instanceof Error ? error.name : 'unknown');
       return false;
     } finally {
       refreshing.delete(user);
@@ -216,7 +220,7 @@ function sample(): BotSample {
     refused: { ...refused },
     dropped: { ...dropped },
     retries: { ...retries },
-    refreshes: { ok: counts.refreshOk, failed: counts.refreshFailed },
+    refreshes: { ok: counts.refreshOk, failed: counts.refreshFailed, failedByReason: { ...refreshFailures } },
     reached: counts.reached,
     latency: latency.toJSON(),
     heartbeatMs: heartbeat ? heartbeat.intervalMs : null,

@@ -46,7 +46,7 @@ export interface BotSample {
   dropped: Record<string, number>;
   /** Further tries after a refusal worth one (an expired token refreshed, a full or stopping gateway), by that refusal's reason. */
   retries: Record<string, number>;
-  refreshes: { ok: number; failed: number };
+  refreshes: { ok: number; failed: number; failedByReason: Record<string, number> };
   /** Connections the announcement reached, and send → receive (ms) of each. */
   reached: number;
   latency: Histogram;

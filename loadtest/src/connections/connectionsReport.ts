@@ -25,7 +25,7 @@ Target ${r.target} over ${r.transport}${o.url ? ` at ${o.url}` : ''}: ${fmt(o.co
 | refused | ${fmt(c.refused.total)}${reasons(c.refused.byReason)} |
 | dropped (ended after coming up) | ${fmt(c.dropped.total)}${reasons(c.dropped.byReason)} |
 | not opened (low memory) / still pending | ${fmt(c.notOpened)} / ${fmt(c.pending)} |
-| retries / token refreshes (ok, failed) | ${fmt(c.retries.total)}${reasons(c.retries.byReason)} / ${fmt(c.refreshes.ok)}, ${fmt(c.refreshes.failed)} |
+| retries / token refreshes (ok, failed) | ${fmt(c.retries.total)}${reasons(c.retries.byReason)} / ${fmt(c.refreshes.ok)}, ${fmt(c.refreshes.failed)}${reasons(c.refreshes.failedByReason)} |
 | ramp: asked / measured | ${r.ramp.requestedSeconds} s / ${fmt(r.ramp.seconds, ' s')} (${fmt(r.ramp.connectedPerSec)} connections/s)${r.ramp.haltedLowMemory ? ', **stopped: the machine ran short of memory**' : ''} |
 | hold / heartbeat | ${r.hold.seconds} s / ${r.hold.heartbeatMs === null ? 'the transport\'s own' : `${r.hold.heartbeatMs / 1000} s`} |
 | **broadcast reached** / expected | **${fmt(r.broadcast.reached)}** / ${fmt(r.broadcast.expected)} (waited ${r.broadcast.waitedSeconds} s) |

@@ -87,7 +87,7 @@ function openSqlite(options: EngineOptions): EngineHandles {
     file,
     reader,
     writer,
-    walStats: () => checkpointer?.getStats() ?? { mode: 'inline', checkpoints: 0, lastLogFrames: 0, lastCheckpointedFrames: 0, failures: 0 },
+    ...(checkpointer ? { walStats: () => checkpointer.getStats() } : {}),
     destroy: () => (destroyed ??= (async () => {
       await checkpointer?.close();
       await Promise.all([reader.destroy(), writer.destroy()]);

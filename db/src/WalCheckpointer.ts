@@ -53,9 +53,13 @@ export class WalCheckpointer {
   #closed = false;
   #stats: WalCheckpointerStats = { mode: 'inline', checkpoints: 0, lastLogFrames: 0, lastCheckpointedFrames: 0, failures: 0 };
   #failureLogged = false;
+  /** Settles once the thread has taken over, or never will (it failed, or the checkpointer closed). */
+  readonly #settled: Promise<void>;
+  #settle: () => void = () => undefined;
 
   constructor(options: WalCheckpointerOptions) {
     this.#options = options;
+    this.#settled = new Promise((resolve) => (this.#settle = resolve));
     options.writer.pragma('journal_size_limit = 67108864');
     const after = options.startAfterMs ?? 5_000;
     if (after <= 0) this.#start();
@@ -69,17 +73,9 @@ export class WalCheckpointer {
     return { ...this.#stats };
   }
 
-  /** Resolves once the thread has taken over the checkpoints (for tests; at once if it has). */
+  /** Resolves once the thread has taken over the checkpoints, or once it cannot (it failed, or this closed): read `getStats().mode`. */
   ready(): Promise<void> {
-    if (this.#stats.mode === 'thread') return Promise.resolve();
-    return new Promise((resolve) => {
-      const poll = setInterval(() => {
-        if (this.#stats.mode === 'thread' || this.#closed) {
-          clearInterval(poll);
-          resolve();
-        }
-      }, 5);
-    });
+    return this.#settled;
   }
 
   #start(): void {
@@ -98,6 +94,7 @@ export class WalCheckpointer {
         // From now on the thread checkpoints: the writer's commits no longer do.
         this.#options.writer.pragma('wal_autocheckpoint = 0');
         this.#stats.mode = 'thread';
+        this.#settle();
       } else if (message.type === 'checkpointed') {
         this.#stats.checkpoints++;
         this.#stats.lastLogFrames = message.log;
@@ -120,6 +117,7 @@ export class WalCheckpointer {
   #lost(error: unknown): void {
     if (this.#worker === null) return;
     this.#worker = null;
+    this.#settle();
     if (this.#closed) return;
     this.#stats.mode = 'inline';
     try {
@@ -134,6 +132,7 @@ export class WalCheckpointer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#settle();
     if (this.#startTimer) clearTimeout(this.#startTimer);
     const worker = this.#worker;
     this.#worker = null;

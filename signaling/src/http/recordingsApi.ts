@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from 'express';
 import { z } from 'zod';
-import { summaryOf } from '@muster/recorder';
+import { summaryOf, type Recorder } from '@muster/recorder';
 import { COMPOSITE_LINK, type RoomRecorder } from '../controls/RoomRecorder.ts';
 import { RoomIdSchema } from '../protocol.ts';
 import type { RoomManager } from '../rooms/RoomManager.ts';
@@ -76,20 +76,26 @@ export function recordingsApi(rooms: RoomManager, recorder: RoomRecorder): Route
 }
 
 /**
+ * Whether a download request may have one file of a recording: the API
+ * token, or a host's link signed for this very file (`link`: its file name,
+ * or COMPOSITE_LINK). The server asks the same before it carries a download
+ * to the host holding the files.
+ */
+export function downloadAllowed(req: Request, recorder: Pick<Recorder, 'verifyDownloadToken'>, apiToken: string, recordingId: string, link: string): boolean {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (bearer && constantTimeEqual(bearer[1]!, apiToken)) return true;
+  const access = req.query.access;
+  return typeof access === 'string' && access.length < 200 && recorder.verifyDownloadToken(recordingId, link, access);
+}
+
+/**
  * Downloads: the composite (`/recordings/:id/file`) and each file of the
  * manifest (`/recordings/:id/files/:name`). Allowed with the API token, or
  * with the signed `access` link a host gets from `recordings.list`.
  */
 export function recordingFilesApi(recorder: RoomRecorder, apiToken: string): Router {
   const router = express.Router();
-
-  /** The API token, or a host's link signed for this very file (`link`: its file name, or `composite`). */
-  const authorised = (req: Request, recordingId: string, link: string): boolean => {
-    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    if (bearer && constantTimeEqual(bearer[1]!, apiToken)) return true;
-    const access = req.query.access;
-    return typeof access === 'string' && access.length < 200 && recorder.recorder.verifyDownloadToken(recordingId, link, access);
-  };
+  const authorised = (req: Request, recordingId: string, link: string) => downloadAllowed(req, recorder.recorder, apiToken, recordingId, link);
 
   const send = async (req: Request, res: Response, link: string, name: (info: NonNullable<Awaited<ReturnType<typeof recorder.recorder.get>>>) => string | null) => {
     const id = RecordingIdSchema.safeParse(req.params.id);

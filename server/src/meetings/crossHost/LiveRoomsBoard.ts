@@ -58,11 +58,13 @@ export class LiveRoomsBoard implements RemoteLiveRooms {
     const value = JSON.stringify(here);
     const expiresAt = Date.now() + REPORT_TTL_MS;
     try {
+      // Apps whose report expired leave the set here, once per report, not on every listing.
+      const stale = this.#redis.multi().zremrangebyscore(this.#appsKey, '-inf', Date.now());
       if (here.length === 0 && this.#last === '[]') {
         // Nothing live, and the others know it: the set entry alone keeps being refreshed.
-        await timed(this.#redis.zadd(this.#appsKey, expiresAt, this.#app), REDIS_TIMEOUT_MS);
+        await timed(stale.zadd(this.#appsKey, expiresAt, this.#app).exec(), REDIS_TIMEOUT_MS);
       } else {
-        await timed(this.#redis.multi().set(`${this.#prefix}${this.#app}`, value, 'PX', REPORT_TTL_MS).zadd(this.#appsKey, expiresAt, this.#app).exec(), REDIS_TIMEOUT_MS);
+        await timed(stale.set(`${this.#prefix}${this.#app}`, value, 'PX', REPORT_TTL_MS).zadd(this.#appsKey, expiresAt, this.#app).exec(), REDIS_TIMEOUT_MS);
         this.#last = value;
       }
       this.#warned = false;
@@ -76,8 +78,6 @@ export class LiveRoomsBoard implements RemoteLiveRooms {
   async list(): Promise<LiveRoomEntry[]> {
     const now = Date.now();
     const apps = (await timed(this.#redis.zrangebyscore(this.#appsKey, now, '+inf'), REDIS_TIMEOUT_MS)).filter((app) => app !== this.#app);
-    // Expired members go in passing; their values expired by themselves.
-    void this.#redis.zremrangebyscore(this.#appsKey, '-inf', now).catch(() => undefined);
     if (apps.length === 0) return [];
     const values = await timed(this.#redis.mget(apps.map((app) => `${this.#prefix}${app}`)), REDIS_TIMEOUT_MS);
     const entries: LiveRoomEntry[] = [];

@@ -4,8 +4,8 @@ import { SettingsRepository } from '@muster/accounts';
 import type { Database } from '@muster/db';
 import type { Recorder } from '@muster/recorder';
 import { COMPOSITE_LINK } from '@muster/signaling';
-import { FileNameSchema, RecordingIdSchema } from '@muster/signaling/rest';
-import { hasApiToken, idInPath, type OwnedRequests, type OwnerDirectory } from '../../crossHost/forwardToOwner.ts';
+import { downloadAllowed, FileNameSchema, RecordingIdSchema } from '@muster/signaling/rest';
+import { idInPath, type OwnedRequests, type OwnerDirectory } from '../../crossHost/forwardToOwner.ts';
 import type { Owner } from '../../crossHost/Owners.ts';
 
 /** The settings row holding the key every host signs recording download links with (sealed, as every setting). */
@@ -59,7 +59,6 @@ export function recordingFileRequests(recorder: Recorder, apiToken: string): Own
       if (!match) return undefined;
       const id = idInPath(req, FILE_PATH, (value) => RecordingIdSchema.safeParse(value).success);
       if (id === undefined) return undefined;
-      if (hasApiToken(req, apiToken)) return id;
       let link = COMPOSITE_LINK;
       if (match[2] !== undefined) {
         try {
@@ -69,8 +68,7 @@ export function recordingFileRequests(recorder: Recorder, apiToken: string): Own
         }
         if (!FileNameSchema.safeParse(link).success) return undefined;
       }
-      const access = req.query.access;
-      return typeof access === 'string' && access.length < 200 && recorder.verifyDownloadToken(id, link, access) ? id : undefined;
+      return downloadAllowed(req, recorder, apiToken, id, link) ? id : undefined;
     },
     // Whether the files are here is a database read: ownerOf answers it.
     live: () => false,

@@ -105,6 +105,22 @@ describe.skipIf(!enabled)('recordings across two apps on one Redis', () => {
     // A file the recording does not list, and a recording that does not exist: 404 from whichever answers.
     expect((await download(`${b.url}/api/v1/recordings/${id}/files/t9-p0-0000.webm`, token)).status).toBe(404);
     expect((await download(`${b.url}/api/v1/recordings/no-such-recording/file`, token)).status).toBe(404);
+    // Malformed ids, names and links through B: coded 4xx from B itself, never a 5xx, and B goes on serving.
+    const malformed = [
+      `/recordings/${'x'.repeat(500)}/file`,
+      `/recordings/%E0%A4%A/file`,
+      `/recordings/${id}/files/%E0%A4%A`,
+      `/recordings/${id}/files/..%2Fmanifest.json`,
+      `/recordings/${id}/files/${'a'.repeat(300)}.webm`,
+      `/recordings/${id}/file?access=${'9'.repeat(500)}`,
+      `/recordings/${id}/file?access=a&access=b`,
+    ];
+    for (const route of malformed) {
+      const status = (await download(`${b.url}/api/v1${route}`, route.includes('access=') ? {} : token)).status;
+      expect(status, route).toBeGreaterThanOrEqual(400);
+      expect(status, route).toBeLessThan(500);
+    }
+    expect((await download(`${b.url}/api/v1/recordings/${id}/file`, token)).status).toBe(200);
 
     // A gone: B cannot reach the files' host, and says so (not "no such file").
     await ada.close();

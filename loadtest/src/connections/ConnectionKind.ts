@@ -50,3 +50,13 @@ export interface ConnectionKind {
   /** Ends every connection at the end of the run; no events after this. */
   closeAll(): void;
 }
+
+/** When a JWT access token expires (ms), from its unverified payload; null for anything else (an XMPP password). */
+export function tokenExpiresAt(token: string): number | null {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}

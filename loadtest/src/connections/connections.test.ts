@@ -15,7 +15,11 @@ import { CLOSE_CODES, LONGLINK_PATH } from '@muster/kit/longlink';
 import type { BotCommand, BotMessage, BotSample } from './connectionsProtocol.ts';
 import { FIRST_SOURCE_PORT, MAX_PER_ADDRESS, MAX_PER_PROCESS, planFleet, processLoads, sourceAddress, sourceOf } from './FleetPlan.ts';
 import { parseConnectionsArgs } from './options.ts';
+import { tokenExpiresAt } from './ConnectionKind.ts';
 import { checkLoadtestRun } from '../loadtestRun.ts';
+
+/** A token shaped like the server's access tokens (header.payload.signature), expiring at `at` (ms). */
+const jwtExpiringAt = (at: number) => `eyJhbGciOiJFZERTQSJ9.${Buffer.from(JSON.stringify({ sub: 'd', exp: at / 1000 })).toString('base64url')}.sig`;
 
 const args = (...rest: string[]) => ['--scenario', 'connections', ...rest];
 
@@ -86,9 +90,15 @@ describe('the connections scenario', () => {
     expect(() => planFleet({ connections: 40_000, users: 2, processes: 2, addressBlock: 1 })).toThrow(/more than 18000/);
   });
 
+  it('reads when an access token expires from its payload, and nothing from anything else', () => {
+    expect(tokenExpiresAt(jwtExpiringAt(1_800_000_000_000))).toBe(1_800_000_000_000);
+    for (const other of ['stale', 'a.b.c', '', 'x.' + Buffer.from('{"exp":"soon"}').toString('base64url') + '.y']) expect(tokenExpiresAt(other)).toBeNull();
+  });
+
   it('a bot process refreshes an expired token once per person, beats at the welcome\'s pace, and counts the announcement', async () => {
     // A stand-in gateway: tokens other than the refreshed ones are refused, as expired ones are.
     let refreshes = 0;
+    const refreshed: string[] = [];
     let pings = 0;
     const server = http.createServer((req, res) => {
       let body = '';
@@ -96,6 +106,7 @@ describe('the connections scenario', () => {
       req.on('end', () => {
         const { refreshToken } = JSON.parse(body) as { refreshToken: string };
         refreshes++;
+        refreshed.push(refreshToken);
         res.setHeader('content-type', 'application/json');
         // Person c's refresh is refused: the bot counts it by its reason.
         if (refreshToken === 'rc') {
@@ -142,6 +153,8 @@ describe('the connections scenario', () => {
           { id: 'a', secret: 'stale', refreshToken: 'ra' },
           { id: 'b', secret: 'stale', refreshToken: 'rb' },
           { id: 'c', secret: 'stale', refreshToken: 'rc' },
+          // No connection of its own here: its token, due to expire, is refreshed ahead (within its last 1.5 s before the minute ahead).
+          { id: 'd', secret: jwtExpiringAt(Date.now() + 61_500), refreshToken: 'rd' },
         ],
         // Three connections each for a and b, interleaved, and one for c.
         slots: Uint32Array.from([0, 1, 0, 1, 0, 1, 2]),
@@ -149,10 +162,12 @@ describe('the connections scenario', () => {
       };
       bot.send(setup);
       bot.send({ type: 'ramp', startAt: Date.now(), seconds: 0.05 } satisfies BotCommand);
-      const up = await waitFor((s) => s.up === 6 && s.refreshes.failed === 1 && s.pending === 0);
-      expect(up).toMatchObject({ opened: 7, open: 6, pending: 0, refused: { UNAUTHORIZED: 1 }, refreshes: { ok: 2, failed: 1, failedByReason: { 'HTTP 429': 1 } }, heartbeatMs: 200 });
-      // Once per person, whichever of their connections were refused (those opened after it connect with the new token at once).
-      expect(refreshes).toBe(3);
+      const up = await waitFor((s) => s.up === 6 && s.refreshes.failed === 1 && s.refreshes.ok === 3 && s.pending === 0);
+      expect(up).toMatchObject({ opened: 7, open: 6, pending: 0, refused: { UNAUTHORIZED: 1 }, refreshes: { ok: 3, failed: 1, failedByReason: { 'HTTP 429': 1 } }, heartbeatMs: 200 });
+      // Once per person, whichever of their connections were refused (those opened after it connect with the new token at
+      // once), and d's ahead of its expiry, unrefused.
+      expect(refreshes).toBe(4);
+      expect(refreshed).toContain('rd');
       expect(up.retries.UNAUTHORIZED).toBeGreaterThanOrEqual(2);
       // Every connection beats once per 200 ms from the process's one timer.
       await waitFor(() => pings >= 12);

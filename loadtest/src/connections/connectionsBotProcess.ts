@@ -12,12 +12,15 @@
  * full, stopping or overloaded gateway (GOING_AWAY, 503) after a back-off
  * that doubles with each try (1 s, 2 s, 4 s…, each ±50 % at random), as a
  * client of a busy server should: retried at once, a wave of refusals came
- * back as a bigger wave (462,185 retries in one 600k run).
+ * back as a bigger wave (462,185 retries in one 600k run). Tokens are also
+ * refreshed ahead of their expiry (refreshAhead), as the web client's are:
+ * refreshed only when refused, the 15-minute tokens of a 20-minute ramp all
+ * expired in the same minute and the refreshes came as one wave.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { LatencyHistogram } from '../LatencyHistogram.ts';
 import { nowMs } from '../payload.ts';
-import { TRY_AGAIN, UNAUTHORIZED, type BotUser, type ConnectionEvents, type ConnectionKind } from './ConnectionKind.ts';
+import { TRY_AGAIN, UNAUTHORIZED, tokenExpiresAt, type BotUser, type ConnectionEvents, type ConnectionKind } from './ConnectionKind.ts';
 import type { BotCommand, BotMessage, BotSample } from './connectionsProtocol.ts';
 import { sourceOf } from './FleetPlan.ts';
 import { LonglinkConnections } from './LonglinkConnections.ts';
@@ -40,6 +43,10 @@ function retryLater(slot: number): void {
     if (!halted) retryQueue.push(slot);
   }, backoff).unref();
 }
+/** A person's access token is refreshed this long before it expires, as the web client's is (AccountClient's refreshAheadMs). */
+const REFRESH_AHEAD_MS = 60_000;
+/** A refresh ahead of expiry that failed is tried again this much later (while the token still holds). */
+const REFRESH_RETRY_MS = 30_000;
 /** The heartbeat timer: each tick beats the connections whose turn has come, each once per heartbeat interval. */
 const BEAT_TICK_MS = 100;
 const SAMPLE_MS = 500;
@@ -174,7 +181,30 @@ function refresh(user: number): Promise<boolean> {
   return pending;
 }
 
+/**
+ * Refreshes person \`user\`'s token ahead of its expiry, as a real client does, so that connections opened later
+ * in a long ramp present a valid one (a reactive refresh, after an UNAUTHORIZED, stays for whatever this misses).
+ * The first one of each person falls anywhere in the last 70 % of the token's life before the refresh-ahead
+ * point: the provisioning issued every token within seconds, where a real population's are issued over hours,
+ * and 60,000 refreshes in one minute would be a herd no real server meets.
+ */
+function refreshAhead(user: number, first: boolean): void {
+  const expiresAt = tokenExpiresAt(users[user]!.secret);
+  if (expiresAt === null || !users[user]!.refreshToken) return;
+  const now = Date.now();
+  const due = expiresAt - REFRESH_AHEAD_MS;
+  const at = first ? now + Math.max(0, due - now) * (0.3 + 0.7 * Math.random()) : due;
+  setTimeout(() => {
+    if (halted) return;
+    void refresh(user).then((ok) => {
+      if (ok) refreshAhead(user, false);
+      else if (Date.now() + REFRESH_RETRY_MS < expiresAt) setTimeout(() => !halted && refreshAhead(user, false), REFRESH_RETRY_MS).unref();
+    });
+  }, Math.max(0, at - now)).unref();
+}
+
 function startRamp(startAt: number, seconds: number): void {
+  for (let user = 0; user < users.length; user++) refreshAhead(user, true);
   const n = slots.length;
   rampTimer = setInterval(() => {
     if (halted) return;

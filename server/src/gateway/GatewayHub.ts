@@ -37,6 +37,8 @@ export interface GatewayHubStats {
   accounts: number;
   /** Each gateway's own report (connections, heap and RSS of its process). */
   each: ({ id: string } & Partial<GatewayFigures>)[];
+  /** Sign-ins and requests dropped unanswered since start: they reached the app after their gateway stopped waiting. */
+  late: number;
 }
 
 /**
@@ -58,6 +60,7 @@ export class GatewayHub {
   readonly #online = new Map<string, { count: number; release: () => void }>();
   readonly #stops: (() => void)[] = [];
   #closed = false;
+  #late = 0;
 
   constructor(options: { accounts: Accounts; im: Im; requests: RequestRunner; secret: string; logger: Logger }) {
     this.#accounts = options.accounts;
@@ -103,7 +106,7 @@ export class GatewayHub {
     let connections = 0;
     for (const gateway of this.#gateways) for (const count of gateway.held.values()) connections += count;
     const each = [...this.#gateways].map((g) => ({ id: g.id, ...g.figures }));
-    return { gateways: this.#gateways.size, connections, accounts: this.#online.size, each };
+    return { gateways: this.#gateways.size, connections, accounts: this.#online.size, each, late: this.#late };
   }
 
   close(): void {
@@ -153,6 +156,10 @@ export class GatewayHub {
   }
 
   #handle(gateway: GatewayLink, message: Exclude<GatewayMessage, { t: 'hello' }>): void {
+    if ((message.t === 'auth' || message.t === 'req') && message.until !== undefined && Date.now() > message.until) {
+      this.#late++;
+      return;
+    }
     switch (message.t) {
       case 'auth':
         this.#accounts.guard.authenticate(message.token).then(

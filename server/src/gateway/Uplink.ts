@@ -64,11 +64,11 @@ export class Uplink {
   }
 
   authenticate(token: string): Promise<Principal> {
-    return this.#ask((rid) => ({ t: 'auth', rid, token })) as Promise<Principal>;
+    return this.#ask((rid, until) => ({ t: 'auth', rid, token, until })) as Promise<Principal>;
   }
 
   request(conn: string, principal: NonNullable<Principal>, event: string, payload: unknown): Promise<unknown> {
-    return this.#ask((rid) => ({ t: 'req', rid, conn, principal, e: event, d: payload }));
+    return this.#ask((rid, until) => ({ t: 'req', rid, conn, principal, e: event, d: payload, until }));
   }
 
   /** Tells the app about connections taken on or let go (batched by the caller). */
@@ -95,12 +95,13 @@ export class Uplink {
     this.#failAll();
   }
 
-  #ask(make: (rid: number) => GatewayMessage): Promise<unknown> {
+  #ask(make: (rid: number, until: number) => GatewayMessage): Promise<unknown> {
     if (!this.#open) return Promise.reject(new UplinkUnavailable());
     const rid = (this.#rid = (this.#rid + 1) % 2 ** 31);
     return new Promise((resolve, reject) => {
-      this.#pending.set(rid, { resolve, reject, at: Date.now() });
-      this.#socket!.send(JSON.stringify(make(rid)));
+      const at = Date.now();
+      this.#pending.set(rid, { resolve, reject, at });
+      this.#socket!.send(JSON.stringify(make(rid, at + ANSWER_TIMEOUT_MS)));
     });
   }
 

@@ -21,6 +21,7 @@ import { tlsFromEnv } from '../http/tls.ts';
 import { startTestServer, waitUntil } from '../testing/index.ts';
 import { eventsOf, imPeople } from '../im/testing/people.ts';
 import { Gateway } from './Gateway.ts';
+import { UPLINK_PATH, UPLINK_VERSION } from './uplinkProtocol.ts';
 import { LonglinkTestClient } from './testing/LonglinkTestClient.ts';
 
 const SECRET = 'gateway-test-secret-0123456789abcdef';
@@ -102,6 +103,24 @@ describe('gateways and longlink', () => {
     const early = await open(0);
     early.raw({ t: 'req', id: 1, e: 'im.sync', d: {} });
     expect(await early.next((f) => f.t === 'res')).toMatchObject({ ok: false, error: { code: 'NOT_READY' } });
+  });
+
+  it('drops a sign-in its gateway stopped waiting for, unanswered, and answers one still awaited', async () => {
+    const uplink = new WebSocket(`${server.url.replace(/^http/, 'ws')}${UPLINK_PATH}`, { headers: { authorization: `Bearer ${SECRET}` } });
+    const answers: { t: string; rid: number }[] = [];
+    uplink.on('message', (data) => answers.push(JSON.parse(data.toString()) as { t: string; rid: number }));
+    await new Promise((resolve, reject) => uplink.once('open', resolve).once('error', reject));
+    try {
+      const lateBefore = server.gateways.stats().late;
+      uplink.send(JSON.stringify({ t: 'hello', v: UPLINK_VERSION, gatewayId: 'gw-late' }));
+      uplink.send(JSON.stringify({ t: 'auth', rid: 1, token: 'a.b.c', until: Date.now() - 1 }));
+      uplink.send(JSON.stringify({ t: 'auth', rid: 2, token: 'a.b.c', until: Date.now() + 30_000 }));
+      await waitUntil(() => answers.some((a) => a.rid === 2));
+      expect(answers).toEqual([{ t: 'auth', rid: 2, principal: null }]);
+      expect(server.gateways.stats().late).toBe(lateBefore + 1);
+    } finally {
+      uplink.close();
+    }
   });
 
   it('answers pings, and closes a device’s links when it is signed out', async () => {

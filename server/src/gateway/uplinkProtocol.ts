@@ -19,6 +19,15 @@ export const UPLINK_VERSION = 1;
 export const UPLINK_PATH = '/internal/uplink';
 
 const Rid = z.number().int().min(0);
+/**
+ * When the gateway stops waiting for the answer (ms since the epoch, on the
+ * host's clock, which both ends share: the uplink is on loopback). The app
+ * drops a request it reaches after that unanswered: a starved app that did
+ * work nobody waits for any more fell further behind with every retry, and
+ * never caught up (a 600k run stalled at 360,718 with 528,432 sign-ins
+ * retried after GOING_AWAY).
+ */
+const Until = z.number().optional();
 const Id = z.string().min(1).max(128);
 
 export const PrincipalSchema = z.object({
@@ -34,7 +43,7 @@ export const GatewayMessage = z.discriminatedUnion('t', [
   /** Who this gateway is; first on every uplink (the app forgets what a gateway's earlier uplink attached). */
   z.object({ t: z.literal('hello'), v: z.number().int(), gatewayId: Id }),
   /** Check a hello's access token. */
-  z.object({ t: z.literal('auth'), rid: Rid, token: z.string().max(2000) }),
+  z.object({ t: z.literal('auth'), rid: Rid, token: z.string().max(2000), until: Until }),
   /** One more connection of each of these accounts is held here (their live events come through this gateway). Batched. */
   z.object({ t: z.literal('attach'), accounts: z.array(Id).max(20_000) }),
   /** One connection fewer of each. Batched. */
@@ -42,7 +51,7 @@ export const GatewayMessage = z.discriminatedUnion('t', [
   /** Its figures, every few seconds (the app's /metrics shows them). */
   z.object({ t: z.literal('stats'), connections: z.number().int().min(0), signedIn: z.number().int().min(0), heapUsed: z.number().min(0), rss: z.number().min(0) }),
   /** A client's request, to run through the IM gateway pipeline as that principal. */
-  z.object({ t: z.literal('req'), rid: Rid, conn: Id, principal: PrincipalSchema, e: z.string().max(64), d: z.unknown().optional() }),
+  z.object({ t: z.literal('req'), rid: Rid, conn: Id, principal: PrincipalSchema, e: z.string().max(64), d: z.unknown().optional(), until: Until }),
 ]);
 export type GatewayMessage = z.infer<typeof GatewayMessage>;
 

@@ -9,6 +9,16 @@ export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
 export const ADMIN_ELEVATION_TTL_SECONDS = 30 * 60;
 
 const SIGNING_KEY_SETTING = 'accounts.signing-key';
+/**
+ * Tokens verified lately, remembered until they expire. A device presents
+ * the same access token for 15 minutes (every REST call, every socket it
+ * opens, every reconnection after a gateway restarts), and an Ed25519
+ * verification through WebCrypto was a fifth of the app's CPU per sign-in
+ * in the connections load test. Keyed by a hash of the whole token: a hit
+ * needs the very bytes that were verified (never the signature alone, which
+ * a forged payload could carry).
+ */
+const VERIFIED_CACHE_SIZE = 50_000;
 const ISSUER = 'muster';
 
 interface StoredSigningKey {
@@ -35,6 +45,7 @@ export class TokenService {
   #kid = '';
   #private: CryptoKey | undefined;
   #public: CryptoKey | undefined;
+  readonly #verified = new Map<string, AccessClaims>();
 
   static async open(settings: SettingsRepository): Promise<TokenService> {
     const service = new TokenService();
@@ -69,6 +80,13 @@ export class TokenService {
   /** The claims of a valid, unexpired token; null for anything else. */
   async verifyAccess(token: string): Promise<AccessClaims | null> {
     if (token.length > 2000) return null;
+    const key = crypto.createHash('sha256').update(token).digest('base64url');
+    const known = this.#verified.get(key);
+    if (known) {
+      if (known.expiresAt > Date.now()) return { ...known };
+      this.#verified.delete(key);
+      return null;
+    }
     try {
       const { payload } = await jwtVerify(token, this.#public!, { algorithms: ['EdDSA'], issuer: ISSUER, typ: 'at+jwt' });
       if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string' || typeof payload.exp !== 'number') return null;
@@ -76,7 +94,10 @@ export class TokenService {
       if (role !== 'user' && role !== 'admin' && role !== 'guest') return null;
       const claims: AccessClaims = { accountId: payload.sub, sessionId: payload.sid, role, expiresAt: payload.exp * 1000 };
       if (typeof payload.elv === 'number') claims.elevatedUntil = payload.elv;
-      return claims;
+      this.#verified.set(key, claims);
+      // The oldest entry goes (a Map iterates in insertion order); it is verified again if it comes back.
+      if (this.#verified.size > VERIFIED_CACHE_SIZE) this.#verified.delete(this.#verified.keys().next().value!);
+      return { ...claims };
     } catch {
       return null;
     }

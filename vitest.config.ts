@@ -23,7 +23,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['{kit,db,signaling,whiteboard,recorder,accounts,im,files,push}/src/**/*.test.ts', 'tools/*.test.ts'],
+          include: ['{kit,db,signaling,whiteboard,recorder,accounts,im,files,push,channels,moments}/src/**/*.test.ts', 'tools/*.test.ts'],
           fileParallelism: true,
           sequence: { groupOrder: 0 },
         },

@@ -26,12 +26,16 @@ export const ALLOWED: Record<string, readonly string[]> = {
   im: ['kit', 'db', 'accounts', 'files'],
   // Offline notifications: subscriptions, Web Push, UnifiedPush, gateways; driven by IM's hub of live events.
   push: ['kit', 'db', 'accounts', 'im'],
+  // Service accounts (articles, subscriptions, moderated comments) and Moments (posts seen by friends): both read
+  // IM's contacts and publish on its hub; their files' readers they answer through the files port the server wires.
+  channels: ['kit', 'db', 'accounts', 'files', 'im'],
+  moments: ['kit', 'db', 'accounts', 'files', 'im'],
   // The app: main.ts, configuration, HTTP wiring. The only package that imports every other one.
-  server: ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im', 'files', 'push'],
-  'web-demo': ['kit', 'signaling', 'whiteboard', 'accounts', 'im', 'files'],
+  server: ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im', 'files', 'push', 'channels', 'moments'],
+  'web-demo': ['kit', 'signaling', 'whiteboard', 'accounts', 'im', 'files', 'channels', 'moments'],
   loadtest: ['kit', 'db', 'media', 'signaling', 'accounts', 'im', 'files'],
   // The browser suites: the real web client (built) against a whole server.
-  e2e: ['kit', 'recorder', 'signaling', 'whiteboard', 'accounts', 'im', 'files', 'push', 'web-demo', 'server'],
+  e2e: ['kit', 'recorder', 'signaling', 'whiteboard', 'accounts', 'im', 'files', 'push', 'channels', 'moments', 'web-demo', 'server'],
 };
 
 /**
@@ -42,7 +46,7 @@ export const ALLOWED: Record<string, readonly string[]> = {
 export const KNOWN_EXCEPTIONS: readonly { from: string; to: string; why: string }[] = [];
 
 /** Workspaces whose non-test code must log through `@muster/kit/log`, never `console`. */
-export const LOGGED_WORKSPACES = ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im', 'files', 'push', 'server'];
+export const LOGGED_WORKSPACES = ['kit', 'db', 'media', 'recorder', 'whiteboard', 'signaling', 'accounts', 'im', 'files', 'push', 'channels', 'moments', 'server'];
 
 export interface Violation {
   file: string;

@@ -8,11 +8,15 @@ import { openDatabase } from './Database.ts';
 import { TEST_KDF_COST, TEST_KEYS, tempDir } from './testing/databases.ts';
 import { recordingLogger } from './testing/logging.ts';
 
-/** A 2 MiB tmpfs to fill; needs root (or CAP_SYS_ADMIN). */
+/**
+ * A 4 MiB tmpfs to fill; needs root (or CAP_SYS_ADMIN). The migrated schema
+ * takes a share of it (every table and index is at least a page, in the file
+ * and again in the WAL): 2 MiB left too few rows once issue 19's tables came.
+ */
 function mountSmallDisk(): string | null {
   const dir = tempDir('muster-db-full-');
   try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', dir], { stdio: 'pipe' });
     return dir;
   } catch (error) {
     fs.rmSync(dir, { recursive: true, force: true });

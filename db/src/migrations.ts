@@ -1,6 +1,8 @@
 import type { Logger } from '@muster/kit/log';
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { bytesType, type EngineHandles, type EngineName } from './Engine.ts';
+import { channelsMigration } from './schemas/channels.ts';
+import { momentsMigration } from './schemas/moments.ts';
 
 /**
  * Every schema change, in order, in code: nothing is read from disk at run
@@ -488,6 +490,10 @@ export function createMigrations(engine: EngineName): Record<string, Migration> 
         await db.schema.alterTable('account_sessions').addColumn('rotated_at', 'bigint').execute();
       },
     },
+    // Service accounts: accounts, editors, articles and their versions, subscriptions, comments (db/src/schemas/channels.ts).
+    '0018_channels': channelsMigration(engine),
+    // Moments: posts, their files, likes, comments, notices, reports (db/src/schemas/moments.ts).
+    '0019_moments': momentsMigration(engine),
   };
 }
 

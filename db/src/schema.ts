@@ -3,7 +3,10 @@
  * (int8 on PostgreSQL, parsed to numbers: they stay far below 2^53). Sealed
  * columns hold the Sealer's binary values (`Buffer`), never plaintext.
  */
-export interface Schema {
+import type { ChannelsTables } from './schemas/channels.ts';
+import type { MomentsTables } from './schemas/moments.ts';
+
+export interface Schema extends ChannelsTables, MomentsTables {
   meetings: MeetingsTable;
   boards: BoardsTable;
   board_updates: BoardUpdatesTable;

@@ -1,4 +1,6 @@
 import type { TableName } from './schema.ts';
+import { CHANNELS_TABLES } from './schemas/channels.ts';
+import { MOMENTS_TABLES } from './schemas/moments.ts';
 
 export type ColumnKind = 'text' | 'int' | 'bytes';
 
@@ -341,6 +343,9 @@ export const TABLES: readonly TableSpec[] = [
     columns: { account_id: text, cache_days: { kind: 'int', nullable: true }, updated_at: int },
     sealed: [],
   },
+  // Service accounts and Moments (issue 19): their own files.
+  ...CHANNELS_TABLES,
+  ...MOMENTS_TABLES,
 ];
 
 export function tableSpec(name: string): TableSpec {

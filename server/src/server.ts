@@ -39,6 +39,10 @@ import { imApi } from '@muster/im/rest';
 import { imGateway } from '@muster/im/gateway';
 import { Push } from '@muster/push';
 import { pushApi } from '@muster/push/rest';
+import { Channels } from '@muster/channels';
+import { channelsApi } from '@muster/channels/rest';
+import { Moments } from '@muster/moments';
+import { momentsApi } from '@muster/moments/rest';
 import { Files, s3OptionsFromEnv } from '@muster/files';
 import { DOWNLOAD_EXPOSED_HEADERS, mountFiles, TUS_EXPOSED_HEADERS, TUS_REQUEST_HEADERS } from '@muster/files/rest';
 import sharp from 'sharp';
@@ -84,6 +88,10 @@ export interface MusterServer {
   im: Im;
   /** Offline notifications: Web Push, UnifiedPush, the organisation's gateways (push.useGateway). */
   push: Push;
+  /** Service accounts: articles, subscriptions, moderated comments. */
+  channels: Channels;
+  /** Moments: posts with visibility, likes, comments, notices. */
+  moments: Moments;
   /** Uploads (tus), encrypted file storage, downloads and signed links, retention. */
   files: Files;
   io: SocketIoServer;
@@ -329,6 +337,14 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     throw error;
   });
   app.use('/api/v1', pushApi(push, { logger: rootLog.child({ component: 'push' }) }));
+  // Service accounts and Moments: their files are readable by whoever may see the article or post carrying them.
+  // Service-account routes also take the organisation's API token (a business system publishing through them).
+  const channels = new Channels({ db, accounts, im, files, logger: rootLog.child({ component: 'channels' }) });
+  files.useReaders((fileId, accountId) => channels.readsFile(fileId, accountId));
+  app.use('/api/v1', channelsApi(channels, { logger: rootLog.child({ component: 'channels' }), apiToken: token }));
+  const moments = new Moments({ db, accounts, im, files, limits, logger: rootLog.child({ component: 'moments' }) });
+  files.useReaders((fileId, accountId) => moments.readsFile(fileId, accountId));
+  app.use('/api/v1', momentsApi(moments, { logger: rootLog.child({ component: 'moments' }) }));
   // Calls on a live meeting another app holds (host controls, its dump, topic, end, recording) are answered there;
   // here, before the meeting routers' body parsers, so that the body goes on unread.
   if (meetingOwners) app.use(forwardToOwner({ owners: meetingOwners, requests: meetingRequests(rooms, token), logger: rootLog.child({ component: 'meeting-relay' }) }));
@@ -491,6 +507,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
     accounts,
     im,
     push,
+    channels,
+    moments,
     files,
     io,
     gateways: hub,
@@ -513,6 +531,8 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
         await im.calls.closeAll();
         stopDelivery();
         await push.close();
+        await channels.close();
+        await moments.close();
         await im.close();
         // After IM: its calls ended above, freeing their people; the calls' other records go now.
         await callDirectory?.close();

@@ -1,6 +1,6 @@
-import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Router } from 'express';
 import type { z } from 'zod';
-import { zodMessage } from '@muster/kit/gateway';
+import { codedErrors, parseOr, route } from '@muster/kit/coded-routes';
 import { jsonBody } from '@muster/kit/json-body';
 import type { Logger } from '@muster/kit/log';
 import type { Accounts } from '../domain/Accounts.ts';
@@ -71,9 +71,7 @@ function client(req: Request): ClientContext {
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new AccountError('BAD_REQUEST', `${what}: ${zodMessage(result.error)}`);
-  return result.data;
+  return parseOr(schema, value, what, (message) => new AccountError('BAD_REQUEST', message));
 }
 
 function signedIn(req: Request): Principal {
@@ -81,12 +79,6 @@ function signedIn(req: Request): Principal {
   return req.principal;
 }
 
-type Handler = (req: Request, res: Response) => Promise<void>;
-const route =
-  (handler: Handler): RequestHandler =>
-  (req, res, next) => {
-    handler(req, res).catch(next);
-  };
 
 /**
  * The accounts REST routes under /api/v1: auth, the signed-in person
@@ -310,19 +302,4 @@ function firstCsvField(line: string): string {
 }
 
 /** Coded replies for everything the routes throw; never a stack trace. */
-export function accountErrors(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    if (isAccountError(error)) {
-      if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
-      if (error.status === 401) res.set('WWW-Authenticate', 'Bearer');
-      res.status(error.status).json({ error: { code: error.code, message: error.message } });
-      return;
-    }
-    const e = error as { status?: number; type?: string; message?: string };
-    if (e.type === 'entity.too.large') return void res.status(413).json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'the body is too large' } });
-    if (e.status && e.status >= 400 && e.status < 500) return void res.status(400).json({ error: { code: 'BAD_REQUEST', message: e.message ?? 'bad request' } });
-    logger.error({ err: error, method: req.method, path: req.path }, 'accounts: request failed');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
-  };
-}
+export const accountErrors = (logger: Logger) => codedErrors({ domain: 'accounts', logger, isCoded: isAccountError });

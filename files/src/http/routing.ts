@@ -1,7 +1,7 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Principal } from '@muster/accounts';
-import { zodMessage } from '@muster/kit/gateway';
+import { parseOr } from '@muster/kit/coded-routes';
 import type { Logger } from '@muster/kit/log';
 import { FilesError, isFilesError } from '../errors.ts';
 
@@ -15,18 +15,16 @@ export function who(req: Request): Principal {
 }
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new FilesError('BAD_REQUEST', `${what}: ${zodMessage(result.error)}`);
-  return result.data;
+  return parseOr(schema, value, what, (message) => new FilesError('BAD_REQUEST', message));
 }
 
-export const route =
-  (handler: (req: Request, res: Response) => Promise<void>): RequestHandler =>
-  (req, res, next) => {
-    handler(req, res).catch(next);
-  };
+export { route } from '@muster/kit/coded-routes';
 
-/** Coded replies for everything the files routes throw; never a stack trace. */
+/**
+ * Coded replies for everything the files routes throw; never a stack trace.
+ * Not kit's codedErrors: a download may fail after its headers went out
+ * (cut short then), and an error must not keep a download's headers.
+ */
 export function filesErrors(logger: Logger) {
   return (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) {

@@ -1,7 +1,7 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request } from 'express';
 import type { z } from 'zod';
 import type { Principal } from '@muster/accounts';
-import { zodMessage } from '@muster/kit/gateway';
+import { codedErrors, parseOr } from '@muster/kit/coded-routes';
 import type { Logger } from '@muster/kit/log';
 import { ImError, isImError } from '../errors.ts';
 import { ConversationIdSchema, UserIdSchema } from '../protocol.ts';
@@ -16,9 +16,7 @@ export function who(req: Request): Principal {
 }
 
 export function parse<S extends z.ZodType>(schema: S, value: unknown, what = 'body'): z.infer<S> {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new ImError('BAD_REQUEST', `${what}: ${zodMessage(result.error)}`);
-  return result.data;
+  return parseOr(schema, value, what, (message) => new ImError('BAD_REQUEST', message));
 }
 
 /** The conversation id in the path; a malformed one names no conversation of yours: NOT_FOUND. */
@@ -34,25 +32,7 @@ export function userParam(req: Request, what: string): string {
   return id.data;
 }
 
-export const route =
-  (handler: (req: Request, res: Response) => Promise<void>): RequestHandler =>
-  (req, res, next) => {
-    handler(req, res).catch(next);
-  };
+export { route } from '@muster/kit/coded-routes';
 
 /** Coded replies for everything the IM routes throw; never a stack trace. */
-export function imErrors(logger: Logger) {
-  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
-    if (res.headersSent) return next(error);
-    if (isImError(error)) {
-      if (error.retryAfterSeconds !== undefined) res.set('Retry-After', String(error.retryAfterSeconds));
-      res.status(error.status).json({ error: { code: error.code, message: error.message } });
-      return;
-    }
-    const e = error as { status?: number; type?: string; message?: string };
-    if (e.type === 'entity.too.large') return void res.status(413).json({ error: { code: 'PAYLOAD_TOO_LARGE', message: 'the body is too large' } });
-    if (e.status && e.status >= 400 && e.status < 500) return void res.status(400).json({ error: { code: 'BAD_REQUEST', message: e.message ?? 'bad request' } });
-    logger.error({ err: error, method: req.method, path: req.path }, 'im: request failed');
-    res.status(500).json({ error: { code: 'INTERNAL', message: 'internal error' } });
-  };
-}
+export const imErrors = (logger: Logger) => codedErrors({ domain: 'im', logger, isCoded: isImError });

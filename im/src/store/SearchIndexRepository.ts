@@ -10,13 +10,6 @@ const searchLockKey = (conversationId: string) => `${conversationId}~search`;
 
 /** The Sealer.blindIndex kind of search terms: its own key, unrelated to the phone or any other index. */
 export const SEARCH_TERM_KIND = 'search-term';
-/**
- * Characters of the keyed hash kept per term (base64url: 96 bits). A
- * collision only adds a candidate, and the search checks every candidate
- * against the opened message, so a shorter hash costs nothing in precision
- * and saves a third of the index.
- */
-const TERM_CHARS = 16;
 /** lag() looks at this many conversations behind at most, and at the oldest message of the first 100 of them. */
 const LAG_SCAN = 10_000;
 const LAG_OLDEST_SCAN = 100;
@@ -88,12 +81,12 @@ export class SearchIndexRepository {
 
   /** A token's term under the active key. */
   term(token: string): string {
-    return this.#db.sealer.blindIndex(SEARCH_TERM_KIND, token).slice(0, TERM_CHARS);
+    return this.#db.sealer.searchTerm(SEARCH_TERM_KIND, token);
   }
 
   /** A token's term under every key held (during a rotation a conversation's terms may still be under the old one). */
   termCandidates(token: string): string[] {
-    return this.#db.sealer.blindIndexCandidates(SEARCH_TERM_KIND, token).map((t) => t.slice(0, TERM_CHARS));
+    return this.#db.sealer.searchTermCandidates(SEARCH_TERM_KIND, token);
   }
 
   async progress(conversationId: string): Promise<IndexProgress | null> {

@@ -795,6 +795,310 @@ describe('OpenAPI document', () => {
     await call('POST', '/announcements', { raw: 'text=x', type: 'text/plain', expect: 415 });
   });
 
+  it('moments: posts, views, likes, comments, notices, reports, as documented', async () => {
+    const root = { accountId: 'root', sessionId: 'openapi-moments', role: 'admin' as const };
+    const policy = (await server.accounts.settings()).signupPolicy;
+    await server.accounts.admin.updateSettings(root, { signupPolicy: 'password' });
+    const people = [];
+    for (const [i, nickname] of ['Vic', 'Wen', 'Xia'].entries()) {
+      const { session } = await server.accounts.auth.signup({ phone: `+8613900066${i}77`, password: 'lilac-summit-64', nickname }, { address: `10.9.7.${i + 1}` });
+      people.push({ id: session!.user.id, token: session!.accessToken, principal: (await server.accounts.guard.authenticate(session!.accessToken))! });
+    }
+    await server.accounts.admin.updateSettings(root, { signupPolicy: policy });
+    const [vic, wen, xia] = people as [(typeof people)[number], (typeof people)[number], (typeof people)[number]];
+    // Vic and Wen are friends; Xia knows neither.
+    await server.im.contacts.answer(wen.principal, (await server.im.contacts.request(vic.principal, wen.id)).id, true);
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#2a6' } }).png().toBuffer();
+    const image = (await server.files.store(vic.id, 'sky.png', png, { mime: 'image/png' })).id;
+
+    const post = await call('POST', '/moments', { token: vic.token, body: { text: 'Spring drill done', fileIds: [image], location: 'North field', visibility: 'friends' }, expect: 201 });
+    const id = post.body.id as string;
+    await call('POST', '/moments', { token: vic.token, body: { visibility: 'friends' }, expect: 400 });
+    await call('POST', '/moments', { token: wen.token, body: { fileIds: [image], visibility: 'all' }, expect: 400 });
+    await call('POST', '/moments', { token: vic.token, raw: 'text=x', type: 'text/plain', expect: 415 });
+    await call('POST', '/moments', { token: vic.token, raw: JSON.stringify({ text: 'x', visibility: 'all', pad: 'x'.repeat(40_000) }), expect: 413 });
+    await call('POST', '/moments', { auth: false, body: { text: 'x', visibility: 'all' }, expect: 401 });
+
+    expect((await call('GET', '/moments?view=friends', { token: wen.token, expect: 200 })).body.items.map((m: { id: string }) => m.id)).toContain(id);
+    expect((await call('GET', `/moments?userId=${vic.id}`, { token: xia.token, expect: 200 })).body.items).toEqual([]);
+    expect((await call('GET', '/moments?q=drill', { token: wen.token, expect: 200 })).body.items.map((m: { id: string }) => m.id)).toEqual([id]);
+    await call('GET', '/moments?view=everyone', { token: wen.token, expect: 400 });
+    await call('GET', '/moments', { auth: false, expect: 401 });
+    expect((await call('GET', `/moments/${id}`, { token: vic.token, expect: 200 })).body).toMatchObject({ id, visibility: 'friends' });
+    await call('GET', `/moments/${id}`, { token: xia.token, expect: 404 });
+    await call('GET', '/moments/not-a-post', { token: xia.token, expect: 404 });
+
+    await call('POST', `/moments/${id}/likes`, { token: wen.token, expect: 204 });
+    await call('POST', `/moments/${id}/likes`, { token: xia.token, expect: 404 });
+    await call('DELETE', `/moments/${id}/likes`, { token: wen.token, expect: 204 });
+    await call('DELETE', `/moments/${id}/likes`, { token: xia.token, expect: 404 });
+    await call('POST', `/moments/${id}/likes`, { token: wen.token, expect: 204 });
+    const comment = await call('POST', `/moments/${id}/comments`, { token: wen.token, body: { text: 'Well done' }, expect: 201 });
+    const commentId = comment.body.id as string;
+    await call('POST', `/moments/${id}/comments`, { token: wen.token, body: { text: '' }, expect: 400 });
+    await call('POST', `/moments/${id}/comments`, { token: vic.token, body: { text: 'Thanks', replyTo: commentId }, expect: 201 });
+    expect((await call('GET', `/moments/${id}/comments`, { token: vic.token, expect: 200 })).body.items).toHaveLength(2);
+    await call('GET', `/moments/${id}/comments`, { token: xia.token, expect: 404 });
+    await call('GET', `/moments/${id}/comments/${commentId}`, { token: wen.token, expect: 200 });
+    await call('GET', `/moments/${id}/comments/${commentId}`, { token: xia.token, expect: 404 });
+
+    const badge = await call('GET', '/moments/badge', { token: vic.token, expect: 200 });
+    expect(badge.body.unreadNotices).toBeGreaterThanOrEqual(2);
+    await call('GET', '/moments/badge', { auth: false, expect: 401 });
+    await call('POST', '/moments/seen', { token: wen.token, expect: 204 });
+    await call('POST', '/moments/seen', { auth: false, expect: 401 });
+    expect((await call('GET', '/moments/notices', { token: vic.token, expect: 200 })).body.items.length).toBeGreaterThanOrEqual(2);
+    await call('GET', '/moments/notices?limit=0', { token: vic.token, expect: 400 });
+    await call('POST', '/moments/notices/read', { token: vic.token, expect: 204 });
+    await call('POST', '/moments/notices/read', { auth: false, expect: 401 });
+
+    // Everyone may see it now, and report it; the console sees the report.
+    expect((await call('PATCH', `/moments/${id}`, { token: vic.token, body: { visibility: 'all' }, expect: 200 })).body.visibility).toBe('all');
+    await call('PATCH', `/moments/${id}`, { token: wen.token, body: { visibility: 'private' }, expect: 403 });
+    await call('PATCH', `/moments/mo${'x'.repeat(22)}`, { token: vic.token, body: { visibility: 'private' }, expect: 404 });
+    await call('PATCH', `/moments/${id}`, { token: vic.token, body: { visibility: 'public' }, expect: 400 });
+    await call('POST', `/moments/${id}/reports`, { token: xia.token, body: { reason: 'Shows the training ground' }, expect: 201 });
+    await call('POST', `/moments/${id}/reports`, { token: xia.token, body: { reason: '' }, expect: 400 });
+    const made = await server.accounts.admin.createAdmin('+8613800000039');
+    const admin = await call('POST', '/admin/setup', { auth: false, body: { token: made.link.split('#')[1]!, password: 'granite-meadow-58', consolePassword: 'second-factor-912' }, expect: 201 });
+    const elevated = (await call('POST', '/admin/elevate', { token: admin.body.accessToken, body: { consolePassword: 'second-factor-912' }, expect: 200 })).body.accessToken as string;
+    const reports = await call('GET', '/moments/reports', { token: elevated, expect: 200 });
+    const report = reports.body.items.find((r: { id: string; moment: { id: string } | null }) => r.moment?.id === id) ?? reports.body.items[0];
+    await call('GET', '/moments/reports', { token: admin.body.accessToken, expect: 403 });
+    await call('GET', '/moments/reports', { token: xia.token, expect: 404 });
+    await call('POST', `/moments/reports/${report.id}/resolve`, { token: elevated, body: { action: 'archive' }, expect: 400 });
+    await call('POST', `/moments/reports/${report.id}/resolve`, { token: elevated, body: { action: 'dismiss' }, expect: 200 });
+
+    await call('DELETE', `/moments/${id}/comments/${commentId}`, { token: xia.token, expect: 404 });
+    await call('DELETE', `/moments/${id}/comments/${commentId}`, { token: vic.token, expect: 204 });
+    await call('DELETE', `/moments/${id}`, { token: wen.token, expect: 403 });
+    await call('DELETE', `/moments/mo${'x'.repeat(22)}`, { token: vic.token, expect: 404 });
+    await call('DELETE', `/moments/${id}`, { token: vic.token, expect: 204 });
+    await call('GET', `/moments/${id}`, { token: vic.token, expect: 404 });
+  });
+
+  it('service accounts: accounts, articles, subscriptions, comments, notices, as documented', async () => {
+    const root = { accountId: 'root', sessionId: 'openapi-channels', role: 'admin' as const };
+    const policy = (await server.accounts.settings()).signupPolicy;
+    await server.accounts.admin.updateSettings(root, { signupPolicy: 'password' });
+    const people = [];
+    for (const [i, nickname] of ['Yan', 'Zed', 'Ada'].entries()) {
+      const { session } = await server.accounts.auth.signup({ phone: `+8613900088${i}44`, password: 'lilac-summit-64', nickname }, { address: `10.9.8.${i + 1}` });
+      people.push({ id: session!.user.id, token: session!.accessToken });
+    }
+    await server.accounts.admin.updateSettings(root, { signupPolicy: policy });
+    // Yan edits; Zed and Ada read (and comment).
+    const [yan, zed, ada] = people as [(typeof people)[number], (typeof people)[number], (typeof people)[number]];
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#c84' } }).png().toBuffer();
+    const image = (await server.files.store(yan.id, 'menu.png', png, { mime: 'image/png' })).id;
+    const doc = (text: string, ...blocks: unknown[]) => ({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }, ...blocks] });
+    // Orders compared below follow millisecond timestamps: the next write waits until the clock has moved on.
+    const tick = async () => {
+      const at = Date.now();
+      await waitUntil(() => Date.now() > at, 1_000, 'the clock to move on', 1);
+    };
+    const ids = (items: { id: string }[]) => items.map((i) => i.id);
+    const nobody = { account: 'saAAAAAAAAAAAAAAAAAAAAAA', article: 'arAAAAAAAAAAAAAAAAAAAAAA', comment: 'cmAAAAAAAAAAAAAAAAAAAAAA' };
+
+    // The console: an elevated admin keeps the keyword list and makes accounts; the API token makes them too.
+    const made = await server.accounts.admin.createAdmin('+8613800000049');
+    const admin = await call('POST', '/admin/setup', { auth: false, body: { token: made.link.split('#')[1]!, password: 'granite-meadow-59', consolePassword: 'second-factor-913' }, expect: 201 });
+    const lapsed = admin.body.accessToken as string;
+    const elevated = (await call('POST', '/admin/elevate', { token: lapsed, body: { consolePassword: 'second-factor-913' }, expect: 200 })).body.accessToken as string;
+    expect((await call('GET', '/admin/channels/settings', { token: elevated, expect: 200 })).body).toEqual({ keywords: [] });
+    await call('GET', '/admin/channels/settings', { token: lapsed, expect: 403 });
+    await call('GET', '/admin/channels/settings', { token: zed.token, expect: 404 });
+    expect((await call('PUT', '/admin/channels/settings', { token: elevated, body: { keywords: ['contraband'] }, expect: 200 })).body).toEqual({ keywords: ['contraband'] });
+    await call('PUT', '/admin/channels/settings', { token: elevated, body: { keywords: [''] }, expect: 400 });
+    await call('PUT', '/admin/channels/settings', { token: lapsed, body: { keywords: [] }, expect: 403 });
+
+    const created = await call('POST', '/service-accounts', { token: elevated, body: { name: 'Canteen', description: 'Menus of the week', editors: [yan.id] }, expect: 201 });
+    const sa = created.body.id as string;
+    expect(sa).toMatch(/^sa/);
+    const sb = (await call('POST', '/service-accounts', { body: { name: 'Bulletin', kind: 'service' }, expect: 201 })).body.id as string;
+    await call('POST', '/service-accounts', { body: { name: 'canteen' }, expect: 409 });
+    expect((await call('POST', '/service-accounts', { token: lapsed, body: { name: 'Gym' }, expect: 403 })).body.error.code).toBe('SECOND_FACTOR_REQUIRED');
+    expect((await call('POST', '/service-accounts', { token: yan.token, body: { name: 'Gym' }, expect: 403 })).body.error.code).toBe('FORBIDDEN');
+    await call('POST', '/service-accounts', { token: elevated, body: { name: 'Gym', dailyCap: 9 }, expect: 400 });
+    await call('POST', '/service-accounts', { auth: false, body: { name: 'Gym' }, expect: 401 });
+    await call('POST', '/service-accounts', { raw: 'name=Gym', type: 'text/plain', expect: 415 });
+    await call('POST', '/service-accounts', { raw: JSON.stringify({ name: 'x'.repeat(20_000) }), expect: 413 });
+
+    expect(ids((await call('GET', '/service-accounts?q=canteen', { token: zed.token, expect: 200 })).body.accounts)).toEqual([sa]);
+    expect(ids((await call('GET', '/service-accounts', { token: zed.token, expect: 200 })).body.accounts)).toEqual([sb, sa]);
+    await call('GET', `/service-accounts?q=${'x'.repeat(100)}`, { token: zed.token, expect: 400 });
+    await call('GET', '/service-accounts', { auth: false, expect: 401 });
+    expect((await call('GET', `/service-accounts/${sa}`, { token: zed.token, expect: 200 })).body).toMatchObject({ id: sa, name: 'Canteen', subscribed: false, subscribers: 0, editor: false });
+    expect((await call('GET', `/service-accounts/${sa}`, { token: yan.token, expect: 200 })).body).toMatchObject({ editor: true, editors: [{ id: yan.id, nickname: 'Yan' }] });
+    await call('GET', `/service-accounts/${nobody.account}`, { token: zed.token, expect: 404 });
+    await call('GET', '/service-accounts/not-an-account', { token: zed.token, expect: 404 });
+    expect((await call('PATCH', `/service-accounts/${sa}`, { token: elevated, body: { dailyCap: 20, description: 'Menus, every week' }, expect: 200 })).body).toMatchObject({ id: sa, dailyCap: 20, description: 'Menus, every week' });
+    // The API token may give the account an editor's image as its avatar.
+    expect((await call('PATCH', `/service-accounts/${sa}`, { body: { avatarFileId: image }, expect: 200 })).body.avatarFileId).toBe(image);
+    await call('PATCH', `/service-accounts/${sa}`, { token: yan.token, body: { description: 'mine' }, expect: 403 });
+    await call('PATCH', `/service-accounts/${sa}`, { token: elevated, body: {}, expect: 400 });
+    await call('PATCH', `/service-accounts/${sb}`, { body: { name: 'Canteen' }, expect: 409 });
+    await call('PATCH', `/service-accounts/${nobody.account}`, { body: { description: 'x' }, expect: 404 });
+    const editors = await call('PUT', `/service-accounts/${sb}/editors`, { body: { editors: [yan.id, ada.id] }, expect: 200 });
+    expect(editors.body.editors.map((e: { id: string; nickname: string }) => [e.id, e.nickname])).toEqual([[yan.id, 'Yan'], [ada.id, 'Ada']]);
+    await call('PUT', `/service-accounts/${sb}/editors`, { body: { editors: ['u-nobody-here'] }, expect: 400 });
+    await call('PUT', `/service-accounts/${sb}/editors`, { token: zed.token, body: { editors: [] }, expect: 403 });
+    await call('PUT', `/service-accounts/${nobody.account}/editors`, { body: { editors: [] }, expect: 404 });
+
+    // Subscriptions: Zed follows both accounts; nothing new yet.
+    await call('POST', `/service-accounts/${sa}/subscription`, { token: zed.token, expect: 204 });
+    await call('POST', `/service-accounts/${sa}/subscription`, { token: zed.token, expect: 204 });
+    await call('POST', `/service-accounts/${sb}/subscription`, { token: zed.token, expect: 204 });
+    expect((await call('POST', `/service-accounts/${sa}/subscription`, { expect: 403 })).body.error.code).toBe('FORBIDDEN');
+    await call('POST', `/service-accounts/${nobody.account}/subscription`, { token: zed.token, expect: 404 });
+    await call('POST', `/service-accounts/${sa}/subscription`, { auth: false, expect: 401 });
+    expect((await call('GET', `/service-accounts/${sa}`, { token: ada.token, expect: 200 })).body).toMatchObject({ subscribed: false, subscribers: 1 });
+    expect((await call('GET', '/service-accounts/summary', { token: zed.token, expect: 200 })).body).toEqual({ dot: false, latest: null });
+    await call('GET', '/service-accounts/summary', { expect: 403 });
+    await call('GET', '/service-accounts/summary', { auth: false, expect: 401 });
+
+    // Articles: Yan publishes to the canteen (with the image), the API token to the bulletin, comments off.
+    const content = doc('Noodles on Monday', { type: 'image', attrs: { fileId: image, alt: 'the menu' } });
+    const a1 = (await call('POST', `/service-accounts/${sa}/articles`, { token: yan.token, body: { title: 'Week 12', content }, expect: 201 })).body.id as string;
+    expect(a1).toMatch(/^ar/);
+    await call('POST', `/service-accounts/${sa}/articles`, { token: zed.token, body: { title: 'Mine', content }, expect: 403 });
+    await call('POST', `/service-accounts/${sa}/articles`, { token: yan.token, body: { title: '', content }, expect: 400 });
+    expect((await call('POST', `/service-accounts/${sa}/articles`, { token: yan.token, body: { title: 'Bad', content: { type: 'doc', content: [{ type: 'script' }] } }, expect: 400 })).body.error.code).toBe('BAD_DOCUMENT');
+    await call('POST', `/service-accounts/${nobody.account}/articles`, { body: { title: 'x', content: doc('x') }, expect: 404 });
+    await call('POST', `/service-accounts/${sa}/articles`, { auth: false, body: { title: 'x', content: doc('x') }, expect: 401 });
+    await call('POST', `/service-accounts/${sa}/articles`, { token: yan.token, raw: 'title=x', type: 'text/plain', expect: 415 });
+    await call('POST', `/service-accounts/${sa}/articles`, { token: yan.token, raw: JSON.stringify({ title: 'x', content: doc('x'.repeat(900_000)) }), expect: 413 });
+    await tick();
+    const a2 = (await call('POST', `/service-accounts/${sa}/articles`, { body: { title: 'Friday special', content: doc('Dumplings on Friday') }, expect: 201 })).body.id as string;
+    await tick();
+    const b1 = (await call('POST', `/service-accounts/${sb}/articles`, { body: { title: 'Fire drill', content: doc('Thursday at ten'), commentsEnabled: false }, expect: 201 })).body.id as string;
+
+    const summary = await call('GET', '/service-accounts/summary', { token: zed.token, expect: 200 });
+    expect(summary.body).toEqual({ dot: true, latest: { serviceAccountId: sb, name: 'Bulletin', title: 'Fire drill', publishedAt: expect.any(Number) } });
+    const feed = await call('GET', '/service-accounts/subscribed', { token: zed.token, expect: 200 });
+    expect(feed.body.accounts.map((a: { serviceAccountId: string; dot: boolean }) => [a.serviceAccountId, a.dot])).toEqual([[sb, true], [sa, true]]);
+    await call('GET', '/service-accounts/subscribed', { expect: 403 });
+    await call('GET', '/service-accounts/subscribed', { auth: false, expect: 401 });
+
+    const read = await call('GET', `/articles/${a1}`, { token: zed.token, expect: 200 });
+    expect(read.body).toMatchObject({ id: a1, title: 'Week 12', edited: false, subscribed: true, editor: false, content, files: [{ id: image, kind: 'image' }], serviceAccount: { id: sa, name: 'Canteen' } });
+    // Opening an article marks its account seen: the canteen's dot is gone, the bulletin's stays.
+    expect((await call('GET', '/service-accounts/subscribed', { token: zed.token, expect: 200 })).body.accounts.map((a: { dot: boolean }) => a.dot)).toEqual([true, false]);
+    await call('GET', `/articles/${nobody.article}`, { token: zed.token, expect: 404 });
+    await call('GET', `/articles/${a1}`, { auth: false, expect: 401 });
+    const page1 = await call('GET', `/service-accounts/${sa}/articles?limit=1`, { token: ada.token, expect: 200 });
+    expect(page1.body.articles.map((a: { id: string; title: string }) => [a.id, a.title])).toEqual([[a2, 'Friday special']]);
+    expect(ids((await call('GET', `/service-accounts/${sa}/articles?before=${page1.body.next}`, { token: ada.token, expect: 200 })).body.articles)).toEqual([a1]);
+    expect((await call('GET', `/service-accounts/${sa}/articles`, { token: ada.token, expect: 200 })).body.articles.map((a: { id: string; cover: string | null }) => [a.id, a.cover])).toEqual([[a2, null], [a1, image]]);
+    expect(ids((await call('GET', `/service-accounts/${sa}/articles?q=noodles`, { token: ada.token, expect: 200 })).body.articles)).toEqual([a1]);
+    await call('GET', `/service-accounts/${sa}/articles?limit=500`, { token: ada.token, expect: 400 });
+    await call('GET', `/service-accounts/${nobody.account}/articles`, { token: ada.token, expect: 404 });
+
+    // Editing: a second version; the first stays for the editors.
+    const edited = await call('PUT', `/articles/${a1}`, { token: yan.token, body: { title: 'Week 12 (corrected)', content: doc('Rice on Monday') }, expect: 200 });
+    expect(edited.body).toMatchObject({ id: a1, edited: true, version: 2, title: 'Week 12 (corrected)', editedAt: expect.any(Number) });
+    await call('PUT', `/articles/${a1}`, { token: zed.token, body: { title: 'x', content: doc('x') }, expect: 403 });
+    await call('PUT', `/articles/${a1}`, { token: yan.token, body: { title: 'x'.repeat(65), content: doc('x') }, expect: 400 });
+    await call('PUT', `/articles/${nobody.article}`, { body: { title: 'x', content: doc('x') }, expect: 404 });
+    expect((await call('GET', `/articles/${a1}/versions`, { token: yan.token, expect: 200 })).body.versions.map((v: { version: number; current: boolean; editorId: string | null }) => [v.version, v.current, v.editorId])).toEqual([[2, true, yan.id], [1, false, yan.id]]);
+    await call('GET', `/articles/${a1}/versions`, { token: zed.token, expect: 403 });
+    await call('GET', `/articles/${nobody.article}/versions`, { expect: 404 });
+    expect((await call('GET', `/articles/${a1}/versions/1`, { expect: 200 })).body).toMatchObject({ version: 1, title: 'Week 12', current: false, content, files: [{ id: image }] });
+    await call('GET', `/articles/${a1}/versions/3`, { token: yan.token, expect: 404 });
+    await call('GET', `/articles/${a1}/versions/1`, { token: zed.token, expect: 403 });
+
+    // Comments, moderated: pending until approved; Ada's carries a keyword and is flagged.
+    const c1 = (await call('POST', `/articles/${a1}/comments`, { token: zed.token, body: { text: 'Rice again!' }, expect: 201 })).body;
+    expect(c1).toMatchObject({ id: expect.stringMatching(/^cm/), state: 'pending' });
+    await tick();
+    const c2 = (await call('POST', `/articles/${a1}/comments`, { token: ada.token, body: { text: 'Selling CONTRABAND snacks' }, expect: 201 })).body.id as string;
+    await call('POST', `/articles/${a1}/comments`, { token: zed.token, body: { text: '' }, expect: 400 });
+    await call('POST', `/articles/${a1}/comments`, { body: { text: 'from the token' }, expect: 403 });
+    expect((await call('POST', `/articles/${b1}/comments`, { token: zed.token, body: { text: 'closed?' }, expect: 403 })).body.error.code).toBe('COMMENTS_CLOSED');
+    await call('POST', `/articles/${nobody.article}/comments`, { token: zed.token, body: { text: 'x' }, expect: 404 });
+    expect((await call('GET', `/articles/${a1}/comments`, { token: ada.token, expect: 200 })).body.comments.map((c: { id: string; state: string; mine: boolean }) => [c.id, c.state, c.mine])).toEqual([[c2, 'pending', true]]);
+    expect((await call('GET', `/articles/${a1}/comments`, { token: yan.token, expect: 200 })).body.comments.map((c: { id: string; flagged: boolean }) => [c.id, c.flagged])).toEqual([[c2, true], [c1.id, false]]);
+    await call('GET', `/articles/${a1}/comments?limit=0`, { token: ada.token, expect: 400 });
+    await call('GET', `/articles/${nobody.article}/comments`, { token: ada.token, expect: 404 });
+    const queue = await call('GET', `/service-accounts/${sa}/comments?state=pending&flagged=true`, { token: yan.token, expect: 200 });
+    expect(queue.body.comments.map((c: { id: string; reasons: string[]; articleTitle: string }) => [c.id, c.reasons, c.articleTitle])).toEqual([[c2, ['keyword: contraband'], 'Week 12 (corrected)']]);
+    await call('GET', `/service-accounts/${sa}/comments`, { token: zed.token, expect: 403 });
+    await call('GET', `/service-accounts/${sa}/comments?state=rejected`, { token: yan.token, expect: 400 });
+    await call('GET', `/service-accounts/${nobody.account}/comments`, { expect: 404 });
+
+    // Another's pending comment does not exist for Zed; the approved one is visible but not his to moderate.
+    await call('POST', `/comments/${c2}/approve`, { token: zed.token, expect: 404 });
+    expect((await call('POST', `/comments/${c2}/pin`, { token: yan.token, body: { pinned: true }, expect: 409 })).body.error.code).toBe('COMMENT_PENDING');
+    expect((await call('POST', `/comments/${c1.id}/approve`, { expect: 200 })).body).toMatchObject({ id: c1.id, state: 'approved', approvedAt: expect.any(Number), flagged: false });
+    await call('POST', `/comments/${c1.id}/approve`, { token: ada.token, expect: 403 });
+    await call('POST', `/comments/${nobody.comment}/approve`, { token: yan.token, expect: 404 });
+    expect((await call('POST', `/comments/${c1.id}/reply`, { token: yan.token, body: { text: 'Noodles next week' }, expect: 200 })).body.reply).toMatchObject({ text: 'Noodles next week' });
+    await call('POST', `/comments/${c1.id}/reply`, { token: yan.token, body: { text: 5 }, expect: 400 });
+    await call('POST', `/comments/${c1.id}/reply`, { token: ada.token, body: { text: 'me too' }, expect: 403 });
+    await call('POST', `/comments/${nobody.comment}/reply`, { body: { text: 'x' }, expect: 404 });
+    expect((await call('POST', `/comments/${c1.id}/pin`, { token: yan.token, body: { pinned: true }, expect: 200 })).body).toMatchObject({ id: c1.id, pinned: true });
+    await call('POST', `/comments/${c1.id}/pin`, { token: yan.token, body: { pinned: 'yes' }, expect: 400 });
+    await call('POST', `/comments/${c1.id}/pin`, { token: zed.token, body: { pinned: false }, expect: 403 });
+    await call('POST', `/comments/${nobody.comment}/pin`, { body: { pinned: true }, expect: 404 });
+    // A newer approved comment goes below the pinned one.
+    await tick();
+    const c3 = (await call('POST', `/articles/${a1}/comments`, { token: ada.token, body: { text: 'Rice is fine' }, expect: 201 })).body.id as string;
+    await call('POST', `/comments/${c3}/approve`, { token: yan.token, expect: 200 });
+    expect(ids((await call('GET', `/articles/${a1}/comments`, { token: zed.token, expect: 200 })).body.comments)).toEqual([c1.id, c3]);
+    expect(ids((await call('GET', `/service-accounts/${sa}/comments?articleId=${a1}&state=approved`, { expect: 200 })).body.comments)).toEqual([c3, c1.id]);
+
+    // Deleting: the editors delete Ada's flagged comment (she is told); Ada may not delete Zed's.
+    await call('DELETE', `/comments/${c2}`, { token: zed.token, expect: 404 });
+    await call('DELETE', `/comments/${c1.id}`, { token: ada.token, expect: 403 });
+    await tick();
+    await call('DELETE', `/comments/${c2}`, { token: yan.token, expect: 204 });
+    await call('DELETE', `/comments/${c2}`, { token: yan.token, expect: 404 });
+    await call('DELETE', `/comments/${c3}`, { auth: false, expect: 401 });
+
+    // Notices: Zed's approval, Ada's approval and deletion; read by their owners.
+    const zedNotices = await call('GET', '/service-accounts/notices', { token: zed.token, expect: 200 });
+    expect(zedNotices.body).toMatchObject({ unread: 1, notices: [{ kind: 'comment-approved', commentId: c1.id, articleId: a1, articleTitle: 'Week 12 (corrected)' }] });
+    expect((await call('GET', '/service-accounts/notices', { token: ada.token, expect: 200 })).body.notices.map((n: { kind: string; commentId: string }) => [n.kind, n.commentId])).toEqual([['comment-deleted', c2], ['comment-approved', c3]]);
+    await call('GET', '/service-accounts/notices?before=x', { token: ada.token, expect: 400 });
+    await call('GET', '/service-accounts/notices', { expect: 403 });
+    expect((await call('POST', '/service-accounts/notices/read', { token: zed.token, body: { ids: [zedNotices.body.notices[0].id] }, expect: 200 })).body).toEqual({ read: 1 });
+    expect((await call('POST', '/service-accounts/notices/read', { token: ada.token, body: {}, expect: 200 })).body).toEqual({ read: 2 });
+    await call('POST', '/service-accounts/notices/read', { token: ada.token, body: { ids: ['not-a-notice'] }, expect: 400 });
+    await call('POST', '/service-accounts/notices/read', { body: {}, expect: 403 });
+    expect((await call('GET', '/service-accounts/notices', { token: zed.token, expect: 200 })).body.unread).toBe(0);
+
+    // Comments off: readers see none, editors still do.
+    expect((await call('PATCH', `/articles/${a1}`, { token: yan.token, body: { commentsEnabled: false }, expect: 200 })).body).toMatchObject({ id: a1, commentsEnabled: false });
+    expect((await call('GET', `/articles/${a1}/comments`, { token: zed.token, expect: 200 })).body).toEqual({ comments: [], commentsEnabled: false, next: null });
+    expect(ids((await call('GET', `/articles/${a1}/comments`, { token: yan.token, expect: 200 })).body.comments)).toEqual([c1.id, c3]);
+    await call('PATCH', `/articles/${a1}`, { token: zed.token, body: { commentsEnabled: true }, expect: 403 });
+    await call('PATCH', `/articles/${a1}`, { token: yan.token, body: { commentsEnabled: 'no' }, expect: 400 });
+    await call('PATCH', `/articles/${nobody.article}`, { body: { commentsEnabled: true }, expect: 404 });
+
+    // Pinning subscriptions: the canteen first, whatever is newer.
+    expect((await call('PATCH', `/service-accounts/${sa}/subscription`, { token: zed.token, body: { pinned: true }, expect: 200 })).body).toMatchObject({ serviceAccountId: sa, pinned: true });
+    expect((await call('GET', '/service-accounts/subscribed', { token: zed.token, expect: 200 })).body.accounts.map((a: { serviceAccountId: string; pinned: boolean }) => [a.serviceAccountId, a.pinned])).toEqual([[sa, true], [sb, false]]);
+    await call('PATCH', `/service-accounts/${sa}/subscription`, { token: ada.token, body: { pinned: true }, expect: 404 });
+    await call('PATCH', `/service-accounts/${sa}/subscription`, { token: zed.token, body: {}, expect: 400 });
+
+    // Deleting articles, subscriptions and accounts.
+    await call('DELETE', `/articles/${a2}`, { token: zed.token, expect: 403 });
+    await call('DELETE', `/articles/${a2}`, { token: yan.token, expect: 204 });
+    await call('DELETE', `/articles/${a2}`, { token: yan.token, expect: 404 });
+    await call('GET', `/articles/${a2}`, { token: zed.token, expect: 404 });
+    expect(ids((await call('GET', `/service-accounts/${sa}/articles`, { token: zed.token, expect: 200 })).body.articles)).toEqual([a1]);
+    await call('DELETE', `/service-accounts/${sb}/subscription`, { token: zed.token, expect: 204 });
+    await call('DELETE', `/service-accounts/${sb}/subscription`, { expect: 403 });
+    await call('DELETE', `/service-accounts/${nobody.account}/subscription`, { token: zed.token, expect: 404 });
+    expect((await call('GET', '/service-accounts/subscribed', { token: zed.token, expect: 200 })).body.accounts.map((a: { serviceAccountId: string }) => a.serviceAccountId)).toEqual([sa]);
+    await call('DELETE', `/service-accounts/${sb}`, { token: yan.token, expect: 403 });
+    await call('DELETE', `/service-accounts/${sb}`, { token: elevated, expect: 204 });
+    await call('DELETE', `/service-accounts/${sb}`, { expect: 404 });
+    await call('GET', `/service-accounts/${sb}`, { token: zed.token, expect: 404 });
+    await call('DELETE', `/service-accounts/${sa}`, { auth: false, expect: 401 });
+    await call('PUT', '/admin/channels/settings', { token: elevated, body: { keywords: [] }, expect: 200 });
+  });
+
   it('every documented operation was seen to succeed and to fail', () => {
     const missing: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {

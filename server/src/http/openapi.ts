@@ -12,6 +12,8 @@ import { registerBoardsOpenApi } from '@muster/whiteboard';
 import { registerAccountsOpenApi } from '@muster/accounts/rest';
 import { registerImOpenApi } from '@muster/im/rest';
 import { registerPushOpenApi } from '@muster/push/rest';
+import { registerChannelsOpenApi } from '@muster/channels/rest';
+import { registerMomentsOpenApi } from '@muster/moments/rest';
 import { registerFilesOpenApi } from '@muster/files/rest';
 import { RoomIdSchema, RoomUpdateSchema } from '@muster/signaling/protocol';
 import { AnnouncementBodySchema, AnnouncementSchema } from '../announcements/announcementsApi.ts';
@@ -309,6 +311,8 @@ export function buildOpenApiDocument() {
   registerAccountsOpenApi(registry);
   registerImOpenApi(registry);
   registerPushOpenApi(registry);
+  registerChannelsOpenApi(registry);
+  registerMomentsOpenApi(registry);
   registerFilesOpenApi(registry);
   myMeetingRoutes(registry);
   registry.registerPath({

@@ -1,0 +1,2 @@
+export { channelsApi, type ChannelsApiOptions } from './channelsApi.ts';
+export { registerChannelsOpenApi } from './channelsOpenApi.ts';

@@ -1,0 +1,2 @@
+export { momentsApi } from './momentsApi.ts';
+export { registerMomentsOpenApi } from './momentsOpenApi.ts';

@@ -1,0 +1,20 @@
+import './events.ts';
+
+export { Moments, type MomentsOptions } from './Moments.ts';
+export { Audience, maySeePost, maySeeReaction, viewerOf, type PostFacts, type Relations, type Viewer } from './domain/Audience.ts';
+export { Posts } from './domain/Posts.ts';
+export { Feed } from './domain/Feed.ts';
+export { Likes } from './domain/Likes.ts';
+export { Comments } from './domain/Comments.ts';
+export { Notices } from './domain/Notices.ts';
+export { Reports } from './domain/Reports.ts';
+export { MomentIndexer } from './domain/MomentIndexer.ts';
+export type { MomentFiles } from './domain/MomentFiles.ts';
+export { MomentRepository, MOMENT_TERM_KIND, type StoredMoment } from './store/MomentRepository.ts';
+export { LikeRepository, type StoredLike } from './store/LikeRepository.ts';
+export { CommentRepository, type StoredComment, type CommentMeta } from './store/CommentRepository.ts';
+export { NoticeRepository, type StoredNotice } from './store/NoticeRepository.ts';
+export { ReportRepository, type StoredReport } from './store/ReportRepository.ts';
+export { FeedSeenRepository } from './store/FeedSeenRepository.ts';
+export { MomentsError, isMomentsError, MOMENTS_STATUS } from './errors.ts';
+export * from './protocol.ts';

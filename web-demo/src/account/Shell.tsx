@@ -6,6 +6,7 @@ import { Brand } from '../ui/Brand.tsx';
 import { Icon } from '../ui/Icon.tsx';
 import { ChatToasts, ChatsBadge } from '../chats/ChatToasts.tsx';
 import { ContactsBadge } from '../contacts/ContactsBadge.tsx';
+import { MomentsBadge } from '../moments/MomentsBadge.tsx';
 import { logOut } from './session.ts';
 import { shellTabs, type ShellTab } from './shell.ts';
 import './account.css';
@@ -31,6 +32,7 @@ export function Shell({ tab, user, children }: { tab: ShellTab; user: User; chil
                 <span>{t.label}</span>
                 {t.id === 'chats' && <ChatsBadge />}
                 {t.id === 'contacts' && <ContactsBadge />}
+                {t.id === 'moments' && <MomentsBadge />}
               </Link>
             </li>
           ))}

@@ -2,13 +2,15 @@ import type { User } from '@muster/accounts/client';
 import type { Route } from '../app/routes.ts';
 import type { IconName } from '../ui/Icon.tsx';
 import { isContactsRoute } from '../contacts/paths.ts';
+import { isMomentsRoute } from '../moments/paths.ts';
+import { isServiceAccountsRoute } from '../serviceAccounts/paths.ts';
 
 /**
  * The signed-in shell's tabs: a sidebar on a desktop, a bottom tab bar on a
  * phone (the same list; CSS places it). Meetings comes first; chat and
  * contacts join the list when they exist.
  */
-export type ShellTab = 'chats' | 'contacts' | 'meetings' | 'settings' | 'admin';
+export type ShellTab = 'chats' | 'contacts' | 'moments' | 'meetings' | 'settings' | 'admin';
 
 export interface TabEntry {
   id: ShellTab;
@@ -21,6 +23,7 @@ export function shellTabs(user: Pick<User, 'role'>): TabEntry[] {
   const tabs: TabEntry[] = [
     { id: 'chats', label: 'Chats', href: '/chats', icon: 'chat' },
     { id: 'contacts', label: 'Contacts', href: '/contacts', icon: 'users' },
+    { id: 'moments', label: 'Moments', href: '/moments', icon: 'aperture' },
     { id: 'meetings', label: 'Meetings', href: '/', icon: 'calendar' },
     // "Me": the profile and the account's settings (its id, and the test ids, stay `settings`).
     { id: 'settings', label: 'Me', href: '/settings', icon: 'settings' },
@@ -51,13 +54,15 @@ export function shellTabOf(route: Route): ShellTab | null {
     case 'admin':
       return 'admin';
     default:
+      if (isMomentsRoute(route)) return 'moments';
+      if (isServiceAccountsRoute(route)) return 'chats';
       return null;
   }
 }
 
 /** Routes that need a signed-in person: signed out, they go to /login and come back. */
 export function needsSignIn(route: Route): boolean {
-  return route.name === 'settings' || route.name === 'admin' || route.name === 'chats' || isContactsRoute(route);
+  return route.name === 'settings' || route.name === 'admin' || route.name === 'chats' || isContactsRoute(route) || isMomentsRoute(route) || isServiceAccountsRoute(route);
 }
 
 /** Routes for the signed-out: signed in, they go to the start page (or where `next` says). */

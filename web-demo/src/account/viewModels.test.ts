@@ -35,11 +35,12 @@ function user(over: Partial<User> = {}): User {
 }
 
 describe('the shell', () => {
-  it('has Chats, Contacts, Meetings and Me, and the console only for admins', () => {
-    expect(shellTabs(user()).map((t) => t.id)).toEqual(['chats', 'contacts', 'meetings', 'settings']);
-    expect(shellTabs(user({ role: 'admin' })).map((t) => t.id)).toEqual(['chats', 'contacts', 'meetings', 'settings', 'admin']);
-    expect(shellTabs(user())[2]).toMatchObject({ href: '/', label: 'Meetings' });
-    expect(shellTabs(user())[3]).toMatchObject({ href: '/settings', label: 'Me' });
+  it('has Chats, Contacts, Moments, Meetings and Me, and the console only for admins', () => {
+    expect(shellTabs(user()).map((t) => t.id)).toEqual(['chats', 'contacts', 'moments', 'meetings', 'settings']);
+    expect(shellTabs(user({ role: 'admin' })).map((t) => t.id)).toEqual(['chats', 'contacts', 'moments', 'meetings', 'settings', 'admin']);
+    expect(shellTabs(user())[2]).toMatchObject({ href: '/moments', label: 'Moments' });
+    expect(shellTabs(user())[3]).toMatchObject({ href: '/', label: 'Meetings' });
+    expect(shellTabs(user())[4]).toMatchObject({ href: '/settings', label: 'Me' });
   });
 
   it('knows which tab a route is, and which routes need signing in (or out)', () => {
@@ -49,6 +50,11 @@ describe('the shell', () => {
     expect(shellTabOf(at('/admin'))).toBe('admin');
     expect(shellTabOf(at('/chats'))).toBe('chats');
     expect(shellTabOf(at('/chats/cvAbcdefgh12'))).toBe('chats');
+    expect(shellTabOf(at('/moments'))).toBe('moments');
+    expect(needsSignIn(at('/moments'))).toBe(true);
+    // Service accounts live in the Chats tab (its "Service accounts" entry).
+    expect(shellTabOf(at('/service-accounts'))).toBe('chats');
+    expect(needsSignIn(at('/service-accounts'))).toBe(true);
     expect(needsSignIn(at('/chats/cvAbcdefgh12'))).toBe(true);
     expect(shellTabOf(at('/m/bamo-kite-ruso'))).toBeNull();
     expect(shellTabOf(at('/login'))).toBeNull();

@@ -16,6 +16,10 @@ import { SetupPage } from '../admin/SetupPage.tsx';
 import { ChatsPage } from '../chats/ChatsPage.tsx';
 import { ContactsPage } from '../contacts/ContactsPage.tsx';
 import { isContactsRoute } from '../contacts/paths.ts';
+import { MomentsPage } from '../moments/MomentsPage.tsx';
+import { isMomentsRoute } from '../moments/paths.ts';
+import { ServiceAccountsPage } from '../serviceAccounts/ServiceAccountsPage.tsx';
+import { isServiceAccountsRoute } from '../serviceAccounts/paths.ts';
 import { HomePage } from '../pages/HomePage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { RoomPage } from '../pages/RoomPage.tsx';
@@ -61,6 +65,8 @@ function page(route: Route, user: User | null) {
       return <AdminPage />;
     default:
       if (isContactsRoute(route)) return <ContactsPage route={route} />;
+      if (isMomentsRoute(route)) return <MomentsPage route={route} />;
+      if (isServiceAccountsRoute(route)) return <ServiceAccountsPage route={route} />;
       return <NotFoundPage />;
   }
 }
@@ -77,6 +83,7 @@ function page(route: Route, user: User | null) {
 function pageKey(route: Route, visit: number, signedIn: boolean): string {
   if (signedIn && route.name === 'chats') return 'tab-chats';
   if (signedIn && isContactsRoute(route)) return 'tab-contacts';
+  if (signedIn && isMomentsRoute(route)) return 'tab-moments';
   return `visit-${visit}`;
 }
 

@@ -1,4 +1,6 @@
 import { parseContactsPath, type ContactsRoute } from '../contacts/paths.ts';
+import { parseMomentsPath, type MomentsRoute } from '../moments/paths.ts';
+import { parseServiceAccountsPath, type ServiceAccountsRoute } from '../serviceAccounts/paths.ts';
 
 /**
  * The client's URLs, parsed. Pure (a location in, a route out), so the rules
@@ -22,6 +24,10 @@ export type Route =
   | { name: 'admin' }
   /** The Contacts tab: /contacts, /contacts/new-friends, /contacts/add, /contacts/groups, /contacts/<userId>, /groups/new, /groups/<id> (contacts/paths.ts). */
   | ContactsRoute
+  /** The Moments tab (moments/paths.ts). */
+  | MomentsRoute
+  /** Service accounts, in the Chats tab (serviceAccounts/paths.ts). */
+  | ServiceAccountsRoute
   /** `/admin/setup#<token>`: the link `npm run admin -- create-admin` prints. */
   | { name: 'adminSetup' }
   | { name: 'notFound'; path: string };
@@ -47,6 +53,10 @@ export function parseRoute(loc: Pick<Location, 'pathname' | 'search'>): Route {
   }
   const contacts = parseContactsPath(path);
   if (contacts) return contacts;
+  const moments = parseMomentsPath(path);
+  if (moments) return moments;
+  const serviceAccounts = parseServiceAccountsPath(path);
+  if (serviceAccounts) return serviceAccounts;
   if (path === '/chats') return { name: 'chats', conversationId: null };
   const chat = /^\/chats\/([A-Za-z0-9_-]{1,64})$/.exec(path);
   if (chat) return { name: 'chats', conversationId: chat[1]! };

@@ -12,6 +12,7 @@ import { askNotificationPermission, avatarOf, chatList, groupAvatarOf, chatsLoad
 import { badgeText, conversationTitle, listTime, previewText } from './viewModel.ts';
 import { chatQuery } from './search.ts';
 import { ChatSearchBar, ChatSearchResults } from './SearchPanel.tsx';
+import { ServiceAccountsEntry } from '../serviceAccounts/ServiceAccountsEntry.tsx';
 
 /** Re-renders every minute (list times) and when a "typing…" may have ended. */
 function useClock(ms: number): number {
@@ -139,6 +140,7 @@ export function ChatList({ activeId }: { activeId: string | null }) {
         )}
       </header>
       <ChatSearchBar />
+      {!chatQuery.value.trim() && <ServiceAccountsEntry />}
       {chatQuery.value.trim() && imClient.value ? (
         <ChatSearchResults client={imClient.value} activeId={activeId} />
       ) : list.length === 0 ? (

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { PublicProfile } from '@muster/accounts/client';
+import { Link } from '../app/Link.tsx';
 import { navigate } from '../app/router.ts';
 import { currentUser } from '../account/session.ts';
 import { imClient } from '../account/im.ts';
@@ -11,6 +12,7 @@ import { Avatar } from '../ui/Avatar.tsx';
 import { Icon } from '../ui/Icon.tsx';
 import { ProfileCard } from './AddFriend.tsx';
 import { ConfirmButton, Pane } from './Pane.tsx';
+import { profilePath } from '../moments/paths.ts';
 import { chatPath } from './paths.ts';
 import { contactsState, errorText, im } from './state.ts';
 import { contactSubtitle, parseTags } from './viewModels.ts';
@@ -116,6 +118,9 @@ export function ContactDetail({ userId }: { userId: string }) {
             <Icon name="video" /> Video call
           </button>
         </div>
+        <Link class="btn btn-ghost btn-block" href={profilePath(userId)} data-testid="contact-moments">
+          <Icon name="aperture" /> Moments
+        </Link>
         {blocked ? (
           <button class="btn btn-ghost btn-block" type="button" data-testid="contact-unblock" onClick={() => run(im().contacts.unblock(userId))}>
             Unblock

@@ -1,8 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { Link } from '../app/Link.tsx';
-import { currentRoute } from '../app/router.ts';
-import { Icon } from '../ui/Icon.tsx';
+import { BackLink } from '../ui/BackLink.tsx';
 
 /**
  * A page of the Contacts tab beside the list (a desktop) or on its own
@@ -13,22 +11,7 @@ export function Pane({ title, back = '/contacts', actions, testId, children }: {
   return (
     <div class="contacts-pane" data-testid={testId}>
       <header class="pane-head">
-        <Link
-          class="icon-btn pane-back"
-          href={back}
-          title="Back"
-          aria-label="Back"
-          data-testid="pane-back"
-          onClick={(e) => {
-            // Arrived by a link or the history (not a fresh load): go back there.
-            if (currentRoute.peek().visit > 0 && e.button === 0 && !e.metaKey && !e.ctrlKey && !e.shiftKey && !e.altKey) {
-              e.preventDefault();
-              history.back();
-            }
-          }}
-        >
-          <Icon name="chevronLeft" />
-        </Link>
+        <BackLink href={back} class="icon-btn pane-back" testId="pane-back" />
         <h1 class="pane-title">{title}</h1>
         <div class="pane-actions">{actions}</div>
       </header>

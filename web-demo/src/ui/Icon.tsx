@@ -199,6 +199,18 @@ const PATHS = {
       <circle cx="12" cy="12" r="8.5"/><path d="M6 6l12 12"/>
     </>
   ),
+  // Moments: an aperture.
+  aperture: () => (
+    <>
+      <circle cx="12" cy="12" r="8.5"/><path d="M14.3 3.8 9.5 12.1M20.3 10.4h-9.6M17.1 18.7l-4.8-8.3M9.7 20.2l4.8-8.3M3.7 13.6h9.6M6.9 5.3l4.8 8.3"/>
+    </>
+  ),
+  // Service accounts: a megaphone.
+  megaphone: () => (
+    <>
+      <path d="M4 10v4a1 1 0 0 0 1 1h2l6 4V5L7 9H5a1 1 0 0 0-1 1z"/><path d="M16.5 9a4 4 0 0 1 0 6M8 15l1.5 4.5"/>
+    </>
+  ),
 } as const;
 
 export type IconName = keyof typeof PATHS;

@@ -339,7 +339,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.use('/api/v1', pushApi(push, { logger: rootLog.child({ component: 'push' }) }));
   // Service accounts and Moments: their files are readable by whoever may see the article or post carrying them.
   // Service-account routes also take the organisation's API token (a business system publishing through them).
-  const channels = new Channels({ db, accounts, im, files, logger: rootLog.child({ component: 'channels' }) });
+  const channels = new Channels({ db, accounts, im, files, limits, logger: rootLog.child({ component: 'channels' }) });
   files.useReaders((fileId, accountId) => channels.readsFile(fileId, accountId));
   app.use('/api/v1', channelsApi(channels, { logger: rootLog.child({ component: 'channels' }), apiToken: token }));
   const moments = new Moments({ db, accounts, im, files, limits, logger: rootLog.child({ component: 'moments' }) });

@@ -24,3 +24,18 @@ export {
   type PickRefusal,
 } from './composer.ts';
 export type { Badge, CommentPage, CommentView, LikeView, MomentPage, MomentView, NoticeKind, NoticePage, NoticeView, Visibility } from '../protocol.ts';
+export {
+  EMPTY_REPORTS,
+  MomentsConsole,
+  VISIBILITY_LABELS,
+  afterResolve,
+  appendReports,
+  reportErrorText,
+  reportRow,
+  type ReportAction,
+  type ReportPage,
+  type ReportRow,
+  type ReportState,
+  type ReportView,
+  type ReportsState,
+} from './console.ts';

@@ -8,9 +8,11 @@ import { Icon } from '../ui/Icon.tsx';
 import { DEFAULT_GUEST_DAYS, eventLine, guestRequest, guestUrl, userRow, type GuestForm, type GuestMode, type UserActionEntry } from './console.ts';
 import { FilesSection } from './FilesSection.tsx';
 import { ImSection } from './ImSection.tsx';
+import { ChannelsSection } from './ChannelsSection.tsx';
+import { MomentsReportsSection } from './MomentsReportsSection.tsx';
 import './admin.css';
 
-type Section = 'users' | 'guests' | 'codes' | 'events' | 'settings' | 'im' | 'files';
+type Section = 'users' | 'guests' | 'codes' | 'events' | 'settings' | 'im' | 'files' | 'channels' | 'moments';
 const SECTIONS: { id: Section; label: string }[] = [
   { id: 'users', label: 'Users' },
   { id: 'guests', label: 'Guests' },
@@ -19,6 +21,8 @@ const SECTIONS: { id: Section; label: string }[] = [
   { id: 'settings', label: 'Settings' },
   { id: 'im', label: 'Chats' },
   { id: 'files', label: 'Files' },
+  { id: 'channels', label: 'Service accounts' },
+  { id: 'moments', label: 'Moments reports' },
 ];
 
 /**
@@ -67,6 +71,8 @@ export default function AdminPage() {
       {section === 'settings' && <SettingsSection />}
       {section === 'im' && <ImSection />}
       {section === 'files' && <FilesSection />}
+      {section === 'channels' && <ChannelsSection />}
+      {section === 'moments' && <MomentsReportsSection />}
     </div>
   );
 }

@@ -14,7 +14,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@muster/server/testing';
 import { browserTestsEnabled, expectNoCspViolations } from './fixtures/browser.ts';
-import { e2ePeople, openWebClient } from './fixtures/people.ts';
+import { e2ePeople, openWebClient, openAdminConsole } from './fixtures/people.ts';
 
 type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 
@@ -35,22 +35,7 @@ describe.skipIf(!browserTestsEnabled())('the admin console’s Service accounts 
   afterAll(() => people.closeAll());
 
   /** A new admin through the set-up link, with the console open (its second factor given). Confirm dialogs are accepted. */
-  async function openConsole(phone: string): Promise<Page> {
-    const made = await server.accounts.admin.createAdmin(phone);
-    const admin = await people.device('admin', { console: ['error', 'warning'], acceptDialogs: true });
-    await admin.goto(`${server.url}/admin/setup#${made.link.split('#')[1]!}`);
-    await admin.getByTestId('admin-setup').waitFor();
-    await admin.getByTestId('setup-nickname').fill('Operator');
-    await admin.getByTestId('setup-password').fill('granite-meadow-55');
-    await admin.getByTestId('setup-console-password').fill(CONSOLE_PASSWORD);
-    await admin.getByTestId('setup-submit').click();
-    await admin.getByTestId('admin-setup-open').click();
-    await admin.getByTestId('admin-factor').waitFor({ timeout: 10_000 });
-    await admin.getByTestId('admin-factor-input').fill(CONSOLE_PASSWORD);
-    await admin.getByTestId('admin-elevate').click();
-    await admin.getByTestId('admin-console').waitFor({ timeout: 10_000 });
-    return admin;
-  }
+  const openConsole = (phone: string) => openAdminConsole(server, people.device, phone, CONSOLE_PASSWORD);
 
   const text = async (page: Page, testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
 

@@ -23,7 +23,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@muster/server/testing';
 import { browserTestsEnabled, expectNoCspViolations } from './fixtures/browser.ts';
-import { e2ePeople, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT } from './fixtures/people.ts';
+import { e2ePeople, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT, signUpFrom } from './fixtures/people.ts';
 
 type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 type Person = { id: string; token: string; phone: string; nickname: string };
@@ -37,7 +37,7 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
   let server: Server;
   let browser: Browser;
   const people = e2ePeople(() => server, () => browser);
-  const { api, codeFor, befriend, logIn } = people;
+  const { api, befriend, logIn } = people;
   let phones = 0;
 
   beforeAll(async () => {
@@ -50,12 +50,7 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
   /** An account made in the server's own accounts domain (each from its own address: the sign-up limits are per address). */
   async function account(nickname: string): Promise<Person> {
     const n = phones++;
-    const phone = `+86139000008${String(n).padStart(2, '0')}`;
-    const client = { address: `10.80.${Math.floor(n / 200)}.${(n % 200) + 1}` };
-    await server.accounts.auth.requestCode(phone, 'signup', client);
-    const code = await codeFor(phone);
-    const { session } = await server.accounts.auth.signup({ phone, code, password: PASSWORD, nickname }, client);
-    return { id: session!.user.id, token: session!.accessToken, phone, nickname };
+    return signUpFrom(server, `+86139000008${String(n).padStart(2, '0')}`, nickname, `10.80.${Math.floor(n / 200)}.${(n % 200) + 1}`);
   }
 
   const device = (label: string, phone: boolean): Promise<Page> => people.device(label, phone ? { context: PHONE_CONTEXT } : {});

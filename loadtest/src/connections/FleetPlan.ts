@@ -16,7 +16,12 @@
  *   source port (`sourceOf`): bind() to a port of the kernel's choosing
  *   scans the range for one this address does not use yet (a quarter of the
  *   range first, by parity), so once that quarter is taken every bind walks
- *   thousands of ports; a named port is one lookup.
+ *   thousands of ports; a named port is one lookup. A try after a refusal
+ *   names a port of its own too (`attempt`): left to the kernel, the retries
+ *   of a 600k run (600,000 of them after GOING_AWAY) each walked the range
+ *   in a synchronous bind(), froze the bot processes for two minutes (no
+ *   pings, so 319,330 held connections timed out) and ran out of ports
+ *   (EADDRNOTAVAIL).
  */
 
 /** Connections one bot process holds at most. */
@@ -30,9 +35,16 @@ export const MAX_PER_ADDRESS = 5_000;
 /** The first source port named (the ephemeral range's start here: no service listens there). */
 export const FIRST_SOURCE_PORT = 32_768;
 
-/** Connection j of a process: its source address and port, unique in the run (the process's addresses are its own). */
-export function sourceOf(slot: number, addresses: readonly string[]): { address: string; port: number } {
-  return { address: addresses[slot % addresses.length]!, port: FIRST_SOURCE_PORT + Math.floor(slot / addresses.length) };
+/** A connection's tries at most (the first included); each has a source port of its own. */
+export const MAX_TRIES = 5;
+
+/**
+ * Try `attempt` (0 first) of connection j of a process: its source address and port, unique in the run (the
+ * process's addresses are its own; each try takes its own block of MAX_PER_ADDRESS ports, so an earlier try's
+ * port still in TIME_WAIT is never asked for again). Ports stay under 32,768 + 5 × 5,000.
+ */
+export function sourceOf(slot: number, addresses: readonly string[], attempt = 0): { address: string; port: number } {
+  return { address: addresses[slot % addresses.length]!, port: FIRST_SOURCE_PORT + attempt * MAX_PER_ADDRESS + Math.floor(slot / addresses.length) };
 }
 
 export interface ProcessPlan {

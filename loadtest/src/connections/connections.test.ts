@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES, LONGLINK_PATH } from '@muster/kit/longlink';
 import type { BotCommand, BotMessage, BotSample } from './connectionsProtocol.ts';
-import { FIRST_SOURCE_PORT, MAX_PER_ADDRESS, MAX_PER_PROCESS, planFleet, processLoads, sourceAddress, sourceOf } from './FleetPlan.ts';
+import { FIRST_SOURCE_PORT, MAX_PER_ADDRESS, MAX_PER_PROCESS, MAX_TRIES, planFleet, processLoads, sourceAddress, sourceOf } from './FleetPlan.ts';
 import { parseConnectionsArgs } from './options.ts';
 import { tokenExpiresAt } from './ConnectionKind.ts';
 import { checkLoadtestRun } from '../loadtestRun.ts';
@@ -83,6 +83,11 @@ describe('the connections scenario', () => {
     const sources = new Set(Array.from({ length: plans[0]!.slots.length }, (_, j) => sourceOf(j, plans[0]!.addresses)).map((s) => `${s.address}:${s.port}`));
     expect(sources.size).toBe(plans[0]!.slots.length);
     expect(sourceOf(5, ['a', 'b'])).toEqual({ address: 'b', port: FIRST_SOURCE_PORT + 2 });
+    // Every try names a port of its own, none of another connection's tries, all within the port range.
+    const everyTry = Array.from({ length: plans[0]!.slots.length }, (_, j) => Array.from({ length: MAX_TRIES }, (_, t) => sourceOf(j, plans[0]!.addresses, t))).flat();
+    expect(new Set(everyTry.map((s) => `${s.address}:${s.port}`)).size).toBe(plans[0]!.slots.length * MAX_TRIES);
+    expect(Math.max(...everyTry.map((s) => s.port))).toBeLessThan(65_536);
+    expect(sourceOf(5, ['a', 'b'], 2)).toEqual({ address: 'b', port: FIRST_SOURCE_PORT + 2 * MAX_PER_ADDRESS + 2 });
     expect(sourceAddress(9, 0)).toBe('127.9.0.2');
     expect(sourceAddress(9, 251)).toBe('127.9.1.3');
     // The first connections (the ramp's start) belong to different people.

@@ -22,13 +22,11 @@ import { LatencyHistogram } from '../LatencyHistogram.ts';
 import { nowMs } from '../payload.ts';
 import { TRY_AGAIN, UNAUTHORIZED, tokenExpiresAt, type BotUser, type ConnectionEvents, type ConnectionKind } from './ConnectionKind.ts';
 import type { BotCommand, BotMessage, BotSample } from './connectionsProtocol.ts';
-import { sourceOf } from './FleetPlan.ts';
+import { MAX_TRIES, sourceOf } from './FleetPlan.ts';
 import { LonglinkConnections } from './LonglinkConnections.ts';
 import { SocketIoConnections } from './SocketIoConnections.ts';
 import { XmppConnections } from './XmppConnections.ts';
 
-/** A connection's tries at most (the first included). */
-const MAX_TRIES = 5;
 /** The ramp's timer: due connections are opened this often. */
 const RAMP_TICK_MS = 10;
 /** Retries opened per ramp tick at most, so a wave of refusals is not tried again all at once. */
@@ -93,13 +91,11 @@ const count = (table: Record<string, number>, reason: string) => void (table[rea
 
 function openSlot(slot: number): void {
   const user = slots[slot]!;
-  const source = sourceOf(slot, addresses);
-  // A retry leaves the port to the kernel: the first try's may still be in TIME_WAIT.
-  const port = tries[slot]! === 0 ? source.port : undefined;
+  const source = sourceOf(slot, addresses, tries[slot]!);
   tries[slot]!++;
   openedWith[slot] = generation[user]!;
   state[slot] = OPENING;
-  kind!.open(slot, users[user]!, source.address, port);
+  kind!.open(slot, users[user]!, source.address, source.port);
 }
 
 const events: ConnectionEvents = {

@@ -123,6 +123,29 @@ describe('gateways and longlink', () => {
     }
   });
 
+  it('does not hold its own stall against a connection: a ping that waited unread while it was busy keeps the link', async () => {
+    // A gateway of its own, with a 200 ms heartbeat (a deadline of 500 ms); closed after, as the count of gateways is tested.
+    const gateway = new Gateway({ id: 'gw-stall', appUrl: server.url, secret: SECRET, logger: createLogger({ level: 'silent' }), heartbeatMs: 200 });
+    try {
+      const url = `http://127.0.0.1:${await gateway.listen(0)}`;
+      await gateway.ready();
+      const lee = await people.signup('+8613900007012', 'Lee');
+      const leeLink = await LonglinkTestClient.signIn(url, lee.accessToken);
+      clients.push(leeLink);
+      // The ping reaches the gateway's socket; then the process (gateway and client alike) is busy for six
+      // deadlines. The sweep runs before the poll that would read the ping.
+      leeLink.raw({ t: 'ping' });
+      const busyUntil = Date.now() + 3_000;
+      while (Date.now() < busyUntil);
+      await leeLink.next((f) => f.t === 'pong');
+      leeLink.raw({ t: 'ping' });
+      await leeLink.next((f) => f.t === 'pong' && leeLink.frames.filter((g) => g.t === 'pong').length === 2);
+      expect(leeLink.frames.some((f) => f.t === 'bye')).toBe(false);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('answers pings, and closes a device’s links when it is signed out', async () => {
     const kim = await people.signup('+8613900007011', 'Kim');
     const kimLink = await link(1, kim.accessToken);

@@ -123,6 +123,11 @@ export interface ConnectionsReport {
     baselineRssMB: number | null;
     /** (RSS held − RSS before the ramp) / connections held. */
     memoryPerConnectionKB: number | null;
+    /** The V8 heap in use in all its processes (app and gateways, from /metrics) held and before the ramp; null where none is read. */
+    heapMB: number | null;
+    baselineHeapMB: number | null;
+    /** (heap held − heap before the ramp) / connections held. */
+    heapPerConnectionKB: number | null;
     /** The tree's CPU during the hold, % of one core. */
     cpuPct: number | null;
     /** Its CPU at rest before the ramp (timers, stats polling): not the connections'. */
@@ -262,6 +267,7 @@ export async function runConnectionsLoadTest(options: ConnectionsOptions, onProg
     const baseline = idle.sample;
     const baselineTcp = tcpSocketStats();
     const baselineSlab = memoryInfo()?.slabBytes ?? null;
+    const baselineHeap = await target.heapBytes();
 
     const timeline: ConnectionsTimelinePoint[] = [];
     const t0 = Date.now() + 500;
@@ -335,6 +341,7 @@ export async function runConnectionsLoadTest(options: ConnectionsOptions, onProg
     const machineEnd = sampleMachineCpu();
     const heldTcp = tcpSocketStats();
     const heldSlab = memoryInfo()?.slabBytes ?? null;
+    const heldHeap = await target.heapBytes();
     bots = fleetTotals(samples);
     const holdSeconds = (held.at - holdStart.at) / 1000;
     const holdCpu = cpuBetween(holdStart, held);
@@ -419,6 +426,9 @@ export async function runConnectionsLoadTest(options: ConnectionsOptions, onProg
         rssMB: held.processes.length ? round(MB(held.rssBytes)) : null,
         baselineRssMB: baseline.processes.length ? round(MB(baseline.rssBytes)) : null,
         memoryPerConnectionKB: round(memoryPerConnectionKB, 2),
+        heapMB: heldHeap === null ? null : round(MB(heldHeap)),
+        baselineHeapMB: baselineHeap === null ? null : round(MB(baselineHeap)),
+        heapPerConnectionKB: heldHeap !== null && baselineHeap !== null && heldToEnd > 0 ? round((heldHeap - baselineHeap) / 1024 / heldToEnd, 2) : null,
         cpuPct: round(serverCpuPct, 2),
         baselineCpuPct: round(idle.cpuPct, 2),
         cpuPer1000IdlePct: serverCpuPct !== null && idle.cpuPct !== null && heldToEnd > 0 ? round((serverCpuPct - idle.cpuPct) / (heldToEnd / 1000), 3) : null,

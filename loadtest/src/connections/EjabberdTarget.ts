@@ -49,6 +49,11 @@ export class EjabberdTarget implements TargetServer {
     return processTree(this.#node.pid).map((pid) => ({ pid, role: pid === this.#node.pid ? 'beam' : (commandLine(pid)?.[0] ?? 'child').split('/').pop()! }));
   }
 
+  /** An Erlang VM has no V8 heap: its memory is the RSS from /proc. */
+  heapBytes(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+
   async announce(text: string): Promise<{ id: string; sentAt: number }> {
     const announcement = { id: randomUUID(), text, sentAt: Date.now() };
     await this.#node.broadcastOnline(JSON.stringify(announcement));

@@ -54,6 +54,16 @@ export class MusterTarget implements TargetServer {
     return this.#rootPid === null ? [] : serverProcesses(this.#rootPid);
   }
 
+  async heapBytes(): Promise<number | null> {
+    try {
+      const res = await fetch(`${this.url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+      if (!res.ok) return null;
+      return heapFromMetrics(await res.text());
+    } catch {
+      return null;
+    }
+  }
+
   async announce(text: string): Promise<{ id: string; sentAt: number }> {
     const res = await fetch(`${this.url}/api/v1/announcements`, {
       method: 'POST',
@@ -70,4 +80,20 @@ export class MusterTarget implements TargetServer {
   async stop(): Promise<void> {
     await this.#server?.stop();
   }
+}
+
+/**
+ * The app's heap plus every gateway's, from the Prometheus text of /metrics (`muster_app_heap_bytes`,
+ * `muster_gateway_heap_bytes{gateway="…"}`: each gateway reports its own every few seconds); null without the app's.
+ */
+export function heapFromMetrics(text: string): number | null {
+  let app: number | null = null;
+  let gateways = 0;
+  for (const line of text.split('\n')) {
+    const m = /^(muster_app_heap_bytes|muster_gateway_heap_bytes)(?:\{[^}]*\})? (\d+(?:\.\d+)?(?:e\+?\d+)?)$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'muster_app_heap_bytes') app = Number(m[2]);
+    else gateways += Number(m[2]);
+  }
+  return app === null ? null : app + gateways;
 }

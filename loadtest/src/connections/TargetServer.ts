@@ -29,6 +29,11 @@ export interface TargetServer {
   readonly provisioning: TargetProvisioning;
   /** The server's processes now, each with its role; empty when they cannot be seen from here. */
   processes(): { pid: number; role: string }[];
+  /**
+   * The V8 heap in use in all its processes now (Muster: the app's and each gateway's, from /metrics), or null where
+   * there is none to read (ejabberd) or it did not answer.
+   */
+  heapBytes(): Promise<number | null>;
   /** One announcement to everyone connected now: its id and send time (ms since epoch, on this machine's clock). */
   announce(text: string): Promise<{ id: string; sentAt: number }>;
   /** Stops a server started for the run (one given with --url is left running). */

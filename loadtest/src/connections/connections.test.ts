@@ -16,6 +16,7 @@ import type { BotCommand, BotMessage, BotSample } from './connectionsProtocol.ts
 import { FIRST_SOURCE_PORT, MAX_PER_ADDRESS, MAX_PER_PROCESS, MAX_TRIES, planFleet, processLoads, sourceAddress, sourceOf } from './FleetPlan.ts';
 import { parseConnectionsArgs } from './options.ts';
 import { tokenExpiresAt } from './ConnectionKind.ts';
+import { heapFromMetrics } from './MusterTarget.ts';
 import { checkLoadtestRun } from '../loadtestRun.ts';
 
 /** A token shaped like the server's access tokens (header.payload.signature), expiring at `at` (ms). */
@@ -93,6 +94,20 @@ describe('the connections scenario', () => {
     // The first connections (the ramp's start) belong to different people.
     expect(plans[0]!.users.slice(0, 3).map((u) => u)).toEqual([0, 3, 6]);
     expect(() => planFleet({ connections: 40_000, users: 2, processes: 2, addressBlock: 1 })).toThrow(/more than 18000/);
+  });
+
+  it('sums the app\'s and every gateway\'s heap from /metrics, and reads nothing without the app\'s', () => {
+    const metrics = [
+      '# HELP muster_app_heap_bytes V8 heap in use in this app process.',
+      'muster_app_heap_bytes 1000',
+      'muster_app_rss_bytes 99999',
+      'muster_gateway_heap_bytes{gateway="g1"} 200',
+      'muster_gateway_heap_bytes{gateway="g2"} 300',
+      'muster_gateway_rss_bytes{gateway="g1"} 77777',
+    ].join('\n');
+    expect(heapFromMetrics(metrics)).toBe(1500);
+    expect(heapFromMetrics('muster_gateway_heap_bytes{gateway="g1"} 200')).toBeNull();
+    expect(heapFromMetrics('<html>not metrics</html>')).toBeNull();
   });
 
   it('reads when an access token expires from its payload, and nothing from anything else', () => {
@@ -201,6 +216,11 @@ describe('the connections scenario', () => {
       // At 300 connections (about 2 MB) the per-connection figure is within what the server's heaps give back on their own: present, not signed.
       expect(Number.isFinite(report.server.memoryPerConnectionKB)).toBe(true);
       expect(report.server.rssByRole.gateway.heldMB).toBeGreaterThan(0);
+      // The V8 heap of the app and both gateways, from /metrics, before and held.
+      expect(report.server.heapMB).toBeGreaterThan(0);
+      expect(report.server.baselineHeapMB).toBeGreaterThan(0);
+      expect(Number.isFinite(report.server.heapPerConnectionKB)).toBe(true);
+      expect(markdown).toContain('server V8 heap held');
       expect(Number.isFinite(report.server.cpuPer1000IdlePct)).toBe(true);
       expect(report.server.processes.byRole).toMatchObject({ supervisor: 1, app: 1, gateway: 2 });
       expect(report.kernel.perConnection.sockets).toBeGreaterThan(0);

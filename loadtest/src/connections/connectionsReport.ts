@@ -32,6 +32,7 @@ Target ${r.target} over ${r.transport}${o.url ? ` at ${o.url}` : ''}: ${fmt(o.co
 | **broadcast send → receive**, p50 / p95 / **p99** / max | ${fmt(r.broadcast.p50Ms)} / ${fmt(r.broadcast.p95Ms)} / **${fmt(r.broadcast.p99Ms)}** / ${fmt(r.broadcast.maxMs)} ms |
 | **server RSS** held (before the ramp) | **${fmt(r.server.rssMB, ' MB')}** (${fmt(r.server.baselineRssMB, ' MB')}) |
 | **server memory per connection** (RSS) | **${fmt(r.server.memoryPerConnectionKB, ' KB')}** |
+| server V8 heap held (before the ramp) / **per connection** | ${fmt(r.server.heapMB, ' MB')} (${fmt(r.server.baselineHeapMB, ' MB')}) / **${fmt(r.server.heapPerConnectionKB, ' KB')}** |
 | server CPU during the hold (at rest before the ramp) / **per 1000 idle connections** | ${fmt(r.server.cpuPct, ' %')} (${fmt(r.server.baselineCpuPct, ' %')}) / **${fmt(r.server.cpuPer1000IdlePct, ' %')}** of one core |
 | server processes | ${r.server.processes.count}${roles ? ` (${roles})` : ''} |
 | server RSS by role, before the ramp → held | ${Object.entries(r.server.rssByRole).map(([role, m]) => `${role} ${fmt(m.baselineMB)} → ${fmt(m.heldMB)} MB`).join('; ')} |

@@ -9,10 +9,18 @@ const log = rootLog.child({ component: 'recorder' });
 /**
  * Where recordings live. ffmpeg writes into a local working directory while
  * a recording runs; `commit` then keeps the finished files. Local disk keeps
- * them in place; an S3-compatible store would upload them in `commit` and
- * serve `open` from the bucket.
+ * them in place (LocalDiskStorage); an S3-compatible store uploads them in
+ * `commit` and serves `open` from the bucket (S3RecordingStorage).
  */
 export interface RecordingStorage {
+  /**
+   * Whether committed files are readable from every app host (a shared
+   * bucket), so that any app serves their downloads itself. Such a storage
+   * drops `filesAt` from the description it commits: the files are no longer
+   * on the recording host's disk. Absent or false: they stay where they were
+   * made, and downloads reaching another app are carried to that one.
+   */
+  readonly shared?: boolean;
   /** A local directory for the recording's files while ffmpeg writes them. */
   workDir(recordingId: string): Promise<string>;
   /** Saves the recording's description (state, times, manifest); called at every change, so a crash leaves it current. */
@@ -68,9 +76,10 @@ export interface LocalDiskStorageOptions {
 }
 
 const INFO_FILE = 'recording.json';
-const MANIFEST_FILE = 'manifest.json';
-const SAFE_ID = /^[A-Za-z0-9_-]{1,80}$/;
-const SAFE_NAME = /^[A-Za-z0-9_.-]{1,120}$/;
+export const MANIFEST_FILE = 'manifest.json';
+/** Recording ids and file names come from URLs: these never name a path outside a recording's directory (nor a key outside its prefix). */
+export const SAFE_ID = /^[A-Za-z0-9_-]{1,80}$/;
+export const SAFE_NAME = /^[A-Za-z0-9_.-]{1,120}$/;
 
 /** `manifest.json` as hosts download it (the same bytes whether kept as a file or made from a stored description). */
 export function manifestJson(manifest: Manifest): string {

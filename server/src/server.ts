@@ -9,7 +9,7 @@ import { Server as SocketIoServer } from 'socket.io';
 import { WorkerPool } from '@muster/media';
 import { openDatabase, resolveKeyPasswords, SqlBoardLogRepository, SqlMeetingRepository, SqlRecordingRepository, type Database, type Json, type StoredRecording } from '@muster/db';
 import { boardsApi, createWhiteboard, type BoardService } from '@muster/whiteboard';
-import { LocalDiskStorage, Recorder, recorderConfigFromEnv, type RecordingDescriptions, type RecordingInfo } from '@muster/recorder';
+import { LocalDiskStorage, Recorder, recorderConfigFromEnv, S3RecordingStorage, type RecordingDescriptions, type RecordingInfo } from '@muster/recorder';
 import { RoomRecorder } from '@muster/signaling';
 import { recordingsApi, recordingFilesApi } from '@muster/signaling';
 import { DEFAULT_SECURITY, type ServerConfig } from './config.ts';
@@ -159,7 +159,14 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   };
   // The recording.json files of earlier versions are moved in at start-up; those sealed on disk open as that version sealed them.
   const openSealedFile = (sealed: Buffer, recordingId: string) => db.sealer.open(sealed, { table: 'recordings', column: 'info', rowId: recordingId });
-  const recorder = new Recorder(recorderConfig, new LocalDiskStorage(recorderConfig.dir, { descriptions, openSealedFile }));
+  // With S3_* set (the files domain's settings, one bucket), finished recordings' files are uploaded to it: they
+  // outlive the host that made them, and any app serves their downloads. ffmpeg still writes to RECORDINGS_DIR.
+  const s3 = s3OptionsFromEnv();
+  const recordingStorage = s3
+    ? new S3RecordingStorage(recorderConfig.dir, s3, { descriptions, openSealedFile })
+    : new LocalDiskStorage(recorderConfig.dir, { descriptions, openSealedFile });
+  if (recordingStorage instanceof S3RecordingStorage) log.info({ storage: recordingStorage.description }, 'recordings: finished files are kept in the S3 bucket');
+  const recorder = new Recorder(recorderConfig, recordingStorage);
   const roomRecorder = new RoomRecorder(recorder);
   // Recordings a crash or restart cut short are finished from the files they left.
   void recorder.recover().catch((error) => log.error({ err: error }, 'recording recovery failed'));
@@ -215,7 +222,7 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   });
   // Files: on disk under dataDir/files, or in S3 when S3_* is set; encrypted under keys sealed in the database.
   const filesLog = rootLog.child({ component: 'files' });
-  const files = await Files.open({ db, dataDir: config.dataDir, logger: filesLog, limits, s3: s3OptionsFromEnv() });
+  const files = await Files.open({ db, dataDir: config.dataDir, logger: filesLog, limits, s3 });
   // Boards across app hosts, like meetings: a meeting's board where its meeting is, a standalone board where it was
   // first opened (claimed in Redis); board connections reaching another app are carried there (boards/BoardRelay.ts).
   const boardOwners: Owners | undefined =
@@ -352,7 +359,9 @@ async function startOnDatabase(config: ServerConfig, db: Database, token: string
   app.use('/api/v1/me/meetings', jsonBody({ limit: '64kb' }));
   app.use('/api/v1', myMeetingsApi(rooms, roomRecorder));
   // Downloads take a host's signed link as well as the API token, so they come before the Bearer check; one whose
-  // files are on another app host's disk is answered by that host.
+  // files are on another app host's disk is answered by that host. With shared storage (S3) a finished recording's
+  // files are in the bucket and its description names no host: any app serves it; only those recorded before the
+  // bucket was configured (still on their host's disk) are carried.
   if (recorderConfig.filesAt) {
     app.use(forwardToOwner({ owners: recordingFileHosts(recorder, recorderConfig.filesAt), requests: recordingFileRequests(recorder, token), logger: rootLog.child({ component: 'recording-relay' }) }));
   }

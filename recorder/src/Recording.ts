@@ -355,7 +355,14 @@ export class Recording {
       }
       await this.#save();
       this.#emit('statechange', this.info);
-      this.#processed = this.#compose();
+      // A commit that fails (a shared bucket away) must not end the process as an unhandled rejection: the files
+      // stay in the work directory, served from there, and the description stays unfinished, so the next start
+      // commits them again (Recorder.recover).
+      this.#processed = this.#compose().catch((error: unknown) => {
+        log.error({ err: error, recording: this.id }, 'the recording could not be kept; its files stay on this host and are committed again at the next start');
+        this.#emit('statechange', this.info);
+        return this.info;
+      });
       return this.info;
     })();
     return this.#stopping;

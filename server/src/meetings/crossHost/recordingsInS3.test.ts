@@ -133,4 +133,36 @@ describe.skipIf(!enabled)('recordings in a shared S3 bucket, across two apps', (
     expect((await download(`${b.url}/api/v1/recordings/no-such-recording/file`, token)).status).toBe(404);
     expect((await download(`${b.url}/api/v1/recordings/${id}/file`)).status).toBe(401);
   }, 180_000);
+
+  it('a commit that fails (the bucket away) leaves the files on the host for its next start to commit, and no process down', async () => {
+    const b = apps[1]!;
+    const storage = b.recorder.storage;
+    const commit = storage.commit.bind(storage);
+    let failed = 0;
+    storage.commit = () => {
+      failed++;
+      return Promise.reject(new Error('the bucket did not answer (injected)'));
+    };
+    try {
+      const bo = new NodePeer(b.url);
+      peers.push(bo);
+      await bo.join('s3-rec-2', 'Bo');
+      await waitUntil(() => b.rooms.get('s3-rec-2')?.participants.get(bo.room.participantId!)?.tracks.size === 2, 15_000, 'Bo publishing');
+      const started = await hosts.rest(b, 'POST', '/rooms/s3-rec-2/recordings');
+      expect(started.status).toBe(201);
+      const id = started.body.id as string;
+      const workDir = await storage.workDir(id);
+      await waitUntil(async () => (await fs.promises.readdir(workDir)).some((name) => /^t\d+-p\d+-\d+\.webm$/.test(name)), 30_000, 'a track written on B');
+      expect((await hosts.rest(b, 'DELETE', '/rooms/s3-rec-2/recordings/current')).status).toBe(200);
+      await waitUntil(() => failed === 1, 90_000, 'the commit tried');
+      // Still here, and still on B's disk; the description unfinished (not committed), so the next start commits it.
+      await bo.close();
+      expect((await fetch(`${b.url}/healthz`)).status).toBe(200);
+      expect(fs.existsSync(workDir)).toBe(true);
+      const stored = (await b.recorder.get(id))!;
+      expect(stored.filesAt).toBeDefined();
+    } finally {
+      storage.commit = commit;
+    }
+  }, 180_000);
 });

@@ -19,7 +19,8 @@ import { contentSource, FileProcessor, type Analyze } from './domain/FileProcess
 import { FileRetention } from './domain/FileRetention.ts';
 import { newFileId } from './domain/fileIds.ts';
 import { LocalStorage } from './domain/LocalStorage.ts';
-import { S3Storage, type S3Options } from './domain/S3Storage.ts';
+import type { S3Options } from '@muster/kit/s3-options';
+import { S3Storage } from './domain/S3Storage.ts';
 import { SignedLinks, type LinkVariant } from './domain/SignedLinks.ts';
 import { Uploads } from './domain/Uploads.ts';
 import { FilesError } from './errors.ts';

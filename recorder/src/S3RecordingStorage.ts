@@ -13,28 +13,14 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { log as rootLog } from '@muster/kit/log';
+import type { S3Options } from '@muster/kit/s3-options';
 import type { RecordingInfo } from './manifest.ts';
 import { LocalDiskStorage, MANIFEST_FILE, manifestJson, SAFE_ID, SAFE_NAME, type LocalDiskStorageOptions, type RecordingStorage } from './RecordingStorage.ts';
 
 const log = rootLog.child({ component: 'recorder' });
 
-/**
- * The bucket, in the shape of the files domain's S3 options (`s3OptionsFromEnv`
- * in @muster/files), so the server hands the same parsed S3_* settings to
- * both. Declared here: the recorder does not depend on the files domain.
- */
-export interface S3RecordingOptions {
-  endpoint: string;
-  bucket: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  /** Default us-east-1 (most S3-compatible servers ignore it). */
-  region?: string;
-  /** Path-style URLs (http://host/bucket/key), as MinIO and most on-premises servers want. Default true. */
-  forcePathStyle?: boolean;
-  /** Files up to this size are one PutObject, larger ones a multipart upload in parts of this size (default 8 MiB; S3's minimum part is 5 MiB). */
-  partSize?: number;
-}
+/** The bucket: the same parsed S3_* settings the files domain gets (`@muster/kit/s3-options`). */
+export type S3RecordingOptions = S3Options;
 
 export interface S3RecordingStorageOptions extends LocalDiskStorageOptions {
   /** Where the recordings' objects go in the bucket (default `recordings/`): `<prefix><recordingId>/<name>`. */

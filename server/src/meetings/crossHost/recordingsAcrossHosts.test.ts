@@ -7,15 +7,12 @@
  * with A gone, B says the files' host did not answer instead of "no such
  * file".
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresTestsEnabled } from '@muster/db/testing';
 import { redisTestsEnabled } from '@muster/kit/testing';
-import type { RecordingInfo } from '@muster/recorder';
 import { NodePeer } from '@muster/signaling/testing';
-import { waitUntil } from '../../testing/index.ts';
 import { appsOnOneRedis } from '../../crossHost/testing.ts';
+import { recordAMeeting } from './recordingTesting.ts';
 
 const enabled = (await postgresTestsEnabled('the recordings-across-hosts test')) && (await redisTestsEnabled('the recordings-across-hosts test'));
 
@@ -39,37 +36,9 @@ describe.skipIf(!enabled)('recordings across two apps on one Redis', () => {
 
   it('downloads a recording made on app A through app B, with the API token or a link signed on B, and says when A is gone', async () => {
     const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
-    // Ada joins through A: the meeting is A's, and so is its recording.
-    const ada = new NodePeer(a.url);
-    peers.push(ada);
-    await ada.join('xh-rec', 'Ada');
+    // Ada joins through A: the meeting is A's, and so is its recording; started and stopped through B, carried to A.
+    const { id, peer: ada, info } = await recordAMeeting({ hosts, owner: a, via: b, room: 'xh-rec', name: 'Ada', peers, finishMs: 60_000 });
     expect(await hosts.ownerOf('meeting-owner', 'xh-rec')).toBe(hosts.relayUrl(a));
-    await waitUntil(() => a.rooms.get('xh-rec')?.participants.get(ada.room.participantId!)?.tracks.size === 2, 15_000, 'Ada publishing');
-
-    // Started and stopped through B: carried to A, which holds the meeting.
-    const started = await hosts.rest(b, 'POST', '/rooms/xh-rec/recordings');
-    expect(started.status).toBe(201);
-    const id = started.body.id as string;
-    // Both tracks' segments are growing on A's disk.
-    const workDir = await a.recorder.storage.workDir(id);
-    await waitUntil(
-      async () => {
-        const segments = (await fs.promises.readdir(workDir)).filter((name) => /^t\d+-p\d+-\d+\.webm$/.test(name));
-        const sizes = await Promise.all(segments.map(async (name) => (await fs.promises.stat(path.join(workDir, name))).size));
-        return segments.length >= 2 && sizes.every((size) => size > 4_000);
-      },
-      30_000,
-      'both tracks written on A',
-    );
-    expect((await hosts.rest(b, 'DELETE', '/rooms/xh-rec/recordings/current')).status).toBe(200);
-    const info = await waitUntil(
-      async () => {
-        const current = (await hosts.rest(b, 'GET', `/recordings/${id}`)).body as RecordingInfo;
-        return current.state === 'ready' || current.state === 'failed' ? current : null;
-      },
-      60_000,
-      'the recording finished',
-    );
     expect(info.state).toBe('ready');
     // Its files are on A's disk, and A's description says so.
     expect((await a.recorder.get(id))!.filesAt).toBe(hosts.relayUrl(a));

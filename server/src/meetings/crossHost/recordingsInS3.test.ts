@@ -8,16 +8,16 @@
  * CI=true it fails.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresTestsEnabled } from '@muster/db/testing';
 import { redisTestsEnabled } from '@muster/kit/testing';
-import { manifestJson, type RecordingInfo } from '@muster/recorder';
+import { manifestJson } from '@muster/recorder';
 import { motoCommand, startMoto, type MotoServer } from '@muster/recorder/testing/s3';
 import { NodePeer } from '@muster/signaling/testing';
 import { waitUntil } from '../../testing/index.ts';
 import { appsOnOneRedis } from '../../crossHost/testing.ts';
+import { recordAMeeting } from './recordingTesting.ts';
 
 const moto = motoCommand('server/src/meetings/crossHost/recordingsInS3.test.ts');
 const enabled = !!moto && (await postgresTestsEnabled('the recordings-in-S3 test')) && (await redisTestsEnabled('the recordings-in-S3 test'));
@@ -60,34 +60,8 @@ describe.skipIf(!enabled)('recordings in a shared S3 bucket, across two apps', (
   it('a recording made and finished on app A downloads through app B after A is closed and its disk deleted', async () => {
     const [a, b] = apps as [(typeof apps)[number], (typeof apps)[number]];
     expect(a.recorder.storage.shared).toBe(true);
-    const ada = new NodePeer(a.url);
-    peers.push(ada);
-    await ada.join('s3-rec', 'Ada');
-    await waitUntil(() => a.rooms.get('s3-rec')?.participants.get(ada.room.participantId!)?.tracks.size === 2, 15_000, 'Ada publishing');
-
-    const started = await hosts.rest(a, 'POST', '/rooms/s3-rec/recordings');
-    expect(started.status).toBe(201);
-    const id = started.body.id as string;
     // ffmpeg writes on A's disk while the recording runs.
-    const workDir = await a.recorder.storage.workDir(id);
-    await waitUntil(
-      async () => {
-        const segments = (await fs.promises.readdir(workDir)).filter((name) => /^t\d+-p\d+-\d+\.webm$/.test(name));
-        const sizes = await Promise.all(segments.map(async (name) => (await fs.promises.stat(path.join(workDir, name))).size));
-        return segments.length >= 2 && sizes.every((size) => size > 4_000);
-      },
-      30_000,
-      'both tracks written on A',
-    );
-    expect((await hosts.rest(a, 'DELETE', '/rooms/s3-rec/recordings/current')).status).toBe(200);
-    const info = await waitUntil(
-      async () => {
-        const current = (await hosts.rest(b, 'GET', `/recordings/${id}`)).body as RecordingInfo;
-        return current.state === 'ready' || current.state === 'failed' ? current : null;
-      },
-      90_000,
-      'the recording finished',
-    );
+    const { id, workDir, info, peer: ada } = await recordAMeeting({ hosts, owner: a, via: a, room: 's3-rec', name: 'Ada', peers, finishMs: 90_000 });
     expect(info.state).toBe('ready');
     expect(info.manifest.composite?.file).toBe('composite.mp4');
 

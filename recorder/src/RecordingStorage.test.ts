@@ -21,7 +21,7 @@ import { freePort } from '@muster/kit/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RecorderConfig } from './config.ts';
 import type { RecordingInfo } from './manifest.ts';
-import { motoCommand, startMoto, type MotoServer } from './motoServer.ts';
+import { motoCommand, startMoto, type MotoServer } from './testing/motoServer.ts';
 import { Recorder } from './Recorder.ts';
 import { LocalDiskStorage, manifestJson, type LocalDiskStorageOptions, type RecordingDescriptions, type RecordingStorage, type SealedDescriptionOpener } from './RecordingStorage.ts';
 import { S3RecordingStorage, type S3RecordingOptions } from './S3RecordingStorage.ts';

@@ -23,7 +23,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { waitUntil } from '@muster/server/testing';
 import { browserTestsEnabled, expectNoCspViolations } from './fixtures/browser.ts';
-import { e2ePeople, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT, signUpFrom } from './fixtures/people.ts';
+import { e2ePeople, numberedSignUps, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT } from './fixtures/people.ts';
 
 type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 type Person = { id: string; token: string; phone: string; nickname: string };
@@ -38,7 +38,6 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
   let browser: Browser;
   const people = e2ePeople(() => server, () => browser);
   const { api, befriend, logIn } = people;
-  let phones = 0;
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -48,10 +47,7 @@ describe.skipIf(!browserTestsEnabled())('the Contacts tab in the web client', ()
   afterAll(() => people.closeAll());
 
   /** An account made in the server's own accounts domain (each from its own address: the sign-up limits are per address). */
-  async function account(nickname: string): Promise<Person> {
-    const n = phones++;
-    return signUpFrom(server, `+86139000008${String(n).padStart(2, '0')}`, nickname, `10.80.${Math.floor(n / 200)}.${(n % 200) + 1}`);
-  }
+  const account: (nickname: string) => Promise<Person> = numberedSignUps(() => server, '+86139000008', 80);
 
   const device = (label: string, phone: boolean): Promise<Page> => people.device(label, phone ? { context: PHONE_CONTEXT } : {});
 

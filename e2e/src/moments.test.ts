@@ -26,7 +26,7 @@ import sharp from 'sharp';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { browserTestsEnabled, expectNoCspViolations } from './fixtures/browser.ts';
-import { e2ePeople, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT, signUpFrom } from './fixtures/people.ts';
+import { e2ePeople, numberedSignUps, openWebClient, PASSWORD, PHONE, PHONE_CONTEXT } from './fixtures/people.ts';
 
 type Server = Awaited<ReturnType<typeof openWebClient>>['server'];
 type Person = { id: string; token: string; phone: string; nickname: string };
@@ -40,7 +40,6 @@ describe.skipIf(!browserTestsEnabled())('Moments in the web client', () => {
   const people = e2ePeople(() => server, () => browser);
   const { api, befriend, logIn } = people;
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'muster-moments-e2e-'));
-  let phones = 0;
 
   beforeAll(async () => {
     fs.mkdirSync(SHOTS, { recursive: true });
@@ -50,10 +49,7 @@ describe.skipIf(!browserTestsEnabled())('Moments in the web client', () => {
   afterAll(() => people.closeAll());
 
   /** An account made in the server's own accounts domain (each from its own address: the sign-up limits are per address). */
-  async function account(nickname: string): Promise<Person> {
-    const n = phones++;
-    return signUpFrom(server, `+86139000019${String(n).padStart(2, '0')}`, nickname, `10.91.${Math.floor(n / 200)}.${(n % 200) + 1}`);
-  }
+  const account: (nickname: string) => Promise<Person> = numberedSignUps(() => server, '+86139000019', 91);
 
   const postOn = (page: Page, id: string) => page.locator(`[data-testid="moment"][data-moment-id="${id}"]`);
   /** The feed of a view, loaded (its first page in). */

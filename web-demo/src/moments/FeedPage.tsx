@@ -35,7 +35,7 @@ export function FeedPage({ view }: { view: FeedView }) {
         <Link class="icon-btn moments-notices-link" href={noticesPath} title="Likes and comments" aria-label="Likes and comments" data-testid="moments-notices-link">
           <Icon name="chat" />
           {badge.unreadNotices > 0 && (
-            <span class="moments-count" data-testid="moments-notices-count">
+            <span class="chat-badge moments-count" data-testid="moments-notices-count">
               {badgeText(badge.unreadNotices)}
             </span>
           )}
@@ -45,7 +45,7 @@ export function FeedPage({ view }: { view: FeedView }) {
           <span>Post</span>
         </Link>
       </header>
-      <nav class="moments-views" role="tablist" aria-label="Which posts" data-testid="moments-views">
+      <nav class="segmented moments-views" role="tablist" aria-label="Which posts" data-testid="moments-views">
         {FEED_VIEWS.map((v) => (
           <Link key={v} class={`moments-view${v === view ? ' active' : ''}`} href={feedPath(v)} role="tab" aria-selected={v === view} data-testid={`moments-view-${v}`}>
             {VIEW_LABELS[v]}

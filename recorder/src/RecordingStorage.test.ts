@@ -404,7 +404,6 @@ describe.skipIf(!moto)('S3RecordingStorage (moto)', () => {
   it('uploads each file to <prefix><id>/<name>, manifest.json never (the names stay in the store), then removes the work directory and drops filesAt', async () => {
     const descriptions = memoryDescriptions();
     const storage = new S3RecordingStorage(root, s3(), { descriptions, prefix: prefixOf(root) });
-    expect(storage.shared).toBe(true);
     expect(storage.description).not.toContain(server.credentials.secretAccessKey);
     const info = recording('r1', { filesAt: 'http://app-a.internal:8080' });
     const dir = await storage.workDir('r1');

@@ -13,14 +13,6 @@ const log = rootLog.child({ component: 'recorder' });
  * `commit` and serves `open` from the bucket (S3RecordingStorage).
  */
 export interface RecordingStorage {
-  /**
-   * Whether committed files are readable from every app host (a shared
-   * bucket), so that any app serves their downloads itself. Such a storage
-   * drops `filesAt` from the description it commits: the files are no longer
-   * on the recording host's disk. Absent or false: they stay where they were
-   * made, and downloads reaching another app are carried to that one.
-   */
-  readonly shared?: boolean;
   /** A local directory for the recording's files while ffmpeg writes them. */
   workDir(recordingId: string): Promise<string>;
   /** Saves the recording's description (state, times, manifest); called at every change, so a crash leaves it current. */

@@ -50,7 +50,6 @@ type Opened = { stream: Readable; size: number };
  * `manifest.json` is made from the stored description, never uploaded.
  */
 export class S3RecordingStorage implements RecordingStorage {
-  readonly shared = true;
   /** Where the files go, for logs (no credentials). */
   readonly description: string;
   readonly #local: LocalDiskStorage;
@@ -136,7 +135,7 @@ export class S3RecordingStorage implements RecordingStorage {
         throw new Error(`could not upload ${name} of recording ${info.id} to ${this.description}: ${reason}`);
       }
     }
-    // Every file is in the bucket: this host's disk no longer holds them, so any app serves them (see `shared`).
+    // Every file is in the bucket: this host's disk no longer holds them, so any app serves them: a description without `filesAt` is served wherever a download lands.
     const filesAt = info.filesAt;
     delete info.filesAt;
     try {

@@ -30,8 +30,8 @@ export async function recordingLinkKey(db: Database): Promise<Buffer> {
  * Where each recording's files are, for forwardToOwner: the app host that
  * recorded it (its `filesAt`, the relay URL it had), or null when this app
  * has them (made here, or before there were several hosts) or there is no
- * such recording (answered here: 404). With shared storage (S3, the storage's
- * `shared`) a finished recording's description names no host (its commit
+ * such recording (answered here: 404). With shared storage
+ * (S3RecordingStorage) a finished recording's description names no host (its commit
  * dropped `filesAt` once the bucket held its files), so every app serves it
  * from the bucket: only one made before the bucket was configured, still on
  * its host's disk, is carried there.
